@@ -1,0 +1,76 @@
+#include "lib/grpc/metrics_interceptor.h"
+
+#include <chrono>
+#include <string>
+
+#include "lib/metrics/counter.h"
+#include "lib/metrics/family.h"
+#include "lib/metrics/histogram.h"
+
+namespace p2pims {
+namespace {
+
+using grpc::experimental::InterceptionHookPoints;
+
+constexpr const char* kCodeNames[] = {
+    "OK",         "CANCELLED",         "UNKNOWN",        "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED", "NOT_FOUND",  "ALREADY_EXISTS", "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+    "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+
+struct Families {
+  metrics::Family<metrics::Counter>& handled;
+  metrics::Family<metrics::Histogram>& seconds;
+};
+
+class MetricsInterceptor : public grpc::experimental::Interceptor {
+ public:
+  MetricsInterceptor(Families& families, std::string method)
+      : families_(families), method_(std::move(method)), start_(std::chrono::steady_clock::now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const int code = methods->GetSendStatus().error_code();
+      const char* name = code >= 0 && code <= 16 ? kCodeNames[code] : "UNKNOWN";
+      families_.handled.Add({{"method", method_}, {"code", name}}).Increment();
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start_;
+      families_.seconds.Add({{"method", method_}}, metrics::LatencyBuckets()).Observe(took.count());
+    }
+    methods->Proceed();
+  }
+
+ private:
+  Families& families_;
+  std::string method_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+class MetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit MetricsInterceptorFactory(metrics::Registry& registry)
+      : families_{metrics::BuildCounter()
+                      .Name("p2pims_grpc_server_handled_total")
+                      .Help("gRPC calls completed by the server, by method and status code.")
+                      .Register(registry),
+                  metrics::BuildHistogram()
+                      .Name("p2pims_grpc_server_handling_seconds")
+                      .Help("Time from a gRPC call's arrival to its status, by method.")
+                      .Register(registry)} {}
+
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new MetricsInterceptor(families_, info->method());
+  }
+
+ private:
+  Families families_;
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+MakeMetricsInterceptorFactory(metrics::Registry& registry) {
+  return std::make_unique<MetricsInterceptorFactory>(registry);
+}
+
+}  // namespace p2pims

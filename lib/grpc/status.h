@@ -1,0 +1,13 @@
+// absl::Status <-> grpc::Status. The codes are the same set, so the mapping is one to one.
+#pragma once
+
+#include <grpcpp/support/status.h>
+
+#include "absl/status/status.h"
+
+namespace p2pims {
+
+grpc::Status ToGrpcStatus(const absl::Status& status);
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+}  // namespace p2pims

@@ -1,0 +1,181 @@
+#include "lib/pg/pool.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "lib/pg/internal/status_from_exception.h"
+
+namespace p2pims::pg {
+namespace {
+
+PoolOptions Normalized(PoolOptions options) {
+  options.size = std::max(options.size, 1);
+  return options;
+}
+
+// libpq takes connect_timeout in whole seconds and treats anything below 2 as 2.
+std::string WithConnectTimeout(const std::string& conninfo, absl::Duration timeout) {
+  if (absl::StrContains(conninfo, "connect_timeout")) return conninfo;
+  const int64_t seconds =
+      std::max<int64_t>(2, absl::ToInt64Seconds(absl::Ceil(timeout, absl::Seconds(1))));
+  if (absl::StartsWith(conninfo, "postgresql://") || absl::StartsWith(conninfo, "postgres://")) {
+    return absl::StrCat(conninfo, absl::StrContains(conninfo, '?') ? "&" : "?",
+                        "connect_timeout=", seconds);
+  }
+  return absl::StrCat(conninfo, conninfo.empty() ? "" : " ", "connect_timeout=", seconds);
+}
+
+// The pool replaces broken connections itself (and counts them). libpqxx 6 would otherwise
+// reconnect behind our back; its switch for that is deprecated but still the only one.
+void InhibitReactivation(pqxx::connection& connection) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  connection.inhibit_reactivation(true);
+#pragma GCC diagnostic pop
+}
+
+// Runs fn in txn, then commits or rolls back. fn's own error wins over a failed rollback.
+absl::Status RunAndCommit(pqxx::work& txn, const std::function<absl::Status(pqxx::work&)>& fn) {
+  try {
+    absl::Status status = fn(txn);
+    if (!status.ok()) {
+      try {
+        txn.abort();
+      } catch (const std::exception&) {
+        // The connection broke; the server rolls back on its own and the lease drops it.
+      }
+      return status;
+    }
+    txn.commit();
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    return internal::StatusFromException(e);
+  } catch (...) {
+    return absl::InternalError("non-standard exception in database transaction");
+  }
+}
+
+}  // namespace
+
+class Pool::Lease {
+ public:
+  Lease(Pool* pool, std::unique_ptr<pqxx::connection> connection)
+      : pool_(pool), connection_(std::move(connection)) {}
+  ~Lease() { pool_->Release(std::move(connection_)); }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+
+  pqxx::connection* connection() const { return connection_.get(); }
+  void Set(std::unique_ptr<pqxx::connection> connection) { connection_ = std::move(connection); }
+  // Drops a broken connection, keeping the slot.
+  void Discard() {
+    {
+      absl::MutexLock lock(&pool_->mu_);
+      ++pool_->reconnects_;
+    }
+    connection_.reset();
+  }
+
+ private:
+  Pool* const pool_;
+  std::unique_ptr<pqxx::connection> connection_;
+};
+
+Pool::Pool(PoolOptions options)
+    : options_(Normalized(std::move(options))),
+      conninfo_(WithConnectTimeout(options_.conninfo, options_.connect_timeout)) {}
+
+Pool::~Pool() = default;
+
+absl::Status Pool::WithTransaction(const std::function<absl::Status(pqxx::work&)>& fn) {
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> acquired = Acquire();
+  if (!acquired.ok()) return acquired.status();
+  Lease lease(this, *std::move(acquired));
+  for (int attempt = 1;; ++attempt) {
+    if (lease.connection() == nullptr) {
+      absl::StatusOr<std::unique_ptr<pqxx::connection>> opened = Connect();
+      if (!opened.ok()) return opened.status();
+      lease.Set(*std::move(opened));
+    }
+    // Declared after the lease: the transaction ends before its connection goes back.
+    std::optional<pqxx::work> txn;
+    try {
+      txn.emplace(*lease.connection());  // sends BEGIN
+    } catch (const std::exception& e) {
+      absl::Status status = internal::StatusFromException(e);
+      if (lease.connection()->is_open()) return status;
+      lease.Discard();
+      // Broken before fn ran (typically idle across a server restart): nothing was done, so
+      // one more try on a fresh connection is safe.
+      if (attempt == 1) continue;
+      return status;
+    }
+    return RunAndCommit(*txn, fn);
+  }
+}
+
+absl::Status Pool::Ping() {
+  try {
+    pqxx::connection connection(conninfo_);
+    pqxx::nontransaction txn(connection);
+    txn.exec("SELECT 1");
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    return internal::StatusFromException(e);
+  }
+}
+
+int Pool::in_use() const {
+  absl::MutexLock lock(&mu_);
+  return in_use_;
+}
+
+int64_t Pool::reconnects() const {
+  absl::MutexLock lock(&mu_);
+  return reconnects_;
+}
+
+bool Pool::HasFreeSlot() const { return in_use_ < options_.size; }
+
+absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Acquire() {
+  absl::MutexLock lock(&mu_);
+  if (!mu_.AwaitWithTimeout(absl::Condition(this, &Pool::HasFreeSlot), options_.acquire_timeout)) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("database pool exhausted: all ", options_.size, " connections busy for ",
+                     absl::FormatDuration(options_.acquire_timeout)));
+  }
+  ++in_use_;
+  std::unique_ptr<pqxx::connection> connection;
+  if (!idle_.empty()) {
+    connection = std::move(idle_.back());  // the most recently used one
+    idle_.pop_back();
+  }
+  return connection;
+}
+
+void Pool::Release(std::unique_ptr<pqxx::connection> connection) {
+  const bool reusable = connection != nullptr && connection->is_open();
+  absl::MutexLock lock(&mu_);
+  --in_use_;
+  if (reusable) {
+    idle_.push_back(std::move(connection));
+  } else if (connection != nullptr) {
+    ++reconnects_;
+  }
+}
+
+absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Connect() const {
+  try {
+    auto connection = std::make_unique<pqxx::connection>(conninfo_);
+    InhibitReactivation(*connection);
+    for (const auto& [name, sql] : options_.prepared) connection->prepare(name, sql);
+    return connection;
+  } catch (const std::exception& e) {
+    return internal::StatusFromException(e);
+  }
+}
+
+}  // namespace p2pims::pg

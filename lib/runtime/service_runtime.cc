@@ -1,0 +1,104 @@
+#include "lib/runtime/service_runtime.h"
+
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "lib/http/admin.h"
+#include "lib/log/log.h"
+#include "lib/runtime/signals.h"
+
+namespace p2pims {
+
+ServiceRuntime::ServiceRuntime(ServiceSpec spec)
+    : spec_(std::move(spec)), flags_("p2pims-" + spec_.name, spec_.summary) {
+  flags_.Add("grpc-listen", spec_.grpc_listen, "gRPC listen address host:port");
+  flags_.Add("admin-listen", spec_.admin_listen,
+             "HTTP listen address for /metrics, /healthz and /readyz");
+  flags_.Add("db", "host=127.0.0.1 port=55432 dbname=p2pims user=postgres",
+             "PostgreSQL connection string (libpq format)");
+  flags_.Add("db-pool-size", "4", "PostgreSQL connections in the pool");
+  flags_.Add("db-wait", "30", "seconds to wait for PostgreSQL at start-up");
+  flags_.Add("migrate", "false", "apply the schema migrations and exit");
+  flags_.Add("log-level", "info", "debug, info, warn or error");
+  flags_.Add("node-id", spec_.name + "-0", "this replica's name in logs, CDRs and tokens");
+}
+
+std::optional<int> ServiceRuntime::Init(int argc, char** argv) {
+  BlockTerminationSignals();
+  if (absl::Status s = flags_.Parse(argc, argv); !s.ok()) {
+    std::cerr << flags_.Usage() << "\nerror: " << s.message() << "\n";
+    return 2;
+  }
+  if (flags_.help_requested()) {
+    std::cout << flags_.Usage();
+    return 0;
+  }
+  log::Init(spec_.name, log::ParseLevel(flags_.Get("log-level")));
+  auto pool_size = flags_.GetInt("db-pool-size");
+  auto wait = flags_.GetInt("db-wait");
+  if (!pool_size.ok() || !wait.ok()) {
+    std::cerr << "error: " << (!pool_size.ok() ? pool_size.status() : wait.status()).message() << "\n";
+    return 2;
+  }
+  pg::PoolOptions options;
+  options.conninfo = flags_.Get("db");
+  options.size = static_cast<int>(*pool_size);
+  options.prepared = spec_.prepared;
+  pool_ = std::make_unique<pg::Pool>(std::move(options));
+
+  // Replicas may start before the database: retry until it answers or --db-wait runs out.
+  const absl::Time give_up = absl::Now() + absl::Seconds(*wait);
+  absl::Status migrated;
+  for (int attempt = 0;; ++attempt) {
+    migrated = pg::Migrate(*pool_, spec_.schema, *spec_.migrations);
+    if (migrated.ok() || migrated.code() != absl::StatusCode::kUnavailable ||
+        absl::Now() > give_up) {
+      break;
+    }
+    if (attempt == 0) log::Warn("waiting for the database", {{"error", migrated.message()}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));  // retry pause, not sync
+  }
+  if (!migrated.ok()) {
+    log::Error("schema migration failed", {{"schema", spec_.schema}, {"error", migrated.message()}});
+    return 1;
+  }
+  auto version = pg::CurrentVersion(*pool_, spec_.schema);
+  log::Info("schema ready", {{"schema", spec_.schema},
+                             {"version", int64_t{version.ok() ? *version : -1}}});
+  if (*flags_.GetBool("migrate")) return 0;
+  return std::nullopt;
+}
+
+int ServiceRuntime::Serve(const std::vector<grpc::Service*>& services) {
+  http::Server admin;
+  http::AddAdminHandlers(admin, registry_, [this]() -> absl::Status {
+    if (absl::Status s = pool_->Ping(); !s.ok()) return s;
+    for (const auto& check : readiness_) {
+      if (absl::Status s = check(); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  });
+  if (absl::Status s = admin.Start(flags_.Get("admin-listen")); !s.ok()) {
+    log::Error("cannot serve operator endpoints", {{"error", s.message()}});
+    return 1;
+  }
+  GrpcServer server;
+  if (absl::Status s = server.Start(flags_.Get("grpc-listen"), services, &registry_); !s.ok()) {
+    log::Error("cannot serve gRPC", {{"error", s.message()}});
+    return 1;
+  }
+  log::Info("serving", {{"grpc", flags_.Get("grpc-listen")},
+                        {"grpc_port", int64_t{server.port()}},
+                        {"admin", flags_.Get("admin-listen")},
+                        {"admin_port", int64_t{admin.port()}}});
+  const int sig = WaitForTerminationSignal();
+  log::Info("stopping", {{"signal", int64_t{sig}}});
+  server.Shutdown(absl::Seconds(5));
+  admin.Stop();
+  log::Info("stopped");
+  return 0;
+}
+
+}  // namespace p2pims

@@ -1,0 +1,77 @@
+// The start-up and shutdown every gRPC service shares: common flags, JSON logs, the metrics
+// registry and operator HTTP endpoints, the PostgreSQL pool with the service's migrations, the
+// gRPC server with health, and an orderly stop on SIGTERM.
+//
+//   int main(int argc, char** argv) {
+//     ServiceRuntime rt({.name = "rights", .summary = "...", .grpc_listen = "127.0.0.1:50051",
+//                        .admin_listen = "127.0.0.1:9102", .schema = "rights",
+//                        .migrations = &RightsMigrations(), .prepared = RightsStore::Statements()});
+//     rt.flags().Add("signing-key-file", "", "...");   // service flags
+//     if (auto code = rt.Init(argc, argv)) return *code;
+//     RightsService service(rt.pool(), ...);
+//     return rt.Serve({&service});
+//   }
+#pragma once
+
+#include <grpcpp/impl/service_type.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lib/config/flags.h"
+#include "lib/grpc/server.h"
+#include "lib/http/server.h"
+#include "lib/metrics/registry.h"
+#include "lib/pg/migrate.h"
+#include "lib/pg/pool.h"
+
+namespace p2pims {
+
+struct ServiceSpec {
+  std::string name;
+  std::string summary;
+  std::string grpc_listen;   // default for --grpc-listen
+  std::string admin_listen;  // default for --admin-listen (/metrics, /healthz, /readyz)
+  std::string schema;        // the service's own PostgreSQL schema
+  const std::vector<pg::Migration>* migrations = nullptr;
+  std::vector<std::pair<std::string, std::string>> prepared;  // name -> SQL
+};
+
+// One per process, used from main's thread.
+class ServiceRuntime {
+ public:
+  explicit ServiceRuntime(ServiceSpec spec);
+
+  // Add service-specific flags here before Init.
+  Flags& flags() { return flags_; }
+
+  // Parses flags and sets up logging, the pool and the schema (applied with --migrate, which then
+  // exits, and at every start-up, waiting up to --db-wait for the database). Returns an exit code
+  // when the process should stop now (--help, bad flags, migration failure, --migrate done).
+  std::optional<int> Init(int argc, char** argv);
+
+  metrics::Registry& registry() { return registry_; }
+  pg::Pool& pool() { return *pool_; }
+  const ServiceSpec& spec() const { return spec_; }
+
+  // Adds a condition /readyz reports besides the database (e.g. "signing keys loaded").
+  void AddReadinessCheck(std::function<absl::Status()> check) {
+    readiness_.push_back(std::move(check));
+  }
+
+  // Serves the operator endpoints and `services` until SIGTERM/SIGINT; returns the exit code.
+  int Serve(const std::vector<grpc::Service*>& services);
+
+ private:
+  ServiceSpec spec_;
+  Flags flags_;
+  metrics::Registry registry_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::vector<std::function<absl::Status()>> readiness_;
+};
+
+}  // namespace p2pims

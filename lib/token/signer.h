@@ -1,0 +1,69 @@
+// Ed25519 signing and verification of access tokens:
+//   token = base64url(EncodeClaims(claims)) "." base64url(signature over the encoded claims)
+//
+//   auto keys = LoadKeyFile("/etc/p2pims/signing.keys");   // first key signs
+//   Signer signer((*keys)[0]);
+//   std::string t = *signer.Sign(claims);
+//   Verifier v;  v.SetKeys({{kid, public_key}});
+//   absl::StatusOr<Claims> c = v.Verify(t, now);
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "lib/token/claims.h"
+
+namespace p2pims::token {
+
+struct KeyPair {
+  std::string kid;
+  std::array<uint8_t, 32> seed{};        // secret: never logged, never stored in the database
+  std::array<uint8_t, 32> public_key{};
+  std::array<uint8_t, 64> secret_key{};
+};
+
+// Derives a key pair from a 32-byte seed.
+KeyPair KeyFromSeed(std::string kid, const std::array<uint8_t, 32>& seed);
+// A fresh random key pair.
+KeyPair GenerateKey(std::string kid);
+// One key-file line: "<kid> <base64url seed>".
+std::string FormatKeyLine(const KeyPair& key);
+// Reads a key file: one key per line as FormatKeyLine writes, '#' starts a comment. The first key
+// signs; all verify. NotFound / InvalidArgument with the line number on errors.
+absl::StatusOr<std::vector<KeyPair>> LoadKeyFile(const std::string& path);
+
+// Signs claims with one key. Thread-safe (immutable after construction).
+class Signer {
+ public:
+  explicit Signer(KeyPair key) : key_(std::move(key)) {}
+  const std::string& kid() const { return key_.kid; }
+  // Sets claims.kid to this key's kid and returns the token.
+  absl::StatusOr<std::string> Sign(Claims claims) const;
+
+ private:
+  KeyPair key_;
+};
+
+// Verifies tokens against a set of public keys by kid. Thread-safe; SetKeys may run while other
+// threads verify.
+class Verifier {
+ public:
+  void SetKeys(std::map<std::string, std::array<uint8_t, 32>> keys);
+  size_t key_count() const;
+  // Unauthenticated with a short reason for a malformed token, an unknown kid, a bad signature
+  // or an expired token (`now` is Unix seconds).
+  absl::StatusOr<Claims> Verify(std::string_view token, uint32_t now) const;
+
+ private:
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::array<uint8_t, 32>> keys_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace p2pims::token

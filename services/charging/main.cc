@@ -1,0 +1,23 @@
+// p2pims-charging: online credit control, offline accounting, CDRs.
+#include "lib/runtime/service_runtime.h"
+#include "services/charging/service.h"
+
+namespace p2pims {
+const std::vector<pg::Migration>& ChargingMigrations();
+}
+
+int main(int argc, char** argv) {
+  using namespace p2pims;
+  ServiceRuntime rt({.name = "charging",
+                     .summary = "Ro-style credit control, Rf-style accounting and CDRs.",
+                     .grpc_listen = "127.0.0.1:50052",
+                     .admin_listen = "127.0.0.1:9103",
+                     .schema = "charging",
+                     .migrations = &ChargingMigrations(),
+                     .prepared = charging::ChargingStore::Statements()});
+  if (auto code = rt.Init(argc, argv)) return *code;
+  charging::ChargingStore store(rt.pool());
+  charging::ChargingService service(store);
+  charging::ChargingAdminService admin(store);
+  return rt.Serve({&service, &admin});
+}

@@ -1,0 +1,38 @@
+// Rating and the credit-control session rules as plain logic, no I/O: how much to reserve,
+// what to charge, and which request may follow which.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "p2pims/charging/v1/charging.pb.h"
+
+namespace p2pims::charging {
+
+inline constexpr int64_t kMiB = 1024 * 1024;
+// Bytes reserved for a per-byte session when the client asks for none.
+inline constexpr int64_t kDefaultPerByteGrant = 100 * kMiB;
+
+// What an account may still spend: prepaid balance minus reservations; postpaid up to its
+// credit limit.
+int64_t Available(const std::string& kind, int64_t balance, int64_t reserved, int64_t credit_limit);
+
+// True when the price model charges nothing (credit control not applicable, 4011).
+bool IsFree(const v1::Rating& rating);
+
+// Money to reserve at INITIAL: the price for one-off models, or the requested (or default) bytes
+// at the per-MiB price, rounded up. InvalidArgument for an unknown price model.
+absl::StatusOr<int64_t> ReservationFor(const v1::Rating& rating, const v1::ServiceUnits& requested);
+
+// Money to charge at TERMINATION for `bytes_down` in all: the price for one-off models, the
+// per-MiB price rounded up for per-byte content.
+int64_t ChargeFor(const std::string& price_model, int64_t price_minor, int64_t bytes_down);
+
+// The session state machine. `state` is "" when no session exists. OK when a request of `type`
+// with `request_number` may follow `last_request_number`; FailedPrecondition otherwise.
+absl::Status CheckSequence(const std::string& state, int64_t last_request_number,
+                           v1::RequestType type, int64_t request_number);
+
+}  // namespace p2pims::charging

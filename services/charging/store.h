@@ -1,0 +1,42 @@
+// Charging's PostgreSQL store (schema `charging`). Each operation is one transaction, so a
+// credit-control answer, its ledger rows and its reservation change commit together.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lib/pg/pool.h"
+#include "p2pims/charging/v1/charging.pb.h"
+
+namespace p2pims::charging {
+
+// Thread-safe: each call takes its own pooled connection; rows are locked FOR UPDATE.
+class ChargingStore {
+ public:
+  explicit ChargingStore(pg::Pool& pool) : pool_(pool) {}
+
+  static std::vector<std::pair<std::string, std::string>> Statements();
+
+  // Ro: INITIAL, UPDATE, TERMINATION. A (session, request number) seen before returns the stored
+  // answer. FailedPrecondition for requests the session state does not allow.
+  absl::StatusOr<v1::CreditControlAnswer> CreditControl(const v1::CreditControlRequest& req);
+  // Rf: START, INTERIM, STOP. STOP writes the session's one CDR with the next sequence number.
+  absl::StatusOr<v1::AccountingAnswer> Accounting(const v1::AccountingRequest& req);
+
+  absl::StatusOr<v1::Account> CreateAccount(const v1::Account& account, const std::string& actor);
+  absl::StatusOr<v1::Account> GetAccount(const std::string& subject);
+  absl::StatusOr<v1::Account> AdjustBalance(const v1::AdjustBalanceRequest& req);
+
+  // CDRs after the consumer's acknowledged cursor, at most `limit`.
+  absl::StatusOr<v1::PullCdrsResponse> PullCdrs(const std::string& consumer, int limit);
+  // Moves the consumer's cursor forward (never back); returns the cursor.
+  absl::StatusOr<int64_t> AckCdrs(const std::string& consumer, int64_t up_to);
+
+ private:
+  absl::StatusOr<v1::CreditControlAnswer> CreditControlOnce(const v1::CreditControlRequest& req);
+  pg::Pool& pool_;
+};
+
+}  // namespace p2pims::charging

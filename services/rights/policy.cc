@@ -1,0 +1,94 @@
+#include "services/rights/policy.h"
+
+#include <algorithm>
+
+namespace p2pims::rights {
+namespace {
+
+Decision Deny(v1::DenyReason reason, std::string message) {
+  return Decision{false, reason, std::move(message)};
+}
+
+bool Covers(const EntitlementRecord& e, const ContentRecord& c) {
+  if (!e.owner.empty() && e.owner == c.owner) return true;
+  return std::find(e.content_ids.begin(), e.content_ids.end(), c.content_id) != e.content_ids.end();
+}
+
+bool InTerritory(const std::vector<std::string>& territories, const std::string& locality) {
+  for (const std::string& t : territories) {
+    // A prefix only matches at a path boundary: "262-01" covers "262-01/a7" but not "262-012".
+    if (locality.rfind(t, 0) == 0 && (locality.size() == t.size() || locality[t.size()] == '/')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Decision Decide(const std::optional<ContentRecord>& content,
+                const std::vector<EntitlementRecord>& entitlements, const std::string& locality,
+                bool locality_verified, int64_t now) {
+  if (!content) return Deny(v1::DENY_REASON_UNKNOWN_CONTENT, "unknown content");
+  const ContentRecord& c = *content;
+  if (c.withdrawn) return Deny(v1::DENY_REASON_WITHDRAWN, "content withdrawn");
+  if ((c.window_start != 0 && now < c.window_start) || (c.window_end != 0 && now >= c.window_end)) {
+    return Deny(v1::DENY_REASON_OUTSIDE_WINDOW, "content not available at this time");
+  }
+  if (!c.territories.empty()) {
+    if (!locality_verified) {
+      return Deny(v1::DENY_REASON_TERRITORY, "content needs a network-verified location");
+    }
+    if (!InTerritory(c.territories, locality)) {
+      return Deny(v1::DENY_REASON_TERRITORY, "content not available in this territory");
+    }
+  }
+  if (c.price_model == v1::PRICE_MODEL_FREE) return Decision{true, {}, "free content"};
+  for (const EntitlementRecord& e : entitlements) {
+    if (Covers(e, c)) return Decision{true, {}, "entitled by " + e.kind};
+  }
+  return Deny(v1::DENY_REASON_NOT_ENTITLED, "no entitlement for this content");
+}
+
+v1::PriceModel PriceModelFromName(const std::string& name) {
+  if (name == "free") return v1::PRICE_MODEL_FREE;
+  if (name == "purchase") return v1::PRICE_MODEL_PURCHASE;
+  if (name == "rental") return v1::PRICE_MODEL_RENTAL;
+  if (name == "subscription") return v1::PRICE_MODEL_SUBSCRIPTION;
+  if (name == "per_byte") return v1::PRICE_MODEL_PER_BYTE;
+  return v1::PRICE_MODEL_UNSPECIFIED;
+}
+
+std::string PriceModelName(v1::PriceModel model) {
+  switch (model) {
+    case v1::PRICE_MODEL_FREE: return "free";
+    case v1::PRICE_MODEL_PURCHASE: return "purchase";
+    case v1::PRICE_MODEL_RENTAL: return "rental";
+    case v1::PRICE_MODEL_SUBSCRIPTION: return "subscription";
+    case v1::PRICE_MODEL_PER_BYTE: return "per_byte";
+    default: return "";
+  }
+}
+
+void ToProto(const ContentRecord& r, v1::Content* out) {
+  out->set_content_id(r.content_id);
+  out->set_title(r.title);
+  out->set_owner(r.owner);
+  out->set_info_hash_v1(r.info_hash_v1);
+  out->set_info_hash_v2(r.info_hash_v2);
+  out->set_size_bytes(r.size_bytes);
+  out->set_withdrawn(r.withdrawn);
+  out->set_created_at(r.created_at);
+  v1::Licence* l = out->mutable_licence();
+  l->set_price_model(r.price_model);
+  l->mutable_price()->set_minor(r.price_minor);
+  l->mutable_price()->set_currency(r.currency);
+  l->set_rental_seconds(r.rental_seconds);
+  l->set_owner_share_bp(r.owner_share_bp);
+  for (const auto& t : r.territories) l->add_territories(t);
+  l->set_window_start(r.window_start);
+  l->set_window_end(r.window_end);
+  l->set_device_limit(r.device_limit);
+}
+
+}  // namespace p2pims::rights

@@ -1,0 +1,110 @@
+// p2pims-sip-edge: the IMS application server (ISC) for content sessions. Wiring only: flags,
+// the SIP stack, the workers that call the backends, and the operator endpoints.
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_split.h"
+#include "lib/config/flags.h"
+#include "lib/http/admin.h"
+#include "lib/http/server.h"
+#include "lib/log/log.h"
+#include "lib/metrics/registry.h"
+#include "lib/runtime/signals.h"
+#include "services/sip-edge/backends.h"
+#include "services/sip-edge/sessions.h"
+#include "services/sip-edge/sofia_stack.h"
+#include "services/sip-edge/worker_pool.h"
+
+int main(int argc, char** argv) {
+  using namespace p2pims;
+  using namespace p2pims::sip_edge;
+  BlockTerminationSignals();
+  Flags flags("p2pims-sip-edge", "IMS application server for managed P2P content sessions.");
+  flags.Add("sip-url", "sip:127.0.0.1:5060", "SIP listen URL (UDP and TCP)");
+  flags.Add("domains", "p2p.localhost", "comma-separated content domains (Request-URI hosts)");
+  flags.Add("trusted-cscf", "127.0.0.1/32",
+            "comma-separated CIDRs of CSCFs whose P-Asserted-Identity is trusted");
+  flags.Add("rights", "127.0.0.1:50051", "rights gRPC address");
+  flags.Add("charging", "127.0.0.1:50052", "charging gRPC address");
+  flags.Add("tracker", "127.0.0.1:50053", "tracker gRPC address");
+  flags.Add("backend-deadline-ms", "800", "deadline of each backend call");
+  flags.Add("workers", "8", "threads calling the backends");
+  flags.Add("max-queue", "1024", "requests waiting for a worker before 503");
+  flags.Add("admin-listen", "127.0.0.1:9101", "HTTP listen address for /metrics, /healthz, /readyz");
+  flags.Add("node-id", "sip-edge-0", "this replica's name in logs, ICIDs and CDRs");
+  flags.Add("log-level", "info", "debug, info, warn or error");
+  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) {
+    std::cerr << flags.Usage() << "\nerror: " << s.message() << "\n";
+    return 2;
+  }
+  if (flags.help_requested()) {
+    std::cout << flags.Usage();
+    return 0;
+  }
+  log::Init("sip-edge", log::ParseLevel(flags.Get("log-level")));
+
+  SessionConfig config;
+  config.node_id = flags.Get("node-id");
+  for (auto d : absl::StrSplit(flags.Get("domains"), ',', absl::SkipWhitespace())) {
+    config.domains.emplace_back(d);
+  }
+  auto deadline = flags.GetInt("backend-deadline-ms");
+  auto workers = flags.GetInt("workers");
+  auto max_queue = flags.GetInt("max-queue");
+  absl::Status trusted = config.trusted.Parse(flags.Get("trusted-cscf"));
+  for (const absl::Status& s : {deadline.status(), workers.status(), max_queue.status(), trusted}) {
+    if (!s.ok()) {
+      std::cerr << "error: " << s.message() << "\n";
+      return 2;
+    }
+  }
+
+  metrics::Registry registry;
+  auto backends = MakeGrpcBackends({.rights = flags.Get("rights"),
+                                    .charging = flags.Get("charging"),
+                                    .tracker = flags.Get("tracker"),
+                                    .deadline = absl::Milliseconds(*deadline)});
+  SessionManager sessions(*backends, config, registry);
+  WorkerPool pool(static_cast<int>(*workers), static_cast<size_t>(*max_queue));
+
+  SofiaStack* stack_ptr = nullptr;
+  SofiaStack stack({.url = flags.Get("sip-url")}, [&](SipRequest req) {
+    const uint64_t id = req.id;
+    const bool is_invite = req.method == "INVITE";
+    bool queued = pool.Submit([&, req = std::move(req)] {
+      if (req.method == "INVITE") {
+        stack_ptr->Respond(req.id, sessions.HandleInvite(req));
+      } else {
+        sessions.HandleBye(req);
+      }
+    });
+    if (!queued && is_invite) {
+      SipResponse busy{503, "Service Unavailable", {{"Retry-After", "5"}}, "", ""};
+      stack_ptr->Respond(id, busy);
+    }
+  });
+  stack_ptr = &stack;
+  if (absl::Status s = stack.Start(); !s.ok()) {
+    log::Error("cannot start SIP", {{"error", s.message()}});
+    return 1;
+  }
+
+  http::Server admin;
+  http::AddAdminHandlers(admin, registry, [] { return absl::OkStatus(); });
+  if (absl::Status s = admin.Start(flags.Get("admin-listen")); !s.ok()) {
+    log::Error("cannot serve operator endpoints", {{"error", s.message()}});
+    return 1;
+  }
+  std::thread signals([&] {
+    const int sig = WaitForTerminationSignal();
+    log::Info("stopping", {{"signal", int64_t{sig}}});
+    stack.Stop();
+  });
+  log::Info("serving", {{"sip", flags.Get("sip-url")}, {"admin", flags.Get("admin-listen")},
+                        {"trusted_networks", int64_t(config.trusted.size())}});
+  stack.Run();
+  signals.join();
+  admin.Stop();
+  log::Info("stopped");
+  return 0;
+}

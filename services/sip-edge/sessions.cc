@@ -1,0 +1,329 @@
+#include "services/sip-edge/sessions.h"
+
+#include <sodium.h>
+
+#include <chrono>
+#include <regex>
+#include <thread>
+#include <variant>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "lib/encoding/encoding.h"
+#include "lib/log/log.h"
+#include "lib/status/status_macros.h"
+#include "services/sip-edge/descriptor.h"
+#include "services/sip-edge/ims_headers.h"
+
+namespace p2pims::sip_edge {
+namespace {
+
+bool ValidContentId(const std::string& id) {
+  static const std::regex kPattern("^[A-Za-z0-9._~-]{1,128}$");
+  return std::regex_match(id, kPattern);
+}
+
+// A Warning value (RFC 3261 §20.43): code 399 (miscellaneous), agent, quoted text.
+std::string WarningValue(const std::string& agent, std::string text) {
+  for (char& c : text) {
+    if (c == '"' || c == '\\' || c == '\r' || c == '\n') c = ' ';
+  }
+  return absl::StrCat("399 ", agent, " \"", text, "\"");
+}
+
+std::string NewSessionId() {
+  unsigned char raw[16];
+  randombytes_buf(raw, sizeof raw);
+  return Hex({reinterpret_cast<const char*>(raw), sizeof raw});
+}
+
+int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
+
+}  // namespace
+
+SessionManager::SessionManager(Backends& backends, SessionConfig config,
+                               metrics::Registry& registry)
+    : backends_(backends),
+      config_(std::move(config)),
+      responses_(metrics::BuildCounter()
+                     .Name("p2pims_sip_responses_total")
+                     .Help("Final SIP responses sent by sip-edge, by method and status code.")
+                     .Register(registry)),
+      setup_seconds_(metrics::BuildHistogram()
+                         .Name("p2pims_sip_session_setup_seconds")
+                         .Help("Time from INVITE to its final response.")
+                         .Register(registry)
+                         .Add({}, metrics::LatencyBuckets())),
+      active_gauge_(metrics::BuildGauge()
+                        .Name("p2pims_sip_active_sessions")
+                        .Help("Content sessions established and not yet torn down.")
+                        .Register(registry)
+                        .Add({})),
+      teardown_failures_(metrics::BuildCounter()
+                             .Name("p2pims_sip_teardown_failures_total")
+                             .Help("Session teardowns abandoned after every retry.")
+                             .Register(registry)
+                             .Add({})) {}
+
+SipResponse SessionManager::Reply(const std::string& method, int status, std::string phrase,
+                                  const std::string& warning) {
+  SipResponse r;
+  r.status = status;
+  r.phrase = std::move(phrase);
+  if (!warning.empty()) r.headers.emplace_back("Warning", WarningValue(config_.warn_agent, warning));
+  responses_.Add({{"method", method}, {"code", std::to_string(status)}}).Increment();
+  return r;
+}
+
+SipResponse SessionManager::Unavailable(const std::string& method, const std::string& what) {
+  SipResponse r = Reply(method, 503, "Service Unavailable", what + " unavailable");
+  r.headers.emplace_back("Retry-After", std::to_string(config_.retry_after_seconds));
+  return r;
+}
+
+std::variant<std::string, SipResponse> SessionManager::Identify(const SipRequest& req) {
+  if (!config_.trusted.Contains(req.source_ip)) {
+    // Digest authentication for direct clients arrives with the SIP edge work (issue 6).
+    return Reply(req.method, 403, "Forbidden",
+                 "untrusted source: send through the S-CSCF or authenticate");
+  }
+  auto identity = FirstAssertedIdentity(req.p_asserted_identity);
+  if (!identity) return Reply(req.method, 400, "Missing P-Asserted-Identity");
+  return *identity;
+}
+
+SipResponse SessionManager::HandleInvite(const SipRequest& req) {
+  const auto start = std::chrono::steady_clock::now();
+  struct Observe {
+    metrics::Histogram& h;
+    std::chrono::steady_clock::time_point start;
+    ~Observe() {
+      h.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+  } observe{setup_seconds_, start};
+
+  if (!ValidContentId(req.request_user)) {
+    return Reply("INVITE", 400, "Bad Request", "Request-URI must be sip:<content-id>@<domain>");
+  }
+  if (!config_.domains.empty() &&
+      std::find(config_.domains.begin(), config_.domains.end(), req.request_host) ==
+          config_.domains.end()) {
+    return Reply("INVITE", 404, "Not Found", "unknown content domain " + req.request_host);
+  }
+  auto who = Identify(req);
+  if (auto* denied = std::get_if<SipResponse>(&who)) return *denied;
+
+  Active a;
+  a.subject = std::get<std::string>(who);
+  a.content_id = req.request_user;
+  a.session_id = NewSessionId();
+  a.icid = ParseChargingVector(req.p_charging_vector).icid;
+  if (a.icid.empty()) a.icid = NewIcid(config_.node_id);
+  const AccessNetwork access = ParseAccessNetworkInfo(req.p_access_network_info);
+  a.locality = access.locality;
+
+  rv1::AuthorizeRequest auth;
+  auth.set_subject(a.subject);
+  auth.set_content_id(a.content_id);
+  auth.set_locality(a.locality);
+  auth.set_locality_verified(access.network_provided);  // source is a trusted CSCF here
+  auth.set_session_id(a.session_id);
+  auth.set_role("leech");
+  auth.set_device(req.from);
+  auto decision = backends_.Authorize(auth);
+  if (!decision.ok()) {
+    if (decision.status().code() == absl::StatusCode::kInvalidArgument) {
+      return Reply("INVITE", 400, "Bad Request", std::string(decision.status().message()));
+    }
+    return Unavailable("INVITE", "rights");
+  }
+  if (!decision->allowed()) {
+    if (decision->reason() == rv1::DENY_REASON_UNKNOWN_CONTENT) {
+      return Reply("INVITE", 404, "Not Found", decision->message());
+    }
+    return Reply("INVITE", 403, "Forbidden", decision->message());
+  }
+
+  cv1::CreditControlRequest ccr;
+  ccr.set_session_id(a.session_id);
+  ccr.set_request_number(0);
+  ccr.set_request_type(cv1::REQUEST_TYPE_INITIAL);
+  ccr.set_subject(a.subject);
+  ccr.set_icid(a.icid);
+  ccr.set_locality(a.locality);
+  ccr.set_node_id(config_.node_id);
+  ccr.set_event_time_ms(NowMs());
+  cv1::Rating* rating = ccr.mutable_rating();
+  rating->set_content_id(a.content_id);
+  rating->set_owner(decision->owner());
+  rating->set_price_model(rv1::PriceModel_Name(decision->price_model()));
+  // PRICE_MODEL_PURCHASE -> "purchase": charging rates by the short lower-case name.
+  std::string model = rating->price_model();
+  if (model.rfind("PRICE_MODEL_", 0) == 0) model = model.substr(12);
+  for (char& c : model) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  rating->set_price_model(model);
+  rating->mutable_price()->set_minor(decision->price().minor());
+  rating->mutable_price()->set_currency(decision->price().currency());
+  auto cca = backends_.CreditControl(ccr);
+  if (!cca.ok()) return Unavailable("INVITE", "charging");
+  switch (cca->result_code()) {
+    case cv1::RESULT_CODE_SUCCESS:
+      a.credit_controlled = true;
+      break;
+    case cv1::RESULT_CODE_CREDIT_CONTROL_NOT_APPLICABLE:
+      break;
+    case cv1::RESULT_CODE_CREDIT_LIMIT_REACHED:
+      return Reply("INVITE", 402, "Payment Required", cca->message());
+    case cv1::RESULT_CODE_USER_UNKNOWN:
+      return Reply("INVITE", 403, "Forbidden", "no charging account for this subscriber");
+    default:
+      return Reply("INVITE", 403, "Forbidden", "charging refused: " + cca->message());
+  }
+
+  tv1::OpenSessionRequest open;
+  open.set_token(decision->token());
+  open.set_session_id(a.session_id);
+  open.set_content_id(a.content_id);
+  open.set_max_peers(50);
+  auto swarm = backends_.OpenSession(open);
+  if (!swarm.ok()) {
+    ReleaseReservation(a);
+    if (swarm.status().code() == absl::StatusCode::kNotFound) {
+      return Reply("INVITE", 404, "Not Found", "content is not available for distribution");
+    }
+    if (IsTransient(swarm.status())) return Unavailable("INVITE", "tracker");
+    return Reply("INVITE", 500, "Server Internal Error", std::string(swarm.status().message()));
+  }
+
+  cv1::AccountingRequest start_record;
+  start_record.set_session_id(a.session_id);
+  start_record.set_record_number(0);
+  start_record.set_record_type(cv1::RECORD_TYPE_START);
+  start_record.set_subject(a.subject);
+  start_record.set_icid(a.icid);
+  start_record.set_content_id(a.content_id);
+  start_record.set_locality(a.locality);
+  start_record.set_event_time_ms(NowMs());
+  start_record.set_node_id(config_.node_id);
+  if (!backends_.Accounting(start_record).ok()) {
+    ReleaseReservation(a);
+    return Unavailable("INVITE", "charging");
+  }
+
+  SessionDescriptor d;
+  d.session_id = a.session_id;
+  d.icid = a.icid;
+  d.content_id = a.content_id;
+  d.info_hash = swarm->info_hash();
+  d.name = swarm->name();
+  d.size_bytes = swarm->size_bytes();
+  d.token = decision->token();
+  d.expires_at = decision->expires_at();
+  d.announce_urls.assign(swarm->announce_urls().begin(), swarm->announce_urls().end());
+  d.metainfo = swarm->metainfo();
+  {
+    absl::MutexLock lock(&mu_);
+    active_[req.id] = a;
+    active_gauge_.Set(static_cast<double>(active_.size()));
+  }
+  log::Info("session established", {{"session_id", a.session_id},
+                                    {"icid", a.icid},
+                                    {"subject", a.subject},
+                                    {"content_id", a.content_id}});
+  SipResponse ok = Reply("INVITE", 200, "OK");
+  ok.content_type = kDescriptorType;
+  ok.body = RenderDescriptor(d);
+  return ok;
+}
+
+template <typename F>
+bool SessionManager::Retry(const char* step, const Active& a, F&& attempt) {
+  absl::Duration pause = config_.teardown_backoff;
+  for (int i = 0; i < config_.teardown_attempts; ++i) {
+    absl::Status s = attempt();
+    if (s.ok()) return true;
+    if (!IsTransient(s)) {
+      log::Error("teardown step refused", {{"step", step}, {"session_id", a.session_id},
+                                           {"error", s.message()}});
+      return false;
+    }
+    std::this_thread::sleep_for(absl::ToChronoMilliseconds(pause));  // backoff, not sync
+    pause = std::min(pause * 2, absl::Seconds(5));
+  }
+  log::Error("teardown step abandoned", {{"step", step}, {"session_id", a.session_id},
+                                         {"icid", a.icid}, {"subject", a.subject}});
+  return false;
+}
+
+void SessionManager::ReleaseReservation(const Active& a) {
+  if (!a.credit_controlled) return;
+  cv1::CreditControlRequest ccr;
+  ccr.set_session_id(a.session_id);
+  ccr.set_request_number(1);
+  ccr.set_request_type(cv1::REQUEST_TYPE_TERMINATION);
+  ccr.set_subject(a.subject);
+  ccr.set_icid(a.icid);
+  ccr.set_termination_cause("setup_failed");
+  ccr.set_node_id(config_.node_id);
+  ccr.set_event_time_ms(NowMs());
+  Retry("release", a, [&] { return backends_.CreditControl(ccr).status(); });
+}
+
+bool SessionManager::HandleBye(const SipRequest& req) {
+  Active a;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = active_.find(req.id);
+    if (it == active_.end()) return true;  // never established (or already torn down)
+    a = it->second;
+    active_.erase(it);
+    active_gauge_.Set(static_cast<double>(active_.size()));
+  }
+  tv1::CloseSessionResponse usage;
+  tv1::CloseSessionRequest close;
+  close.set_session_id(a.session_id);
+  close.set_cause("normal");
+  bool ok = Retry("close_session", a, [&]() -> absl::Status {
+    auto r = backends_.CloseSession(close);
+    if (r.ok()) usage = *r;
+    return r.status();
+  });
+  if (a.credit_controlled) {
+    cv1::CreditControlRequest ccr;
+    ccr.set_session_id(a.session_id);
+    ccr.set_request_number(1);
+    ccr.set_request_type(cv1::REQUEST_TYPE_TERMINATION);
+    ccr.set_subject(a.subject);
+    ccr.set_icid(a.icid);
+    ccr.mutable_used()->set_bytes_down(usage.bytes_down());
+    ccr.mutable_used()->set_bytes_up(usage.bytes_up());
+    ccr.set_termination_cause("normal");
+    ccr.set_node_id(config_.node_id);
+    ccr.set_event_time_ms(NowMs());
+    ok = Retry("termination", a, [&] { return backends_.CreditControl(ccr).status(); }) && ok;
+  }
+  cv1::AccountingRequest stop;
+  stop.set_session_id(a.session_id);
+  stop.set_record_number(1);
+  stop.set_record_type(cv1::RECORD_TYPE_STOP);
+  stop.set_subject(a.subject);
+  stop.set_icid(a.icid);
+  stop.set_content_id(a.content_id);
+  stop.mutable_used()->set_bytes_down(usage.bytes_down());
+  stop.mutable_used()->set_bytes_up(usage.bytes_up());
+  stop.set_locality(a.locality);
+  stop.set_event_time_ms(NowMs());
+  stop.set_cause("normal");
+  stop.set_node_id(config_.node_id);
+  ok = Retry("accounting_stop", a, [&] { return backends_.Accounting(stop).status(); }) && ok;
+  if (!ok) teardown_failures_.Increment();
+  log::Info("session closed", {{"session_id", a.session_id}, {"icid", a.icid}, {"complete", ok}});
+  return ok;
+}
+
+size_t SessionManager::active() const {
+  absl::MutexLock lock(&mu_);
+  return active_.size();
+}
+
+}  // namespace p2pims::sip_edge

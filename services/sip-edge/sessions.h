@@ -1,0 +1,78 @@
+// Content sessions (DESIGN.md §2): INVITE sip:<content-id>@<domain> -> rights Authorize ->
+// charging INITIAL -> tracker OpenSession -> accounting START -> 200 OK with the session
+// descriptor; BYE -> tracker CloseSession -> charging TERMINATION -> accounting STOP (one CDR).
+// Failures map to SIP: 400 malformed, 403 + Warning denied, 402 out of credit, 404 unknown
+// content, 503 + Retry-After when a backend is down.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "lib/metrics/counter.h"
+#include "lib/metrics/family.h"
+#include "lib/metrics/gauge.h"
+#include "lib/metrics/histogram.h"
+#include "lib/metrics/registry.h"
+#include "services/sip-edge/backends.h"
+#include "services/sip-edge/sip_message.h"
+#include "services/sip-edge/trust.h"
+
+namespace p2pims::sip_edge {
+
+struct SessionConfig {
+  std::string node_id = "sip-edge-0";
+  std::string warn_agent = "p2pims";        // warn-agent of Warning headers
+  std::vector<std::string> domains;         // accepted Request-URI hosts; empty accepts any
+  TrustedNetworks trusted;                  // CSCFs whose P-Asserted-Identity is believed
+  int retry_after_seconds = 5;
+  int teardown_attempts = 20;               // for the BYE work, which must not be lost
+  absl::Duration teardown_backoff = absl::Milliseconds(200);
+};
+
+// Thread-safe: INVITEs and BYEs of different dialogs run on different workers.
+class SessionManager {
+ public:
+  SessionManager(Backends& backends, SessionConfig config, metrics::Registry& registry);
+
+  // Sets up a content session; blocks on backend calls (run it on a worker).
+  SipResponse HandleInvite(const SipRequest& req);
+  // Tears down the session of dialog `req.id`, retrying each idempotent step until it is
+  // answered; false when it had to give up (logged with everything needed to replay it).
+  bool HandleBye(const SipRequest& req);
+  size_t active() const;
+
+ private:
+  struct Active {
+    std::string session_id;
+    std::string icid;
+    std::string subject;
+    std::string content_id;
+    std::string locality;
+    bool credit_controlled = false;  // INITIAL answered SUCCESS: a TERMINATION is owed
+  };
+  SipResponse Reply(const std::string& method, int status, std::string phrase,
+                    const std::string& warning = "");
+  SipResponse Unavailable(const std::string& method, const std::string& what);
+  // Identity from a trusted CSCF's P-Asserted-Identity, or an error response.
+  std::variant<std::string, SipResponse> Identify(const SipRequest& req);
+  void ReleaseReservation(const Active& a);
+  template <typename F>
+  bool Retry(const char* step, const Active& a, F&& attempt);
+
+  Backends& backends_;
+  SessionConfig config_;
+  metrics::Family<metrics::Counter>& responses_;
+  metrics::Histogram& setup_seconds_;
+  metrics::Gauge& active_gauge_;
+  metrics::Counter& teardown_failures_;
+  mutable absl::Mutex mu_;
+  std::map<uint64_t, Active> active_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace p2pims::sip_edge

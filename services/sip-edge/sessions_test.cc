@@ -1,0 +1,182 @@
+// The session logic against scripted backends (pure logic: the real services are exercised by
+// tests/walking_skeleton_test.sh).
+#include "services/sip-edge/sessions.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+
+namespace p2pims::sip_edge {
+namespace {
+
+class ScriptedBackends : public Backends {
+ public:
+  absl::StatusOr<rv1::AuthorizeResponse> Authorize(const rv1::AuthorizeRequest& req) override {
+    calls.push_back("authorize " + req.subject());
+    if (!authorize_status.ok()) return authorize_status;
+    return decision;
+  }
+  absl::StatusOr<cv1::CreditControlAnswer> CreditControl(const cv1::CreditControlRequest& req) override {
+    calls.push_back("cc " + cv1::RequestType_Name(req.request_type()) + " " + req.rating().price_model());
+    if (!cc_failures.empty()) {
+      absl::Status s = cc_failures.front();
+      cc_failures.pop_front();
+      return s;
+    }
+    cv1::CreditControlAnswer a;
+    a.set_result_code(req.request_type() == cv1::REQUEST_TYPE_INITIAL ? initial_result
+                                                                     : cv1::RESULT_CODE_SUCCESS);
+    a.set_message("scripted");
+    return a;
+  }
+  absl::StatusOr<cv1::AccountingAnswer> Accounting(const cv1::AccountingRequest& req) override {
+    calls.push_back("acct " + cv1::RecordType_Name(req.record_type()) + " " +
+                    std::to_string(req.used().bytes_down()));
+    return cv1::AccountingAnswer();
+  }
+  absl::StatusOr<tv1::OpenSessionResponse> OpenSession(const tv1::OpenSessionRequest& req) override {
+    calls.push_back("open " + req.token());
+    if (!open_status.ok()) return open_status;
+    tv1::OpenSessionResponse r;
+    r.set_info_hash(std::string(20, '\xab'));
+    r.add_announce_urls("http://127.0.0.1:6969/a/" + req.token() + "/announce");
+    return r;
+  }
+  absl::StatusOr<tv1::CloseSessionResponse> CloseSession(const tv1::CloseSessionRequest&) override {
+    calls.push_back("close");
+    tv1::CloseSessionResponse r;
+    r.set_bytes_down(4096);
+    return r;
+  }
+
+  rv1::AuthorizeResponse decision;
+  absl::Status authorize_status;
+  cv1::ResultCode initial_result = cv1::RESULT_CODE_SUCCESS;
+  std::deque<absl::Status> cc_failures;
+  absl::Status open_status;
+  std::vector<std::string> calls;
+};
+
+class SessionsTest : public ::testing::Test {
+ protected:
+  SessionsTest() {
+    backends_.decision.set_allowed(true);
+    backends_.decision.set_token("TOKEN");
+    backends_.decision.set_price_model(rv1::PRICE_MODEL_PURCHASE);
+    backends_.decision.mutable_price()->set_minor(299);
+    backends_.decision.mutable_price()->set_currency("EUR");
+    config_.domains = {"p2p.example.net"};
+    EXPECT_TRUE(config_.trusted.Parse("10.0.0.0/8").ok());
+    config_.teardown_backoff = absl::ZeroDuration();
+    config_.teardown_attempts = 3;
+  }
+  SipRequest Invite(const std::string& user = "movie-1") {
+    SipRequest r;
+    r.id = 7;
+    r.method = "INVITE";
+    r.request_user = user;
+    r.request_host = "p2p.example.net";
+    r.source_ip = "10.1.1.1";
+    r.p_asserted_identity = "<sip:alice@ims.example.net>";
+    r.p_charging_vector = "icid-value=ICID-1";
+    return r;
+  }
+  static std::string Header(const SipResponse& r, const std::string& name) {
+    for (const auto& [n, v] : r.headers) {
+      if (n == name) return v;
+    }
+    return "";
+  }
+
+  ScriptedBackends backends_;
+  SessionConfig config_;
+  metrics::Registry registry_;
+};
+
+TEST_F(SessionsTest, InviteThenByeRunsTheWholeFlow) {
+  SessionManager m(backends_, config_, registry_);
+  SipResponse r = m.HandleInvite(Invite());
+  ASSERT_EQ(r.status, 200) << r.phrase;
+  EXPECT_EQ(r.content_type, "application/vnd.p2pims.session+json");
+  EXPECT_NE(r.body.find("\"token\":\"TOKEN\""), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"icid\":\"ICID-1\""), std::string::npos) << r.body;
+  EXPECT_EQ(m.active(), 1u);
+  SipRequest bye;
+  bye.id = 7;
+  bye.method = "BYE";
+  EXPECT_TRUE(m.HandleBye(bye));
+  EXPECT_EQ(m.active(), 0u);
+  std::vector<std::string> want = {"authorize sip:alice@ims.example.net", "cc REQUEST_TYPE_INITIAL purchase",
+                                   "open TOKEN", "acct RECORD_TYPE_START 0", "close",
+                                   "cc REQUEST_TYPE_TERMINATION ", "acct RECORD_TYPE_STOP 4096"};
+  EXPECT_EQ(backends_.calls, want);
+  EXPECT_TRUE(m.HandleBye(bye));  // a second BYE (or the dialog's end) does nothing more
+  EXPECT_EQ(backends_.calls.size(), want.size());
+}
+
+TEST_F(SessionsTest, MalformedAndUntrustedRequests) {
+  SessionManager m(backends_, config_, registry_);
+  EXPECT_EQ(m.HandleInvite(Invite("")).status, 400);
+  EXPECT_EQ(m.HandleInvite(Invite("bad id!")).status, 400);
+  SipRequest other_domain = Invite();
+  other_domain.request_host = "elsewhere.example";
+  EXPECT_EQ(m.HandleInvite(other_domain).status, 404);
+  SipRequest untrusted = Invite();
+  untrusted.source_ip = "192.0.2.1";
+  SipResponse r = m.HandleInvite(untrusted);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(Header(r, "Warning").find("untrusted"), std::string::npos);
+  SipRequest no_pai = Invite();
+  no_pai.p_asserted_identity.clear();
+  EXPECT_EQ(m.HandleInvite(no_pai).status, 400);
+  EXPECT_TRUE(backends_.calls.empty());  // nothing reached a backend
+}
+
+TEST_F(SessionsTest, DenialsMapToSipCodes) {
+  SessionManager m(backends_, config_, registry_);
+  backends_.decision.set_allowed(false);
+  backends_.decision.set_reason(rv1::DENY_REASON_UNKNOWN_CONTENT);
+  backends_.decision.set_message("unknown content");
+  EXPECT_EQ(m.HandleInvite(Invite()).status, 404);
+  backends_.decision.set_reason(rv1::DENY_REASON_NOT_ENTITLED);
+  backends_.decision.set_message("no entitlement for this content");
+  SipResponse r = m.HandleInvite(Invite());
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(Header(r, "Warning"), "399 p2pims \"no entitlement for this content\"");
+}
+
+TEST_F(SessionsTest, OutOfCreditIs402AndBackendDownIs503) {
+  SessionManager m(backends_, config_, registry_);
+  backends_.initial_result = cv1::RESULT_CODE_CREDIT_LIMIT_REACHED;
+  EXPECT_EQ(m.HandleInvite(Invite()).status, 402);
+  backends_.authorize_status = absl::UnavailableError("down");
+  SipResponse r = m.HandleInvite(Invite());
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(Header(r, "Retry-After"), "5");
+}
+
+TEST_F(SessionsTest, TrackerFailureReleasesTheReservation) {
+  SessionManager m(backends_, config_, registry_);
+  backends_.open_status = absl::UnavailableError("tracker down");
+  EXPECT_EQ(m.HandleInvite(Invite()).status, 503);
+  ASSERT_FALSE(backends_.calls.empty());
+  EXPECT_EQ(backends_.calls.back(), "cc REQUEST_TYPE_TERMINATION ");
+  EXPECT_EQ(m.active(), 0u);
+}
+
+TEST_F(SessionsTest, TeardownRetriesTransientFailures) {
+  SessionManager m(backends_, config_, registry_);
+  ASSERT_EQ(m.HandleInvite(Invite()).status, 200);
+  backends_.cc_failures = {absl::UnavailableError("blip"), absl::DeadlineExceededError("slow")};
+  SipRequest bye;
+  bye.id = 7;
+  bye.method = "BYE";
+  EXPECT_TRUE(m.HandleBye(bye));
+  int terminations = 0;
+  for (const auto& c : backends_.calls) terminations += c.rfind("cc REQUEST_TYPE_TERMINATION", 0) == 0;
+  EXPECT_EQ(terminations, 3);
+  EXPECT_EQ(backends_.calls.back(), "acct RECORD_TYPE_STOP 4096");
+}
+
+}  // namespace
+}  // namespace p2pims::sip_edge

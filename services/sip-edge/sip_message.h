@@ -1,0 +1,39 @@
+// What sip-edge's logic sees of SIP: plain structs filled by the Sofia-SIP adapter, so that the
+// registrar, sessions and trust code never touch Sofia's C types.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace p2pims::sip_edge {
+
+// An incoming request. `id` names its dialog handle for the response and later in-dialog
+// requests (a BYE carries the INVITE's id).
+struct SipRequest {
+  uint64_t id = 0;
+  std::string method;
+  std::string request_user;  // user part of the Request-URI (the content id for INVITE)
+  std::string request_host;
+  std::string from;          // From URI
+  std::string to;            // To URI
+  std::string call_id;
+  std::string source_ip;     // transport peer address
+  std::string p_asserted_identity;
+  std::string p_charging_vector;
+  std::string p_access_network_info;
+  std::string content_type;
+  std::string body;
+};
+
+// A response to send. Headers are "Name", "value" pairs added verbatim.
+struct SipResponse {
+  int status = 500;
+  std::string phrase;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string content_type;
+  std::string body;
+};
+
+}  // namespace p2pims::sip_edge

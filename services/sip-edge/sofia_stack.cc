@@ -1,0 +1,254 @@
+#include "services/sip-edge/sofia_stack.h"
+
+// Sofia-SIP wants these magic types defined before its headers.
+#define NUA_MAGIC_T ::p2pims::sip_edge::SofiaStack::Impl
+#define NUA_HMAGIC_T void
+#define SU_ROOT_MAGIC_T ::p2pims::sip_edge::SofiaStack::Impl
+#define SU_WAKEUP_ARG_T ::p2pims::sip_edge::SofiaStack::Impl
+
+#include <netdb.h>
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/nua.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_wait.h>
+#include <sofia-sip/url.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <deque>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "lib/log/log.h"
+
+namespace p2pims::sip_edge {
+
+struct SofiaStack::Impl {
+  StackConfig config;
+  RequestHandler on_request;
+  su_home_t home[1] = {};
+  su_root_t* root = nullptr;
+  nua_t* nua = nullptr;
+  int wake_fd = -1;
+  su_wait_t wait[1] = {};
+  bool shutting_down = false;
+  uint64_t next_id = 1;
+  std::map<uint64_t, nua_handle_t*> handles;  // loop thread only
+
+  absl::Mutex mu;
+  std::deque<std::pair<uint64_t, SipResponse>> outbox ABSL_GUARDED_BY(mu);
+  bool stop_requested ABSL_GUARDED_BY(mu) = false;
+
+  static std::string UrlText(su_home_t* home, const url_t* url) {
+    if (url == nullptr) return "";
+    char* s = url_as_string(home, url);
+    std::string out = s != nullptr ? s : "";
+    su_free(home, s);
+    return out;
+  }
+
+  SipRequest Convert(nua_handle_t* nh, const sip_t* sip, uint64_t id) {
+    SipRequest r;
+    r.id = id;
+    (void)nh;
+    if (sip->sip_request != nullptr) {
+      r.method = sip->sip_request->rq_method_name != nullptr ? sip->sip_request->rq_method_name : "";
+      const url_t* ru = sip->sip_request->rq_url;
+      r.request_user = ru->url_user != nullptr ? ru->url_user : "";
+      r.request_host = ru->url_host != nullptr ? absl::AsciiStrToLower(ru->url_host) : "";
+    }
+    if (sip->sip_from != nullptr) r.from = UrlText(home, sip->sip_from->a_url);
+    if (sip->sip_to != nullptr) r.to = UrlText(home, sip->sip_to->a_url);
+    if (sip->sip_call_id != nullptr) r.call_id = sip->sip_call_id->i_id;
+    // IMS P- headers are not in Sofia's default parser set; they arrive as unknown headers.
+    for (const sip_unknown_t* u = sip->sip_unknown; u != nullptr; u = u->un_next) {
+      const std::string name = absl::AsciiStrToLower(u->un_name != nullptr ? u->un_name : "");
+      const std::string value = u->un_value != nullptr ? u->un_value : "";
+      if (name == "p-asserted-identity") {
+        r.p_asserted_identity += (r.p_asserted_identity.empty() ? "" : ", ") + value;
+      } else if (name == "p-charging-vector") {
+        r.p_charging_vector = value;
+      } else if (name == "p-access-network-info") {
+        r.p_access_network_info = value;
+      }
+    }
+    if (sip->sip_content_type != nullptr && sip->sip_content_type->c_type != nullptr) {
+      r.content_type = sip->sip_content_type->c_type;
+    }
+    if (sip->sip_payload != nullptr) {
+      r.body.assign(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+    }
+    if (msg_t* msg = nua_current_request(nua); msg != nullptr) {
+      if (su_addrinfo_t* ai = msg_addrinfo(msg); ai != nullptr && ai->ai_addr != nullptr) {
+        char host[NI_MAXHOST];
+        if (getnameinfo(ai->ai_addr, static_cast<socklen_t>(ai->ai_addrlen), host, sizeof host,
+                        nullptr, 0, NI_NUMERICHOST) == 0) {
+          r.source_ip = host;
+        }
+      }
+    }
+    return r;
+  }
+
+  void OnEvent(nua_event_t event, int status, nua_handle_t* nh, void* hmagic, const sip_t* sip,
+               tagi_t tags[]) {
+    const uint64_t id = reinterpret_cast<uintptr_t>(hmagic);
+    switch (event) {
+      case nua_i_invite: {
+        if (shutting_down) {
+          nua_respond(nh, 503, "Service Unavailable", SIPTAG_RETRY_AFTER_STR("5"),
+                      NUTAG_WITH_THIS(nua), TAG_END());
+          return;
+        }
+        const uint64_t new_id = next_id++;
+        nua_handle_bind(nh, reinterpret_cast<void*>(static_cast<uintptr_t>(new_id)));
+        handles[new_id] = nh;
+        on_request(Convert(nh, sip, new_id));
+        return;
+      }
+      case nua_i_bye:
+        if (id != 0 && sip != nullptr) on_request(Convert(nh, sip, id));
+        return;
+      case nua_i_state: {
+        int state = nua_callstate_init;
+        tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
+        if (state == nua_callstate_terminated) {
+          if (id != 0 && handles.erase(id) > 0) {
+            // A dialog that ends without a BYE (CANCEL, error) still needs its teardown.
+            SipRequest gone;
+            gone.id = id;
+            gone.method = "TERMINATED";
+            on_request(gone);
+          }
+          nua_handle_destroy(nh);
+        }
+        return;
+      }
+      case nua_i_message:
+      case nua_i_subscribe:
+      case nua_i_info:
+      case nua_i_refer:
+      case nua_i_notify:
+      case nua_i_publish:
+        // Catalogue MESSAGE and progress SUBSCRIBE arrive with the SIP edge work (issue 6).
+        nua_respond(nh, 501, "Not Implemented", NUTAG_WITH_THIS(nua), TAG_END());
+        nua_handle_destroy(nh);
+        return;
+      case nua_r_shutdown:
+        if (status >= 200) su_root_break(root);
+        return;
+      default:
+        return;
+    }
+  }
+
+  void Send(uint64_t id, const SipResponse& resp) {
+    auto it = handles.find(id);
+    if (it == handles.end()) return;  // dialog already gone (e.g. CANCEL)
+    std::string extra;
+    for (const auto& [name, value] : resp.headers) absl::StrAppend(&extra, name, ": ", value, "\r\n");
+    if (!extra.empty()) extra.resize(extra.size() - 2);
+    nua_respond(it->second, resp.status, resp.phrase.c_str(),
+                TAG_IF(!resp.content_type.empty(), SIPTAG_CONTENT_TYPE_STR(resp.content_type.c_str())),
+                TAG_IF(!resp.body.empty(), SIPTAG_PAYLOAD_STR(resp.body.c_str())),
+                TAG_IF(!extra.empty(), SIPTAG_HEADER_STR(extra.c_str())), TAG_END());
+  }
+
+  void Drain() {
+    uint64_t counter;
+    ssize_t ignored = read(wake_fd, &counter, sizeof counter);
+    (void)ignored;
+    std::deque<std::pair<uint64_t, SipResponse>> batch;
+    bool stop;
+    {
+      absl::MutexLock lock(&mu);
+      batch.swap(outbox);
+      stop = stop_requested;
+    }
+    for (const auto& [id, resp] : batch) Send(id, resp);
+    if (stop && !shutting_down) {
+      shutting_down = true;
+      nua_shutdown(nua);
+    }
+  }
+};
+
+namespace {
+
+void NuaCallback(nua_event_t event, int status, char const* /*phrase*/, nua_t* /*nua*/,
+                 SofiaStack::Impl* impl, nua_handle_t* nh, void* hmagic, sip_t const* sip,
+                 tagi_t tags[]) {
+  impl->OnEvent(event, status, nh, hmagic, sip, tags);
+}
+
+int OnWake(SofiaStack::Impl* impl, su_wait_t*, su_wakeup_arg_t*) {
+  impl->Drain();
+  return 0;
+}
+
+}  // namespace
+
+SofiaStack::SofiaStack(StackConfig config, RequestHandler on_request)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  impl_->on_request = std::move(on_request);
+}
+
+SofiaStack::~SofiaStack() {
+  if (impl_->nua != nullptr) nua_destroy(impl_->nua);
+  if (impl_->root != nullptr) {
+    su_root_unregister(impl_->root, impl_->wait, OnWake, impl_.get());
+    su_root_destroy(impl_->root);
+  }
+  if (impl_->wake_fd >= 0) close(impl_->wake_fd);
+  su_home_deinit(impl_->home);
+  su_deinit();
+}
+
+absl::Status SofiaStack::Start() {
+  su_init();
+  su_home_init(impl_->home);
+  impl_->root = su_root_create(impl_.get());
+  if (impl_->root == nullptr) return absl::InternalError("cannot create the SIP event loop");
+  impl_->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (impl_->wake_fd < 0 || su_wait_create(impl_->wait, impl_->wake_fd, SU_WAIT_IN) != 0 ||
+      su_root_register(impl_->root, impl_->wait, OnWake, impl_.get(), 0) < 0) {
+    return absl::InternalError("cannot register the SIP wake-up descriptor");
+  }
+  impl_->nua = nua_create(impl_->root, NuaCallback, impl_.get(),
+                          NUTAG_URL(impl_->config.url.c_str()), NUTAG_MEDIA_ENABLE(0),
+                          NUTAG_AUTOANSWER(0), NUTAG_ENABLEMESSAGE(1),
+                          NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS"),
+                          SIPTAG_USER_AGENT_STR(impl_->config.user_agent.c_str()), TAG_END());
+  if (impl_->nua == nullptr) {
+    return absl::UnavailableError(absl::StrCat("cannot listen for SIP on ", impl_->config.url));
+  }
+  return absl::OkStatus();
+}
+
+void SofiaStack::Run() { su_root_run(impl_->root); }
+
+void SofiaStack::Respond(uint64_t id, SipResponse response) {
+  {
+    absl::MutexLock lock(&impl_->mu);
+    impl_->outbox.emplace_back(id, std::move(response));
+  }
+  const uint64_t one = 1;
+  ssize_t ignored = write(impl_->wake_fd, &one, sizeof one);
+  (void)ignored;
+}
+
+void SofiaStack::Stop() {
+  {
+    absl::MutexLock lock(&impl_->mu);
+    impl_->stop_requested = true;
+  }
+  const uint64_t one = 1;
+  ssize_t ignored = write(impl_->wake_fd, &one, sizeof one);
+  (void)ignored;
+}
+
+}  // namespace p2pims::sip_edge

@@ -1,0 +1,51 @@
+// The one adapter around Sofia-SIP's NUA: it owns the event loop, turns incoming requests into
+// SipRequest values for the rest of sip-edge, and sends SipResponse values back. RFC 3261
+// transactions, retransmissions, ACK and the 200 to BYE are Sofia's.
+//
+//   SofiaStack stack({.url = "sip:127.0.0.1:5060"}, [&](SipRequest r) { ...hand to a worker... });
+//   stack.Start();         // on the thread that will run the loop
+//   stack.Run();           // until Stop()
+//   stack.Respond(id, resp);   // from any thread
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "services/sip-edge/sip_message.h"
+
+namespace p2pims::sip_edge {
+
+struct StackConfig {
+  std::string url = "sip:127.0.0.1:5060";  // UDP and TCP on this address
+  std::string user_agent = "p2pims-sip-edge/0.1";
+};
+
+// Start, Run and the request callback are on the loop thread; Respond and Stop are thread-safe.
+class SofiaStack {
+ public:
+  using RequestHandler = std::function<void(SipRequest)>;
+  SofiaStack(StackConfig config, RequestHandler on_request);
+  ~SofiaStack();
+
+  absl::Status Start();
+  void Run();
+  void Respond(uint64_t id, SipResponse response);
+  void Stop();
+
+  // Called from Sofia's C callbacks; not for other users.
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace p2pims::sip_edge

@@ -1,0 +1,42 @@
+// p2pims-tracker: content index and managed swarms.
+#include "lib/grpc/client.h"
+#include "lib/log/log.h"
+#include "lib/runtime/service_runtime.h"
+#include "services/tracker/key_fetcher.h"
+#include "services/tracker/service.h"
+
+namespace p2pims {
+const std::vector<pg::Migration>& TrackerMigrations();
+}
+
+int main(int argc, char** argv) {
+  using namespace p2pims;
+  ServiceRuntime rt({.name = "tracker",
+                     .summary = "Content index and managed BitTorrent swarms.",
+                     .grpc_listen = "127.0.0.1:50053",
+                     .admin_listen = "127.0.0.1:9104",
+                     .schema = "tracker",
+                     .migrations = &TrackerMigrations(),
+                     .prepared = tracker::TrackerStore::Statements()});
+  rt.flags().Add("rights", "127.0.0.1:50051", "rights gRPC address (signing keys)");
+  rt.flags().Add("announce-host", "127.0.0.1:6969",
+                 "host:port that peers use for this replica's BitTorrent tracker");
+  rt.flags().Add("key-refresh", "30", "seconds between signing-key refreshes");
+  if (auto code = rt.Init(argc, argv)) return *code;
+  auto refresh = rt.flags().GetInt("key-refresh");
+  if (!refresh.ok() || *refresh <= 0) {
+    log::Error("--key-refresh must be a positive number of seconds");
+    return 2;
+  }
+
+  token::Verifier verifier;
+  tracker::KeyFetcher keys(rights::v1::Rights::NewStub(MakeChannel(rt.flags().Get("rights"))),
+                           verifier, absl::Seconds(*refresh));
+  (void)keys.Start();  // not fatal: /readyz stays 503 until rights answers
+  rt.AddReadinessCheck([&keys] { return keys.Ready(); });
+
+  tracker::TrackerStore store(rt.pool());
+  tracker::TrackerService service(store, verifier, {.announce_host = rt.flags().Get("announce-host")});
+  tracker::ContentIndexService index(store);
+  return rt.Serve({&service, &index});
+}

@@ -1,0 +1,144 @@
+#include "services/tracker/service.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "lib/grpc/status.h"
+#include "lib/log/log.h"
+#include "lib/encoding/encoding.h"
+#include "services/tracker/metainfo.h"
+
+namespace p2pims::tracker {
+namespace {
+
+grpc::Status Invalid(const std::string& message) {
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message);
+}
+
+}  // namespace
+
+grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSessionRequest* req,
+                                         v1::OpenSessionResponse* resp) {
+  if (req->token().empty() || req->session_id().empty()) {
+    return Invalid("token and session_id are required");
+  }
+  auto claims = verifier_.Verify(req->token(), static_cast<uint32_t>(absl::ToUnixSeconds(absl::Now())));
+  if (!claims.ok()) return ToGrpcStatus(claims.status());
+  if (claims->session_id != req->session_id()) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "token is bound to another session");
+  }
+  const std::string info_hash(reinterpret_cast<const char*>(claims->info_hash.data()), 20);
+  auto content = store_.FindContent("", info_hash);
+  if (!content.ok()) return ToGrpcStatus(content.status());
+  if (!*content) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "content is not in the tracker's index");
+  }
+  if (!req->content_id().empty() && (*content)->content_id() != req->content_id()) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "token is bound to other content");
+  }
+  const std::string token_id(Hex({reinterpret_cast<const char*>(claims->token_id.data()), 16}));
+  if (absl::Status s = store_.OpenSession(req->session_id(), token_id, info_hash, claims->subject,
+                                          claims->locality);
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  resp->set_session_id(req->session_id());
+  resp->set_info_hash(info_hash);
+  resp->set_metainfo((*content)->metainfo());
+  resp->set_name((*content)->name());
+  resp->set_size_bytes((*content)->size_bytes());
+  resp->add_announce_urls(absl::StrCat("http://", options_.announce_host, "/a/", req->token(), "/announce"));
+  resp->add_announce_urls(absl::StrCat("udp://", options_.announce_host, "/a/", req->token()));
+  log::Info("session opened", {{"session_id", req->session_id()},
+                               {"subject", claims->subject},
+                               {"content_id", (*content)->content_id()}});
+  return grpc::Status::OK;
+}
+
+grpc::Status TrackerService::CloseSession(grpc::ServerContext*, const v1::CloseSessionRequest* req,
+                                          v1::CloseSessionResponse* resp) {
+  if (req->session_id().empty()) return Invalid("session_id is required");
+  auto usage = store_.CloseSession(req->session_id(), req->cause().empty() ? "normal" : req->cause());
+  if (!usage.ok()) return ToGrpcStatus(usage.status());
+  *resp = *usage;
+  log::Info("session closed", {{"session_id", req->session_id()},
+                               {"bytes_down", resp->bytes_down()},
+                               {"bytes_up", resp->bytes_up()}});
+  return grpc::Status::OK;
+}
+
+grpc::Status TrackerService::RegisterPresence(grpc::ServerContext*,
+                                              const v1::RegisterPresenceRequest* req,
+                                              v1::RegisterPresenceResponse*) {
+  if (req->subject().empty()) return Invalid("subject is required");
+  if (req->expires_seconds() > 0 && req->locality().empty()) {
+    return Invalid("locality is required unless expires_seconds is 0");
+  }
+  return ToGrpcStatus(store_.SetPresence(*req));
+}
+
+grpc::Status TrackerService::SwarmStats(grpc::ServerContext*, const v1::SwarmStatsRequest* req,
+                                        v1::SwarmStatsResponse* resp) {
+  if (req->content_id().empty() && req->info_hash().size() != 20) {
+    return Invalid("content_id or a 20-byte info_hash is required");
+  }
+  auto content = store_.FindContent(req->content_id(), req->info_hash());
+  if (!content.ok()) return ToGrpcStatus(content.status());
+  if (!*content) return grpc::Status(grpc::StatusCode::NOT_FOUND, "content is not indexed");
+  auto stats = store_.SwarmStats((*content)->info_hash());
+  if (!stats.ok()) return ToGrpcStatus(stats.status());
+  *resp = *stats;
+  return grpc::Status::OK;
+}
+
+grpc::Status ContentIndexService::IndexContent(grpc::ServerContext*,
+                                               const v1::IndexContentRequest* req,
+                                               v1::IndexedContent* resp) {
+  if (req->content_id().empty()) return Invalid("content_id is required");
+  v1::IndexedContent c;
+  c.set_content_id(req->content_id());
+  if (!req->metainfo().empty()) {
+    auto summary = SummariseMetainfo(req->metainfo());
+    if (!summary.ok()) return ToGrpcStatus(summary.status());
+    if (summary->info_hash_v1.empty()) return Invalid("v2-only torrents need a v1 info-hash (hybrid)");
+    c.set_info_hash(summary->info_hash_v1);
+    c.set_info_hash_v2_truncated(summary->info_hash_v2_truncated);
+    c.set_name(summary->name);
+    c.set_size_bytes(summary->size_bytes);
+    c.set_metainfo(req->metainfo());
+  } else {
+    if (req->info_hash().size() != 20) return Invalid("info_hash must be 20 bytes without metainfo");
+    if (req->name().empty() || req->size_bytes() < 0) return Invalid("name and size are required");
+    c.set_info_hash(req->info_hash());
+    c.set_name(req->name());
+    c.set_size_bytes(req->size_bytes());
+  }
+  if (absl::Status s = store_.IndexContent(c); !s.ok()) return ToGrpcStatus(s);
+  *resp = c;
+  return grpc::Status::OK;
+}
+
+grpc::Status ContentIndexService::GetIndexedContent(grpc::ServerContext*,
+                                                    const v1::GetIndexedContentRequest* req,
+                                                    v1::IndexedContent* resp) {
+  if (req->content_id().empty() && req->info_hash().size() != 20) {
+    return Invalid("content_id or a 20-byte info_hash is required");
+  }
+  auto found = store_.FindContent(req->content_id(), req->info_hash());
+  if (!found.ok()) return ToGrpcStatus(found.status());
+  if (!*found) return grpc::Status(grpc::StatusCode::NOT_FOUND, "content is not indexed");
+  *resp = **found;
+  return grpc::Status::OK;
+}
+
+grpc::Status ContentIndexService::ListIndexedContent(grpc::ServerContext*,
+                                                     const v1::ListIndexedContentRequest* req,
+                                                     v1::ListIndexedContentResponse* resp) {
+  const int limit = req->page_size() <= 0 ? 100 : std::min(req->page_size(), 1000);
+  auto page = store_.ListContent(req->page_token(), limit);
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (auto& c : *page) *resp->add_content() = c;
+  if (static_cast<int>(page->size()) == limit) resp->set_next_page_token(page->back().content_id());
+  return grpc::Status::OK;
+}
+
+}  // namespace p2pims::tracker

@@ -1,0 +1,54 @@
+// The tracker's gRPC handlers: Tracker (sessions, presence, swarm statistics) and ContentIndex.
+#pragma once
+
+#include <string>
+
+#include "lib/token/signer.h"
+#include "p2pims/tracker/v1/tracker.grpc.pb.h"
+#include "services/tracker/store.h"
+
+namespace p2pims::tracker {
+
+struct TrackerOptions {
+  // Host (and port) peers use to reach this replica's BitTorrent tracker, e.g. "127.0.0.1:6969".
+  std::string announce_host = "127.0.0.1:6969";
+};
+
+// Thread-safe.
+class TrackerService final : public v1::Tracker::Service {
+ public:
+  TrackerService(TrackerStore& store, const token::Verifier& verifier, TrackerOptions options)
+      : store_(store), verifier_(verifier), options_(std::move(options)) {}
+
+  grpc::Status OpenSession(grpc::ServerContext*, const v1::OpenSessionRequest* req,
+                           v1::OpenSessionResponse* resp) override;
+  grpc::Status CloseSession(grpc::ServerContext*, const v1::CloseSessionRequest* req,
+                            v1::CloseSessionResponse* resp) override;
+  grpc::Status RegisterPresence(grpc::ServerContext*, const v1::RegisterPresenceRequest* req,
+                                v1::RegisterPresenceResponse* resp) override;
+  grpc::Status SwarmStats(grpc::ServerContext*, const v1::SwarmStatsRequest* req,
+                          v1::SwarmStatsResponse* resp) override;
+
+ private:
+  TrackerStore& store_;
+  const token::Verifier& verifier_;
+  TrackerOptions options_;
+};
+
+// Thread-safe.
+class ContentIndexService final : public v1::ContentIndex::Service {
+ public:
+  explicit ContentIndexService(TrackerStore& store) : store_(store) {}
+
+  grpc::Status IndexContent(grpc::ServerContext*, const v1::IndexContentRequest* req,
+                            v1::IndexedContent* resp) override;
+  grpc::Status GetIndexedContent(grpc::ServerContext*, const v1::GetIndexedContentRequest* req,
+                                 v1::IndexedContent* resp) override;
+  grpc::Status ListIndexedContent(grpc::ServerContext*, const v1::ListIndexedContentRequest* req,
+                                  v1::ListIndexedContentResponse* resp) override;
+
+ private:
+  TrackerStore& store_;
+};
+
+}  // namespace p2pims::tracker

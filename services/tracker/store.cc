@@ -1,0 +1,152 @@
+#include "services/tracker/store.h"
+
+#include <pqxx/pqxx>
+
+#include "lib/encoding/encoding.h"
+
+namespace p2pims::tracker {
+namespace {
+
+constexpr char kContentColumns[] =
+    "content_id, encode(info_hash, 'hex'), coalesce(encode(info_hash_v2_truncated, 'hex'), ''),"
+    " name, size_bytes, coalesce(encode(metainfo, 'hex'), '')";
+
+v1::IndexedContent ReadContent(const pqxx::row& row, bool with_metainfo) {
+  v1::IndexedContent c;
+  c.set_content_id(row[0].as<std::string>());
+  c.set_info_hash(Unhex(row[1].as<std::string>()).value_or(""));
+  c.set_info_hash_v2_truncated(Unhex(row[2].as<std::string>()).value_or(""));
+  c.set_name(row[3].as<std::string>());
+  c.set_size_bytes(row[4].as<int64_t>());
+  if (with_metainfo) c.set_metainfo(Unhex(row[5].as<std::string>()).value_or(""));
+  return c;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
+  return {
+      {"tracker_index_content",
+       "INSERT INTO tracker.content (content_id, info_hash, info_hash_v2_truncated, name,"
+       " size_bytes, metainfo) VALUES ($1, decode($2, 'hex'), nullif(decode($3, 'hex'), ''::bytea),"
+       " $4, $5, nullif(decode($6, 'hex'), ''::bytea))"},
+      {"tracker_find_content_by_id",
+       std::string("SELECT ") + kContentColumns + " FROM tracker.content WHERE content_id = $1"},
+      {"tracker_find_content_by_hash",
+       std::string("SELECT ") + kContentColumns +
+           " FROM tracker.content WHERE info_hash = decode($1, 'hex')"
+           " OR info_hash_v2_truncated = decode($1, 'hex')"},
+      {"tracker_list_content",
+       std::string("SELECT ") + kContentColumns +
+           " FROM tracker.content WHERE content_id > $1 ORDER BY content_id LIMIT $2"},
+      {"tracker_open_session",
+       "INSERT INTO tracker.session (session_id, token_id, info_hash, subject, locality)"
+       " VALUES ($1, $2, decode($3, 'hex'), $4, $5) ON CONFLICT (session_id) DO NOTHING"},
+      {"tracker_close_session",
+       "UPDATE tracker.session SET closed_at = coalesce(closed_at, now()),"
+       " close_cause = coalesce(close_cause, $2) WHERE session_id = $1"
+       " RETURNING bytes_down, bytes_up, bytes_up_in_cell,"
+       " (extract(epoch from opened_at) * 1000)::bigint, (extract(epoch from closed_at) * 1000)::bigint"},
+      {"tracker_upsert_presence",
+       "INSERT INTO tracker.presence (subject, locality, verified, expires_at)"
+       " VALUES ($1, $2, $3, now() + make_interval(secs => $4))"
+       " ON CONFLICT (subject) DO UPDATE SET locality = EXCLUDED.locality,"
+       " verified = EXCLUDED.verified, expires_at = EXCLUDED.expires_at"},
+      {"tracker_delete_presence", "DELETE FROM tracker.presence WHERE subject = $1"},
+      {"tracker_swarm_stats",
+       "SELECT count(*) FILTER (WHERE closed_at IS NULL), coalesce(sum(bytes_down), 0)::bigint,"
+       " coalesce(sum(bytes_up), 0)::bigint FROM tracker.session WHERE info_hash = decode($1, 'hex')"},
+  };
+}
+
+absl::Status TrackerStore::IndexContent(const v1::IndexedContent& c) {
+  return pool_.WithTransaction([&](pqxx::work& tx) {
+    tx.exec_prepared("tracker_index_content", c.content_id(), Hex(c.info_hash()),
+                     Hex(c.info_hash_v2_truncated()), c.name(), c.size_bytes(),
+                     Hex(c.metainfo()));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::optional<v1::IndexedContent>> TrackerStore::FindContent(
+    const std::string& content_id, const std::string& info_hash) {
+  std::optional<v1::IndexedContent> found;
+  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
+    pqxx::result r = content_id.empty()
+                         ? tx.exec_prepared("tracker_find_content_by_hash", Hex(info_hash))
+                         : tx.exec_prepared("tracker_find_content_by_id", content_id);
+    if (!r.empty()) found = ReadContent(r[0], true);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return found;
+}
+
+absl::StatusOr<std::vector<v1::IndexedContent>> TrackerStore::ListContent(const std::string& after,
+                                                                          int limit) {
+  std::vector<v1::IndexedContent> out;
+  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
+    for (const auto& row : tx.exec_prepared("tracker_list_content", after, limit)) {
+      out.push_back(ReadContent(row, false));
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::Status TrackerStore::OpenSession(const std::string& session_id, const std::string& token_id,
+                                       const std::string& info_hash, const std::string& subject,
+                                       const std::string& locality) {
+  return pool_.WithTransaction([&](pqxx::work& tx) {
+    tx.exec_prepared("tracker_open_session", session_id, token_id, Hex(info_hash), subject,
+                     locality);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<v1::CloseSessionResponse> TrackerStore::CloseSession(const std::string& session_id,
+                                                                    const std::string& cause) {
+  v1::CloseSessionResponse out;
+  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
+    pqxx::result r = tx.exec_prepared("tracker_close_session", session_id, cause);
+    if (r.empty()) return absl::NotFoundError("no such session " + session_id);
+    out.set_session_id(session_id);
+    out.set_bytes_down(r[0][0].as<int64_t>());
+    out.set_bytes_up(r[0][1].as<int64_t>());
+    out.set_bytes_up_in_cell(r[0][2].as<int64_t>());
+    out.set_opened_at_ms(r[0][3].as<int64_t>());
+    out.set_closed_at_ms(r[0][4].as<int64_t>());
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::Status TrackerStore::SetPresence(const v1::RegisterPresenceRequest& req) {
+  return pool_.WithTransaction([&](pqxx::work& tx) {
+    if (req.expires_seconds() <= 0) {
+      tx.exec_prepared("tracker_delete_presence", req.subject());
+    } else {
+      tx.exec_prepared("tracker_upsert_presence", req.subject(), req.locality(),
+                       req.locality_verified(), static_cast<double>(req.expires_seconds()));
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<v1::SwarmStatsResponse> TrackerStore::SwarmStats(const std::string& info_hash) {
+  v1::SwarmStatsResponse out;
+  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
+    pqxx::row r = tx.exec_prepared1("tracker_swarm_stats", Hex(info_hash));
+    out.set_info_hash(info_hash);
+    out.set_open_sessions(r[0].as<int64_t>());
+    out.set_bytes_down(r[1].as<int64_t>());
+    out.set_bytes_up(r[2].as<int64_t>());
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+}  // namespace p2pims::tracker
