@@ -84,3 +84,15 @@ function(p2pims_embed_sql)
   add_library(p2pims::${A_NAME} ALIAS p2pims_${A_NAME})
   target_link_libraries(p2pims_${A_NAME} PUBLIC p2pims::pg)
 endfunction()
+
+# An end-to-end test written in bash (tests/e2e/*.sh), run by CTest with the checkout and the
+# build directory in its environment. Labelled "e2e" so `ctest -L unit` can skip them.
+function(p2pims_sh_test)
+  cmake_parse_arguments(A "" "NAME;SCRIPT;TIMEOUT" "DEPENDS" ${ARGN})
+  if(NOT A_TIMEOUT)
+    set(A_TIMEOUT 300)
+  endif()
+  add_test(NAME ${A_NAME} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/${A_SCRIPT})
+  set_tests_properties(${A_NAME} PROPERTIES LABELS "e2e" TIMEOUT ${A_TIMEOUT} RUN_SERIAL TRUE
+    ENVIRONMENT "P2PIMS_SOURCE_DIR=${PROJECT_SOURCE_DIR};P2PIMS_BINARY_DIR=${PROJECT_BINARY_DIR}")
+endfunction()

@@ -21,7 +21,7 @@ namespace p2pims::pg {
 struct Migration {
   int version;       // > 0; the NNNN of NNNN_name.sql
   std::string name;  // e.g. "0001_licences"
-  std::string sql;  // one or more statements; no BEGIN/COMMIT, unqualified names land in the schema
+  std::string sql;   // statements without BEGIN/COMMIT; unqualified names land in the schema
 };
 
 // Applies the migrations of `schema` that the database has not recorded yet, in version order,

@@ -1,5 +1,7 @@
 #include "lib/pg/pool.h"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <optional>
 #include <utility>
@@ -35,6 +37,22 @@ void InhibitReactivation(pqxx::connection& connection) {
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   connection.inhibit_reactivation(true);
 #pragma GCC diagnostic pop
+}
+
+// Whether an idle connection still has a server behind it. After a restart or crash its socket
+// turns readable (a FATAL "terminating connection" notice, then EOF); reading that input marks
+// the connection closed without sending anything, which is cheaper and safer than failing BEGIN.
+bool StillOpen(pqxx::connection& connection) {
+  if (!connection.is_open()) return false;
+  pollfd fd{.fd = connection.sock(), .events = POLLIN, .revents = 0};
+  if (::poll(&fd, 1, 0) > 0) {
+    try {
+      connection.get_notifs();  // consumes pending input; throws when the server has gone
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+  return connection.is_open();
 }
 
 // Runs fn in txn, then commits or rolls back. fn's own error wins over a failed rollback.
@@ -95,6 +113,7 @@ absl::Status Pool::WithTransaction(const std::function<absl::Status(pqxx::work&)
   if (!acquired.ok()) return acquired.status();
   Lease lease(this, *std::move(acquired));
   for (int attempt = 1;; ++attempt) {
+    if (lease.connection() != nullptr && !StillOpen(*lease.connection())) lease.Discard();
     if (lease.connection() == nullptr) {
       absl::StatusOr<std::unique_ptr<pqxx::connection>> opened = Connect();
       if (!opened.ok()) return opened.status();

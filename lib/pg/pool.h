@@ -2,8 +2,7 @@
 // outcome is an absl::Status. libpqxx exceptions never leave it; they become Status codes.
 //
 //   pg::Pool pool({.conninfo = "host=127.0.0.1 port=55432 dbname=p2pims user=postgres",
-//                  .prepared = {{"balance", "SELECT balance FROM charging.account WHERE id =
-//                  $1"}}});
+//                  .prepared = {{"balance", "SELECT balance FROM charging.account WHERE id=$1"}}});
 //   int64_t balance = 0;
 //   absl::Status status = pool.WithTransaction([&](pqxx::work& txn) {
 //     pqxx::result rows = txn.exec_prepared("balance", account_id);
@@ -64,8 +63,10 @@ class Pool {
   // fn returns OK, rolls back otherwise and returns fn's status.
   //
   // A connection found broken is discarded and reopened on next use, so the pool outlives
-  // server restarts. When the connection is found broken before fn runs, the call is tried
-  // once more on a freshly opened connection; fn itself never runs twice.
+  // server restarts. Before use, an idle connection is checked without a round trip (a server
+  // that went away left input on its socket); when BEGIN still fails on a broken connection, the
+  // call is tried once more on a freshly opened one. fn itself never runs twice: a connection
+  // lost while fn runs yields Unavailable (or Unknown during COMMIT).
   //
   // Errors:
   //   Unavailable        the server cannot be reached or the connection broke ("database

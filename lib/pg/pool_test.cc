@@ -124,6 +124,22 @@ TEST_F(PoolTest, SqlErrorIsInternalWithTheServerMessage) {
   EXPECT_NE(status.message().find("no_such_table"), std::string::npos) << status;
 }
 
+TEST_F(PoolTest, ConnectionLostInsideFnIsUnavailableAndNotRetried) {
+  Pool pool({.conninfo = server_->conninfo(), .size = 1});
+  int calls = 0;
+  absl::Status status = pool.WithTransaction([&](pqxx::work& txn) {
+    ++calls;
+    txn.exec("SELECT pg_terminate_backend(pg_backend_pid())");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(pool.reconnects(), 1);
+  EXPECT_EQ(pool.in_use(), 0);
+  // The broken connection was dropped; the next call opens a new one.
+  ASSERT_OK(Exec(pool, "SELECT 1"));
+}
+
 TEST_F(PoolTest, DeadlockIsAborted) {
   Pool pool({.conninfo = server_->conninfo()});
   ASSERT_OK(Exec(pool,

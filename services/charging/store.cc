@@ -89,13 +89,15 @@ std::vector<std::pair<std::string, std::string>> ChargingStore::Statements() {
        "INSERT INTO charging.cdr (sequence, record_type, session_id, icid, served_identity,"
        " content_id, owner, start_time, stop_time, duration_seconds, bytes_down, bytes_up, units,"
        " charge_minor, currency, locality, cause, node_id)"
-       " SELECT $1, 'session', $2, coalesce(nullif($3, ''), s.icid, ''), $4,"
-       " coalesce(nullif($5, ''), s.content_id, ''), coalesce(s.owner, ''),"
-       " coalesce(s.opened_at, now()), to_timestamp($6 / 1000.0),"
-       " greatest(0, extract(epoch from to_timestamp($6 / 1000.0) - coalesce(s.opened_at, now())))::bigint,"
-       " $7, $8, CASE WHEN coalesce(s.price_model, '') = 'per_byte' THEN $7 ELSE 1 END,"
-       " coalesce(s.charged_minor, 0), coalesce(s.currency, 'EUR'), $9, $10, $11"
-       " FROM (SELECT 1) one LEFT JOIN charging.cc_session s ON s.session_id = $2"},
+       " SELECT $1::bigint, 'session', $2::text, coalesce(nullif($3::text, ''), s.icid, ''), $4::text,"
+       " coalesce(nullif($5::text, ''), s.content_id, ''), coalesce(s.owner, ''),"
+       " coalesce(s.opened_at, now()), to_timestamp($6::bigint / 1000.0),"
+       " greatest(0, extract(epoch from to_timestamp($6::bigint / 1000.0)"
+       " - coalesce(s.opened_at, now())))::bigint,"
+       " $7::bigint, $8::bigint,"
+       " CASE WHEN coalesce(s.price_model, '') = 'per_byte' THEN $7::bigint ELSE 1 END,"
+       " coalesce(s.charged_minor, 0), coalesce(s.currency, 'EUR'), $9::text, $10::text, $11::text"
+       " FROM (SELECT 1) one LEFT JOIN charging.cc_session s ON s.session_id = $2::text"},
       {"charging_create_account",
        "INSERT INTO charging.account (subject, kind, currency, balance_minor, credit_limit_minor)"
        " VALUES ($1, $2, $3, $4, $5)"},

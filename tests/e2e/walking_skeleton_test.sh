@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The walking skeleton end to end, with real parts: PostgreSQL, the four services, SIPp as the
+# S-CSCF. An INVITE is authorised, charged and opened; its BYE writes exactly one CDR. Refusals
+# map to SIP codes; a backend or the database going away gives 503, never a crash.
+source "$(dirname "$0")/../lib/harness.sh"
+harness_start
+
+ALICE=sip:alice@ims.localhost BOB=sip:bob@ims.localhost CAROL=sip:carol@ims.localhost
+SCENARIOS=$SUITE_SRC/tests/sipp
+cdrs() { suite_psql -tA -c "SELECT count(*) FROM charging.cdr WHERE served_identity = '$1'"; }
+balance() { suite_psql -tA -c "SELECT balance_minor FROM charging.account WHERE subject = '$1'"; }
+
+echo "# a purchased title: INVITE -> 200 with descriptor, ACK, BYE -> 200, one CDR"
+check "alice's INVITE/BYE for sintel succeeds" sipp_call "$SCENARIOS/invite_bye.xml" sintel "$ALICE"
+check "one CDR for alice" wait_sql 1 "SELECT count(*) FROM charging.cdr WHERE served_identity = '$ALICE'"
+check_eq "the CDR carries content, owner, ICID and charge" "sintel|blender-foundation|t|299|EUR" \
+  "$(suite_psql -tA -c "SELECT content_id, owner, icid LIKE 'icid-%', charge_minor, currency
+                         FROM charging.cdr WHERE served_identity = '$ALICE'")"
+check_eq "alice paid 2.99 once (10.00 - 2.99)" 701 "$(balance "$ALICE")"
+check_eq "nothing stays reserved" 0 \
+  "$(suite_psql -tA -c "SELECT reserved_minor FROM charging.account WHERE subject = '$ALICE'")"
+check_eq "the ledger explains the balance" 701 \
+  "$(suite_psql -tA -c "SELECT sum(amount_minor) FROM charging.ledger WHERE subject = '$ALICE'")"
+check_eq "the tracker closed the session" 1 \
+  "$(suite_psql -tA -c "SELECT count(*) FROM tracker.session WHERE subject = '$ALICE' AND closed_at IS NOT NULL")"
+check_eq "rights audited the decision" 1 \
+  "$(suite_psql -tA -c "SELECT count(*) FROM rights.audit WHERE subject = '$ALICE' AND action = 'authorize' AND result = 'allow'")"
+
+echo "# free content needs no entitlement and no credit control, but still yields a CDR"
+check "bob's session for big-buck-bunny succeeds" sipp_call "$SCENARIOS/invite_bye.xml" big-buck-bunny "$BOB"
+check "one CDR for bob" wait_sql 1 "SELECT count(*) FROM charging.cdr WHERE served_identity = '$BOB'"
+check_eq "bob was not charged" 100 "$(balance "$BOB")"
+
+echo "# refusals"
+check "unknown content -> 404" \
+  sipp_call "$(rejected_scenario 404 Warning: 'unknown content')" no-such-title "$ALICE"
+check "no entitlement -> 403 with a Warning" \
+  sipp_call "$(rejected_scenario 403 Warning: '399 p2pims .*entitlement')" sintel "$BOB"
+check "out of credit -> 402" \
+  sipp_call "$(rejected_scenario 402 Warning: 'out of credit')" sintel "$CAROL"
+check "territory-bound content without a network-verified cell -> 403" \
+  sipp_call "$(rejected_scenario 403 Warning: 'verified location')" local-news "$ALICE"
+check "trusted source without P-Asserted-Identity -> 400" \
+  sipp_call "$(rejected_scenario 400 Via: 'SIP/2.0' no-pai)" sintel "$ALICE"
+check "bad Request-URI user -> 400" \
+  sipp_call "$(rejected_scenario 400 Warning: 'content-id')" 'bad%20id' "$ALICE"
+check "untrusted source asserting an identity -> 403" \
+  sipp_call "$(rejected_scenario 403 Warning: 'untrusted')" sintel "$ALICE" -i 127.0.0.2
+check_eq "no refusal wrote a CDR or moved money" "2|701|0" \
+  "$(suite_psql -tA -c "SELECT (SELECT count(*) FROM charging.cdr), (SELECT balance_minor FROM charging.account WHERE subject = '$ALICE'), (SELECT balance_minor FROM charging.account WHERE subject = '$CAROL')")"
+
+echo "# a backend down -> 503 with Retry-After, and back to service after its restart"
+suite_stop charging
+check "charging down -> 503 Retry-After" \
+  sipp_call "$(rejected_scenario 503 Retry-After: '^ *[0-9]+')" sintel "$ALICE"
+suite_start charging
+check "charging ready again" suite_wait_url "http://127.0.0.1:$CHARGING_ADMIN/readyz" 30
+check "sessions work again" sipp_call "$SCENARIOS/invite_bye.xml" sintel "$ALICE"
+
+echo "# PostgreSQL killed -> 503 while down, services survive, answer again after its restart"
+"$SUITE_SRC/tools/p2pims-pg" kill "$SUITE_DIR/pg" >/dev/null
+check "database down -> 503" sipp_call "$(rejected_scenario 503 Retry-After: '[0-9]')" sintel "$ALICE"
+check "rights reports not ready" bash -c "! curl -fsS -o /dev/null http://127.0.0.1:$RIGHTS_ADMIN/readyz"
+"$SUITE_SRC/tools/p2pims-pg" start "$SUITE_DIR/pg" "$PG_PORT" >/dev/null
+for name in "${SUITE_SERVICES[@]}"; do
+  check "$name survived the database outage" eval "suite_pid $name >/dev/null"
+done
+check "every service ready again" suite_wait_ready 30
+check "sessions work again after the restart" sipp_call "$SCENARIOS/invite_bye.xml" sintel "$ALICE"
+check "every CDR has a gapless sequence number" wait_sql "t" \
+  "SELECT count(*) = max(sequence) AND min(sequence) = 1 FROM charging.cdr"
+
+echo "# operator endpoints"
+for name in "${SUITE_SERVICES[@]}"; do
+  port=$(suite_admin_port "$name")
+  curl -fsS "http://127.0.0.1:$port/metrics" >"$SUITE_DIR/$name.metrics"
+  check "$name's /metrics passes promtool" bash -c "promtool check metrics <'$SUITE_DIR/$name.metrics'"
+  check "$name's /healthz answers" curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz"
+done
+check "sip-edge counted the 200s" grep -q 'p2pims_sip_responses_total{code="200",method="INVITE"}' "$SUITE_DIR/sip-edge.metrics"
+
+harness_finish

@@ -1,0 +1,106 @@
+# Test harness for end-to-end tests: a private copy of the suite on free loopback ports in a
+# temporary directory, SIPp helpers and assertions. Source it, then call harness_start.
+#   P2PIMS_SOURCE_DIR / P2PIMS_BINARY_DIR come from CTest (tests/CMakeLists.txt).
+set -euo pipefail
+
+SUITE_SRC=${P2PIMS_SOURCE_DIR:?run through ctest or set P2PIMS_SOURCE_DIR}
+SUITE_BIN=${P2PIMS_BINARY_DIR:?run through ctest or set P2PIMS_BINARY_DIR}
+SUITE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/p2pims-e2e.XXXXXX")
+export SUITE_SRC SUITE_BIN SUITE_DIR
+# shellcheck source=tools/lib/suite.sh
+source "$SUITE_SRC/tools/lib/suite.sh"
+
+HARNESS_PORTS=" "
+FAILURES=0
+
+# A loopback port nobody listens on (TCP or UDP) and not handed out before in this run.
+free_port() {
+  local p
+  for _ in $(seq 200); do
+    p=$((20000 + RANDOM % 40000))
+    [[ $HARNESS_PORTS == *" $p "* ]] && continue
+    if ! ss -Htanu 2>/dev/null | awk '{print $5}' | grep -qE "[:.]$p\$"; then
+      HARNESS_PORTS+="$p "
+      echo "$p"
+      return 0
+    fi
+  done
+  echo "harness: no free port" >&2
+  return 1
+}
+
+harness_cleanup() {
+  suite_down || true
+  if ((FAILURES == 0)) && [[ -z ${KEEP_E2E_DIR:-} ]]; then
+    rm -rf "$SUITE_DIR"
+  else
+    echo "harness: state kept in $SUITE_DIR (logs/, pg/postgres.log)" >&2
+    for f in "$SUITE_DIR"/logs/*.log; do echo "--- $f" >&2; tail -n 15 "$f" >&2; done
+  fi
+}
+
+harness_start() {
+  PG_PORT=$(free_port)
+  SIP_PORT=$(free_port)
+  RIGHTS_GRPC=$(free_port) CHARGING_GRPC=$(free_port) TRACKER_GRPC=$(free_port)
+  TRACKER_BT=$(free_port)
+  SIP_ADMIN=$(free_port) RIGHTS_ADMIN=$(free_port) CHARGING_ADMIN=$(free_port)
+  TRACKER_ADMIN=$(free_port)
+  trap harness_cleanup EXIT
+  suite_up
+}
+
+pass() { echo "ok   - $*"; }
+fail() {
+  echo "FAIL - $*" >&2
+  FAILURES=$((FAILURES + 1))
+}
+check() {  # check "description" command...
+  local what=$1
+  shift
+  if "$@"; then pass "$what"; else fail "$what"; fi
+}
+check_eq() {  # check_eq "description" expected actual
+  if [[ $2 == "$3" ]]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
+}
+harness_finish() {
+  if ((FAILURES > 0)); then
+    echo "$FAILURES check(s) failed" >&2
+    exit 1
+  fi
+  echo "all checks passed"
+}
+
+# Runs one SIPp call as the S-CSCF: sipp_call SCENARIO CONTENT SUBJECT [extra sipp args...]
+sipp_call() {
+  local scenario=$1 content=$2 subject=$3
+  shift 3
+  local local_port
+  local_port=$(free_port)
+  (cd "$SUITE_DIR" && timeout 60 sipp -sf "$scenario" -s "$content" -key domain "$SIP_DOMAIN" \
+    -key subject "$subject" -m 1 -p "$local_port" -timeout 20s -timeout_error -nostdin \
+    -trace_err -error_file "$SUITE_DIR/sipp-errors.log" "$@" "127.0.0.1:$SIP_PORT" \
+    >"$SUITE_DIR/sipp-last.out" 2>&1)
+}
+
+# A scenario expecting a refusal: rejected_scenario CODE HEADER REGEXP [no-pai] -> file path
+rejected_scenario() {
+  local code=$1 header=$2 regexp=$3 pai='      P-Asserted-Identity: <[subject]>'
+  [[ ${4:-} == no-pai ]] && pai=''
+  local out=$SUITE_DIR/invite_${code}_$RANDOM.xml
+  sed -e "s|@CODE@|$code|g" -e "s|@HEADER@|$header|g" -e "s|@REGEXP@|$regexp|g" \
+    -e "s|@PAI@|$pai|" "$SUITE_SRC/tests/sipp/invite_rejected.xml.in" >"$out"
+  echo "$out"
+}
+
+# Polls a SQL query until it prints the expected value or the limit (seconds) passes.
+wait_sql() {
+  local expected=$1 query=$2 limit=${3:-10}
+  local deadline=$((SECONDS + limit)) got
+  while :; do
+    got=$(suite_psql -tA -c "$query" 2>/dev/null || true)
+    [[ $got == "$expected" ]] && return 0
+    ((SECONDS < deadline)) || { echo "last value: '$got'" >&2; return 1; }
+    sleep 0.1
+  done
+}
