@@ -81,7 +81,8 @@ JsonObject& JsonObject::Add(std::string_view key, Raw value) {
 std::string JsonObject::Close() {
   out_.push_back('}');
   std::string done = std::move(out_);
-  out_ = "{";
+  out_.clear();  // a moved-from string is valid but unspecified; start the next object afresh
+  out_.push_back('{');
   return done;
 }
 
