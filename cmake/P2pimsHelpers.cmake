@@ -44,7 +44,10 @@ function(p2pims_cc_test)
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   _p2pims_common(${A_NAME})
   add_test(NAME ${A_NAME} COMMAND ${A_NAME})
-  set_tests_properties(${A_NAME} PROPERTIES LABELS "unit;${A_LABELS}"
+  if(NOT A_LABELS)
+    set(A_LABELS unit)
+  endif()
+  set_tests_properties(${A_NAME} PROPERTIES LABELS "${A_LABELS}"
     ENVIRONMENT "P2PIMS_SOURCE_DIR=${PROJECT_SOURCE_DIR};P2PIMS_BINARY_DIR=${PROJECT_BINARY_DIR}")
 endfunction()
 
