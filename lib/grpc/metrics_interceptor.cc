@@ -1,7 +1,10 @@
 #include "lib/grpc/metrics_interceptor.h"
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <string>
+#include <unordered_map>
 
 #include "lib/metrics/counter.h"
 #include "lib/metrics/family.h"
@@ -21,7 +24,26 @@ constexpr const char* kCodeNames[] = {
 struct Families {
   metrics::Family<metrics::Counter>& handled;
   metrics::Family<metrics::Histogram>& seconds;
+  uint64_t id;  // tells factories apart in the per-thread cache, even at a reused address
 };
+
+// One method's children, found through a per-thread cache so a call takes no lock once its
+// method and code have been seen on that thread.
+struct MethodChildren {
+  metrics::Histogram* seconds = nullptr;
+  std::array<metrics::Counter*, 17> handled{};
+};
+
+MethodChildren& ChildrenFor(Families& families, const std::string& method) {
+  thread_local std::unordered_map<uint64_t, std::unordered_map<std::string, MethodChildren>> cache;
+  MethodChildren& c = cache[families.id][method];
+  if (c.seconds == nullptr) {
+    c.seconds = &families.seconds.Add({{"method", method}}, metrics::LatencyBuckets());
+  }
+  return c;
+}
+
+std::atomic<uint64_t> g_next_factory_id{1};
 
 class MetricsInterceptor : public grpc::experimental::Interceptor {
  public:
@@ -30,11 +52,15 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-      const int code = methods->GetSendStatus().error_code();
-      const char* name = code >= 0 && code <= 16 ? kCodeNames[code] : "UNKNOWN";
-      families_.handled.Add({{"method", method_}, {"code", name}}).Increment();
+      int code = methods->GetSendStatus().error_code();
+      if (code < 0 || code > 16) code = 2;  // UNKNOWN
+      MethodChildren& children = ChildrenFor(families_, method_);
+      if (children.handled[code] == nullptr) {
+        children.handled[code] = &families_.handled.Add({{"method", method_}, {"code", kCodeNames[code]}});
+      }
+      children.handled[code]->Increment();
       const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start_;
-      families_.seconds.Add({{"method", method_}}, metrics::LatencyBuckets()).Observe(took.count());
+      children.seconds->Observe(took.count());
     }
     methods->Proceed();
   }
@@ -55,7 +81,8 @@ class MetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFa
                   metrics::BuildHistogram()
                       .Name("p2pims_grpc_server_handling_seconds")
                       .Help("Time from a gRPC call's arrival to its status, by method.")
-                      .Register(registry)} {}
+                      .Register(registry),
+                  g_next_factory_id.fetch_add(1)} {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {

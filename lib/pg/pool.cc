@@ -147,6 +147,22 @@ absl::Status Pool::Ping() {
   }
 }
 
+absl::Status Pool::CheckStatements() {
+  auto connection = Connect();
+  if (!connection.ok()) return connection.status();
+  for (const auto& [name, sql] : options_.prepared) {
+    try {
+      (*connection)->prepare_now(name);
+    } catch (const pqxx::broken_connection& e) {
+      return internal::StatusFromException(e);
+    } catch (const std::exception& e) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("prepared statement ", name, " does not parse: ", e.what()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 int Pool::in_use() const {
   absl::MutexLock lock(&mu_);
   return in_use_;

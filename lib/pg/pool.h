@@ -87,6 +87,11 @@ class Pool {
   // wait for pooled connections. Unavailable when the server cannot be reached.
   absl::Status Ping();
 
+  // Has the server parse every statement in PoolOptions::prepared now, on a new connection, so
+  // a statement that names a missing column fails at start-up instead of on its first use.
+  // InvalidArgument naming the statement and the server's reason; Unavailable when unreachable.
+  absl::Status CheckStatements();
+
   // Connections currently lent to WithTransaction calls.
   int in_use() const;
   // Most connections open at once (PoolOptions::size).

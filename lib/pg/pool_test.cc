@@ -197,6 +197,21 @@ TEST_F(PoolTest, PingSucceedsWhileServerRuns) {
   ASSERT_OK(pool.Ping());
 }
 
+TEST_F(PoolTest, CheckStatementsNamesTheStatementThatDoesNotParse) {
+  Pool plain({.conninfo = server_->conninfo()});
+  ASSERT_OK(Exec(plain, "CREATE TABLE public.checked (k text PRIMARY KEY)"));
+  Pool good({.conninfo = server_->conninfo(),
+             .prepared = {{"find", "SELECT k FROM public.checked WHERE k = $1"}}});
+  ASSERT_OK(good.CheckStatements());
+  Pool bad({.conninfo = server_->conninfo(),
+            .prepared = {{"find", "SELECT k FROM public.checked WHERE k = $1"},
+                         {"typo", "SELECT no_such_column FROM public.checked"}}});
+  absl::Status s = bad.CheckStatements();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("typo"), absl::string_view::npos) << s;
+  EXPECT_NE(s.message().find("no_such_column"), absl::string_view::npos) << s;
+}
+
 // Tests that stop or crash their own server.
 class PoolFaultTest : public ::testing::Test {
  protected:

@@ -64,6 +64,10 @@ std::optional<int> ServiceRuntime::Init(int argc, char** argv) {
     log::Error("schema migration failed", {{"schema", spec_.schema}, {"error", migrated.message()}});
     return 1;
   }
+  if (absl::Status s = pool_->CheckStatements(); !s.ok()) {
+    log::Error("SQL statements do not match the schema", {{"error", s.message()}});
+    return 1;
+  }
   auto version = pg::CurrentVersion(*pool_, spec_.schema);
   log::Info("schema ready", {{"schema", spec_.schema},
                              {"version", int64_t{version.ok() ? *version : -1}}});

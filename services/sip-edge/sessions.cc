@@ -63,7 +63,11 @@ SessionManager::SessionManager(Backends& backends, SessionConfig config,
                              .Name("p2pims_sip_teardown_failures_total")
                              .Help("Session teardowns abandoned after every retry.")
                              .Register(registry)
-                             .Add({})) {}
+                             .Add({})) {
+  for (int code : {200, 400, 402, 403, 404, 500, 503}) {
+    invite_responses_[code] = &responses_.Add({{"method", "INVITE"}, {"code", std::to_string(code)}});
+  }
+}
 
 SipResponse SessionManager::Reply(const std::string& method, int status, std::string phrase,
                                   const std::string& warning) {
@@ -71,7 +75,12 @@ SipResponse SessionManager::Reply(const std::string& method, int status, std::st
   r.status = status;
   r.phrase = std::move(phrase);
   if (!warning.empty()) r.headers.emplace_back("Warning", WarningValue(config_.warn_agent, warning));
-  responses_.Add({{"method", method}, {"code", std::to_string(status)}}).Increment();
+  auto known = invite_responses_.find(status);
+  if (method == "INVITE" && known != invite_responses_.end()) {
+    known->second->Increment();
+  } else {
+    responses_.Add({{"method", method}, {"code", std::to_string(status)}}).Increment();
+  }
   return r;
 }
 

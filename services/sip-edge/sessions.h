@@ -68,6 +68,9 @@ class SessionManager {
   Backends& backends_;
   SessionConfig config_;
   metrics::Family<metrics::Counter>& responses_;
+  // INVITE response counters for the codes sessions send, created up front so that counting a
+  // response takes no lock.
+  std::map<int, metrics::Counter*> invite_responses_;
   metrics::Histogram& setup_seconds_;
   metrics::Gauge& active_gauge_;
   metrics::Counter& teardown_failures_;
