@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <cstdint>
+
 namespace p2pims {
 
 std::string Base64UrlEncode(std::string_view bytes) {
@@ -49,6 +51,54 @@ std::optional<std::string> Unhex(std::string_view text) {
     return std::nullopt;
   }
   out.resize(len);
+  return out;
+}
+
+namespace {
+
+// The length of the valid UTF-8 sequence starting at text[i] (shortest form, no surrogates,
+// at most U+10FFFF), or 0 when there is none.
+size_t Utf8SequenceLength(std::string_view text, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  if (lead < 0x80) return 1;
+  size_t length;
+  uint32_t min;
+  uint32_t code;
+  if ((lead & 0xE0) == 0xC0) {
+    length = 2, min = 0x80, code = lead & 0x1F;
+  } else if ((lead & 0xF0) == 0xE0) {
+    length = 3, min = 0x800, code = lead & 0x0F;
+  } else if ((lead & 0xF8) == 0xF0) {
+    length = 4, min = 0x10000, code = lead & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  for (size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    code = (code << 6) | (byte(i + k) & 0x3F);
+  }
+  const bool surrogate = code >= 0xD800 && code <= 0xDFFF;
+  if (code < min || code > 0x10FFFF || surrogate) return 0;
+  return length;
+}
+
+}  // namespace
+
+std::string SanitizeUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+      ++i;
+    } else {
+      out.append(text.substr(i, length));
+      i += length;
+    }
+  }
   return out;
 }
 

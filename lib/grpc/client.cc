@@ -29,7 +29,8 @@ absl::Status Call(const CallOptions& options,
       pause *= 2;
     }
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options.deadline));
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     absl::ToChronoMilliseconds(options.deadline));
     last = attempt(ctx);
     if (last.error_code() != grpc::StatusCode::UNAVAILABLE) break;
   }

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/impl/service_type.h>
+#include <gtest/gtest.h>
 
 #include "lib/grpc/client.h"
 #include "lib/grpc/server.h"
@@ -26,12 +26,15 @@ TEST(GrpcCallTest, RetriesOnlyIdempotentCallsAndOnlyOnUnavailable) {
     EXPECT_LT(ctx.deadline(), std::chrono::system_clock::now() + std::chrono::seconds(2));
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, "down");
   };
-  CallOptions once{.deadline = absl::Seconds(1), .idempotent = false, .backoff = absl::ZeroDuration()};
+  CallOptions once{
+      .deadline = absl::Seconds(1), .idempotent = false, .backoff = absl::ZeroDuration()};
   EXPECT_EQ(Call(once, unavailable).code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(attempts, 1);
 
   attempts = 0;
-  CallOptions retried{.deadline = absl::Seconds(1), .idempotent = true, .max_attempts = 3,
+  CallOptions retried{.deadline = absl::Seconds(1),
+                      .idempotent = true,
+                      .max_attempts = 3,
                       .backoff = absl::ZeroDuration()};
   EXPECT_EQ(Call(retried, unavailable).code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(attempts, 3);

@@ -16,10 +16,10 @@ namespace {
 using grpc::experimental::InterceptionHookPoints;
 
 constexpr const char* kCodeNames[] = {
-    "OK",         "CANCELLED",         "UNKNOWN",        "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED", "NOT_FOUND",  "ALREADY_EXISTS", "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-    "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
 
 struct Families {
   metrics::Family<metrics::Counter>& handled;
@@ -56,7 +56,8 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
       if (code < 0 || code > 16) code = 2;  // UNKNOWN
       MethodChildren& children = ChildrenFor(families_, method_);
       if (children.handled[code] == nullptr) {
-        children.handled[code] = &families_.handled.Add({{"method", method_}, {"code", kCodeNames[code]}});
+        children.handled[code] =
+            &families_.handled.Add({{"method", method_}, {"code", kCodeNames[code]}});
       }
       children.handled[code]->Increment();
       const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start_;

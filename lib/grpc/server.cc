@@ -14,7 +14,8 @@ namespace p2pims {
 absl::Status GrpcServer::Start(const std::string& address,
                                const std::vector<grpc::Service*>& services,
                                metrics::Registry* registry) {
-  if (services.empty()) return absl::InvalidArgumentError("a gRPC server needs at least one service");
+  if (services.empty())
+    return absl::InvalidArgumentError("a gRPC server needs at least one service");
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);

@@ -3,20 +3,37 @@
 #include <cmath>
 #include <cstdio>
 
+#include "lib/encoding/encoding.h"
+
 namespace p2pims {
 
-void AppendJsonString(std::string& out, std::string_view in) {
+void AppendJsonString(std::string& out, std::string_view raw) {
   static constexpr char kHex[] = "0123456789abcdef";
+  const std::string in = SanitizeUtf8(raw);  // JSON text must be valid UTF-8
   out.push_back('"');
   for (unsigned char c : in) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";

@@ -11,6 +11,12 @@ TEST(JsonTest, EscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(out, R"("a\"b\\c\nd\u0001")");
 }
 
+TEST(JsonTest, InvalidUtf8BecomesTheReplacementCharacter) {
+  std::string out;
+  AppendJsonString(out, "caf\xC3\xA9 \xFF");
+  EXPECT_EQ(out, "\"caf\xC3\xA9 \xEF\xBF\xBD\"");
+}
+
 TEST(JsonTest, BuildsObjectsInInsertionOrder) {
   JsonObject o;
   o.Add("s", "v").Add("n", int64_t{-3}).Add("b", true).Add("raw", JsonObject::Raw{"[1,2]"});

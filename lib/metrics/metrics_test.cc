@@ -16,6 +16,7 @@
 #include "lib/metrics/gauge.h"
 #include "lib/metrics/histogram.h"
 #include "lib/metrics/registry.h"
+#include "lib/encoding/encoding.h"
 #include "lib/metrics/text_format.h"
 
 namespace p2pims::metrics {
@@ -90,9 +91,9 @@ TEST(MetricsTest, FormatsValuesSoPrometheusParsesThem) {
   EXPECT_EQ(detail::FormatValue(INFINITY), "+Inf");
   EXPECT_EQ(detail::FormatValue(-INFINITY), "-Inf");
   EXPECT_EQ(detail::FormatValue(NAN), "NaN");
-  EXPECT_EQ(detail::SanitizeUtf8("caf\xC3\xA9 \xE2\x82\xAC"), "caf\xC3\xA9 \xE2\x82\xAC");
+  EXPECT_EQ(p2pims::SanitizeUtf8("caf\xC3\xA9 \xE2\x82\xAC"), "caf\xC3\xA9 \xE2\x82\xAC");
   EXPECT_EQ(
-      detail::SanitizeUtf8("\xC0\xAF|\xED\xA0\x80|\xE2\x82"),
+      p2pims::SanitizeUtf8("\xC0\xAF|\xED\xA0\x80|\xE2\x82"),
       "\xEF\xBF\xBD\xEF\xBF\xBD|\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD|\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 

@@ -22,9 +22,6 @@ std::string FormatValue(double v);
 std::string EscapeHelp(std::string_view help);
 // A label value with `\`, `"` and newline escaped.
 std::string EscapeLabelValue(std::string_view value);
-// Invalid UTF-8 (which makes Prometheus reject the whole scrape) becomes U+FFFD; the escaping
-// functions above apply this first.
-std::string SanitizeUtf8(std::string_view text);
 
 // The families in the order given; families without samples are left out.
 std::string WriteTextFormat(const std::vector<FamilySnapshot>& families);

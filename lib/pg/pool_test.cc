@@ -124,6 +124,17 @@ TEST_F(PoolTest, SqlErrorIsInternalWithTheServerMessage) {
   EXPECT_NE(status.message().find("no_such_table"), std::string::npos) << status;
 }
 
+TEST_F(PoolTest, RowsTheSchemaRefusesAreInvalidArgument) {
+  Pool pool({.conninfo = server_->conninfo()});
+  ASSERT_OK(Exec(pool, "CREATE TABLE public.checked_amounts (v int NOT NULL CHECK (v >= 0))"));
+  EXPECT_EQ(Exec(pool, "INSERT INTO public.checked_amounts VALUES (-1)").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Exec(pool, "INSERT INTO public.checked_amounts VALUES (NULL)").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Exec(pool, "INSERT INTO public.checked_amounts VALUES (99999999999)").code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(PoolTest, ConnectionLostInsideFnIsUnavailableAndNotRetried) {
   Pool pool({.conninfo = server_->conninfo(), .size = 1});
   int calls = 0;

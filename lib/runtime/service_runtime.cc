@@ -22,7 +22,8 @@ ServiceRuntime::ServiceRuntime(ServiceSpec spec)
   flags_.Add("db-wait", "30", "seconds to wait for PostgreSQL at start-up");
   flags_.Add("migrate", "false", "apply the schema migrations and exit");
   flags_.Add("log-level", "info", "debug, info, warn or error");
-  flags_.Add("node-id", spec_.name + "-0", "this replica's name in logs, CDRs and tokens");
+  flags_.Add("node-id", spec_.name + "-0",
+             "this replica's name (StatefulSet pod name), in its logs");
 }
 
 std::optional<int> ServiceRuntime::Init(int argc, char** argv) {
@@ -36,10 +37,12 @@ std::optional<int> ServiceRuntime::Init(int argc, char** argv) {
     return 0;
   }
   log::Init(spec_.name, log::ParseLevel(flags_.Get("log-level")));
+  log::Info("starting", {{"node_id", flags_.Get("node-id")}});
   auto pool_size = flags_.GetInt("db-pool-size");
   auto wait = flags_.GetInt("db-wait");
   if (!pool_size.ok() || !wait.ok()) {
-    std::cerr << "error: " << (!pool_size.ok() ? pool_size.status() : wait.status()).message() << "\n";
+    std::cerr << "error: " << (!pool_size.ok() ? pool_size.status() : wait.status()).message()
+              << "\n";
     return 2;
   }
   pg::PoolOptions options;
@@ -61,7 +64,8 @@ std::optional<int> ServiceRuntime::Init(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));  // retry pause, not sync
   }
   if (!migrated.ok()) {
-    log::Error("schema migration failed", {{"schema", spec_.schema}, {"error", migrated.message()}});
+    log::Error("schema migration failed",
+               {{"schema", spec_.schema}, {"error", migrated.message()}});
     return 1;
   }
   if (absl::Status s = pool_->CheckStatements(); !s.ok()) {
@@ -69,8 +73,8 @@ std::optional<int> ServiceRuntime::Init(int argc, char** argv) {
     return 1;
   }
   auto version = pg::CurrentVersion(*pool_, spec_.schema);
-  log::Info("schema ready", {{"schema", spec_.schema},
-                             {"version", int64_t{version.ok() ? *version : -1}}});
+  log::Info("schema ready",
+            {{"schema", spec_.schema}, {"version", int64_t{version.ok() ? *version : -1}}});
   if (*flags_.GetBool("migrate")) return 0;
   return std::nullopt;
 }

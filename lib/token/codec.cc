@@ -17,7 +17,8 @@ bool PutString(std::string& out, std::string_view s) {
 }
 
 void PutU32(std::string& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((v >> shift) & 0xff));
 }
 
 // Reads fields front to back; any overrun marks the whole decode as failed.
@@ -54,7 +55,10 @@ class Reader {
     in_.remove_prefix(n);
     return b;
   }
-  void Fail() { ok_ = false; in_ = {}; }
+  void Fail() {
+    ok_ = false;
+    in_ = {};
+  }
   std::string_view in_;
   bool ok_ = true;
 };
@@ -102,18 +106,25 @@ absl::StatusOr<Claims> DecodeClaims(std::string_view bytes) {
 }
 
 bool ParseRole(const std::string& name, Role* role) {
-  if (name == "leech") *role = Role::kLeech;
-  else if (name == "seed") *role = Role::kSeed;
-  else if (name == "origin") *role = Role::kOrigin;
-  else return false;
+  if (name == "leech")
+    *role = Role::kLeech;
+  else if (name == "seed")
+    *role = Role::kSeed;
+  else if (name == "origin")
+    *role = Role::kOrigin;
+  else
+    return false;
   return true;
 }
 
 const char* RoleName(Role role) {
   switch (role) {
-    case Role::kLeech: return "leech";
-    case Role::kSeed: return "seed";
-    case Role::kOrigin: return "origin";
+    case Role::kLeech:
+      return "leech";
+    case Role::kSeed:
+      return "seed";
+    case Role::kOrigin:
+      return "origin";
   }
   return "leech";
 }

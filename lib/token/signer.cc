@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "lib/encoding/encoding.h"
 #include "lib/token/codec.h"
@@ -19,6 +20,16 @@ void EnsureSodium() {
 }
 
 }  // namespace
+
+bool ValidKid(const std::string& kid) {
+  if (kid.empty() || kid.size() > 64) return false;
+  for (char c : kid) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
 
 KeyPair KeyFromSeed(std::string kid, const std::array<uint8_t, 32>& seed) {
   EnsureSodium();
@@ -55,6 +66,15 @@ absl::StatusOr<std::vector<KeyPair>> LoadKeyFile(const std::string& path) {
     if (!seed || seed->size() != 32 || (fields >> extra)) {
       return absl::InvalidArgumentError(
           absl::StrCat(path, ":", n, ": expected \"<kid> <base64url 32-byte seed>\""));
+    }
+    if (!ValidKid(kid)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", n, ": a kid is 1-64 characters of A-Z a-z 0-9 . _ -"));
+    }
+    for (const KeyPair& k : keys) {
+      if (k.kid == kid) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ":", n, ": kid ", kid, " repeats"));
+      }
     }
     std::array<uint8_t, 32> raw;
     std::copy(seed->begin(), seed->end(), raw.begin());

@@ -29,6 +29,8 @@ struct KeyPair {
   std::array<uint8_t, 64> secret_key{};
 };
 
+// A kid is 1-64 characters of A-Z a-z 0-9 . _ - (it travels in every token).
+bool ValidKid(const std::string& kid);
 // Derives a key pair from a 32-byte seed.
 KeyPair KeyFromSeed(std::string kid, const std::array<uint8_t, 32>& seed);
 // A fresh random key pair.
@@ -36,7 +38,8 @@ KeyPair GenerateKey(std::string kid);
 // One key-file line: "<kid> <base64url seed>".
 std::string FormatKeyLine(const KeyPair& key);
 // Reads a key file: one key per line as FormatKeyLine writes, '#' starts a comment. The first key
-// signs; all verify. NotFound / InvalidArgument with the line number on errors.
+// signs; all verify. NotFound / InvalidArgument with the line number on errors (bad seed,
+// invalid or repeated kid).
 absl::StatusOr<std::vector<KeyPair>> LoadKeyFile(const std::string& path);
 
 // Signs claims with one key. Thread-safe (immutable after construction).

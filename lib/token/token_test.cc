@@ -54,9 +54,9 @@ TEST(TokenTest, SignedTokenVerifiesAndFitsAUrl) {
   auto token = signer.Sign(Sample());
   ASSERT_TRUE(token.ok());
   EXPECT_LT(token->size(), 320u);
-  EXPECT_EQ(token->find_first_not_of(
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."),
-            std::string::npos);
+  EXPECT_EQ(
+      token->find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."),
+      std::string::npos);
   auto claims = verifier.Verify(*token, 1500);
   ASSERT_TRUE(claims.ok()) << claims.status();
   EXPECT_EQ(claims->kid, "k1");
@@ -83,13 +83,19 @@ TEST(TokenTest, TamperedExpiredAndUnknownKeyAreUnauthenticated) {
 TEST(TokenTest, KeyFileRoundTripAndErrors) {
   KeyPair a = GenerateKey("a"), b = GenerateKey("b");
   std::string path = ::testing::TempDir() + "/keys";
-  std::ofstream(path) << "# signing keys\n" << FormatKeyLine(a) << "\n\n" << FormatKeyLine(b) << "\n";
+  std::ofstream(path) << "# signing keys\n"
+                      << FormatKeyLine(a) << "\n\n"
+                      << FormatKeyLine(b) << "\n";
   auto keys = LoadKeyFile(path);
   ASSERT_TRUE(keys.ok()) << keys.status();
   ASSERT_EQ(keys->size(), 2u);
   EXPECT_EQ((*keys)[0].kid, "a");
   EXPECT_EQ((*keys)[0].public_key, a.public_key);
 
+  std::ofstream(path) << FormatKeyLine(a) << "\n" << FormatKeyLine(a) << "\n";
+  EXPECT_NE(LoadKeyFile(path).status().message().find("repeats"), std::string::npos);
+  std::ofstream(path) << FormatKeyLine(GenerateKey(std::string(65, 'k'))) << "\n";
+  EXPECT_EQ(LoadKeyFile(path).status().code(), absl::StatusCode::kInvalidArgument);
   std::ofstream(path) << "a not-base64!\n";
   EXPECT_EQ(LoadKeyFile(path).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(LoadKeyFile(path + ".missing").status().code(), absl::StatusCode::kNotFound);

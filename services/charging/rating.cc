@@ -13,7 +13,8 @@ int64_t PerMiB(int64_t price_minor, int64_t bytes) {
 
 }  // namespace
 
-int64_t Available(const std::string& kind, int64_t balance, int64_t reserved, int64_t credit_limit) {
+int64_t Available(const std::string& kind, int64_t balance, int64_t reserved,
+                  int64_t credit_limit) {
   return kind == "postpaid" ? balance + credit_limit - reserved : balance - reserved;
 }
 
@@ -21,18 +22,22 @@ bool IsFree(const v1::Rating& rating) {
   return rating.price_model() == "free" || rating.price().minor() == 0;
 }
 
-absl::StatusOr<int64_t> ReservationFor(const v1::Rating& rating, const v1::ServiceUnits& requested) {
+absl::StatusOr<int64_t> ReservationFor(const v1::Rating& rating,
+                                       const v1::ServiceUnits& requested) {
   const std::string& m = rating.price_model();
   if (m == "purchase" || m == "rental" || m == "subscription") return rating.price().minor();
   if (m == "per_byte") {
-    const int64_t bytes = requested.bytes_down() > 0 ? requested.bytes_down() : kDefaultPerByteGrant;
+    const int64_t bytes =
+        requested.bytes_down() > 0 ? requested.bytes_down() : kDefaultPerByteGrant;
     return PerMiB(rating.price().minor(), bytes);
   }
   if (m == "free") return 0;
   return absl::InvalidArgumentError(absl::StrCat("unknown price model \"", m, "\""));
 }
 
-int64_t ChargeFor(const std::string& price_model, int64_t price_minor, int64_t bytes_down) {
+int64_t ChargeFor(const std::string& price_model, int64_t price_minor, int64_t bytes_down,
+                  const std::string& cause) {
+  if (cause == kCauseSetupFailed) return 0;
   if (price_model == "per_byte") return PerMiB(price_minor, bytes_down);
   if (price_model == "free") return 0;
   return price_minor;

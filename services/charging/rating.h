@@ -26,9 +26,13 @@ bool IsFree(const v1::Rating& rating);
 // at the per-MiB price, rounded up. InvalidArgument for an unknown price model.
 absl::StatusOr<int64_t> ReservationFor(const v1::Rating& rating, const v1::ServiceUnits& requested);
 
+// The termination cause meaning the service was never delivered (set-up failed after INITIAL).
+inline constexpr char kCauseSetupFailed[] = "setup_failed";
+
 // Money to charge at TERMINATION for `bytes_down` in all: the price for one-off models, the
-// per-MiB price rounded up for per-byte content.
-int64_t ChargeFor(const std::string& price_model, int64_t price_minor, int64_t bytes_down);
+// per-MiB price rounded up for per-byte content; nothing when `cause` is kCauseSetupFailed.
+int64_t ChargeFor(const std::string& price_model, int64_t price_minor, int64_t bytes_down,
+                  const std::string& cause);
 
 // The session state machine. `state` is "" when no session exists. OK when a request of `type`
 // with `request_number` may follow `last_request_number`; FailedPrecondition otherwise.

@@ -33,10 +33,12 @@ TEST(RatingTest, ReservationByModel) {
 }
 
 TEST(RatingTest, ChargeByModel) {
-  EXPECT_EQ(ChargeFor("purchase", 299, 0), 299);
-  EXPECT_EQ(ChargeFor("per_byte", 10, 0), 0);
-  EXPECT_EQ(ChargeFor("per_byte", 10, 3 * kMiB), 30);
-  EXPECT_EQ(ChargeFor("free", 10, 3 * kMiB), 0);
+  EXPECT_EQ(ChargeFor("purchase", 299, 0, "normal"), 299);
+  EXPECT_EQ(ChargeFor("per_byte", 10, 0, "normal"), 0);
+  EXPECT_EQ(ChargeFor("per_byte", 10, 3 * kMiB, "normal"), 30);
+  EXPECT_EQ(ChargeFor("free", 10, 3 * kMiB, "normal"), 0);
+  EXPECT_EQ(ChargeFor("purchase", 299, 0, kCauseSetupFailed), 0);
+  EXPECT_EQ(ChargeFor("per_byte", 10, 3 * kMiB, kCauseSetupFailed), 0);
 }
 
 TEST(RatingTest, SessionStateMachine) {

@@ -13,7 +13,8 @@ grpc::Status Invalid(const std::string& message) {
 }
 
 bool ValidCurrency(const std::string& c) {
-  return c.size() == 3 && std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
+  return c.size() == 3 &&
+         std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
 }
 
 // Copies a value or its error into a gRPC reply.
@@ -40,11 +41,11 @@ grpc::Status ChargingService::CreditControl(grpc::ServerContext*,
     return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "EVENT charging is not offered yet");
   }
   grpc::Status s = Reply(store_.CreditControl(*req), resp);
-  log::Info("credit control", {{"session_id", req->session_id()},
-                               {"request_number", req->request_number()},
-                               {"type", v1::RequestType_Name(req->request_type())},
-                               {"result", s.ok() ? v1::ResultCode_Name(resp->result_code())
-                                                 : s.error_message()}});
+  log::Info("credit control",
+            {{"session_id", req->session_id()},
+             {"request_number", req->request_number()},
+             {"type", v1::RequestType_Name(req->request_type())},
+             {"result", s.ok() ? v1::ResultCode_Name(resp->result_code()) : s.error_message()}});
   return s;
 }
 
@@ -61,8 +62,8 @@ grpc::Status ChargingService::Accounting(grpc::ServerContext*, const v1::Account
   }
   grpc::Status s = Reply(store_.Accounting(*req), resp);
   if (s.ok() && resp->cdr_sequence() != 0) {
-    log::Info("cdr written", {{"session_id", req->session_id()},
-                              {"sequence", resp->cdr_sequence()}});
+    log::Info("cdr written",
+              {{"session_id", req->session_id()}, {"sequence", resp->cdr_sequence()}});
   }
   return s;
 }
@@ -81,8 +82,7 @@ grpc::Status ChargingAdminService::CreateAccount(grpc::ServerContext*,
 }
 
 grpc::Status ChargingAdminService::GetAccount(grpc::ServerContext*,
-                                              const v1::GetAccountRequest* req,
-                                              v1::Account* resp) {
+                                              const v1::GetAccountRequest* req, v1::Account* resp) {
   return Reply(store_.GetAccount(req->subject()), resp);
 }
 

@@ -2,9 +2,8 @@
 
 #include <pqxx/pqxx>
 
-#include "lib/encoding/encoding.h"
-
 #include "absl/strings/str_cat.h"
+#include "lib/encoding/encoding.h"
 #include "services/charging/rating.h"
 
 namespace p2pims::charging {
@@ -53,9 +52,8 @@ std::vector<std::pair<std::string, std::string>> ChargingStore::Statements() {
       {"charging_lock_session",
        "SELECT state, last_request_number, subject, price_model, price_minor, currency,"
        " reserved_minor, bytes_down FROM charging.cc_session WHERE session_id = $1 FOR UPDATE"},
-      {"charging_lock_account",
-       std::string("SELECT ") + kAccountColumns +
-           " FROM charging.account WHERE subject = $1 FOR UPDATE"},
+      {"charging_lock_account", std::string("SELECT ") + kAccountColumns +
+                                    " FROM charging.account WHERE subject = $1 FOR UPDATE"},
       {"charging_get_account",
        std::string("SELECT ") + kAccountColumns + " FROM charging.account WHERE subject = $1"},
       {"charging_open_session",
@@ -78,7 +76,8 @@ std::vector<std::pair<std::string, std::string>> ChargingStore::Statements() {
        "INSERT INTO charging.ledger (subject, amount_minor, currency, cause, session_id, actor,"
        " idempotency_key) VALUES ($1, $2, $3, $4, nullif($5, ''), $6, nullif($7, ''))"},
       {"charging_find_acct",
-       "SELECT cdr_sequence FROM charging.acct_record WHERE session_id = $1 AND record_number = $2"},
+       "SELECT cdr_sequence FROM charging.acct_record WHERE session_id = $1 AND record_number = "
+       "$2"},
       {"charging_store_acct",
        "INSERT INTO charging.acct_record (session_id, record_number, record_type, cdr_sequence)"
        " VALUES ($1, $2, $3, $4)"},
@@ -89,15 +88,18 @@ std::vector<std::pair<std::string, std::string>> ChargingStore::Statements() {
        "INSERT INTO charging.cdr (sequence, record_type, session_id, icid, served_identity,"
        " content_id, owner, start_time, stop_time, duration_seconds, bytes_down, bytes_up, units,"
        " charge_minor, currency, locality, cause, node_id)"
-       " SELECT $1::bigint, 'session', $2::text, coalesce(nullif($3::text, ''), s.icid, ''), $4::text,"
+       " SELECT $1::bigint, 'session', $2::text, coalesce(nullif($3::text, ''), s.icid, ''), "
+       "$4::text,"
        " coalesce(nullif($5::text, ''), s.content_id, ''), coalesce(s.owner, ''),"
-       " coalesce(s.opened_at, now()), to_timestamp($6::bigint / 1000.0),"
-       " greatest(0, extract(epoch from to_timestamp($6::bigint / 1000.0)"
-       " - coalesce(s.opened_at, now())))::bigint,"
+       " coalesce(s.opened_at, now()), t.stop,"
+       " greatest(0, extract(epoch from t.stop - coalesce(s.opened_at, now())))::bigint,"
        " $7::bigint, $8::bigint,"
        " CASE WHEN coalesce(s.price_model, '') = 'per_byte' THEN $7::bigint ELSE 1 END,"
        " coalesce(s.charged_minor, 0), coalesce(s.currency, 'EUR'), $9::text, $10::text, $11::text"
-       " FROM (SELECT 1) one LEFT JOIN charging.cc_session s ON s.session_id = $2::text"},
+       // A record without a time (0) stops now.
+       " FROM (SELECT CASE WHEN $6::bigint = 0 THEN now()"
+       " ELSE to_timestamp($6::bigint / 1000.0) END AS stop) t"
+       " LEFT JOIN charging.cc_session s ON s.session_id = $2::text"},
       {"charging_create_account",
        "INSERT INTO charging.account (subject, kind, currency, balance_minor, credit_limit_minor)"
        " VALUES ($1, $2, $3, $4, $5)"},
@@ -105,7 +107,8 @@ std::vector<std::pair<std::string, std::string>> ChargingStore::Statements() {
        "UPDATE charging.account SET balance_minor = balance_minor + $2 WHERE subject = $1"},
       {"charging_pull_cdrs",
        "SELECT sequence, record_type, icid, served_identity, content_id, owner,"
-       " (extract(epoch from start_time) * 1000)::bigint, (extract(epoch from stop_time) * 1000)::bigint,"
+       " (extract(epoch from start_time) * 1000)::bigint, (extract(epoch from stop_time) * "
+       "1000)::bigint,"
        " duration_seconds, bytes_down, bytes_up, units, charge_minor, currency, incentive_minor,"
        " locality, cause, node_id, session_id FROM charging.cdr"
        " WHERE sequence > (SELECT coalesce(max(acked_sequence), 0) FROM charging.billing_cursor"
@@ -135,13 +138,15 @@ absl::StatusOr<v1::CreditControlAnswer> ChargingStore::CreditControlOnce(
     const v1::CreditControlRequest& req) {
   v1::CreditControlAnswer out;
   absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) -> absl::Status {
-    pqxx::result seen = tx.exec_prepared("charging_find_answer", req.session_id(),
-                                         req.request_number());
+    // Lock the session before looking for a stored answer, so that a retransmission racing
+    // the original waits for it and then finds its answer instead of a state error.
+    pqxx::result session = tx.exec_prepared("charging_lock_session", req.session_id());
+    pqxx::result seen =
+        tx.exec_prepared("charging_find_answer", req.session_id(), req.request_number());
     if (!seen.empty()) {
       out.ParseFromString(Unhex(seen[0][0].as<std::string>()).value_or(""));
       return absl::OkStatus();
     }
-    pqxx::result session = tx.exec_prepared("charging_lock_session", req.session_id());
     const std::string state = session.empty() ? "" : session[0][0].as<std::string>();
     const int64_t last = session.empty() ? 0 : session[0][1].as<int64_t>();
     if (absl::Status ok = CheckSequence(state, last, req.request_type(), req.request_number());
@@ -173,12 +178,12 @@ absl::StatusOr<v1::CreditControlAnswer> ChargingStore::CreditControlOnce(
               Available(account[0][1].as<std::string>(), account[0][3].as<int64_t>(),
                         account[0][4].as<int64_t>(), account[0][5].as<int64_t>());
           if (available < *reserve) {
-            out = Answer(req, v1::RESULT_CODE_CREDIT_LIMIT_REACHED,
-                         absl::StrCat("out of credit: ", available, " available, ", *reserve,
-                                      " needed"));
+            out = Answer(
+                req, v1::RESULT_CODE_CREDIT_LIMIT_REACHED,
+                absl::StrCat("out of credit: ", available, " available, ", *reserve, " needed"));
           } else {
-            tx.exec_prepared("charging_open_session", req.session_id(), req.subject(),
-                             req.icid(), req.rating().content_id(), req.rating().owner(),
+            tx.exec_prepared("charging_open_session", req.session_id(), req.subject(), req.icid(),
+                             req.rating().content_id(), req.rating().owner(),
                              req.rating().price_model(), req.rating().price().minor(),
                              req.rating().price().currency(), *reserve, "open", req.locality(),
                              req.node_id());
@@ -205,7 +210,7 @@ absl::StatusOr<v1::CreditControlAnswer> ChargingStore::CreditControlOnce(
       const std::string model = srow[3].as<std::string>();
       const int64_t reserved = srow[6].as<int64_t>();
       const int64_t bytes = srow[7].as<int64_t>() + req.used().bytes_down();
-      int64_t charge = ChargeFor(model, srow[4].as<int64_t>(), bytes);
+      int64_t charge = ChargeFor(model, srow[4].as<int64_t>(), bytes, req.termination_cause());
       if (!account.empty()) {
         // Usage beyond the grant is charged only as far as the balance allows.
         const int64_t can_pay =
@@ -232,12 +237,14 @@ absl::StatusOr<v1::CreditControlAnswer> ChargingStore::CreditControlOnce(
   return out;
 }
 
-absl::StatusOr<v1::AccountingAnswer> ChargingStore::Accounting(const v1::AccountingRequest& req) {
+absl::StatusOr<v1::AccountingAnswer> ChargingStore::AccountingOnce(
+    const v1::AccountingRequest& req) {
   v1::AccountingAnswer out;
   out.set_session_id(req.session_id());
   out.set_record_number(req.record_number());
   absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) -> absl::Status {
-    pqxx::result seen = tx.exec_prepared("charging_find_acct", req.session_id(), req.record_number());
+    pqxx::result seen =
+        tx.exec_prepared("charging_find_acct", req.session_id(), req.record_number());
     if (!seen.empty()) {
       out.set_cdr_sequence(seen[0][0].as<int64_t>());
       return absl::OkStatus();
@@ -245,8 +252,11 @@ absl::StatusOr<v1::AccountingAnswer> ChargingStore::Accounting(const v1::Account
     int64_t sequence = 0;
     const char* type = "interim";
     switch (req.record_type()) {
-      case v1::RECORD_TYPE_START: type = "start"; break;
-      case v1::RECORD_TYPE_INTERIM: break;
+      case v1::RECORD_TYPE_START:
+        type = "start";
+        break;
+      case v1::RECORD_TYPE_INTERIM:
+        break;
       case v1::RECORD_TYPE_STOP:
         type = "stop";
         sequence = tx.exec_prepared1("charging_next_cdr")[0].as<int64_t>();
@@ -262,9 +272,20 @@ absl::StatusOr<v1::AccountingAnswer> ChargingStore::Accounting(const v1::Account
     out.set_cdr_sequence(sequence);
     return absl::OkStatus();
   });
-  if (s.code() == absl::StatusCode::kAlreadyExists) return Accounting(req);  // lost a race: reread
   if (!s.ok()) return s;
   return out;
+}
+
+absl::StatusOr<v1::AccountingAnswer> ChargingStore::Accounting(const v1::AccountingRequest& req) {
+  auto answer = AccountingOnce(req);
+  if (answer.status().code() != absl::StatusCode::kAlreadyExists) return answer;
+  // Either a retransmission won the race (reading again finds its answer), or the session
+  // already has its CDR under another record number, which is a client error.
+  answer = AccountingOnce(req);
+  if (answer.status().code() == absl::StatusCode::kAlreadyExists) {
+    return absl::FailedPreconditionError("this session already has its CDR");
+  }
+  return answer;
 }
 
 absl::StatusOr<v1::Account> ChargingStore::CreateAccount(const v1::Account& a,
@@ -303,8 +324,7 @@ absl::StatusOr<v1::Account> ChargingStore::AdjustBalance(const v1::AdjustBalance
       return absl::InvalidArgumentError("amount currency differs from the account's");
     }
     tx.exec_prepared("charging_ledger", req.subject(), req.amount().minor(),
-                     req.amount().currency(), req.reason(), "", req.actor(),
-                     req.idempotency_key());
+                     req.amount().currency(), req.reason(), "", req.actor(), req.idempotency_key());
     tx.exec_prepared("charging_adjust", req.subject(), req.amount().minor());
     return absl::OkStatus();
   });

@@ -22,7 +22,8 @@ class ChargingStore {
   // Ro: INITIAL, UPDATE, TERMINATION. A (session, request number) seen before returns the stored
   // answer. FailedPrecondition for requests the session state does not allow.
   absl::StatusOr<v1::CreditControlAnswer> CreditControl(const v1::CreditControlRequest& req);
-  // Rf: START, INTERIM, STOP. STOP writes the session's one CDR with the next sequence number.
+  // Rf: START, INTERIM, STOP. STOP writes the session's one CDR with the next sequence number;
+  // a second STOP under another record number is FailedPrecondition.
   absl::StatusOr<v1::AccountingAnswer> Accounting(const v1::AccountingRequest& req);
 
   absl::StatusOr<v1::Account> CreateAccount(const v1::Account& account, const std::string& actor);
@@ -36,6 +37,7 @@ class ChargingStore {
 
  private:
   absl::StatusOr<v1::CreditControlAnswer> CreditControlOnce(const v1::CreditControlRequest& req);
+  absl::StatusOr<v1::AccountingAnswer> AccountingOnce(const v1::AccountingRequest& req);
   pg::Pool& pool_;
 };
 

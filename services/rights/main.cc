@@ -26,11 +26,18 @@ int main(int argc, char** argv) {
   rt.flags().Add("token-ttl", "14400", "access token lifetime in seconds");
 
   // Key generation needs neither the database nor the network.
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::string(argv[i]) == "--generate-key") {
-      std::cout << token::FormatKeyLine(token::GenerateKey(argv[i + 1])) << "\n";
-      return 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    std::string kid;
+    if (arg.rfind("--generate-key=", 0) == 0) kid = arg.substr(15);
+    if (arg == "--generate-key" && i + 1 < argc) kid = argv[i + 1];
+    if (arg.rfind("--generate-key", 0) != 0) continue;
+    if (!token::ValidKid(kid)) {
+      std::cerr << "error: --generate-key needs a kid of 1-64 characters of A-Z a-z 0-9 . _ -\n";
+      return 2;
     }
+    std::cout << token::FormatKeyLine(token::GenerateKey(kid)) << "\n";
+    return 0;
   }
   if (auto code = rt.Init(argc, argv)) return *code;
 
@@ -48,11 +55,13 @@ int main(int argc, char** argv) {
     log::Error("cannot load signing keys", {{"error", keys.status().message()}});
     return 2;
   }
-  log::Info("signing keys loaded", {{"count", int64_t(keys->size())}, {"current_kid", (*keys)[0].kid}});
+  log::Info("signing keys loaded",
+            {{"count", int64_t(keys->size())}, {"current_kid", (*keys)[0].kid}});
 
   rights::RightsStore store(rt.pool());
-  rights::RightsService service(store, std::move(*keys),
-                                {.token_ttl = absl::Seconds(*ttl), .node_id = rt.flags().Get("node-id")});
+  rights::RightsService service(
+      store, std::move(*keys),
+      {.token_ttl = absl::Seconds(*ttl), .node_id = rt.flags().Get("node-id")});
   rights::RightsAdminService admin(store);
   return rt.Serve({&service, &admin});
 }

@@ -43,7 +43,11 @@ Decision Decide(const std::optional<ContentRecord>& content,
       return Deny(v1::DENY_REASON_TERRITORY, "content not available in this territory");
     }
   }
+  // Free content and pay-as-you-go (per-byte) content need no entitlement: charging covers the
+  // second by volume. Purchases, rentals and subscriptions are paid when the entitlement is
+  // granted, so the session itself needs one.
   if (c.price_model == v1::PRICE_MODEL_FREE) return Decision{true, {}, "free content"};
+  if (c.price_model == v1::PRICE_MODEL_PER_BYTE) return Decision{true, {}, "charged by volume"};
   for (const EntitlementRecord& e : entitlements) {
     if (Covers(e, c)) return Decision{true, {}, "entitled by " + e.kind};
   }
@@ -61,12 +65,18 @@ v1::PriceModel PriceModelFromName(const std::string& name) {
 
 std::string PriceModelName(v1::PriceModel model) {
   switch (model) {
-    case v1::PRICE_MODEL_FREE: return "free";
-    case v1::PRICE_MODEL_PURCHASE: return "purchase";
-    case v1::PRICE_MODEL_RENTAL: return "rental";
-    case v1::PRICE_MODEL_SUBSCRIPTION: return "subscription";
-    case v1::PRICE_MODEL_PER_BYTE: return "per_byte";
-    default: return "";
+    case v1::PRICE_MODEL_FREE:
+      return "free";
+    case v1::PRICE_MODEL_PURCHASE:
+      return "purchase";
+    case v1::PRICE_MODEL_RENTAL:
+      return "rental";
+    case v1::PRICE_MODEL_SUBSCRIPTION:
+      return "subscription";
+    case v1::PRICE_MODEL_PER_BYTE:
+      return "per_byte";
+    default:
+      return "";
   }
 }
 
@@ -89,6 +99,10 @@ void ToProto(const ContentRecord& r, v1::Content* out) {
   l->set_window_start(r.window_start);
   l->set_window_end(r.window_end);
   l->set_device_limit(r.device_limit);
+}
+
+int64_t SessionPrice(const ContentRecord& content) {
+  return content.price_model == v1::PRICE_MODEL_PER_BYTE ? content.price_minor : 0;
 }
 
 }  // namespace p2pims::rights

@@ -54,6 +54,10 @@ Decision Decide(const std::optional<ContentRecord>& content,
                 const std::vector<EntitlementRecord>& entitlements, const std::string& locality,
                 bool locality_verified, int64_t now);
 
+// What a session costs on top of the entitlement, in minor units: the per-MiB price for per-byte
+// content, nothing otherwise (purchases, rentals and subscriptions are paid when granted).
+int64_t SessionPrice(const ContentRecord& content);
+
 // "free", "purchase", ... <-> enum; UNSPECIFIED for unknown names.
 v1::PriceModel PriceModelFromName(const std::string& name);
 std::string PriceModelName(v1::PriceModel model);

@@ -31,6 +31,15 @@ TEST(PolicyTest, FreeContentNeedsNoEntitlement) {
   EXPECT_TRUE(Decide(c, {}, "", false, 0).allowed);
 }
 
+TEST(PolicyTest, PerByteContentNeedsNoEntitlementAndIsTheOnlyOneChargedPerSession) {
+  ContentRecord c = Movie();
+  EXPECT_EQ(SessionPrice(c), 0);  // the purchase was paid when the entitlement was granted
+  c.price_model = v1::PRICE_MODEL_PER_BYTE;
+  c.price_minor = 5;
+  EXPECT_TRUE(Decide(c, {}, "", false, 0).allowed);
+  EXPECT_EQ(SessionPrice(c), 5);
+}
+
 TEST(PolicyTest, WithdrawnAndWindowComeBeforeEntitlement) {
   ContentRecord c = Movie();
   c.withdrawn = true;

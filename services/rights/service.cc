@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <regex>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +17,8 @@ namespace {
 grpc::Status Invalid(const std::string& message) {
   return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message);
 }
+
+constexpr int64_t kMaxClockSkewSeconds = 300;
 
 bool ValidContentId(const std::string& id) {
   static const std::regex kPattern("^[A-Za-z0-9._~-]{1,128}$");
@@ -36,14 +39,20 @@ grpc::Status RightsService::Authorize(grpc::ServerContext*, const v1::AuthorizeR
   if (!req->role().empty() && !token::ParseRole(req->role(), &role)) {
     return Invalid("role must be leech, seed or origin");
   }
-  const int64_t now = req->time() != 0 ? req->time() : absl::ToUnixSeconds(absl::Now());
+  // Decisions and tokens use this server's clock; a caller's time only documents when it
+  // asked, so that no caller can backdate a token or step outside a licence window.
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  if (req->time() != 0 && std::abs(req->time() - now) > kMaxClockSkewSeconds) {
+    return Invalid("time is more than 5 minutes away from the rights server's clock");
+  }
 
   auto content = store_.FindContent(req->content_id());
   if (!content.ok()) return ToGrpcStatus(content.status());
   auto entitlements = store_.ActiveEntitlements(req->subject(), now);
   if (!entitlements.ok()) return ToGrpcStatus(entitlements.status());
 
-  const Decision d = Decide(*content, *entitlements, req->locality(), req->locality_verified(), now);
+  const Decision d =
+      Decide(*content, *entitlements, req->locality(), req->locality_verified(), now);
   resp->set_allowed(d.allowed);
   resp->set_reason(d.reason);
   resp->set_message(d.message);
@@ -67,13 +76,13 @@ grpc::Status RightsService::Authorize(grpc::ServerContext*, const v1::AuthorizeR
     resp->set_info_hash(c.info_hash_v1);
     resp->set_owner(c.owner);
     resp->set_price_model(c.price_model);
-    resp->mutable_price()->set_minor(c.price_minor);
+    resp->mutable_price()->set_minor(SessionPrice(c));
     resp->mutable_price()->set_currency(c.currency);
   }
   const std::string reason_name = v1::DenyReason_Name(d.reason);
-  absl::Status audited = store_.Audit({req->subject(), "authorize", req->subject(),
-                                       req->content_id(), d.allowed ? "allow" : "deny",
-                                       d.allowed ? d.message : reason_name});
+  absl::Status audited =
+      store_.Audit({req->subject(), "authorize", req->subject(), req->content_id(),
+                    d.allowed ? "allow" : "deny", d.allowed ? d.message : reason_name});
   if (!audited.ok()) return ToGrpcStatus(audited);  // no decision without its audit record
   log::Info("authorize", {{"subject", req->subject()},
                           {"content_id", req->content_id()},
@@ -166,10 +175,17 @@ grpc::Status RightsAdminService::GrantEntitlement(grpc::ServerContext*,
   if (e.subject().empty()) return Invalid("entitlement.subject is required");
   std::string kind;
   switch (e.kind()) {
-    case v1::ENTITLEMENT_KIND_PURCHASE: kind = "purchase"; break;
-    case v1::ENTITLEMENT_KIND_RENTAL: kind = "rental"; break;
-    case v1::ENTITLEMENT_KIND_SUBSCRIPTION: kind = "subscription"; break;
-    default: return Invalid("entitlement.kind is required");
+    case v1::ENTITLEMENT_KIND_PURCHASE:
+      kind = "purchase";
+      break;
+    case v1::ENTITLEMENT_KIND_RENTAL:
+      kind = "rental";
+      break;
+    case v1::ENTITLEMENT_KIND_SUBSCRIPTION:
+      kind = "subscription";
+      break;
+    default:
+      return Invalid("entitlement.kind is required");
   }
   if (e.content_ids().empty() && e.owner().empty()) {
     return Invalid("an entitlement needs content_ids or an owner");
@@ -178,7 +194,8 @@ grpc::Status RightsAdminService::GrantEntitlement(grpc::ServerContext*,
     return Invalid("a rental needs expires_at");
   }
   std::vector<std::string> ids(e.content_ids().begin(), e.content_ids().end());
-  auto id = store_.InsertEntitlement(e.subject(), kind, ids, e.owner(), e.expires_at(), req->actor());
+  auto id =
+      store_.InsertEntitlement(e.subject(), kind, ids, e.owner(), e.expires_at(), req->actor());
   if (!id.ok()) return ToGrpcStatus(id.status());
   *resp = e;
   resp->set_entitlement_id(std::to_string(*id));

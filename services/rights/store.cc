@@ -10,7 +10,8 @@ namespace p2pims::rights {
 namespace {
 
 constexpr char kContentColumns[] =
-    "content_id, title, owner, encode(info_hash_v1, 'hex'), coalesce(encode(info_hash_v2, 'hex'), ''),"
+    "content_id, title, owner, encode(info_hash_v1, 'hex'), coalesce(encode(info_hash_v2, 'hex'), "
+    "''),"
     " size_bytes, price_model, price_minor, currency, rental_seconds, owner_share_bp,"
     " array_to_string(territories, ','),"
     " coalesce(extract(epoch from window_start)::bigint, 0),"
@@ -127,11 +128,10 @@ absl::Status RightsStore::Audit(const AuditEntry& entry) {
 
 absl::Status RightsStore::InsertContent(const ContentRecord& c, const std::string& actor) {
   return pool_.WithTransaction([&](pqxx::work& tx) {
-    tx.exec_prepared("rights_insert_content", c.content_id, c.title, c.owner,
-                     Hex(c.info_hash_v1), Hex(c.info_hash_v2), c.size_bytes,
-                     PriceModelName(c.price_model), c.price_minor, c.currency, c.rental_seconds,
-                     c.owner_share_bp, ArrayLiteral(c.territories), c.window_start, c.window_end,
-                     c.device_limit);
+    tx.exec_prepared("rights_insert_content", c.content_id, c.title, c.owner, Hex(c.info_hash_v1),
+                     Hex(c.info_hash_v2), c.size_bytes, PriceModelName(c.price_model),
+                     c.price_minor, c.currency, c.rental_seconds, c.owner_share_bp,
+                     ArrayLiteral(c.territories), c.window_start, c.window_end, c.device_limit);
     AuditIn(tx, {actor, "register_content", "", c.content_id, "ok", c.title});
     return absl::OkStatus();
   });

@@ -26,7 +26,8 @@ class GrpcBackends final : public Backends {
     return Unary<cv1::AccountingAnswer>(
         [&](grpc::ClientContext& c, auto* r) { return charging_->Accounting(&c, req, r); });
   }
-  absl::StatusOr<tv1::OpenSessionResponse> OpenSession(const tv1::OpenSessionRequest& req) override {
+  absl::StatusOr<tv1::OpenSessionResponse> OpenSession(
+      const tv1::OpenSessionRequest& req) override {
     return Unary<tv1::OpenSessionResponse>(
         [&](grpc::ClientContext& c, auto* r) { return tracker_->OpenSession(&c, req, r); });
   }

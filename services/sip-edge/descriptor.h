@@ -23,7 +23,7 @@ struct SessionDescriptor {
   std::string token;
   int64_t expires_at = 0;
   std::vector<std::string> announce_urls;
-  std::string metainfo;   // raw bencoded bytes, may be empty
+  std::string metainfo;  // raw bencoded bytes, may be empty
 };
 
 std::string RenderDescriptor(const SessionDescriptor& d);

@@ -54,9 +54,12 @@ std::string CellLocality(const std::string& id, size_t area_len, size_t cell_len
 ChargingVector ParseChargingVector(const std::string& value) {
   ChargingVector v;
   for (const auto& [name, val] : Params(value)) {
-    if (name == "icid-value") v.icid = val;
-    else if (name == "orig-ioi") v.orig_ioi = val;
-    else if (name == "term-ioi") v.term_ioi = val;
+    if (name == "icid-value")
+      v.icid = val;
+    else if (name == "orig-ioi")
+      v.orig_ioi = val;
+    else if (name == "term-ioi")
+      v.term_ioi = val;
   }
   return v;
 }
@@ -73,14 +76,14 @@ AccessNetwork ParseAccessNetworkInfo(const std::string& value) {
   AccessNetwork a;
   const auto params = Params(value);
   if (params.empty()) return a;
-  a.access_type = std::string(absl::StripAsciiWhitespace(
-      absl::string_view(value).substr(0, value.find(';'))));
+  a.access_type =
+      std::string(absl::StripAsciiWhitespace(absl::string_view(value).substr(0, value.find(';'))));
   const std::string type = absl::AsciiStrToUpper(a.access_type);
   for (const auto& [name, val] : params) {
     if (name == "np" || name == "network-provided") a.network_provided = true;
     if (name == "utran-cell-id-3gpp") {
-      a.locality = absl::StartsWith(type, "3GPP-NR") ? CellLocality(val, 6, 9)
-                                                     : CellLocality(val, 4, 7);
+      a.locality =
+          absl::StartsWith(type, "3GPP-NR") ? CellLocality(val, 6, 9) : CellLocality(val, 4, 7);
     } else if (name == "i-wlan-node-id" && !val.empty()) {
       a.locality = absl::StrCat("wlan/", absl::AsciiStrToLower(val));
     }

@@ -21,9 +21,9 @@ ChargingVector ParseChargingVector(const std::string& value);
 std::string NewIcid(const std::string& node_id);
 
 struct AccessNetwork {
-  std::string access_type;       // e.g. "3GPP-E-UTRAN-FDD", "IEEE-802.11"
-  std::string locality;          // "mcc-mnc/area/cell"; empty when no cell id was understood
-  bool network_provided = false; // the "np" (network-provided) parameter was present
+  std::string access_type;        // e.g. "3GPP-E-UTRAN-FDD", "IEEE-802.11"
+  std::string locality;           // "mcc-mnc/area/cell"; empty when no cell id was understood
+  bool network_provided = false;  // the "np" (network-provided) parameter was present
 };
 
 // Understands utran-cell-id-3gpp for UTRAN and E-UTRAN (area 4 hex digits, cell 7) and NR

@@ -3,7 +3,9 @@
 #include <iostream>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "lib/config/flags.h"
 #include "lib/http/admin.h"
 #include "lib/http/server.h"
@@ -30,7 +32,8 @@ int main(int argc, char** argv) {
   flags.Add("backend-deadline-ms", "800", "deadline of each backend call");
   flags.Add("workers", "8", "threads calling the backends");
   flags.Add("max-queue", "1024", "requests waiting for a worker before 503");
-  flags.Add("admin-listen", "127.0.0.1:9101", "HTTP listen address for /metrics, /healthz, /readyz");
+  flags.Add("admin-listen", "127.0.0.1:9101",
+            "HTTP listen address for /metrics, /healthz, /readyz");
   flags.Add("node-id", "sip-edge-0", "this replica's name in logs, ICIDs and CDRs");
   flags.Add("log-level", "info", "debug, info, warn or error");
   if (absl::Status s = flags.Parse(argc, argv); !s.ok()) {
@@ -45,8 +48,8 @@ int main(int argc, char** argv) {
 
   SessionConfig config;
   config.node_id = flags.Get("node-id");
-  for (auto d : absl::StrSplit(flags.Get("domains"), ',', absl::SkipWhitespace())) {
-    config.domains.emplace_back(d);
+  for (absl::string_view d : absl::StrSplit(flags.Get("domains"), ',', absl::SkipWhitespace())) {
+    config.domains.push_back(absl::AsciiStrToLower(absl::StripAsciiWhitespace(d)));
   }
   auto deadline = flags.GetInt("backend-deadline-ms");
   auto workers = flags.GetInt("workers");
@@ -58,6 +61,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (*deadline <= 0 || *workers <= 0 || *max_queue <= 0) {
+    std::cerr << "error: --backend-deadline-ms, --workers and --max-queue must be positive\n";
+    return 2;
+  }
 
   metrics::Registry registry;
   auto backends = MakeGrpcBackends({.rights = flags.Get("rights"),
@@ -65,25 +72,28 @@ int main(int argc, char** argv) {
                                     .tracker = flags.Get("tracker"),
                                     .deadline = absl::Milliseconds(*deadline)});
   SessionManager sessions(*backends, config, registry);
-  WorkerPool pool(static_cast<int>(*workers), static_cast<size_t>(*max_queue));
 
+  // The pool is declared after the stack so that it is destroyed first: work it still runs at
+  // shutdown may answer through the stack.
+  WorkerPool* pool_ptr = nullptr;
   SofiaStack* stack_ptr = nullptr;
   SofiaStack stack({.url = flags.Get("sip-url")}, [&](SipRequest req) {
     const uint64_t id = req.id;
-    const bool is_invite = req.method == "INVITE";
-    bool queued = pool.Submit([&, req = std::move(req)] {
-      if (req.method == "INVITE") {
-        stack_ptr->Respond(req.id, sessions.HandleInvite(req));
-      } else {
-        sessions.HandleBye(req);
-      }
-    });
-    if (!queued && is_invite) {
-      SipResponse busy{503, "Service Unavailable", {{"Retry-After", "5"}}, "", ""};
-      stack_ptr->Respond(id, busy);
+    if (req.method != "INVITE") {
+      // Teardown is never dropped, even under overload: money and CDRs depend on it.
+      pool_ptr->SubmitAlways([&sessions, req = std::move(req)] { sessions.HandleBye(req); });
+      return;
+    }
+    if (!pool_ptr->Submit([&, req = std::move(req)] {
+          stack_ptr->Respond(req.id, sessions.HandleInvite(req));
+        })) {
+      stack_ptr->Respond(id,
+                         SipResponse{503, "Service Unavailable", {{"Retry-After", "5"}}, "", ""});
     }
   });
   stack_ptr = &stack;
+  WorkerPool pool(static_cast<int>(*workers), static_cast<size_t>(*max_queue));
+  pool_ptr = &pool;
   if (absl::Status s = stack.Start(); !s.ok()) {
     log::Error("cannot start SIP", {{"error", s.message()}});
     return 1;
@@ -100,7 +110,8 @@ int main(int argc, char** argv) {
     log::Info("stopping", {{"signal", int64_t{sig}}});
     stack.Stop();
   });
-  log::Info("serving", {{"sip", flags.Get("sip-url")}, {"admin", flags.Get("admin-listen")},
+  log::Info("serving", {{"sip", flags.Get("sip-url")},
+                        {"admin", flags.Get("admin-listen")},
                         {"trusted_networks", int64_t(config.trusted.size())}});
   stack.Run();
   signals.join();

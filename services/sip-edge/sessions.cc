@@ -39,7 +39,45 @@ std::string NewSessionId() {
 
 int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
 
+// Charging rates by the short name: PRICE_MODEL_PER_BYTE -> "per_byte".
+std::string PriceModelName(rv1::PriceModel model) {
+  std::string name = rv1::PriceModel_Name(model);
+  constexpr std::string_view kPrefix = "PRICE_MODEL_";
+  if (name.rfind(kPrefix, 0) == 0) name.erase(0, kPrefix.size());
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
 }  // namespace
+
+cv1::CreditControlRequest SessionManager::Ccr(const Active& a, cv1::RequestType type,
+                                              int64_t number) const {
+  cv1::CreditControlRequest r;
+  r.set_session_id(a.session_id);
+  r.set_request_number(number);
+  r.set_request_type(type);
+  r.set_subject(a.subject);
+  r.set_icid(a.icid);
+  r.set_locality(a.locality);
+  r.set_node_id(config_.node_id);
+  r.set_event_time_ms(NowMs());
+  return r;
+}
+
+cv1::AccountingRequest SessionManager::Acr(const Active& a, cv1::RecordType type,
+                                           int64_t number) const {
+  cv1::AccountingRequest r;
+  r.set_session_id(a.session_id);
+  r.set_record_number(number);
+  r.set_record_type(type);
+  r.set_subject(a.subject);
+  r.set_icid(a.icid);
+  r.set_content_id(a.content_id);
+  r.set_locality(a.locality);
+  r.set_node_id(config_.node_id);
+  r.set_event_time_ms(NowMs());
+  return r;
+}
 
 SessionManager::SessionManager(Backends& backends, SessionConfig config,
                                metrics::Registry& registry)
@@ -64,8 +102,9 @@ SessionManager::SessionManager(Backends& backends, SessionConfig config,
                              .Help("Session teardowns abandoned after every retry.")
                              .Register(registry)
                              .Add({})) {
-  for (int code : {200, 400, 402, 403, 404, 500, 503}) {
-    invite_responses_[code] = &responses_.Add({{"method", "INVITE"}, {"code", std::to_string(code)}});
+  for (int code : {200, 400, 402, 403, 404, 487, 500, 503}) {
+    invite_responses_[code] =
+        &responses_.Add({{"method", "INVITE"}, {"code", std::to_string(code)}});
   }
 }
 
@@ -74,7 +113,8 @@ SipResponse SessionManager::Reply(const std::string& method, int status, std::st
   SipResponse r;
   r.status = status;
   r.phrase = std::move(phrase);
-  if (!warning.empty()) r.headers.emplace_back("Warning", WarningValue(config_.warn_agent, warning));
+  if (!warning.empty())
+    r.headers.emplace_back("Warning", WarningValue(config_.warn_agent, warning));
   auto known = invite_responses_.find(status);
   if (method == "INVITE" && known != invite_responses_.end()) {
     known->second->Increment();
@@ -102,6 +142,31 @@ std::variant<std::string, SipResponse> SessionManager::Identify(const SipRequest
 }
 
 SipResponse SessionManager::HandleInvite(const SipRequest& req) {
+  {
+    absl::MutexLock lock(&mu_);
+    setting_up_[req.id] = false;
+  }
+  Active a;
+  SipResponse r = SetUp(req, &a);
+  bool ended;
+  {
+    absl::MutexLock lock(&mu_);
+    ended = setting_up_[req.id];
+    setting_up_.erase(req.id);
+    if (r.status == 200 && !ended) {
+      active_[req.id] = a;
+      active_gauge_.Set(static_cast<double>(active_.size()));
+    }
+  }
+  if (r.status == 200 && ended) {
+    log::Info("dialog ended during set-up", {{"session_id", a.session_id}});
+    Teardown(a);
+    return Reply("INVITE", 487, "Request Terminated");
+  }
+  return r;
+}
+
+SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
   const auto start = std::chrono::steady_clock::now();
   struct Observe {
     metrics::Histogram& h;
@@ -114,9 +179,8 @@ SipResponse SessionManager::HandleInvite(const SipRequest& req) {
   if (!ValidContentId(req.request_user)) {
     return Reply("INVITE", 400, "Bad Request", "Request-URI must be sip:<content-id>@<domain>");
   }
-  if (!config_.domains.empty() &&
-      std::find(config_.domains.begin(), config_.domains.end(), req.request_host) ==
-          config_.domains.end()) {
+  if (!config_.domains.empty() && std::find(config_.domains.begin(), config_.domains.end(),
+                                            req.request_host) == config_.domains.end()) {
     return Reply("INVITE", 404, "Not Found", "unknown content domain " + req.request_host);
   }
   auto who = Identify(req);
@@ -153,26 +217,13 @@ SipResponse SessionManager::HandleInvite(const SipRequest& req) {
     return Reply("INVITE", 403, "Forbidden", decision->message());
   }
 
-  cv1::CreditControlRequest ccr;
-  ccr.set_session_id(a.session_id);
-  ccr.set_request_number(0);
-  ccr.set_request_type(cv1::REQUEST_TYPE_INITIAL);
-  ccr.set_subject(a.subject);
-  ccr.set_icid(a.icid);
-  ccr.set_locality(a.locality);
-  ccr.set_node_id(config_.node_id);
-  ccr.set_event_time_ms(NowMs());
+  cv1::CreditControlRequest ccr = Ccr(a, cv1::REQUEST_TYPE_INITIAL, 0);
   cv1::Rating* rating = ccr.mutable_rating();
   rating->set_content_id(a.content_id);
   rating->set_owner(decision->owner());
-  rating->set_price_model(rv1::PriceModel_Name(decision->price_model()));
-  // PRICE_MODEL_PURCHASE -> "purchase": charging rates by the short lower-case name.
-  std::string model = rating->price_model();
-  if (model.rfind("PRICE_MODEL_", 0) == 0) model = model.substr(12);
-  for (char& c : model) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  rating->set_price_model(model);
+  rating->set_price_model(PriceModelName(decision->price_model()));
+  *rating->mutable_price()->mutable_currency() = decision->price().currency();
   rating->mutable_price()->set_minor(decision->price().minor());
-  rating->mutable_price()->set_currency(decision->price().currency());
   auto cca = backends_.CreditControl(ccr);
   if (!cca.ok()) return Unavailable("INVITE", "charging");
   switch (cca->result_code()) {
@@ -204,16 +255,7 @@ SipResponse SessionManager::HandleInvite(const SipRequest& req) {
     return Reply("INVITE", 500, "Server Internal Error", std::string(swarm.status().message()));
   }
 
-  cv1::AccountingRequest start_record;
-  start_record.set_session_id(a.session_id);
-  start_record.set_record_number(0);
-  start_record.set_record_type(cv1::RECORD_TYPE_START);
-  start_record.set_subject(a.subject);
-  start_record.set_icid(a.icid);
-  start_record.set_content_id(a.content_id);
-  start_record.set_locality(a.locality);
-  start_record.set_event_time_ms(NowMs());
-  start_record.set_node_id(config_.node_id);
+  const cv1::AccountingRequest start_record = Acr(a, cv1::RECORD_TYPE_START, 0);
   if (!backends_.Accounting(start_record).ok()) {
     ReleaseReservation(a);
     return Unavailable("INVITE", "charging");
@@ -230,11 +272,7 @@ SipResponse SessionManager::HandleInvite(const SipRequest& req) {
   d.expires_at = decision->expires_at();
   d.announce_urls.assign(swarm->announce_urls().begin(), swarm->announce_urls().end());
   d.metainfo = swarm->metainfo();
-  {
-    absl::MutexLock lock(&mu_);
-    active_[req.id] = a;
-    active_gauge_.Set(static_cast<double>(active_.size()));
-  }
+  *established = a;
   log::Info("session established", {{"session_id", a.session_id},
                                     {"icid", a.icid},
                                     {"subject", a.subject},
@@ -252,29 +290,24 @@ bool SessionManager::Retry(const char* step, const Active& a, F&& attempt) {
     absl::Status s = attempt();
     if (s.ok()) return true;
     if (!IsTransient(s)) {
-      log::Error("teardown step refused", {{"step", step}, {"session_id", a.session_id},
-                                           {"error", s.message()}});
+      log::Error("teardown step refused",
+                 {{"step", step}, {"session_id", a.session_id}, {"error", s.message()}});
       return false;
     }
     std::this_thread::sleep_for(absl::ToChronoMilliseconds(pause));  // backoff, not sync
     pause = std::min(pause * 2, absl::Seconds(5));
   }
-  log::Error("teardown step abandoned", {{"step", step}, {"session_id", a.session_id},
-                                         {"icid", a.icid}, {"subject", a.subject}});
+  log::Error(
+      "teardown step abandoned",
+      {{"step", step}, {"session_id", a.session_id}, {"icid", a.icid}, {"subject", a.subject}});
   return false;
 }
 
 void SessionManager::ReleaseReservation(const Active& a) {
   if (!a.credit_controlled) return;
-  cv1::CreditControlRequest ccr;
-  ccr.set_session_id(a.session_id);
-  ccr.set_request_number(1);
-  ccr.set_request_type(cv1::REQUEST_TYPE_TERMINATION);
-  ccr.set_subject(a.subject);
-  ccr.set_icid(a.icid);
+  // "setup_failed": the service was never delivered, so charging releases without a charge.
+  cv1::CreditControlRequest ccr = Ccr(a, cv1::REQUEST_TYPE_TERMINATION, 1);
   ccr.set_termination_cause("setup_failed");
-  ccr.set_node_id(config_.node_id);
-  ccr.set_event_time_ms(NowMs());
   Retry("release", a, [&] { return backends_.CreditControl(ccr).status(); });
 }
 
@@ -283,11 +316,20 @@ bool SessionManager::HandleBye(const SipRequest& req) {
   {
     absl::MutexLock lock(&mu_);
     auto it = active_.find(req.id);
-    if (it == active_.end()) return true;  // never established (or already torn down)
+    if (it == active_.end()) {
+      // Still being set up: HandleInvite tears it down when it finishes. Otherwise the dialog
+      // never got a session, or it was torn down already.
+      if (auto p = setting_up_.find(req.id); p != setting_up_.end()) p->second = true;
+      return true;
+    }
     a = it->second;
     active_.erase(it);
     active_gauge_.Set(static_cast<double>(active_.size()));
   }
+  return Teardown(a);
+}
+
+bool SessionManager::Teardown(const Active& a) {
   tv1::CloseSessionResponse usage;
   tv1::CloseSessionRequest close;
   close.set_session_id(a.session_id);
@@ -298,32 +340,16 @@ bool SessionManager::HandleBye(const SipRequest& req) {
     return r.status();
   });
   if (a.credit_controlled) {
-    cv1::CreditControlRequest ccr;
-    ccr.set_session_id(a.session_id);
-    ccr.set_request_number(1);
-    ccr.set_request_type(cv1::REQUEST_TYPE_TERMINATION);
-    ccr.set_subject(a.subject);
-    ccr.set_icid(a.icid);
+    cv1::CreditControlRequest ccr = Ccr(a, cv1::REQUEST_TYPE_TERMINATION, 1);
     ccr.mutable_used()->set_bytes_down(usage.bytes_down());
     ccr.mutable_used()->set_bytes_up(usage.bytes_up());
     ccr.set_termination_cause("normal");
-    ccr.set_node_id(config_.node_id);
-    ccr.set_event_time_ms(NowMs());
     ok = Retry("termination", a, [&] { return backends_.CreditControl(ccr).status(); }) && ok;
   }
-  cv1::AccountingRequest stop;
-  stop.set_session_id(a.session_id);
-  stop.set_record_number(1);
-  stop.set_record_type(cv1::RECORD_TYPE_STOP);
-  stop.set_subject(a.subject);
-  stop.set_icid(a.icid);
-  stop.set_content_id(a.content_id);
+  cv1::AccountingRequest stop = Acr(a, cv1::RECORD_TYPE_STOP, 1);
   stop.mutable_used()->set_bytes_down(usage.bytes_down());
   stop.mutable_used()->set_bytes_up(usage.bytes_up());
-  stop.set_locality(a.locality);
-  stop.set_event_time_ms(NowMs());
   stop.set_cause("normal");
-  stop.set_node_id(config_.node_id);
   ok = Retry("accounting_stop", a, [&] { return backends_.Accounting(stop).status(); }) && ok;
   if (!ok) teardown_failures_.Increment();
   log::Info("session closed", {{"session_id", a.session_id}, {"icid", a.icid}, {"complete", ok}});

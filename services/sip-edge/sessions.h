@@ -27,11 +27,11 @@ namespace p2pims::sip_edge {
 
 struct SessionConfig {
   std::string node_id = "sip-edge-0";
-  std::string warn_agent = "p2pims";        // warn-agent of Warning headers
-  std::vector<std::string> domains;         // accepted Request-URI hosts; empty accepts any
-  TrustedNetworks trusted;                  // CSCFs whose P-Asserted-Identity is believed
+  std::string warn_agent = "p2pims";  // warn-agent of Warning headers
+  std::vector<std::string> domains;   // accepted Request-URI hosts; empty accepts any
+  TrustedNetworks trusted;            // CSCFs whose P-Asserted-Identity is believed
   int retry_after_seconds = 5;
-  int teardown_attempts = 20;               // for the BYE work, which must not be lost
+  int teardown_attempts = 20;  // for the BYE work, which must not be lost
   absl::Duration teardown_backoff = absl::Milliseconds(200);
 };
 
@@ -42,8 +42,10 @@ class SessionManager {
 
   // Sets up a content session; blocks on backend calls (run it on a worker).
   SipResponse HandleInvite(const SipRequest& req);
-  // Tears down the session of dialog `req.id`, retrying each idempotent step until it is
-  // answered; false when it had to give up (logged with everything needed to replay it).
+  // Tears down the session of dialog `req.id` (on BYE, or when the dialog ended otherwise),
+  // retrying each idempotent step until it is answered; false when it had to give up (logged
+  // with everything needed to replay it). A dialog that ends while its INVITE is still being
+  // set up (CANCEL) is torn down as soon as the set-up finishes.
   bool HandleBye(const SipRequest& req);
   size_t active() const;
 
@@ -56,6 +58,11 @@ class SessionManager {
     std::string locality;
     bool credit_controlled = false;  // INITIAL answered SUCCESS: a TERMINATION is owed
   };
+  cv1::CreditControlRequest Ccr(const Active& a, cv1::RequestType type, int64_t number) const;
+  cv1::AccountingRequest Acr(const Active& a, cv1::RecordType type, int64_t number) const;
+  // Runs the INVITE's backend steps; on success fills `established`.
+  SipResponse SetUp(const SipRequest& req, Active* established);
+  bool Teardown(const Active& a);
   SipResponse Reply(const std::string& method, int status, std::string phrase,
                     const std::string& warning = "");
   SipResponse Unavailable(const std::string& method, const std::string& what);
@@ -76,6 +83,8 @@ class SessionManager {
   metrics::Counter& teardown_failures_;
   mutable absl::Mutex mu_;
   std::map<uint64_t, Active> active_ ABSL_GUARDED_BY(mu_);
+  // Dialogs whose INVITE is being set up, and whether the dialog ended meanwhile.
+  std::map<uint64_t, bool> setting_up_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace p2pims::sip_edge

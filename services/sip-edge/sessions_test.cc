@@ -16,8 +16,10 @@ class ScriptedBackends : public Backends {
     if (!authorize_status.ok()) return authorize_status;
     return decision;
   }
-  absl::StatusOr<cv1::CreditControlAnswer> CreditControl(const cv1::CreditControlRequest& req) override {
-    calls.push_back("cc " + cv1::RequestType_Name(req.request_type()) + " " + req.rating().price_model());
+  absl::StatusOr<cv1::CreditControlAnswer> CreditControl(
+      const cv1::CreditControlRequest& req) override {
+    calls.push_back("cc " + cv1::RequestType_Name(req.request_type()) + " " +
+                    req.rating().price_model());
     if (!cc_failures.empty()) {
       absl::Status s = cc_failures.front();
       cc_failures.pop_front();
@@ -25,7 +27,7 @@ class ScriptedBackends : public Backends {
     }
     cv1::CreditControlAnswer a;
     a.set_result_code(req.request_type() == cv1::REQUEST_TYPE_INITIAL ? initial_result
-                                                                     : cv1::RESULT_CODE_SUCCESS);
+                                                                      : cv1::RESULT_CODE_SUCCESS);
     a.set_message("scripted");
     return a;
   }
@@ -34,7 +36,8 @@ class ScriptedBackends : public Backends {
                     std::to_string(req.used().bytes_down()));
     return cv1::AccountingAnswer();
   }
-  absl::StatusOr<tv1::OpenSessionResponse> OpenSession(const tv1::OpenSessionRequest& req) override {
+  absl::StatusOr<tv1::OpenSessionResponse> OpenSession(
+      const tv1::OpenSessionRequest& req) override {
     calls.push_back("open " + req.token());
     if (!open_status.ok()) return open_status;
     tv1::OpenSessionResponse r;
@@ -106,9 +109,13 @@ TEST_F(SessionsTest, InviteThenByeRunsTheWholeFlow) {
   bye.method = "BYE";
   EXPECT_TRUE(m.HandleBye(bye));
   EXPECT_EQ(m.active(), 0u);
-  std::vector<std::string> want = {"authorize sip:alice@ims.example.net", "cc REQUEST_TYPE_INITIAL purchase",
-                                   "open TOKEN", "acct RECORD_TYPE_START 0", "close",
-                                   "cc REQUEST_TYPE_TERMINATION ", "acct RECORD_TYPE_STOP 4096"};
+  std::vector<std::string> want = {"authorize sip:alice@ims.example.net",
+                                   "cc REQUEST_TYPE_INITIAL purchase",
+                                   "open TOKEN",
+                                   "acct RECORD_TYPE_START 0",
+                                   "close",
+                                   "cc REQUEST_TYPE_TERMINATION ",
+                                   "acct RECORD_TYPE_STOP 4096"};
   EXPECT_EQ(backends_.calls, want);
   EXPECT_TRUE(m.HandleBye(bye));  // a second BYE (or the dialog's end) does nothing more
   EXPECT_EQ(backends_.calls.size(), want.size());
@@ -173,7 +180,8 @@ TEST_F(SessionsTest, TeardownRetriesTransientFailures) {
   bye.method = "BYE";
   EXPECT_TRUE(m.HandleBye(bye));
   int terminations = 0;
-  for (const auto& c : backends_.calls) terminations += c.rfind("cc REQUEST_TYPE_TERMINATION", 0) == 0;
+  for (const auto& c : backends_.calls)
+    terminations += c.rfind("cc REQUEST_TYPE_TERMINATION", 0) == 0;
   EXPECT_EQ(terminations, 3);
   EXPECT_EQ(backends_.calls.back(), "acct RECORD_TYPE_STOP 4096");
 }

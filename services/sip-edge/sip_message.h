@@ -16,10 +16,10 @@ struct SipRequest {
   std::string method;
   std::string request_user;  // user part of the Request-URI (the content id for INVITE)
   std::string request_host;
-  std::string from;          // From URI
-  std::string to;            // To URI
+  std::string from;  // From URI
+  std::string to;    // To URI
   std::string call_id;
-  std::string source_ip;     // transport peer address
+  std::string source_ip;  // transport peer address
   std::string p_asserted_identity;
   std::string p_charging_vector;
   std::string p_access_network_info;

@@ -19,12 +19,19 @@
 
 #include <cstring>
 #include <deque>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "lib/log/log.h"
 
 namespace p2pims::sip_edge {
+namespace {
+
+constexpr char kAllow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS";
+constexpr char kApplicationMethods[] = "MESSAGE, SUBSCRIBE, INFO, REFER, NOTIFY, PUBLISH, REGISTER";
+
+}  // namespace
 
 struct SofiaStack::Impl {
   StackConfig config;
@@ -37,6 +44,9 @@ struct SofiaStack::Impl {
   bool shutting_down = false;
   uint64_t next_id = 1;
   std::map<uint64_t, nua_handle_t*> handles;  // loop thread only
+  // Sofia keeps the reason phrase pointer beyond nua_respond (it formats the status line when
+  // the message is sent), so phrases live here for the stack's lifetime. They are a small set.
+  std::set<std::string> phrases;  // loop thread only
 
   absl::Mutex mu;
   std::deque<std::pair<uint64_t, SipResponse>> outbox ABSL_GUARDED_BY(mu);
@@ -55,7 +65,8 @@ struct SofiaStack::Impl {
     r.id = id;
     (void)nh;
     if (sip->sip_request != nullptr) {
-      r.method = sip->sip_request->rq_method_name != nullptr ? sip->sip_request->rq_method_name : "";
+      r.method =
+          sip->sip_request->rq_method_name != nullptr ? sip->sip_request->rq_method_name : "";
       const url_t* ru = sip->sip_request->rq_url;
       r.request_user = ru->url_user != nullptr ? ru->url_user : "";
       r.request_host = ru->url_host != nullptr ? absl::AsciiStrToLower(ru->url_host) : "";
@@ -98,6 +109,13 @@ struct SofiaStack::Impl {
     const uint64_t id = reinterpret_cast<uintptr_t>(hmagic);
     switch (event) {
       case nua_i_invite: {
+        if (id != 0) {
+          // A re-INVITE inside an established content session: nothing can be renegotiated.
+          nua_respond(nh, 488, "Not Acceptable Here",
+                      SIPTAG_WARNING_STR("399 p2pims \"a content session cannot be modified\""),
+                      NUTAG_WITH_THIS(nua), TAG_END());
+          return;
+        }
         if (shutting_down) {
           nua_respond(nh, 503, "Service Unavailable", SIPTAG_RETRY_AFTER_STR("5"),
                       NUTAG_WITH_THIS(nua), TAG_END());
@@ -133,8 +151,10 @@ struct SofiaStack::Impl {
       case nua_i_refer:
       case nua_i_notify:
       case nua_i_publish:
-        // Catalogue MESSAGE and progress SUBSCRIBE arrive with the SIP edge work (issue 6).
-        nua_respond(nh, 501, "Not Implemented", NUTAG_WITH_THIS(nua), TAG_END());
+      case nua_i_register:
+        // Catalogue MESSAGE, progress SUBSCRIBE and REGISTER arrive with the SIP edge issue.
+        nua_respond(nh, 405, "Method Not Allowed", SIPTAG_ALLOW_STR(kAllow), NUTAG_WITH_THIS(nua),
+                    TAG_END());
         nua_handle_destroy(nh);
         return;
       case nua_r_shutdown:
@@ -149,12 +169,15 @@ struct SofiaStack::Impl {
     auto it = handles.find(id);
     if (it == handles.end()) return;  // dialog already gone (e.g. CANCEL)
     std::string extra;
-    for (const auto& [name, value] : resp.headers) absl::StrAppend(&extra, name, ": ", value, "\r\n");
+    for (const auto& [name, value] : resp.headers)
+      absl::StrAppend(&extra, name, ": ", value, "\r\n");
     if (!extra.empty()) extra.resize(extra.size() - 2);
-    nua_respond(it->second, resp.status, resp.phrase.c_str(),
-                TAG_IF(!resp.content_type.empty(), SIPTAG_CONTENT_TYPE_STR(resp.content_type.c_str())),
-                TAG_IF(!resp.body.empty(), SIPTAG_PAYLOAD_STR(resp.body.c_str())),
-                TAG_IF(!extra.empty(), SIPTAG_HEADER_STR(extra.c_str())), TAG_END());
+    const char* phrase = phrases.insert(resp.phrase).first->c_str();
+    nua_respond(
+        it->second, resp.status, phrase,
+        TAG_IF(!resp.content_type.empty(), SIPTAG_CONTENT_TYPE_STR(resp.content_type.c_str())),
+        TAG_IF(!resp.body.empty(), SIPTAG_PAYLOAD_STR(resp.body.c_str())),
+        TAG_IF(!extra.empty(), SIPTAG_HEADER_STR(extra.c_str())), TAG_END());
   }
 
   void Drain() {
@@ -218,11 +241,13 @@ absl::Status SofiaStack::Start() {
       su_root_register(impl_->root, impl_->wait, OnWake, impl_.get(), 0) < 0) {
     return absl::InternalError("cannot register the SIP wake-up descriptor");
   }
-  impl_->nua = nua_create(impl_->root, NuaCallback, impl_.get(),
-                          NUTAG_URL(impl_->config.url.c_str()), NUTAG_MEDIA_ENABLE(0),
-                          NUTAG_AUTOANSWER(0), NUTAG_ENABLEMESSAGE(1),
-                          NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS"),
-                          SIPTAG_USER_AGENT_STR(impl_->config.user_agent.c_str()), TAG_END());
+  impl_->nua =
+      nua_create(impl_->root, NuaCallback, impl_.get(), NUTAG_URL(impl_->config.url.c_str()),
+                 NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0), NUTAG_ALLOW(kAllow),
+                 // Hand these to OnEvent instead of Sofia's defaults (which would accept
+                 // MESSAGE and REFER), so that they are refused with 405.
+                 NUTAG_APPL_METHOD(kApplicationMethods),
+                 SIPTAG_USER_AGENT_STR(impl_->config.user_agent.c_str()), TAG_END());
   if (impl_->nua == nullptr) {
     return absl::UnavailableError(absl::StrCat("cannot listen for SIP on ", impl_->config.url));
   }

@@ -21,6 +21,13 @@ bool WorkerPool::Submit(std::function<void()> work) {
   return true;
 }
 
+bool WorkerPool::SubmitAlways(std::function<void()> work) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return false;
+  queue_.push_back(std::move(work));
+  return true;
+}
+
 size_t WorkerPool::queued() const {
   absl::MutexLock lock(&mu_);
   return queue_.size();
@@ -32,9 +39,8 @@ void WorkerPool::Loop() {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](WorkerPool* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
-            return p->stopping_ || !p->queue_.empty();
-          },
+          +[](WorkerPool* p)
+               ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) { return p->stopping_ || !p->queue_.empty(); },
           this));
       if (queue_.empty()) return;  // stopping and drained
       work = std::move(queue_.front());

@@ -20,6 +20,9 @@ class WorkerPool {
 
   // False when the queue is full (the caller answers 503).
   bool Submit(std::function<void()> work);
+  // Queues work that must not be dropped (session teardown: money and CDRs depend on it), past
+  // the bound. False only while the pool is being destroyed.
+  bool SubmitAlways(std::function<void()> work);
   size_t queued() const;
 
  private:

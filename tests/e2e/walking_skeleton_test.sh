@@ -10,21 +10,30 @@ SCENARIOS=$SUITE_SRC/tests/sipp
 cdrs() { suite_psql -tA -c "SELECT count(*) FROM charging.cdr WHERE served_identity = '$1'"; }
 balance() { suite_psql -tA -c "SELECT balance_minor FROM charging.account WHERE subject = '$1'"; }
 
-echo "# a purchased title: INVITE -> 200 with descriptor, ACK, BYE -> 200, one CDR"
+echo "# a title alice owns: INVITE -> 200 with descriptor, ACK, BYE -> 200, one CDR, no new charge"
 check "alice's INVITE/BYE for sintel succeeds" sipp_call "$SCENARIOS/invite_bye.xml" sintel "$ALICE"
 check "one CDR for alice" wait_sql 1 "SELECT count(*) FROM charging.cdr WHERE served_identity = '$ALICE'"
-check_eq "the CDR carries content, owner, ICID and charge" "sintel|blender-foundation|t|299|EUR" \
-  "$(suite_psql -tA -c "SELECT content_id, owner, icid LIKE 'icid-%', charge_minor, currency
+check_eq "the CDR carries content, owner, ICID, cell and no charge (paid when bought)" \
+  "sintel|blender-foundation|t|262-01/AB12/C34D56E|0" \
+  "$(suite_psql -tA -c "SELECT content_id, owner, icid LIKE 'icid-%', locality, charge_minor
                          FROM charging.cdr WHERE served_identity = '$ALICE'")"
-check_eq "alice paid 2.99 once (10.00 - 2.99)" 701 "$(balance "$ALICE")"
-check_eq "nothing stays reserved" 0 \
-  "$(suite_psql -tA -c "SELECT reserved_minor FROM charging.account WHERE subject = '$ALICE'")"
-check_eq "the ledger explains the balance" 701 \
-  "$(suite_psql -tA -c "SELECT sum(amount_minor) FROM charging.ledger WHERE subject = '$ALICE'")"
+check_eq "alice's balance is untouched" 1000 "$(balance "$ALICE")"
 check_eq "the tracker closed the session" 1 \
   "$(suite_psql -tA -c "SELECT count(*) FROM tracker.session WHERE subject = '$ALICE' AND closed_at IS NOT NULL")"
 check_eq "rights audited the decision" 1 \
   "$(suite_psql -tA -c "SELECT count(*) FROM rights.audit WHERE subject = '$ALICE' AND action = 'authorize' AND result = 'allow'")"
+
+echo "# pay-as-you-go content: credit is reserved at INVITE and released at BYE"
+check "alice's session for live-match succeeds" sipp_call "$SCENARIOS/invite_bye.xml" live-match "$ALICE"
+check "a second CDR for alice" wait_sql 2 "SELECT count(*) FROM charging.cdr WHERE served_identity = '$ALICE'"
+check_eq "credit control ran INITIAL and TERMINATION for it" "open_then_terminated|2" \
+  "$(suite_psql -tA -c "SELECT 'open_then_terminated', count(*) FROM charging.cc_answer a
+                         JOIN charging.cc_session s USING (session_id)
+                         WHERE s.content_id = 'live-match' AND s.state = 'terminated'")"
+check_eq "nothing stays reserved and nothing moved is charged" "0|1000" \
+  "$(suite_psql -tA -c "SELECT reserved_minor, balance_minor FROM charging.account WHERE subject = '$ALICE'")"
+check_eq "the ledger explains the balance" 1000 \
+  "$(suite_psql -tA -c "SELECT sum(amount_minor) FROM charging.ledger WHERE subject = '$ALICE'")"
 
 echo "# free content needs no entitlement and no credit control, but still yields a CDR"
 check "bob's session for big-buck-bunny succeeds" sipp_call "$SCENARIOS/invite_bye.xml" big-buck-bunny "$BOB"
@@ -36,8 +45,8 @@ check "unknown content -> 404" \
   sipp_call "$(rejected_scenario 404 Warning: 'unknown content')" no-such-title "$ALICE"
 check "no entitlement -> 403 with a Warning" \
   sipp_call "$(rejected_scenario 403 Warning: '399 p2pims .*entitlement')" sintel "$BOB"
-check "out of credit -> 402" \
-  sipp_call "$(rejected_scenario 402 Warning: 'out of credit')" sintel "$CAROL"
+check "out of credit for pay-as-you-go content -> 402" \
+  sipp_call "$(rejected_scenario 402 Warning: 'out of credit')" live-match "$CAROL"
 check "territory-bound content without a network-verified cell -> 403" \
   sipp_call "$(rejected_scenario 403 Warning: 'verified location')" local-news "$ALICE"
 check "trusted source without P-Asserted-Identity -> 400" \
@@ -46,8 +55,10 @@ check "bad Request-URI user -> 400" \
   sipp_call "$(rejected_scenario 400 Warning: 'content-id')" 'bad%20id' "$ALICE"
 check "untrusted source asserting an identity -> 403" \
   sipp_call "$(rejected_scenario 403 Warning: 'untrusted')" sintel "$ALICE" -i 127.0.0.2
-check_eq "no refusal wrote a CDR or moved money" "2|701|0" \
-  "$(suite_psql -tA -c "SELECT (SELECT count(*) FROM charging.cdr), (SELECT balance_minor FROM charging.account WHERE subject = '$ALICE'), (SELECT balance_minor FROM charging.account WHERE subject = '$CAROL')")"
+check "a method sip-edge does not offer yet -> 405 with Allow" \
+  sipp_call "$SCENARIOS/message_not_allowed.xml" sintel "$ALICE"
+check_eq "no refusal wrote a CDR or moved money" "3|1000|0" \
+  "$(suite_psql -tA -c "SELECT (SELECT count(*) FROM charging.cdr), (SELECT balance_minor FROM charging.account WHERE subject = '$ALICE'), (SELECT balance_minor + reserved_minor FROM charging.account WHERE subject = '$CAROL')")"
 
 echo "# a backend down -> 503 with Retry-After, and back to service after its restart"
 suite_stop charging

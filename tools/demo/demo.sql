@@ -4,13 +4,14 @@
 --
 -- content (sip:<id>@p2p.localhost)   licence
 --   big-buck-bunny                    free
---   sintel                            purchase, 2.99 EUR
+--   sintel                            purchase, 2.99 EUR (paid when bought: sessions cost nothing more)
 --   tears-of-steel                    rental 48 h, 1.99 EUR
+--   live-match                        per byte, 0.05 EUR per MiB (no entitlement needed)
 --   local-news                        free, only in 262-01 (network-verified locality)
 -- subscribers
 --   sip:alice@ims.localhost   owns sintel and tears-of-steel, prepaid 10.00 EUR
 --   sip:bob@ims.localhost     no entitlements, prepaid 1.00 EUR
---   sip:carol@ims.localhost   owns sintel, prepaid 0.00 EUR (out of credit)
+--   sip:carol@ims.localhost   owns sintel, prepaid 0.00 EUR (out of credit for per-byte content)
 
 INSERT INTO rights.content (content_id, title, owner, info_hash_v1, size_bytes, price_model,
                             price_minor, currency, rental_seconds, owner_share_bp, territories)
@@ -22,6 +23,8 @@ VALUES
   ('tears-of-steel', 'Tears of Steel', 'blender-foundation',
    substring(sha256('tears-of-steel') from 1 for 20), 185765954, 'rental', 199, 'EUR', 172800,
    7000, '{}'),
+  ('live-match', 'Live Match', 'sports-league',
+   substring(sha256('live-match') from 1 for 20), 734003200, 'per_byte', 5, 'EUR', 0, 6000, '{}'),
   ('local-news', 'Local News', 'operator-news',
    substring(sha256('local-news') from 1 for 20), 10485760, 'free', 0, 'EUR', 0, 0, '{262-01}')
 ON CONFLICT (content_id) DO NOTHING;

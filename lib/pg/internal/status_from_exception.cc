@@ -39,6 +39,12 @@ absl::Status StatusFromException(const std::exception& e) {
       return absl::UnavailableError(absl::StrCat("database unavailable: ", message));
     }
     if (state == "23505") return absl::AlreadyExistsError(message);
+    // The schema refused the row: check (23514), not-null (23502) or a value out of range
+    // (22xxx) are the request's fault; a missing referenced row (23503) is a precondition.
+    if (state == "23514" || state == "23502" || absl::StartsWith(state, "22")) {
+      return absl::InvalidArgumentError(absl::StrCat("rejected by the schema: ", message));
+    }
+    if (state == "23503") return absl::FailedPreconditionError(message);
     if (state == "40001" || state == "40P01") return absl::AbortedError(message);
     if (state == "57014") return absl::DeadlineExceededError(message);
     if (absl::StartsWith(state, "53")) return absl::ResourceExhaustedError(message);
