@@ -9,15 +9,10 @@
 #include "gtest/gtest.h"
 #include "lib/pg/pool.h"
 #include "lib/pg/testing/temp_postgres.h"
+#include "lib/status/status_testing.h"
 
 namespace p2pims::pg {
 namespace {
-
-#define ASSERT_OK(expr)                   \
-  do {                                    \
-    const absl::Status status_ = (expr);  \
-    ASSERT_TRUE(status_.ok()) << status_; \
-  } while (0)
 
 // Every test migrates its own schema on one shared server.
 class MigrateTest : public ::testing::Test {

@@ -10,15 +10,10 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "lib/pg/testing/temp_postgres.h"
+#include "lib/status/status_testing.h"
 
 namespace p2pims::pg {
 namespace {
-
-#define ASSERT_OK(expr)                   \
-  do {                                    \
-    const absl::Status status_ = (expr);  \
-    ASSERT_TRUE(status_.ok()) << status_; \
-  } while (0)
 
 std::unique_ptr<TempPostgres> StartServer() {
   absl::StatusOr<std::unique_ptr<TempPostgres>> server = TempPostgres::Start();

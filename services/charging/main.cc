@@ -2,10 +2,6 @@
 #include "lib/runtime/service_runtime.h"
 #include "services/charging/service.h"
 
-namespace p2pims {
-const std::vector<pg::Migration>& ChargingMigrations();
-}
-
 int main(int argc, char** argv) {
   using namespace p2pims;
   ServiceRuntime rt({.name = "charging",

@@ -8,7 +8,8 @@ namespace {
 
 int64_t PerMiB(int64_t price_minor, int64_t bytes) {
   if (bytes <= 0 || price_minor <= 0) return 0;
-  return (bytes * price_minor + kMiB - 1) / kMiB;  // round up: a started MiB is charged
+  // Pro rata, rounded up to the next minor unit: 3 MiB + 1 byte at 10 per MiB costs 31.
+  return (bytes * price_minor + kMiB - 1) / kMiB;
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ TEST(RatingTest, ReservationByModel) {
   EXPECT_EQ(*ReservationFor(Rate("per_byte", 2), none), 200);  // default 100 MiB at 2 per MiB
   v1::ServiceUnits some;
   some.set_bytes_down(kMiB + 1);
-  EXPECT_EQ(*ReservationFor(Rate("per_byte", 2), some), 3);  // a started MiB costs a whole one
+  EXPECT_EQ(*ReservationFor(Rate("per_byte", 2), some), 3);  // pro rata, rounded up to a cent
   EXPECT_EQ(ReservationFor(Rate("bogus", 1), none).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(IsFree(Rate("free", 0)));

@@ -7,8 +7,14 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "lib/pg/migrate.h"
 #include "lib/pg/pool.h"
 #include "p2pims/charging/v1/charging.pb.h"
+
+namespace p2pims {
+// The schema's migrations, embedded from services/charging/migrations/ at build time.
+const std::vector<pg::Migration>& ChargingMigrations();
+}  // namespace p2pims
 
 namespace p2pims::charging {
 

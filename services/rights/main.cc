@@ -6,10 +6,6 @@
 #include "lib/token/signer.h"
 #include "services/rights/service.h"
 
-namespace p2pims {
-const std::vector<pg::Migration>& RightsMigrations();
-}
-
 int main(int argc, char** argv) {
   using namespace p2pims;
   ServiceRuntime rt({.name = "rights",

@@ -8,8 +8,14 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "lib/pg/migrate.h"
 #include "lib/pg/pool.h"
 #include "services/rights/policy.h"
+
+namespace p2pims {
+// The schema's migrations, embedded from services/rights/migrations/ at build time.
+const std::vector<pg::Migration>& RightsMigrations();
+}  // namespace p2pims
 
 namespace p2pims::rights {
 

@@ -29,7 +29,6 @@ namespace p2pims::sip_edge {
 namespace {
 
 constexpr char kAllow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS";
-constexpr char kApplicationMethods[] = "MESSAGE, SUBSCRIBE, INFO, REFER, NOTIFY, PUBLISH, REGISTER";
 
 }  // namespace
 
@@ -243,11 +242,10 @@ absl::Status SofiaStack::Start() {
   }
   impl_->nua =
       nua_create(impl_->root, NuaCallback, impl_.get(), NUTAG_URL(impl_->config.url.c_str()),
-                 NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0), NUTAG_ALLOW(kAllow),
-                 // Hand these to OnEvent instead of Sofia's defaults (which would accept
-                 // MESSAGE and REFER), so that they are refused with 405.
-                 NUTAG_APPL_METHOD(kApplicationMethods),
-                 SIPTAG_USER_AGENT_STR(impl_->config.user_agent.c_str()), TAG_END());
+                 NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0), NUTAG_ENABLEMESSAGE(0),
+                          // SIPTAG_ALLOW replaces Sofia's default set (NUTAG_ALLOW would only add
+                          // to it): anything else is refused with 405 by the stack itself.
+                          SIPTAG_ALLOW_STR(kAllow), SIPTAG_USER_AGENT_STR(impl_->config.user_agent.c_str()), TAG_END());
   if (impl_->nua == nullptr) {
     return absl::UnavailableError(absl::StrCat("cannot listen for SIP on ", impl_->config.url));
   }

@@ -5,10 +5,6 @@
 #include "services/tracker/key_fetcher.h"
 #include "services/tracker/service.h"
 
-namespace p2pims {
-const std::vector<pg::Migration>& TrackerMigrations();
-}
-
 int main(int argc, char** argv) {
   using namespace p2pims;
   ServiceRuntime rt({.name = "tracker",

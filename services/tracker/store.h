@@ -7,8 +7,14 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "lib/pg/migrate.h"
 #include "lib/pg/pool.h"
 #include "p2pims/tracker/v1/tracker.pb.h"
+
+namespace p2pims {
+// The schema's migrations, embedded from services/tracker/migrations/ at build time.
+const std::vector<pg::Migration>& TrackerMigrations();
+}  // namespace p2pims
 
 namespace p2pims::tracker {
 

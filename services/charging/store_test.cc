@@ -1,0 +1,207 @@
+// The charging store against a real PostgreSQL: idempotent credit control, the session state
+// machine, money that adds up, gapless CDRs and exactly-once billing pulls.
+#include "services/charging/store.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "lib/pg/testing/temp_postgres.h"
+#include "lib/status/status_testing.h"
+#include "services/charging/rating.h"
+
+namespace p2pims::charging {
+namespace {
+
+class ChargingStoreTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto server = pg::TempPostgres::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+  }
+  static void TearDownTestSuite() { delete server_; }
+
+  void SetUp() override {
+    ASSERT_NE(server_, nullptr);
+    pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{.conninfo = server_->conninfo(),
+                                                       .prepared = ChargingStore::Statements()});
+    ASSERT_OK(pool_->WithTransaction([](pqxx::work& tx) {
+      tx.exec("DROP SCHEMA IF EXISTS charging CASCADE");
+      return absl::OkStatus();
+    }));
+    ASSERT_OK(pg::Migrate(*pool_, "charging", ChargingMigrations()));
+    ASSERT_OK(pool_->CheckStatements());
+    store_ = std::make_unique<ChargingStore>(*pool_);
+    Open("sip:alice@x", 1000);
+  }
+
+  void Open(const std::string& subject, int64_t balance) {
+    v1::Account a;
+    a.set_subject(subject);
+    a.set_kind(v1::ACCOUNT_KIND_PREPAID);
+    a.mutable_balance()->set_minor(balance);
+    a.mutable_balance()->set_currency("EUR");
+    ASSERT_OK(store_->CreateAccount(a, "test").status());
+  }
+
+  static v1::CreditControlRequest Request(const std::string& session, int64_t n,
+                                          v1::RequestType type, const std::string& model = "per_byte",
+                                          int64_t price = 10) {
+    v1::CreditControlRequest r;
+    r.set_session_id(session);
+    r.set_request_number(n);
+    r.set_request_type(type);
+    r.set_subject("sip:alice@x");
+    r.set_icid("icid-" + session);
+    r.mutable_rating()->set_content_id("movie");
+    r.mutable_rating()->set_owner("studio");
+    r.mutable_rating()->set_price_model(model);
+    r.mutable_rating()->mutable_price()->set_minor(price);
+    r.mutable_rating()->mutable_price()->set_currency("EUR");
+    return r;
+  }
+
+  v1::Account Account(const std::string& subject = "sip:alice@x") {
+    auto a = store_->GetAccount(subject);
+    EXPECT_TRUE(a.ok()) << a.status();
+    return a.ok() ? *a : v1::Account();
+  }
+
+  static pg::TempPostgres* server_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<ChargingStore> store_;
+};
+pg::TempPostgres* ChargingStoreTest::server_ = nullptr;
+
+TEST_F(ChargingStoreTest, InitialReservesOnceEvenWhenRetransmitted) {
+  v1::CreditControlRequest initial = Request("s1", 0, v1::REQUEST_TYPE_INITIAL);
+  initial.mutable_requested()->set_bytes_down(10 * kMiB);
+  auto first = store_->CreditControl(initial);
+  ASSERT_OK(first.status());
+  EXPECT_EQ(first->result_code(), v1::RESULT_CODE_SUCCESS);
+  EXPECT_EQ(first->granted().money().minor(), 100);
+  auto again = store_->CreditControl(initial);
+  ASSERT_OK(again.status());
+  EXPECT_EQ(again->SerializeAsString(), first->SerializeAsString());
+  EXPECT_EQ(Account().reserved().minor(), 100);
+}
+
+TEST_F(ChargingStoreTest, SessionStateMachineRefusesWhatTheSessionCannotExplain) {
+  EXPECT_EQ(store_->CreditControl(Request("s2", 1, v1::REQUEST_TYPE_TERMINATION)).status().code(),
+            absl::StatusCode::kFailedPrecondition);  // no INITIAL yet
+  ASSERT_OK(store_->CreditControl(Request("s2", 0, v1::REQUEST_TYPE_INITIAL)).status());
+  EXPECT_EQ(store_->CreditControl(Request("s2", 2, v1::REQUEST_TYPE_UPDATE)).status().code(),
+            absl::StatusCode::kFailedPrecondition);  // skips number 1
+  ASSERT_OK(store_->CreditControl(Request("s2", 1, v1::REQUEST_TYPE_TERMINATION)).status());
+  EXPECT_EQ(store_->CreditControl(Request("s2", 2, v1::REQUEST_TYPE_UPDATE)).status().code(),
+            absl::StatusCode::kFailedPrecondition);  // after TERMINATION
+  v1::CreditControlRequest other = Request("s2", 2, v1::REQUEST_TYPE_UPDATE);
+  other.set_subject("sip:mallory@x");
+  EXPECT_EQ(store_->CreditControl(other).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ChargingStoreTest, TerminationChargesUsageOnceAndReleasesTheRest) {
+  ASSERT_OK(store_->CreditControl(Request("s3", 0, v1::REQUEST_TYPE_INITIAL)).status());
+  EXPECT_EQ(Account().reserved().minor(), 1000);  // 100 MiB by default at 10 per MiB
+  v1::CreditControlRequest term = Request("s3", 1, v1::REQUEST_TYPE_TERMINATION);
+  term.mutable_used()->set_bytes_down(3 * kMiB + 1);  // pro rata, rounded up to a cent
+  auto answer = store_->CreditControl(term);
+  ASSERT_OK(answer.status());
+  EXPECT_EQ(answer->charged().minor(), 31);
+  ASSERT_OK(store_->CreditControl(term).status());  // retransmitted
+  const v1::Account a = Account();
+  EXPECT_EQ(a.balance().minor(), 969);
+  EXPECT_EQ(a.reserved().minor(), 0);
+  int64_t ledger = 0;
+  ASSERT_OK(pool_->WithTransaction([&](pqxx::work& tx) {
+    ledger = tx.exec1("SELECT sum(amount_minor) FROM charging.ledger WHERE subject = 'sip:alice@x'")[0]
+                 .as<int64_t>();
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(ledger, 969);  // the balance is re-derivable from the ledger
+}
+
+TEST_F(ChargingStoreTest, ConcurrentRetransmissionsDebitOnce) {
+  ASSERT_OK(store_->CreditControl(Request("s4", 0, v1::REQUEST_TYPE_INITIAL)).status());
+  v1::CreditControlRequest term = Request("s4", 1, v1::REQUEST_TYPE_TERMINATION);
+  term.mutable_used()->set_bytes_down(5 * kMiB);
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] { ok += store_->CreditControl(term).ok() ? 1 : 0; });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 4);  // every copy gets the original answer
+  EXPECT_EQ(Account().balance().minor(), 950);
+}
+
+TEST_F(ChargingStoreTest, OutOfCreditUnknownUserAndFreeContent) {
+  v1::CreditControlRequest big = Request("s5", 0, v1::REQUEST_TYPE_INITIAL);
+  big.mutable_requested()->set_bytes_down(200 * kMiB);  // 2000 > 1000 available
+  auto refused = store_->CreditControl(big);
+  ASSERT_OK(refused.status());
+  EXPECT_EQ(refused->result_code(), v1::RESULT_CODE_CREDIT_LIMIT_REACHED);
+  EXPECT_EQ(Account().reserved().minor(), 0);
+
+  v1::CreditControlRequest stranger = Request("s6", 0, v1::REQUEST_TYPE_INITIAL);
+  stranger.set_subject("sip:nobody@x");
+  EXPECT_EQ(store_->CreditControl(stranger)->result_code(), v1::RESULT_CODE_USER_UNKNOWN);
+
+  auto free = store_->CreditControl(Request("s7", 0, v1::REQUEST_TYPE_INITIAL, "free", 0));
+  EXPECT_EQ(free->result_code(), v1::RESULT_CODE_CREDIT_CONTROL_NOT_APPLICABLE);
+  EXPECT_EQ(store_->CreditControl(Request("s7", 1, v1::REQUEST_TYPE_TERMINATION)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ChargingStoreTest, FailedSetUpReleasesWithoutCharge) {
+  ASSERT_OK(store_->CreditControl(Request("s8", 0, v1::REQUEST_TYPE_INITIAL, "purchase", 299)).status());
+  v1::CreditControlRequest release = Request("s8", 1, v1::REQUEST_TYPE_TERMINATION);
+  release.set_termination_cause(kCauseSetupFailed);
+  EXPECT_EQ(store_->CreditControl(release)->charged().minor(), 0);
+  EXPECT_EQ(Account().balance().minor(), 1000);
+  EXPECT_EQ(Account().reserved().minor(), 0);
+}
+
+v1::AccountingRequest Stop(const std::string& session, int64_t number) {
+  v1::AccountingRequest r;
+  r.set_session_id(session);
+  r.set_record_number(number);
+  r.set_record_type(v1::RECORD_TYPE_STOP);
+  r.set_subject("sip:alice@x");
+  r.set_content_id("movie");
+  r.mutable_used()->set_bytes_down(7);
+  return r;
+}
+
+TEST_F(ChargingStoreTest, StopWritesOneCdrWithAGaplessSequence) {
+  auto first = store_->Accounting(Stop("a1", 1));
+  ASSERT_OK(first.status());
+  EXPECT_EQ(first->cdr_sequence(), 1);
+  EXPECT_EQ(store_->Accounting(Stop("a1", 1))->cdr_sequence(), 1);  // retransmission
+  EXPECT_EQ(store_->Accounting(Stop("a1", 2)).status().code(),
+            absl::StatusCode::kFailedPrecondition);  // a second CDR for one session
+  EXPECT_EQ(store_->Accounting(Stop("a2", 1))->cdr_sequence(), 2);  // no gap after the refusal
+}
+
+TEST_F(ChargingStoreTest, BillingPullsEachCdrExactlyOnce) {
+  for (int i = 0; i < 5; ++i) ASSERT_OK(store_->Accounting(Stop("b" + std::to_string(i), 1)).status());
+  auto page = store_->PullCdrs("billing", 3);
+  ASSERT_OK(page.status());
+  ASSERT_EQ(page->cdrs_size(), 3);
+  EXPECT_EQ(page->last_sequence(), 3);
+  EXPECT_EQ(store_->PullCdrs("billing", 3)->cdrs(0).sequence(), 1);  // not acked: comes again
+  EXPECT_EQ(*store_->AckCdrs("billing", 3), 3);
+  auto next = store_->PullCdrs("billing", 3);
+  ASSERT_EQ(next->cdrs_size(), 2);
+  EXPECT_EQ(next->cdrs(0).sequence(), 4);
+  EXPECT_EQ(*store_->AckCdrs("billing", 1), 3);    // never moves back
+  EXPECT_EQ(*store_->AckCdrs("billing", 99), 5);   // never past the last CDR
+  EXPECT_EQ(store_->PullCdrs("billing", 3)->cdrs_size(), 0);
+  EXPECT_EQ(store_->PullCdrs("audit", 10)->cdrs_size(), 5);  // each consumer has its own cursor
+}
+
+}  // namespace
+}  // namespace p2pims::charging
