@@ -42,6 +42,9 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
       {"tracker_open_session",
        "INSERT INTO tracker.session (session_id, token_id, info_hash, subject, locality)"
        " VALUES ($1, $2, decode($3, 'hex'), $4, $5) ON CONFLICT (session_id) DO NOTHING"},
+      {"tracker_find_session",
+       "SELECT encode(info_hash, 'hex'), subject, closed_at IS NOT NULL FROM tracker.session"
+       " WHERE session_id = $1"},
       {"tracker_close_session",
        "UPDATE tracker.session SET closed_at = coalesce(closed_at, now()),"
        " close_cause = coalesce(close_cause, $2) WHERE session_id = $1"
@@ -101,6 +104,12 @@ absl::Status TrackerStore::OpenSession(const std::string& session_id, const std:
   return pool_.WithTransaction([&](pqxx::work& tx) {
     tx.exec_prepared("tracker_open_session", session_id, token_id, Hex(info_hash), subject,
                      locality);
+    // Opening again is a retransmission only if it is the same session.
+    pqxx::row r = tx.exec_prepared1("tracker_find_session", session_id);
+    if (r[0].as<std::string>() != Hex(info_hash) || r[1].as<std::string>() != subject) {
+      return absl::AlreadyExistsError("session id is in use by another subscriber or content");
+    }
+    if (r[2].as<bool>()) return absl::FailedPreconditionError("session is closed");
     return absl::OkStatus();
   });
 }

@@ -33,6 +33,8 @@ class TrackerStore {
   absl::StatusOr<std::vector<v1::IndexedContent>> ListContent(const std::string& after, int limit);
 
   // Records a session; opening the same session again is a no-op (retransmissions).
+  // AlreadyExists when the id belongs to another subscriber or content; FailedPrecondition when
+  // the session is closed.
   absl::Status OpenSession(const std::string& session_id, const std::string& token_id,
                            const std::string& info_hash, const std::string& subject,
                            const std::string& locality);

@@ -1,0 +1,577 @@
+// The tracker's gRPC handlers against a real PostgreSQL: indexing real torrents, opening
+// sessions with signed access tokens, closing them, presence and swarm statistics.
+#include "services/tracker/service.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <iterator>
+#include <libtorrent/bencode.hpp>
+#include <libtorrent/create_torrent.hpp>
+#include <libtorrent/file_storage.hpp>
+#include <libtorrent/hasher.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/time/clock.h"
+#include "lib/encoding/encoding.h"
+#include "lib/pg/testing/temp_postgres.h"
+#include "lib/status/status_testing.h"
+#include "lib/token/codec.h"
+#include "lib/token/signer.h"
+#include "services/tracker/metainfo.h"
+#include "services/tracker/store.h"
+
+namespace p2pims::tracker {
+namespace {
+
+constexpr int kPiece = 16 * 1024;
+
+int64_t Now() { return absl::ToUnixSeconds(absl::Now()); }
+
+// A real .torrent, made by libtorrent, for one file `name` of `size` bytes all equal to `fill`.
+// `flags` picks v1-only, v2-only or (empty) hybrid. With 16 KiB pieces each piece is a single
+// merkle leaf, so a v2 piece hash is the SHA-256 of the piece.
+std::string Torrent(const std::string& name, int64_t size, lt::create_flags_t flags,
+                    char fill = 'x') {
+  lt::file_storage files;
+  files.add_file(name, size);
+  lt::create_torrent maker(files, kPiece, flags);
+  const std::vector<char> data(kPiece, fill);
+  for (lt::piece_index_t p(0); p < files.end_piece(); ++p) {
+    const int length = files.piece_size(p);
+    if (!(flags & lt::create_torrent::v2_only)) {
+      maker.set_hash(p, lt::hasher(data.data(), length).final());
+    }
+    if (!(flags & lt::create_torrent::v1_only)) {
+      maker.set_hash2(lt::file_index_t(0), lt::piece_index_t::diff_type(static_cast<int>(p)),
+                      lt::hasher256(data.data(), length).final());
+    }
+  }
+  std::string bencoded;
+  lt::bencode(std::back_inserter(bencoded), maker.generate());
+  return bencoded;
+}
+
+std::string Hybrid(const std::string& name, int64_t size) { return Torrent(name, size, {}); }
+std::string V1Only(const std::string& name, int64_t size) {
+  return Torrent(name, size, lt::create_torrent::v1_only);
+}
+
+class TrackerServiceTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto server = pg::TempPostgres::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_NE(server_, nullptr);
+    pool_ = std::make_unique<pg::Pool>(
+        pg::PoolOptions{.conninfo = server_->conninfo(), .prepared = TrackerStore::Statements()});
+    ASSERT_OK(pool_->WithTransaction([](pqxx::work& tx) {
+      tx.exec("DROP SCHEMA IF EXISTS tracker CASCADE");
+      return absl::OkStatus();
+    }));
+    ASSERT_OK(pg::Migrate(*pool_, "tracker", TrackerMigrations()));
+    ASSERT_OK(pool_->CheckStatements());
+    store_ = std::make_unique<TrackerStore>(*pool_);
+    key_ = token::GenerateKey("rights-k1");
+    verifier_.SetKeys({{key_.kid, key_.public_key}});
+    tracker_ = std::make_unique<TrackerService>(
+        *store_, verifier_, TrackerOptions{.announce_host = "tracker.test:6969"});
+    index_ = std::make_unique<ContentIndexService>(*store_);
+  }
+
+  grpc::Status Index(const std::string& content_id, const std::string& metainfo,
+                     v1::IndexedContent* out = nullptr) {
+    v1::IndexContentRequest req;
+    req.set_content_id(content_id);
+    req.set_metainfo(metainfo);
+    v1::IndexedContent ignored;
+    return index_->IndexContent(nullptr, &req, out != nullptr ? out : &ignored);
+  }
+
+  // Indexes `content_id` from a fresh hybrid torrent and returns its v1 info-hash.
+  std::string IndexHybrid(const std::string& content_id) {
+    v1::IndexedContent out;
+    const grpc::Status s = Index(content_id, Hybrid(content_id + ".bin", 3 * kPiece + 5), &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out.info_hash();
+  }
+
+  grpc::Status Find(const std::string& content_id, const std::string& info_hash,
+                    v1::IndexedContent* out) {
+    v1::GetIndexedContentRequest req;
+    req.set_content_id(content_id);
+    req.set_info_hash(info_hash);
+    return index_->GetIndexedContent(nullptr, &req, out);
+  }
+
+  // Claims as rights would issue them for one session.
+  token::Claims Claims(const std::string& info_hash, const std::string& session_id) {
+    token::Claims c;
+    c.subject = "sip:alice@ims.test";
+    std::copy_n(info_hash.begin(), std::min<size_t>(20, info_hash.size()), c.info_hash.begin());
+    c.session_id = session_id;
+    c.locality = "262-01/area-7/cell-3";
+    c.issued_at = static_cast<uint32_t>(Now());
+    c.expires_at = static_cast<uint32_t>(Now() + 3600);
+    c.token_id.fill(0x5a);
+    return c;
+  }
+
+  std::string Sign(const token::Claims& claims) {
+    auto t = token::Signer(key_).Sign(claims);
+    EXPECT_TRUE(t.ok()) << t.status();
+    return t.ok() ? *t : "";
+  }
+
+  grpc::Status Open(const std::string& token, const std::string& session_id,
+                    const std::string& content_id = "", v1::OpenSessionResponse* out = nullptr) {
+    v1::OpenSessionRequest req;
+    req.set_token(token);
+    req.set_session_id(session_id);
+    req.set_content_id(content_id);
+    v1::OpenSessionResponse ignored;
+    return tracker_->OpenSession(nullptr, &req, out != nullptr ? out : &ignored);
+  }
+
+  grpc::Status Close(const std::string& session_id, v1::CloseSessionResponse* out,
+                     const std::string& cause = "") {
+    v1::CloseSessionRequest req;
+    req.set_session_id(session_id);
+    req.set_cause(cause);
+    *out = v1::CloseSessionResponse();
+    return tracker_->CloseSession(nullptr, &req, out);
+  }
+
+  grpc::Status Presence(const std::string& subject, const std::string& locality, bool verified,
+                        int64_t expires_seconds) {
+    v1::RegisterPresenceRequest req;
+    req.set_subject(subject);
+    req.set_locality(locality);
+    req.set_locality_verified(verified);
+    req.set_expires_seconds(expires_seconds);
+    v1::RegisterPresenceResponse resp;
+    return tracker_->RegisterPresence(nullptr, &req, &resp);
+  }
+
+  grpc::Status Stats(const std::string& content_id, const std::string& info_hash,
+                     v1::SwarmStatsResponse* out) {
+    v1::SwarmStatsRequest req;
+    req.set_content_id(content_id);
+    req.set_info_hash(info_hash);
+    *out = v1::SwarmStatsResponse();
+    return tracker_->SwarmStats(nullptr, &req, out);
+  }
+
+  // Rows of `sql`, each as its columns joined by '|' (NULL for nulls).
+  std::vector<std::string> Rows(const std::string& sql) {
+    std::vector<std::string> out;
+    EXPECT_OK(pool_->WithTransaction([&](pqxx::work& tx) {
+      for (const auto& row : tx.exec(sql)) {
+        std::string line;
+        for (pqxx::row::size_type i = 0; i < row.size(); ++i) {
+          if (i > 0) line += "|";
+          line += row[i].is_null() ? "NULL" : row[i].c_str();
+        }
+        out.push_back(line);
+      }
+      return absl::OkStatus();
+    }));
+    return out;
+  }
+
+  static pg::TempPostgres* server_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<TrackerStore> store_;
+  token::KeyPair key_;
+  token::Verifier verifier_;
+  std::unique_ptr<TrackerService> tracker_;
+  std::unique_ptr<ContentIndexService> index_;
+};
+pg::TempPostgres* TrackerServiceTest::server_ = nullptr;
+
+// ---- ContentIndex ----
+
+TEST_F(TrackerServiceTest, HybridTorrentIsOneSwarmFoundByEitherHash) {
+  const std::string metainfo = Hybrid("film.mkv", 5 * kPiece + 123);
+  auto summary = SummariseMetainfo(metainfo);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_EQ(summary->info_hash_v1.size(), 20u);
+  ASSERT_EQ(summary->info_hash_v2_truncated.size(), 20u);
+
+  v1::IndexedContent indexed;
+  const grpc::Status s = Index("film", metainfo, &indexed);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(indexed.content_id(), "film");
+  EXPECT_EQ(indexed.info_hash(), summary->info_hash_v1);
+  EXPECT_EQ(indexed.info_hash_v2_truncated(), summary->info_hash_v2_truncated);
+  EXPECT_EQ(indexed.name(), "film.mkv");
+  EXPECT_EQ(indexed.size_bytes(), 5 * kPiece + 123);
+  EXPECT_EQ(indexed.metainfo(), metainfo);
+
+  for (const auto& [id, hash] : std::vector<std::pair<std::string, std::string>>{
+           {"film", ""}, {"", summary->info_hash_v1}, {"", summary->info_hash_v2_truncated}}) {
+    v1::IndexedContent found;
+    ASSERT_TRUE(Find(id, hash, &found).ok()) << id << Hex(hash);
+    EXPECT_EQ(found.content_id(), "film");
+    EXPECT_EQ(found.info_hash(), summary->info_hash_v1);
+    EXPECT_EQ(found.info_hash_v2_truncated(), summary->info_hash_v2_truncated);
+    EXPECT_EQ(found.metainfo(), metainfo);
+  }
+  EXPECT_EQ(Rows("SELECT count(*) FROM tracker.content"), (std::vector<std::string>{"1"}));
+}
+
+TEST_F(TrackerServiceTest, V1TorrentHasNoV2Hash) {
+  const std::string metainfo = V1Only("clip.mp4", 40000);
+  v1::IndexedContent indexed;
+  ASSERT_TRUE(Index("clip", metainfo, &indexed).ok());
+  EXPECT_EQ(indexed.info_hash().size(), 20u);
+  EXPECT_TRUE(indexed.info_hash_v2_truncated().empty());
+  EXPECT_EQ(indexed.name(), "clip.mp4");
+  EXPECT_EQ(indexed.size_bytes(), 40000);
+
+  v1::IndexedContent found;
+  ASSERT_TRUE(Find("", indexed.info_hash(), &found).ok());
+  EXPECT_EQ(found.content_id(), "clip");
+  EXPECT_TRUE(found.info_hash_v2_truncated().empty());
+  EXPECT_EQ(Rows("SELECT info_hash_v2_truncated IS NULL FROM tracker.content"),
+            (std::vector<std::string>{"t"}));
+}
+
+TEST_F(TrackerServiceTest, IndexWithoutMetainfoTakesTheCallersHash) {
+  v1::IndexContentRequest req;
+  req.set_content_id("bare");
+  req.set_info_hash(std::string(20, '\x01'));
+  req.set_name("bare.bin");
+  req.set_size_bytes(777);
+  v1::IndexedContent out;
+  ASSERT_TRUE(index_->IndexContent(nullptr, &req, &out).ok());
+  v1::IndexedContent found;
+  ASSERT_TRUE(Find("bare", "", &found).ok());
+  EXPECT_EQ(found.info_hash(), std::string(20, '\x01'));
+  EXPECT_EQ(found.name(), "bare.bin");
+  EXPECT_EQ(found.size_bytes(), 777);
+  EXPECT_TRUE(found.metainfo().empty());
+  EXPECT_TRUE(found.info_hash_v2_truncated().empty());
+}
+
+TEST_F(TrackerServiceTest, DuplicateContentIdOrInfoHashIsAlreadyExists) {
+  const std::string metainfo = Hybrid("a.bin", 2 * kPiece);
+  v1::IndexedContent first;
+  ASSERT_TRUE(Index("a", metainfo, &first).ok());
+  EXPECT_EQ(Index("a", Hybrid("b.bin", 2 * kPiece)).error_code(), grpc::StatusCode::ALREADY_EXISTS)
+      << "same content id";
+  EXPECT_EQ(Index("b", metainfo).error_code(), grpc::StatusCode::ALREADY_EXISTS) << "same torrent";
+
+  v1::IndexContentRequest bare;
+  bare.set_content_id("c");
+  bare.set_info_hash(first.info_hash());
+  bare.set_name("c.bin");
+  bare.set_size_bytes(1);
+  v1::IndexedContent out;
+  EXPECT_EQ(index_->IndexContent(nullptr, &bare, &out).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS)
+      << "same v1 hash without metainfo";
+
+  EXPECT_TRUE(Index("b", Hybrid("b.bin", 2 * kPiece)).ok());
+  EXPECT_EQ(Rows("SELECT content_id FROM tracker.content ORDER BY content_id"),
+            (std::vector<std::string>{"a", "b"}));
+}
+
+TEST_F(TrackerServiceTest, MalformedIndexRequestsAreInvalidArgument) {
+  EXPECT_EQ(Index("junk", "this is not bencode").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Index("junk", "d4:infoi1ee").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Index("v2", Torrent("v2.bin", kPiece, lt::create_torrent::v2_only)).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT)
+      << "v2-only: no v1 hash to put in tokens";
+  EXPECT_EQ(Index("", Hybrid("x.bin", kPiece)).error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << "no content id";
+
+  v1::IndexContentRequest good;
+  good.set_content_id("bare");
+  good.set_info_hash(std::string(20, '\x02'));
+  good.set_name("bare.bin");
+  good.set_size_bytes(10);
+  v1::IndexedContent out;
+  v1::IndexContentRequest bad = good;
+  bad.set_info_hash(std::string(19, '\x02'));
+  EXPECT_EQ(index_->IndexContent(nullptr, &bad, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT)
+      << "19-byte hash";
+  bad = good;
+  bad.clear_info_hash();
+  EXPECT_EQ(index_->IndexContent(nullptr, &bad, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT)
+      << "no hash";
+  bad = good;
+  bad.clear_name();
+  EXPECT_EQ(index_->IndexContent(nullptr, &bad, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT)
+      << "no name";
+  bad = good;
+  bad.set_size_bytes(-1);
+  EXPECT_EQ(index_->IndexContent(nullptr, &bad, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT)
+      << "negative size";
+  EXPECT_TRUE(Rows("SELECT content_id FROM tracker.content").empty());
+
+  v1::IndexedContent found;
+  EXPECT_EQ(Find("", "", &found).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Find("", std::string(32, 'h'), &found).error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << "a full v2 hash is not a lookup key";
+  EXPECT_EQ(Find("nothing", "", &found).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Find("", std::string(20, 'h'), &found).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(TrackerServiceTest, ListIndexedContentPagesWithoutMetainfo) {
+  for (const char* id : {"c", "a", "d", "b"}) IndexHybrid(id);
+  std::vector<std::string> seen;
+  v1::ListIndexedContentRequest req;
+  req.set_page_size(3);
+  v1::ListIndexedContentResponse page;
+  ASSERT_TRUE(index_->ListIndexedContent(nullptr, &req, &page).ok());
+  for (const auto& c : page.content()) {
+    seen.push_back(c.content_id());
+    EXPECT_TRUE(c.metainfo().empty());
+    EXPECT_EQ(c.info_hash().size(), 20u);
+  }
+  EXPECT_EQ(page.next_page_token(), "c");
+  req.set_page_token(page.next_page_token());
+  page.Clear();
+  ASSERT_TRUE(index_->ListIndexedContent(nullptr, &req, &page).ok());
+  for (const auto& c : page.content()) seen.push_back(c.content_id());
+  EXPECT_TRUE(page.next_page_token().empty());
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "b", "c", "d"}));
+}
+
+// ---- OpenSession ----
+
+TEST_F(TrackerServiceTest, OpenSessionReturnsAnnounceUrlsCarryingTheToken) {
+  const std::string metainfo = Hybrid("show.mkv", 4 * kPiece);
+  v1::IndexedContent indexed;
+  ASSERT_TRUE(Index("show", metainfo, &indexed).ok());
+  const std::string token = Sign(Claims(indexed.info_hash(), "icid-1"));
+
+  v1::OpenSessionResponse resp;
+  const grpc::Status s = Open(token, "icid-1", "show", &resp);
+  ASSERT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
+  EXPECT_EQ(resp.session_id(), "icid-1");
+  EXPECT_EQ(resp.info_hash(), indexed.info_hash());
+  EXPECT_EQ(resp.name(), "show.mkv");
+  EXPECT_EQ(resp.size_bytes(), 4 * kPiece);
+  EXPECT_EQ(resp.metainfo(), metainfo);
+  ASSERT_EQ(resp.announce_urls_size(), 2);
+  EXPECT_EQ(resp.announce_urls(0), "http://tracker.test:6969/a/" + token + "/announce");
+  EXPECT_TRUE(absl::StartsWith(resp.announce_urls(1), "udp://tracker.test:6969/"))
+      << resp.announce_urls(1);
+  EXPECT_TRUE(absl::StrContains(resp.announce_urls(1), "/a/" + token)) << resp.announce_urls(1);
+
+  // The session is recorded with what the token says; content_id may be left out.
+  EXPECT_EQ(Rows("SELECT session_id, token_id, encode(info_hash, 'hex'), subject, locality,"
+                 " closed_at FROM tracker.session"),
+            (std::vector<std::string>{"icid-1|" + Hex(std::string(16, '\x5a')) + "|" +
+                                      Hex(indexed.info_hash()) +
+                                      "|sip:alice@ims.test|262-01/area-7/cell-3|NULL"}));
+}
+
+TEST_F(TrackerServiceTest, OpeningTheSameSessionTwiceIsFine) {
+  const std::string hash = IndexHybrid("show");
+  const std::string token = Sign(Claims(hash, "icid-2"));
+  ASSERT_TRUE(Open(token, "icid-2").ok());
+  v1::OpenSessionResponse again;
+  const grpc::Status s = Open(token, "icid-2", "show", &again);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(again.announce_urls_size(), 2);
+  EXPECT_EQ(Rows("SELECT count(*) FROM tracker.session"), (std::vector<std::string>{"1"}));
+}
+
+TEST_F(TrackerServiceTest, ASessionIdCannotBeReusedForOtherContentOrAfterClosing) {
+  const std::string show = IndexHybrid("show");
+  const std::string other = IndexHybrid("other");
+  ASSERT_TRUE(Open(Sign(Claims(show, "icid-9")), "icid-9").ok());
+  EXPECT_EQ(Open(Sign(Claims(other, "icid-9")), "icid-9").error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  v1::CloseSessionResponse closed;
+  ASSERT_TRUE(Close("icid-9", &closed).ok());
+  EXPECT_EQ(Open(Sign(Claims(show, "icid-9")), "icid-9").error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(TrackerServiceTest, OpenSessionRefusesTokensThatDoNotFit) {
+  const std::string hash = IndexHybrid("show");
+  IndexHybrid("other");
+  const std::string good = Sign(Claims(hash, "icid-3"));
+
+  // Tampered: the claims say mallory, the signature is alice's.
+  const size_t dot = good.find('.');
+  ASSERT_NE(dot, std::string::npos);
+  auto payload = Base64UrlDecode(good.substr(0, dot));
+  ASSERT_TRUE(payload.has_value());
+  auto claims = token::DecodeClaims(*payload);
+  ASSERT_TRUE(claims.ok()) << claims.status();
+  claims->subject = "sip:mallory@ims.test";
+  auto forged_payload = token::EncodeClaims(*claims);
+  ASSERT_TRUE(forged_payload.ok());
+  const std::string tampered = Base64UrlEncode(*forged_payload) + good.substr(dot);
+  EXPECT_EQ(Open(tampered, "icid-3").error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << "tampered claims";
+  std::string flipped = good;
+  flipped[dot + 10] = flipped[dot + 10] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(Open(flipped, "icid-3").error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << "tampered signature";
+  EXPECT_EQ(Open("not-a-token", "icid-3").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+
+  token::Claims expired = Claims(hash, "icid-3");
+  expired.issued_at = static_cast<uint32_t>(Now() - 7200);
+  expired.expires_at = static_cast<uint32_t>(Now() - 60);
+  EXPECT_EQ(Open(Sign(expired), "icid-3").error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << "expired";
+
+  auto stranger = token::Signer(token::GenerateKey("rights-k9")).Sign(Claims(hash, "icid-3"));
+  ASSERT_TRUE(stranger.ok());
+  EXPECT_EQ(Open(*stranger, "icid-3").error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << "signed by a key the tracker does not know";
+
+  EXPECT_EQ(Open(good, "icid-other").error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << "token bound to another session";
+  EXPECT_EQ(Open(Sign(Claims(std::string(20, '\x09'), "icid-3")), "icid-3").error_code(),
+            grpc::StatusCode::NOT_FOUND)
+      << "info-hash not indexed";
+  EXPECT_EQ(Open(good, "icid-3", "other").error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << "content id of another swarm";
+  EXPECT_EQ(Open(good, "icid-3", "nothing").error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << "unknown content id";
+  EXPECT_EQ(Open("", "icid-3").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Open(good, "").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(Rows("SELECT session_id FROM tracker.session").empty())
+      << "a refused session leaves no row";
+
+  EXPECT_TRUE(Open(good, "icid-3", "show").ok());
+}
+
+// ---- CloseSession ----
+
+TEST_F(TrackerServiceTest, CloseSessionReturnsUsageAndTimesOnce) {
+  const std::string hash = IndexHybrid("show");
+  const int64_t before_ms = Now() * 1000;
+  ASSERT_TRUE(Open(Sign(Claims(hash, "icid-4")), "icid-4").ok());
+  ASSERT_OK(pool_->WithTransaction([](pqxx::work& tx) {
+    tx.exec(
+        "UPDATE tracker.session SET bytes_down = 5000, bytes_up = 700, bytes_up_in_cell = 300"
+        " WHERE session_id = 'icid-4'");
+    return absl::OkStatus();
+  }));
+
+  v1::CloseSessionResponse first;
+  ASSERT_TRUE(Close("icid-4", &first).ok());
+  const int64_t after_ms = (Now() + 1) * 1000;
+  EXPECT_EQ(first.session_id(), "icid-4");
+  EXPECT_EQ(first.bytes_down(), 5000);
+  EXPECT_EQ(first.bytes_up(), 700);
+  EXPECT_EQ(first.bytes_up_in_cell(), 300);
+  EXPECT_GE(first.opened_at_ms(), before_ms);
+  EXPECT_LE(first.opened_at_ms(), first.closed_at_ms());
+  EXPECT_LE(first.closed_at_ms(), after_ms);
+
+  v1::CloseSessionResponse again;
+  ASSERT_TRUE(Close("icid-4", &again, "timeout").ok());
+  EXPECT_EQ(again.SerializeAsString(), first.SerializeAsString())
+      << "first:\n"
+      << first.DebugString() << "again:\n"
+      << again.DebugString();
+  EXPECT_EQ(Rows("SELECT close_cause FROM tracker.session"), (std::vector<std::string>{"normal"}))
+      << "the first close's cause stays";
+
+  v1::CloseSessionResponse none;
+  EXPECT_EQ(Close("never-opened", &none).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Close("", &none).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// ---- RegisterPresence ----
+
+TEST_F(TrackerServiceTest, PresenceIsUpsertedAndDeleted) {
+  ASSERT_TRUE(Presence("sip:alice@ims.test", "262-01/area-7", true, 600).ok());
+  EXPECT_EQ(Rows("SELECT subject, locality, verified,"
+                 " expires_at BETWEEN now() + interval '590 seconds' AND now() + interval '610 "
+                 "seconds' FROM tracker.presence"),
+            (std::vector<std::string>{"sip:alice@ims.test|262-01/area-7|t|t"}));
+
+  ASSERT_TRUE(Presence("sip:alice@ims.test", "262-02/area-1", false, 3600).ok());
+  ASSERT_TRUE(Presence("sip:bob@ims.test", "262-01/area-9", true, 60).ok());
+  EXPECT_EQ(Rows("SELECT subject, locality, verified,"
+                 " expires_at > now() + interval '3000 seconds' FROM tracker.presence"
+                 " ORDER BY subject"),
+            (std::vector<std::string>{"sip:alice@ims.test|262-02/area-1|f|t",
+                                      "sip:bob@ims.test|262-01/area-9|t|f"}));
+
+  EXPECT_EQ(Presence("sip:alice@ims.test", "", true, 600).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT)
+      << "a positive expiry needs a locality";
+  EXPECT_EQ(Presence("", "262-01", true, 600).error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << "no subject";
+
+  ASSERT_TRUE(Presence("sip:alice@ims.test", "", false, 0).ok()) << "leaving needs no locality";
+  EXPECT_EQ(Rows("SELECT subject FROM tracker.presence"),
+            (std::vector<std::string>{"sip:bob@ims.test"}));
+  EXPECT_TRUE(Presence("sip:nobody@ims.test", "", false, 0).ok()) << "deleting nothing is fine";
+  EXPECT_TRUE(Presence("sip:bob@ims.test", "262-01/area-9", true, -5).ok());
+  EXPECT_TRUE(Rows("SELECT subject FROM tracker.presence").empty()) << "a negative expiry deletes";
+}
+
+// ---- SwarmStats ----
+
+TEST_F(TrackerServiceTest, SwarmStatsCountsOpenSessionsOfTheContent) {
+  const std::string metainfo = Hybrid("show.mkv", 4 * kPiece);
+  v1::IndexedContent show;
+  ASSERT_TRUE(Index("show", metainfo, &show).ok());
+  const std::string other = IndexHybrid("other");
+
+  ASSERT_TRUE(Open(Sign(Claims(show.info_hash(), "s-1")), "s-1").ok());
+  ASSERT_TRUE(Open(Sign(Claims(show.info_hash(), "s-2")), "s-2").ok());
+  ASSERT_TRUE(Open(Sign(Claims(other, "o-1")), "o-1").ok());
+
+  v1::SwarmStatsResponse stats;
+  ASSERT_TRUE(Stats("show", "", &stats).ok());
+  EXPECT_EQ(stats.info_hash(), show.info_hash());
+  EXPECT_EQ(stats.open_sessions(), 2);
+  ASSERT_TRUE(Stats("", show.info_hash(), &stats).ok());
+  EXPECT_EQ(stats.open_sessions(), 2);
+  ASSERT_TRUE(Stats("", show.info_hash_v2_truncated(), &stats).ok());
+  EXPECT_EQ(stats.info_hash(), show.info_hash()) << "the v2 hash names the same swarm";
+  EXPECT_EQ(stats.open_sessions(), 2);
+
+  ASSERT_OK(pool_->WithTransaction([](pqxx::work& tx) {
+    tx.exec(
+        "UPDATE tracker.session SET bytes_down = 100, bytes_up = 10 WHERE session_id = 's-1';"
+        "UPDATE tracker.session SET bytes_down = 200, bytes_up = 20 WHERE session_id = 's-2';"
+        "UPDATE tracker.session SET bytes_down = 999, bytes_up = 99 WHERE session_id = 'o-1'");
+    return absl::OkStatus();
+  }));
+  v1::CloseSessionResponse closed;
+  ASSERT_TRUE(Close("s-1", &closed).ok());
+  ASSERT_TRUE(Stats("show", "", &stats).ok());
+  EXPECT_EQ(stats.open_sessions(), 1);
+  EXPECT_EQ(stats.bytes_down(), 300) << "closed sessions still count towards the bytes";
+  EXPECT_EQ(stats.bytes_up(), 30);
+  ASSERT_TRUE(Stats("other", "", &stats).ok());
+  EXPECT_EQ(stats.open_sessions(), 1);
+
+  EXPECT_EQ(Stats("nothing", "", &stats).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Stats("", std::string(20, '\x07'), &stats).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Stats("", "", &stats).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Stats("", std::string(19, '\x07'), &stats).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace p2pims::tracker
