@@ -1,6 +1,7 @@
 #include "lib/config/flags.h"
 
 #include <cstdlib>
+#include <iostream>
 #include <stdexcept>
 
 #include "absl/strings/ascii.h"
@@ -82,6 +83,18 @@ absl::StatusOr<bool> Flags::GetBool(const std::string& name) const {
   if (v == "true" || v == "1" || v == "yes") return true;
   if (v == "false" || v == "0" || v == "no" || v.empty()) return false;
   return absl::InvalidArgumentError(absl::StrCat("--", name, "=", Get(name), " is not a boolean"));
+}
+
+std::optional<int> Flags::ParseCommandLine(int argc, const char* const* argv) {
+  if (absl::Status s = Parse(argc, argv); !s.ok()) {
+    std::cerr << Usage() << "\nerror: " << s.message() << "\n";
+    return 2;
+  }
+  if (help_) {
+    std::cout << Usage();
+    return 0;
+  }
+  return std::nullopt;
 }
 
 std::string Flags::Usage() const {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,10 @@ class Flags {
 
   // The environment variable consulted for `name`: P2PIMS_ + upper case, '-' becomes '_'.
   static std::string EnvName(const std::string& name);
+
+  // Parse() for a main(): prints the usage for --help (exit code 0) or the usage and the error
+  // for bad flags (exit code 2); nullopt when the program should go on.
+  std::optional<int> ParseCommandLine(int argc, const char* const* argv);
 
  private:
   struct Flag {

@@ -42,6 +42,23 @@ TEST(FlagsTest, RejectsUnknownFlagsMissingValuesAndBadNumbers) {
   EXPECT_EQ(flags.GetInt("port").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(FlagsTest, ParseCommandLineGivesExitCodesForHelpAndErrors) {
+  Flags flags("t", "test");
+  flags.Add("port", "1", "");
+  const char* help[] = {"t", "--help"};
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(flags.ParseCommandLine(2, help), 0);
+  EXPECT_NE(testing::internal::GetCapturedStdout().find("--port"), std::string::npos);
+  Flags other("t", "test");
+  const char* bad[] = {"t", "--nope"};
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(other.ParseCommandLine(2, bad), 2);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("unknown flag --nope"), std::string::npos);
+  Flags fine("t", "test");
+  const char* none[] = {"t"};
+  EXPECT_EQ(fine.ParseCommandLine(1, none), std::nullopt);
+}
+
 TEST(FlagsTest, UsageNamesEnvironmentVariables) {
   Flags flags("t", "test");
   flags.Add("grpc-listen", "127.0.0.1:1", "where");

@@ -31,6 +31,9 @@ absl::Status Call(const CallOptions& options,
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() +
                      absl::ToChronoMilliseconds(options.deadline));
+    // The first attempt fails fast while the backend is down; a retry waits (within its
+    // deadline) for a channel that is reconnecting, e.g. just after the backend restarted.
+    if (i > 0) ctx.set_wait_for_ready(true);
     last = attempt(ctx);
     if (last.error_code() != grpc::StatusCode::UNAVAILABLE) break;
   }

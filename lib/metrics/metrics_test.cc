@@ -11,12 +11,13 @@
 #include <thread>
 #include <vector>
 
+#include "lib/encoding/encoding.h"
 #include "lib/metrics/counter.h"
 #include "lib/metrics/family.h"
 #include "lib/metrics/gauge.h"
 #include "lib/metrics/histogram.h"
+#include "lib/metrics/process_metrics.h"
 #include "lib/metrics/registry.h"
-#include "lib/encoding/encoding.h"
 #include "lib/metrics/text_format.h"
 
 namespace p2pims::metrics {
@@ -286,6 +287,39 @@ TEST(MetricsTest, PromtoolAcceptsTheExposition) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << output;
   EXPECT_EQ(output, "") << registry.Serialize();
+}
+
+}  // namespace
+}  // namespace p2pims::metrics
+
+namespace p2pims::metrics {
+namespace {
+
+TEST(CollectHookTest, HooksRefreshGaugesBeforeEachScrape) {
+  Registry registry;
+  Gauge& g = BuildGauge().Name("p2pims_test_refreshed").Help("h").Register(registry).Add({});
+  int runs = 0;
+  registry.AddCollectHook([&] { g.Set(++runs * 10); });
+  EXPECT_NE(registry.Serialize().find("p2pims_test_refreshed 10\n"), std::string::npos);
+  EXPECT_NE(registry.Serialize().find("p2pims_test_refreshed 20\n"), std::string::npos);
+}
+
+TEST(ProcessMetricsTest, ReadsThisProcessFromProc) {
+  Registry registry;
+  AddProcessMetrics(registry);
+  const std::vector<FamilySnapshot> families = registry.Collect();
+  auto value = [&](const std::string& name) {
+    for (const auto& f : families) {
+      if (f.name == name && !f.samples.empty()) return f.samples[0].value;
+    }
+    return -1.0;
+  };
+  EXPECT_GT(value("process_resident_memory_bytes"), 1e5);
+  EXPECT_GT(value("process_virtual_memory_bytes"), value("process_resident_memory_bytes"));
+  EXPECT_GE(value("process_open_fds"), 3);  // at least stdin, stdout, stderr
+  EXPECT_GT(value("process_max_fds"), value("process_open_fds"));
+  EXPECT_GT(value("process_start_time_seconds"), 1.7e9);
+  EXPECT_GE(value("process_cpu_seconds_total"), 0);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 //   std::string body = registry.Serialize();   // served with kContentType
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -31,8 +32,14 @@ class Registry {
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
 
-  // Every family's samples, families in name order and children in label order.
+  // Every family's samples, families in name order and children in label order. Runs the
+  // collect hooks first.
   std::vector<FamilySnapshot> Collect() const;
+
+  // Adds a function run at the start of every Collect(), to refresh gauges whose value lives
+  // elsewhere (process memory, a pool's size). Hooks may register and update metrics; they must
+  // not call Collect() or Serialize().
+  void AddCollectHook(std::function<void()> hook);
   // Collect() in the Prometheus text format. Families without children are left out.
   std::string Serialize() const;
 
@@ -60,6 +67,8 @@ class Registry {
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<detail::FamilyBase>> families_;  // guarded by mu_
+  mutable std::mutex hooks_mu_;
+  std::vector<std::function<void()>> hooks_;  // guarded by hooks_mu_
 };
 // Thread-safe: families may be registered while another thread serialises.
 

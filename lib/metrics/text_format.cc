@@ -1,10 +1,10 @@
 #include "lib/metrics/text_format.h"
 
-#include "lib/encoding/encoding.h"
-
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+
+#include "lib/encoding/encoding.h"
 
 namespace p2pims::metrics {
 

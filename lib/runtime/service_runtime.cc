@@ -4,9 +4,13 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "lib/http/admin.h"
 #include "lib/log/log.h"
+#include "lib/metrics/counter.h"
+#include "lib/metrics/gauge.h"
+#include "lib/metrics/process_metrics.h"
 #include "lib/runtime/signals.h"
 
 namespace p2pims {
@@ -28,14 +32,7 @@ ServiceRuntime::ServiceRuntime(ServiceSpec spec)
 
 std::optional<int> ServiceRuntime::Init(int argc, char** argv) {
   BlockTerminationSignals();
-  if (absl::Status s = flags_.Parse(argc, argv); !s.ok()) {
-    std::cerr << flags_.Usage() << "\nerror: " << s.message() << "\n";
-    return 2;
-  }
-  if (flags_.help_requested()) {
-    std::cout << flags_.Usage();
-    return 0;
-  }
+  if (auto code = flags_.ParseCommandLine(argc, argv)) return code;
   log::Init(spec_.name, log::ParseLevel(flags_.Get("log-level")));
   log::Info("starting", {{"node_id", flags_.Get("node-id")}});
   auto pool_size = flags_.GetInt("db-pool-size");
@@ -79,15 +76,43 @@ std::optional<int> ServiceRuntime::Init(int argc, char** argv) {
   return std::nullopt;
 }
 
-int ServiceRuntime::Serve(const std::vector<grpc::Service*>& services) {
-  http::Server admin;
-  http::AddAdminHandlers(admin, registry_, [this]() -> absl::Status {
-    if (absl::Status s = pool_->Ping(); !s.ok()) return s;
-    for (const auto& check : readiness_) {
-      if (absl::Status s = check(); !s.ok()) return s;
-    }
-    return absl::OkStatus();
+absl::Status ServiceRuntime::Ready() const {
+  if (absl::Status s = pool_->Ping(); !s.ok()) return s;
+  for (const auto& check : readiness_) {
+    if (absl::Status s = check(); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+void ServiceRuntime::AddPoolMetrics() {
+  pg::Pool& pool = *pool_;
+  auto& in_use = metrics::BuildGauge()
+                     .Name("p2pims_pg_pool_connections_in_use")
+                     .Help("PostgreSQL connections lent to transactions right now.")
+                     .Register(registry_)
+                     .Add({});
+  auto& size = metrics::BuildGauge()
+                   .Name("p2pims_pg_pool_connections_max")
+                   .Help("PostgreSQL connections the pool may open.")
+                   .Register(registry_)
+                   .Add({});
+  auto& reconnects = metrics::BuildCounter()
+                         .Name("p2pims_pg_pool_reconnects_total")
+                         .Help("Broken PostgreSQL connections discarded and reopened.")
+                         .Register(registry_)
+                         .Add({});
+  registry_.AddCollectHook([&pool, &in_use, &size, &reconnects] {
+    in_use.Set(pool.in_use());
+    size.Set(pool.size());
+    reconnects.Increment(static_cast<double>(pool.reconnects()) - reconnects.Value());
   });
+}
+
+int ServiceRuntime::Serve(const std::vector<grpc::Service*>& services) {
+  metrics::AddProcessMetrics(registry_);
+  AddPoolMetrics();
+  http::Server admin;
+  http::AddAdminHandlers(admin, registry_, [this] { return Ready(); });
   if (absl::Status s = admin.Start(flags_.Get("admin-listen")); !s.ok()) {
     log::Error("cannot serve operator endpoints", {{"error", s.message()}});
     return 1;
@@ -101,8 +126,17 @@ int ServiceRuntime::Serve(const std::vector<grpc::Service*>& services) {
                         {"grpc_port", int64_t{server.port()}},
                         {"admin", flags_.Get("admin-listen")},
                         {"admin_port", int64_t{admin.port()}}});
+  // gRPC health follows /readyz, so Kubernetes' gRPC probes and HTTP probes agree.
+  absl::Notification stopping;
+  std::thread health([&] {
+    do {
+      server.SetServing(Ready().ok());
+    } while (!stopping.WaitForNotificationWithTimeout(absl::Seconds(2)));
+  });
   const int sig = WaitForTerminationSignal();
   log::Info("stopping", {{"signal", int64_t{sig}}});
+  stopping.Notify();
+  health.join();
   server.Shutdown(absl::Seconds(5));
   admin.Stop();
   log::Info("stopped");

@@ -5,7 +5,8 @@
 //   int main(int argc, char** argv) {
 //     ServiceRuntime rt({.name = "rights", .summary = "...", .grpc_listen = "127.0.0.1:50051",
 //                        .admin_listen = "127.0.0.1:9102", .schema = "rights",
-//                        .migrations = &RightsMigrations(), .prepared = RightsStore::Statements()});
+//                        .migrations = &RightsMigrations(), .prepared =
+//                        RightsStore::Statements()});
 //     rt.flags().Add("signing-key-file", "", "...");   // service flags
 //     if (auto code = rt.Init(argc, argv)) return *code;
 //     RightsService service(rt.pool(), ...);
@@ -67,6 +68,11 @@ class ServiceRuntime {
   int Serve(const std::vector<grpc::Service*>& services);
 
  private:
+  // The database answers and every readiness check passes.
+  absl::Status Ready() const;
+  // p2pims_pg_pool_* metrics, refreshed at each scrape.
+  void AddPoolMetrics();
+
   ServiceSpec spec_;
   Flags flags_;
   metrics::Registry registry_;

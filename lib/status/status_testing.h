@@ -8,9 +8,9 @@
 
 #include "absl/status/status.h"
 
-#define P2PIMS_EXPECT_OK_IMPL(expr, fail)        \
-  do {                                           \
-    const ::absl::Status p2pims_s_ = (expr);     \
+#define P2PIMS_EXPECT_OK_IMPL(expr, fail)               \
+  do {                                                  \
+    const ::absl::Status p2pims_s_ = (expr);            \
     fail(p2pims_s_.ok()) << #expr << ": " << p2pims_s_; \
   } while (0)
 

@@ -81,12 +81,14 @@ std::vector<std::pair<std::string, std::string>> RightsStore::Statements() {
        " size_bytes, price_model, price_minor, currency, rental_seconds, owner_share_bp,"
        " territories, window_start, window_end, device_limit)"
        " VALUES ($1, $2, $3, decode($4, 'hex'), nullif(decode($5, 'hex'), ''::bytea), $6, $7, $8,"
-       " $9, $10, $11, $12::text[], CASE WHEN $13::bigint = 0 THEN NULL ELSE to_timestamp($13::bigint) END,"
+       " $9, $10, $11, $12::text[], CASE WHEN $13::bigint = 0 THEN NULL ELSE "
+       "to_timestamp($13::bigint) END,"
        " CASE WHEN $14::bigint = 0 THEN NULL ELSE to_timestamp($14::bigint) END, $15)"},
       {"rights_insert_entitlement",
        "INSERT INTO rights.entitlement (subject, kind, content_ids, owner, expires_at)"
        " VALUES ($1, $2, $3::text[], nullif($4, ''),"
-       " CASE WHEN $5::bigint = 0 THEN NULL ELSE to_timestamp($5::bigint) END) RETURNING entitlement_id"},
+       " CASE WHEN $5::bigint = 0 THEN NULL ELSE to_timestamp($5::bigint) END) RETURNING "
+       "entitlement_id"},
   };
 }
 

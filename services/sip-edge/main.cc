@@ -10,6 +10,7 @@
 #include "lib/http/admin.h"
 #include "lib/http/server.h"
 #include "lib/log/log.h"
+#include "lib/metrics/process_metrics.h"
 #include "lib/metrics/registry.h"
 #include "lib/runtime/signals.h"
 #include "services/sip-edge/backends.h"
@@ -36,14 +37,7 @@ int main(int argc, char** argv) {
             "HTTP listen address for /metrics, /healthz, /readyz");
   flags.Add("node-id", "sip-edge-0", "this replica's name in logs, ICIDs and CDRs");
   flags.Add("log-level", "info", "debug, info, warn or error");
-  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) {
-    std::cerr << flags.Usage() << "\nerror: " << s.message() << "\n";
-    return 2;
-  }
-  if (flags.help_requested()) {
-    std::cout << flags.Usage();
-    return 0;
-  }
+  if (auto code = flags.ParseCommandLine(argc, argv)) return *code;
   log::Init("sip-edge", log::ParseLevel(flags.Get("log-level")));
 
   SessionConfig config;
@@ -67,6 +61,7 @@ int main(int argc, char** argv) {
   }
 
   metrics::Registry registry;
+  metrics::AddProcessMetrics(registry);
   auto backends = MakeGrpcBackends({.rights = flags.Get("rights"),
                                     .charging = flags.Get("charging"),
                                     .tracker = flags.Get("tracker"),

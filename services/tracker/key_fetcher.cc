@@ -18,10 +18,9 @@ KeyFetcher::~KeyFetcher() {
 
 absl::Status KeyFetcher::FetchOnce() {
   rights::v1::GetSigningKeysResponse resp;
-  absl::Status s = Call({.deadline = absl::Seconds(2), .idempotent = true},
-                        [&](grpc::ClientContext& ctx) {
-                          return rights_->GetSigningKeys(&ctx, {}, &resp);
-                        });
+  absl::Status s =
+      Call({.deadline = absl::Seconds(2), .idempotent = true},
+           [&](grpc::ClientContext& ctx) { return rights_->GetSigningKeys(&ctx, {}, &resp); });
   if (!s.ok()) return s;
   std::map<std::string, std::array<uint8_t, 32>> keys;
   for (const auto& k : resp.keys()) {

@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
   rt.AddReadinessCheck([&keys] { return keys.Ready(); });
 
   tracker::TrackerStore store(rt.pool());
-  tracker::TrackerService service(store, verifier, {.announce_host = rt.flags().Get("announce-host")});
+  tracker::TrackerService service(store, verifier,
+                                  {.announce_host = rt.flags().Get("announce-host")});
   tracker::ContentIndexService index(store);
   return rt.Serve({&service, &index});
 }

@@ -2,9 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "lib/encoding/encoding.h"
 #include "lib/grpc/status.h"
 #include "lib/log/log.h"
-#include "lib/encoding/encoding.h"
 #include "services/tracker/metainfo.h"
 
 namespace p2pims::tracker {
@@ -21,7 +21,8 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
   if (req->token().empty() || req->session_id().empty()) {
     return Invalid("token and session_id are required");
   }
-  auto claims = verifier_.Verify(req->token(), static_cast<uint32_t>(absl::ToUnixSeconds(absl::Now())));
+  auto claims =
+      verifier_.Verify(req->token(), static_cast<uint32_t>(absl::ToUnixSeconds(absl::Now())));
   if (!claims.ok()) return ToGrpcStatus(claims.status());
   if (claims->session_id != req->session_id()) {
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "token is bound to another session");
@@ -46,7 +47,8 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
   resp->set_metainfo((*content)->metainfo());
   resp->set_name((*content)->name());
   resp->set_size_bytes((*content)->size_bytes());
-  resp->add_announce_urls(absl::StrCat("http://", options_.announce_host, "/a/", req->token(), "/announce"));
+  resp->add_announce_urls(
+      absl::StrCat("http://", options_.announce_host, "/a/", req->token(), "/announce"));
   resp->add_announce_urls(absl::StrCat("udp://", options_.announce_host, "/a/", req->token()));
   log::Info("session opened", {{"session_id", req->session_id()},
                                {"subject", claims->subject},
@@ -57,7 +59,8 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
 grpc::Status TrackerService::CloseSession(grpc::ServerContext*, const v1::CloseSessionRequest* req,
                                           v1::CloseSessionResponse* resp) {
   if (req->session_id().empty()) return Invalid("session_id is required");
-  auto usage = store_.CloseSession(req->session_id(), req->cause().empty() ? "normal" : req->cause());
+  auto usage =
+      store_.CloseSession(req->session_id(), req->cause().empty() ? "normal" : req->cause());
   if (!usage.ok()) return ToGrpcStatus(usage.status());
   *resp = *usage;
   log::Info("session closed", {{"session_id", req->session_id()},
@@ -99,14 +102,16 @@ grpc::Status ContentIndexService::IndexContent(grpc::ServerContext*,
   if (!req->metainfo().empty()) {
     auto summary = SummariseMetainfo(req->metainfo());
     if (!summary.ok()) return ToGrpcStatus(summary.status());
-    if (summary->info_hash_v1.empty()) return Invalid("v2-only torrents need a v1 info-hash (hybrid)");
+    if (summary->info_hash_v1.empty())
+      return Invalid("v2-only torrents need a v1 info-hash (hybrid)");
     c.set_info_hash(summary->info_hash_v1);
     c.set_info_hash_v2_truncated(summary->info_hash_v2_truncated);
     c.set_name(summary->name);
     c.set_size_bytes(summary->size_bytes);
     c.set_metainfo(req->metainfo());
   } else {
-    if (req->info_hash().size() != 20) return Invalid("info_hash must be 20 bytes without metainfo");
+    if (req->info_hash().size() != 20)
+      return Invalid("info_hash must be 20 bytes without metainfo");
     if (req->name().empty() || req->size_bytes() < 0) return Invalid("name and size are required");
     c.set_info_hash(req->info_hash());
     c.set_name(req->name());

@@ -49,7 +49,8 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
        "UPDATE tracker.session SET closed_at = coalesce(closed_at, now()),"
        " close_cause = coalesce(close_cause, $2) WHERE session_id = $1"
        " RETURNING bytes_down, bytes_up, bytes_up_in_cell,"
-       " (extract(epoch from opened_at) * 1000)::bigint, (extract(epoch from closed_at) * 1000)::bigint"},
+       " (extract(epoch from opened_at) * 1000)::bigint, (extract(epoch from closed_at) * "
+       "1000)::bigint"},
       {"tracker_upsert_presence",
        "INSERT INTO tracker.presence (subject, locality, verified, expires_at)"
        " VALUES ($1, $2, $3, now() + make_interval(secs => $4))"
@@ -58,15 +59,15 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
       {"tracker_delete_presence", "DELETE FROM tracker.presence WHERE subject = $1"},
       {"tracker_swarm_stats",
        "SELECT count(*) FILTER (WHERE closed_at IS NULL), coalesce(sum(bytes_down), 0)::bigint,"
-       " coalesce(sum(bytes_up), 0)::bigint FROM tracker.session WHERE info_hash = decode($1, 'hex')"},
+       " coalesce(sum(bytes_up), 0)::bigint FROM tracker.session WHERE info_hash = decode($1, "
+       "'hex')"},
   };
 }
 
 absl::Status TrackerStore::IndexContent(const v1::IndexedContent& c) {
   return pool_.WithTransaction([&](pqxx::work& tx) {
     tx.exec_prepared("tracker_index_content", c.content_id(), Hex(c.info_hash()),
-                     Hex(c.info_hash_v2_truncated()), c.name(), c.size_bytes(),
-                     Hex(c.metainfo()));
+                     Hex(c.info_hash_v2_truncated()), c.name(), c.size_bytes(), Hex(c.metainfo()));
     return absl::OkStatus();
   });
 }

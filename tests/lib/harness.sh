@@ -93,6 +93,18 @@ rejected_scenario() {
   echo "$out"
 }
 
+# Runs a command until it succeeds or LIMIT seconds pass: eventually LIMIT command...
+# (for recovery checks: "answers again within LIMIT seconds").
+eventually() {
+  local limit=$1
+  shift
+  local deadline=$((SECONDS + limit))
+  until "$@"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+
 # Polls a SQL query until it prints the expected value or the limit (seconds) passes.
 wait_sql() {
   local expected=$1 query=$2 limit=${3:-10}
