@@ -8,33 +8,19 @@
 #include <thread>
 #include <vector>
 
-#include "lib/pg/testing/temp_postgres.h"
+#include "lib/pg/testing/schema_test.h"
 #include "lib/status/status_testing.h"
 #include "services/charging/rating.h"
 
 namespace p2pims::charging {
 namespace {
 
-class ChargingStoreTest : public ::testing::Test {
+class ChargingStoreTest : public pg::SchemaTest {
  protected:
-  static void SetUpTestSuite() {
-    auto server = pg::TempPostgres::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = server->release();
-  }
-  static void TearDownTestSuite() { delete server_; }
-
   void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{.conninfo = server_->conninfo(),
-                                                       .prepared = ChargingStore::Statements()});
-    ASSERT_OK(pool_->WithTransaction([](pqxx::work& tx) {
-      tx.exec("DROP SCHEMA IF EXISTS charging CASCADE");
-      return absl::OkStatus();
-    }));
-    ASSERT_OK(pg::Migrate(*pool_, "charging", ChargingMigrations()));
-    ASSERT_OK(pool_->CheckStatements());
-    store_ = std::make_unique<ChargingStore>(*pool_);
+    ResetSchema("charging", ChargingMigrations(), ChargingStore::Statements());
+    if (HasFatalFailure()) return;
+    store_ = std::make_unique<ChargingStore>(pool());
     Open("sip:alice@x", 1000);
   }
 
@@ -48,7 +34,8 @@ class ChargingStoreTest : public ::testing::Test {
   }
 
   static v1::CreditControlRequest Request(const std::string& session, int64_t n,
-                                          v1::RequestType type, const std::string& model = "per_byte",
+                                          v1::RequestType type,
+                                          const std::string& model = "per_byte",
                                           int64_t price = 10) {
     v1::CreditControlRequest r;
     r.set_session_id(session);
@@ -70,11 +57,8 @@ class ChargingStoreTest : public ::testing::Test {
     return a.ok() ? *a : v1::Account();
   }
 
-  static pg::TempPostgres* server_;
-  std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<ChargingStore> store_;
 };
-pg::TempPostgres* ChargingStoreTest::server_ = nullptr;
 
 TEST_F(ChargingStoreTest, InitialReservesOnceEvenWhenRetransmitted) {
   v1::CreditControlRequest initial = Request("s1", 0, v1::REQUEST_TYPE_INITIAL);
@@ -116,9 +100,10 @@ TEST_F(ChargingStoreTest, TerminationChargesUsageOnceAndReleasesTheRest) {
   EXPECT_EQ(a.balance().minor(), 969);
   EXPECT_EQ(a.reserved().minor(), 0);
   int64_t ledger = 0;
-  ASSERT_OK(pool_->WithTransaction([&](pqxx::work& tx) {
-    ledger = tx.exec1("SELECT sum(amount_minor) FROM charging.ledger WHERE subject = 'sip:alice@x'")[0]
-                 .as<int64_t>();
+  ASSERT_OK(pool().WithTransaction([&](pqxx::work& tx) {
+    ledger =
+        tx.exec1("SELECT sum(amount_minor) FROM charging.ledger WHERE subject = 'sip:alice@x'")[0]
+            .as<int64_t>();
     return absl::OkStatus();
   }));
   EXPECT_EQ(ledger, 969);  // the balance is re-derivable from the ledger
@@ -157,7 +142,8 @@ TEST_F(ChargingStoreTest, OutOfCreditUnknownUserAndFreeContent) {
 }
 
 TEST_F(ChargingStoreTest, FailedSetUpReleasesWithoutCharge) {
-  ASSERT_OK(store_->CreditControl(Request("s8", 0, v1::REQUEST_TYPE_INITIAL, "purchase", 299)).status());
+  ASSERT_OK(
+      store_->CreditControl(Request("s8", 0, v1::REQUEST_TYPE_INITIAL, "purchase", 299)).status());
   v1::CreditControlRequest release = Request("s8", 1, v1::REQUEST_TYPE_TERMINATION);
   release.set_termination_cause(kCauseSetupFailed);
   EXPECT_EQ(store_->CreditControl(release)->charged().minor(), 0);
@@ -182,12 +168,13 @@ TEST_F(ChargingStoreTest, StopWritesOneCdrWithAGaplessSequence) {
   EXPECT_EQ(first->cdr_sequence(), 1);
   EXPECT_EQ(store_->Accounting(Stop("a1", 1))->cdr_sequence(), 1);  // retransmission
   EXPECT_EQ(store_->Accounting(Stop("a1", 2)).status().code(),
-            absl::StatusCode::kFailedPrecondition);  // a second CDR for one session
+            absl::StatusCode::kFailedPrecondition);                 // a second CDR for one session
   EXPECT_EQ(store_->Accounting(Stop("a2", 1))->cdr_sequence(), 2);  // no gap after the refusal
 }
 
 TEST_F(ChargingStoreTest, BillingPullsEachCdrExactlyOnce) {
-  for (int i = 0; i < 5; ++i) ASSERT_OK(store_->Accounting(Stop("b" + std::to_string(i), 1)).status());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_OK(store_->Accounting(Stop("b" + std::to_string(i), 1)).status());
   auto page = store_->PullCdrs("billing", 3);
   ASSERT_OK(page.status());
   ASSERT_EQ(page->cdrs_size(), 3);
@@ -197,8 +184,8 @@ TEST_F(ChargingStoreTest, BillingPullsEachCdrExactlyOnce) {
   auto next = store_->PullCdrs("billing", 3);
   ASSERT_EQ(next->cdrs_size(), 2);
   EXPECT_EQ(next->cdrs(0).sequence(), 4);
-  EXPECT_EQ(*store_->AckCdrs("billing", 1), 3);    // never moves back
-  EXPECT_EQ(*store_->AckCdrs("billing", 99), 5);   // never past the last CDR
+  EXPECT_EQ(*store_->AckCdrs("billing", 1), 3);   // never moves back
+  EXPECT_EQ(*store_->AckCdrs("billing", 99), 5);  // never past the last CDR
   EXPECT_EQ(store_->PullCdrs("billing", 3)->cdrs_size(), 0);
   EXPECT_EQ(store_->PullCdrs("audit", 10)->cdrs_size(), 5);  // each consumer has its own cursor
 }

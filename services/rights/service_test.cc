@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/time/clock.h"
-#include "lib/pg/testing/temp_postgres.h"
+#include "lib/pg/testing/schema_test.h"
 #include "lib/status/status_testing.h"
 #include "lib/token/signer.h"
 #include "services/rights/store.h"
@@ -51,29 +51,12 @@ v1::AuthorizeRequest Ask(const std::string& subject, const std::string& content_
   return r;
 }
 
-class RightsServiceTest : public ::testing::Test {
+class RightsServiceTest : public pg::SchemaTest {
  protected:
-  static void SetUpTestSuite() {
-    auto server = pg::TempPostgres::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = server->release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    pool_ = std::make_unique<pg::Pool>(
-        pg::PoolOptions{.conninfo = server_->conninfo(), .prepared = RightsStore::Statements()});
-    ASSERT_OK(pool_->WithTransaction([](pqxx::work& tx) {
-      tx.exec("DROP SCHEMA IF EXISTS rights CASCADE");
-      return absl::OkStatus();
-    }));
-    ASSERT_OK(pg::Migrate(*pool_, "rights", RightsMigrations()));
-    ASSERT_OK(pool_->CheckStatements());
-    store_ = std::make_unique<RightsStore>(*pool_);
+    ResetSchema("rights", RightsMigrations(), RightsStore::Statements());
+    if (HasFatalFailure()) return;
+    store_ = std::make_unique<RightsStore>(pool());
     keys_ = {token::GenerateKey("k1"), token::GenerateKey("k2")};
     rights_ = std::make_unique<RightsService>(*store_, keys_, RightsOptions{});
     admin_ = std::make_unique<RightsAdminService>(*store_);
@@ -136,7 +119,7 @@ class RightsServiceTest : public ::testing::Test {
   // Rows of `sql`, each as its columns joined by '|' (NULL for nulls).
   std::vector<std::string> Rows(const std::string& sql) {
     std::vector<std::string> out;
-    EXPECT_OK(pool_->WithTransaction([&](pqxx::work& tx) {
+    EXPECT_OK(pool().WithTransaction([&](pqxx::work& tx) {
       for (const auto& row : tx.exec(sql)) {
         std::string line;
         for (pqxx::row::size_type i = 0; i < row.size(); ++i) {
@@ -150,14 +133,11 @@ class RightsServiceTest : public ::testing::Test {
     return out;
   }
 
-  static pg::TempPostgres* server_;
-  std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<RightsStore> store_;
   std::vector<token::KeyPair> keys_;
   std::unique_ptr<RightsService> rights_;
   std::unique_ptr<RightsAdminService> admin_;
 };
-pg::TempPostgres* RightsServiceTest::server_ = nullptr;
 
 // ---- RegisterContent / GetContent / ListContent ----
 

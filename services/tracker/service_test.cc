@@ -17,7 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "lib/encoding/encoding.h"
-#include "lib/pg/testing/temp_postgres.h"
+#include "lib/pg/testing/schema_test.h"
 #include "lib/status/status_testing.h"
 #include "lib/token/codec.h"
 #include "lib/token/signer.h"
@@ -60,29 +60,12 @@ std::string V1Only(const std::string& name, int64_t size) {
   return Torrent(name, size, lt::create_torrent::v1_only);
 }
 
-class TrackerServiceTest : public ::testing::Test {
+class TrackerServiceTest : public pg::SchemaTest {
  protected:
-  static void SetUpTestSuite() {
-    auto server = pg::TempPostgres::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = server->release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    pool_ = std::make_unique<pg::Pool>(
-        pg::PoolOptions{.conninfo = server_->conninfo(), .prepared = TrackerStore::Statements()});
-    ASSERT_OK(pool_->WithTransaction([](pqxx::work& tx) {
-      tx.exec("DROP SCHEMA IF EXISTS tracker CASCADE");
-      return absl::OkStatus();
-    }));
-    ASSERT_OK(pg::Migrate(*pool_, "tracker", TrackerMigrations()));
-    ASSERT_OK(pool_->CheckStatements());
-    store_ = std::make_unique<TrackerStore>(*pool_);
+    ResetSchema("tracker", TrackerMigrations(), TrackerStore::Statements());
+    if (HasFatalFailure()) return;
+    store_ = std::make_unique<TrackerStore>(pool());
     key_ = token::GenerateKey("rights-k1");
     verifier_.SetKeys({{key_.kid, key_.public_key}});
     tracker_ = std::make_unique<TrackerService>(
@@ -176,7 +159,7 @@ class TrackerServiceTest : public ::testing::Test {
   // Rows of `sql`, each as its columns joined by '|' (NULL for nulls).
   std::vector<std::string> Rows(const std::string& sql) {
     std::vector<std::string> out;
-    EXPECT_OK(pool_->WithTransaction([&](pqxx::work& tx) {
+    EXPECT_OK(pool().WithTransaction([&](pqxx::work& tx) {
       for (const auto& row : tx.exec(sql)) {
         std::string line;
         for (pqxx::row::size_type i = 0; i < row.size(); ++i) {
@@ -190,15 +173,12 @@ class TrackerServiceTest : public ::testing::Test {
     return out;
   }
 
-  static pg::TempPostgres* server_;
-  std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<TrackerStore> store_;
   token::KeyPair key_;
   token::Verifier verifier_;
   std::unique_ptr<TrackerService> tracker_;
   std::unique_ptr<ContentIndexService> index_;
 };
-pg::TempPostgres* TrackerServiceTest::server_ = nullptr;
 
 // ---- ContentIndex ----
 
@@ -465,7 +445,7 @@ TEST_F(TrackerServiceTest, CloseSessionReturnsUsageAndTimesOnce) {
   const std::string hash = IndexHybrid("show");
   const int64_t before_ms = Now() * 1000;
   ASSERT_TRUE(Open(Sign(Claims(hash, "icid-4")), "icid-4").ok());
-  ASSERT_OK(pool_->WithTransaction([](pqxx::work& tx) {
+  ASSERT_OK(pool().WithTransaction([](pqxx::work& tx) {
     tx.exec(
         "UPDATE tracker.session SET bytes_down = 5000, bytes_up = 700, bytes_up_in_cell = 300"
         " WHERE session_id = 'icid-4'");
@@ -550,7 +530,7 @@ TEST_F(TrackerServiceTest, SwarmStatsCountsOpenSessionsOfTheContent) {
   EXPECT_EQ(stats.info_hash(), show.info_hash()) << "the v2 hash names the same swarm";
   EXPECT_EQ(stats.open_sessions(), 2);
 
-  ASSERT_OK(pool_->WithTransaction([](pqxx::work& tx) {
+  ASSERT_OK(pool().WithTransaction([](pqxx::work& tx) {
     tx.exec(
         "UPDATE tracker.session SET bytes_down = 100, bytes_up = 10 WHERE session_id = 's-1';"
         "UPDATE tracker.session SET bytes_down = 200, bytes_up = 20 WHERE session_id = 's-2';"

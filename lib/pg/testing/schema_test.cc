@@ -1,0 +1,33 @@
+#include "lib/pg/testing/schema_test.h"
+
+#include "lib/status/status_testing.h"
+
+namespace p2pims::pg {
+
+TempPostgres* SchemaTest::server_ = nullptr;
+
+void SchemaTest::SetUpTestSuite() {
+  auto server = TempPostgres::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ = server->release();
+}
+
+void SchemaTest::TearDownTestSuite() {
+  delete server_;
+  server_ = nullptr;
+}
+
+void SchemaTest::ResetSchema(const std::string& schema, const std::vector<Migration>& migrations,
+                             std::vector<std::pair<std::string, std::string>> prepared) {
+  ASSERT_NE(server_, nullptr) << "PostgreSQL did not start";
+  pool_ = std::make_unique<Pool>(
+      PoolOptions{.conninfo = server_->conninfo(), .prepared = std::move(prepared)});
+  ASSERT_OK(pool_->WithTransaction([&](pqxx::work& tx) {
+    tx.exec("DROP SCHEMA IF EXISTS " + tx.quote_name(schema) + " CASCADE");
+    return absl::OkStatus();
+  }));
+  ASSERT_OK(Migrate(*pool_, schema, migrations));
+  ASSERT_OK(pool_->CheckStatements());
+}
+
+}  // namespace p2pims::pg
