@@ -6,6 +6,7 @@ set -euo pipefail
 SUITE_SRC=${P2PIMS_SOURCE_DIR:?run through ctest or set P2PIMS_SOURCE_DIR}
 SUITE_BIN=${P2PIMS_BINARY_DIR:?run through ctest or set P2PIMS_BINARY_DIR}
 SUITE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/p2pims-e2e.XXXXXX")
+chmod 711 "$SUITE_DIR"  # PostgreSQL may run as another user and must reach pg/ inside
 export SUITE_SRC SUITE_BIN SUITE_DIR
 # shellcheck source=tools/lib/suite.sh
 source "$SUITE_SRC/tools/lib/suite.sh"
