@@ -86,6 +86,17 @@ check "sessions work again within 10 s of the restart" \
 check "every CDR has a gapless sequence number" wait_sql "t" \
   "SELECT count(*) = max(sequence) AND min(sequence) = 1 FROM charging.cdr"
 
+echo "# command lines"
+for name in "${SUITE_SERVICES[@]}"; do
+  check "$name --help exits 0 and names its flags" bash -c "'$(suite_binary "$name")' --help | grep -q -- --admin-listen"
+  check "$name refuses an unknown flag with exit code 2" \
+    bash -c "'$(suite_binary "$name")' --no-such-flag 2>/dev/null; test \$? -eq 2"
+done
+for name in rights charging tracker; do
+  check "$name --migrate applies nothing twice and exits 0" \
+    "$(suite_binary "$name")" --migrate --db "$(suite_db)" --log-level error
+done
+
 echo "# operator endpoints"
 for name in "${SUITE_SERVICES[@]}"; do
   port=$(suite_admin_port "$name")
