@@ -66,6 +66,7 @@ check_eq "no refusal wrote a CDR or moved money" "4|1000|0" \
 
 echo "# a backend down -> 503 with Retry-After, and back to service after its restart"
 suite_stop charging
+check "charging stopped cleanly on SIGTERM" grep -q '"msg":"stopped"' "$SUITE_DIR/logs/charging.log"
 check "charging down -> 503 Retry-After" \
   sipp_call "$(rejected_scenario 503 Retry-After: '^ *[0-9]+')" sintel "$ALICE"
 suite_start charging
