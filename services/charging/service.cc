@@ -8,10 +8,6 @@
 namespace p2pims::charging {
 namespace {
 
-grpc::Status Invalid(const std::string& message) {
-  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message);
-}
-
 bool ValidCurrency(const std::string& c) {
   return c.size() == 3 &&
          std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
@@ -31,11 +27,11 @@ grpc::Status ChargingService::CreditControl(grpc::ServerContext*,
                                             const v1::CreditControlRequest* req,
                                             v1::CreditControlAnswer* resp) {
   if (req->session_id().empty() || req->subject().empty()) {
-    return Invalid("session_id and subject are required");
+    return InvalidArgument("session_id and subject are required");
   }
-  if (req->request_number() < 0) return Invalid("request_number must not be negative");
+  if (req->request_number() < 0) return InvalidArgument("request_number must not be negative");
   if (req->used().bytes_down() < 0 || req->used().bytes_up() < 0) {
-    return Invalid("used units must not be negative");
+    return InvalidArgument("used units must not be negative");
   }
   if (req->request_type() == v1::REQUEST_TYPE_EVENT) {
     return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "EVENT charging is not offered yet");
@@ -52,10 +48,10 @@ grpc::Status ChargingService::CreditControl(grpc::ServerContext*,
 grpc::Status ChargingService::Accounting(grpc::ServerContext*, const v1::AccountingRequest* req,
                                          v1::AccountingAnswer* resp) {
   if (req->session_id().empty() || req->subject().empty()) {
-    return Invalid("session_id and subject are required");
+    return InvalidArgument("session_id and subject are required");
   }
   if (req->used().bytes_down() < 0 || req->used().bytes_up() < 0) {
-    return Invalid("used units must not be negative");
+    return InvalidArgument("used units must not be negative");
   }
   if (req->record_type() == v1::RECORD_TYPE_EVENT) {
     return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "EVENT records are not offered yet");
@@ -72,12 +68,12 @@ grpc::Status ChargingAdminService::CreateAccount(grpc::ServerContext*,
                                                  const v1::CreateAccountRequest* req,
                                                  v1::Account* resp) {
   const v1::Account& a = req->account();
-  if (a.subject().empty()) return Invalid("account.subject is required");
-  if (a.kind() == v1::ACCOUNT_KIND_UNSPECIFIED) return Invalid("account.kind is required");
+  if (a.subject().empty()) return InvalidArgument("account.subject is required");
+  if (a.kind() == v1::ACCOUNT_KIND_UNSPECIFIED) return InvalidArgument("account.kind is required");
   if (!ValidCurrency(a.balance().currency())) {
-    return Invalid("account.balance.currency must be an ISO 4217 code such as EUR");
+    return InvalidArgument("account.balance.currency must be an ISO 4217 code such as EUR");
   }
-  if (a.credit_limit().minor() < 0) return Invalid("credit_limit must not be negative");
+  if (a.credit_limit().minor() < 0) return InvalidArgument("credit_limit must not be negative");
   return Reply(store_.CreateAccount(a, req->actor()), resp);
 }
 
@@ -90,21 +86,21 @@ grpc::Status ChargingAdminService::AdjustBalance(grpc::ServerContext*,
                                                  const v1::AdjustBalanceRequest* req,
                                                  v1::Account* resp) {
   if (req->subject().empty() || req->reason().empty()) {
-    return Invalid("subject and reason are required");
+    return InvalidArgument("subject and reason are required");
   }
   return Reply(store_.AdjustBalance(*req), resp);
 }
 
 grpc::Status ChargingAdminService::PullCdrs(grpc::ServerContext*, const v1::PullCdrsRequest* req,
                                             v1::PullCdrsResponse* resp) {
-  if (req->consumer().empty()) return Invalid("consumer is required");
+  if (req->consumer().empty()) return InvalidArgument("consumer is required");
   const int limit = req->page_size() <= 0 ? 100 : std::min(req->page_size(), 1000);
   return Reply(store_.PullCdrs(req->consumer(), limit), resp);
 }
 
 grpc::Status ChargingAdminService::AckCdrs(grpc::ServerContext*, const v1::AckCdrsRequest* req,
                                            v1::AckCdrsResponse* resp) {
-  if (req->consumer().empty()) return Invalid("consumer is required");
+  if (req->consumer().empty()) return InvalidArgument("consumer is required");
   auto cursor = store_.AckCdrs(req->consumer(), req->up_to_sequence());
   if (!cursor.ok()) return ToGrpcStatus(cursor.status());
   resp->set_acked_sequence(*cursor);

@@ -14,10 +14,6 @@
 namespace p2pims::rights {
 namespace {
 
-grpc::Status Invalid(const std::string& message) {
-  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message);
-}
-
 constexpr int64_t kMaxClockSkewSeconds = 300;
 
 bool ValidContentId(const std::string& id) {
@@ -33,17 +29,17 @@ RightsService::RightsService(RightsStore& store, std::vector<token::KeyPair> key
 
 grpc::Status RightsService::Authorize(grpc::ServerContext*, const v1::AuthorizeRequest* req,
                                       v1::AuthorizeResponse* resp) {
-  if (req->subject().empty()) return Invalid("subject is required");
-  if (req->content_id().empty()) return Invalid("content_id is required");
+  if (req->subject().empty()) return InvalidArgument("subject is required");
+  if (req->content_id().empty()) return InvalidArgument("content_id is required");
   token::Role role = token::Role::kLeech;
   if (!req->role().empty() && !token::ParseRole(req->role(), &role)) {
-    return Invalid("role must be leech, seed or origin");
+    return InvalidArgument("role must be leech, seed or origin");
   }
   // Decisions and tokens use this server's clock; a caller's time only documents when it
   // asked, so that no caller can backdate a token or step outside a licence window.
   const int64_t now = absl::ToUnixSeconds(absl::Now());
   if (req->time() != 0 && std::abs(req->time() - now) > kMaxClockSkewSeconds) {
-    return Invalid("time is more than 5 minutes away from the rights server's clock");
+    return InvalidArgument("time is more than 5 minutes away from the rights server's clock");
   }
 
   auto content = store_.FindContent(req->content_id());
@@ -69,7 +65,7 @@ grpc::Status RightsService::Authorize(grpc::ServerContext*, const v1::AuthorizeR
     claims.expires_at = static_cast<uint32_t>(now + absl::ToInt64Seconds(options_.token_ttl));
     randombytes_buf(claims.token_id.data(), claims.token_id.size());
     auto signed_token = signer_.Sign(claims);
-    if (!signed_token.ok()) return Invalid(std::string(signed_token.status().message()));
+    if (!signed_token.ok()) return InvalidArgument(std::string(signed_token.status().message()));
     resp->set_token(*signed_token);
     resp->set_token_id(Hex({reinterpret_cast<const char*>(claims.token_id.data()), 16}));
     resp->set_expires_at(claims.expires_at);
@@ -107,20 +103,21 @@ grpc::Status RightsAdminService::RegisterContent(grpc::ServerContext*,
                                                  v1::Content* resp) {
   const v1::Content& in = req->content();
   if (!ValidContentId(in.content_id())) {
-    return Invalid("content_id must be 1-128 characters of A-Z a-z 0-9 . _ ~ -");
+    return InvalidArgument("content_id must be 1-128 characters of A-Z a-z 0-9 . _ ~ -");
   }
-  if (in.title().empty() || in.owner().empty()) return Invalid("title and owner are required");
-  if (in.info_hash_v1().size() != 20) return Invalid("info_hash_v1 must be 20 bytes");
+  if (in.title().empty() || in.owner().empty())
+    return InvalidArgument("title and owner are required");
+  if (in.info_hash_v1().size() != 20) return InvalidArgument("info_hash_v1 must be 20 bytes");
   if (!in.info_hash_v2().empty() && in.info_hash_v2().size() != 32) {
-    return Invalid("info_hash_v2 must be 32 bytes when set");
+    return InvalidArgument("info_hash_v2 must be 32 bytes when set");
   }
   const v1::Licence& l = in.licence();
   if (l.price_model() == v1::PRICE_MODEL_UNSPECIFIED || PriceModelName(l.price_model()).empty()) {
-    return Invalid("licence.price_model is required");
+    return InvalidArgument("licence.price_model is required");
   }
-  if (l.price().minor() < 0) return Invalid("price must not be negative");
+  if (l.price().minor() < 0) return InvalidArgument("price must not be negative");
   if (l.owner_share_bp() < 0 || l.owner_share_bp() > 10000) {
-    return Invalid("owner_share_bp must be within 0..10000");
+    return InvalidArgument("owner_share_bp must be within 0..10000");
   }
   ContentRecord r;
   r.content_id = in.content_id();
@@ -172,7 +169,7 @@ grpc::Status RightsAdminService::GrantEntitlement(grpc::ServerContext*,
                                                   const v1::GrantEntitlementRequest* req,
                                                   v1::Entitlement* resp) {
   const v1::Entitlement& e = req->entitlement();
-  if (e.subject().empty()) return Invalid("entitlement.subject is required");
+  if (e.subject().empty()) return InvalidArgument("entitlement.subject is required");
   std::string kind;
   switch (e.kind()) {
     case v1::ENTITLEMENT_KIND_PURCHASE:
@@ -185,13 +182,13 @@ grpc::Status RightsAdminService::GrantEntitlement(grpc::ServerContext*,
       kind = "subscription";
       break;
     default:
-      return Invalid("entitlement.kind is required");
+      return InvalidArgument("entitlement.kind is required");
   }
   if (e.content_ids().empty() && e.owner().empty()) {
-    return Invalid("an entitlement needs content_ids or an owner");
+    return InvalidArgument("an entitlement needs content_ids or an owner");
   }
   if (e.kind() == v1::ENTITLEMENT_KIND_RENTAL && e.expires_at() == 0) {
-    return Invalid("a rental needs expires_at");
+    return InvalidArgument("a rental needs expires_at");
   }
   std::vector<std::string> ids(e.content_ids().begin(), e.content_ids().end());
   auto id =

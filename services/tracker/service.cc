@@ -8,18 +8,12 @@
 #include "services/tracker/metainfo.h"
 
 namespace p2pims::tracker {
-namespace {
-
-grpc::Status Invalid(const std::string& message) {
-  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSessionRequest* req,
                                          v1::OpenSessionResponse* resp) {
   if (req->token().empty() || req->session_id().empty()) {
-    return Invalid("token and session_id are required");
+    return InvalidArgument("token and session_id are required");
   }
   auto claims =
       verifier_.Verify(req->token(), static_cast<uint32_t>(absl::ToUnixSeconds(absl::Now())));
@@ -58,7 +52,7 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
 
 grpc::Status TrackerService::CloseSession(grpc::ServerContext*, const v1::CloseSessionRequest* req,
                                           v1::CloseSessionResponse* resp) {
-  if (req->session_id().empty()) return Invalid("session_id is required");
+  if (req->session_id().empty()) return InvalidArgument("session_id is required");
   auto usage =
       store_.CloseSession(req->session_id(), req->cause().empty() ? "normal" : req->cause());
   if (!usage.ok()) return ToGrpcStatus(usage.status());
@@ -72,9 +66,9 @@ grpc::Status TrackerService::CloseSession(grpc::ServerContext*, const v1::CloseS
 grpc::Status TrackerService::RegisterPresence(grpc::ServerContext*,
                                               const v1::RegisterPresenceRequest* req,
                                               v1::RegisterPresenceResponse*) {
-  if (req->subject().empty()) return Invalid("subject is required");
+  if (req->subject().empty()) return InvalidArgument("subject is required");
   if (req->expires_seconds() > 0 && req->locality().empty()) {
-    return Invalid("locality is required unless expires_seconds is 0");
+    return InvalidArgument("locality is required unless expires_seconds is 0");
   }
   return ToGrpcStatus(store_.SetPresence(*req));
 }
@@ -82,7 +76,7 @@ grpc::Status TrackerService::RegisterPresence(grpc::ServerContext*,
 grpc::Status TrackerService::SwarmStats(grpc::ServerContext*, const v1::SwarmStatsRequest* req,
                                         v1::SwarmStatsResponse* resp) {
   if (req->content_id().empty() && req->info_hash().size() != 20) {
-    return Invalid("content_id or a 20-byte info_hash is required");
+    return InvalidArgument("content_id or a 20-byte info_hash is required");
   }
   auto content = store_.FindContent(req->content_id(), req->info_hash());
   if (!content.ok()) return ToGrpcStatus(content.status());
@@ -96,14 +90,14 @@ grpc::Status TrackerService::SwarmStats(grpc::ServerContext*, const v1::SwarmSta
 grpc::Status ContentIndexService::IndexContent(grpc::ServerContext*,
                                                const v1::IndexContentRequest* req,
                                                v1::IndexedContent* resp) {
-  if (req->content_id().empty()) return Invalid("content_id is required");
+  if (req->content_id().empty()) return InvalidArgument("content_id is required");
   v1::IndexedContent c;
   c.set_content_id(req->content_id());
   if (!req->metainfo().empty()) {
     auto summary = SummariseMetainfo(req->metainfo());
     if (!summary.ok()) return ToGrpcStatus(summary.status());
     if (summary->info_hash_v1.empty())
-      return Invalid("v2-only torrents need a v1 info-hash (hybrid)");
+      return InvalidArgument("v2-only torrents need a v1 info-hash (hybrid)");
     c.set_info_hash(summary->info_hash_v1);
     c.set_info_hash_v2_truncated(summary->info_hash_v2_truncated);
     c.set_name(summary->name);
@@ -111,8 +105,9 @@ grpc::Status ContentIndexService::IndexContent(grpc::ServerContext*,
     c.set_metainfo(req->metainfo());
   } else {
     if (req->info_hash().size() != 20)
-      return Invalid("info_hash must be 20 bytes without metainfo");
-    if (req->name().empty() || req->size_bytes() < 0) return Invalid("name and size are required");
+      return InvalidArgument("info_hash must be 20 bytes without metainfo");
+    if (req->name().empty() || req->size_bytes() < 0)
+      return InvalidArgument("name and size are required");
     c.set_info_hash(req->info_hash());
     c.set_name(req->name());
     c.set_size_bytes(req->size_bytes());
@@ -126,7 +121,7 @@ grpc::Status ContentIndexService::GetIndexedContent(grpc::ServerContext*,
                                                     const v1::GetIndexedContentRequest* req,
                                                     v1::IndexedContent* resp) {
   if (req->content_id().empty() && req->info_hash().size() != 20) {
-    return Invalid("content_id or a 20-byte info_hash is required");
+    return InvalidArgument("content_id or a 20-byte info_hash is required");
   }
   auto found = store_.FindContent(req->content_id(), req->info_hash());
   if (!found.ok()) return ToGrpcStatus(found.status());
