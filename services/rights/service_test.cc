@@ -116,23 +116,6 @@ class RightsServiceTest : public pg::SchemaTest {
     return v;
   }
 
-  // Rows of `sql`, each as its columns joined by '|' (NULL for nulls).
-  std::vector<std::string> Rows(const std::string& sql) {
-    std::vector<std::string> out;
-    EXPECT_OK(pool().WithTransaction([&](pqxx::work& tx) {
-      for (const auto& row : tx.exec(sql)) {
-        std::string line;
-        for (pqxx::row::size_type i = 0; i < row.size(); ++i) {
-          if (i > 0) line += "|";
-          line += row[i].is_null() ? "NULL" : row[i].c_str();
-        }
-        out.push_back(line);
-      }
-      return absl::OkStatus();
-    }));
-    return out;
-  }
-
   std::unique_ptr<RightsStore> store_;
   std::vector<token::KeyPair> keys_;
   std::unique_ptr<RightsService> rights_;

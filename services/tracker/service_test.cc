@@ -156,23 +156,6 @@ class TrackerServiceTest : public pg::SchemaTest {
     return tracker_->SwarmStats(nullptr, &req, out);
   }
 
-  // Rows of `sql`, each as its columns joined by '|' (NULL for nulls).
-  std::vector<std::string> Rows(const std::string& sql) {
-    std::vector<std::string> out;
-    EXPECT_OK(pool().WithTransaction([&](pqxx::work& tx) {
-      for (const auto& row : tx.exec(sql)) {
-        std::string line;
-        for (pqxx::row::size_type i = 0; i < row.size(); ++i) {
-          if (i > 0) line += "|";
-          line += row[i].is_null() ? "NULL" : row[i].c_str();
-        }
-        out.push_back(line);
-      }
-      return absl::OkStatus();
-    }));
-    return out;
-  }
-
   std::unique_ptr<TrackerStore> store_;
   token::KeyPair key_;
   token::Verifier verifier_;

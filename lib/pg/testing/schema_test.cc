@@ -30,4 +30,20 @@ void SchemaTest::ResetSchema(const std::string& schema, const std::vector<Migrat
   ASSERT_OK(pool_->CheckStatements());
 }
 
+std::vector<std::string> SchemaTest::Rows(const std::string& sql) {
+  std::vector<std::string> out;
+  EXPECT_OK(pool_->WithTransaction([&](pqxx::work& tx) {
+    for (const auto& row : tx.exec(sql)) {
+      std::string line;
+      for (pqxx::row::size_type i = 0; i < row.size(); ++i) {
+        if (i > 0) line += "|";
+        line += row[i].is_null() ? "NULL" : row[i].c_str();
+      }
+      out.push_back(line);
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
 }  // namespace p2pims::pg

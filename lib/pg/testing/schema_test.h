@@ -35,6 +35,10 @@ class SchemaTest : public ::testing::Test {
                    std::vector<std::pair<std::string, std::string>> prepared);
 
   Pool& pool() { return *pool_; }
+
+  // The rows `sql` returns, each as its columns joined by '|' (NULL for nulls); a failing query
+  // fails the test.
+  std::vector<std::string> Rows(const std::string& sql);
   static TempPostgres& server() { return *server_; }
 
  private:
