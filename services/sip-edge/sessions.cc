@@ -99,7 +99,7 @@ SessionManager::SessionManager(Backends& backends, SessionConfig config,
                         .Add({})),
       teardown_failures_(metrics::BuildCounter()
                              .Name("p2pims_sip_teardown_failures_total")
-                             .Help("Session teardowns abandoned after every retry.")
+                             .Help("Session teardowns left incomplete: a step was refused or every retry failed.")
                              .Register(registry)
                              .Add({})) {
   for (int code : {200, 400, 402, 403, 404, 487, 500, 503}) {

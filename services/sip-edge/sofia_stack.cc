@@ -151,7 +151,8 @@ struct SofiaStack::Impl {
       case nua_i_notify:
       case nua_i_publish:
       case nua_i_register:
-        // Catalogue MESSAGE, progress SUBSCRIBE and REGISTER arrive with the SIP edge issue.
+        // Sofia refuses these itself through the Allow set; this only guards against a request
+        // reaching us anyway. Catalogue MESSAGE, SUBSCRIBE and REGISTER come with the SIP issue.
         nua_respond(nh, 405, "Method Not Allowed", SIPTAG_ALLOW_STR(kAllow), NUTAG_WITH_THIS(nua),
                     TAG_END());
         nua_handle_destroy(nh);
