@@ -9,15 +9,15 @@
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <memory>
 #include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "lib/token/claims.h"
 
 namespace p2pims::token {
@@ -27,19 +27,27 @@ struct KeyPair {
   std::array<uint8_t, 32> seed{};        // secret: never logged, never stored in the database
   std::array<uint8_t, 32> public_key{};
   std::array<uint8_t, 64> secret_key{};
+  int64_t created_at = 0;  // Unix seconds, 0 = unknown
+  int64_t retire_at = 0;   // Unix seconds from which its tokens are refused, 0 = never
+};
+
+// What a verifier knows of a key.
+struct VerifyKey {
+  std::array<uint8_t, 32> public_key{};
+  int64_t not_after = 0;  // the key's retirement (KeyPair::retire_at), 0 = never
 };
 
 // A kid is 1-64 characters of A-Z a-z 0-9 . _ - (it travels in every token).
 bool ValidKid(const std::string& kid);
 // Derives a key pair from a 32-byte seed.
 KeyPair KeyFromSeed(std::string kid, const std::array<uint8_t, 32>& seed);
-// A fresh random key pair.
+// A fresh random key pair, created now.
 KeyPair GenerateKey(std::string kid);
-// One key-file line: "<kid> <base64url seed>".
+// One key-file line: "<kid> <base64url seed> [created=<unix>] [retire=<unix>]".
 std::string FormatKeyLine(const KeyPair& key);
 // Reads a key file: one key per line as FormatKeyLine writes, '#' starts a comment. The first key
-// signs; all verify. NotFound / InvalidArgument with the line number on errors (bad seed,
-// invalid or repeated kid).
+// signs; all verify until they retire. NotFound / InvalidArgument with the line number on errors
+// (bad seed, invalid or repeated kid, unknown attribute).
 absl::StatusOr<std::vector<KeyPair>> LoadKeyFile(const std::string& path);
 
 // Signs claims with one key. Thread-safe (immutable after construction).
@@ -58,15 +66,18 @@ class Signer {
 // threads verify.
 class Verifier {
  public:
-  void SetKeys(std::map<std::string, std::array<uint8_t, 32>> keys);
+  void SetKeys(std::map<std::string, VerifyKey> keys);
+  // Keys that never retire.
+  void SetKeys(const std::map<std::string, std::array<uint8_t, 32>>& keys);
   size_t key_count() const;
-  // Unauthenticated with a short reason for a malformed token, an unknown kid, a bad signature
-  // or an expired token (`now` is Unix seconds).
+  // Unauthenticated with a short reason for a malformed token, an unknown kid, a retired key, a
+  // bad signature or an expired token (`now` is Unix seconds). Takes no lock: the key set is an
+  // immutable snapshot swapped atomically by SetKeys.
   absl::StatusOr<Claims> Verify(std::string_view token, uint32_t now) const;
 
  private:
-  mutable absl::Mutex mu_;
-  std::map<std::string, std::array<uint8_t, 32>> keys_ ABSL_GUARDED_BY(mu_);
+  using KeyMap = std::map<std::string, VerifyKey, std::less<>>;
+  std::atomic<std::shared_ptr<const KeyMap>> keys_{std::make_shared<const KeyMap>()};
 };
 
 }  // namespace p2pims::token

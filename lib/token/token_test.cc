@@ -102,5 +102,34 @@ TEST(TokenTest, KeyFileRoundTripAndErrors) {
   std::remove(path.c_str());
 }
 
+TEST(TokenTest, KeyAttributesRoundTripAndUnknownOnesAreRefused) {
+  KeyPair a = GenerateKey("a");
+  EXPECT_GT(a.created_at, 0);
+  a.retire_at = 2'000'000'000;
+  std::string path = ::testing::TempDir() + "/keys-attr";
+  std::ofstream(path) << FormatKeyLine(a) << "\n";
+  auto keys = LoadKeyFile(path);
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  EXPECT_EQ((*keys)[0].created_at, a.created_at);
+  EXPECT_EQ((*keys)[0].retire_at, 2'000'000'000);
+
+  for (const char* bad : {" expires=5", " retire=soon", " retire=-1", " retire"}) {
+    std::ofstream(path) << FormatKeyLine(GenerateKey("b")) << bad << "\n";
+    auto status = LoadKeyFile(path).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(status.message().find("unknown key attribute"), std::string::npos) << status;
+  }
+  std::remove(path.c_str());
+}
+
+TEST(TokenTest, TokensOfARetiredKeyAreRefusedFromItsRetirement) {
+  KeyPair key = GenerateKey("old");
+  Verifier verifier;
+  verifier.SetKeys(std::map<std::string, VerifyKey>{{"old", {key.public_key, 1600}}});
+  std::string token = *Signer(key).Sign(Sample());  // expires at 2000
+  EXPECT_TRUE(verifier.Verify(token, 1599).ok());
+  EXPECT_EQ(verifier.Verify(token, 1600).status().message(), "signing key retired");
+}
+
 }  // namespace
 }  // namespace p2pims::token

@@ -22,12 +22,12 @@ absl::Status KeyFetcher::FetchOnce() {
       Call({.deadline = absl::Seconds(2), .idempotent = true},
            [&](grpc::ClientContext& ctx) { return rights_->GetSigningKeys(&ctx, {}, &resp); });
   if (!s.ok()) return s;
-  std::map<std::string, std::array<uint8_t, 32>> keys;
+  std::map<std::string, token::VerifyKey> keys;
   for (const auto& k : resp.keys()) {
     if (k.public_key().size() != 32) continue;
-    std::array<uint8_t, 32> raw;
-    std::memcpy(raw.data(), k.public_key().data(), 32);
-    keys[k.kid()] = raw;
+    token::VerifyKey& key = keys[k.kid()];
+    std::memcpy(key.public_key.data(), k.public_key().data(), 32);
+    key.not_after = k.not_after();
   }
   if (keys.empty()) return absl::FailedPreconditionError("rights returned no signing keys");
   verifier_.SetKeys(std::move(keys));
