@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers every bench/<name>/run.sh sources: the Release build in build-bench/, a throwaway
 # PostgreSQL under a temporary directory, free loopback ports, processes stopped on exit, and
 # flat JSON figures.

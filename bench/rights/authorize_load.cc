@@ -45,7 +45,9 @@ struct Workload {
 constexpr int64_t kEntitlementsPerSubject = 10;
 constexpr int64_t kOwners = 100;
 
-uint64_t EntitlementHash(int64_t n) { return (static_cast<uint64_t>(n) * 2654435761u) % (1ull << 32); }
+uint64_t EntitlementHash(int64_t n) {
+  return (static_cast<uint64_t>(n) * 2654435761u) % (1ull << 32);
+}
 
 // Fills subject, content and locality for one request drawn from the workload.
 void Draw(const Workload& w, std::mt19937_64& rng, v1::AuthorizeRequest* req) {
@@ -124,8 +126,8 @@ void Drive(v1::Rights::Stub* stub, const Workload& w, int inflight, int thread_n
       } else {
         ++tally->errors;
         if (tally->first_error.empty()) {
-          tally->first_error = absl::StrCat(call->status.error_code(), " ",
-                                            call->status.error_message());
+          tally->first_error =
+              absl::StrCat(call->status.error_code(), " ", call->status.error_message());
         }
       }
       tally->latency_us.push_back(static_cast<uint32_t>(

@@ -7,6 +7,7 @@
 # requests in flight, BENCH_DB_POOL (8) rights' PostgreSQL connections, BENCH_CONTENTS (100000),
 # BENCH_SUBJECTS (100000, ten entitlements each), BENCH_KEEP=1 keeps the temporary directory.
 set -euo pipefail
+# shellcheck source=bench/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 readonly SECS=${BENCH_SECONDS:-15}
@@ -29,7 +30,7 @@ verify_json=$("$VERIFY" --seconds 2)
 
 bench_tmpdir
 bench_pg_start
-DB=$(bench_pg_conninfo)
+DB=$(bench_pg_conninfo p2pims)
 
 say "schema (p2pims-rights --migrate) and data: $CONTENTS content items, $((SUBJECTS * 10)) entitlements"
 "$RIGHTS" --migrate --db "$DB" --log-level warn >&2

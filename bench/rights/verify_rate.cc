@@ -76,10 +76,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   namespace token = p2pims::token;
-  const uint32_t now = static_cast<uint32_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  const uint32_t now =
+      static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count());
 
   const token::KeyPair key = token::GenerateKey("k1");
   const token::Signer signer(key);
@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
     return crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const uint8_t*>(p.data()),
                                 p.size(), key.secret_key.data()) == 0;
   });
-  const double token_sign = Rate(seconds, [&](int64_t n) { return signer.Sign(claims[n % kSet]).ok(); });
+  const double token_sign =
+      Rate(seconds, [&](int64_t n) { return signer.Sign(claims[n % kSet]).ok(); });
   const double raw_verify = Rate(seconds, [&](int64_t n) {
     const std::string& p = payload(n);
     return crypto_sign_verify_detached(sigs[n % kSet].data(),
