@@ -86,7 +86,8 @@ function(p2pims_embed_sql)
     COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DSYMBOL=${A_SYMBOL} "-DFILES=${sql}"
             -P ${PROJECT_SOURCE_DIR}/cmake/EmbedSql.cmake
     DEPENDS ${sql} ${PROJECT_SOURCE_DIR}/cmake/EmbedSql.cmake
-    COMMENT "embedding migrations for ${A_SYMBOL}")
+    COMMENT "embedding migrations for ${A_SYMBOL}"
+    VERBATIM)
   add_library(p2pims_${A_NAME} STATIC ${out})
   add_library(p2pims::${A_NAME} ALIAS p2pims_${A_NAME})
   target_link_libraries(p2pims_${A_NAME} PUBLIC p2pims::pg)

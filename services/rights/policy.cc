@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+#include "services/rights/iso_codes.h"
+
 namespace p2pims::rights {
 namespace {
 
@@ -14,43 +17,61 @@ bool Covers(const EntitlementRecord& e, const ContentRecord& c) {
   return std::find(e.content_ids.begin(), e.content_ids.end(), c.content_id) != e.content_ids.end();
 }
 
-bool InTerritory(const std::vector<std::string>& territories, const std::string& locality) {
-  for (const std::string& t : territories) {
-    // A prefix only matches at a path boundary: "262-01" covers "262-01/a7" but not "262-012".
-    if (locality.rfind(t, 0) == 0 && (locality.size() == t.size() || locality[t.size()] == '/')) {
-      return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
+bool InTerritory(std::string_view territory, std::string_view locality) {
+  // A country covers every locality whose MCC (the first three characters of "mcc-mnc/...")
+  // belongs to it.
+  if (territory.size() == 2) {
+    return locality.size() >= 4 && locality[3] == '-' &&
+           CountryOfMcc(locality.substr(0, 3)) == territory;
+  }
+  // A path prefix only matches at a path boundary: "262-01" covers "262-01/a7" but not "262-012".
+  return locality.substr(0, territory.size()) == territory &&
+         (locality.size() == territory.size() || locality[territory.size()] == '/');
+}
+
 Decision Decide(const std::optional<ContentRecord>& content,
-                const std::vector<EntitlementRecord>& entitlements, const std::string& locality,
-                bool locality_verified, int64_t now) {
+                const std::vector<EntitlementRecord>& entitlements, const Circumstances& at) {
   if (!content) return Deny(v1::DENY_REASON_UNKNOWN_CONTENT, "unknown content");
   const ContentRecord& c = *content;
   if (c.withdrawn) return Deny(v1::DENY_REASON_WITHDRAWN, "content withdrawn");
-  if ((c.window_start != 0 && now < c.window_start) || (c.window_end != 0 && now >= c.window_end)) {
+  if ((c.window_start != 0 && at.now < c.window_start) ||
+      (c.window_end != 0 && at.now >= c.window_end)) {
     return Deny(v1::DENY_REASON_OUTSIDE_WINDOW, "content not available at this time");
   }
   if (!c.territories.empty()) {
-    if (!locality_verified) {
+    if (!at.locality_verified) {
       return Deny(v1::DENY_REASON_TERRITORY, "content needs a network-verified location");
     }
-    if (!InTerritory(c.territories, locality)) {
-      return Deny(v1::DENY_REASON_TERRITORY, "content not available in this territory");
-    }
+    const bool inside = std::any_of(c.territories.begin(), c.territories.end(),
+                                    [&](const std::string& t) { return InTerritory(t, at.locality); });
+    if (!inside) return Deny(v1::DENY_REASON_TERRITORY, "content not available in this territory");
+  }
+  if (at.barred_until > at.now) {
+    return Deny(v1::DENY_REASON_REVOKED, "access revoked until " + absl::StrCat(at.barred_until));
   }
   // Free content and pay-as-you-go (per-byte) content need no entitlement: charging covers the
   // second by volume. Purchases, rentals and subscriptions are paid when the entitlement is
   // granted, so the session itself needs one.
   if (c.price_model == v1::PRICE_MODEL_FREE) return Decision{true, {}, "free content"};
   if (c.price_model == v1::PRICE_MODEL_PER_BYTE) return Decision{true, {}, "charged by volume"};
+  bool revoked = false, expired = false;
+  const EntitlementRecord* best = nullptr;  // the active one that lasts longest
   for (const EntitlementRecord& e : entitlements) {
-    if (Covers(e, c)) return Decision{true, {}, "entitled by " + e.kind};
+    if (!Covers(e, c)) continue;
+    if (e.revoked) {
+      revoked = true;
+    } else if (e.expires_at != 0 && e.expires_at <= at.now) {
+      expired = true;
+    } else if (best == nullptr || e.expires_at == 0 ||
+               (best->expires_at != 0 && e.expires_at > best->expires_at)) {
+      best = &e;
+    }
   }
+  if (best != nullptr) return Decision{true, {}, "entitled by " + best->kind, best->expires_at};
+  if (revoked) return Deny(v1::DENY_REASON_REVOKED, "entitlement revoked");
+  if (expired) return Deny(v1::DENY_REASON_NOT_ENTITLED, "entitlement expired");
   return Deny(v1::DENY_REASON_NOT_ENTITLED, "no entitlement for this content");
 }
 

@@ -1,13 +1,14 @@
 // The access decision, as plain logic with no I/O: given the catalogue entry and the subscriber's
 // entitlements, may this request join the swarm now?
 //
-//   Decision d = Decide(content, entitlements, request, absl::ToUnixSeconds(absl::Now()));
+//   Decision d = Decide(content, entitlements, {.locality = "262-01/a7/c3", .now = now});
 //   if (!d.allowed) ... d.reason, d.message ...
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "p2pims/rights/v1/rights.pb.h"
@@ -27,7 +28,8 @@ struct ContentRecord {
   std::string currency;
   int64_t rental_seconds = 0;
   int32_t owner_share_bp = 0;
-  std::vector<std::string> territories;  // locality path prefixes; empty = everywhere
+  std::vector<std::string> territories;  // ISO 3166-1 alpha-2 codes or locality path prefixes;
+                                         // empty = everywhere
   int64_t window_start = 0;              // Unix seconds, 0 = none
   int64_t window_end = 0;
   int32_t device_limit = 0;
@@ -35,24 +37,43 @@ struct ContentRecord {
   int64_t created_at = 0;
 };
 
-// An entitlement row that was active (not revoked, not expired) at decision time.
+// One of a subscriber's entitlements: active, expired or revoked.
 struct EntitlementRecord {
-  std::string kind;
+  int64_t entitlement_id = 0;
+  std::string subject;
+  std::string kind;  // "purchase", "rental", "subscription"
   std::vector<std::string> content_ids;
-  std::string owner;  // whole-catalogue subscription when set
+  std::string owner;       // whole-catalogue subscription when set
+  int64_t expires_at = 0;  // Unix seconds, 0 = never
+  bool revoked = false;
+  int64_t granted_at = 0;
+};
+
+// The circumstances of one request.
+struct Circumstances {
+  std::string_view locality;       // "mcc-mnc/area/cell"
+  bool locality_verified = false;  // inserted by a trusted CSCF
+  int64_t barred_until = 0;        // a revocation refuses tokens issued before this Unix second
+  int64_t now = 0;                 // Unix seconds
 };
 
 struct Decision {
   bool allowed = false;
   v1::DenyReason reason = v1::DENY_REASON_UNSPECIFIED;
   std::string message;
+  // When allowed by an expiring entitlement: no token may outlive it (Unix seconds, 0 = none).
+  int64_t entitled_until = 0;
 };
 
-// Order of checks: existence, withdrawal, window, territory, entitlement. Territory needs a
-// verified locality that starts with one of the licence's territory prefixes.
+// Order of checks: existence, withdrawal, window, territory, revocation, entitlement. Territory
+// needs a verified locality inside one of the licence's territories: a locality path prefix, or
+// a country whose mobile country code starts the locality. A subscriber whose only covering
+// entitlements were revoked is told so (REVOKED) rather than NOT_ENTITLED.
 Decision Decide(const std::optional<ContentRecord>& content,
-                const std::vector<EntitlementRecord>& entitlements, const std::string& locality,
-                bool locality_verified, int64_t now);
+                const std::vector<EntitlementRecord>& entitlements, const Circumstances& at);
+
+// True when `locality` lies inside `territory` (an alpha-2 country or a locality path prefix).
+bool InTerritory(std::string_view territory, std::string_view locality);
 
 // What a session costs on top of the entitlement, in minor units: the per-MiB price for per-byte
 // content, nothing otherwise (purchases, rentals and subscriptions are paid when granted).

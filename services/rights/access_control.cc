@@ -1,0 +1,165 @@
+#include "services/rights/access_control.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "lib/encoding/encoding.h"
+
+namespace p2pims::rights {
+
+AccessControl::AccessControl(RightsStore& store, Keyring& keys, RevocationSet& revocations,
+                             AuditWriter& audit, RightsMetrics& metrics, AccessOptions options)
+    : store_(store),
+      keys_(keys),
+      revocations_(revocations),
+      audit_(audit),
+      metrics_(metrics),
+      options_(options),
+      contents_(options.content_cache_entries),
+      subjects_(options.subject_cache_entries) {}
+
+ChangeHandlers AccessControl::Handlers() {
+  return {
+      .content = [this](const std::string& id) { contents_.Invalidate(id); },
+      .subject = [this](const std::string& subject) { subjects_.Invalidate(subject); },
+      .revocation = [this] { (void)revocations_.Refresh(); },
+      .resync =
+          [this] {
+            contents_.InvalidateAll();
+            subjects_.InvalidateAll();
+            (void)revocations_.Refresh();
+          },
+  };
+}
+
+absl::StatusOr<std::shared_ptr<const AccessControl::CachedContent>> AccessControl::Content(
+    const std::string& id, bool live) {
+  const uint64_t generation = contents_.Generation(id);
+  if (live) {
+    if (auto hit = contents_.Find(id)) {
+      metrics_.content_hit.Increment();
+      return hit;
+    }
+    metrics_.content_miss.Increment();
+  }
+  auto found = store_.FindContent(id);
+  if (!found.ok()) return found.status();
+  auto value = std::make_shared<const CachedContent>(std::move(*found));
+  if (live) contents_.PutIfCurrent(id, value, generation);
+  return value;
+}
+
+absl::StatusOr<std::shared_ptr<const AccessControl::CachedEntitlements>>
+AccessControl::Entitlements(const std::string& subject, bool live) {
+  const uint64_t generation = subjects_.Generation(subject);
+  if (live) {
+    if (auto hit = subjects_.Find(subject)) {
+      metrics_.subject_hit.Increment();
+      return hit;
+    }
+    metrics_.subject_miss.Increment();
+  }
+  auto found = store_.EntitlementsOf(subject);
+  if (!found.ok()) return found.status();
+  auto value = std::make_shared<const CachedEntitlements>(std::move(*found));
+  if (live) subjects_.PutIfCurrent(subject, value, generation);
+  return value;
+}
+
+absl::StatusOr<Grant> AccessControl::Authorize(const v1::AuthorizeRequest& req, token::Role role,
+                                               int64_t now) {
+  const bool live = listener_ != nullptr && listener_->live();
+  if (!live) {
+    metrics_.cache_bypass.Increment();
+    // Without the listener, bans come straight from the database as well.
+    if (absl::Status s = revocations_.Refresh(); !s.ok()) return s;
+  }
+  Grant grant;
+  auto content = Content(req.content_id(), live);
+  if (!content.ok()) return content.status();
+  grant.content = *content;
+
+  Decision& d = grant.decision;
+  const ContentRecord* c = grant.content->has_value() ? &**grant.content : nullptr;
+  // Free and per-byte content need no entitlement lookup at all.
+  std::shared_ptr<const CachedEntitlements> entitlements;
+  if (c != nullptr && c->price_model != v1::PRICE_MODEL_FREE &&
+      c->price_model != v1::PRICE_MODEL_PER_BYTE) {
+    auto found = Entitlements(req.subject(), live);
+    if (!found.ok()) return found.status();
+    entitlements = *found;
+  }
+  static const CachedEntitlements kNone;
+  d = Decide(*grant.content, entitlements ? *entitlements : kNone,
+             {.locality = req.locality(),
+              .locality_verified = req.locality_verified(),
+              .barred_until = revocations_.BarredUntil(req.subject(), req.content_id(), now),
+              .now = now});
+  if (d.allowed) {
+    if (absl::Status s = Sign(req, role, *c, now, d.entitled_until, grant); !s.ok()) return s;
+    if (c->device_limit > 0) {
+      metrics_.device_slot_checks.Increment();
+      const std::string device =
+          req.device().empty() ? "session:" + req.session_id() : req.device();
+      auto claimed = store_.ClaimDeviceSlot(req.subject(), c->content_id, device, grant.token_id,
+                                            grant.expires_at, c->device_limit);
+      if (!claimed.ok()) return claimed.status();
+      if (!*claimed) {
+        d = Decision{false, v1::DENY_REASON_DEVICE_LIMIT,
+                     absl::StrCat("device limit reached: ", c->device_limit,
+                                  " device(s) already hold access to this content")};
+        grant.token.clear();
+        grant.token_id.clear();
+        grant.expires_at = 0;
+      }
+    }
+  }
+  if (!audit_.Enqueue({.actor = req.subject(),
+                       .action = "authorize",
+                       .subject = req.subject(),
+                       .content_id = req.content_id(),
+                       .result = d.allowed ? "allow" : "deny",
+                       .reason = d.allowed ? absl::StrCat(d.message, " token ", grant.token_id)
+                                           : v1::DenyReason_Name(d.reason)})) {
+    metrics_.audit_refusals.Increment();
+    return absl::UnavailableError("audit backlog full: decisions cannot be recorded");
+  }
+  metrics_.decision(d.allowed, d.reason).Increment();
+  if (d.allowed) metrics_.tokens_issued.Increment();
+  return grant;
+}
+
+absl::Status AccessControl::Sign(const v1::AuthorizeRequest& req, token::Role role,
+                                 const ContentRecord& c, int64_t now, int64_t entitled_until,
+                                 Grant& grant) {
+  const std::shared_ptr<const KeySet> keys = keys_.current();
+  const token::KeyPair& signing = keys->keys.front();
+  if (signing.retire_at != 0 && signing.retire_at <= now) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("signing key ", signing.kid, " has retired; add a current key"));
+  }
+  int64_t expires = now + absl::ToInt64Seconds(options_.token_ttl);
+  if (entitled_until != 0) expires = std::min(expires, entitled_until);
+  if (signing.retire_at != 0) expires = std::min(expires, signing.retire_at);
+
+  token::Claims claims;
+  claims.subject = req.subject();
+  std::copy_n(c.info_hash_v1.begin(), std::min<size_t>(20, c.info_hash_v1.size()),
+              claims.info_hash.begin());
+  claims.session_id = req.session_id();
+  claims.locality = req.locality();
+  claims.role = role;
+  claims.issued_at = static_cast<uint32_t>(now);
+  claims.expires_at = static_cast<uint32_t>(expires);
+  randombytes_buf(claims.token_id.data(), claims.token_id.size());
+  auto token = keys->signer->Sign(claims);
+  if (!token.ok()) return absl::InvalidArgumentError(token.status().message());
+  grant.token = std::move(*token);
+  grant.token_id = Hex({reinterpret_cast<const char*>(claims.token_id.data()), 16});
+  grant.expires_at = expires;
+  return absl::OkStatus();
+}
+
+}  // namespace p2pims::rights
