@@ -1,0 +1,54 @@
+#include "tools/p2pimsctl/cli_error.h"
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+
+namespace p2pims::ctl {
+namespace {
+
+constexpr absl::string_view kKindPayload = "type.p2pims.dev/p2pimsctl.error-kind";
+
+absl::Status WithKind(absl::Status status, absl::string_view kind) {
+  status.SetPayload(kKindPayload, absl::Cord(kind));
+  return status;
+}
+
+bool HasKind(const absl::Status& status, absl::string_view kind) {
+  auto payload = status.GetPayload(kKindPayload);
+  return payload.has_value() && *payload == kind;
+}
+
+}  // namespace
+
+absl::Status UsageError(absl::string_view message) {
+  return WithKind(absl::InvalidArgumentError(message), "usage");
+}
+
+bool IsUsageError(const absl::Status& status) { return HasKind(status, "usage"); }
+
+absl::Status RpcError(const absl::Status& status, absl::string_view address) {
+  if (status.ok()) return status;
+  std::string message(status.message());
+  if (status.code() == absl::StatusCode::kUnavailable ||
+      status.code() == absl::StatusCode::kDeadlineExceeded) {
+    message = absl::StrCat("rights at ", address, ": ", message);
+  }
+  return WithKind(absl::Status(status.code(), message), "rpc");
+}
+
+bool IsRpcError(const absl::Status& status) { return HasKind(status, "rpc"); }
+
+int ExitCode(const absl::Status& status) {
+  if (status.ok()) return 0;
+  return IsUsageError(status) ? 2 : 1;
+}
+
+std::string ErrorLine(const absl::Status& status) {
+  if (IsRpcError(status)) {
+    return absl::StrCat("p2pimsctl: ", absl::StatusCodeToString(status.code()), ": ",
+                        status.message());
+  }
+  return absl::StrCat("p2pimsctl: ", status.message());
+}
+
+}  // namespace p2pims::ctl
