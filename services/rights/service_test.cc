@@ -1,126 +1,19 @@
 // The rights gRPC handlers against a real PostgreSQL: catalogue validation and round trips,
 // access decisions with their signed tokens, and the audit row every decision leaves behind.
-#include "services/rights/service.h"
-
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <array>
 #include <functional>
-#include <map>
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "absl/time/clock.h"
-#include "lib/pg/testing/schema_test.h"
 #include "lib/status/status_testing.h"
-#include "lib/token/signer.h"
-#include "services/rights/store.h"
+#include "services/rights/rights_test_fixture.h"
 
 namespace p2pims::rights {
 namespace {
 
-// A 20-byte info-hash made of one repeated character, distinct per content in a test.
-std::string Hash(char c) { return std::string(20, c); }
-
-int64_t Now() { return absl::ToUnixSeconds(absl::Now()); }
-
-v1::Content MakeContent(const std::string& id, v1::PriceModel model, int64_t price, char hash,
-                        const std::string& owner = "studio") {
-  v1::Content c;
-  c.set_content_id(id);
-  c.set_title("Title of " + id);
-  c.set_owner(owner);
-  c.set_info_hash_v1(Hash(hash));
-  c.set_size_bytes(1 << 20);
-  c.mutable_licence()->set_price_model(model);
-  c.mutable_licence()->mutable_price()->set_minor(price);
-  c.mutable_licence()->set_owner_share_bp(7000);
-  return c;
-}
-
-v1::AuthorizeRequest Ask(const std::string& subject, const std::string& content_id) {
-  v1::AuthorizeRequest r;
-  r.set_subject(subject);
-  r.set_content_id(content_id);
-  r.set_session_id("icid-" + content_id);
-  r.set_locality("262-01/area-7/cell-3");
-  r.set_locality_verified(true);
-  return r;
-}
-
-class RightsServiceTest : public pg::SchemaTest {
- protected:
-  void SetUp() override {
-    ResetSchema("rights", RightsMigrations(), RightsStore::Statements());
-    if (HasFatalFailure()) return;
-    store_ = std::make_unique<RightsStore>(pool());
-    keys_ = {token::GenerateKey("k1"), token::GenerateKey("k2")};
-    rights_ = std::make_unique<RightsService>(*store_, keys_, RightsOptions{});
-    admin_ = std::make_unique<RightsAdminService>(*store_);
-  }
-
-  grpc::Status Register(const v1::Content& content, v1::Content* out = nullptr) {
-    v1::RegisterContentRequest req;
-    *req.mutable_content() = content;
-    req.set_actor("op:test");
-    v1::Content ignored;
-    return admin_->RegisterContent(nullptr, &req, out != nullptr ? out : &ignored);
-  }
-
-  grpc::Status Grant(const v1::Entitlement& e) {
-    v1::GrantEntitlementRequest req;
-    *req.mutable_entitlement() = e;
-    req.set_actor("op:test");
-    v1::Entitlement out;
-    return admin_->GrantEntitlement(nullptr, &req, &out);
-  }
-
-  grpc::Status GrantPurchase(const std::string& subject, const std::string& content_id) {
-    v1::Entitlement e;
-    e.set_subject(subject);
-    e.set_kind(v1::ENTITLEMENT_KIND_PURCHASE);
-    e.add_content_ids(content_id);
-    return Grant(e);
-  }
-
-  // Authorize that must succeed as an RPC; the decision itself is in the response.
-  v1::AuthorizeResponse Authorize(const v1::AuthorizeRequest& req) {
-    v1::AuthorizeResponse resp;
-    const grpc::Status s = rights_->Authorize(nullptr, &req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
-    return resp;
-  }
-
-  grpc::StatusCode AuthorizeCode(const v1::AuthorizeRequest& req) {
-    v1::AuthorizeResponse resp;
-    return rights_->Authorize(nullptr, &req, &resp).error_code();
-  }
-
-  // A verifier loaded with the keys GetSigningKeys publishes, as a tracker would.
-  std::unique_ptr<token::Verifier> PublishedVerifier() {
-    v1::GetSigningKeysRequest req;
-    v1::GetSigningKeysResponse resp;
-    EXPECT_TRUE(rights_->GetSigningKeys(nullptr, &req, &resp).ok());
-    std::map<std::string, std::array<uint8_t, 32>> keys;
-    for (const v1::SigningKey& k : resp.keys()) {
-      EXPECT_EQ(k.public_key().size(), 32u);
-      std::array<uint8_t, 32> pk{};
-      std::copy_n(k.public_key().begin(), std::min<size_t>(32, k.public_key().size()), pk.begin());
-      keys[k.kid()] = pk;
-    }
-    auto v = std::make_unique<token::Verifier>();
-    v->SetKeys(std::move(keys));
-    return v;
-  }
-
-  std::unique_ptr<RightsStore> store_;
-  std::vector<token::KeyPair> keys_;
-  std::unique_ptr<RightsService> rights_;
-  std::unique_ptr<RightsAdminService> admin_;
-};
+using RightsServiceTest = RightsTest;
 
 // ---- RegisterContent / GetContent / ListContent ----
 
@@ -153,7 +46,6 @@ TEST_F(RightsServiceTest, RegisterContentRefusesMalformedContent) {
        [](v1::Content& c) { c.mutable_licence()->mutable_price()->set_minor(-1); }},
       {"owner share -1", [](v1::Content& c) { c.mutable_licence()->set_owner_share_bp(-1); }},
       {"owner share 10001", [](v1::Content& c) { c.mutable_licence()->set_owner_share_bp(10001); }},
-      // Not checked by the handler but by the schema, which the store maps to InvalidArgument.
       {"lower-case currency",
        [](v1::Content& c) { c.mutable_licence()->mutable_price()->set_currency("eur"); }},
       {"negative size", [](v1::Content& c) { c.set_size_bytes(-1); }},
@@ -454,6 +346,7 @@ TEST_F(RightsServiceTest, MalformedAuthorizeRequestsAreInvalidArgument) {
   req = good;
   req.set_subject("sip:" + std::string(300, 'a') + "@ims.test");  // too long for a token claim
   EXPECT_EQ(AuthorizeCode(req), grpc::StatusCode::INVALID_ARGUMENT) << "300-byte subject";
+  ASSERT_OK(replica_->audit.Flush());
   EXPECT_TRUE(Rows("SELECT id FROM rights.audit WHERE action = 'authorize'").empty())
       << "a refused request is not a decision";
 
@@ -466,25 +359,39 @@ TEST_F(RightsServiceTest, MalformedAuthorizeRequestsAreInvalidArgument) {
   EXPECT_TRUE(Authorize(req).allowed());
 }
 
-TEST_F(RightsServiceTest, ExpiredRentalDoesNotEntitle) {
+TEST_F(RightsServiceTest, ARentalLastsItsLicencesRentalTimeAndCapsTheToken) {
   ASSERT_TRUE(Register(MakeContent("rent-me", v1::PRICE_MODEL_RENTAL, 399, 'x')).ok());
   v1::Entitlement rental;
   rental.set_subject("sip:frank@ims.test");
   rental.set_kind(v1::ENTITLEMENT_KIND_RENTAL);
   rental.add_content_ids("rent-me");
-  EXPECT_EQ(Grant(rental).error_code(), grpc::StatusCode::INVALID_ARGUMENT)
-      << "a rental needs expires_at";
-
   rental.set_expires_at(Now() - 60);
-  ASSERT_TRUE(Grant(rental).ok());
-  v1::AuthorizeResponse r = Authorize(Ask("sip:frank@ims.test", "rent-me"));
-  EXPECT_FALSE(r.allowed());
-  EXPECT_EQ(r.reason(), v1::DENY_REASON_NOT_ENTITLED);
+  EXPECT_EQ(Grant(rental).error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << "an entitlement that already ended";
 
-  rental.set_expires_at(Now() + 3600);
+  // Without expires_at the licence's 48 hours apply.
+  rental.clear_expires_at();
+  v1::Entitlement granted;
+  ASSERT_TRUE(Grant(rental, &granted).ok());
+  EXPECT_NEAR(granted.expires_at(), Now() + 48 * 3600, 5);
+  v1::AuthorizeResponse r = Authorize(Ask("sip:frank@ims.test", "rent-me"));
+  ASSERT_TRUE(r.allowed()) << r.message();
+  EXPECT_NEAR(r.expires_at(), Now() + 4 * 3600, 5);  // the token TTL comes first
+
+  // A rental ending within the token TTL caps the token.
+  rental.set_expires_at(Now() + 600);
+  Rows("DELETE FROM rights.entitlement");
   ASSERT_TRUE(Grant(rental).ok());
   r = Authorize(Ask("sip:frank@ims.test", "rent-me"));
-  EXPECT_TRUE(r.allowed()) << r.message();
+  ASSERT_TRUE(r.allowed()) << r.message();
+  EXPECT_EQ(r.expires_at(), rental.expires_at());
+
+  // Once it has run out (here: moved into the past), it no longer entitles.
+  Rows("UPDATE rights.entitlement SET expires_at = now() - interval '1 minute'");
+  r = Authorize(Ask("sip:frank@ims.test", "rent-me"));
+  EXPECT_FALSE(r.allowed());
+  EXPECT_EQ(r.reason(), v1::DENY_REASON_NOT_ENTITLED);
+  EXPECT_EQ(r.message(), "entitlement expired");
 }
 
 TEST_F(RightsServiceTest, SubscriptionToAnOwnerCoversThatOwnersCatalogue) {
@@ -505,6 +412,7 @@ TEST_F(RightsServiceTest, SubscriptionToAnOwnerCoversThatOwnersCatalogue) {
 }
 
 TEST_F(RightsServiceTest, GrantEntitlementValidates) {
+  ASSERT_TRUE(Register(MakeContent("movie", v1::PRICE_MODEL_PURCHASE, 299, 'm')).ok());
   v1::Entitlement e;
   e.set_subject("sip:alice@ims.test");
   e.set_kind(v1::ENTITLEMENT_KIND_PURCHASE);
@@ -519,6 +427,23 @@ TEST_F(RightsServiceTest, GrantEntitlementValidates) {
   bad = e;
   bad.clear_content_ids();
   EXPECT_EQ(Grant(bad).error_code(), grpc::StatusCode::INVALID_ARGUMENT) << "covers nothing";
+  bad = e;
+  bad.set_subject("alice");
+  EXPECT_EQ(Grant(bad).error_code(), grpc::StatusCode::INVALID_ARGUMENT) << "not a SIP URI";
+  bad = e;
+  bad.add_content_ids("movie-2");
+  EXPECT_EQ(Grant(bad).error_code(), grpc::StatusCode::INVALID_ARGUMENT) << "purchase of two";
+  bad = e;
+  bad.set_owner("studio");
+  EXPECT_EQ(Grant(bad).error_code(), grpc::StatusCode::INVALID_ARGUMENT) << "purchase of owner";
+  bad = e;
+  bad.set_kind(v1::ENTITLEMENT_KIND_SUBSCRIPTION);
+  bad.set_owner("studio");
+  EXPECT_EQ(Grant(bad).error_code(), grpc::StatusCode::INVALID_ARGUMENT) << "bundle and owner";
+  bad = e;
+  bad.set_content_ids(0, "no-such-movie");
+  EXPECT_EQ(Grant(bad).error_code(), grpc::StatusCode::NOT_FOUND) << "unknown content";
+  EXPECT_TRUE(Rows("SELECT entitlement_id FROM rights.entitlement").empty());
 
   v1::GrantEntitlementRequest req;
   *req.mutable_entitlement() = e;
@@ -541,16 +466,21 @@ TEST_F(RightsServiceTest, EveryDecisionWritesOneAuditRow) {
   Authorize(Ask("sip:alice@ims.test", "movie"));
   Authorize(Ask("sip:alice@ims.test", "open"));
   ASSERT_TRUE(GrantPurchase("sip:alice@ims.test", "movie").ok());
-  Authorize(Ask("sip:alice@ims.test", "movie"));
+  const std::string token_id = Authorize(Ask("sip:alice@ims.test", "movie")).token_id();
+  ASSERT_OK(replica_->audit.Flush());
 
-  EXPECT_EQ(Rows("SELECT actor, subject, content_id, result, reason FROM rights.audit"
-                 " WHERE action = 'authorize' ORDER BY id"),
+  EXPECT_EQ(Rows("SELECT actor, subject, content_id, result,"
+                 " regexp_replace(reason, 'token [0-9a-f]{32}', 'token <id>') FROM rights.audit"
+                 " WHERE action = 'authorize' ORDER BY at, id"),
             (std::vector<std::string>{
                 "sip:alice@ims.test|sip:alice@ims.test|unknown|deny|DENY_REASON_UNKNOWN_CONTENT",
                 "sip:alice@ims.test|sip:alice@ims.test|movie|deny|DENY_REASON_NOT_ENTITLED",
-                "sip:alice@ims.test|sip:alice@ims.test|open|allow|free content",
-                "sip:alice@ims.test|sip:alice@ims.test|movie|allow|entitled by purchase",
+                "sip:alice@ims.test|sip:alice@ims.test|open|allow|free content token <id>",
+                "sip:alice@ims.test|sip:alice@ims.test|movie|allow|entitled by purchase token <id>",
             }));
+  // The record names the token, so an investigation can follow it to the tracker.
+  EXPECT_EQ(Rows("SELECT count(*) FROM rights.audit WHERE reason LIKE '%" + token_id + "'"),
+            (std::vector<std::string>{"1"}));
 }
 
 // ---- GetSigningKeys ----
