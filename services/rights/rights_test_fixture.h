@@ -56,19 +56,24 @@ inline v1::AuthorizeRequest Ask(const std::string& subject, const std::string& c
 struct RightsReplica {
   RightsReplica(const std::string& conninfo, std::vector<token::KeyPair> keys, bool listen,
                 AccessOptions options = {}, AuditWriterOptions audit_options = {})
+      : RightsReplica(conninfo, std::make_unique<Keyring>(std::move(keys)), listen, options,
+                      audit_options) {}
+
+  RightsReplica(const std::string& conninfo, std::unique_ptr<Keyring> keys, bool listen,
+                AccessOptions options = {}, AuditWriterOptions audit_options = {})
       : pool({.conninfo = conninfo, .size = 4, .prepared = RightsStore::Statements()}),
         metrics(registry),
         store(pool, options.token_ttl),
         revocations(store),
         audit(store, audit_options),
         keyring(std::move(keys)),
-        access(store, keyring, revocations, audit, metrics, options) {
+        access(store, *keyring, revocations, audit, metrics, options) {
     if (listen) {
       listener = std::make_unique<ChangeListener>(conninfo, access.Handlers());
       access.UseListener(listener.get());
       listener->Start();
     }
-    rights = std::make_unique<RightsService>(access, keyring, revocations, listener.get());
+    rights = std::make_unique<RightsService>(access, *keyring, revocations, listener.get());
     admin = std::make_unique<RightsAdminService>(store, access, revocations);
   }
 
@@ -78,7 +83,7 @@ struct RightsReplica {
   RightsStore store;
   RevocationSet revocations;
   AuditWriter audit;
-  Keyring keyring;
+  std::unique_ptr<Keyring> keyring;
   AccessControl access;
   std::unique_ptr<ChangeListener> listener;
   std::unique_ptr<RightsService> rights;
