@@ -97,5 +97,6 @@ printf '"p50_ms":%s,"p99_ms":%s,' "$(json_get p50_ms "$load_json")" "$(json_get 
 printf '"pg_select_per_s":%s,"authorize_vs_pg_select":%s,' "$pg_select" "$(ratio "$authorize" "$pg_select")"
 printf '"pg_commit_per_s":%s,"authorize_vs_pg_commit":%s,' "$pg_commit" "$(ratio "$authorize" "$pg_commit")"
 printf '%s,' "$(sed 's/^{//; s/}$//' <<<"$verify_json")"
-printf '"contents":%s,"entitlements":%s,"load_s":%s,"seconds":%s,"inflight":%s,"db_pool":%s,"load1_at_start":%s}\n' \
-  "$CONTENTS" "$((SUBJECTS * 10))" "$load_s" "$SECS" "$INFLIGHT" "$DB_POOL" "$load_at_start"
+printf '"contents":%s,"entitlements":%s,"load_s":%s,"seconds":%s,"inflight":%s,"db_pool":%s,' \
+  "$CONTENTS" "$((SUBJECTS * 10))" "$load_s" "$SECS" "$INFLIGHT" "$DB_POOL"
+printf '"load1_at_start":%s,"load1_at_end":%s}\n' "$load_at_start" "$(load1)"
