@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "lib/http/admin.h"
@@ -32,6 +33,9 @@ ServiceRuntime::ServiceRuntime(ServiceSpec spec)
 
 std::optional<int> ServiceRuntime::Init(int argc, char** argv) {
   BlockTerminationSignals();
+  // Debian's Abseil checks every Mutex acquisition for lock-order cycles (a global graph update
+  // per lock); that is a debugging aid, too costly for hot paths in production.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   if (auto code = flags_.ParseCommandLine(argc, argv)) return code;
   log::Init(spec_.name, log::ParseLevel(flags_.Get("log-level")));
   log::Info("starting", {{"node_id", flags_.Get("node-id")}});

@@ -34,6 +34,18 @@ ChangeHandlers AccessControl::Handlers() {
   };
 }
 
+bool AccessControl::AnswerableFromMemory(const std::string& subject,
+                                         const std::string& content_id) const {
+  if (listener_ == nullptr || !listener_->live()) return false;
+  const std::shared_ptr<const CachedContent> content = contents_.Find(content_id);
+  if (content == nullptr) return false;
+  if (!content->has_value()) return true;  // unknown content
+  const ContentRecord& c = **content;
+  if (c.device_limit > 0) return false;
+  return c.price_model == v1::PRICE_MODEL_FREE || c.price_model == v1::PRICE_MODEL_PER_BYTE ||
+         subjects_.Find(subject) != nullptr;
+}
+
 absl::StatusOr<std::shared_ptr<const AccessControl::CachedContent>> AccessControl::Content(
     const std::string& id, bool live) {
   const uint64_t generation = contents_.Generation(id);

@@ -57,6 +57,11 @@ class AccessControl {
   // backlog full), FailedPrecondition (the signing key has retired).
   absl::StatusOr<Grant> Authorize(const v1::AuthorizeRequest& req, token::Role role, int64_t now);
 
+  // True when a decision on this subject and content needs no database round trip: the listener
+  // is live, both are cached, and the content has no device limit. A hint (an entry may be
+  // dropped right after); Authorize stays correct either way.
+  bool AnswerableFromMemory(const std::string& subject, const std::string& content_id) const;
+
   // Drops a cached entry at once (read-your-writes for this replica's admin changes).
   void ContentChanged(const std::string& content_id) { contents_.Invalidate(content_id); }
   void SubjectChanged(const std::string& subject) { subjects_.Invalidate(subject); }

@@ -45,7 +45,7 @@ class RightsLiveTest : public RightsTest {
 
   static v1::AuthorizeResponse Decide(RightsReplica& r, const v1::AuthorizeRequest& req) {
     v1::AuthorizeResponse resp;
-    const grpc::Status s = r.rights->Authorize(nullptr, &req, &resp);
+    const grpc::Status s = r.rights->Decide(req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return resp;
   }
@@ -194,6 +194,38 @@ TEST_F(RightsLiveTest, ConcurrentGrantsAndRevokesOnTwoReplicasLeaveNoStaleDecisi
   }
 }
 
+TEST_F(RightsLiveTest, AuthorizeOverGrpcTakesTheWorkerPoolOnlyWhenItNeedsTheDatabase) {
+  auto a = Replica();
+  ASSERT_TRUE(Register(MakeContent("film", v1::PRICE_MODEL_PURCHASE, 499, 'f')).ok());
+  ASSERT_TRUE(GrantPurchase("sip:alice@ims.test", "film").ok());
+  GrpcServer server;
+  ASSERT_OK(server.Start("127.0.0.1:0", {a->rights.get()}, nullptr));
+  auto stub = v1::Rights::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(server.port()),
+                          grpc::InsecureChannelCredentials()));
+  auto call = [&](const v1::AuthorizeRequest& req) {
+    grpc::ClientContext ctx;
+    v1::AuthorizeResponse resp;
+    const grpc::Status s = stub->Authorize(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  };
+  const auto ask = Ask("sip:alice@ims.test", "film");
+  EXPECT_FALSE(a->access.AnswerableFromMemory(ask.subject(), ask.content_id()));
+  EXPECT_TRUE(call(ask).allowed());  // read from PostgreSQL on the worker pool
+  EXPECT_TRUE(a->access.AnswerableFromMemory(ask.subject(), ask.content_id()));
+  const double hits = a->metrics.subject_hit.Value();
+  EXPECT_TRUE(call(ask).allowed());  // answered inline from memory
+  EXPECT_EQ(a->metrics.subject_hit.Value(), hits + 1);
+
+  v1::AuthorizeRequest bad = ask;
+  bad.set_subject("alice");
+  grpc::ClientContext ctx;
+  v1::AuthorizeResponse resp;
+  EXPECT_EQ(stub->Authorize(&ctx, bad, &resp).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  server.Shutdown(absl::Seconds(1));
+}
+
 TEST_F(RightsLiveTest, RevocationStreamReachesAWatcherWithinASecond) {
   auto a = Replica();
   auto b = Replica();
@@ -290,16 +322,16 @@ TEST_F(RightsLiveTest, AFullAuditBacklogRefusesDecisionsInsteadOfDroppingRecords
   ASSERT_TRUE(Register(MakeContent("open", v1::PRICE_MODEL_FREE, 0, 'o')).ok());
   v1::AuthorizeResponse resp;
   const auto ask = Ask("sip:alice@ims.test", "open");
-  EXPECT_TRUE(r->rights->Authorize(nullptr, &ask, &resp).ok());
-  EXPECT_TRUE(r->rights->Authorize(nullptr, &ask, &resp).ok());
-  const grpc::Status refused = r->rights->Authorize(nullptr, &ask, &resp);
+  EXPECT_TRUE(r->rights->Decide(ask, &resp).ok());
+  EXPECT_TRUE(r->rights->Decide(ask, &resp).ok());
+  const grpc::Status refused = r->rights->Decide(ask, &resp);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_NE(refused.error_message().find("audit backlog full"), std::string::npos);
   EXPECT_EQ(r->metrics.audit_refusals.Value(), 1);
   ASSERT_OK(r->audit.Flush());
   EXPECT_EQ(Rows("SELECT count(*) FROM rights.audit WHERE action = 'authorize'"),
             (std::vector<std::string>{"2"}));
-  EXPECT_TRUE(r->rights->Authorize(nullptr, &ask, &resp).ok()) << "room again after the flush";
+  EXPECT_TRUE(r->rights->Decide(ask, &resp).ok()) << "room again after the flush";
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "lib/concurrency/worker_pool.h"
 #include "lib/log/log.h"
 #include "lib/runtime/service_runtime.h"
 #include "lib/token/signer.h"
@@ -132,7 +133,10 @@ int main(int argc, char** argv) {
     }
   });
 
-  RightsService service(access, **keyring, revocations, &listener);
+  // Decisions that need PostgreSQL wait on these threads, never on gRPC's.
+  auto pool_size = rt.flags().GetInt("db-pool-size");
+  WorkerPool slow_path(static_cast<int>(2 * (pool_size.ok() ? *pool_size : 4)), 10000);
+  RightsService service(access, **keyring, revocations, &listener, &slow_path);
   RightsAdminService admin(store, access, revocations);
   const int code = rt.Serve({&service, &admin});
   stop_reloading.Notify();

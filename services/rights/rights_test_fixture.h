@@ -73,7 +73,8 @@ struct RightsReplica {
       access.UseListener(listener.get());
       listener->Start();
     }
-    rights = std::make_unique<RightsService>(access, *keyring, revocations, listener.get());
+    rights = std::make_unique<RightsService>(access, *keyring, revocations, listener.get(),
+                                             &slow_path);
     admin = std::make_unique<RightsAdminService>(store, access, revocations);
   }
 
@@ -86,6 +87,7 @@ struct RightsReplica {
   std::unique_ptr<Keyring> keyring;
   AccessControl access;
   std::unique_ptr<ChangeListener> listener;
+  WorkerPool slow_path{4, 1000};
   std::unique_ptr<RightsService> rights;
   std::unique_ptr<RightsAdminService> admin;
 };
@@ -130,14 +132,14 @@ class RightsTest : public pg::SchemaTest {
   v1::AuthorizeResponse Authorize(const v1::AuthorizeRequest& req,
                                   RightsService* rights = nullptr) {
     v1::AuthorizeResponse resp;
-    const grpc::Status s = (rights ? rights : rights_)->Authorize(nullptr, &req, &resp);
+    const grpc::Status s = (rights ? rights : rights_)->Decide(req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
     return resp;
   }
 
   grpc::StatusCode AuthorizeCode(const v1::AuthorizeRequest& req) {
     v1::AuthorizeResponse resp;
-    return rights_->Authorize(nullptr, &req, &resp).error_code();
+    return rights_->Decide(req, &resp).error_code();
   }
 
   // A verifier loaded with the keys GetSigningKeys publishes, as a tracker would.

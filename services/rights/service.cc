@@ -75,8 +75,26 @@ absl::Status CheckName(const std::string& value, const char* field) {
 
 // ---- Rights ----
 
-grpc::Status RightsService::Authorize(grpc::ServerContext*, const v1::AuthorizeRequest* req,
-                                      v1::AuthorizeResponse* resp) {
+grpc::ServerUnaryReactor* RightsService::Authorize(grpc::CallbackServerContext* ctx,
+                                                   const v1::AuthorizeRequest* req,
+                                                   v1::AuthorizeResponse* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  if (slow_path_ == nullptr || access_.AnswerableFromMemory(req->subject(), req->content_id())) {
+    reactor->Finish(Decide(*req, resp));
+    return reactor;
+  }
+  const bool queued =
+      slow_path_->Submit([this, reactor, req, resp] { reactor->Finish(Decide(*req, resp)); });
+  if (!queued) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                 "rights is overloaded: too many decisions wait for the database"));
+  }
+  return reactor;
+}
+
+grpc::Status RightsService::Decide(const v1::AuthorizeRequest& request,
+                                   v1::AuthorizeResponse* resp) {
+  const v1::AuthorizeRequest* req = &request;
   P2PIMS_CHECK_ARG(CheckSubject(req->subject()));
   P2PIMS_CHECK_ARG(CheckContentId(req->content_id()));
   P2PIMS_CHECK_ARG(CheckClaimLength(req->locality(), "locality"));

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "lib/concurrency/worker_pool.h"
 #include "p2pims/rights/v1/rights.grpc.pb.h"
 #include "services/rights/access_control.h"
 #include "services/rights/keyring.h"
@@ -13,15 +14,26 @@
 
 namespace p2pims::rights {
 
-// Thread-safe.
-class RightsService final : public v1::Rights::Service {
+// Thread-safe. Authorize uses gRPC's callback API: a decision the caches can answer runs inline
+// on gRPC's own thread (no thread hand-off), one that needs PostgreSQL runs on `slow_path` so
+// that no gRPC thread waits on the database.
+class RightsService final
+    : public v1::Rights::WithCallbackMethod_Authorize<v1::Rights::Service> {
  public:
+  // `slow_path` may be null: every decision then runs inline.
   RightsService(AccessControl& access, Keyring& keys, RevocationSet& revocations,
-                const ChangeListener* listener)
-      : access_(access), keys_(keys), revocations_(revocations), listener_(listener) {}
+                const ChangeListener* listener, WorkerPool* slow_path)
+      : access_(access),
+        keys_(keys),
+        revocations_(revocations),
+        listener_(listener),
+        slow_path_(slow_path) {}
 
-  grpc::Status Authorize(grpc::ServerContext*, const v1::AuthorizeRequest* req,
-                         v1::AuthorizeResponse* resp) override;
+  grpc::ServerUnaryReactor* Authorize(grpc::CallbackServerContext* ctx,
+                                      const v1::AuthorizeRequest* req,
+                                      v1::AuthorizeResponse* resp) override;
+  // The whole decision, on the calling thread (the worker pool's, or a test's).
+  grpc::Status Decide(const v1::AuthorizeRequest& req, v1::AuthorizeResponse* resp);
   grpc::Status GetSigningKeys(grpc::ServerContext*, const v1::GetSigningKeysRequest*,
                               v1::GetSigningKeysResponse* resp) override;
   // Sends the revocations in force after req.after_sequence, then each new one as it is
@@ -34,6 +46,7 @@ class RightsService final : public v1::Rights::Service {
   Keyring& keys_;
   RevocationSet& revocations_;
   const ChangeListener* listener_;  // may be null: the stream then polls the database
+  WorkerPool* slow_path_;
 };
 
 // Operator administration. Thread-safe. Every change commits with its audit record, and this

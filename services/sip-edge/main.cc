@@ -16,7 +16,7 @@
 #include "services/sip-edge/backends.h"
 #include "services/sip-edge/sessions.h"
 #include "services/sip-edge/sofia_stack.h"
-#include "services/sip-edge/worker_pool.h"
+#include "lib/concurrency/worker_pool.h"
 
 int main(int argc, char** argv) {
   using namespace p2pims;

@@ -1,5 +1,6 @@
-// A fixed set of threads running blocking work (backend calls) off the SIP event loop, with a
-// bounded queue so overload is refused at once instead of queueing without end.
+// A fixed set of threads running blocking work (backend or database calls) off an event loop
+// (SIP, gRPC callbacks), with a bounded queue so overload is refused at once instead of queueing
+// without end.
 #pragma once
 
 #include <deque>
@@ -10,7 +11,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 
-namespace p2pims::sip_edge {
+namespace p2pims {
 
 // Thread-safe. The destructor runs what is queued, then joins.
 class WorkerPool {
@@ -18,7 +19,7 @@ class WorkerPool {
   WorkerPool(int threads, size_t max_queue);
   ~WorkerPool();
 
-  // False when the queue is full (the caller answers 503).
+  // False when the queue is full (the caller refuses the request: SIP 503, gRPC UNAVAILABLE).
   bool Submit(std::function<void()> work);
   // Queues work that must not be dropped (session teardown: money and CDRs depend on it), past
   // the bound. False only while the pool is being destroyed.
@@ -34,4 +35,4 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace p2pims::sip_edge
+}  // namespace p2pims

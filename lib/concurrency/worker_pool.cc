@@ -1,6 +1,6 @@
-#include "services/sip-edge/worker_pool.h"
+#include "lib/concurrency/worker_pool.h"
 
-namespace p2pims::sip_edge {
+namespace p2pims {
 
 WorkerPool::WorkerPool(int threads, size_t max_queue) : max_queue_(max_queue) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
@@ -50,4 +50,4 @@ void WorkerPool::Loop() {
   }
 }
 
-}  // namespace p2pims::sip_edge
+}  // namespace p2pims
