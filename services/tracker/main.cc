@@ -2,7 +2,9 @@
 #include "lib/grpc/client.h"
 #include "lib/log/log.h"
 #include "lib/runtime/service_runtime.h"
+#include "lib/token/revocation_list.h"
 #include "services/tracker/key_fetcher.h"
+#include "services/tracker/revocation_watcher.h"
 #include "services/tracker/service.h"
 
 int main(int argc, char** argv) {
@@ -14,7 +16,8 @@ int main(int argc, char** argv) {
                      .schema = "tracker",
                      .migrations = &TrackerMigrations(),
                      .prepared = tracker::TrackerStore::Statements()});
-  rt.flags().Add("rights", "127.0.0.1:50051", "rights gRPC address (signing keys)");
+  rt.flags().Add("rights", "127.0.0.1:50051",
+                 "rights gRPC address (signing keys, revocation stream)");
   rt.flags().Add("announce-host", "127.0.0.1:6969",
                  "host:port that peers use for this replica's BitTorrent tracker");
   rt.flags().Add("key-refresh", "30", "seconds between signing-key refreshes");
@@ -25,14 +28,18 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  const std::shared_ptr<grpc::Channel> rights = MakeChannel(rt.flags().Get("rights"));
   token::Verifier verifier;
-  tracker::KeyFetcher keys(rights::v1::Rights::NewStub(MakeChannel(rt.flags().Get("rights"))),
-                           verifier, absl::Seconds(*refresh));
+  tracker::KeyFetcher keys(rights::v1::Rights::NewStub(rights), verifier, absl::Seconds(*refresh));
   (void)keys.Start();  // not fatal: /readyz stays 503 until rights answers
   rt.AddReadinessCheck([&keys] { return keys.Ready(); });
+  // Not a readiness condition: while the stream is down, the revocations received are enforced.
+  token::RevocationList revocations;
+  tracker::RevocationWatcher revocation_watcher(rights, revocations, rt.registry());
+  revocation_watcher.Start();
 
   tracker::TrackerStore store(rt.pool());
-  tracker::TrackerService service(store, verifier,
+  tracker::TrackerService service(store, verifier, revocations, rt.registry(),
                                   {.announce_host = rt.flags().Get("announce-host")});
   tracker::ContentIndexService index(store);
   return rt.Serve({&service, &index});

@@ -8,7 +8,38 @@
 #include "services/tracker/metainfo.h"
 
 namespace p2pims::tracker {
-namespace {}  // namespace
+namespace {
+
+metrics::Counter& Verifications(metrics::Registry& registry, const char* result) {
+  return metrics::BuildCounter()
+      .Name("p2pims_tracker_token_verifications_total")
+      .Help("Access tokens checked at OpenSession (signature, key, expiry, revocation), by "
+            "result; error: the revocation check could not finish (content index unavailable).")
+      .Register(registry)
+      .Add({{"result", result}});
+}
+
+}  // namespace
+
+VerificationCounters::VerificationCounters(metrics::Registry& r)
+    : ok(Verifications(r, "ok")),
+      malformed(Verifications(r, "malformed")),
+      unknown_key(Verifications(r, "unknown_key")),
+      key_retired(Verifications(r, "key_retired")),
+      bad_signature(Verifications(r, "bad_signature")),
+      expired(Verifications(r, "expired")),
+      revoked(Verifications(r, "revoked")),
+      error(Verifications(r, "error")) {}
+
+metrics::Counter& VerificationCounters::ForFailure(const absl::Status& status) {
+  // The messages token::Verifier::Verify documents.
+  const absl::string_view m = status.message();
+  if (m == "unknown signing key") return unknown_key;
+  if (m == "signing key retired") return key_retired;
+  if (m == "bad token signature") return bad_signature;
+  if (m == "token expired") return expired;
+  return malformed;
+}
 
 grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSessionRequest* req,
                                          v1::OpenSessionResponse* resp) {
@@ -17,20 +48,35 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
   }
   auto claims =
       verifier_.Verify(req->token(), static_cast<uint32_t>(absl::ToUnixSeconds(absl::Now())));
-  if (!claims.ok()) return ToGrpcStatus(claims.status());
+  if (!claims.ok()) {
+    verifications_.ForFailure(claims.status()).Increment();
+    return ToGrpcStatus(claims.status());
+  }
+  // Content revocations name rights' content id: the index maps the token's info-hash to it.
+  const std::string info_hash(reinterpret_cast<const char*>(claims->info_hash.data()), 20);
+  auto content = store_.FindContent("", info_hash);
+  if (!content.ok()) {
+    verifications_.error.Increment();
+    return ToGrpcStatus(content.status());
+  }
+  const std::string token_id(Hex({reinterpret_cast<const char*>(claims->token_id.data()), 16}));
+  if (revocations_.Revoked(*claims, *content ? (*content)->content_id() : std::string())) {
+    verifications_.revoked.Increment();
+    log::Info("revoked token refused", {{"session_id", req->session_id()},
+                                        {"token_id", token_id},
+                                        {"subject", claims->subject}});
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "token revoked");
+  }
+  verifications_.ok.Increment();
   if (claims->session_id != req->session_id()) {
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "token is bound to another session");
   }
-  const std::string info_hash(reinterpret_cast<const char*>(claims->info_hash.data()), 20);
-  auto content = store_.FindContent("", info_hash);
-  if (!content.ok()) return ToGrpcStatus(content.status());
   if (!*content) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND, "content is not in the tracker's index");
   }
   if (!req->content_id().empty() && (*content)->content_id() != req->content_id()) {
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "token is bound to other content");
   }
-  const std::string token_id(Hex({reinterpret_cast<const char*>(claims->token_id.data()), 16}));
   if (absl::Status s = store_.OpenSession(req->session_id(), token_id, info_hash, claims->subject,
                                           claims->locality);
       !s.ok()) {

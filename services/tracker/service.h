@@ -3,6 +3,9 @@
 
 #include <string>
 
+#include "lib/metrics/counter.h"
+#include "lib/metrics/registry.h"
+#include "lib/token/revocation_list.h"
 #include "lib/token/signer.h"
 #include "p2pims/tracker/v1/tracker.grpc.pb.h"
 #include "services/tracker/store.h"
@@ -14,11 +17,30 @@ struct TrackerOptions {
   std::string announce_host = "127.0.0.1:6969";
 };
 
+// Counters of token verifications by result, resolved once (registered as
+// p2pims_tracker_token_verifications_total{result}).
+struct VerificationCounters {
+  explicit VerificationCounters(metrics::Registry& registry);
+  // The counter for a failed token::Verifier::Verify, by its message.
+  metrics::Counter& ForFailure(const absl::Status& status);
+
+  metrics::Counter &ok, &malformed, &unknown_key, &key_retired, &bad_signature, &expired,
+      &revoked, &error;
+};
+
 // Thread-safe.
 class TrackerService final : public v1::Tracker::Service {
  public:
-  TrackerService(TrackerStore& store, const token::Verifier& verifier, TrackerOptions options)
-      : store_(store), verifier_(verifier), options_(std::move(options)) {}
+  // A token is accepted when `verifier` verifies it and `revocations` does not revoke it (content
+  // revocations are matched by the content id the index holds for the token's info-hash).
+  TrackerService(TrackerStore& store, const token::Verifier& verifier,
+                 const token::RevocationList& revocations, metrics::Registry& registry,
+                 TrackerOptions options)
+      : store_(store),
+        verifier_(verifier),
+        revocations_(revocations),
+        verifications_(registry),
+        options_(std::move(options)) {}
 
   grpc::Status OpenSession(grpc::ServerContext*, const v1::OpenSessionRequest* req,
                            v1::OpenSessionResponse* resp) override;
@@ -32,6 +54,8 @@ class TrackerService final : public v1::Tracker::Service {
  private:
   TrackerStore& store_;
   const token::Verifier& verifier_;
+  const token::RevocationList& revocations_;
+  VerificationCounters verifications_;
   TrackerOptions options_;
 };
 

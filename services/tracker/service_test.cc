@@ -69,7 +69,8 @@ class TrackerServiceTest : public pg::SchemaTest {
     key_ = token::GenerateKey("rights-k1");
     verifier_.SetKeys({{key_.kid, key_.public_key}});
     tracker_ = std::make_unique<TrackerService>(
-        *store_, verifier_, TrackerOptions{.announce_host = "tracker.test:6969"});
+        *store_, verifier_, revocations_, registry_,
+        TrackerOptions{.announce_host = "tracker.test:6969"});
     index_ = std::make_unique<ContentIndexService>(*store_);
   }
 
@@ -156,9 +157,20 @@ class TrackerServiceTest : public pg::SchemaTest {
     return tracker_->SwarmStats(nullptr, &req, out);
   }
 
+  // p2pims_tracker_token_verifications_total{result}
+  double Verifications(const std::string& result) {
+    return metrics::BuildCounter()
+        .Name("p2pims_tracker_token_verifications_total")
+        .Register(registry_)
+        .Add({{"result", result}})
+        .Value();
+  }
+
   std::unique_ptr<TrackerStore> store_;
   token::KeyPair key_;
   token::Verifier verifier_;
+  token::RevocationList revocations_;
+  metrics::Registry registry_;
   std::unique_ptr<TrackerService> tracker_;
   std::unique_ptr<ContentIndexService> index_;
 };
@@ -420,6 +432,51 @@ TEST_F(TrackerServiceTest, OpenSessionRefusesTokensThatDoNotFit) {
       << "a refused session leaves no row";
 
   EXPECT_TRUE(Open(good, "icid-3", "show").ok());
+}
+
+TEST_F(TrackerServiceTest, OpenSessionRefusesRevokedTokensAndCountsEveryVerification) {
+  const std::string show = IndexHybrid("show");
+  const std::string news = IndexHybrid("news");
+  token::Claims revoked = Claims(show, "icid-r1");
+  revoked.token_id.fill(0x01);
+  token::Claims other_token = Claims(news, "icid-r2");  // same subscriber, other content
+  other_token.token_id.fill(0x02);
+  token::Claims bobs = Claims(show, "icid-r3");
+  bobs.subject = "sip:bob@ims.test";
+  bobs.token_id.fill(0x03);
+  ASSERT_TRUE(Open(Sign(revoked), "icid-r1").ok());
+  EXPECT_EQ(Verifications("ok"), 1);
+
+  ASSERT_TRUE(revocations_
+                  .Add({.sequence = 1,
+                        .token_id = Hex(std::string(16, '\x01')),
+                        .issued_before = Now() + 1,
+                        .expires_at = Now() + 3600})
+                  .ok());
+  const grpc::Status refused = Open(Sign(revoked), "icid-r1");  // even an open session
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(refused.error_message(), "token revoked");
+  EXPECT_EQ(Open(Sign(revoked), "icid-elsewhere").error_message(), "token revoked")
+      << "revocation is checked before the session binding";
+  EXPECT_TRUE(Open(Sign(other_token), "icid-r2").ok());
+  EXPECT_TRUE(Open(Sign(bobs), "icid-r3").ok());
+
+  // Content revocations name the content id; the index maps the token's info-hash to it.
+  ASSERT_TRUE(
+      revocations_
+          .Add({.sequence = 2, .content = "show", .issued_before = Now() + 1, .expires_at = 0})
+          .ok());
+  EXPECT_EQ(Open(Sign(bobs), "icid-r3").error_message(), "token revoked");
+  EXPECT_TRUE(Open(Sign(other_token), "icid-r2").ok());
+  token::Claims later = bobs;  // issued after the revocation's issued_before: not affected
+  later.issued_at = static_cast<uint32_t>(Now() + 1);
+  EXPECT_TRUE(Open(Sign(later), "icid-r3").ok());
+
+  EXPECT_EQ(Open("not-a-token", "icid-r9").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Verifications("ok"), 5);
+  EXPECT_EQ(Verifications("revoked"), 3);
+  EXPECT_EQ(Verifications("malformed"), 1);
+  EXPECT_EQ(Verifications("expired"), 0);
 }
 
 // ---- CloseSession ----
