@@ -70,6 +70,9 @@ class AccessControl {
   using CachedContent = std::optional<ContentRecord>;
   using CachedEntitlements = std::vector<EntitlementRecord>;
 
+  absl::StatusOr<Grant> Evaluate(const v1::AuthorizeRequest& req, token::Role role, int64_t now);
+  // Fills the content cache with the catalogue, up to its capacity.
+  void PreloadCatalogue();
   absl::StatusOr<std::shared_ptr<const CachedContent>> Content(const std::string& id, bool live);
   absl::StatusOr<std::shared_ptr<const CachedEntitlements>> Entitlements(
       const std::string& subject, bool live);
