@@ -136,6 +136,30 @@ absl::Status Pool::WithTransaction(const std::function<absl::Status(pqxx::work&)
   }
 }
 
+absl::Status Pool::WithReadOnly(const std::function<absl::Status(pqxx::nontransaction&)>& fn) {
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> acquired = Acquire();
+  if (!acquired.ok()) return acquired.status();
+  Lease lease(this, *std::move(acquired));
+  for (int attempt = 1;; ++attempt) {
+    if (lease.connection() != nullptr && !StillOpen(*lease.connection())) lease.Discard();
+    if (lease.connection() == nullptr) {
+      absl::StatusOr<std::unique_ptr<pqxx::connection>> opened = Connect();
+      if (!opened.ok()) return opened.status();
+      lease.Set(*std::move(opened));
+    }
+    try {
+      pqxx::nontransaction reads(*lease.connection());
+      return fn(reads);
+    } catch (const std::exception& e) {
+      absl::Status status = internal::StatusFromException(e);
+      if (lease.connection()->is_open() || attempt > 1) return status;
+      lease.Discard();  // only reads ran: trying once more on a fresh connection is safe
+    } catch (...) {
+      return absl::InternalError("non-standard exception in database read");
+    }
+  }
+}
+
 absl::Status Pool::Ping() {
   try {
     pqxx::connection connection(conninfo_);

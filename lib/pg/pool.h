@@ -83,6 +83,10 @@ class Pool {
   // Worst-case wait before fn runs: acquire_timeout plus two connection attempts.
   absl::Status WithTransaction(const std::function<absl::Status(pqxx::work&)>& fn);
 
+  // Runs fn's statements without a transaction (each one commits on its own, no BEGIN/COMMIT
+  // round trips): for reads of one statement on hot paths. When the connection turns out broken
+  // fn runs once more on a fresh one, so fn must only read. Errors as WithTransaction.
+  absl::Status WithReadOnly(const std::function<absl::Status(pqxx::nontransaction&)>& fn);
   // "SELECT 1" on a new connection, bounded by connect_timeout; for /readyz. Does not use or
   // wait for pooled connections. Unavailable when the server cannot be reached.
   absl::Status Ping();

@@ -146,6 +146,47 @@ TEST_F(PoolTest, ConnectionLostInsideFnIsUnavailableAndNotRetried) {
   ASSERT_OK(Exec(pool, "SELECT 1"));
 }
 
+TEST_F(PoolTest, ReadOnlyRunsWithoutATransactionAndRetriesOnABrokenConnection) {
+  Pool pool({.conninfo = server_->conninfo(), .size = 1,
+             .prepared = {{"read_v", "SELECT v FROM public.ro WHERE k = $1"}}});
+  ASSERT_OK(Exec(pool, "CREATE TABLE public.ro (k text PRIMARY KEY, v bigint NOT NULL)"));
+  ASSERT_OK(Exec(pool, "INSERT INTO public.ro VALUES ('a', 7)"));
+  int64_t value = 0;
+  bool in_transaction = true;
+  ASSERT_OK(pool.WithReadOnly([&](pqxx::nontransaction& reads) {
+    value = reads.exec_prepared1("read_v", "a")[0].as<int64_t>();
+    // now() and statement_timestamp() differ only inside an explicit transaction block.
+    in_transaction = reads.exec1("SELECT now() <> statement_timestamp()")[0].as<bool>();
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(value, 7);
+  EXPECT_FALSE(in_transaction);
+
+  // The pooled connection is killed while idle: the read still succeeds, on a fresh one.
+  Pool killer({.conninfo = server_->conninfo(), .size = 1});
+  ASSERT_OK(Exec(killer, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                         " WHERE pid <> pg_backend_pid() AND datname = current_database()"
+                         " AND backend_type = 'client backend'"));
+  value = 0;
+  ASSERT_OK(pool.WithReadOnly([&](pqxx::nontransaction& reads) {
+    value = reads.exec_prepared1("read_v", "a")[0].as<int64_t>();
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(value, 7);
+  EXPECT_EQ(pool.in_use(), 0);
+  EXPECT_EQ(pool.reconnects(), 1);
+
+  // An SQL error is reported, not retried.
+  int calls = 0;
+  absl::Status status = pool.WithReadOnly([&](pqxx::nontransaction& reads) {
+    ++calls;
+    reads.exec("SELECT * FROM public.no_such_table");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << status;
+  EXPECT_EQ(calls, 1);
+}
+
 TEST_F(PoolTest, DeadlockIsAborted) {
   Pool pool({.conninfo = server_->conninfo()});
   ASSERT_OK(Exec(pool,

@@ -219,7 +219,7 @@ std::vector<std::pair<std::string, std::string>> RightsStore::Statements() {
 
 absl::StatusOr<std::optional<ContentRecord>> RightsStore::FindContent(const std::string& id) {
   std::optional<ContentRecord> found;
-  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
+  absl::Status s = pool_.WithReadOnly([&](pqxx::nontransaction& tx) {
     pqxx::result r = tx.exec_prepared("rights_find_content", id);
     if (!r.empty()) found = ReadContent(r[0]);
     return absl::OkStatus();
@@ -331,7 +331,7 @@ absl::StatusOr<EntitlementRecord> RightsStore::RevokeEntitlement(int64_t id,
 absl::StatusOr<std::vector<EntitlementRecord>> RightsStore::EntitlementsOf(
     const std::string& subject) {
   std::vector<EntitlementRecord> out;
-  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
+  absl::Status s = pool_.WithReadOnly([&](pqxx::nontransaction& tx) {
     out = ReadAll<EntitlementRecord>(tx.exec_prepared("rights_entitlements_of", subject),
                                      ReadEntitlement);
     return absl::OkStatus();
