@@ -35,12 +35,12 @@ absl::Status Check(const Revocation& r) {
     return absl::InvalidArgumentError(absl::StrCat("revocation sequence ", r.sequence, " < 1"));
   }
   if (r.token_id.empty() && r.subject.empty() && r.content.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "revocation ", r.sequence, " names no token id, subject or content"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("revocation ", r.sequence, " names no token id, subject or content"));
   }
   if (!r.token_id.empty() && !ParseTokenId(r.token_id)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "revocation ", r.sequence, ": token id is not 32 lower-case hex digits"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("revocation ", r.sequence, ": token id is not 32 lower-case hex digits"));
   }
   return absl::OkStatus();
 }
@@ -103,10 +103,9 @@ absl::Status RevocationList::Add(const std::vector<Revocation>& batch) {
   std::stable_sort(all.begin(), all.end(), [](const Revocation& a, const Revocation& b) {
     return a.sequence < b.sequence;
   });
-  all.erase(std::unique(all.begin(), all.end(),
-                        [](const Revocation& a, const Revocation& b) {
-                          return a.sequence == b.sequence;
-                        }),
+  all.erase(std::unique(
+                all.begin(), all.end(),
+                [](const Revocation& a, const Revocation& b) { return a.sequence == b.sequence; }),
             all.end());
   Publish(std::move(all), last);
   return absl::OkStatus();
@@ -136,9 +135,8 @@ bool RevocationList::Revoked(const Claims& claims, std::string_view content_key)
   auto any = [&](const auto& index, const auto& key) {
     const auto it = index.find(key);
     if (it == index.end()) return false;
-    return std::any_of(it->second.begin(), it->second.end(), [&](const Revocation* r) {
-      return Matches(*r, claims, content_key);
-    });
+    return std::any_of(it->second.begin(), it->second.end(),
+                       [&](const Revocation* r) { return Matches(*r, claims, content_key); });
   };
   // Debian's Abseil has its own string_view, which the maps' heterogeneous lookup takes.
   return any(s->by_token, claims.token_id) ||

@@ -217,8 +217,8 @@ TEST(RevocationListTest, ANonMatchingCheckAllocatesNothing) {
   ASSERT_OK(list.Add(many));
   const Claims claims = Token(kAlice, 0xee);  // long subject: beyond any small-string buffer
   const size_t before = allocations;
-  const bool revoked = list.Revoked(claims, "content-with-a-long-identifier-0001") ||
-                       list.Revoked(claims, kSintel);
+  const bool revoked =
+      list.Revoked(claims, "content-with-a-long-identifier-0001") || list.Revoked(claims, kSintel);
   const size_t during = allocations - before;
   EXPECT_FALSE(revoked);
   EXPECT_EQ(during, 0u);

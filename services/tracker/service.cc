@@ -13,8 +13,9 @@ namespace {
 metrics::Counter& Verifications(metrics::Registry& registry, const char* result) {
   return metrics::BuildCounter()
       .Name("p2pims_tracker_token_verifications_total")
-      .Help("Access tokens checked at OpenSession (signature, key, expiry, revocation), by "
-            "result; error: the revocation check could not finish (content index unavailable).")
+      .Help(
+          "Access tokens checked at OpenSession (signature, key, expiry, revocation), by "
+          "result; error: the revocation check could not finish (content index unavailable).")
       .Register(registry)
       .Add({{"result", result}});
 }
@@ -62,9 +63,9 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
   const std::string token_id(Hex({reinterpret_cast<const char*>(claims->token_id.data()), 16}));
   if (revocations_.Revoked(*claims, *content ? (*content)->content_id() : std::string())) {
     verifications_.revoked.Increment();
-    log::Info("revoked token refused", {{"session_id", req->session_id()},
-                                        {"token_id", token_id},
-                                        {"subject", claims->subject}});
+    log::Info(
+        "revoked token refused",
+        {{"session_id", req->session_id()}, {"token_id", token_id}, {"subject", claims->subject}});
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "token revoked");
   }
   verifications_.ok.Increment();

@@ -24,8 +24,8 @@ struct VerificationCounters {
   // The counter for a failed token::Verifier::Verify, by its message.
   metrics::Counter& ForFailure(const absl::Status& status);
 
-  metrics::Counter &ok, &malformed, &unknown_key, &key_retired, &bad_signature, &expired,
-      &revoked, &error;
+  metrics::Counter &ok, &malformed, &unknown_key, &key_retired, &bad_signature, &expired, &revoked,
+      &error;
 };
 
 // Thread-safe.

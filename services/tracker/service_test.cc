@@ -68,9 +68,9 @@ class TrackerServiceTest : public pg::SchemaTest {
     store_ = std::make_unique<TrackerStore>(pool());
     key_ = token::GenerateKey("rights-k1");
     verifier_.SetKeys({{key_.kid, key_.public_key}});
-    tracker_ = std::make_unique<TrackerService>(
-        *store_, verifier_, revocations_, registry_,
-        TrackerOptions{.announce_host = "tracker.test:6969"});
+    tracker_ =
+        std::make_unique<TrackerService>(*store_, verifier_, revocations_, registry_,
+                                         TrackerOptions{.announce_host = "tracker.test:6969"});
     index_ = std::make_unique<ContentIndexService>(*store_);
   }
 
