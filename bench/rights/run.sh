@@ -78,22 +78,38 @@ if ! bench_wait_http "http://127.0.0.1:$ADMIN_PORT/readyz" 60 "$rights_pid"; the
 fi
 
 bench_psql -c CHECKPOINT
-say "Authorize load: $INFLIGHT in flight, 2 s warm-up, ${SECS} s measured"
-load_json=$("$LOADGEN" --target "127.0.0.1:$GRPC_PORT" --duration "$SECS" --warmup 2 \
-  --inflight "$INFLIGHT" --threads 2 --subjects "$SUBJECTS" --contents "$CONTENTS" \
-  2>"$BENCH_TMP/loadgen.err") || {
-  cat "$BENCH_TMP/loadgen.err" >&2
-  tail -n 20 "$BENCH_TMP/rights.log" >&2
-  die "the load generator failed"
+# run_load WARMUP: one measured phase of the load generator; prints its JSON line.
+run_load() {
+  "$LOADGEN" --target "127.0.0.1:$GRPC_PORT" --duration "$SECS" --warmup "$1" \
+    --inflight "$INFLIGHT" --threads 2 --subjects "$SUBJECTS" --contents "$CONTENTS" \
+    2>"$BENCH_TMP/loadgen.err" || {
+    cat "$BENCH_TMP/loadgen.err" >&2
+    tail -n 20 "$BENCH_TMP/rights.log" >&2
+    die "the load generator failed"
+  }
+  [[ -s $BENCH_TMP/loadgen.err ]] && cat "$BENCH_TMP/loadgen.err" >&2
+  kill -0 "$rights_pid" 2>/dev/null || die "p2pims-rights exited during the run"
 }
-[[ -s $BENCH_TMP/loadgen.err ]] && cat "$BENCH_TMP/loadgen.err" >&2
-kill -0 "$rights_pid" 2>/dev/null || die "p2pims-rights exited during the run"
+# Cold: a fresh replica has the catalogue in memory but no subscriber yet, so most decisions read
+# the subscriber's entitlements from PostgreSQL. Steady: the same load once most subscribers have
+# been seen, the state a long-running replica is in (its cache holds 500,000 subscribers).
+say "Authorize load, cold caches: $INFLIGHT in flight, ${SECS} s measured"
+cold_json=$(run_load 0)
+say "Authorize load, steady state: 2 s warm-up, ${SECS} s measured"
+load_json=$(run_load 2)
+hit_ratio=$(curl -fsS "http://127.0.0.1:$ADMIN_PORT/metrics" | awk '
+  /^p2pims_rights_cache_lookups_total\{cache="entitlement",result="hit"\}/ { hit = $2 }
+  /^p2pims_rights_cache_lookups_total\{cache="entitlement",result="miss"\}/ { miss = $2 }
+  END { if (hit + miss > 0) printf "%.3f", hit / (hit + miss); else print 0 }')
 
 authorize=$(json_get authorize_per_s "$load_json")
 printf '{"bench":"rights","authorize_per_s":%s,"target_ratio":%s,"allowed_share":%s,"errors":%s,' \
   "$authorize" "$(ratio "$authorize" "$TARGET_PER_S")" "$(json_get allowed_share "$load_json")" \
   "$(json_get errors "$load_json")"
 printf '"p50_ms":%s,"p99_ms":%s,' "$(json_get p50_ms "$load_json")" "$(json_get p99_ms "$load_json")"
+cold=$(json_get authorize_per_s "$cold_json")
+printf '"authorize_cold_per_s":%s,"cold_target_ratio":%s,"entitlement_cache_hit_ratio":%s,' \
+  "$cold" "$(ratio "$cold" "$TARGET_PER_S")" "$hit_ratio"
 printf '"pg_select_per_s":%s,"authorize_vs_pg_select":%s,' "$pg_select" "$(ratio "$authorize" "$pg_select")"
 printf '"pg_commit_per_s":%s,"authorize_vs_pg_commit":%s,' "$pg_commit" "$(ratio "$authorize" "$pg_commit")"
 printf '%s,' "$(sed 's/^{//; s/}$//' <<<"$verify_json")"

@@ -54,26 +54,15 @@ void AccessControl::PreloadCatalogue() {
   }
 }
 
-bool AccessControl::AnswerableFromMemory(const std::string& subject,
-                                         const std::string& content_id) const {
-  if (listener_ == nullptr || !listener_->live()) return false;
-  const std::shared_ptr<const CachedContent> content = contents_.Find(content_id);
-  if (content == nullptr) return false;
-  if (!content->has_value()) return true;  // unknown content
-  const ContentRecord& c = **content;
-  if (c.device_limit > 0) return false;
-  return c.price_model == v1::PRICE_MODEL_FREE || c.price_model == v1::PRICE_MODEL_PER_BYTE ||
-         subjects_.Find(subject) != nullptr;
-}
-
 absl::StatusOr<std::shared_ptr<const AccessControl::CachedContent>> AccessControl::Content(
-    const std::string& id, bool live) {
+    const std::string& id, bool live, Reach reach) {
   const uint64_t generation = contents_.Generation(id);
   if (live) {
     if (auto hit = contents_.Find(id)) {
       metrics_.content_hit.Increment();
       return hit;
     }
+    if (reach == Reach::kMemoryOnly) return nullptr;
     metrics_.content_miss.Increment();
   }
   auto found = store_.FindContent(id);
@@ -84,13 +73,14 @@ absl::StatusOr<std::shared_ptr<const AccessControl::CachedContent>> AccessContro
 }
 
 absl::StatusOr<std::shared_ptr<const AccessControl::CachedEntitlements>>
-AccessControl::Entitlements(const std::string& subject, bool live) {
+AccessControl::Entitlements(const std::string& subject, bool live, Reach reach) {
   const uint64_t generation = subjects_.Generation(subject);
   if (live) {
     if (auto hit = subjects_.Find(subject)) {
       metrics_.subject_hit.Increment();
       return hit;
     }
+    if (reach == Reach::kMemoryOnly) return nullptr;
     metrics_.subject_miss.Increment();
   }
   auto found = store_.EntitlementsOf(subject);
@@ -100,25 +90,29 @@ AccessControl::Entitlements(const std::string& subject, bool live) {
   return value;
 }
 
-absl::StatusOr<Grant> AccessControl::Authorize(const v1::AuthorizeRequest& req, token::Role role,
-                                               int64_t now) {
+std::optional<absl::StatusOr<Grant>> AccessControl::Authorize(const v1::AuthorizeRequest& req,
+                                                              token::Role role, int64_t now,
+                                                              Reach reach) {
   const absl::Time started = absl::Now();
-  absl::StatusOr<Grant> grant = Evaluate(req, role, now);
-  metrics_.authorize_seconds.Observe(absl::ToDoubleSeconds(absl::Now() - started));
+  std::optional<absl::StatusOr<Grant>> grant = Evaluate(req, role, now, reach);
+  if (grant) metrics_.authorize_seconds.Observe(absl::ToDoubleSeconds(absl::Now() - started));
   return grant;
 }
 
-absl::StatusOr<Grant> AccessControl::Evaluate(const v1::AuthorizeRequest& req, token::Role role,
-                                            int64_t now) {
+std::optional<absl::StatusOr<Grant>> AccessControl::Evaluate(const v1::AuthorizeRequest& req,
+                                                             token::Role role, int64_t now,
+                                                             Reach reach) {
   const bool live = listener_ != nullptr && listener_->live();
   if (!live) {
+    if (reach == Reach::kMemoryOnly) return std::nullopt;
     metrics_.cache_bypass.Increment();
     // Without the listener, bans come straight from the database as well.
     if (absl::Status s = revocations_.Refresh(); !s.ok()) return s;
   }
   Grant grant;
-  auto content = Content(req.content_id(), live);
+  auto content = Content(req.content_id(), live, reach);
   if (!content.ok()) return content.status();
+  if (*content == nullptr) return std::nullopt;  // not in memory
   grant.content = *content;
 
   Decision& d = grant.decision;
@@ -127,8 +121,9 @@ absl::StatusOr<Grant> AccessControl::Evaluate(const v1::AuthorizeRequest& req, t
   std::shared_ptr<const CachedEntitlements> entitlements;
   if (c != nullptr && c->price_model != v1::PRICE_MODEL_FREE &&
       c->price_model != v1::PRICE_MODEL_PER_BYTE) {
-    auto found = Entitlements(req.subject(), live);
+    auto found = Entitlements(req.subject(), live, reach);
     if (!found.ok()) return found.status();
+    if (*found == nullptr) return std::nullopt;  // not in memory
     entitlements = *found;
   }
   static const CachedEntitlements kNone;
@@ -140,6 +135,7 @@ absl::StatusOr<Grant> AccessControl::Evaluate(const v1::AuthorizeRequest& req, t
   if (d.allowed) {
     if (absl::Status s = Sign(req, role, *c, now, d.entitled_until, grant); !s.ok()) return s;
     if (c->device_limit > 0) {
+      if (reach == Reach::kMemoryOnly) return std::nullopt;  // slots live in PostgreSQL
       metrics_.device_slot_checks.Increment();
       const std::string device =
           req.device().empty() ? "session:" + req.session_id() : req.device();

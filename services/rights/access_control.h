@@ -4,7 +4,7 @@
 //
 //   AccessControl access(store, keyring, revocations, audit, metrics, {});
 //   access.UseListener(&listener);
-//   absl::StatusOr<Grant> g = access.Authorize(request, token::Role::kLeech, now);
+//   auto g = access.Authorize(request, token::Role::kLeech, now, AccessControl::Reach::kDatabase);
 #pragma once
 
 #include <memory>
@@ -53,14 +53,18 @@ class AccessControl {
   // The handlers a ChangeListener needs to keep these caches true.
   ChangeHandlers Handlers();
 
-  // A deny is an OK result with decision.allowed false. Errors: Unavailable (database, audit
-  // backlog full), FailedPrecondition (the signing key has retired).
-  absl::StatusOr<Grant> Authorize(const v1::AuthorizeRequest& req, token::Role role, int64_t now);
+  // Where a decision may look for what it needs.
+  enum class Reach {
+    kMemoryOnly,  // caches only: no PostgreSQL round trip (for threads that must not block)
+    kDatabase,    // caches, and PostgreSQL for what they lack
+  };
 
-  // True when a decision on this subject and content needs no database round trip: the listener
-  // is live, both are cached, and the content has no device limit. A hint (an entry may be
-  // dropped right after); Authorize stays correct either way.
-  bool AnswerableFromMemory(const std::string& subject, const std::string& content_id) const;
+  // A deny is an OK result with decision.allowed false. Errors: Unavailable (database, audit
+  // backlog full), FailedPrecondition (the signing key has retired). With kMemoryOnly, nullopt
+  // when the decision needs PostgreSQL (a cache miss, a device limit, the listener down); nothing
+  // was decided or recorded then.
+  std::optional<absl::StatusOr<Grant>> Authorize(const v1::AuthorizeRequest& req,
+                                                 token::Role role, int64_t now, Reach reach);
 
   // Drops a cached entry at once (read-your-writes for this replica's admin changes).
   void ContentChanged(const std::string& content_id) { contents_.Invalidate(content_id); }
@@ -70,12 +74,15 @@ class AccessControl {
   using CachedContent = std::optional<ContentRecord>;
   using CachedEntitlements = std::vector<EntitlementRecord>;
 
-  absl::StatusOr<Grant> Evaluate(const v1::AuthorizeRequest& req, token::Role role, int64_t now);
+  std::optional<absl::StatusOr<Grant>> Evaluate(const v1::AuthorizeRequest& req,
+                                                token::Role role, int64_t now, Reach reach);
   // Fills the content cache with the catalogue, up to its capacity.
   void PreloadCatalogue();
-  absl::StatusOr<std::shared_ptr<const CachedContent>> Content(const std::string& id, bool live);
+  // nullptr (and OK) when `reach` is kMemoryOnly and the entry is not cached.
+  absl::StatusOr<std::shared_ptr<const CachedContent>> Content(const std::string& id, bool live,
+                                                               Reach reach);
   absl::StatusOr<std::shared_ptr<const CachedEntitlements>> Entitlements(
-      const std::string& subject, bool live);
+      const std::string& subject, bool live, Reach reach);
   absl::Status Sign(const v1::AuthorizeRequest& req, token::Role role, const ContentRecord& c,
                     int64_t now, int64_t entitled_until, Grant& grant);
 

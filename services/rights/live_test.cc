@@ -211,9 +211,14 @@ TEST_F(RightsLiveTest, AuthorizeOverGrpcTakesTheWorkerPoolOnlyWhenItNeedsTheData
     return resp;
   };
   const auto ask = Ask("sip:alice@ims.test", "film");
-  EXPECT_FALSE(a->access.AnswerableFromMemory(ask.subject(), ask.content_id()));
+  auto memory_only = [&] {
+    v1::AuthorizeResponse resp;
+    return a->rights->Decide(ask, &resp, AccessControl::Reach::kMemoryOnly).has_value();
+  };
+  EXPECT_FALSE(memory_only()) << "alice's entitlements are not cached yet";
+  EXPECT_EQ(a->metrics.decision(true, {}).Value(), 0) << "nothing was decided";
   EXPECT_TRUE(call(ask).allowed());  // read from PostgreSQL on the worker pool
-  EXPECT_TRUE(a->access.AnswerableFromMemory(ask.subject(), ask.content_id()));
+  EXPECT_TRUE(memory_only());
   const double hits = a->metrics.subject_hit.Value();
   EXPECT_TRUE(call(ask).allowed());  // answered inline from memory
   EXPECT_EQ(a->metrics.subject_hit.Value(), hits + 1);

@@ -79,8 +79,12 @@ grpc::ServerUnaryReactor* RightsService::Authorize(grpc::CallbackServerContext* 
                                                    const v1::AuthorizeRequest* req,
                                                    v1::AuthorizeResponse* resp) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  if (slow_path_ == nullptr || access_.AnswerableFromMemory(req->subject(), req->content_id())) {
+  if (slow_path_ == nullptr) {
     reactor->Finish(Decide(*req, resp));
+    return reactor;
+  }
+  if (std::optional<grpc::Status> s = Decide(*req, resp, AccessControl::Reach::kMemoryOnly)) {
+    reactor->Finish(*s);
     return reactor;
   }
   const bool queued =
@@ -92,8 +96,9 @@ grpc::ServerUnaryReactor* RightsService::Authorize(grpc::CallbackServerContext* 
   return reactor;
 }
 
-grpc::Status RightsService::Decide(const v1::AuthorizeRequest& request,
-                                   v1::AuthorizeResponse* resp) {
+std::optional<grpc::Status> RightsService::Decide(const v1::AuthorizeRequest& request,
+                                                  v1::AuthorizeResponse* resp,
+                                                  AccessControl::Reach reach) {
   const v1::AuthorizeRequest* req = &request;
   P2PIMS_CHECK_ARG(CheckSubject(req->subject()));
   P2PIMS_CHECK_ARG(CheckContentId(req->content_id()));
@@ -111,7 +116,9 @@ grpc::Status RightsService::Decide(const v1::AuthorizeRequest& request,
   if (req->time() != 0 && std::abs(req->time() - now) > kMaxClockSkewSeconds) {
     return InvalidArgument("time is more than 5 minutes away from the rights server's clock");
   }
-  auto grant = access_.Authorize(*req, role, now);
+  std::optional<absl::StatusOr<Grant>> decided = access_.Authorize(*req, role, now, reach);
+  if (!decided) return std::nullopt;
+  absl::StatusOr<Grant>& grant = *decided;
   if (!grant.ok()) return ToGrpcStatus(grant.status());
   const Decision& d = grant->decision;
   resp->set_allowed(d.allowed);

@@ -33,7 +33,12 @@ class RightsService final
                                       const v1::AuthorizeRequest* req,
                                       v1::AuthorizeResponse* resp) override;
   // The whole decision, on the calling thread (the worker pool's, or a test's).
-  grpc::Status Decide(const v1::AuthorizeRequest& req, v1::AuthorizeResponse* resp);
+  grpc::Status Decide(const v1::AuthorizeRequest& req, v1::AuthorizeResponse* resp) {
+    return *Decide(req, resp, AccessControl::Reach::kDatabase);
+  }
+  // nullopt when `reach` is kMemoryOnly and the decision needs the database.
+  std::optional<grpc::Status> Decide(const v1::AuthorizeRequest& req,
+                                     v1::AuthorizeResponse* resp, AccessControl::Reach reach);
   grpc::Status GetSigningKeys(grpc::ServerContext*, const v1::GetSigningKeysRequest*,
                               v1::GetSigningKeysResponse* resp) override;
   // Sends the revocations in force after req.after_sequence, then each new one as it is
