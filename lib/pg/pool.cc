@@ -108,17 +108,21 @@ Pool::Pool(PoolOptions options)
 
 Pool::~Pool() = default;
 
+absl::Status Pool::Reopen(Lease& lease) {
+  if (lease.connection() != nullptr && !StillOpen(*lease.connection())) lease.Discard();
+  if (lease.connection() != nullptr) return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> opened = Connect();
+  if (!opened.ok()) return opened.status();
+  lease.Set(*std::move(opened));
+  return absl::OkStatus();
+}
+
 absl::Status Pool::WithTransaction(const std::function<absl::Status(pqxx::work&)>& fn) {
   absl::StatusOr<std::unique_ptr<pqxx::connection>> acquired = Acquire();
   if (!acquired.ok()) return acquired.status();
   Lease lease(this, *std::move(acquired));
   for (int attempt = 1;; ++attempt) {
-    if (lease.connection() != nullptr && !StillOpen(*lease.connection())) lease.Discard();
-    if (lease.connection() == nullptr) {
-      absl::StatusOr<std::unique_ptr<pqxx::connection>> opened = Connect();
-      if (!opened.ok()) return opened.status();
-      lease.Set(*std::move(opened));
-    }
+    if (absl::Status open = Reopen(lease); !open.ok()) return open;
     // Declared after the lease: the transaction ends before its connection goes back.
     std::optional<pqxx::work> txn;
     try {
@@ -141,12 +145,7 @@ absl::Status Pool::WithReadOnly(const std::function<absl::Status(pqxx::nontransa
   if (!acquired.ok()) return acquired.status();
   Lease lease(this, *std::move(acquired));
   for (int attempt = 1;; ++attempt) {
-    if (lease.connection() != nullptr && !StillOpen(*lease.connection())) lease.Discard();
-    if (lease.connection() == nullptr) {
-      absl::StatusOr<std::unique_ptr<pqxx::connection>> opened = Connect();
-      if (!opened.ok()) return opened.status();
-      lease.Set(*std::move(opened));
-    }
+    if (absl::Status open = Reopen(lease); !open.ok()) return open;
     try {
       pqxx::nontransaction reads(*lease.connection());
       return fn(reads);

@@ -107,6 +107,9 @@ class Pool {
   // A slot taken from the pool for one WithTransaction call; gives it back when destroyed.
   class Lease;
 
+  // Makes sure the lease holds an open connection: drops one found broken, opens a new one.
+  absl::Status Reopen(Lease& lease);
+
   // Takes a slot: an idle connection, or (nullptr) the right to open one. ResourceExhausted
   // after acquire_timeout.
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire();

@@ -54,40 +54,44 @@ void AccessControl::PreloadCatalogue() {
   }
 }
 
-absl::StatusOr<std::shared_ptr<const AccessControl::CachedContent>> AccessControl::Content(
-    const std::string& id, bool live, Reach reach) {
-  const uint64_t generation = contents_.Generation(id);
+namespace {
+
+// A cached value, or (when `live` and `reach` allow) one loaded from the database and cached.
+// nullptr when `reach` is memory-only and the key is not cached.
+template <typename V, typename Load>
+absl::StatusOr<std::shared_ptr<const V>> ReadThrough(ShardedCache<V>& cache,
+                                                     const std::string& key, bool live,
+                                                     AccessControl::Reach reach,
+                                                     metrics::Counter& hits,
+                                                     metrics::Counter& misses, Load load) {
+  const uint64_t generation = cache.Generation(key);  // before the read: see sharded_cache.h
   if (live) {
-    if (auto hit = contents_.Find(id)) {
-      metrics_.content_hit.Increment();
+    if (auto hit = cache.Find(key)) {
+      hits.Increment();
       return hit;
     }
-    if (reach == Reach::kMemoryOnly) return nullptr;
-    metrics_.content_miss.Increment();
+    if (reach == AccessControl::Reach::kMemoryOnly) return nullptr;
+    misses.Increment();
   }
-  auto found = store_.FindContent(id);
+  auto found = load(key);
   if (!found.ok()) return found.status();
-  auto value = std::make_shared<const CachedContent>(std::move(*found));
-  if (live) contents_.PutIfCurrent(id, value, generation);
+  auto value = std::make_shared<const V>(std::move(*found));
+  if (live) cache.PutIfCurrent(key, value, generation);
   return value;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const AccessControl::CachedContent>> AccessControl::Content(
+    const std::string& id, bool live, Reach reach) {
+  return ReadThrough(contents_, id, live, reach, metrics_.content_hit, metrics_.content_miss,
+                     [this](const std::string& key) { return store_.FindContent(key); });
 }
 
 absl::StatusOr<std::shared_ptr<const AccessControl::CachedEntitlements>>
 AccessControl::Entitlements(const std::string& subject, bool live, Reach reach) {
-  const uint64_t generation = subjects_.Generation(subject);
-  if (live) {
-    if (auto hit = subjects_.Find(subject)) {
-      metrics_.subject_hit.Increment();
-      return hit;
-    }
-    if (reach == Reach::kMemoryOnly) return nullptr;
-    metrics_.subject_miss.Increment();
-  }
-  auto found = store_.EntitlementsOf(subject);
-  if (!found.ok()) return found.status();
-  auto value = std::make_shared<const CachedEntitlements>(std::move(*found));
-  if (live) subjects_.PutIfCurrent(subject, value, generation);
-  return value;
+  return ReadThrough(subjects_, subject, live, reach, metrics_.subject_hit, metrics_.subject_miss,
+                     [this](const std::string& key) { return store_.EntitlementsOf(key); });
 }
 
 std::optional<absl::StatusOr<Grant>> AccessControl::Authorize(const v1::AuthorizeRequest& req,
