@@ -28,14 +28,15 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  const std::shared_ptr<grpc::Channel> rights = MakeChannel(rt.flags().Get("rights"));
+  const std::shared_ptr<grpc::Channel> rights_channel = MakeChannel(rt.flags().Get("rights"));
   token::Verifier verifier;
-  tracker::KeyFetcher keys(rights::v1::Rights::NewStub(rights), verifier, absl::Seconds(*refresh));
+  tracker::KeyFetcher keys(rights::v1::Rights::NewStub(rights_channel), verifier,
+                           absl::Seconds(*refresh));
   (void)keys.Start();  // not fatal: /readyz stays 503 until rights answers
   rt.AddReadinessCheck([&keys] { return keys.Ready(); });
   // Not a readiness condition: while the stream is down, the revocations received are enforced.
   token::RevocationList revocations;
-  tracker::RevocationWatcher revocation_watcher(rights, revocations, rt.registry());
+  tracker::RevocationWatcher revocation_watcher(rights_channel, revocations, rt.registry());
   revocation_watcher.Start();
 
   tracker::TrackerStore store(rt.pool());

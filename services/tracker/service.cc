@@ -61,7 +61,8 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
     return ToGrpcStatus(content.status());
   }
   const std::string token_id(Hex({reinterpret_cast<const char*>(claims->token_id.data()), 16}));
-  if (revocations_.Revoked(*claims, *content ? (*content)->content_id() : std::string())) {
+  static const std::string kNotIndexed;  // matches no content revocation
+  if (revocations_.Revoked(*claims, *content ? (*content)->content_id() : kNotIndexed)) {
     verifications_.revoked.Increment();
     log::Info(
         "revoked token refused",
