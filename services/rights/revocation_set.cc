@@ -37,7 +37,9 @@ absl::Status RevocationSet::Refresh() {
 void RevocationSet::RebuildBans() {
   auto bans = std::make_shared<Bans>();
   for (const RevocationRecord& r : in_force_) {
-    if (!r.token_id.empty() || r.issued_before <= r.created_at) continue;
+    // Any token issued before issued_before would be refused, so none is issued: for a plain
+    // revocation that is the rest of its second, for one reaching into the future a ban.
+    if (!r.token_id.empty()) continue;
     if (!r.subject.empty() && !r.content_id.empty()) {
       Raise(bans->by_pair, r.subject + '\n' + r.content_id, r.issued_before);
     } else if (!r.subject.empty()) {

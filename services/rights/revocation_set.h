@@ -26,9 +26,9 @@ class RevocationSet {
 
   // Loads revocations recorded since the last one seen, drops expired ones and wakes watchers.
   absl::Status Refresh();
-  // The latest issued_before of bans matching this subject and content that still lie after
-  // `now`; 0 when none. A ban is a revocation with no token id whose issued_before is in the
-  // future: tokens issued until then would be refused, so none is issued.
+  // The latest issued_before of revocations (by subject and/or content) matching this subject
+  // and content that still lies after `now`; 0 when none. Tokens issued until then would be
+  // refused, so none is issued: a ban when issued_before was set in the future.
   int64_t BarredUntil(const std::string& subject, const std::string& content_id,
                       int64_t now) const;
   // Revocations in force with sequence > after, in order.

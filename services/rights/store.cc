@@ -25,7 +25,9 @@ constexpr char kEntitlementColumns[] =
 
 constexpr char kRevocationColumns[] =
     "sequence, coalesce(token_id, ''), coalesce(subject, ''), coalesce(content_id, ''), reason,"
-    " extract(epoch from issued_before)::bigint, extract(epoch from created_at)::bigint,"
+    // Rounded up: tokens carry whole seconds, so a token issued earlier in the revocation's own
+    // second is still caught (issued_at < issued_before).
+    " ceil(extract(epoch from issued_before))::bigint, extract(epoch from created_at)::bigint,"
     " extract(epoch from expires_at)::bigint";
 
 // Unix seconds -> timestamptz, 0 -> NULL.
