@@ -134,6 +134,7 @@ std::optional<grpc::Status> RightsService::Decide(const v1::AuthorizeRequest& re
     resp->set_price_model(c.price_model);
     resp->mutable_price()->set_minor(SessionPrice(c));
     resp->mutable_price()->set_currency(c.currency);
+    resp->set_owner_share_bp(c.owner_share_bp);
   }
   return grpc::Status::OK;
 }

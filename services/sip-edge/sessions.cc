@@ -224,6 +224,7 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
   rating->set_price_model(PriceModelName(decision->price_model()));
   *rating->mutable_price()->mutable_currency() = decision->price().currency();
   rating->mutable_price()->set_minor(decision->price().minor());
+  rating->set_owner_share_bp(decision->owner_share_bp());
   auto cca = backends_.CreditControl(ccr);
   if (!cca.ok()) return Unavailable("INVITE", "charging");
   switch (cca->result_code()) {
