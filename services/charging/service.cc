@@ -91,20 +91,14 @@ grpc::Status ChargingAdminService::AdjustBalance(grpc::ServerContext*,
   return Reply(store_.AdjustBalance(*req), resp);
 }
 
-grpc::Status ChargingAdminService::PullCdrs(grpc::ServerContext*, const v1::PullCdrsRequest* req,
-                                            v1::PullCdrsResponse* resp) {
-  if (req->consumer().empty()) return InvalidArgument("consumer is required");
-  const int limit = req->page_size() <= 0 ? 100 : std::min(req->page_size(), 1000);
-  return Reply(store_.PullCdrs(req->consumer(), limit), resp);
+grpc::Status ChargingAdminService::PutTariff(grpc::ServerContext*, const v1::PutTariffRequest*,
+                                             v1::Tariff*) {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "tariffs: not yet");
 }
 
-grpc::Status ChargingAdminService::AckCdrs(grpc::ServerContext*, const v1::AckCdrsRequest* req,
-                                           v1::AckCdrsResponse* resp) {
-  if (req->consumer().empty()) return InvalidArgument("consumer is required");
-  auto cursor = store_.AckCdrs(req->consumer(), req->up_to_sequence());
-  if (!cursor.ok()) return ToGrpcStatus(cursor.status());
-  resp->set_acked_sequence(*cursor);
-  return grpc::Status::OK;
+grpc::Status ChargingAdminService::ListTariffs(grpc::ServerContext*, const v1::ListTariffsRequest*,
+                                               v1::ListTariffsResponse*) {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "tariffs: not yet");
 }
 
 }  // namespace p2pims::charging

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "p2pims/charging/v1/charging.grpc.pb.h"
+#include "services/charging/cdr_store.h"
 #include "services/charging/store.h"
 
 namespace p2pims::charging {
@@ -20,10 +21,11 @@ class ChargingService final : public v1::Charging::Service {
   ChargingStore& store_;
 };
 
-// Thread-safe.
+// Thread-safe. Accounts and tariffs are in service.cc; CDR pull, ack, tail and settlement
+// (the billing side) in billing_service.cc.
 class ChargingAdminService final : public v1::ChargingAdmin::Service {
  public:
-  explicit ChargingAdminService(ChargingStore& store) : store_(store) {}
+  ChargingAdminService(ChargingStore& store, CdrStore& cdrs) : store_(store), cdrs_(cdrs) {}
   grpc::Status CreateAccount(grpc::ServerContext*, const v1::CreateAccountRequest* req,
                              v1::Account* resp) override;
   grpc::Status GetAccount(grpc::ServerContext*, const v1::GetAccountRequest* req,
@@ -34,9 +36,18 @@ class ChargingAdminService final : public v1::ChargingAdmin::Service {
                         v1::PullCdrsResponse* resp) override;
   grpc::Status AckCdrs(grpc::ServerContext*, const v1::AckCdrsRequest* req,
                        v1::AckCdrsResponse* resp) override;
+  grpc::Status TailCdrs(grpc::ServerContext* ctx, const v1::TailCdrsRequest* req,
+                        grpc::ServerWriter<v1::Cdr>* writer) override;
+  grpc::Status GetSettlement(grpc::ServerContext*, const v1::GetSettlementRequest* req,
+                             v1::GetSettlementResponse* resp) override;
+  grpc::Status PutTariff(grpc::ServerContext*, const v1::PutTariffRequest* req,
+                         v1::Tariff* resp) override;
+  grpc::Status ListTariffs(grpc::ServerContext*, const v1::ListTariffsRequest* req,
+                           v1::ListTariffsResponse* resp) override;
 
  private:
   ChargingStore& store_;
+  CdrStore& cdrs_;
 };
 
 }  // namespace p2pims::charging

@@ -36,11 +36,6 @@ class ChargingStore {
   absl::StatusOr<v1::Account> GetAccount(const std::string& subject);
   absl::StatusOr<v1::Account> AdjustBalance(const v1::AdjustBalanceRequest& req);
 
-  // CDRs after the consumer's acknowledged cursor, at most `limit`.
-  absl::StatusOr<v1::PullCdrsResponse> PullCdrs(const std::string& consumer, int limit);
-  // Moves the consumer's cursor forward (never back); returns the cursor.
-  absl::StatusOr<int64_t> AckCdrs(const std::string& consumer, int64_t up_to);
-
  private:
   absl::StatusOr<v1::CreditControlAnswer> CreditControlOnce(const v1::CreditControlRequest& req);
   absl::StatusOr<v1::AccountingAnswer> AccountingOnce(const v1::AccountingRequest& req);

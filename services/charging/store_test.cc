@@ -167,23 +167,5 @@ TEST_F(ChargingStoreTest, StopWritesOneCdrWithAGaplessSequence) {
   EXPECT_EQ(store_->Accounting(Stop("a2", 1))->cdr_sequence(), 2);  // no gap after the refusal
 }
 
-TEST_F(ChargingStoreTest, BillingPullsEachCdrExactlyOnce) {
-  for (int i = 0; i < 5; ++i)
-    ASSERT_OK(store_->Accounting(Stop("b" + std::to_string(i), 1)).status());
-  auto page = store_->PullCdrs("billing", 3);
-  ASSERT_OK(page.status());
-  ASSERT_EQ(page->cdrs_size(), 3);
-  EXPECT_EQ(page->last_sequence(), 3);
-  EXPECT_EQ(store_->PullCdrs("billing", 3)->cdrs(0).sequence(), 1);  // not acked: comes again
-  EXPECT_EQ(*store_->AckCdrs("billing", 3), 3);
-  auto next = store_->PullCdrs("billing", 3);
-  ASSERT_EQ(next->cdrs_size(), 2);
-  EXPECT_EQ(next->cdrs(0).sequence(), 4);
-  EXPECT_EQ(*store_->AckCdrs("billing", 1), 3);   // never moves back
-  EXPECT_EQ(*store_->AckCdrs("billing", 99), 5);  // never past the last CDR
-  EXPECT_EQ(store_->PullCdrs("billing", 3)->cdrs_size(), 0);
-  EXPECT_EQ(store_->PullCdrs("audit", 10)->cdrs_size(), 5);  // each consumer has its own cursor
-}
-
 }  // namespace
 }  // namespace p2pims::charging
