@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "services/rights/iso_codes.h"
+#include "lib/iso/iso_codes.h"
 
 namespace p2pims::rights {
 namespace {

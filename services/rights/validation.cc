@@ -4,7 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "services/rights/iso_codes.h"
+#include "lib/iso/iso_codes.h"
 
 namespace p2pims::rights {
 namespace {

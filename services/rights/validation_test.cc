@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "services/rights/iso_codes.h"
 
 namespace p2pims::rights {
 namespace {
@@ -102,26 +101,6 @@ TEST(ValidationTest, TerritoriesMayBeCountriesOrLocalityPaths) {
     l.add_territories(t);
   }
   EXPECT_EQ(Problem(l), "");
-}
-
-TEST(IsoCodesTest, TablesAreSortedAndAnswer) {
-  EXPECT_TRUE(IsCurrencyCode("EUR"));
-  EXPECT_TRUE(IsCurrencyCode("JPY"));
-  EXPECT_FALSE(IsCurrencyCode("ABC"));
-  EXPECT_TRUE(IsCountryCode("DE"));
-  EXPECT_TRUE(IsCountryCode("ZW"));
-  EXPECT_FALSE(IsCountryCode("UK"));  // the ISO code is GB
-  EXPECT_EQ(CountryOfMcc("262"), "DE");
-  EXPECT_EQ(CountryOfMcc("202"), "GR");
-  EXPECT_EQ(CountryOfMcc("750"), "FK");
-  EXPECT_EQ(CountryOfMcc("999"), "");
-  // Every MCC maps to a country the country table knows.
-  for (int mcc = 200; mcc < 800; ++mcc) {
-    const std::string_view country = CountryOfMcc(std::to_string(mcc));
-    if (!country.empty()) {
-      EXPECT_TRUE(IsCountryCode(country)) << mcc;
-    }
-  }
 }
 
 }  // namespace

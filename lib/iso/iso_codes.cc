@@ -1,10 +1,10 @@
-#include "services/rights/iso_codes.h"
+#include "lib/iso/iso_codes.h"
 
 #include <algorithm>
 #include <array>
 #include <utility>
 
-namespace p2pims::rights {
+namespace p2pims {
 namespace {
 
 // Sorted, for binary search.
@@ -101,4 +101,4 @@ std::string_view CountryOfMcc(std::string_view mcc) {
   return it != std::end(kMccCountry) && it->first == mcc ? it->second : std::string_view();
 }
 
-}  // namespace p2pims::rights
+}  // namespace p2pims

@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-namespace p2pims::rights {
+namespace p2pims {
 
 // An active ISO 4217 alphabetic code of a currency (not a metal, fund or test code).
 bool IsCurrencyCode(std::string_view code);
@@ -14,4 +14,4 @@ bool IsCountryCode(std::string_view code);
 // territories (e.g. 340, the French Antilles).
 std::string_view CountryOfMcc(std::string_view mcc);
 
-}  // namespace p2pims::rights
+}  // namespace p2pims
