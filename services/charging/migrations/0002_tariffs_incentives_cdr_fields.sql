@@ -32,7 +32,8 @@ ALTER TABLE cc_session
   ADD COLUMN expires_at            timestamptz,
   ADD COLUMN access_network_info   text NOT NULL DEFAULT '',
   ADD COLUMN called_party          text NOT NULL DEFAULT '',
-  ADD COLUMN close_cause           text;
+  ADD COLUMN close_cause           text,
+  ADD COLUMN cdr_sequence          bigint NOT NULL DEFAULT 0;
 -- The sweeper's work list: open sessions whose reservation outlived its validity.
 CREATE INDEX cc_session_open_expiry ON cc_session (expires_at) WHERE state = 'open';
 
@@ -65,6 +66,19 @@ ALTER TABLE cdr
   ADD COLUMN bytes_up_over_claimed    bigint NOT NULL DEFAULT 0,
   ADD COLUMN owner_share_bp           integer NOT NULL DEFAULT 0,
   ADD COLUMN owner_share_minor        bigint NOT NULL DEFAULT 0;
+
+-- What an accounting-only session's CDR needs when its STOP never comes.
+ALTER TABLE acct_record
+  ADD COLUMN subject             text NOT NULL DEFAULT '',
+  ADD COLUMN icid                text NOT NULL DEFAULT '',
+  ADD COLUMN content_id          text NOT NULL DEFAULT '',
+  ADD COLUMN locality            text NOT NULL DEFAULT '',
+  ADD COLUMN node_id             text NOT NULL DEFAULT '',
+  ADD COLUMN called_party        text NOT NULL DEFAULT '',
+  ADD COLUMN access_network_info text NOT NULL DEFAULT '',
+  ADD COLUMN bytes_down          bigint NOT NULL DEFAULT 0,
+  ADD COLUMN bytes_up            bigint NOT NULL DEFAULT 0;
+CREATE INDEX acct_record_at ON acct_record (at);
 
 -- How far each consumer has pulled: an ack may not pass it, and CDRs up to it are resent with
 -- the retransmission flag.

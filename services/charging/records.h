@@ -1,0 +1,62 @@
+// Rows charging reads and writes inside its transactions: a credit-control session and a CDR.
+// Shared by credit control, accounting and the sweeper, which all close sessions into CDRs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "p2pims/charging/v1/charging.pb.h"
+
+namespace p2pims::charging {
+
+// One row of charging.cc_session, as locked FOR UPDATE.
+struct SessionRow {
+  std::string session_id, state, subject, icid, content_id, owner, price_model, currency;
+  std::string tariff_id, locality, node_id, access_network_info, called_party;
+  int64_t last_request_number = 0, price_minor = 0, reserved_minor = 0, charged_minor = 0;
+  int64_t bytes_down = 0, bytes_up = 0, granted_bytes = 0;
+  int64_t bytes_up_credited = 0, bytes_up_over_claimed = 0, incentive_minor = 0;
+  int64_t opened_at_ms = 0, cdr_sequence = 0;
+  int32_t owner_share_bp = 0;
+};
+
+// The SELECT list SessionRow reads, in its order.
+extern const char kSessionColumns[];
+SessionRow ReadSession(const pqxx::row& row);
+
+// One CDR as written (record_closure_time is the commit's now()).
+struct CdrRow {
+  std::string record_type = "session";  // or "event"
+  std::string session_id, icid, served_identity, content_id, owner, called_party;
+  std::string sip_method = "INVITE", node_id, node_address, locality, access_network_info;
+  std::string cause = "normal";          // free text from the client
+  std::string cause_for_record_closing;  // normal_release, time_limit, ... (CauseName)
+  bool incomplete = false;
+  int64_t start_ms = 0, stop_ms = 0, opened_ms = 0;  // 0 = now
+  int64_t bytes_down = 0, bytes_up = 0, units = 0;
+  int64_t charge_minor = 0, incentive_minor = 0, rated_price_minor = 0;
+  std::string currency = "EUR", price_model, tariff_id;
+  int64_t bytes_up_credited = 0, bytes_up_over_claimed = 0;
+  int32_t owner_share_bp = 0;
+};
+
+// TS 32.298 cause-for-record-closing from a client's free-text cause: "normal" (or empty) ->
+// normal_release, "setup_failed" -> unsuccessful_service_delivery, "timeout" -> time_limit,
+// "service_change"/"withdrawn" -> service_change, "operator" -> management_intervention; any
+// other text -> normal_release (the text itself is kept in the CDR's cause).
+std::string CauseForRecordClosing(const std::string& cause);
+
+// Takes the next gapless sequence number and inserts the CDR, in `tx`. AlreadyExists (as a
+// unique_violation) when the session already has a CDR. Returns the sequence number.
+int64_t WriteCdr(pqxx::work& tx, const CdrRow& cdr);
+
+// A CDR for a credit-controlled session being closed with `charge` and `cause`.
+CdrRow SessionCdr(const SessionRow& s, int64_t charge, const std::string& cause, bool incomplete);
+
+// The statements the helpers above use.
+std::vector<std::pair<std::string, std::string>> RecordStatements();
+
+}  // namespace p2pims::charging
