@@ -1,5 +1,10 @@
-// p2pims-charging: online credit control, offline accounting, CDRs.
+// p2pims-charging: online credit control, offline accounting, CDRs, incentives, settlement.
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "lib/log/log.h"
 #include "lib/runtime/service_runtime.h"
+#include "services/charging/charging_metrics.h"
 #include "services/charging/service.h"
 
 namespace {
@@ -15,18 +20,55 @@ std::vector<std::pair<std::string, std::string>> Concat(
 
 int main(int argc, char** argv) {
   using namespace p2pims;
+  using namespace p2pims::charging;
   ServiceRuntime rt({.name = "charging",
-                     .summary = "Ro-style credit control, Rf-style accounting and CDRs.",
+                     .summary = "Ro-style credit control, Rf-style accounting, CDRs, incentives "
+                                "and settlement.",
                      .grpc_listen = "127.0.0.1:50052",
                      .admin_listen = "127.0.0.1:9103",
                      .schema = "charging",
                      .migrations = &ChargingMigrations(),
-                     .prepared = Concat(charging::ChargingStore::Statements(),
-                                        charging::CdrStore::Statements())});
+                     .prepared = Concat(ChargingStore::Statements(), CdrStore::Statements())});
+  rt.flags().Add("max-bytes-per-second", "1250000000",
+                 "usage a session reports beyond this rate since it opened is refused");
+  rt.flags().Add("accounting-timeout", "21600",
+                 "seconds without accounting records after which a session without STOP is "
+                 "closed (cause time limit, incomplete)");
+  rt.flags().Add("sweep-interval", "10",
+                 "seconds between sweeps for expired reservations and silent sessions");
   if (auto code = rt.Init(argc, argv)) return *code;
-  charging::ChargingStore store(rt.pool());
-  charging::ChargingService service(store);
-  charging::CdrStore cdrs(rt.pool());
-  charging::ChargingAdminService admin(store, cdrs);
-  return rt.Serve({&service, &admin});
+  auto rate = rt.flags().GetInt("max-bytes-per-second");
+  auto timeout = rt.flags().GetInt("accounting-timeout");
+  auto interval = rt.flags().GetInt("sweep-interval");
+  if (!rate.ok() || *rate <= 0 || !timeout.ok() || *timeout <= 0 || !interval.ok() ||
+      *interval <= 0) {
+    log::Error("--max-bytes-per-second, --accounting-timeout and --sweep-interval must be "
+               "positive integers");
+    return 2;
+  }
+
+  ChargingStore store(rt.pool(), {.max_bytes_per_second = *rate,
+                                  .accounting_timeout = absl::Seconds(*timeout)});
+  CdrStore cdrs(rt.pool());
+  ChargingMetrics metrics(rt.registry(), rt.pool());
+  ChargingService service(store, metrics);
+  ChargingAdminService admin(store, cdrs);
+
+  // Sessions that never end on their own are settled here (any replica may; rows are locked).
+  absl::Notification stop_sweeping;
+  std::thread sweeper([&] {
+    while (!stop_sweeping.WaitForNotificationWithTimeout(absl::Seconds(*interval))) {
+      auto closed = store.SweepExpired(100);
+      if (!closed.ok()) {
+        log::Warn("sweep failed", {{"error", closed.status().message()}});
+      } else if (*closed > 0) {
+        log::Info("sessions closed by the sweeper", {{"count", int64_t(*closed)}});
+        for (int i = 0; i < *closed; ++i) metrics.CdrWritten();
+      }
+    }
+  });
+  const int code = rt.Serve({&service, &admin});
+  stop_sweeping.Notify();
+  sweeper.join();
+  return code;
 }

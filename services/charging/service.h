@@ -4,6 +4,7 @@
 
 #include "p2pims/charging/v1/charging.grpc.pb.h"
 #include "services/charging/cdr_store.h"
+#include "services/charging/charging_metrics.h"
 #include "services/charging/store.h"
 
 namespace p2pims::charging {
@@ -11,7 +12,8 @@ namespace p2pims::charging {
 // Thread-safe.
 class ChargingService final : public v1::Charging::Service {
  public:
-  explicit ChargingService(ChargingStore& store) : store_(store) {}
+  ChargingService(ChargingStore& store, ChargingMetrics& metrics)
+      : store_(store), metrics_(metrics) {}
   grpc::Status CreditControl(grpc::ServerContext*, const v1::CreditControlRequest* req,
                              v1::CreditControlAnswer* resp) override;
   grpc::Status Accounting(grpc::ServerContext*, const v1::AccountingRequest* req,
@@ -19,6 +21,7 @@ class ChargingService final : public v1::Charging::Service {
 
  private:
   ChargingStore& store_;
+  ChargingMetrics& metrics_;
 };
 
 // Thread-safe. Accounts and tariffs are in service.cc; CDR pull, ack, tail and settlement

@@ -1,0 +1,90 @@
+#include "services/charging/charging_metrics.h"
+
+#include <pqxx/pqxx>
+
+#include "lib/metrics/family.h"
+
+namespace p2pims::charging {
+
+ChargingMetrics::ChargingMetrics(metrics::Registry& registry, pg::Pool& pool)
+    : registry_(registry),
+      requests_(metrics::BuildCounter()
+                    .Name("p2pims_charging_requests_total")
+                    .Help("Credit-control and accounting requests, by type and result.")
+                    .Register(registry)),
+      balance_exhausted_(metrics::BuildCounter()
+                             .Name("p2pims_charging_balance_exhausted_total")
+                             .Help("Answers that ran out of credit: 4012, or a final-unit "
+                                   "indication because the balance covers only this grant.")
+                             .Register(registry)
+                             .Add({})),
+      cdrs_written_(metrics::BuildCounter()
+                        .Name("p2pims_charging_cdrs_written_total")
+                        .Help("Answers that closed a session or event into a CDR (TERMINATION, EVENT, "
+                              "accounting STOP/EVENT), retransmitted answers included.")
+                        .Register(registry)
+                        .Add({})) {
+  auto& open = metrics::BuildGauge()
+                   .Name("p2pims_charging_reservations_open")
+                   .Help("Credit-control sessions holding a reservation.")
+                   .Register(registry)
+                   .Add({});
+  auto& reserved = metrics::BuildGauge()
+                       .Name("p2pims_charging_reserved_minor")
+                       .Help("Money held by open reservations, in minor units (all currencies).")
+                       .Register(registry)
+                       .Add({});
+  auto& lag = metrics::BuildGauge()
+                  .Name("p2pims_charging_consumer_lag_cdrs")
+                  .Help("CDRs written but not yet acknowledged, per billing consumer.")
+                  .Register(registry);
+  auto& over_claim = metrics::BuildGauge()
+                         .Name("p2pims_charging_over_claim_ratio")
+                         .Help("Share of uploads claimed this hour that the swarms' downloaders "
+                               "had not reported receiving (not credited).")
+                         .Register(registry)
+                         .Add({});
+  registry.AddCollectHook([&pool, &open, &reserved, &lag, &over_claim] {
+    (void)pool.WithReadOnly([&](pqxx::nontransaction& tx) {
+      pqxx::row r = tx.exec1(
+          "SELECT count(*), coalesce(sum(reserved_minor), 0) FROM charging.cc_session"
+          " WHERE state = 'open'");
+      open.Set(r[0].as<double>());
+      reserved.Set(r[1].as<double>());
+      for (const auto& c : tx.exec(
+               "SELECT consumer, (SELECT last_sequence FROM charging.cdr_counter) - acked_sequence"
+               " FROM charging.billing_cursor")) {
+        lag.Add({{"consumer", c[0].as<std::string>()}}).Set(c[1].as<double>());
+      }
+      pqxx::row o = tx.exec1(
+          "SELECT coalesce(sum(bytes_up_over_claimed), 0),"
+          " coalesce(sum(bytes_up_credited + bytes_up_over_claimed), 0)"
+          " FROM charging.incentive_pool WHERE period_start = date_trunc('hour', now())");
+      const double claimed = o[1].as<double>();
+      over_claim.Set(claimed > 0 ? o[0].as<double>() / claimed : 0);
+      return absl::OkStatus();
+    });
+  });
+}
+
+void ChargingMetrics::CreditControl(const v1::CreditControlRequest& req,
+                                    const v1::CreditControlAnswer& answer) {
+  requests_.Add({{"type", v1::RequestType_Name(req.request_type())},
+                 {"result", v1::ResultCode_Name(answer.result_code())}})
+      .Increment();
+  if (answer.result_code() == v1::RESULT_CODE_CREDIT_LIMIT_REACHED ||
+      answer.final_unit_action() == v1::FINAL_UNIT_ACTION_TERMINATE) {
+    balance_exhausted_.Increment();
+  }
+  if (answer.cdr_sequence() != 0 &&
+      (req.request_type() == v1::REQUEST_TYPE_TERMINATION ||
+       req.request_type() == v1::REQUEST_TYPE_EVENT)) {
+    cdrs_written_.Increment();
+  }
+}
+
+void ChargingMetrics::Count(const std::string& type, const std::string& result) {
+  requests_.Add({{"type", type}, {"result", result}}).Increment();
+}
+
+}  // namespace p2pims::charging
