@@ -56,5 +56,46 @@ TEST(RatingTest, SessionStateMachine) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(RatingTest, EventsAreOneShot) {
+  EXPECT_TRUE(CheckSequence("", 0, v1::REQUEST_TYPE_EVENT, 0).ok());
+  EXPECT_FALSE(CheckSequence("", 0, v1::REQUEST_TYPE_EVENT, 1).ok());
+  EXPECT_FALSE(CheckSequence("open", 0, v1::REQUEST_TYPE_EVENT, 0).ok());
+}
+
+TEST(RatingTest, BytesForIsTheInverseOfPerMiBRoundedInTheOperatorsFavour) {
+  EXPECT_EQ(BytesFor(10, 30), 3 * kMiB);
+  EXPECT_EQ(PerMiB(10, BytesFor(10, 31)), 31);
+  EXPECT_LE(PerMiB(7, BytesFor(7, 1000)), 1000);
+  EXPECT_EQ(BytesFor(0, 100), 0);
+  EXPECT_EQ(BytesFor(10, 0), 0);
+  // No overflow near the bounds the service accepts.
+  EXPECT_EQ(PerMiB(1'000'000'000'000, int64_t{1} << 50), int64_t{1'000'000'000'000} << 30);
+}
+
+TEST(RatingTest, IncentiveRatesEachLocalityTierAndScalesByWhatWasCredited) {
+  TariffRates t;
+  t.incentive_per_gib = 1024;            // 1 per MiB
+  t.incentive_same_area_per_gib = 2048;  // 2 per MiB
+  t.incentive_same_cell_per_gib = 4096;  // 4 per MiB
+  v1::ServiceUnits used;
+  used.set_bytes_up(10 * kMiB);
+  used.set_bytes_up_same_cell(2 * kMiB);
+  used.set_bytes_up_same_area(3 * kMiB);
+  // 2*4 + 3*2 + 5*1 = 19 for everything credited.
+  EXPECT_EQ(IncentiveFor(t, used, 10 * kMiB), 19);
+  EXPECT_EQ(IncentiveFor(t, used, 5 * kMiB), 9);  // half credited: 9.5 rounded down
+  EXPECT_EQ(IncentiveFor(t, used, 0), 0);
+  EXPECT_EQ(IncentiveFor(t, used, 20 * kMiB), 19);  // never more than claimed
+  used.set_bytes_up(0);
+  EXPECT_EQ(IncentiveFor(t, used, 10), 0);
+}
+
+TEST(RatingTest, PlausibleUsageFollowsTheSessionsOwnTime) {
+  EXPECT_TRUE(CheckPlausible(60'000, 0, 1000).ok());  // a minute of slack
+  EXPECT_FALSE(CheckPlausible(60'001, 0, 1000).ok());
+  EXPECT_TRUE(CheckPlausible(70'000, 10'000, 1000).ok());
+  EXPECT_EQ(CheckPlausible(1, -5, 0).code(), absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace p2pims::charging
