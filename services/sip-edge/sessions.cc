@@ -61,6 +61,8 @@ cv1::CreditControlRequest SessionManager::Ccr(const Active& a, cv1::RequestType 
   r.set_locality(a.locality);
   r.set_node_id(config_.node_id);
   r.set_event_time_ms(NowMs());
+  r.set_access_network_info(a.access_network_info);
+  r.set_called_party(a.called_party);
   return r;
 }
 
@@ -76,6 +78,9 @@ cv1::AccountingRequest SessionManager::Acr(const Active& a, cv1::RecordType type
   r.set_locality(a.locality);
   r.set_node_id(config_.node_id);
   r.set_event_time_ms(NowMs());
+  r.set_access_network_info(a.access_network_info);
+  r.set_called_party(a.called_party);
+  r.set_sip_method("INVITE");
   return r;
 }
 
@@ -194,6 +199,8 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
   if (a.icid.empty()) a.icid = NewIcid(config_.node_id);
   const AccessNetwork access = ParseAccessNetworkInfo(req.p_access_network_info);
   a.locality = access.locality;
+  a.access_network_info = req.p_access_network_info;
+  a.called_party = "sip:" + req.request_user + "@" + req.request_host;
 
   rv1::AuthorizeRequest auth;
   auth.set_subject(a.subject);

@@ -56,6 +56,8 @@ class SessionManager {
     std::string subject;
     std::string content_id;
     std::string locality;
+    std::string access_network_info;  // P-Access-Network-Info as received, for the CDR
+    std::string called_party;         // the request URI, for the CDR
     bool credit_controlled = false;  // INITIAL answered SUCCESS: a TERMINATION is owed
   };
   cv1::CreditControlRequest Ccr(const Active& a, cv1::RequestType type, int64_t number) const;

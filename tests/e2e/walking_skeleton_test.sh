@@ -17,11 +17,16 @@ check_eq "the CDR carries content, owner, ICID, cell and no charge (paid when bo
   "sintel|blender-foundation|t|262-01/AB12/C34D56E|0" \
   "$(suite_psql -tA -c "SELECT content_id, owner, icid LIKE 'icid-%', locality, charge_minor
                          FROM charging.cdr WHERE served_identity = '$ALICE'")"
+check_eq "the CDR names the called content, the access network and a normal release" \
+  "sip:sintel@p2p.localhost|t|normal_release|f|INVITE" \
+  "$(suite_psql -tA -c "SELECT called_party, access_network_info LIKE '3GPP-E-UTRAN-FDD;%',
+                                cause_for_record_closing, incomplete, sip_method
+                         FROM charging.cdr WHERE served_identity = '$ALICE'")"
 check_eq "alice's balance is untouched" 1000 "$(balance "$ALICE")"
 check_eq "the tracker closed the session" 1 \
   "$(suite_psql -tA -c "SELECT count(*) FROM tracker.session WHERE subject = '$ALICE' AND closed_at IS NOT NULL")"
-check_eq "rights audited the decision" 1 \
-  "$(suite_psql -tA -c "SELECT count(*) FROM rights.audit WHERE subject = '$ALICE' AND action = 'authorize' AND result = 'allow'")"
+check "rights audited the decision (batched, within a flush)" wait_sql 1 \
+  "SELECT count(*) FROM rights.audit WHERE subject = '$ALICE' AND action = 'authorize' AND result = 'allow'"
 
 echo "# pay-as-you-go content: credit is reserved at INVITE and released at BYE"
 check "alice's session for live-match succeeds" sipp_call "$SCENARIOS/invite_bye.xml" live-match "$ALICE"
