@@ -25,34 +25,6 @@ const char* TypeName(v1::RecordType type) {
   }
 }
 
-// The CDR of a session known only from its accounting records (and, for free content, the
-// not-applicable credit-control row): totals are the sum of all its records.
-CdrRow AccountingCdr(const v1::AccountingRequest& req, const pqxx::row& totals) {
-  CdrRow c;
-  c.session_id = req.session_id();
-  c.served_identity = req.subject();
-  c.icid = req.icid().empty() ? totals[0].as<std::string>() : req.icid();
-  c.content_id = req.content_id().empty() ? totals[1].as<std::string>() : req.content_id();
-  c.start_ms = totals[2].as<int64_t>();
-  c.opened_ms = c.start_ms;
-  c.stop_ms = req.event_time_ms();
-  c.bytes_down = totals[3].as<int64_t>() + req.used().bytes_down();
-  c.bytes_up = totals[4].as<int64_t>() + req.used().bytes_up();
-  c.owner = totals[5].as<std::string>();
-  c.price_model = totals[6].as<std::string>();
-  c.currency = totals[7].as<std::string>();
-  c.owner_share_bp = totals[8].as<int32_t>();
-  c.units = 1;
-  c.locality = req.locality();
-  c.node_id = req.node_id();
-  c.node_address = req.node_address();
-  c.called_party = req.called_party();
-  c.access_network_info = req.access_network_info();
-  c.sip_method = req.sip_method().empty() ? "INVITE" : req.sip_method();
-  c.cause = req.cause().empty() ? "normal" : req.cause();
-  return c;
-}
-
 }  // namespace
 
 absl::StatusOr<v1::AccountingAnswer> ChargingStore::Accounting(const v1::AccountingRequest& req) {

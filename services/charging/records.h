@@ -56,6 +56,11 @@ int64_t WriteCdr(pqxx::work& tx, const CdrRow& cdr);
 // A CDR for a credit-controlled session being closed with `charge` and `cause`.
 CdrRow SessionCdr(const SessionRow& s, int64_t charge, const std::string& cause, bool incomplete);
 
+// The CDR of a session known only from its accounting records (and, for free content, its
+// not-applicable credit-control row): `totals` is a row of the statement charging_acct_totals
+// (accounting.cc), `req` the closing record.
+CdrRow AccountingCdr(const v1::AccountingRequest& req, const pqxx::row& totals);
+
 // The statements the helpers above use.
 std::vector<std::pair<std::string, std::string>> RecordStatements();
 

@@ -40,51 +40,31 @@ absl::StatusOr<int> ChargingStore::SweepExpired(int limit) {
     absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
       tx.exec_prepared("charging_lock_acct", id);
       if (!tx.exec_prepared("charging_find_stop", id).empty()) return absl::OkStatus();
+      pqxx::result cc = tx.exec_prepared("charging_lock_session", id);
+      if (!cc.empty() && ReadSession(cc[0]).state != "not_applicable") return absl::OkStatus();
+      // The STOP that never came, as the last record describes it.
       pqxx::row last = tx.exec_prepared1("charging_acct_last", id);
       v1::AccountingRequest stop;
       stop.set_session_id(id);
       stop.set_subject(last[0].as<std::string>());
       stop.set_record_number(last[1].as<int64_t>());
       stop.set_record_type(v1::RECORD_TYPE_STOP);
+      stop.set_event_time_ms(last[2].as<int64_t>());
+      stop.set_locality(last[3].as<std::string>());
+      stop.set_node_id(last[4].as<std::string>());
+      stop.set_called_party(last[5].as<std::string>());
+      stop.set_access_network_info(last[6].as<std::string>());
       stop.set_cause("timeout");
-      pqxx::row totals = tx.exec_prepared1("charging_acct_totals", id);
-      // Reuses the STOP path's CDR, marked incomplete.
-      CdrRow cdr;
-      {
-        pqxx::result cc = tx.exec_prepared("charging_lock_session", id);
-        if (!cc.empty() && ReadSession(cc[0]).state != "not_applicable") return absl::OkStatus();
-        cdr = [&] {
-          CdrRow c;
-          c.session_id = id;
-          c.served_identity = stop.subject();
-          c.icid = totals[0].as<std::string>();
-          c.content_id = totals[1].as<std::string>();
-          c.start_ms = c.opened_ms = totals[2].as<int64_t>();
-          c.stop_ms = last[2].as<int64_t>();
-          c.bytes_down = totals[3].as<int64_t>();
-          c.bytes_up = totals[4].as<int64_t>();
-          c.owner = totals[5].as<std::string>();
-          c.price_model = totals[6].as<std::string>();
-          c.currency = totals[7].as<std::string>();
-          c.owner_share_bp = totals[8].as<int32_t>();
-          c.units = 1;
-          c.locality = last[3].as<std::string>();
-          c.node_id = last[4].as<std::string>();
-          c.called_party = last[5].as<std::string>();
-          c.access_network_info = last[6].as<std::string>();
-          c.cause = "timeout";
-          c.incomplete = true;
-          return c;
-        }();
-        const int64_t sequence = WriteCdr(tx, cdr);
-        if (!cc.empty()) {
-          tx.exec_prepared("charging_close_session", id, ReadSession(cc[0]).last_request_number,
-                           0, "timeout", sequence);
-        }
-        tx.exec_prepared("charging_store_acct", id, stop.record_number(), "stop", sequence,
-                         stop.subject(), cdr.icid, cdr.content_id, cdr.locality, cdr.node_id,
-                         cdr.called_party, cdr.access_network_info, 0, 0);
+      CdrRow cdr = AccountingCdr(stop, tx.exec_prepared1("charging_acct_totals", id));
+      cdr.incomplete = true;
+      const int64_t sequence = WriteCdr(tx, cdr);
+      if (!cc.empty()) {
+        tx.exec_prepared("charging_close_session", id, ReadSession(cc[0]).last_request_number, 0,
+                         "timeout", sequence);
       }
+      tx.exec_prepared("charging_store_acct", id, stop.record_number(), "stop", sequence,
+                       stop.subject(), cdr.icid, cdr.content_id, cdr.locality, cdr.node_id,
+                       cdr.called_party, cdr.access_network_info, 0, 0);
       ++closed;
       return absl::OkStatus();
     });
