@@ -37,20 +37,6 @@ int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
 
 }  // namespace
 
-TariffRates ReadTariff(pqxx::work& tx, const std::string& tariff_id) {
-  pqxx::result r = tx.exec_prepared("charging_tariff", tariff_id);
-  TariffRates t;
-  if (r.empty()) return t;  // the migration's default always exists; defaults otherwise
-  t.tariff_id = r[0][0].as<std::string>();
-  t.currency = r[0][1].as<std::string>();
-  t.incentive_per_gib = r[0][2].as<int64_t>();
-  t.incentive_same_area_per_gib = r[0][3].as<int64_t>();
-  t.incentive_same_cell_per_gib = r[0][4].as<int64_t>();
-  t.validity_seconds = r[0][5].as<int64_t>();
-  t.per_byte_grant_bytes = r[0][6].as<int64_t>();
-  return t;
-}
-
 absl::StatusOr<v1::CreditControlAnswer> ChargingStore::CreditControl(
     const v1::CreditControlRequest& req) {
   auto answer = CreditControlOnce(req);
@@ -121,7 +107,7 @@ v1::CreditControlAnswer ChargingStore::Initial(pqxx::work& tx,
     return Answer(req, v1::RESULT_CODE_USER_UNKNOWN, "no account for this subscriber");
   }
   const std::string currency = account[0][2].as<std::string>();
-  const TariffRates tariff = ReadTariff(tx, "");
+  const TariffRates tariff = tariffs_.Get(tx, "", absl::Now());
   const v1::Rating& rating = req.rating();
   auto open = [&](const std::string& model, int64_t price, int64_t reserve, const char* state,
                   int64_t granted_bytes, int64_t validity) {
@@ -191,7 +177,7 @@ absl::Status ChargingStore::RecordUsage(pqxx::work& tx, const v1::CreditControlR
     }
   }
   int64_t incentive = 0;
-  const TariffRates tariff = ReadTariff(tx, s.tariff_id);
+  const TariffRates tariff = tariffs_.Get(tx, s.tariff_id, absl::Now());
   if (tariff.currency == s.currency) incentive = IncentiveFor(tariff, used, credited);
   if (incentive > 0) {
     tx.exec_prepared("charging_credit_incentive", s.subject, incentive);
@@ -214,7 +200,7 @@ absl::StatusOr<v1::CreditControlAnswer> ChargingStore::Update(
     pqxx::work& tx, const v1::CreditControlRequest& req, SessionRow& s,
     const pqxx::result& account) {
   if (absl::Status ok = RecordUsage(tx, req, s); !ok.ok()) return ok;
-  const TariffRates tariff = ReadTariff(tx, s.tariff_id);
+  const TariffRates tariff = tariffs_.Get(tx, s.tariff_id, absl::Now());
   v1::CreditControlAnswer out = Answer(req, v1::RESULT_CODE_SUCCESS, "usage recorded");
   out.set_validity_seconds(tariff.validity_seconds);
   int64_t granted = s.granted_bytes;
@@ -256,9 +242,10 @@ absl::StatusOr<v1::CreditControlAnswer> ChargingStore::Update(
 }
 
 int64_t ChargingStore::Settle(pqxx::work& tx, SessionRow& s, const std::string& cause,
-                              bool incomplete, std::string* note) {
+                              bool incomplete, std::string* note, const pqxx::result* locked) {
   int64_t charge = ChargeFor(s.price_model, s.price_minor, s.bytes_down, cause);
-  pqxx::result account = tx.exec_prepared("charging_lock_account", s.subject);
+  const pqxx::result account =
+      locked != nullptr ? *locked : tx.exec_prepared("charging_lock_account", s.subject);
   if (!account.empty()) {
     // Usage beyond the grant is charged only as far as the balance allows (this session's own
     // reservation counts as available to it).
@@ -281,10 +268,12 @@ int64_t ChargingStore::Settle(pqxx::work& tx, SessionRow& s, const std::string& 
 }
 
 absl::StatusOr<v1::CreditControlAnswer> ChargingStore::Terminate(
-    pqxx::work& tx, const v1::CreditControlRequest& req, SessionRow& s, const pqxx::result&) {
+    pqxx::work& tx, const v1::CreditControlRequest& req, SessionRow& s,
+    const pqxx::result& account) {
   if (absl::Status ok = RecordUsage(tx, req, s); !ok.ok()) return ok;
+  // The account row as locked before the usage: an incentive credited meanwhile only adds.
   std::string note;
-  const int64_t charge = Settle(tx, s, req.termination_cause(), false, &note);
+  const int64_t charge = Settle(tx, s, req.termination_cause(), false, &note, &account);
   v1::CreditControlAnswer out =
       Answer(req, v1::RESULT_CODE_SUCCESS, note.empty() ? "settled" : note);
   SetMoney(out.mutable_charged(), charge, s.currency);
@@ -350,12 +339,11 @@ std::vector<std::pair<std::string, std::string>> CreditControlStatements() {
        " VALUES ($1, $2, decode($3, 'hex'))"},
       {"charging_lock_session", std::string("SELECT ") + kSessionColumns +
                                     " FROM charging.cc_session WHERE session_id = $1 FOR UPDATE"},
-      // The tariff named, or (with '') the one in force now.
-      {"charging_tariff",
+      {"charging_all_tariffs",
        "SELECT tariff_id, currency, incentive_per_gib_minor, incentive_same_area_per_gib_minor,"
-       " incentive_same_cell_per_gib_minor, validity_seconds, per_byte_grant_bytes"
-       " FROM charging.tariff WHERE CASE WHEN $1 = '' THEN effective_from <= now()"
-       " ELSE tariff_id = $1 END ORDER BY effective_from DESC LIMIT 1"},
+       " incentive_same_cell_per_gib_minor, validity_seconds, per_byte_grant_bytes,"
+       " extract(epoch from effective_from)::bigint FROM charging.tariff"
+       " ORDER BY effective_from DESC"},
       // A reservation stays for two validity periods: the client must UPDATE within the first.
       {"charging_open_session",
        "INSERT INTO charging.cc_session (session_id, subject, icid, content_id, owner,"

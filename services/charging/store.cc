@@ -89,6 +89,7 @@ absl::StatusOr<v1::Tariff> ChargingStore::PutTariff(const v1::Tariff& t, const s
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
+  tariffs_.Invalidate();
   return out;
 }
 

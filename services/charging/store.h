@@ -19,6 +19,7 @@
 #include "p2pims/charging/v1/charging.pb.h"
 #include "services/charging/rating.h"
 #include "services/charging/records.h"
+#include "services/charging/tariff_book.h"
 
 namespace p2pims {
 // The schema's migrations, embedded from services/charging/migrations/ at build time.
@@ -85,16 +86,15 @@ class ChargingStore {
   absl::Status RecordUsage(pqxx::work& tx, const v1::CreditControlRequest& req,
                            SessionRow& session);
   // Settles a session: charges what it used (as far as the balance allows), releases its
-  // reservation, writes its CDR. Returns the charge.
+  // reservation, writes its CDR. Returns the charge. `account` is the subscriber's row when the
+  // caller has locked it already.
   int64_t Settle(pqxx::work& tx, SessionRow& session, const std::string& cause, bool incomplete,
-                 std::string* note);
+                 std::string* note, const pqxx::result* account = nullptr);
 
   pg::Pool& pool_;
   const ChargingOptions options_;
+  TariffBook tariffs_;
 };
-
-// Reads the tariff in force now, or the one named `tariff_id` when not empty.
-TariffRates ReadTariff(pqxx::work& tx, const std::string& tariff_id);
 
 // The prepared statements of each file that makes up the store; Statements() joins them.
 std::vector<std::pair<std::string, std::string>> CreditControlStatements();
