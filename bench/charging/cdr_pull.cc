@@ -1,0 +1,129 @@
+// charging_cdr_pull: pulls every CDR once through ChargingAdmin.PullCdrs as one billing consumer
+// and prints one JSON line of CDRs per second.
+//
+//   charging_cdr_pull --target 127.0.0.1:50052 --consumer billing-bench --page-size 10000
+//   {"pull_per_s":123456.7,"cdrs":100000,"pages":10,"page_size":10000,"paging":"after_sequence",...}
+//
+// Pages follow each other by `after_sequence` (the last sequence of the previous page) and the
+// consumer acknowledges once at the end, as a consumer that stores several pages before
+// acknowledging would. A server that does not honour `after_sequence` yet (it answers the page
+// after the acknowledged cursor again) is found by a probe before the measurement, with another
+// consumer; then every page is acknowledged before the next is pulled (`paging` "ack").
+// Sequences must come gapless and in order, else the run fails.
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "lib/config/flags.h"
+#include "p2pims/charging/v1/charging.grpc.pb.h"
+
+namespace {
+
+namespace v1 = p2pims::charging::v1;
+using Clock = std::chrono::steady_clock;
+
+grpc::Status Pull(v1::ChargingAdmin::Stub* stub, const std::string& consumer, int page_size,
+                  int64_t after, v1::PullCdrsResponse* resp) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::PullCdrsRequest req;
+  req.set_consumer(consumer);
+  req.set_page_size(page_size);
+  req.set_after_sequence(after);
+  return stub->PullCdrs(&ctx, req, resp);
+}
+
+grpc::Status Ack(v1::ChargingAdmin::Stub* stub, const std::string& consumer, int64_t up_to) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::AckCdrsRequest req;
+  req.set_consumer(consumer);
+  req.set_up_to_sequence(up_to);
+  v1::AckCdrsResponse resp;
+  return stub->AckCdrs(&ctx, req, &resp);
+}
+
+int Fail(const std::string& what) {
+  std::cerr << "error: " << what << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  p2pims::Flags flags("charging_cdr_pull",
+                      "Pulls all CDRs once as one billing consumer and prints CDRs/s as one JSON "
+                      "line.");
+  flags.Add("target", "127.0.0.1:50052", "charging gRPC address host:port");
+  flags.Add("consumer", "billing-bench", "billing consumer name (must not have pulled before)");
+  flags.Add("page-size", "10000", "CDRs asked for per page (the server may cap it)");
+  if (auto code = flags.ParseCommandLine(argc, argv)) return *code;
+  auto page = flags.GetInt("page-size");
+  if (!page.ok() || *page <= 0 || *page > 1000000) return Fail("--page-size must be 1..1000000");
+  const int page_size = static_cast<int>(*page);
+  const std::string consumer = flags.Get("consumer");
+
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(256 << 20);
+  auto channel = grpc::CreateCustomChannel(flags.Get("target"),
+                                           grpc::InsecureChannelCredentials(), args);
+  if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
+    return Fail(absl::StrCat("cannot connect to ", flags.Get("target")));
+  }
+  auto stub = v1::ChargingAdmin::NewStub(channel);
+
+  // Probe: does the server honour after_sequence? Ask for the CDR after the first one without
+  // acknowledging anything; a server that ignores after_sequence answers the first one again.
+  v1::PullCdrsResponse probe;
+  grpc::Status s = Pull(stub.get(), consumer + "-probe", 1, 0, &probe);
+  if (!s.ok()) return Fail(absl::StrCat("PullCdrs: ", s.error_message()));
+  if (probe.cdrs_size() == 0) return Fail("no CDRs to pull");
+  const int64_t first = probe.cdrs(0).sequence();
+  s = Pull(stub.get(), consumer + "-probe", 1, first, &probe);
+  if (!s.ok()) return Fail(absl::StrCat("PullCdrs: ", s.error_message()));
+  const bool honoured = probe.cdrs_size() == 0 || probe.cdrs(0).sequence() > first;
+
+  int64_t after = 0;  // last sequence received
+  int64_t cdrs = 0;
+  int64_t pages = 0;
+  int64_t bytes = 0;
+  int max_page = 0;
+  const Clock::time_point t0 = Clock::now();
+  for (;;) {
+    v1::PullCdrsResponse resp;
+    s = Pull(stub.get(), consumer, page_size, honoured ? after : 0, &resp);
+    if (!s.ok()) return Fail(absl::StrCat("PullCdrs: ", s.error_message()));
+    if (resp.cdrs_size() == 0) break;
+    ++pages;
+    bytes += static_cast<int64_t>(resp.ByteSizeLong());
+    max_page = std::max(max_page, resp.cdrs_size());
+    for (const v1::Cdr& c : resp.cdrs()) {
+      if (after != 0 && c.sequence() != after + 1) {
+        return Fail(absl::StrCat("CDR ", c.sequence(), " after ", after, ": not gapless"));
+      }
+      after = c.sequence();
+      ++cdrs;
+    }
+    if (!honoured) {
+      s = Ack(stub.get(), consumer, after);
+      if (!s.ok()) return Fail(absl::StrCat("AckCdrs: ", s.error_message()));
+    }
+  }
+  if (honoured && after > 0) {
+    s = Ack(stub.get(), consumer, after);
+    if (!s.ok()) return Fail(absl::StrCat("AckCdrs: ", s.error_message()));
+  }
+  const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::printf(
+      "{\"pull_per_s\":%.1f,\"cdrs\":%lld,\"pages\":%lld,\"page_size\":%d,\"paging\":\"%s\","
+      "\"bytes_per_cdr\":%.0f,\"pull_s\":%.3f}\n",
+      cdrs / secs, static_cast<long long>(cdrs), static_cast<long long>(pages), max_page,
+      honoured ? "after_sequence" : "ack", cdrs ? static_cast<double>(bytes) / cdrs : 0.0, secs);
+  return 0;
+}
