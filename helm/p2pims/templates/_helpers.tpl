@@ -1,0 +1,212 @@
+{{/* Names */}}
+{{- define "p2pims.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "p2pims.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The name of one component's objects: include "p2pims.component" (list . "rights") */}}
+{{- define "p2pims.component" -}}
+{{- printf "%s-%s" (include "p2pims.fullname" (index . 0)) (index . 1) -}}
+{{- end -}}
+
+{{- define "p2pims.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Labels: include "p2pims.labels" (list . "rights") */}}
+{{- define "p2pims.labels" -}}
+{{- $root := index . 0 -}}
+helm.sh/chart: {{ include "p2pims.chart" $root }}
+{{ include "p2pims.selectorLabels" . }}
+app.kubernetes.io/version: {{ $root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ $root.Release.Service }}
+app.kubernetes.io/part-of: p2pims
+{{- with $root.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- define "p2pims.selectorLabels" -}}
+{{- $root := index . 0 -}}
+app.kubernetes.io/name: {{ include "p2pims.name" $root }}
+app.kubernetes.io/instance: {{ $root.Release.Name }}
+app.kubernetes.io/component: {{ index . 1 }}
+{{- end -}}
+
+{{- define "p2pims.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{- define "p2pims.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "p2pims.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* gRPC target of a backend: include "p2pims.grpcTarget" (list . "rights" .Values.rights.ports.grpc) */}}
+{{- define "p2pims.grpcTarget" -}}
+{{- printf "%s.%s.svc:%v" (include "p2pims.component" (list (index . 0) (index . 1))) (index . 0).Release.Namespace (index . 2) -}}
+{{- end -}}
+
+{{/* Database */}}
+{{- define "p2pims.dbHost" -}}
+{{- if .Values.postgresql.enabled -}}
+{{- include "p2pims.component" (list . "postgresql") -}}
+{{- else -}}
+{{- required "database.host is required (or postgresql.enabled=true for development)" .Values.database.host -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "p2pims.dbSecretName" -}}
+{{- if .Values.postgresql.enabled -}}
+{{- include "p2pims.component" (list . "postgresql") -}}
+{{- else if .Values.database.existingSecret -}}
+{{- .Values.database.existingSecret -}}
+{{- else -}}
+{{- include "p2pims.component" (list . "db") -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "p2pims.dbPort" -}}
+{{- if .Values.postgresql.enabled }}5432{{ else }}{{ .Values.database.port }}{{ end -}}
+{{- end -}}
+
+{{- define "p2pims.dbConninfo" -}}
+{{- $words := list (printf "host=%s" (include "p2pims.dbHost" .)) (printf "port=%s" (include "p2pims.dbPort" .)) (printf "dbname=%s" .Values.database.name) -}}
+{{- if .Values.postgresql.enabled -}}
+{{- $words = append $words "sslmode=disable" -}}
+{{- else -}}
+{{- $words = append $words (printf "sslmode=%s" .Values.database.sslmode) -}}
+{{- end -}}
+{{- with .Values.database.extraConninfo -}}
+{{- $words = append $words . -}}
+{{- end -}}
+{{- join " " $words -}}
+{{- end -}}
+
+{{/* The database environment of a container: user and password from the Secret (libpq's
+     PGUSER/PGPASSWORD), the rest in P2PIMS_DB. */}}
+{{- define "p2pims.dbEnv" -}}
+- name: P2PIMS_DB
+  value: {{ include "p2pims.dbConninfo" . | quote }}
+- name: PGUSER
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "p2pims.dbSecretName" . }}
+      key: {{ if or .Values.postgresql.enabled (not .Values.database.existingSecret) }}username{{ else }}{{ .Values.database.existingSecretUsernameKey }}{{ end }}
+- name: PGPASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "p2pims.dbSecretName" . }}
+      key: {{ if or .Values.postgresql.enabled (not .Values.database.existingSecret) }}password{{ else }}{{ .Values.database.existingSecretPasswordKey }}{{ end }}
+- name: P2PIMS_DB_WAIT
+  value: {{ .Values.database.wait | quote }}
+{{- end -}}
+
+{{/* Environment shared by every container: node id from the pod name, log level. */}}
+{{- define "p2pims.commonEnv" -}}
+{{- $root := index . 0 -}}
+{{- $c := index . 1 -}}
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+- name: P2PIMS_NODE_ID
+  value: $(POD_NAME)
+- name: P2PIMS_LOG_LEVEL
+  value: {{ default $root.Values.logLevel $c.logLevel | quote }}
+{{- end -}}
+
+{{/* Pod-level settings every component shares: include "p2pims.podCommon" (list . $values) */}}
+{{- define "p2pims.podCommon" -}}
+{{- $root := index . 0 -}}
+{{- $c := index . 1 -}}
+serviceAccountName: {{ include "p2pims.serviceAccountName" $root }}
+automountServiceAccountToken: false
+securityContext:
+  {{- toYaml $root.Values.podSecurityContext | nindent 2 }}
+{{- with $root.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $c.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $c.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $c.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $c.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+terminationGracePeriodSeconds: {{ $c.terminationGracePeriodSeconds }}
+{{- end -}}
+
+{{/* Pod template annotations: include "p2pims.podAnnotations" (list . $values $adminPort) */}}
+{{- define "p2pims.podAnnotations" -}}
+{{- $root := index . 0 -}}
+{{- $c := index . 1 -}}
+checksum/config: {{ include (print $root.Template.BasePath "/configmap.yaml") $root | sha256sum }}
+{{- if $root.Values.metrics.podAnnotations }}
+prometheus.io/scrape: "true"
+prometheus.io/port: {{ index . 2 | quote }}
+prometheus.io/path: /metrics
+{{- end }}
+{{- with $c.podAnnotations }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* Probes, resources and security of a container: include "p2pims.containerCommon" (list . $values) */}}
+{{- define "p2pims.containerCommon" -}}
+{{- $root := index . 0 -}}
+{{- $c := index . 1 -}}
+imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+securityContext:
+  {{- toYaml $root.Values.securityContext | nindent 2 }}
+{{- with $c.livenessProbe }}
+livenessProbe:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $c.readinessProbe }}
+readinessProbe:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $c.startupProbe }}
+startupProbe:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+resources:
+  {{- toYaml $c.resources | nindent 2 }}
+{{- end -}}
+
+{{- define "p2pims.tmpVolumeMount" -}}
+- name: tmp
+  mountPath: /tmp
+{{- end -}}
+
+{{- define "p2pims.tmpVolume" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: 64Mi
+{{- end -}}
