@@ -4,9 +4,9 @@
 set -euo pipefail
 
 SRC=${P2PIMS_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-BIN=${P2PIMS_BINARY_DIR:-$SRC/build}
-# Downloaded tools (helm, the Kubernetes schema validator) are cached here between runs.
-export P2PIMS_TOOLS_DIR=${P2PIMS_TOOLS_DIR:-$BIN/deploy-tools}
+BIN=$(cd "${P2PIMS_BINARY_DIR:-$SRC/build}" && pwd)
+# Downloaded tools (helm, the Kubernetes schema validator) are cached by tools/fetch-helm in
+# .p2pims/tools (or $P2PIMS_TOOLS_DIR) between runs.
 FAILURES=0
 PASSES=0
 

@@ -1,0 +1,186 @@
+// Expectations on rendered p2pims charts (helm template output), beyond schema validity:
+//   node chart_checks.mjs MODE FILE.yaml [RULES.yaml DASHBOARD_DIR]
+// MODE: default | production | dev. Prints one line per check; exit 1 when one fails.
+import fs from "node:fs";
+import path from "node:path";
+import { parseAllDocuments, parse } from "yaml";
+
+const [mode, file, rulesFile, dashDir] = process.argv.slice(2);
+const docs = parseAllDocuments(fs.readFileSync(file, "utf8")).map((d) => d.toJS()).filter(Boolean);
+let failed = 0;
+let passed = 0;
+function check(what, ok, detail = "") {
+  if (ok) {
+    passed++;
+    console.log(`ok   - ${mode}: ${what}`);
+  } else {
+    failed++;
+    console.log(`FAIL - ${mode}: ${what}${detail ? ": " + detail : ""}`);
+  }
+}
+const of = (kind) => docs.filter((d) => d.kind === kind);
+const named = (kind, suffix) => of(kind).find((d) => d.metadata.name.endsWith(suffix));
+const workloads = [...of("Deployment"), ...of("StatefulSet"), ...of("Job")];
+const podSpec = (w) => w.spec.template.spec;
+const containers = (w) => [...(podSpec(w).initContainers ?? []), ...podSpec(w).containers];
+const hook = (d) => d.metadata.annotations?.["helm.sh/hook"] ?? "";
+// JSON with object keys sorted, for comparing parsed YAML regardless of key order.
+const canonical = (v) => JSON.stringify(v, (k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
+const matches = (selector, labels) => Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
+
+// Components and their workloads.
+const comps = { "sip-edge": "Deployment", rights: "Deployment", charging: "Deployment", tracker: "StatefulSet" };
+for (const [comp, kind] of Object.entries(comps)) {
+  const w = named(kind, `-${comp}`);
+  check(`${comp} is a ${kind}`, !!w);
+  if (!w) continue;
+  const c = podSpec(w).containers[0];
+  check(`${comp} runs p2pims-${comp}`, JSON.stringify(c.command) === JSON.stringify([`p2pims-${comp}`]));
+  check(`${comp} has liveness and readiness probes`, !!c.livenessProbe && !!c.readinessProbe);
+  check(`${comp} has a startup probe`, !!c.startupProbe);
+  check(`${comp} liveness is GET /healthz`, c.livenessProbe?.httpGet?.path === "/healthz");
+  check(`${comp} readiness is /readyz or gRPC health`, c.readinessProbe?.httpGet?.path === "/readyz" || !!c.readinessProbe?.grpc);
+  if (c.readinessProbe?.grpc) {
+    check(`${comp} gRPC probe targets its gRPC port`, c.ports.some((p) => p.name === "grpc" && p.containerPort === c.readinessProbe.grpc.port));
+  }
+  check(`${comp} requests CPU and memory and limits memory`, !!c.resources?.requests?.cpu && !!c.resources?.requests?.memory && !!c.resources?.limits?.memory);
+  check(`${comp} node id is the pod name`, c.env.some((e) => e.name === "P2PIMS_NODE_ID" && e.value === "$(POD_NAME)"));
+  const admin = c.ports.find((p) => p.name === "admin");
+  check(`${comp} exposes an admin port`, !!admin);
+  check(`${comp} pods carry no service account token`, podSpec(w).automountServiceAccountToken === false);
+}
+
+// Security of every container of every workload.
+for (const w of workloads) {
+  const ps = podSpec(w);
+  for (const c of containers(w)) {
+    const sc = c.securityContext ?? {};
+    const nonRoot = (sc.runAsNonRoot ?? ps.securityContext?.runAsNonRoot) === true;
+    const uid = sc.runAsUser ?? ps.securityContext?.runAsUser;
+    check(`${w.metadata.name}/${c.name} runs as non-root (uid ${uid})`, nonRoot && uid !== 0 && uid !== undefined);
+    check(`${w.metadata.name}/${c.name} cannot escalate and drops capabilities`, sc.allowPrivilegeEscalation === false && (sc.capabilities?.drop ?? []).includes("ALL"));
+    if (!w.metadata.name.endsWith("-postgresql")) {
+      check(`${w.metadata.name}/${c.name} has a read-only root filesystem`, sc.readOnlyRootFilesystem === true);
+    }
+  }
+}
+
+// sip-edge's teardown drain: 20 attempts, pauses up to 5 s.
+const sipEdge = named("Deployment", "-sip-edge");
+check("sip-edge gets at least 120 s to drain teardowns", podSpec(sipEdge).terminationGracePeriodSeconds >= 120);
+
+// rights' key file: a directory mount of the Secret (subPath mounts never see updates).
+const rights = named("Deployment", "-rights");
+const rc = podSpec(rights).containers[0];
+const rcm = named("ConfigMap", "-rights");
+const keyFile = rcm.data.P2PIMS_SIGNING_KEY_FILE;
+const keyMount = rc.volumeMounts.find((m) => keyFile.startsWith(m.mountPath + "/"));
+check("rights' key file lies in a mounted volume", !!keyMount, keyFile);
+check("the key volume is mounted whole (no subPath), so rotation reaches the file", keyMount && !keyMount.subPath);
+const keyVol = podSpec(rights).volumes.find((v) => v.name === keyMount?.name);
+check("the key volume is a Secret", !!keyVol?.secret?.secretName);
+check("the key file is readable by the pod's group only", keyVol?.secret?.defaultMode === 0o440);
+const keySecret = of("Secret").find((s) => s.metadata.name === keyVol?.secret?.secretName);
+if (mode === "production") {
+  check("production uses its existing signing-key Secret", !keySecret && keyVol?.secret?.secretName === "p2pims-signing-keys");
+} else {
+  check("a signing-key Secret is rendered", !!keySecret);
+  const text = Buffer.from(Object.values(keySecret?.data ?? {})[0] ?? "", "base64").toString();
+  check("the generated key line is '<kid> <base64url 32-byte seed> created=<unix>'", /^[A-Za-z0-9._-]+ [A-Za-z0-9_-]{43} created=\d{9,}\n$/.test(text), JSON.stringify(text.slice(0, 12)));
+  check("the generated key Secret is kept on uninstall", keySecret?.metadata.annotations?.["helm.sh/resource-policy"] === "keep");
+}
+
+// Services select pods of the release and target named ports those pods have.
+for (const s of of("Service")) {
+  const pods = workloads.filter((w) => matches(s.spec.selector, w.spec.template.metadata.labels) &&
+    !(s.spec.selector["statefulset.kubernetes.io/pod-name"]));
+  const ordinal = s.spec.selector["statefulset.kubernetes.io/pod-name"];
+  const targets = ordinal ? workloads.filter((w) => w.kind === "StatefulSet" && ordinal.startsWith(w.metadata.name + "-") &&
+    matches(Object.fromEntries(Object.entries(s.spec.selector).filter(([k]) => !k.startsWith("statefulset"))), w.spec.template.metadata.labels)) : pods;
+  check(`Service ${s.metadata.name} selects a workload`, targets.length > 0);
+  for (const p of s.spec.ports) {
+    const ok = targets.some((w) => containers(w).some((c) => (c.ports ?? []).some((cp) =>
+      (typeof p.targetPort === "string" ? cp.name === p.targetPort : cp.containerPort === (p.targetPort ?? p.port)) && (cp.protocol ?? "TCP") === (p.protocol ?? "TCP"))));
+    check(`Service ${s.metadata.name} port ${p.name} reaches a container port`, ok);
+  }
+}
+
+// Migrations: each binary's --migrate; a pre-install/pre-upgrade hook on an external database.
+const job = named("Job", "-migrate");
+check("a migration Job is rendered", !!job);
+const migrate = containers(job).map((c) => c.command.join(" "));
+check("the Job migrates rights, charging and tracker", ["rights", "charging", "tracker"].every((s) => migrate.includes(`p2pims-${s} --migrate`)), migrate.join(", "));
+if (mode === "dev") {
+  check("with the bundled database the Job is no hook (the database must exist first)", hook(job) === "");
+  const pg = named("StatefulSet", "-postgresql");
+  check("the bundled PostgreSQL is labelled development-only", pg?.metadata.labels["p2pims.io/development-only"] === "true");
+  check("the services use the bundled PostgreSQL", /host=\S+-postgresql /.test(rc.env.find((e) => e.name === "P2PIMS_DB").value));
+} else {
+  check("the Job is a pre-install,pre-upgrade hook", hook(job) === "pre-install,pre-upgrade");
+  check("the Job does not use the chart's ServiceAccount (not there yet at pre-install)", !podSpec(job).serviceAccountName);
+  const dbSecretName = job.spec.template.spec.containers[0].env.find((e) => e.name === "PGPASSWORD").valueFrom.secretKeyRef.name;
+  const dbSecret = of("Secret").find((s) => s.metadata.name === dbSecretName);
+  if (mode === "production") {
+    check("production reads database credentials from its existing Secret", !dbSecret && dbSecretName === "p2pims-db");
+  } else {
+    check("the database Secret is a hook created before the Job", hook(dbSecret ?? { metadata: {} }).includes("pre-install") &&
+      Number(dbSecret.metadata.annotations["helm.sh/hook-weight"]) < Number(job.metadata.annotations["helm.sh/hook-weight"]));
+  }
+}
+
+// Network policies: one per component, only the design's flows.
+const np = (comp) => of("NetworkPolicy").find((p) => p.spec.podSelector.matchLabels["app.kubernetes.io/component"] === comp);
+for (const comp of Object.keys(comps)) {
+  const p = np(comp);
+  check(`${comp} has a NetworkPolicy for ingress and egress`, p && p.spec.policyTypes.includes("Ingress") && p.spec.policyTypes.includes("Egress"));
+}
+const peerComps = (rules, dir) => rules.flatMap((r) => (r[dir] ?? []).map((x) => x.podSelector?.matchLabels?.["app.kubernetes.io/component"]).filter(Boolean));
+check("sip-edge may call only rights, charging and tracker (and DNS)", JSON.stringify(peerComps(np("sip-edge").spec.egress, "to").sort()) === JSON.stringify(["charging", "rights", "tracker"]));
+check("only sip-edge and the tracker may call rights' gRPC", JSON.stringify(peerComps(np("rights").spec.ingress, "from").sort()) === JSON.stringify(["sip-edge", "tracker"]));
+check("only sip-edge may call charging's gRPC", JSON.stringify(peerComps(np("charging").spec.ingress, "from")) === JSON.stringify(["sip-edge"]));
+check("the tracker may call only rights (and PostgreSQL, DNS)", JSON.stringify(peerComps(np("tracker").spec.egress, "to")) === JSON.stringify(mode === "dev" ? ["rights", "postgresql"] : ["rights"]));
+const sipIngress = np("sip-edge").spec.ingress.find((r) => r.ports.some((p) => p.protocol === "UDP"));
+if (mode === "production") {
+  check("SIP is open only to the trusted CSCF networks", JSON.stringify(sipIngress?.from) === JSON.stringify([{ ipBlock: { cidr: "10.20.0.0/24" } }, { ipBlock: { cidr: "10.20.1.0/24" } }]));
+} else {
+  check("no SIP ingress while no CSCF is trusted", !sipIngress);
+}
+
+// Autoscaling and disruption budgets.
+const hpas = of("HorizontalPodAutoscaler").map((h) => h.metadata.labels["app.kubernetes.io/component"]);
+if (mode === "production") {
+  check("sip-edge, rights and charging autoscale", JSON.stringify(hpas.sort()) === JSON.stringify(["charging", "rights", "sip-edge"]));
+  for (const h of of("HorizontalPodAutoscaler")) {
+    const target = of("Deployment").find((d) => d.metadata.name === h.spec.scaleTargetRef.name);
+    check(`${h.metadata.name} scales an existing Deployment that leaves replicas to it`, !!target && target.spec.replicas === undefined);
+  }
+  const bt = of("Service").filter((s) => s.spec.selector["statefulset.kubernetes.io/pod-name"]);
+  check("one BitTorrent Service per tracker replica", bt.length === named("StatefulSet", "-tracker").spec.replicas);
+  const announce = podSpec(named("StatefulSet", "-tracker")).containers[0].env.find((e) => e.name === "P2PIMS_ANNOUNCE_HOST").value;
+  check("each tracker replica announces its own host", announce === "$(POD_NAME).p2p.ims.example.net:6969", announce);
+  const sipSvc = of("Service").find((s) => s.metadata.name.endsWith("-sip-edge"));
+  check("the SIP Service keeps client addresses (externalTrafficPolicy Local)", sipSvc.spec.type === "LoadBalancer" && sipSvc.spec.externalTrafficPolicy === "Local");
+} else if (mode === "default") {
+  check("no autoscaler by default", hpas.length === 0);
+}
+check("a PodDisruptionBudget per component", of("PodDisruptionBudget").length === 4);
+
+// Prometheus Operator objects and dashboards carry exactly the files of deploy/.
+if (mode === "production") {
+  const sm = of("ServiceMonitor")[0];
+  check("a ServiceMonitor scrapes the admin port", sm?.spec.endpoints[0].port === "admin");
+  const scraped = of("Service").filter((s) => matches(sm.spec.selector.matchLabels, s.metadata.labels));
+  check("the ServiceMonitor selects one Service per component", JSON.stringify(scraped.map((s) => s.metadata.labels["app.kubernetes.io/component"]).sort()) === JSON.stringify(["charging", "rights", "sip-edge", "tracker"]));
+  check("every scraped Service has an admin port", scraped.every((s) => s.spec.ports.some((p) => p.name === "admin")));
+  const rule = of("PrometheusRule")[0];
+  const rules = parse(fs.readFileSync(rulesFile, "utf8"));
+  check("the PrometheusRule holds deploy/prometheus/p2pims-rules.yaml", canonical(rule?.spec) === canonical(rules));
+  const cm = of("ConfigMap").find((c) => c.metadata.labels?.grafana_dashboard === "1");
+  const files = fs.readdirSync(dashDir).filter((f) => f.endsWith(".json")).sort();
+  check("the dashboards ConfigMap holds every dashboard of deploy/grafana", JSON.stringify(Object.keys(cm?.data ?? {}).sort()) === JSON.stringify(files));
+  check("dashboards are byte-identical to deploy/grafana", files.every((f) => cm.data[f] === fs.readFileSync(path.join(dashDir, f), "utf8")));
+  check("the dashboards go to the monitoring namespace", cm?.metadata.namespace === "monitoring");
+}
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
