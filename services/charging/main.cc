@@ -54,10 +54,23 @@ int main(int argc, char** argv) {
   ChargingService service(store, metrics);
   ChargingAdminService admin(store, cdrs);
 
+  // Daily CDR partitions a week ahead, at start and then hourly (DEFAULT catches the rest).
+  auto ensure_partitions = [&] {
+    if (auto made = cdrs.EnsurePartitions(7); !made.ok()) {
+      log::Warn("CDR partitions not created", {{"error", made.status().message()}});
+    }
+  };
+  ensure_partitions();
+  absl::Time next_partitions = absl::Now() + absl::Hours(1);
+
   // Sessions that never end on their own are settled here (any replica may; rows are locked).
   absl::Notification stop_sweeping;
   std::thread sweeper([&] {
     while (!stop_sweeping.WaitForNotificationWithTimeout(absl::Seconds(*interval))) {
+      if (absl::Now() >= next_partitions) {
+        ensure_partitions();
+        next_partitions = absl::Now() + absl::Hours(1);
+      }
       auto closed = store.SweepExpired(100);
       if (!closed.ok()) {
         log::Warn("sweep failed", {{"error", closed.status().message()}});
