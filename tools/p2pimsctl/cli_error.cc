@@ -26,17 +26,30 @@ absl::Status UsageError(absl::string_view message) {
 
 bool IsUsageError(const absl::Status& status) { return HasKind(status, "usage"); }
 
-absl::Status RpcError(const absl::Status& status, absl::string_view address) {
+absl::Status RpcError(const absl::Status& status, absl::string_view service,
+                      absl::string_view address) {
   if (status.ok()) return status;
   std::string message(status.message());
   if (status.code() == absl::StatusCode::kUnavailable ||
       status.code() == absl::StatusCode::kDeadlineExceeded) {
-    message = absl::StrCat("rights at ", address, ": ", message);
+    message = absl::StrCat(service, " at ", address, ": ", message);
   }
   return WithKind(absl::Status(status.code(), message), "rpc");
 }
 
+absl::Status RpcError(const absl::Status& status, absl::string_view address) {
+  return RpcError(status, "rights", address);
+}
+
 bool IsRpcError(const absl::Status& status) { return HasKind(status, "rpc"); }
+
+absl::Status WithSuffix(const absl::Status& status, absl::string_view suffix) {
+  if (status.ok()) return status;
+  absl::Status out(status.code(), absl::StrCat(status.message(), suffix));
+  status.ForEachPayload(
+      [&](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
+  return out;
+}
 
 int ExitCode(const absl::Status& status) {
   if (status.ok()) return 0;

@@ -1,10 +1,10 @@
 // How p2pimsctl's errors reach the operator: usage errors exit 2, everything else exits 1, and
-// errors from rights carry their gRPC code.
+// errors from rights or charging carry their gRPC code.
 //
-//   return UsageError("--price must be a whole number");        // "p2pimsctl: --price ...", exit 2
-//   return RpcError(grpc_status, "127.0.0.1:50051");             // "p2pimsctl: NOT_FOUND: ...",
-//   exit 1 return absl::NotFoundError("cannot open x.torrent: ...");    // "p2pimsctl: cannot open
-//   ...", exit 1
+//   UsageError("--price must be a whole number");     // "p2pimsctl: --price ...", exit 2
+//   RpcError(grpc_status, "127.0.0.1:50051");          // "p2pimsctl: NOT_FOUND: ...", exit 1
+//   RpcError(grpc_status, "charging", "127.0.0.1:50052");
+//   absl::NotFoundError("cannot open x.torrent: ...");  // "p2pimsctl: cannot open ...", exit 1
 #pragma once
 
 #include <string>
@@ -18,16 +18,22 @@ namespace p2pims::ctl {
 absl::Status UsageError(absl::string_view message);
 bool IsUsageError(const absl::Status& status);
 
-// An error answered by (or on the way to) rights at `address`, with the same code. UNAVAILABLE
-// and DEADLINE_EXCEEDED name the address, since they usually mean rights is down or unreachable.
+// An error answered by (or on the way to) `service` ("rights", "charging") at `address`, with the
+// same code. UNAVAILABLE and DEADLINE_EXCEEDED name the service and address, since they usually
+// mean it is down or unreachable. The two-argument form is for rights.
+absl::Status RpcError(const absl::Status& status, absl::string_view service,
+                      absl::string_view address);
 absl::Status RpcError(const absl::Status& status, absl::string_view address);
 bool IsRpcError(const absl::Status& status);
+
+// `status` with `suffix` appended to its message, keeping its code and kind (usage, RPC).
+absl::Status WithSuffix(const absl::Status& status, absl::string_view suffix);
 
 // The exit code for `status`: 0 when ok, 2 for usage errors, 1 otherwise.
 int ExitCode(const absl::Status& status);
 
 // The line printed on stderr: "p2pimsctl: <message>", with "<CODE>: " before the message of
-// errors from rights.
+// errors from rights or charging.
 std::string ErrorLine(const absl::Status& status);
 
 }  // namespace p2pims::ctl

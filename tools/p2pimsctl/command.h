@@ -1,5 +1,5 @@
-// One p2pimsctl command ("content show", "revoke", ...): its flags and what it does. main.cc
-// finds the command by its words, parses the command line, then runs it.
+// One p2pimsctl command ("content show", "account adjust", ...): its flags and what it does.
+// main.cc finds the command by its words, parses the command line, then runs it.
 //
 //   Command{"content show", "Prints one content item.",
 //           [](CommandLine& cl) { cl.Arg("ID", "content id"); },
@@ -7,10 +7,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "tools/p2pimsctl/charging_client.h"
 #include "tools/p2pimsctl/command_line.h"
 #include "tools/p2pimsctl/rights_client.h"
 
@@ -21,13 +24,17 @@ namespace p2pims::ctl {
 struct Invocation {
   const CommandLine& cl;
   RightsClient& rights;
-  // Operator identity recorded in rights' audit (--actor).
+  ChargingClient& charging;
+  // Operator identity recorded in rights' audit and charging's ledger (--actor).
   std::string actor;
   // --json: print JSON instead of text.
   bool json = false;
   // Unix seconds at start, for "expired" in tables.
   int64_t now = 0;
   std::string& out;
+  // For commands that print as they go ("cdr tail"): writes to stdout at once, after whatever
+  // `out` holds so far. Errors when stdout cannot be written (e.g. a closed pipe).
+  std::function<absl::Status(std::string_view)> print_now;
 };
 
 struct Command {
@@ -36,8 +43,8 @@ struct Command {
   std::string summary;
   // Declares the command's own flags and arguments (the global ones are added by main.cc).
   void (*declare)(CommandLine& cl);
-  // Validates what only the command knows (usage errors come before any call to rights), calls
-  // rights and writes the output.
+  // Validates what only the command knows (usage errors come before any call), calls rights or
+  // charging and writes the output.
   absl::Status (*run)(const Invocation& in);
 };
 
@@ -45,5 +52,9 @@ std::vector<Command> ContentCommands();
 std::vector<Command> EntitlementCommands();
 // "revoke" and "audit".
 std::vector<Command> RevocationCommands();
+// "account create|show|adjust" and "tariff put|list".
+std::vector<Command> AccountCommands();
+// "cdr pull|ack|tail|export" and "settlement".
+std::vector<Command> BillingCommands();
 
 }  // namespace p2pims::ctl

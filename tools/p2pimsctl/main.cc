@@ -1,6 +1,6 @@
 // p2pimsctl: the operator's admin CLI for rights (catalogue, licences, entitlements,
-// revocations, audit). This file finds the command, parses its command line and runs it; the
-// commands live in *_commands.cc.
+// revocations, audit) and charging (accounts, tariffs, CDRs, settlement). This file finds the
+// command, parses its command line and runs it; the commands live in *_commands.cc.
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -20,9 +20,10 @@ namespace p2pims::ctl {
 namespace {
 
 constexpr const char* kDefaultRights = "127.0.0.1:50051";
+constexpr const char* kDefaultCharging = "127.0.0.1:50052";
 constexpr int64_t kDefaultTimeoutSeconds = 10;
 // The words that group subcommands.
-constexpr const char* kGroups[] = {"content", "entitlement"};
+constexpr const char* kGroups[] = {"content", "entitlement", "account", "tariff", "cdr"};
 
 std::string EnvOr(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
@@ -33,22 +34,29 @@ void AddGlobalFlags(CommandLine& cl) {
   cl.Section("global flags")
       .Flag("rights", "HOST:PORT",
             absl::StrCat("rights gRPC address (env P2PIMS_RIGHTS; default ", kDefaultRights, ")"))
-      .Flag("actor", "NAME", "operator identity for the audit (default $USER, else p2pimsctl)")
+      .Flag("charging", "HOST:PORT",
+            absl::StrCat("charging gRPC address (env P2PIMS_CHARGING; default ", kDefaultCharging,
+                         ")"))
+      .Flag("actor", "NAME",
+            "operator identity for rights' audit and charging's ledger (default $USER, else "
+            "p2pimsctl)")
       .Switch("json", "print JSON instead of text")
       .Flag("timeout", "SECONDS",
-            absl::StrCat("deadline of each call to rights (default ", kDefaultTimeoutSeconds, ")"));
+            absl::StrCat("deadline of each call to rights or charging (default ",
+                         kDefaultTimeoutSeconds, ")"));
 }
 
 // Global flags taking a value, which may come before the command words.
 bool IsGlobalValueFlag(const std::string& arg) {
-  return arg == "--rights" || arg == "--actor" || arg == "--timeout";
+  return arg == "--rights" || arg == "--charging" || arg == "--actor" || arg == "--timeout";
 }
 
 std::string TopUsage(const std::vector<Command>& commands) {
   std::string out =
       "usage: p2pimsctl [global flags] COMMAND [flags] [ARGS]\n\n"
-      "Operator administration of p2pims rights: catalogue, licences, entitlements, revocations\n"
-      "and audit, over gRPC (p2pims.rights.v1.RightsAdmin).\n\ncommands:\n";
+      "Operator administration of p2pims over gRPC: catalogue, licences, entitlements,\n"
+      "revocations and audit in rights (p2pims.rights.v1.RightsAdmin); accounts, tariffs, CDRs\n"
+      "and settlement in charging (p2pims.charging.v1.ChargingAdmin).\n\ncommands:\n";
   size_t width = 0;
   for (const auto& c : commands) width = std::max(width, c.path.size());
   for (const auto& c : commands) {
@@ -58,10 +66,11 @@ std::string TopUsage(const std::vector<Command>& commands) {
   CommandLine globals("COMMAND", "");
   AddGlobalFlags(globals);
   const std::string flags = globals.Usage();
-  absl::StrAppend(&out, flags.substr(flags.find("\nglobal flags:")),
-                  "\n'p2pimsctl COMMAND --help' describes a command.\n"
-                  "exit codes: 0 done; 1 rights refused or failed, or a file could not be read;\n"
-                  "2 bad command line (nothing was sent).\n");
+  absl::StrAppend(
+      &out, flags.substr(flags.find("\nglobal flags:")),
+      "\n'p2pimsctl COMMAND --help' describes a command.\n"
+      "exit codes: 0 done; 1 rights or charging refused or failed, or a file could not\n"
+      "be read or written; 2 bad command line (nothing was sent).\n");
   return out;
 }
 
@@ -95,7 +104,8 @@ int Fail(const absl::Status& status) {
 
 int Main(const std::vector<std::string>& args) {
   std::vector<Command> commands = ContentCommands();
-  for (auto more : {EntitlementCommands(), RevocationCommands()}) {
+  for (auto more :
+       {EntitlementCommands(), RevocationCommands(), AccountCommands(), BillingCommands()}) {
     commands.insert(commands.end(), more.begin(), more.end());
   }
 
@@ -144,18 +154,30 @@ int Main(const std::vector<std::string>& args) {
   int64_t timeout = kDefaultTimeoutSeconds;
   if (absl::Status s = cl.ReadInt("timeout", 1, 3600, &timeout); !s.ok()) return Fail(s);
   const std::string address = cl.Get("rights", EnvOr("P2PIMS_RIGHTS", kDefaultRights));
+  const std::string charging_address =
+      cl.Get("charging", EnvOr("P2PIMS_CHARGING", kDefaultCharging));
   const std::string actor = cl.Get("actor", EnvOr("USER", "p2pimsctl"));
   if (address.empty()) return Fail(UsageError("--rights cannot be empty"));
+  if (charging_address.empty()) return Fail(UsageError("--charging cannot be empty"));
   if (actor.empty()) return Fail(UsageError("--actor cannot be empty"));
 
   RightsClient rights(address, absl::Seconds(timeout));
+  ChargingClient charging(charging_address, absl::Seconds(timeout));
   std::string out;
-  const Invocation in{.cl = cl,
-                      .rights = rights,
-                      .actor = actor,
-                      .json = cl.GetSwitch("json"),
-                      .now = absl::ToUnixSeconds(absl::Now()),
-                      .out = out};
+  const Invocation in{
+      .cl = cl,
+      .rights = rights,
+      .charging = charging,
+      .actor = actor,
+      .json = cl.GetSwitch("json"),
+      .now = absl::ToUnixSeconds(absl::Now()),
+      .out = out,
+      .print_now = [&out](std::string_view text) -> absl::Status {
+        const std::string all = out + std::string(text);
+        out.clear();
+        if (WriteAll(stdout, all)) return absl::OkStatus();
+        return absl::UnknownError(absl::StrCat("cannot write the output: ", std::strerror(errno)));
+      }};
   if (absl::Status s = command->run(in); !s.ok()) return Fail(s);
   if (!WriteAll(stdout, out)) {
     return Fail(
