@@ -228,7 +228,8 @@ const dashboards = {
         timeseries("gRPC calls", "Calls served per second, by service.",
           [target(`sum by (job) (rate(p2pims_grpc_server_handled_total[${RATE}]))`, "{{job}}")], "ops"),
         timeseries("gRPC server errors", "Share of calls ending in UNAVAILABLE, INTERNAL, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNKNOWN or DATA_LOSS.",
-          [target(`sum by (job) (rate(p2pims_grpc_server_handled_total{code=~"UNKNOWN|INTERNAL|UNAVAILABLE|DEADLINE_EXCEEDED|DATA_LOSS|RESOURCE_EXHAUSTED"}[${RATE}])) / clamp_min(sum by (job) (rate(p2pims_grpc_server_handled_total[${RATE}])), 1e-9)`, "{{job}}")], "percentunit"),
+          // "or ... * 0": 0 for a service whose error codes have never been seen (no series yet).
+          [target(`(sum by (job) (rate(p2pims_grpc_server_handled_total{code=~"UNKNOWN|INTERNAL|UNAVAILABLE|DEADLINE_EXCEEDED|DATA_LOSS|RESOURCE_EXHAUSTED"}[${RATE}])) or 0 * sum by (job) (rate(p2pims_grpc_server_handled_total[${RATE}]))) / clamp_min(sum by (job) (rate(p2pims_grpc_server_handled_total[${RATE}])), 1e-9)`, "{{job}}")], "percentunit"),
       ] },
       { panels: [
         timeseries("gRPC latency p99 by method", "Wire-level latency per RPC.",

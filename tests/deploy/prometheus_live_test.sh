@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The monitoring of deploy/ against the real thing: the suite (PostgreSQL, the four services) on
+# free loopback ports, a real Prometheus (Debian's) scraping it every second with the rules of
+# deploy/prometheus, SIPp traffic as the S-CSCF, then every recording rule, alert and dashboard
+# query evaluated through Prometheus' HTTP API: each parses, every rule evaluates cleanly,
+# every dashboard query returns data, and no alert fires on the healthy suite.
+source "$(dirname "$0")/../lib/harness.sh"
+
+# The harness picks ports in 20000-59999, which overlaps the kernel's ephemeral range: an
+# outgoing connection of another process can take a chosen port before a service binds it. This
+# test picks below the ephemeral range instead.
+free_port() {
+  local p low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  for _ in $(seq 200); do
+    p=$((20000 + RANDOM % (low - 20000)))
+    [[ $HARNESS_PORTS == *" $p "* ]] && continue
+    if ! ss -Htanu 2>/dev/null | awk '{print $5}' | grep -qE "[:.]$p\$"; then
+      HARNESS_PORTS+="$p "
+      echo "$p"
+      return 0
+    fi
+  done
+  echo "no free port" >&2
+  return 1
+}
+harness_start
+
+PROM_DIR=$SUITE_DIR/prometheus
+PROM_PORT=$(free_port)
+PROM=http://127.0.0.1:$PROM_PORT
+mkdir -p "$PROM_DIR"
+cp "$SUITE_SRC/deploy/prometheus/p2pims-rules.yaml" "$PROM_DIR/"
+{
+  cat <<YAML
+global:
+  scrape_interval: 1s
+  scrape_timeout: 900ms
+  evaluation_interval: 1s
+rule_files: [p2pims-rules.yaml]
+scrape_configs:
+YAML
+  for name in "${SUITE_SERVICES[@]}"; do
+    printf '  - job_name: %s\n    static_configs:\n      - targets: ["127.0.0.1:%s"]\n' \
+      "$name" "$(suite_admin_port "$name")"
+  done
+} >"$PROM_DIR/prometheus.yml"
+check "promtool accepts the scrape configuration" \
+  bash -c "promtool check config '$PROM_DIR/prometheus.yml' >/dev/null"
+
+prometheus --config.file="$PROM_DIR/prometheus.yml" --storage.tsdb.path="$PROM_DIR/data" \
+  --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn >"$PROM_DIR/prometheus.log" 2>&1 &
+PROM_PID=$!
+stop_prometheus() {
+  kill -TERM "$PROM_PID" 2>/dev/null || true
+  wait "$PROM_PID" 2>/dev/null || true
+}
+trap 'stop_prometheus; harness_cleanup' EXIT
+
+check "Prometheus is ready" suite_wait_url "$PROM/-/ready" 60 ||
+  { tail -n 20 "$PROM_DIR/prometheus.log" >&2; harness_finish; }
+query() {  # query EXPR -> the first value of an instant query (empty when none)
+  curl -fsS --get "$PROM/api/v1/query" --data-urlencode "query=$1" |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s).data.result;console.log(r.length?r[0].value[1]:"")})'
+}
+value_is() { [[ $(query "$2") == "$1" ]]; }
+check "Prometheus scrapes all four services" eventually 30 value_is 4 'count(up == 1)'
+
+echo "# traffic: sessions, refusals, a billing consumer"
+ALICE=sip:alice@ims.localhost BOB=sip:bob@ims.localhost CAROL=sip:carol@ims.localhost
+SCENARIOS=$SUITE_SRC/tests/sipp
+# A billing consumer, so that charging reports its lag (p2pimsctl has no CDR commands yet).
+suite_psql -c "INSERT INTO charging.billing_cursor (consumer) VALUES ('billing-live-test')"
+check "alice: sintel" sipp_call "$SCENARIOS/invite_bye.xml" sintel "$ALICE"
+check "alice: live-match (credit-controlled)" sipp_call "$SCENARIOS/invite_bye.xml" live-match "$ALICE"
+check "bob: big-buck-bunny (free)" sipp_call "$SCENARIOS/invite_bye.xml" big-buck-bunny "$BOB"
+check "alice: sintel over TCP" sipp_call "$SCENARIOS/invite_bye.xml" sintel "$ALICE" -t t1
+check "bob: no entitlement -> 403" \
+  sipp_call "$(rejected_scenario 403 Warning: 'entitlement')" sintel "$BOB"
+check "unknown content -> 404" \
+  sipp_call "$(rejected_scenario 404 Warning: 'unknown content')" no-such-title "$ALICE"
+check "carol: out of credit -> 402" \
+  sipp_call "$(rejected_scenario 402 Warning: 'out of credit')" live-match "$CAROL"
+check "four CDRs written" wait_sql 4 "SELECT count(*) FROM charging.cdr" 20
+# Scrapes catch up (polling Prometheus, not sleeping): every target scraped three more times
+# after the traffic, so that series the traffic created have samples enough for rate().
+traffic_end=$(date +%s)
+check "Prometheus saw the four sessions" \
+  eventually 30 value_is 4 'sum(p2pims_sip_responses_total{method="INVITE",code="200"})'
+check "Prometheus saw the refusals" eventually 30 value_is 3 \
+  'sum(p2pims_sip_responses_total{method="INVITE",code=~"402|403|404"})'
+check "Prometheus saw the billing consumer's lag" eventually 30 value_is 4 \
+  'p2pims_charging_consumer_lag_cdrs{consumer="billing-live-test"}'
+check "Prometheus saw the tracker's token checks" eventually 30 value_is 4 \
+  'sum(p2pims_tracker_token_verifications_total{result="ok"})'
+
+check "three scrapes of every target after the traffic" \
+  eventually 30 value_is 1 "min(timestamp(up)) > bool $((traffic_end + 3))"
+
+echo "# every rule and dashboard query through the HTTP API"
+rules=$(grep -cE '^\s+- (record|alert):' "$SUITE_SRC/deploy/prometheus/p2pims-rules.yaml")
+if out=$(node "$SUITE_SRC/tests/deploy/prom_queries.mjs" "$PROM" "$SUITE_SRC/deploy/grafana" "$rules"); then
+  pass "rules and dashboards: $(tail -n 1 <<<"$out")"
+else
+  grep '^FAIL' <<<"$out" >&2
+  fail "rules and dashboards: $(tail -n 1 <<<"$out")"
+fi
+harness_finish
