@@ -213,7 +213,8 @@ check "... with ALREADY_EXISTS" has "p2pimsctl: ALREADY_EXISTS:" "$ERR"
 echo "# sessions: real credit control and accounting make CDRs"
 check "a purchase session (alice)" session s1 "$ALICE" sintel blender purchase 299 7000 1048576 0
 check "a purchase session (bob)" session s2 "$BOB" sintel blender purchase 299 7000 2097152 1000
-check "a free session (carol)" session s3 "$CAROL" news newsroom free 0 0 1000 0
+# An owner with a comma and a session id (and so ICID) with a double quote: CSV quoting.
+check "a free session (carol)" session 's3"q' "$CAROL" news "newsroom, ltd" free 0 0 1000 0
 check "a per-byte session (bob)" session s4 "$BOB" live-match league per_byte 2 5000 3145728 0
 check_eq "four CDRs were written" 4 "$(sql "SELECT count(*) FROM charging.cdr")"
 
@@ -274,7 +275,7 @@ check "file 1 is named by consumer, sequence and opening time" \
 check_eq "the files read back: all CDRs, once, in order, metadata right, no temporary file" \
   "files=3 cdrs=5 unique=true continuous=true meta=true tmp=0" "$(check_files files "$CSV_DIR")"
 check "the export state is kept" test -s "$CSV_DIR/.p2pims-cdr_mediation.state"
-check "session 6" session s6 "$CAROL" news newsroom free 0 0 2000 0
+check "session 6" session s6 "$CAROL" news "newsroom, ltd" free 0 0 2000 0
 check "session 7" session s7 "$BOB" sintel blender purchase 299 7000 1048576 524288
 ctl cdr export --consumer mediation --format csv --dir "$CSV_DIR" --max-per-file 2
 check_eq "a second export exits 0" "0:" "$RC:$ERR"
@@ -297,6 +298,8 @@ check_eq "the JSON files read back like the CSV ones" \
   "files=2 cdrs=7 unique=true continuous=true meta=true tmp=0" "$(check_files files "$JSON_DIR")"
 check_eq "CSV and JSON carry the same values" "$(check_files sums "$CSV_DIR")" \
   "$(check_files sums "$JSON_DIR")"
+check "the CSV quotes the comma and doubles the quote" \
+  grep -qF '"s3""q-icid",sip:carol@ims.localhost,news,"newsroom, ltd",' "$CSV_DIR"/*.csv
 
 echo "# settlement (GetSettlement)"
 ctl --json settlement --from 2020-01-01T00:00:00Z --to 2100-01-01T00:00:00Z \
@@ -305,8 +308,9 @@ check_eq "settlement exits 0" "0:" "$RC:$ERR"
 check "the CSV is written" test -s "$SUITE_DIR/settlement.csv"
 check_eq "the settlement adds up to the exported CDRs, owner by owner" \
   "$(check_files sums "$CSV_DIR")" "$(check_files settlement "$SUITE_DIR/settlement.csv" 2>&1)"
-ctl --json settlement --from 2020-01-01T00:00:00Z --to 2100-01-01T00:00:00Z --owner newsroom
-check_eq "--owner filters" "0|newsroom|1" "$RC|$(json_field owner)|$(grep -c '"owner":' <<<"$OUT")"
+ctl --json settlement --from 2020-01-01T00:00:00Z --to 2100-01-01T00:00:00Z --owner "newsroom, ltd"
+check_eq "--owner filters" "0|newsroom, ltd|2|1" \
+  "$RC|$(json_field owner)|$(json_field cdr_count)|$(grep -c '"owner":' <<<"$OUT")"
 ctl settlement --from 2020-01-01T00:00:00Z --to 2020-01-02T00:00:00Z
 check_eq "an empty period prints only the header" "0|1" "$RC|$(wc -l <<<"$OUT")"
 
