@@ -43,7 +43,9 @@ for svc in "$SRC"/services/*/; do
   [[ -f $SRC/services/$svc/main.cc ]] || continue
   check "the image carries p2pims-$svc" bash -c "printf '%s\n' \"\$1\" | grep -q 'p2pims-$svc'" _ "$BUILD"
 done
-check "the image carries p2pimsctl" bash -c "printf '%s\n' \"\$1\" | grep -q 'p2pimsctl /out/'" _ "$BUILD"
+for tool in p2pimsctl p2pims-mktorrent; do
+  check "the image carries $tool" bash -c "printf '%s\n' \"\$1\" | grep -q '/build/tools/p2pimsctl/$tool '" _ "$BUILD"
+done
 
 echo "# packages"
 listed=$(grep -v '^#' "$SRC/tools/debian-packages.txt" | sed '/^$/d')
@@ -65,7 +67,7 @@ if has_candidate libc6; then
     --no-replaces --no-enhances $packages 2>/dev/null | grep -v '^ ' | sed 's/:.*//' | sort -u)
   base="libc6 libgcc-s1 libstdc++6 zlib1g libcom-err2 libkeyutils1"  # in debian:12-slim already
   binaries=()
-  for b in "$BIN"/services/*/p2pims-* "$BIN"/tools/p2pimsctl/p2pimsctl; do
+  for b in "$BIN"/services/*/p2pims-* "$BIN"/tools/p2pimsctl/p2pimsctl "$BIN"/tools/p2pimsctl/p2pims-mktorrent; do
     [[ -x $b && -f $b ]] && binaries+=("$b")
   done
   check "binaries of a build were found in $BIN to check their libraries" test "${#binaries[@]}" -gt 0
