@@ -49,6 +49,15 @@ for mode in default production dev; do
   check "chart checks ($mode): $(tail -n 1 <<<"$out")" test "$ok" = 1
 done
 
+echo "# NOTES.txt"
+for mode in default production; do
+  # shellcheck disable=SC2086
+  notes=$(helm_q install p2pims "$CHART" --namespace p2pims --dry-run=client ${SETS[$mode]} |
+    sed -n '/^NOTES:/,$p')
+  check "helm install --dry-run=client prints the notes ($mode)" grep -q 'is installed as release p2pims' <<<"$notes"
+done
+check "the notes warn when no CSCF is trusted" grep -q 'trusts no CSCF' <<<"$(helm_q install p2pims "$CHART" --dry-run=client)"
+
 echo "# every P2PIMS_* variable is a flag of its binary"
 vars_of() {  # the P2PIMS_* names in the ConfigMap and container env of one component
   node --input-type=module -e "
