@@ -19,7 +19,7 @@ helm_q() { "$HELM" "$@" 2> >(grep -v 'found symbolic link in path' >&2); }
 declare -A SETS=(
   [default]=""
   [production]="-f $CHART/values-production.yaml"
-  [dev]="--set postgresql.enabled=true --set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true --set grafana.dashboards.enabled=true --set sipEdge.service.type=NodePort --set sipEdge.service.nodePorts.sipUdp=30060 --set tracker.replicaCount=2 --set tracker.bittorrentService.perReplica=true --set sipEdge.autoscaling.enabled=true"
+  [dev]="--set postgresql.enabled=true --set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true --set grafana.dashboards.enabled=true --set sipEdge.service.type=NodePort --set sipEdge.service.nodePorts.sipUdp=30060 --set tracker.replicaCount=2 --set tracker.bittorrentService.perReplica=true --set sipEdge.autoscaling.enabled=true --set sipEdge.hostNetwork=true"
 )
 for mode in default production dev; do
   echo "# $mode values"
