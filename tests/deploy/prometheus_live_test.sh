@@ -6,24 +6,8 @@
 # every dashboard query returns data, and no alert fires on the healthy suite.
 source "$(dirname "$0")/../lib/harness.sh"
 
-# The harness picks ports in 20000-59999, which overlaps the kernel's ephemeral range: an
-# outgoing connection of another process can take a chosen port before a service binds it. This
-# test picks below the ephemeral range instead.
-free_port() {
-  local p low
-  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % (low - 20000)))
-    [[ $HARNESS_PORTS == *" $p "* ]] && continue
-    if ! ss -Htanu 2>/dev/null | awk '{print $5}' | grep -qE "[:.]$p\$"; then
-      HARNESS_PORTS+="$p "
-      echo "$p"
-      return 0
-    fi
-  done
-  echo "no free port" >&2
-  return 1
-}
+# shellcheck source=tests/deploy/suite_ports.sh
+source "$(dirname "$0")/suite_ports.sh"
 harness_start
 
 PROM_DIR=$SUITE_DIR/prometheus
