@@ -44,10 +44,10 @@ std::string FirstError(const grpc::Status& s) {
 }
 
 struct Tally {
-  int64_t ok = 0;            // answered with 2001
-  int64_t cdrs = 0;          // TERMINATIONs answered 2001 with a CDR sequence
-  int64_t refused = 0;       // answered with another result code
-  int64_t errors = 0;        // RPC errors
+  int64_t ok = 0;       // answered with 2001
+  int64_t cdrs = 0;     // TERMINATIONs answered 2001 with a CDR sequence
+  int64_t refused = 0;  // answered with another result code
+  int64_t errors = 0;   // RPC errors
   std::string first_error;
   std::vector<uint32_t> latency_us;  // of requests completed inside the measured window
 };
@@ -92,7 +92,8 @@ void Fill(const Slot& slot, v1::CreditControlRequest* req) {
     case v1::REQUEST_TYPE_INITIAL: {
       req->set_request_number(0);
       req->set_icid(absl::StrCat("icid-", slot.session_id));
-      req->set_locality(absl::StrCat("262-01/area-", slot.content % 20, "/cell-", slot.content % 500));
+      req->set_locality(
+          absl::StrCat("262-01/area-", slot.content % 20, "/cell-", slot.content % 500));
       req->set_access_network_info("3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=262011234ABCD");
       req->set_called_party(absl::StrCat("sip:c", slot.content, "@p2p.example.net"));
       v1::Rating* r = req->mutable_rating();
@@ -153,8 +154,7 @@ void Drive(v1::Charging::Stub* stub, const Options& o, int inflight, int thread_
     std::unique_ptr<Call> call(static_cast<Call*>(tag));
     --outstanding;
     const Clock::time_point now = Clock::now();
-    const bool success =
-        call->status.ok() && call->resp.result_code() == v1::RESULT_CODE_SUCCESS;
+    const bool success = call->status.ok() && call->resp.result_code() == v1::RESULT_CODE_SUCCESS;
     if (now >= measure_from && now < stop) {
       if (success) {
         ++tally->ok;
@@ -165,8 +165,8 @@ void Drive(v1::Charging::Stub* stub, const Options& o, int inflight, int thread_
       } else if (call->status.ok()) {
         ++tally->refused;
         if (tally->first_error.empty()) {
-          tally->first_error = absl::StrCat("result code ", call->resp.result_code(), " ",
-                                            call->resp.message());
+          tally->first_error =
+              absl::StrCat("result code ", call->resp.result_code(), " ", call->resp.message());
         }
       } else {
         ++tally->errors;
@@ -181,7 +181,7 @@ void Drive(v1::Charging::Stub* stub, const Options& o, int inflight, int thread_
       new_session(s);
     } else {
       s->next = s->next == v1::REQUEST_TYPE_INITIAL ? v1::REQUEST_TYPE_UPDATE
-                                                     : v1::REQUEST_TYPE_TERMINATION;
+                                                    : v1::REQUEST_TYPE_TERMINATION;
     }
     send(s);
     ++outstanding;
@@ -303,8 +303,8 @@ int main(int argc, char** argv) {
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     const int share_of_inflight = inflight / threads + (t < inflight % threads ? 1 : 0);
-    workers.emplace_back(Drive, stub.get(), std::cref(o), share_of_inflight, t, measure_from,
-                         stop, &tallies[t]);
+    workers.emplace_back(Drive, stub.get(), std::cref(o), share_of_inflight, t, measure_from, stop,
+                         &tallies[t]);
   }
   for (auto& th : workers) th.join();
 
