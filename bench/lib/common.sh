@@ -78,7 +78,7 @@ bench_cleanup() {
 bench_free_port() {
   local port tries
   for ((tries = 0; tries < 200; tries++)); do
-    port=$((20000 + RANDOM % 30000))
+    port=$((20000 + RANDOM % 12000))  # below the kernel's ephemeral range (32768 up)
     [[ $BENCH_PORTS == *" $port "* ]] && continue
     if ! ss -Htan "sport = :$port" | grep -q .; then
       BENCH_PORTS+="$port "

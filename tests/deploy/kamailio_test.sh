@@ -5,8 +5,6 @@
 # the same terminal straight to sip-edge is refused (it is not a trusted CSCF); requests the
 # stand-in does not route are refused.
 source "$(dirname "$0")/../lib/harness.sh"
-# shellcheck source=tests/deploy/suite_ports.sh
-source "$(dirname "$0")/suite_ports.sh"
 harness_start
 
 KAM_PORT=$(free_port)

@@ -7,8 +7,6 @@
 # healthy suite.
 source "$(dirname "$0")/../lib/harness.sh"
 
-# shellcheck source=tests/deploy/suite_ports.sh
-source "$(dirname "$0")/suite_ports.sh"
 harness_start
 
 PROM_DIR=$SUITE_DIR/prometheus

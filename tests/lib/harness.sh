@@ -14,11 +14,15 @@ source "$SUITE_SRC/tools/lib/suite.sh"
 HARNESS_PORTS=" "
 FAILURES=0
 
-# A loopback port nobody listens on (TCP or UDP) and not handed out before in this run.
+# A loopback port nobody listens on (TCP or UDP) and not handed out before in this run. It lies
+# below the kernel's ephemeral range, so that no outgoing connection of another process can take
+# it before a service binds it.
 free_port() {
-  local p
+  local p low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  ((low > 21000)) || low=32768
   for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % (low - 20000)))
     [[ $HARNESS_PORTS == *" $p "* ]] && continue
     if ! ss -Htanu 2>/dev/null | awk '{print $5}' | grep -qE "[:.]$p\$"; then
       HARNESS_PORTS+="$p "
