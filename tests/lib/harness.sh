@@ -11,8 +11,10 @@ export SUITE_SRC SUITE_BIN SUITE_DIR
 # shellcheck source=tools/lib/suite.sh
 source "$SUITE_SRC/tools/lib/suite.sh"
 
+# shellcheck source=tests/lib/checks.sh
+source "$SUITE_SRC/tests/lib/checks.sh"
+
 HARNESS_PORTS=" "
-FAILURES=0
 
 # A loopback port nobody listens on (TCP or UDP) and not handed out before in this run. It lies
 # below the kernel's ephemeral range, so that no outgoing connection of another process can take
@@ -55,19 +57,6 @@ harness_start() {
   suite_up
 }
 
-pass() { echo "ok   - $*"; }
-fail() {
-  echo "FAIL - $*" >&2
-  FAILURES=$((FAILURES + 1))
-}
-check() {  # check "description" command...
-  local what=$1
-  shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
-}
-check_eq() {  # check_eq "description" expected actual
-  if [[ $2 == "$3" ]]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
-}
 harness_finish() {
   if ((FAILURES > 0)); then
     echo "$FAILURES check(s) failed" >&2
