@@ -26,13 +26,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench/lib/load_run.h"
 #include "lib/config/flags.h"
 #include "p2pims/charging/v1/charging.grpc.pb.h"
 
 namespace {
 
 namespace v1 = p2pims::charging::v1;
-using Clock = std::chrono::steady_clock;
+using Clock = p2pims::bench::Clock;
 
 constexpr int64_t kMiB = 1 << 20;
 constexpr int64_t kContents = 100000;
@@ -191,13 +192,6 @@ void Drive(v1::Charging::Stub* stub, const Options& o, int inflight, int thread_
   }
 }
 
-double Percentile(std::vector<uint32_t>& v, double p) {
-  if (v.empty()) return 0;
-  const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
-  return v[i] / 1000.0;
-}
-
 struct CreateCall {
   grpc::ClientContext ctx;
   v1::CreateAccountRequest req;
@@ -299,14 +293,10 @@ int main(int argc, char** argv) {
   const Clock::time_point t0 = Clock::now();
   const Clock::time_point measure_from = t0 + std::chrono::seconds(warmup);
   const Clock::time_point stop = measure_from + std::chrono::seconds(duration);
-  std::vector<Tally> tallies(threads);
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) {
-    const int share_of_inflight = inflight / threads + (t < inflight % threads ? 1 : 0);
-    workers.emplace_back(Drive, stub.get(), std::cref(o), share_of_inflight, t, measure_from, stop,
-                         &tallies[t]);
-  }
-  for (auto& th : workers) th.join();
+  std::vector<Tally> tallies =
+      p2pims::bench::RunThreads<Tally>(threads, inflight, [&](int t, int share, Tally* out) {
+        Drive(stub.get(), o, share, t, measure_from, stop, out);
+      });
 
   Tally all;
   for (Tally& t : tallies) {
@@ -322,8 +312,8 @@ int main(int argc, char** argv) {
       "{\"cc_per_s\":%.1f,\"cdr_ingest_per_s\":%.1f,\"refused\":%lld,\"errors\":%lld,"
       "\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"inflight\":%d,\"seconds\":%.0f}\n",
       all.ok / seconds, all.cdrs / seconds, static_cast<long long>(all.refused),
-      static_cast<long long>(all.errors), Percentile(all.latency_us, 0.50),
-      Percentile(all.latency_us, 0.99), inflight, seconds);
+      static_cast<long long>(all.errors), p2pims::bench::PercentileMs(all.latency_us, 0.50),
+      p2pims::bench::PercentileMs(all.latency_us, 0.99), inflight, seconds);
   if (!all.first_error.empty()) std::cerr << "first error: " << all.first_error << "\n";
   return all.ok > 0 ? 0 : 1;
 }

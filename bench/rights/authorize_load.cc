@@ -27,13 +27,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench/lib/load_run.h"
 #include "lib/config/flags.h"
 #include "p2pims/rights/v1/rights.grpc.pb.h"
 
 namespace {
 
 namespace v1 = p2pims::rights::v1;
-using Clock = std::chrono::steady_clock;
+using Clock = p2pims::bench::Clock;
 
 struct Workload {
   int64_t subjects = 100000;
@@ -143,13 +144,6 @@ void Drive(v1::Rights::Stub* stub, const Workload& w, int inflight, int thread_n
   }
 }
 
-double Percentile(std::vector<uint32_t>& v, double p) {
-  if (v.empty()) return 0;
-  const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
-  return v[i] / 1000.0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -201,14 +195,10 @@ int main(int argc, char** argv) {
   const Clock::time_point t0 = Clock::now();
   const Clock::time_point measure_from = t0 + std::chrono::seconds(warmup);
   const Clock::time_point stop = measure_from + std::chrono::seconds(duration);
-  std::vector<Tally> tallies(threads);
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) {
-    const int share_of_inflight = inflight / threads + (t < inflight % threads ? 1 : 0);
-    workers.emplace_back(Drive, stub.get(), std::cref(w), share_of_inflight, t, measure_from, stop,
-                         &tallies[t]);
-  }
-  for (auto& th : workers) th.join();
+  std::vector<Tally> tallies =
+      p2pims::bench::RunThreads<Tally>(threads, inflight, [&](int t, int share, Tally* out) {
+        Drive(stub.get(), w, share, t, measure_from, stop, out);
+      });
 
   Tally all;
   for (Tally& t : tallies) {
@@ -223,8 +213,8 @@ int main(int argc, char** argv) {
       "{\"authorize_per_s\":%.1f,\"allowed_share\":%.3f,\"errors\":%lld,\"p50_ms\":%.2f,"
       "\"p99_ms\":%.2f,\"inflight\":%d,\"seconds\":%.0f}\n",
       all.ok / seconds, all.ok ? static_cast<double>(all.allowed) / all.ok : 0.0,
-      static_cast<long long>(all.errors), Percentile(all.latency_us, 0.50),
-      Percentile(all.latency_us, 0.99), inflight, seconds);
+      static_cast<long long>(all.errors), p2pims::bench::PercentileMs(all.latency_us, 0.50),
+      p2pims::bench::PercentileMs(all.latency_us, 0.99), inflight, seconds);
   if (!all.first_error.empty()) std::cerr << "first error: " << all.first_error << "\n";
   return all.ok > 0 ? 0 : 1;
 }

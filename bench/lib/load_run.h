@@ -1,0 +1,44 @@
+// What the gRPC load generators share: spreading calls in flight over threads, a measured window,
+// and latency percentiles. Each generator keeps its own Tally (what it counts) and Drive (one
+// thread's completion-queue loop).
+//
+//   auto tallies = bench::RunThreads<Tally>(threads, inflight, [&](int t, int share, Tally* out) {
+//     Drive(stub.get(), share, t, measure_from, stop, out);
+//   });
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+namespace p2pims::bench {
+
+using Clock = std::chrono::steady_clock;
+
+// Runs `drive(thread_no, calls_in_flight_for_it, &tally)` on `threads` threads, `inflight` calls
+// spread over them as evenly as possible; returns one tally per thread.
+template <typename Tally, typename Drive>
+std::vector<Tally> RunThreads(int threads, int inflight, Drive drive) {
+  std::vector<Tally> tallies(threads);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    const int share = inflight / threads + (t < inflight % threads ? 1 : 0);
+    workers.emplace_back([&drive, &tallies, t, share] { drive(t, share, &tallies[t]); });
+  }
+  for (auto& w : workers) w.join();
+  return tallies;
+}
+
+// The p-quantile (0..1) of latencies in microseconds, in milliseconds; reorders `latency_us`.
+inline double PercentileMs(std::vector<uint32_t>& latency_us, double p) {
+  if (latency_us.empty()) return 0;
+  const size_t i = std::min(latency_us.size() - 1,
+                            static_cast<size_t>(p * static_cast<double>(latency_us.size())));
+  std::nth_element(latency_us.begin(), latency_us.begin() + static_cast<std::ptrdiff_t>(i),
+                   latency_us.end());
+  return latency_us[i] / 1000.0;
+}
+
+}  // namespace p2pims::bench
