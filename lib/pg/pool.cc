@@ -56,26 +56,6 @@ bool StillOpen(pqxx::connection& connection) {
 }
 
 // Runs fn in txn, then commits or rolls back. fn's own error wins over a failed rollback.
-absl::Status RunAndCommit(pqxx::work& txn, const std::function<absl::Status(pqxx::work&)>& fn) {
-  try {
-    absl::Status status = fn(txn);
-    if (!status.ok()) {
-      try {
-        txn.abort();
-      } catch (const std::exception&) {
-        // The connection broke; the server rolls back on its own and the lease drops it.
-      }
-      return status;
-    }
-    txn.commit();
-    return absl::OkStatus();
-  } catch (const std::exception& e) {
-    return internal::StatusFromException(e);
-  } catch (...) {
-    return absl::InternalError("non-standard exception in database transaction");
-  }
-}
-
 }  // namespace
 
 class Pool::Lease {
@@ -136,7 +116,7 @@ absl::Status Pool::WithTransaction(const std::function<absl::Status(pqxx::work&)
       if (attempt == 1) continue;
       return status;
     }
-    return RunAndCommit(*txn, fn);
+    return internal::RunAndCommit(*txn, fn);
   }
 }
 

@@ -96,6 +96,10 @@ class Pool {
   // InvalidArgument naming the statement and the server's reason; Unavailable when unreachable.
   absl::Status CheckStatements();
 
+  // A new connection of the caller's own, outside the pool and its size, with the prepared
+  // statements declared (see pg::Session). Unavailable when the server cannot be reached.
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> OpenConnection() const { return Connect(); }
+
   // Connections currently lent to WithTransaction calls.
   int in_use() const;
   // Most connections open at once (PoolOptions::size).

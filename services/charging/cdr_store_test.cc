@@ -531,27 +531,28 @@ TEST_F(CdrStoreTest, ASessionStillHasOneCdrAcrossPartitions) {
   EXPECT_EQ(store_->Accounting(Stop("s1", 2)).status().code(),
             absl::StatusCode::kFailedPrecondition);  // refused by its accounting records
 
-  // Without its accounting records the session's STOP reaches the CDR insert itself; the
-  // session's claim in charging.cdr_session refuses it, even from another day's partition.
+  // Below the engine, the database refuses a second CDR for the session by itself: the
+  // session's claim in charging.cdr_session, even from another day's partition.
   Rows("UPDATE charging.cdr SET record_closure_time = now() + interval '3 days'");
-  Rows("DELETE FROM charging.acct_record WHERE session_id = 's1'");
-  const absl::Status refused = store_->Accounting(Stop("s1", 3)).status();
-  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(refused.message().find("already has its CDR"), std::string::npos) << refused;
+  WriteSet second(1);
+  CdrRow again;
+  again.session_id = "s1";
+  second.Add(again);
+  const absl::Status refused =
+      pool().WithTransaction([&](pqxx::work& tx) { return second.Write(tx); });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kAlreadyExists) << refused;
   EXPECT_EQ(Rows("SELECT session_id, sequence FROM charging.cdr_session"),
             (std::vector<std::string>{"s1|1"}));
   EXPECT_EQ(CloseSession("s2"), 2);  // the refused CDR gave its number back
 
   // A sequence number is unique across partitions too.
-  const absl::Status duplicate = pool().WithTransaction([](pqxx::work& tx) {
-    tx.exec(
-        "INSERT INTO charging.cdr (sequence, record_type, session_id, icid, served_identity,"
-        " content_id, owner, start_time, stop_time, duration_seconds, bytes_down, bytes_up,"
-        " units, charge_minor, currency, locality, cause, node_id, record_closure_time)"
-        " VALUES (2, 'session', 'other', '', '', '', '', now(), now(), 0, 0, 0, 1, 0, 'EUR',"
-        " '', 'normal', '', now() - interval '1 day')");
-    return absl::OkStatus();
-  });
+  Rows("UPDATE charging.cdr SET record_closure_time = now() - interval '1 day' WHERE sequence = 2");
+  WriteSet reused(1);
+  CdrRow other;
+  other.session_id = "other";
+  EXPECT_EQ(reused.Add(other), 2);
+  const absl::Status duplicate =
+      pool().WithTransaction([&](pqxx::work& tx) { return reused.Write(tx); });
   EXPECT_EQ(duplicate.code(), absl::StatusCode::kAlreadyExists) << duplicate;
 }
 

@@ -6,7 +6,8 @@
 
 namespace p2pims::charging {
 
-ChargingMetrics::ChargingMetrics(metrics::Registry& registry, pg::Pool& pool)
+ChargingMetrics::ChargingMetrics(metrics::Registry& registry, pg::Pool& pool,
+                                 std::function<bool()> leader, std::function<int64_t()> batches)
     : registry_(registry),
       requests_(metrics::BuildCounter()
                     .Name("p2pims_charging_requests_total")
@@ -44,6 +45,31 @@ ChargingMetrics::ChargingMetrics(metrics::Registry& registry, pg::Pool& pool)
                                "had not reported receiving (not credited).")
                          .Register(registry)
                          .Add({});
+  for (int type : {v1::REQUEST_TYPE_INITIAL, v1::REQUEST_TYPE_UPDATE,
+                   v1::REQUEST_TYPE_TERMINATION, v1::REQUEST_TYPE_EVENT}) {
+    const auto* codes = v1::ResultCode_descriptor();
+    for (int i = 0; i < codes->value_count(); ++i) {
+      const int code = codes->value(i)->number();
+      if (code == v1::RESULT_CODE_UNSPECIFIED) continue;
+      cc_requests_[{type, code}] =
+          &requests_.Add({{"type", v1::RequestType_Name(static_cast<v1::RequestType>(type))},
+                          {"result", codes->value(i)->name()}});
+    }
+  }
+  auto& writer = metrics::BuildGauge()
+                     .Name("p2pims_charging_writer")
+                     .Help("1 while this replica is the writing one, 0 while it is standby.")
+                     .Register(registry)
+                     .Add({});
+  auto& committed = metrics::BuildGauge()
+                        .Name("p2pims_charging_batches_committed")
+                        .Help("Engine batches committed since start (each holds many requests).")
+                        .Register(registry)
+                        .Add({});
+  registry.AddCollectHook([leader, batches, &writer, &committed] {
+    if (leader) writer.Set(leader() ? 1 : 0);
+    if (batches) committed.Set(static_cast<double>(batches()));
+  });
   registry.AddCollectHook([&pool, &open, &reserved, &lag, &over_claim] {
     (void)pool.WithReadOnly([&](pqxx::nontransaction& tx) {
       pqxx::row r = tx.exec1(
@@ -69,9 +95,12 @@ ChargingMetrics::ChargingMetrics(metrics::Registry& registry, pg::Pool& pool)
 
 void ChargingMetrics::CreditControl(const v1::CreditControlRequest& req,
                                     const v1::CreditControlAnswer& answer) {
-  requests_.Add({{"type", v1::RequestType_Name(req.request_type())},
-                 {"result", v1::ResultCode_Name(answer.result_code())}})
-      .Increment();
+  auto known = cc_requests_.find({req.request_type(), answer.result_code()});
+  if (known != cc_requests_.end()) {
+    known->second->Increment();
+  } else {
+    Count(v1::RequestType_Name(req.request_type()), v1::ResultCode_Name(answer.result_code()));
+  }
   if (answer.result_code() == v1::RESULT_CODE_CREDIT_LIMIT_REACHED ||
       answer.final_unit_action() == v1::FINAL_UNIT_ACTION_TERMINATE) {
     balance_exhausted_.Increment();

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <array>
+#include <functional>
+#include <map>
+#include <utility>
 
 #include "lib/metrics/counter.h"
 #include "lib/metrics/gauge.h"
@@ -15,7 +18,9 @@ namespace p2pims::charging {
 
 class ChargingMetrics {
  public:
-  ChargingMetrics(metrics::Registry& registry, pg::Pool& pool);
+  // `leader` and `batches` read the engine's state at each scrape.
+  ChargingMetrics(metrics::Registry& registry, pg::Pool& pool, std::function<bool()> leader = {},
+                  std::function<int64_t()> batches = {});
 
   // One answered credit-control request.
   void CreditControl(const v1::CreditControlRequest& req, const v1::CreditControlAnswer& answer);
@@ -27,6 +32,8 @@ class ChargingMetrics {
  private:
   metrics::Registry& registry_;
   metrics::Family<metrics::Counter>& requests_;
+  // Credit-control counters by (request type, result code), resolved once: no lookup per request.
+  std::map<std::pair<int, int>, metrics::Counter*> cc_requests_;
   metrics::Counter& balance_exhausted_;
   metrics::Counter& cdrs_written_;
 };

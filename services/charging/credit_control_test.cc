@@ -212,23 +212,30 @@ TEST_F(CreditControlTest, UploadsEarnCreditOnlyUpToWhatTheSwarmDownloaded) {
 }
 
 TEST_F(CreditControlTest, TheSweeperSettlesSessionsThatNeverEnded) {
+  // A store whose clock the test moves, with a one-hour accounting timeout.
+  std::atomic<int64_t> skew_s{0};
+  ChargingOptions options;
+  options.accounting_timeout = absl::Hours(1);
+  options.clock = [&skew_s] { return absl::Now() + absl::Seconds(skew_s.load()); };
+  store_.reset();  // gives up the writer's lock
+  store_ = std::make_unique<ChargingStore>(pool(), options);
+
   auto open = [&](const std::string& id) {
     v1::CreditControlRequest r = Request(id, 0, v1::REQUEST_TYPE_INITIAL);
     r.mutable_requested()->set_bytes_down(10 * kMiB);  // 100 cents
     ASSERT_EQ(store_->CreditControl(r)->result_code(), v1::RESULT_CODE_SUCCESS);
   };
+  // An accounting-only session whose STOP never comes.
+  ASSERT_OK(store_->Accounting(Record("a1", 0, v1::RECORD_TYPE_START)).status());
   open("x1");
   v1::CreditControlRequest update = Request("x1", 1, v1::REQUEST_TYPE_UPDATE);
   update.mutable_used()->set_bytes_down(2 * kMiB);
   update.mutable_requested()->set_bytes_down(10 * kMiB);
   ASSERT_OK(store_->CreditControl(update).status());
+  // Two validity periods (2 h) and a bit later x1's reservation has run out, x2 (opened then)
+  // has not, and a1 has been silent for longer than the timeout.
+  skew_s = 7300;
   open("x2");
-  // x1's reservation ran out of validity (as if two validity periods had passed); x2's did not.
-  Rows("UPDATE charging.cc_session SET expires_at = now() - interval '1 second'"
-       " WHERE session_id = 'x1'");
-  // An accounting-only session whose STOP never came, silent for longer than the timeout.
-  ASSERT_OK(store_->Accounting(Record("a1", 0, v1::RECORD_TYPE_START)).status());
-  Rows("UPDATE charging.acct_record SET at = now() - interval '7 hours' WHERE session_id = 'a1'");
 
   auto closed = store_->SweepExpired(10);
   ASSERT_OK(closed.status());

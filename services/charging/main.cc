@@ -50,7 +50,14 @@ int main(int argc, char** argv) {
   ChargingStore store(rt.pool(), {.max_bytes_per_second = *rate,
                                   .accounting_timeout = absl::Seconds(*timeout)});
   CdrStore cdrs(rt.pool());
-  ChargingMetrics metrics(rt.registry(), rt.pool());
+  ChargingMetrics metrics(
+      rt.registry(), rt.pool(), [&store] { return store.leader(); },
+      [&store] { return store.batches(); });
+  // Only the writing replica takes requests; a standby becomes ready when it takes over.
+  rt.AddReadinessCheck([&store]() -> absl::Status {
+    if (store.leader()) return absl::OkStatus();
+    return absl::UnavailableError("standby: another charging replica is the writer");
+  });
   ChargingService service(store, metrics);
   ChargingAdminService admin(store, cdrs);
 
@@ -63,7 +70,7 @@ int main(int argc, char** argv) {
   ensure_partitions();
   absl::Time next_partitions = absl::Now() + absl::Hours(1);
 
-  // Sessions that never end on their own are settled here (any replica may; rows are locked).
+  // Sessions that never end on their own are settled here (by the writing replica's engine).
   absl::Notification stop_sweeping;
   std::thread sweeper([&] {
     while (!stop_sweeping.WaitForNotificationWithTimeout(absl::Seconds(*interval))) {

@@ -12,23 +12,33 @@
 
 namespace p2pims::charging {
 
-// One row of charging.cc_session, as locked FOR UPDATE.
+// One row of charging.cc_session.
 struct SessionRow {
   std::string session_id, state, subject, icid, content_id, owner, price_model, currency;
-  std::string tariff_id, locality, node_id, access_network_info, called_party;
+  std::string tariff_id, locality, node_id, access_network_info, called_party, close_cause;
   int64_t last_request_number = 0, price_minor = 0, reserved_minor = 0, charged_minor = 0;
   int64_t bytes_down = 0, bytes_up = 0, granted_bytes = 0;
+  int64_t bytes_up_same_cell = 0, bytes_up_same_area = 0;
   int64_t bytes_up_credited = 0, bytes_up_over_claimed = 0, incentive_minor = 0;
-  int64_t opened_at_ms = 0, cdr_sequence = 0;
+  int64_t opened_at_ms = 0, cdr_sequence = 0, closed_at_ms = 0, last_activity_ms = 0;
+  int64_t expires_at_ms = 0;
   int32_t owner_share_bp = 0;
+  std::string last_answer;  // the serialised answer to last_request_number
 };
 
-// The SELECT list SessionRow reads, in its order.
+// The SELECT list SessionRow reads, in its order (times as Unix milliseconds, 0 for NULL).
 extern const char kSessionColumns[];
 SessionRow ReadSession(const pqxx::row& row);
 
+// What an accounting session's records add up to (its CDR when no credit control wrote one).
+struct AccountingTotals {
+  std::string subject, icid, content_id, locality, node_id, called_party, access_network_info;
+  int64_t first_ms = 0, last_ms = 0, bytes_down = 0, bytes_up = 0, last_record_number = -1;
+};
+
 // One CDR as written (record_closure_time is the commit's now()).
 struct CdrRow {
+  int64_t sequence = 0;
   std::string record_type = "session";  // or "event"
   std::string session_id, icid, served_identity, content_id, owner, called_party;
   std::string sip_method = "INVITE", node_id, node_address, locality, access_network_info;
@@ -49,19 +59,13 @@ struct CdrRow {
 // other text -> normal_release (the text itself is kept in the CDR's cause).
 std::string CauseForRecordClosing(const std::string& cause);
 
-// Takes the next gapless sequence number and inserts the CDR, in `tx`. AlreadyExists (as a
-// unique_violation) when the session already has a CDR. Returns the sequence number.
-int64_t WriteCdr(pqxx::work& tx, const CdrRow& cdr);
-
 // A CDR for a credit-controlled session being closed with `charge` and `cause`.
 CdrRow SessionCdr(const SessionRow& s, int64_t charge, const std::string& cause, bool incomplete);
 
-// The CDR of a session known only from its accounting records (and, for free content, its
-// not-applicable credit-control row): `totals` is a row of the statement charging_acct_totals
-// (accounting.cc), `req` the closing record.
-CdrRow AccountingCdr(const v1::AccountingRequest& req, const pqxx::row& totals);
-
-// The statements the helpers above use.
-std::vector<std::pair<std::string, std::string>> RecordStatements();
+// The CDR of a session known from its accounting records (and, for free content, its
+// not-applicable credit-control row `cc`, or null): `totals` adds up the records before `req`,
+// the closing record.
+CdrRow AccountingCdr(const v1::AccountingRequest& req, const AccountingTotals& totals,
+                     const SessionRow* cc);
 
 }  // namespace p2pims::charging

@@ -9,10 +9,6 @@
 namespace p2pims::charging {
 namespace {
 
-std::string StatusCodeName(grpc::StatusCode code) {
-  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
-}
-
 // Copies a value or its error into a gRPC reply.
 template <typename T, typename R>
 grpc::Status Reply(absl::StatusOr<T> result, R* resp) {
@@ -23,39 +19,43 @@ grpc::Status Reply(absl::StatusOr<T> result, R* resp) {
 
 }  // namespace
 
-grpc::Status ChargingService::CreditControl(grpc::ServerContext*,
-                                            const v1::CreditControlRequest* req,
-                                            v1::CreditControlAnswer* resp) {
-  const std::string type = v1::RequestType_Name(req->request_type());
+grpc::ServerUnaryReactor* ChargingService::CreditControl(grpc::CallbackServerContext* ctx,
+                                                         const v1::CreditControlRequest* req,
+                                                         v1::CreditControlAnswer* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   if (absl::Status bad = CheckCreditControl(*req); !bad.ok()) {
-    metrics_.Count(type, "INVALID_ARGUMENT");
-    return ToGrpcStatus(bad);
+    metrics_.Count(v1::RequestType_Name(req->request_type()), "INVALID_ARGUMENT");
+    reactor->Finish(ToGrpcStatus(bad));
+    return reactor;
   }
-  grpc::Status s = Reply(store_.CreditControl(*req), resp);
-  if (s.ok()) {
-    metrics_.CreditControl(*req, *resp);
-  } else {
-    metrics_.Count(type, StatusCodeName(s.error_code()));
-  }
-  log::Debug("credit control",
-             {{"session_id", req->session_id()},
-              {"request_number", req->request_number()},
-              {"type", v1::RequestType_Name(req->request_type())},
-              {"result", s.ok() ? v1::ResultCode_Name(resp->result_code()) : s.error_message()}});
-  return s;
+  store_.CreditControlAsync(req, resp, [this, reactor, req, resp](absl::Status s) {
+    if (s.ok()) {
+      metrics_.CreditControl(*req, *resp);
+    } else {
+      metrics_.Count(v1::RequestType_Name(req->request_type()),
+                     absl::StatusCodeToString(s.code()));
+    }
+    reactor->Finish(ToGrpcStatus(s));
+  });
+  return reactor;
 }
 
-grpc::Status ChargingService::Accounting(grpc::ServerContext*, const v1::AccountingRequest* req,
-                                         v1::AccountingAnswer* resp) {
+grpc::ServerUnaryReactor* ChargingService::Accounting(grpc::CallbackServerContext* ctx,
+                                                      const v1::AccountingRequest* req,
+                                                      v1::AccountingAnswer* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const std::string type = v1::RecordType_Name(req->record_type());
   if (absl::Status bad = CheckAccounting(*req); !bad.ok()) {
     metrics_.Count(type, "INVALID_ARGUMENT");
-    return ToGrpcStatus(bad);
+    reactor->Finish(ToGrpcStatus(bad));
+    return reactor;
   }
-  grpc::Status s = Reply(store_.Accounting(*req), resp);
-  metrics_.Count(type, s.ok() ? "OK" : StatusCodeName(s.error_code()));
-  if (s.ok() && resp->cdr_sequence() != 0) metrics_.CdrWritten();
-  return s;
+  store_.AccountingAsync(req, resp, [this, reactor, resp, type](absl::Status s) {
+    metrics_.Count(type, s.ok() ? "OK" : absl::StatusCodeToString(s.code()));
+    if (s.ok() && resp->cdr_sequence() != 0) metrics_.CdrWritten();
+    reactor->Finish(ToGrpcStatus(s));
+  });
+  return reactor;
 }
 
 grpc::Status ChargingAdminService::CreateAccount(grpc::ServerContext*,

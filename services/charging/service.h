@@ -9,15 +9,17 @@
 
 namespace p2pims::charging {
 
-// Thread-safe.
-class ChargingService final : public v1::Charging::Service {
+// Thread-safe. Callback API: a request waits for its engine batch without holding a thread.
+class ChargingService final : public v1::Charging::CallbackService {
  public:
   ChargingService(ChargingStore& store, ChargingMetrics& metrics)
       : store_(store), metrics_(metrics) {}
-  grpc::Status CreditControl(grpc::ServerContext*, const v1::CreditControlRequest* req,
-                             v1::CreditControlAnswer* resp) override;
-  grpc::Status Accounting(grpc::ServerContext*, const v1::AccountingRequest* req,
-                          v1::AccountingAnswer* resp) override;
+  grpc::ServerUnaryReactor* CreditControl(grpc::CallbackServerContext* ctx,
+                                          const v1::CreditControlRequest* req,
+                                          v1::CreditControlAnswer* resp) override;
+  grpc::ServerUnaryReactor* Accounting(grpc::CallbackServerContext* ctx,
+                                       const v1::AccountingRequest* req,
+                                       v1::AccountingAnswer* resp) override;
 
  private:
   ChargingStore& store_;

@@ -3,7 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
-#include "lib/encoding/encoding.h"
+#include "absl/synchronization/notification.h"
 
 namespace p2pims::charging {
 namespace {
@@ -47,22 +47,27 @@ v1::Tariff ReadTariffRow(const pqxx::row& row) {
   return t;
 }
 
+v1::Account AccountProto(const AccountEntry& e) {
+  v1::Account a;
+  a.set_subject(e.subject);
+  a.set_kind(e.kind == "postpaid" ? v1::ACCOUNT_KIND_POSTPAID : v1::ACCOUNT_KIND_PREPAID);
+  auto money = [&](v1::Money* m, int64_t minor) {
+    m->set_minor(minor);
+    m->set_currency(e.currency);
+  };
+  money(a.mutable_balance(), e.balance);
+  money(a.mutable_reserved(), e.reserved);
+  money(a.mutable_credit_limit(), e.credit_limit);
+  money(a.mutable_incentive_earned(), e.incentive);
+  return a;
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> ChargingStore::Statements() {
   std::vector<std::pair<std::string, std::string>> all = {
-      {"charging_lock_account", std::string("SELECT ") + kAccountColumns +
-                                    " FROM charging.account WHERE subject = $1 FOR UPDATE"},
       {"charging_get_account",
        std::string("SELECT ") + kAccountColumns + " FROM charging.account WHERE subject = $1"},
-      {"charging_create_account",
-       "INSERT INTO charging.account (subject, kind, currency, balance_minor, credit_limit_minor)"
-       " VALUES ($1, $2, $3, $4, $5)"},
-      {"charging_adjust",
-       "UPDATE charging.account SET balance_minor = balance_minor + $2 WHERE subject = $1"},
-      {"charging_ledger",
-       "INSERT INTO charging.ledger (subject, amount_minor, currency, cause, session_id, actor,"
-       " idempotency_key) VALUES ($1, $2, $3, $4, nullif($5, ''), $6, nullif($7, ''))"},
       {"charging_put_tariff",
        "INSERT INTO charging.tariff (tariff_id, effective_from, currency, incentive_per_gib_minor,"
        " incentive_same_area_per_gib_minor, incentive_same_cell_per_gib_minor, validity_seconds,"
@@ -71,11 +76,138 @@ std::vector<std::pair<std::string, std::string>> ChargingStore::Statements() {
       {"charging_list_tariffs", std::string("SELECT ") + kTariffColumns +
                                     " FROM charging.tariff ORDER BY effective_from DESC"},
   };
-  for (auto part : {CreditControlStatements(), AccountingStatements(), SweeperStatements(),
-                    RecordStatements()}) {
-    all.insert(all.end(), part.begin(), part.end());
-  }
+  auto engine = Engine::Statements();
+  all.insert(all.end(), engine.begin(), engine.end());
   return all;
+}
+
+absl::Status ChargingStore::Run(EngineJob& job) {
+  absl::Notification finished;
+  job.done = [&](EngineJob&) { finished.Notify(); };
+  engine_.Submit(&job);
+  finished.WaitForNotification();
+  return job.status;
+}
+
+absl::StatusOr<v1::CreditControlAnswer> ChargingStore::CreditControl(
+    const v1::CreditControlRequest& req) {
+  v1::CreditControlAnswer answer;
+  EngineJob job;
+  job.kind = EngineJob::Kind::kCreditControl;
+  job.cc = &req;
+  job.cc_answer = &answer;
+  if (absl::Status s = Run(job); !s.ok()) return s;
+  return answer;
+}
+
+void ChargingStore::CreditControlAsync(const v1::CreditControlRequest* req,
+                                       v1::CreditControlAnswer* answer,
+                                       std::function<void(absl::Status)> done) {
+  auto* job = new EngineJob;
+  job->kind = EngineJob::Kind::kCreditControl;
+  job->cc = req;
+  job->cc_answer = answer;
+  job->done = [done = std::move(done)](EngineJob& j) {
+    done(j.status);
+    delete &j;
+  };
+  engine_.Submit(job);
+}
+
+absl::StatusOr<v1::AccountingAnswer> ChargingStore::Accounting(const v1::AccountingRequest& req) {
+  v1::AccountingAnswer answer;
+  EngineJob job;
+  job.kind = EngineJob::Kind::kAccounting;
+  job.acct = &req;
+  job.acct_answer = &answer;
+  if (absl::Status s = Run(job); !s.ok()) return s;
+  return answer;
+}
+
+void ChargingStore::AccountingAsync(const v1::AccountingRequest* req, v1::AccountingAnswer* answer,
+                                    std::function<void(absl::Status)> done) {
+  auto* job = new EngineJob;
+  job->kind = EngineJob::Kind::kAccounting;
+  job->acct = req;
+  job->acct_answer = answer;
+  job->done = [done = std::move(done)](EngineJob& j) {
+    done(j.status);
+    delete &j;
+  };
+  engine_.Submit(job);
+}
+
+absl::StatusOr<int> ChargingStore::SweepExpired(int limit) {
+  EngineJob job;
+  job.kind = EngineJob::Kind::kSweep;
+  job.sweep_limit = limit;
+  if (absl::Status s = Run(job); !s.ok()) return s;
+  return job.swept;
+}
+
+absl::StatusOr<v1::Account> ChargingStore::CreateAccount(const v1::Account& a,
+                                                         const std::string& actor) {
+  v1::Account out;
+  EngineJob job;
+  job.kind = EngineJob::Kind::kCreateAccount;
+  job.new_account = &a;
+  job.actor = actor;
+  job.account = &out;
+  if (absl::Status s = Run(job); !s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<v1::Account> ChargingStore::AdjustBalance(const v1::AdjustBalanceRequest& req) {
+  v1::Account out;
+  EngineJob job;
+  job.kind = EngineJob::Kind::kAdjust;
+  job.adjust = &req;
+  job.account = &out;
+  if (absl::Status s = Run(job); !s.ok()) return s;
+  return out;
+}
+
+void Engine::CreateAccount(EngineJob& job, WriteSet& ws) {
+  const v1::Account& a = *job.new_account;
+  if (FindAccount(a.subject()) != nullptr) {
+    job.status = absl::AlreadyExistsError(absl::StrCat("an account for ", a.subject(), " exists"));
+    return;
+  }
+  auto e = std::make_unique<AccountEntry>();
+  e->subject = a.subject();
+  e->kind = a.kind() == v1::ACCOUNT_KIND_POSTPAID ? "postpaid" : "prepaid";
+  e->currency = a.balance().currency();
+  e->balance = a.balance().minor();
+  e->credit_limit = a.credit_limit().minor();
+  e->persisted = false;
+  e->used_ms = NowMs();
+  ws.Touch(e.get());
+  if (e->balance != 0) {
+    ws.Add(LedgerRow{e->subject, e->balance, e->currency, "opening balance", "", job.actor, ""});
+  }
+  *job.account = AccountProto(*e);
+  accounts_[e->subject] = std::move(e);
+}
+
+void Engine::Adjust(EngineJob& job, WriteSet& ws) {
+  const v1::AdjustBalanceRequest& req = *job.adjust;
+  AccountEntry* a = FindAccount(req.subject());
+  if (a == nullptr) {
+    job.status = absl::NotFoundError(absl::StrCat("no account for ", req.subject()));
+    return;
+  }
+  if (a->currency != req.amount().currency()) {
+    job.status = absl::InvalidArgumentError("amount currency differs from the account's");
+    return;
+  }
+  // The same idempotency key again: the first adjustment stands.
+  if (req.idempotency_key().empty() || idempotency_keys_.insert(req.idempotency_key()).second) {
+    a->balance += req.amount().minor();
+    ws.Touch(a);
+    ws.Add(LedgerRow{a->subject, req.amount().minor(), a->currency, req.reason(), "", req.actor(),
+                     req.idempotency_key()});
+  }
+  *job.account = AccountProto(*a);
 }
 
 absl::StatusOr<v1::Tariff> ChargingStore::PutTariff(const v1::Tariff& t, const std::string& actor) {
@@ -89,7 +221,7 @@ absl::StatusOr<v1::Tariff> ChargingStore::PutTariff(const v1::Tariff& t, const s
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
-  tariffs_.Invalidate();
+  engine_.InvalidateTariffs();
   return out;
 }
 
@@ -105,22 +237,6 @@ absl::StatusOr<std::vector<v1::Tariff>> ChargingStore::ListTariffs() {
   return out;
 }
 
-absl::StatusOr<v1::Account> ChargingStore::CreateAccount(const v1::Account& a,
-                                                         const std::string& actor) {
-  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
-    tx.exec_prepared("charging_create_account", a.subject(),
-                     a.kind() == v1::ACCOUNT_KIND_POSTPAID ? "postpaid" : "prepaid",
-                     a.balance().currency(), a.balance().minor(), a.credit_limit().minor());
-    if (a.balance().minor() != 0) {
-      tx.exec_prepared("charging_ledger", a.subject(), a.balance().minor(), a.balance().currency(),
-                       "opening balance", "", actor, "");
-    }
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
-  return GetAccount(a.subject());
-}
-
 absl::StatusOr<v1::Account> ChargingStore::GetAccount(const std::string& subject) {
   v1::Account out;
   absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
@@ -131,23 +247,6 @@ absl::StatusOr<v1::Account> ChargingStore::GetAccount(const std::string& subject
   });
   if (!s.ok()) return s;
   return out;
-}
-
-absl::StatusOr<v1::Account> ChargingStore::AdjustBalance(const v1::AdjustBalanceRequest& req) {
-  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
-    pqxx::result r = tx.exec_prepared("charging_lock_account", req.subject());
-    if (r.empty()) return absl::NotFoundError(absl::StrCat("no account for ", req.subject()));
-    if (r[0][2].as<std::string>() != req.amount().currency()) {
-      return absl::InvalidArgumentError("amount currency differs from the account's");
-    }
-    tx.exec_prepared("charging_ledger", req.subject(), req.amount().minor(),
-                     req.amount().currency(), req.reason(), "", req.actor(), req.idempotency_key());
-    tx.exec_prepared("charging_adjust", req.subject(), req.amount().minor());
-    return absl::OkStatus();
-  });
-  // The same idempotency key again: the first adjustment stands.
-  if (!s.ok() && s.code() != absl::StatusCode::kAlreadyExists) return s;
-  return GetAccount(req.subject());
 }
 
 }  // namespace p2pims::charging

@@ -1,25 +1,23 @@
-// Charging's PostgreSQL store (schema `charging`). Each operation is one transaction, so a
-// credit-control answer, its ledger rows, its reservation change and (when it closes a session)
-// its CDR commit together: no debit without a stored CDR.
+// Charging's store: the engine (engine.h), which applies every request that moves money in
+// committed batches, plus the reads and tariff writes that need no engine. Each request's
+// answer, ledger rows, reservation change and (when it closes a session) CDR commit together: no
+// debit without a stored CDR.
 //
-// The methods live in several files: store.cc (accounts, tariffs), credit_control.cc (Ro),
-// accounting.cc (Rf), sweeper.cc (sessions that never ended).
+// The engine's parts live in several files: engine.cc (batches, loading, leadership),
+// credit_control.cc (Ro), accounting.cc (Rf), sweeper.cc (sessions that never ended),
+// store.cc (accounts, tariffs, this facade), write_set.cc (the batch's statements).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <pqxx/pqxx>
-
 #include "absl/status/statusor.h"
-#include "absl/time/time.h"
 #include "lib/pg/migrate.h"
 #include "lib/pg/pool.h"
 #include "p2pims/charging/v1/charging.pb.h"
-#include "services/charging/rating.h"
-#include "services/charging/records.h"
-#include "services/charging/tariff_book.h"
+#include "services/charging/engine.h"
 
 namespace p2pims {
 // The schema's migrations, embedded from services/charging/migrations/ at build time.
@@ -28,32 +26,36 @@ const std::vector<pg::Migration>& ChargingMigrations();
 
 namespace p2pims::charging {
 
-struct ChargingOptions {
-  // Usage a session reports beyond this rate since it opened is refused as unexplainable.
-  int64_t max_bytes_per_second = 1'250'000'000;  // 10 Gbit/s
-  // A session whose accounting sent nothing for this long is closed by the sweeper.
-  absl::Duration accounting_timeout = absl::Hours(6);
-};
-
-// Thread-safe: each call takes its own pooled connection; rows are locked FOR UPDATE.
+// Thread-safe.
 class ChargingStore {
  public:
   explicit ChargingStore(pg::Pool& pool, ChargingOptions options = {})
-      : pool_(pool), options_(options) {}
+      : pool_(pool), engine_(pool, std::move(options)) {}
 
   static std::vector<std::pair<std::string, std::string>> Statements();
 
-  // Ro: INITIAL, UPDATE, TERMINATION, EVENT. A (session, request number) seen before returns
-  // the stored answer. FailedPrecondition for requests the session state does not allow,
-  // InvalidArgument for usage the session cannot explain.
+  // Ro: INITIAL, UPDATE, TERMINATION, EVENT. A (session, request number) answered before gets
+  // that answer again. FailedPrecondition for requests the session state does not allow,
+  // InvalidArgument for usage the session cannot explain, Unavailable when the answer could not
+  // be committed (or this replica is standby): retrying is safe.
   absl::StatusOr<v1::CreditControlAnswer> CreditControl(const v1::CreditControlRequest& req);
+  // The same without waiting: `done` runs on the engine thread once `*answer` is final; `req`
+  // and `answer` must live until then.
+  void CreditControlAsync(const v1::CreditControlRequest* req, v1::CreditControlAnswer* answer,
+                          std::function<void(absl::Status)> done);
   // Rf: START, INTERIM, STOP, EVENT. STOP writes the session's one CDR (a credit-controlled
   // session already has it from its TERMINATION, and STOP returns its number); a second STOP under
-  // another record number is FailedPrecondition.
+  // another record number, or any record after it, is FailedPrecondition.
   absl::StatusOr<v1::AccountingAnswer> Accounting(const v1::AccountingRequest& req);
+  void AccountingAsync(const v1::AccountingRequest* req, v1::AccountingAnswer* answer,
+                       std::function<void(absl::Status)> done);
 
+  // AlreadyExists when the subject has an account.
   absl::StatusOr<v1::Account> CreateAccount(const v1::Account& account, const std::string& actor);
+  // The committed account. NotFound when there is none.
   absl::StatusOr<v1::Account> GetAccount(const std::string& subject);
+  // NotFound, InvalidArgument (currency); an idempotency key used before leaves the first
+  // adjustment standing and returns the account.
   absl::StatusOr<v1::Account> AdjustBalance(const v1::AdjustBalanceRequest& req);
 
   // AlreadyExists for a taken id or effective time.
@@ -65,40 +67,17 @@ class ChargingStore {
   // CDR with cause time limit and the incomplete flag. Returns how many were closed.
   absl::StatusOr<int> SweepExpired(int limit);
 
+  // True while this replica is the writer (the others answer Unavailable).
+  bool leader() const { return engine_.leader(); }
+  // Engine batches committed so far.
+  int64_t batches() const { return engine_.batches(); }
+
  private:
-  absl::StatusOr<v1::CreditControlAnswer> CreditControlOnce(const v1::CreditControlRequest& req);
-  absl::StatusOr<v1::AccountingAnswer> AccountingOnce(const v1::AccountingRequest& req);
-  // The pieces of one credit-control transaction (credit_control.cc).
-  v1::CreditControlAnswer Initial(pqxx::work& tx, const v1::CreditControlRequest& req,
-                                  const pqxx::result& account);
-  absl::StatusOr<v1::CreditControlAnswer> Update(pqxx::work& tx,
-                                                 const v1::CreditControlRequest& req,
-                                                 SessionRow& session,
-                                                 const pqxx::result& account);
-  absl::StatusOr<v1::CreditControlAnswer> Terminate(pqxx::work& tx,
-                                                    const v1::CreditControlRequest& req,
-                                                    SessionRow& session,
-                                                    const pqxx::result& account);
-  v1::CreditControlAnswer Event(pqxx::work& tx, const v1::CreditControlRequest& req,
-                                const pqxx::result& account);
-  // Adds a report's usage to the session and the swarm's incentive pool, and credits the
-  // uploader's incentive. InvalidArgument when the session cannot explain it.
-  absl::Status RecordUsage(pqxx::work& tx, const v1::CreditControlRequest& req,
-                           SessionRow& session);
-  // Settles a session: charges what it used (as far as the balance allows), releases its
-  // reservation, writes its CDR. Returns the charge. `account` is the subscriber's row when the
-  // caller has locked it already.
-  int64_t Settle(pqxx::work& tx, SessionRow& session, const std::string& cause, bool incomplete,
-                 std::string* note, const pqxx::result* account = nullptr);
+  // Submits `job` and waits for its outcome.
+  absl::Status Run(EngineJob& job);
 
   pg::Pool& pool_;
-  const ChargingOptions options_;
-  TariffBook tariffs_;
+  Engine engine_;
 };
-
-// The prepared statements of each file that makes up the store; Statements() joins them.
-std::vector<std::pair<std::string, std::string>> CreditControlStatements();
-std::vector<std::pair<std::string, std::string>> AccountingStatements();
-std::vector<std::pair<std::string, std::string>> SweeperStatements();
 
 }  // namespace p2pims::charging

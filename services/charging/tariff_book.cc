@@ -10,7 +10,7 @@ const TariffBook::Version* TariffBook::Find(const Versions& versions, const std:
   return nullptr;
 }
 
-std::shared_ptr<const TariffBook::Versions> TariffBook::Reload(pqxx::work& tx) {
+std::shared_ptr<const TariffBook::Versions> TariffBook::Reload(pqxx::transaction_base& tx) {
   auto versions = std::make_shared<Versions>();
   for (const auto& row : tx.exec_prepared("charging_all_tariffs")) {
     Version v;
@@ -30,7 +30,7 @@ std::shared_ptr<const TariffBook::Versions> TariffBook::Reload(pqxx::work& tx) {
   return versions;
 }
 
-TariffRates TariffBook::Get(pqxx::work& tx, const std::string& tariff_id, absl::Time now) {
+TariffRates TariffBook::Get(pqxx::transaction_base& tx, const std::string& tariff_id, absl::Time now) {
   std::shared_ptr<const Versions> versions;
   bool fresh = false;
   {
@@ -43,6 +43,24 @@ TariffRates TariffBook::Get(pqxx::work& tx, const std::string& tariff_id, absl::
     versions = Reload(tx);
     found = Find(*versions, tariff_id, now);
   }
+  return found != nullptr ? found->rates : TariffRates();
+}
+
+void TariffBook::RefreshIfOld(pqxx::transaction_base& tx) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (versions_ != nullptr && absl::Now() - loaded_ < max_age_) return;
+  }
+  Reload(tx);
+}
+
+TariffRates TariffBook::Cached(const std::string& tariff_id, absl::Time now) {
+  std::shared_ptr<const Versions> versions;
+  {
+    absl::MutexLock lock(&mu_);
+    versions = versions_;
+  }
+  const Version* found = versions ? Find(*versions, tariff_id, now) : nullptr;
   return found != nullptr ? found->rates : TariffRates();
 }
 

@@ -22,7 +22,11 @@ class TariffBook {
 
   // The version named `tariff_id`, or (when empty) the one in force at `now`; reloads through
   // `tx` when the book is old or lacks the version. Defaults when there is none at all.
-  TariffRates Get(pqxx::work& tx, const std::string& tariff_id, absl::Time now);
+  TariffRates Get(pqxx::transaction_base& tx, const std::string& tariff_id, absl::Time now);
+  // Reloads through `tx` when the book is older than max_age (or was invalidated).
+  void RefreshIfOld(pqxx::transaction_base& tx);
+  // As Get, from what is loaded, with no I/O: defaults when the version is not loaded.
+  TariffRates Cached(const std::string& tariff_id, absl::Time now);
   // Forgets everything (after this replica stored a version).
   void Invalidate();
 
@@ -34,7 +38,7 @@ class TariffBook {
   // Newest effective first.
   using Versions = std::vector<Version>;
   static const Version* Find(const Versions& versions, const std::string& id, absl::Time now);
-  std::shared_ptr<const Versions> Reload(pqxx::work& tx);
+  std::shared_ptr<const Versions> Reload(pqxx::transaction_base& tx);
 
   const absl::Duration max_age_;
   absl::Mutex mu_;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "lib/encoding/encoding.h"
+#include "lib/pg/array.h"
 
 namespace p2pims::rights {
 namespace {
@@ -84,22 +85,6 @@ RevocationRecord ReadRevocation(const pqxx::row& row) {
   r.created_at = row[6].as<int64_t>();
   r.expires_at = row[7].as<int64_t>();
   return r;
-}
-
-// Text form of a PostgreSQL array literal; elements are quoted so commas and braces stay data.
-template <typename T>
-std::string ArrayLiteral(const std::vector<T>& items) {
-  std::vector<std::string> quoted;
-  quoted.reserve(items.size());
-  for (const auto& item : items) {
-    std::string q = "\"";
-    for (char ch : absl::StrCat(item)) {
-      if (ch == '"' || ch == '\\') q.push_back('\\');
-      q.push_back(ch);
-    }
-    quoted.push_back(q + "\"");
-  }
-  return "{" + absl::StrJoin(quoted, ",") + "}";
 }
 
 void AuditIn(pqxx::work& tx, const std::string& actor, const std::string& action,
@@ -248,7 +233,7 @@ absl::Status RightsStore::InsertContent(const ContentRecord& c, const std::strin
     tx.exec_prepared("rights_insert_content", c.content_id, c.title, c.owner, Hex(c.info_hash_v1),
                      Hex(c.info_hash_v2), c.size_bytes, PriceModelName(c.price_model),
                      c.price_minor, c.currency, c.rental_seconds, c.owner_share_bp,
-                     ArrayLiteral(c.territories), c.window_start, c.window_end, c.device_limit);
+                     pg::ArrayLiteral(c.territories), c.window_start, c.window_end, c.device_limit);
     AuditIn(tx, actor, "register_content", "", c.content_id, c.title);
     return absl::OkStatus();
   });
@@ -258,7 +243,7 @@ absl::Status RightsStore::UpdateLicence(const ContentRecord& c, const std::strin
   return pool_.WithTransaction([&](pqxx::work& tx) {
     pqxx::result r = tx.exec_prepared(
         "rights_update_licence", c.content_id, PriceModelName(c.price_model), c.price_minor,
-        c.currency, c.rental_seconds, c.owner_share_bp, ArrayLiteral(c.territories),
+        c.currency, c.rental_seconds, c.owner_share_bp, pg::ArrayLiteral(c.territories),
         c.window_start, c.window_end, c.device_limit);
     if (r.affected_rows() == 0) return absl::NotFoundError("no content " + c.content_id);
     AuditIn(tx, actor, "update_licence", "", c.content_id, PriceModelName(c.price_model));
@@ -287,12 +272,12 @@ absl::StatusOr<EntitlementRecord> RightsStore::InsertEntitlement(const Entitleme
                                                                  const std::string& actor) {
   EntitlementRecord stored;
   absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
-    pqxx::result missing = tx.exec_prepared("rights_missing_content", ArrayLiteral(e.content_ids));
+    pqxx::result missing = tx.exec_prepared("rights_missing_content", pg::ArrayLiteral(e.content_ids));
     if (!missing.empty()) {
       return absl::NotFoundError("no content " + missing[0][0].as<std::string>());
     }
     stored = ReadEntitlement(tx.exec_prepared1("rights_insert_entitlement", e.subject, e.kind,
-                                               ArrayLiteral(e.content_ids), e.owner,
+                                               pg::ArrayLiteral(e.content_ids), e.owner,
                                                e.expires_at));
     const std::string what = e.owner.empty() ? absl::StrJoin(e.content_ids, ",") : "";
     AuditIn(tx, actor, "grant_entitlement", e.subject, what,
@@ -316,7 +301,7 @@ absl::StatusOr<EntitlementRecord> RightsStore::RevokeEntitlement(int64_t id,
     tx.exec_prepared("rights_revoke_entitlement", id, reason);
     e.revoked = true;
     pqxx::result revoked =
-        tx.exec_prepared("rights_revoke_uncovered", e.subject, ArrayLiteral(e.content_ids),
+        tx.exec_prepared("rights_revoke_uncovered", e.subject, pg::ArrayLiteral(e.content_ids),
                          e.owner, "entitlement revoked: " + reason,
                          absl::ToInt64Seconds(token_lifetime_));
     for (const auto& row : revoked) {
@@ -416,9 +401,9 @@ absl::Status RightsStore::AppendAudit(const std::vector<AuditEntry>& batch) {
     reason.push_back(e.reason);
   }
   return pool_.WithTransaction([&](pqxx::work& tx) {
-    tx.exec_prepared("rights_audit_batch", ArrayLiteral(at), ArrayLiteral(actor),
-                     ArrayLiteral(action), ArrayLiteral(subject), ArrayLiteral(content),
-                     ArrayLiteral(result), ArrayLiteral(reason));
+    tx.exec_prepared("rights_audit_batch", pg::ArrayLiteral(at), pg::ArrayLiteral(actor),
+                     pg::ArrayLiteral(action), pg::ArrayLiteral(subject), pg::ArrayLiteral(content),
+                     pg::ArrayLiteral(result), pg::ArrayLiteral(reason));
     return absl::OkStatus();
   });
 }

@@ -56,4 +56,25 @@ absl::Status StatusFromException(const std::exception& e) {
   return absl::InternalError(absl::StrCat("exception in database transaction: ", message));
 }
 
+absl::Status RunAndCommit(pqxx::work& txn, const std::function<absl::Status(pqxx::work&)>& fn) {
+  try {
+    absl::Status status = fn(txn);
+    if (!status.ok()) {
+      try {
+        txn.abort();
+      } catch (const std::exception&) {
+        // The connection broke; the server rolls back on its own and the lease drops it.
+      }
+      return status;
+    }
+    txn.commit();
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    return internal::StatusFromException(e);
+  } catch (...) {
+    return absl::InternalError("non-standard exception in database transaction");
+  }
+}
+
+
 }  // namespace p2pims::pg::internal

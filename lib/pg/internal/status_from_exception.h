@@ -9,7 +9,10 @@
 #pragma once
 
 #include <exception>
+#include <functional>
 #include <string>
+
+#include <pqxx/pqxx>
 
 #include "absl/status/status.h"
 
@@ -27,5 +30,9 @@ absl::Status StatusFromException(const std::exception& e);
 
 // The server's message on one line: each run of whitespace (newlines too) becomes one space.
 std::string OneLine(const char* message);
+
+// Runs fn in txn and commits when it returns OK; rolls back and returns its status otherwise.
+// Exceptions (fn's or COMMIT's) become a Status as above.
+absl::Status RunAndCommit(pqxx::work& txn, const std::function<absl::Status(pqxx::work&)>& fn);
 
 }  // namespace p2pims::pg::internal
