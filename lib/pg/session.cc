@@ -12,7 +12,15 @@ absl::Status Session::Open() {
   auto opened = pool_.OpenConnection();
   if (!opened.ok()) return opened.status();
   connection_ = *std::move(opened);
-  return absl::OkStatus();
+  if (on_open_.empty()) return absl::OkStatus();
+  try {
+    pqxx::nontransaction setup(*connection_);
+    setup.exec(on_open_);
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    Close();
+    return internal::StatusFromException(e);
+  }
 }
 
 void Session::Close() { connection_.reset(); }

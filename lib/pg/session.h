@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include <pqxx/pqxx>
 
@@ -20,8 +21,10 @@ namespace p2pims::pg {
 // Not thread-safe: one owner thread.
 class Session {
  public:
-  // Connects with the pool's connection string and prepared statements, on first use.
-  explicit Session(Pool& pool) : pool_(pool) {}
+  // Connects with the pool's connection string and prepared statements, on first use, and
+  // runs `on_open` (e.g. "SET jit = off") on every connection it opens.
+  explicit Session(Pool& pool, std::string on_open = "")
+      : pool_(pool), on_open_(std::move(on_open)) {}
 
   // True while the connection is up; false before the first use and after it broke.
   bool open() const;
@@ -38,6 +41,7 @@ class Session {
 
  private:
   Pool& pool_;
+  const std::string on_open_;
   std::unique_ptr<pqxx::connection> connection_;
 };
 

@@ -538,6 +538,7 @@ TEST_F(CdrStoreTest, ASessionStillHasOneCdrAcrossPartitions) {
   CdrRow again;
   again.session_id = "s1";
   second.Add(again);
+  second.Seal();
   const absl::Status refused =
       pool().WithTransaction([&](pqxx::work& tx) { return second.Write(tx); });
   EXPECT_EQ(refused.code(), absl::StatusCode::kAlreadyExists) << refused;
@@ -551,6 +552,7 @@ TEST_F(CdrStoreTest, ASessionStillHasOneCdrAcrossPartitions) {
   CdrRow other;
   other.session_id = "other";
   EXPECT_EQ(reused.Add(other), 2);
+  reused.Seal();
   const absl::Status duplicate =
       pool().WithTransaction([&](pqxx::work& tx) { return reused.Write(tx); });
   EXPECT_EQ(duplicate.code(), absl::StatusCode::kAlreadyExists) << duplicate;

@@ -73,8 +73,17 @@ std::vector<std::pair<std::string, std::string>> Engine::Statements() {
   return all;
 }
 
+// The engine only looks rows up by key. A plan cached while a table was small would scan it whole
+// forever after; this keeps every plan on the indexes. The cost penalty that does so would make
+// every statement worth JIT-compiling (tens of milliseconds each): no JIT.
+constexpr char kSessionSetup[] = "SET enable_seqscan = off; SET jit = off";
+
 Engine::Engine(pg::Pool& pool, ChargingOptions options)
-    : pool_(pool), options_(std::move(options)), session_(pool) {
+    : pool_(pool),
+      options_(std::move(options)),
+      session_(pool, kSessionSetup),
+      reader_(pool, kSessionSetup) {
+  committer_ = std::thread([this] { Commit(); });
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -85,6 +94,11 @@ Engine::~Engine() {
     wake_.notify_all();
   }
   thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    commit_cv_.notify_all();
+  }
+  committer_.join();
   for (EngineJob* job : Take(absl::ZeroDuration())) {
     job->status = absl::UnavailableError("charging is shutting down");
     job->done(*job);
@@ -126,6 +140,7 @@ void Engine::Run() {
                                                          : absl::ZeroDuration());
     pending.insert(pending.end(), taken.begin(), taken.end());
     if (pending.empty()) {
+      Reap();  // idle: nothing to overlap with the batch in flight
       if (options_.clock() >= next_evict_ && leader()) {
         Evict();
         next_evict_ = options_.clock() + absl::Seconds(30);
@@ -141,6 +156,7 @@ void Engine::Run() {
     pending.erase(pending.begin(), pending.begin() + n);
     Process(batch);
   }
+  Reap();
   for (EngineJob* job : pending) {
     job->status = absl::UnavailableError("charging is shutting down");
     job->done(*job);
@@ -177,10 +193,14 @@ void Engine::Forget() {
 }
 
 void Engine::Process(std::vector<EngineJob*>& jobs) {
-  absl::Status s = EnsureLeader();
+  absl::Status s;
+  if (!leader()) {
+    Reap();  // the lock holder's session is the committer's until then
+    s = EnsureLeader();
+  }
   if (s.ok()) s = Load(jobs);
   if (!s.ok()) {
-    if (!session_.open()) leader_.store(false);
+    Reap();
     Fail(jobs, s.code() == absl::StatusCode::kUnavailable
                    ? s
                    : absl::UnavailableError(absl::StrCat("charging cannot read: ", s.message())));
@@ -189,24 +209,67 @@ void Engine::Process(std::vector<EngineJob*>& jobs) {
   }
   WriteSet ws(last_sequence_);
   for (EngineJob* job : jobs) Apply(*job, ws);
-  if (!ws.empty()) {
-    absl::Status committed = session_.Transaction([&](pqxx::work& tx) { return ws.Write(tx); });
-    if (committed.ok()) {
-      ws.Committed();
-      last_sequence_ = ws.last_sequence();
-      batches_.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      log::Warn("charging batch not committed",
-                {{"error", committed.message()}, {"requests", int64_t(jobs.size())}});
-      ws.Discarded();
-      Forget();
-      Fail(jobs, absl::UnavailableError(
-                     absl::StrCat("charging could not store the batch: ", committed.message())));
-    }
-  }
   idempotency_keys_.clear();
-  if (!session_.open()) leader_.store(false);
-  for (EngineJob* job : jobs) job->done(*job);
+  ws.Seal();
+  last_sequence_ = ws.last_sequence();
+  // This batch was applied on top of the one in flight: it stands or falls with it.
+  if (!Reap()) {
+    Fail(jobs, absl::UnavailableError("charging could not store an earlier batch; retry"));
+    for (EngineJob* job : jobs) job->done(*job);
+    return;
+  }
+  Launch(std::move(ws), std::move(jobs));
+}
+
+void Engine::Launch(WriteSet ws, std::vector<EngineJob*> jobs) {
+  std::lock_guard<std::mutex> lock(commit_mu_);
+  to_commit_ = std::make_unique<Batch>(Batch{std::move(ws), std::move(jobs)});
+  committing_ = true;
+  commit_cv_.notify_all();
+}
+
+bool Engine::Reap() {
+  absl::Status result;
+  bool open = true;
+  {
+    std::unique_lock<std::mutex> lock(commit_mu_);
+    commit_cv_.wait(lock, [&] { return !committing_; });
+    result = std::exchange(last_commit_, absl::OkStatus());
+    open = writer_open_;
+  }
+  if (!open) leader_.store(false);
+  if (result.ok()) return true;
+  Forget();
+  return false;
+}
+
+void Engine::Commit() {
+  std::unique_lock<std::mutex> lock(commit_mu_);
+  while (true) {
+    commit_cv_.wait(lock, [&] { return to_commit_ != nullptr || stopping_.load(); });
+    if (to_commit_ == nullptr) return;
+    std::unique_ptr<Batch> batch = std::move(to_commit_);
+    lock.unlock();
+    absl::Status committed;
+    if (!batch->ws.empty()) {
+      committed = session_.Transaction([&](pqxx::work& tx) { return batch->ws.Write(tx); });
+      if (committed.ok()) {
+        batches_.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        log::Warn("charging batch not committed",
+                  {{"error", committed.message()}, {"requests", int64_t(batch->jobs.size())}});
+        Fail(batch->jobs, absl::UnavailableError(absl::StrCat(
+                              "charging could not store the batch: ", committed.message())));
+      }
+    }
+    const bool open = batch->ws.empty() || session_.open();
+    for (EngineJob* job : batch->jobs) job->done(*job);
+    lock.lock();
+    last_commit_ = committed;
+    writer_open_ = open;
+    committing_ = false;
+    commit_cv_.notify_all();
+  }
 }
 
 absl::Status Engine::Load(const std::vector<EngineJob*>& jobs) {
@@ -242,7 +305,7 @@ absl::Status Engine::Load(const std::vector<EngineJob*>& jobs) {
         break;
     }
   }
-  return session_.Read([&](pqxx::nontransaction& tx) -> absl::Status {
+  return reader_.Read([&](pqxx::nontransaction& tx) -> absl::Status {
     tariffs_.RefreshIfOld(tx);
     if (need_counter_) {
       last_sequence_ = tx.exec_prepared1("charging_last_sequence")[0].as<int64_t>();

@@ -3,6 +3,8 @@
 // sweeper) in batches. A batch is loaded (what memory lacks, in one query per table), applied in
 // arrival order, written in one transaction (write_set.h) and only then answered, so every
 // answer and every CDR a caller sees is committed, while a thousand requests cost one commit.
+// A second thread commits batch k while the engine loads and applies batch k+1; k+1 is written
+// only after k committed, and fails with it.
 //
 // Memory is the truth only because exactly one replica writes: the engine holds a
 // session-level advisory lock on its own connection, and commits only through that connection.
@@ -89,6 +91,12 @@ class Engine {
   // Takes everything queued, oldest first, waiting up to `wait` when there is nothing.
   std::vector<EngineJob*> Take(absl::Duration wait);
   void Process(std::vector<EngineJob*>& jobs);
+  // Hands a sealed batch to the committer thread, which answers its jobs after the commit.
+  void Launch(WriteSet ws, std::vector<EngineJob*> jobs);
+  // Waits until no batch is being committed; false when the last one failed (memory has been
+  // forgotten then).
+  bool Reap();
+  void Commit();  // the committer thread
   // Takes the writer's lock when this replica lacks it; on success memory starts empty.
   absl::Status EnsureLeader();
   // Loads what the jobs need and memory lacks.
@@ -142,7 +150,8 @@ class Engine {
   pg::Pool& pool_;
   const ChargingOptions options_;
   TariffBook tariffs_;
-  pg::Session session_;
+  pg::Session session_;  // the writer's: holds the lock, commits (committer thread)
+  pg::Session reader_;   // loads (engine thread)
 
   // The inbox: a lock-free stack of jobs, taken whole by the engine thread.
   std::atomic<EngineJob*> inbox_{nullptr};
@@ -164,6 +173,19 @@ class Engine {
   bool need_open_scan_ = true;  // open sessions must be loaded again (for the sweeper)
   absl::Time next_evict_ = absl::InfinitePast();
 
+  // The committer's one slot.
+  struct Batch {
+    WriteSet ws;
+    std::vector<EngineJob*> jobs;
+  };
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;
+  std::unique_ptr<Batch> to_commit_;  // guarded by commit_mu_
+  bool committing_ = false;           // guarded by commit_mu_
+  absl::Status last_commit_;          // guarded by commit_mu_
+  bool writer_open_ = true;           // guarded by commit_mu_: session_ still open after it
+
+  std::thread committer_;
   std::thread thread_;
 };
 

@@ -26,13 +26,6 @@ struct Columns {
   }
 };
 
-// Runs a prepared statement with the N literals as its parameters $1..$N.
-template <size_t N>
-pqxx::result Exec(pqxx::work& tx, const char* name, Columns<N>& c) {
-  auto p = c.Take();
-  return std::apply([&](const auto&... a) { return tx.exec_prepared(name, a...); }, p);
-}
-
 // Unix milliseconds as timestamptz, 0 as NULL.
 std::string Ts(const std::string& column) {
   return absl::StrCat("to_timestamp(nullif(", column, ", 0) / 1000.0)");
@@ -42,9 +35,9 @@ std::string Ts(const std::string& column) {
 
 std::vector<std::pair<std::string, std::string>> WriteSet::Statements() {
   return {
-      {"charging_ws_sessions",
+      {"charging_ws_new_sessions",
        absl::StrCat(
-           "INSERT INTO charging.cc_session AS s (session_id, subject, icid, content_id, owner,"
+           "INSERT INTO charging.cc_session (session_id, subject, icid, content_id, owner,"
            " price_model, currency, tariff_id, locality, node_id, access_network_info,"
            " called_party, state, close_cause, price_minor, reserved_minor, charged_minor,"
            " bytes_down, bytes_up, last_request_number, granted_bytes, bytes_up_same_cell,"
@@ -63,26 +56,33 @@ std::vector<std::pair<std::string, std::string>> WriteSet::Statements() {
            " $28::integer[], $29::bigint[], $30::bigint[], $31::bigint[], $32::bigint[],"
            " $33::text[]) AS u(id, sub, icid, cid, own, pm, cur, tar, loc, node, ani, called, st,"
            " cause, price, res, chg, down, up, lrn, gb, cell, area, cred, over, inc, seq, share,"
-           " opened, closed, active, expires, answer)"
-           " ON CONFLICT (session_id) DO UPDATE SET state = excluded.state,"
-           " close_cause = excluded.close_cause, reserved_minor = excluded.reserved_minor,"
-           " charged_minor = excluded.charged_minor, bytes_down = excluded.bytes_down,"
-           " bytes_up = excluded.bytes_up, last_request_number = excluded.last_request_number,"
-           " granted_bytes = excluded.granted_bytes,"
-           " bytes_up_same_cell = excluded.bytes_up_same_cell,"
-           " bytes_up_same_area = excluded.bytes_up_same_area,"
-           " bytes_up_credited = excluded.bytes_up_credited,"
-           " bytes_up_over_claimed = excluded.bytes_up_over_claimed,"
-           " incentive_minor = excluded.incentive_minor, cdr_sequence = excluded.cdr_sequence,"
-           " closed_at = excluded.closed_at, last_activity = excluded.last_activity,"
-           " expires_at = excluded.expires_at, last_answer = excluded.last_answer")},
-      {"charging_ws_accounts",
-       "INSERT INTO charging.account AS a (subject, kind, currency, balance_minor,"
-       " reserved_minor, credit_limit_minor, incentive_minor)"
+           " opened, closed, active, expires, answer)")},
+      // What a session's later requests change.
+      {"charging_ws_sessions",
+       absl::StrCat(
+           "UPDATE charging.cc_session s SET state = u.st, close_cause = nullif(u.cause, ''),"
+           " reserved_minor = u.res, charged_minor = u.chg, bytes_down = u.down,"
+           " bytes_up = u.up, last_request_number = u.lrn, granted_bytes = u.gb,"
+           " bytes_up_same_cell = u.cell, bytes_up_same_area = u.area,"
+           " bytes_up_credited = u.cred, bytes_up_over_claimed = u.over, incentive_minor = u.inc,"
+           " cdr_sequence = u.seq, closed_at = ", Ts("u.closed"), ", last_activity = coalesce(",
+           Ts("u.active"), ", now()), expires_at = ", Ts("u.expires"),
+           ", last_answer = decode(u.answer, 'hex')"
+           " FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],"
+           " $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[],"
+           " $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[],"
+           " $16::bigint[], $17::bigint[], $18::bigint[], $19::text[])"
+           " AS u(id, st, cause, res, chg, down, up, lrn, gb, cell, area, cred, over, inc, seq,"
+           " closed, active, expires, answer) WHERE s.session_id = u.id")},
+      {"charging_ws_new_accounts",
+       "INSERT INTO charging.account (subject, kind, currency, balance_minor, reserved_minor,"
+       " credit_limit_minor, incentive_minor)"
        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],"
-       " $6::bigint[], $7::bigint[])"
-       " ON CONFLICT (subject) DO UPDATE SET balance_minor = excluded.balance_minor,"
-       " reserved_minor = excluded.reserved_minor, incentive_minor = excluded.incentive_minor"},
+       " $6::bigint[], $7::bigint[])"},
+      {"charging_ws_accounts",
+       "UPDATE charging.account a SET balance_minor = u.b, reserved_minor = u.r,"
+       " incentive_minor = u.i FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])"
+       " AS u(s, b, r, i) WHERE a.subject = u.s"},
       {"charging_ws_ledger",
        "INSERT INTO charging.ledger (subject, amount_minor, currency, cause, session_id, actor,"
        " idempotency_key) SELECT sub, amount, cur, cause, nullif(sid, ''), actor, nullif(k, '')"
@@ -168,14 +168,20 @@ bool WriteSet::empty() const {
          cdrs_.empty() && accounting_.empty();
 }
 
-absl::Status WriteSet::Write(pqxx::work& tx) const {
+void WriteSet::Seal() {
   // Accounts first: ledger rows reference them.
-  WriteAccounts(tx);
-  WriteLedger(tx);
-  WriteSessions(tx);
-  WriteCdrs(tx);
-  WriteAccounting(tx);
-  WritePools(tx);
+  SealAccounts();
+  SealLedger();
+  SealSessions();
+  SealCdrs();
+  SealAccounting();
+  SealPools();
+}
+
+absl::Status WriteSet::Write(pqxx::work& tx) const {
+  for (const Statement& s : statements_) {
+    tx.exec_prepared(s.name, pqxx::prepare::make_dynamic_params(s.params));
+  }
   if (next_sequence_ != committed_sequence_) {
     pqxx::result moved =
         tx.exec_prepared("charging_ws_counter", committed_sequence_, next_sequence_);
@@ -187,47 +193,70 @@ absl::Status WriteSet::Write(pqxx::work& tx) const {
   return absl::OkStatus();
 }
 
-void WriteSet::WriteSessions(pqxx::work& tx) const {
-  if (sessions_.empty()) return;
-  Columns<33> c;
-  int rows = 0;
-  for (const SessionEntry* e : sessions_) {
+// The N literals as the parameters $1..$N of statement `name`.
+template <size_t N>
+static void Push(std::vector<WriteSet::Statement>* out, const char* name, Columns<N>& c) {
+  auto taken = c.Take();
+  out->push_back({name, std::vector<std::string>(taken.begin(), taken.end())});
+}
+
+void WriteSet::SealSessions() {
+  Columns<33> added;
+  Columns<19> changed;
+  for (SessionEntry* e : sessions_) {
+    e->dirty = false;
     if (!e->has_cc) continue;
     const SessionRow& s = e->cc;
-    c << s.session_id << s.subject << s.icid << s.content_id << s.owner << s.price_model
-      << s.currency << s.tariff_id << s.locality << s.node_id << s.access_network_info
-      << s.called_party << s.state << s.close_cause << s.price_minor << s.reserved_minor
-      << s.charged_minor << s.bytes_down << s.bytes_up << s.last_request_number
-      << s.granted_bytes << s.bytes_up_same_cell << s.bytes_up_same_area << s.bytes_up_credited
-      << s.bytes_up_over_claimed << s.incentive_minor << s.cdr_sequence << s.owner_share_bp
-      << s.opened_at_ms << s.closed_at_ms << s.last_activity_ms << s.expires_at_ms
-      << Hex(s.last_answer);
-    ++rows;
+    if (!e->cc_persisted) {
+      added << s.session_id << s.subject << s.icid << s.content_id << s.owner << s.price_model
+            << s.currency << s.tariff_id << s.locality << s.node_id << s.access_network_info
+            << s.called_party << s.state << s.close_cause << s.price_minor << s.reserved_minor
+            << s.charged_minor << s.bytes_down << s.bytes_up << s.last_request_number
+            << s.granted_bytes << s.bytes_up_same_cell << s.bytes_up_same_area
+            << s.bytes_up_credited << s.bytes_up_over_claimed << s.incentive_minor
+            << s.cdr_sequence << s.owner_share_bp << s.opened_at_ms << s.closed_at_ms
+            << s.last_activity_ms << s.expires_at_ms << Hex(s.last_answer);
+      e->cc_persisted = true;
+    } else {
+      changed << s.session_id << s.state << s.close_cause << s.reserved_minor << s.charged_minor
+              << s.bytes_down << s.bytes_up << s.last_request_number << s.granted_bytes
+              << s.bytes_up_same_cell << s.bytes_up_same_area << s.bytes_up_credited
+              << s.bytes_up_over_claimed << s.incentive_minor << s.cdr_sequence << s.closed_at_ms
+              << s.last_activity_ms << s.expires_at_ms << Hex(s.last_answer);
+    }
   }
-  if (rows > 0) Exec(tx, "charging_ws_sessions", c);
+  if (added.i > 0) Push(&statements_, "charging_ws_new_sessions", added);
+  if (changed.i > 0) Push(&statements_, "charging_ws_sessions", changed);
 }
 
-void WriteSet::WriteAccounts(pqxx::work& tx) const {
-  if (accounts_.empty()) return;
-  Columns<7> c;
-  for (const AccountEntry* a : accounts_) {
-    c << a->subject << a->kind << a->currency << a->balance << a->reserved << a->credit_limit
-      << a->incentive;
+void WriteSet::SealAccounts() {
+  Columns<7> added;
+  Columns<4> changed;
+  for (AccountEntry* a : accounts_) {
+    a->dirty = false;
+    if (!a->persisted) {
+      added << a->subject << a->kind << a->currency << a->balance << a->reserved
+            << a->credit_limit << a->incentive;
+      a->persisted = true;
+    } else {
+      changed << a->subject << a->balance << a->reserved << a->incentive;
+    }
   }
-  Exec(tx, "charging_ws_accounts", c);
+  if (added.i > 0) Push(&statements_, "charging_ws_new_accounts", added);
+  if (changed.i > 0) Push(&statements_, "charging_ws_accounts", changed);
 }
 
-void WriteSet::WriteLedger(pqxx::work& tx) const {
+void WriteSet::SealLedger() {
   if (ledger_.empty()) return;
   Columns<7> c;
   for (const LedgerRow& l : ledger_) {
     c << l.subject << l.amount_minor << l.currency << l.cause << l.session_id << l.actor
       << l.idempotency_key;
   }
-  Exec(tx, "charging_ws_ledger", c);
+  Push(&statements_, "charging_ws_ledger", c);
 }
 
-void WriteSet::WriteCdrs(pqxx::work& tx) const {
+void WriteSet::SealCdrs() {
   if (cdrs_.empty()) return;
   Columns<31> c;
   for (const CdrRow& r : cdrs_) {
@@ -240,10 +269,10 @@ void WriteSet::WriteCdrs(pqxx::work& tx) const {
       << r.incomplete << r.access_network_info << r.price_model << r.rated_price_minor
       << r.tariff_id << r.bytes_up_credited << r.bytes_up_over_claimed << r.owner_share_bp;
   }
-  Exec(tx, "charging_ws_cdrs", c);
+  Push(&statements_, "charging_ws_cdrs", c);
 }
 
-void WriteSet::WriteAccounting(pqxx::work& tx) const {
+void WriteSet::SealAccounting() {
   if (accounting_.empty()) return;
   Columns<14> c;
   for (const AccountingRow& r : accounting_) {
@@ -251,38 +280,19 @@ void WriteSet::WriteAccounting(pqxx::work& tx) const {
       << r.icid << r.content_id << r.locality << r.node_id << r.called_party
       << r.access_network_info << r.bytes_down << r.bytes_up << r.at_ms;
   }
-  Exec(tx, "charging_ws_accounting", c);
+  Push(&statements_, "charging_ws_accounting", c);
 }
 
-void WriteSet::WritePools(pqxx::work& tx) const {
+void WriteSet::SealPools() {
   if (pools_.empty()) return;
   Columns<5> c;
-  for (const PoolEntry* p : pools_) {
-    c << p->content_id << p->period_start_s << p->bytes_down << p->bytes_up_credited
-      << p->bytes_up_over_claimed;
-  }
-  Exec(tx, "charging_ws_pools", c);
-}
-
-void WriteSet::Committed() {
-  for (SessionEntry* s : sessions_) {
-    s->dirty = false;
-    if (s->has_cc) s->cc_persisted = true;
-  }
-  for (AccountEntry* a : accounts_) {
-    a->dirty = false;
-    a->persisted = true;
-  }
   for (PoolEntry* p : pools_) {
     p->dirty = false;
     p->persisted = true;
+    c << p->content_id << p->period_start_s << p->bytes_down << p->bytes_up_credited
+      << p->bytes_up_over_claimed;
   }
-}
-
-void WriteSet::Discarded() {
-  for (SessionEntry* s : sessions_) s->dirty = false;
-  for (AccountEntry* a : accounts_) a->dirty = false;
-  for (PoolEntry* p : pools_) p->dirty = false;
+  Push(&statements_, "charging_ws_pools", c);
 }
 
 }  // namespace p2pims::charging

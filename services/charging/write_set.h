@@ -2,6 +2,9 @@
 // (array parameters, so a batch of a thousand requests costs the same round trips as one):
 // sessions and accounts as their new rows, ledger movements, CDRs with their gapless numbers,
 // accounting records and incentive pools. Either all of it commits or none of it does.
+//
+// Seal() takes the rows' values when the batch is complete, so that Write() may run on another
+// thread while the engine goes on changing the same entries for the next batch.
 #pragma once
 
 #include <cstdint>
@@ -54,21 +57,27 @@ class WriteSet {
   const std::vector<AccountEntry*>& accounts() const { return accounts_; }
   const std::vector<PoolEntry*>& pools() const { return pools_; }
 
-  // Writes everything in `tx`. Internal (a conflict) when the CDR counter is not where this
-  // set started, i.e. something else numbered CDRs meanwhile.
+  // Takes the values of every row to write; the entries count as written from now on (no longer
+  // dirty, rows existing). The engine thread only; when the write fails, the engine forgets
+  // every entry anyway.
+  void Seal();
+  // Writes what Seal() took, in `tx`. Internal (a conflict) when the CDR counter is not where
+  // this set started, i.e. something else numbered CDRs meanwhile. Any thread.
   absl::Status Write(pqxx::work& tx) const;
-  // After a commit: entries are committed state now.
-  void Committed();
-  // After a failure: entries are no longer dirty (the caller forgets them).
-  void Discarded();
+
+  // A prepared statement and its parameters.
+  struct Statement {
+    const char* name;
+    std::vector<std::string> params;
+  };
 
  private:
-  void WriteSessions(pqxx::work& tx) const;
-  void WriteAccounts(pqxx::work& tx) const;
-  void WriteLedger(pqxx::work& tx) const;
-  void WriteCdrs(pqxx::work& tx) const;
-  void WriteAccounting(pqxx::work& tx) const;
-  void WritePools(pqxx::work& tx) const;
+  void SealSessions();
+  void SealAccounts();
+  void SealLedger();
+  void SealCdrs();
+  void SealAccounting();
+  void SealPools();
 
   const int64_t committed_sequence_;
   int64_t next_sequence_;
@@ -78,6 +87,7 @@ class WriteSet {
   std::vector<LedgerRow> ledger_;
   std::vector<CdrRow> cdrs_;
   std::vector<AccountingRow> accounting_;
+  std::vector<Statement> statements_;  // by Seal()
 };
 
 }  // namespace p2pims::charging
