@@ -1,16 +1,23 @@
 #include "services/charging/cdr_store.h"
 
+#include <endian.h>
+
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <pqxx/pqxx>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
 namespace p2pims::charging {
 namespace {
 
-// The columns ReadCdr reads, in its order. Times are Unix milliseconds.
+// The columns ReadCdr reads, in its order, as text: times are computed as Unix milliseconds.
 constexpr char kCdrColumns[] =
     "sequence, record_type, icid, served_identity, content_id, owner,"
     " (date_part('epoch', start_time) * 1000)::bigint,"
@@ -22,6 +29,16 @@ constexpr char kCdrColumns[] =
     " incomplete, access_network_info, price_model, rated_price_minor, tariff_id,"
     " bytes_up_credited, bytes_up_over_claimed, owner_share_bp, owner_share_minor";
 
+// The same columns for a binary cursor: times stay timestamptz (BinaryColumn::Ms converts them
+// as the expressions above do), so PostgreSQL neither computes nor formats anything.
+constexpr char kCdrColumnsBinary[] =
+    "sequence, record_type, icid, served_identity, content_id, owner, start_time, stop_time,"
+    " duration_seconds, bytes_down, bytes_up, units, charge_minor, currency, incentive_minor,"
+    " locality, cause, node_id, session_id, sip_method, node_address, called_party,"
+    " record_opening_time, record_closure_time, cause_for_record_closing, incomplete,"
+    " access_network_info, price_model, rated_price_minor, tariff_id, bytes_up_credited,"
+    " bytes_up_over_claimed, owner_share_bp, owner_share_minor";
+
 // Decimal text of an integer column (never NULL) without allocating.
 int64_t Int(const pqxx::field& f) {
   int64_t v = 0;
@@ -30,8 +47,82 @@ int64_t Int(const pqxx::field& f) {
   return v;
 }
 
-v1::CauseForRecordClosing Cause(const pqxx::field& f) {
-  const std::string_view s(f.c_str(), f.size());
+// Reads kCdrColumns (text format).
+struct TextColumn {
+  static int64_t Int(const pqxx::field& f) { return charging::Int(f); }
+  static int64_t Ms(const pqxx::field& f) { return charging::Int(f); }
+  static bool Bool(const pqxx::field& f) { return f.c_str()[0] == 't'; }
+};
+
+// Reads kCdrColumnsBinary (binary format: big-endian integers, timestamptz as microseconds since
+// 2000-01-01 UTC, bool as one byte).
+struct BinaryColumn {
+  static int64_t Int(const pqxx::field& f) {
+    const char* p = f.c_str();
+    switch (f.size()) {
+      case 8: {
+        uint64_t v;
+        std::memcpy(&v, p, sizeof v);
+        return static_cast<int64_t>(be64toh(v));
+      }
+      case 4: {
+        uint32_t v;
+        std::memcpy(&v, p, sizeof v);
+        return static_cast<int32_t>(be32toh(v));
+      }
+      default:
+        return 0;  // NULL
+    }
+  }
+  // The Unix milliseconds `(date_part('epoch', t) * 1000)::bigint` gives, by the same double
+  // arithmetic (date_part divides the microseconds by 1e6, the cast rounds half to even); 0 for
+  // NULL, as coalesce makes it.
+  static int64_t Ms(const pqxx::field& f) {
+    if (f.is_null()) return 0;
+    constexpr int64_t kUnixToPgEpochMicros = 946'684'800'000'000;
+    const double seconds = static_cast<double>(Int(f) + kUnixToPgEpochMicros) / 1000000.0;
+    return static_cast<int64_t>(std::nearbyint(seconds * 1000));
+  }
+  static bool Bool(const pqxx::field& f) { return f.size() == 1 && f.c_str()[0] != 0; }
+};
+
+// Reads a row's columns one after the other. The iterator is itself the current field, so no
+// pqxx::field (two shared_ptr copies) is made per column.
+template <typename Column>
+class Columns {
+ public:
+  explicit Columns(const pqxx::row& row) : col_(row.begin()) {}
+
+  int64_t Int() { return Take(Column::Int); }
+  int64_t Ms() { return Take(Column::Ms); }
+  bool Bool() { return Take(Column::Bool); }
+  std::string_view Str() {  // valid as long as the result
+    return Take([](const pqxx::field& f) { return std::string_view(f.c_str(), f.size()); });
+  }
+
+ private:
+  template <typename Read>
+  auto Take(Read read) {
+    auto value = read(static_cast<const pqxx::field&>(col_));
+    ++col_;
+    return value;
+  }
+
+  pqxx::row::const_iterator col_;
+};
+
+// Copies a text column into a string field. An empty column leaves the field unset, which is
+// the same on the wire and spares the allocation of an empty string.
+void SetText(std::string_view value, std::string* (v1::Cdr::*field)(), v1::Cdr* c) {
+  if (!value.empty()) (c->*field)()->assign(value.data(), value.size());
+}
+
+void SetMoney(v1::Money* m, int64_t minor, std::string_view currency) {
+  m->set_minor(minor);
+  m->set_currency(currency.data(), currency.size());
+}
+
+v1::CauseForRecordClosing Cause(std::string_view s) {
   if (s == "normal_release") return v1::CAUSE_FOR_RECORD_CLOSING_NORMAL_RELEASE;
   if (s == "unsuccessful_service_delivery") {
     return v1::CAUSE_FOR_RECORD_CLOSING_UNSUCCESSFUL_SERVICE_DELIVERY;
@@ -42,50 +133,78 @@ v1::CauseForRecordClosing Cause(const pqxx::field& f) {
   return v1::CAUSE_FOR_RECORD_CLOSING_UNSPECIFIED;
 }
 
-// Fills `c` from the kCdrColumns of `row`, which start at column `at`.
-void ReadCdr(const pqxx::row& row, int at, v1::Cdr* c) {
-  auto text = [&](int i) { return std::string(row[at + i].c_str(), row[at + i].size()); };
-  auto num = [&](int i) { return Int(row[at + i]); };
-  c->set_sequence(num(0));
+// Fills `c` from the columns of `row` (kCdrColumns or kCdrColumnsBinary, read by Column), in
+// their order. Copies each value once, straight from the result (this is the pull's hot loop).
+template <typename Column>
+void ReadCdr(const pqxx::row& row, v1::Cdr* c) {
+  Columns<Column> in(row);
+  c->set_sequence(in.Int());
   c->set_local_record_sequence_number(c->sequence());
-  c->set_record_type(text(1));
-  c->set_icid(text(2));
-  c->set_served_identity(text(3));
-  c->set_content_id(text(4));
-  c->set_owner(text(5));
-  c->set_start_time_ms(num(6));
-  c->set_stop_time_ms(num(7));
-  c->set_duration_seconds(num(8));
-  c->set_bytes_down(num(9));
-  c->set_bytes_up(num(10));
-  c->set_units(num(11));
-  const std::string currency = text(13);
-  c->mutable_charge()->set_minor(num(12));
-  c->mutable_charge()->set_currency(currency);
-  c->mutable_incentive()->set_minor(num(14));
-  c->mutable_incentive()->set_currency(currency);
-  c->set_locality(text(15));
-  c->set_cause(text(16));
-  c->set_node_id(text(17));
-  c->set_session_id(text(18));
-  c->set_sip_method(text(19));
-  c->set_node_address(text(20));
-  c->set_called_party(text(21));
-  c->set_record_opening_time_ms(num(22));
-  c->set_record_closure_time_ms(num(23));
+  SetText(in.Str(), &v1::Cdr::mutable_record_type, c);
+  SetText(in.Str(), &v1::Cdr::mutable_icid, c);
+  SetText(in.Str(), &v1::Cdr::mutable_served_identity, c);
+  SetText(in.Str(), &v1::Cdr::mutable_content_id, c);
+  SetText(in.Str(), &v1::Cdr::mutable_owner, c);
+  c->set_start_time_ms(in.Ms());
+  c->set_stop_time_ms(in.Ms());
+  c->set_duration_seconds(in.Int());
+  c->set_bytes_down(in.Int());
+  c->set_bytes_up(in.Int());
+  c->set_units(in.Int());
+  const int64_t charge = in.Int();
+  const std::string_view currency = in.Str();
+  SetMoney(c->mutable_charge(), charge, currency);
+  SetMoney(c->mutable_incentive(), in.Int(), currency);
+  SetText(in.Str(), &v1::Cdr::mutable_locality, c);
+  SetText(in.Str(), &v1::Cdr::mutable_cause, c);
+  SetText(in.Str(), &v1::Cdr::mutable_node_id, c);
+  SetText(in.Str(), &v1::Cdr::mutable_session_id, c);
+  SetText(in.Str(), &v1::Cdr::mutable_sip_method, c);
+  SetText(in.Str(), &v1::Cdr::mutable_node_address, c);
+  SetText(in.Str(), &v1::Cdr::mutable_called_party, c);
+  c->set_record_opening_time_ms(in.Ms());
+  c->set_record_closure_time_ms(in.Ms());
   c->set_record_sequence_number(0);  // complete records only: one CDR per session
-  c->set_cause_for_record_closing(Cause(row[at + 24]));
-  c->set_incomplete(row[at + 25].c_str()[0] == 't');
-  c->set_access_network_info(text(26));
-  c->set_price_model(text(27));
-  c->mutable_rated_price()->set_minor(num(28));
-  c->mutable_rated_price()->set_currency(currency);
-  c->set_tariff_id(text(29));
-  c->set_bytes_up_credited(num(30));
-  c->set_bytes_up_over_claimed(num(31));
-  c->set_owner_share_bp(static_cast<int32_t>(num(32)));
-  c->mutable_owner_share()->set_minor(num(33));
-  c->mutable_owner_share()->set_currency(currency);
+  c->set_cause_for_record_closing(Cause(in.Str()));
+  c->set_incomplete(in.Bool());
+  SetText(in.Str(), &v1::Cdr::mutable_access_network_info, c);
+  SetText(in.Str(), &v1::Cdr::mutable_price_model, c);
+  SetMoney(c->mutable_rated_price(), in.Int(), currency);
+  SetText(in.Str(), &v1::Cdr::mutable_tariff_id, c);
+  c->set_bytes_up_credited(in.Int());
+  c->set_bytes_up_over_claimed(in.Int());
+  c->set_owner_share_bp(static_cast<int32_t>(in.Int()));
+  SetMoney(c->mutable_owner_share(), in.Int(), currency);
+}
+
+// CDRs a pull fetches at a time: small enough that turning the first chunk into CDRs starts
+// soon after the page's statement does, large enough that a FETCH's own cost does not count.
+constexpr int kPageChunk = 500;
+
+// The CDRs with after < sequence <= last (at most `most` of them), in order, through a binary
+// cursor read in chunks whose FETCHes are all sent at once: this thread turns one chunk into
+// CDRs while PostgreSQL produces the next, and no result ever holds the whole page.
+void ReadPage(pqxx::work& tx, int64_t after, int64_t last, int64_t most,
+              google::protobuf::RepeatedPtrField<v1::Cdr>* cdrs) {
+  cdrs->Reserve(static_cast<int>(most));
+  // Both bounds are numbers, so the planner sees the page's exact range.
+  tx.exec0(absl::StrCat("DECLARE charging_pull BINARY NO SCROLL CURSOR FOR SELECT ",
+                        kCdrColumnsBinary, " FROM charging.cdr WHERE sequence > ", after,
+                        " AND sequence <= ", last, " ORDER BY sequence"));
+  const int chunks = static_cast<int>((most + kPageChunk - 1) / kPageChunk);
+  pqxx::pipeline fetches(tx);
+  fetches.retain(chunks);
+  std::vector<pqxx::pipeline::query_id> ids;
+  ids.reserve(chunks);
+  for (int64_t left = most; left > 0; left -= kPageChunk) {  // never more than `most` in all
+    ids.push_back(fetches.insert(
+        absl::StrCat("FETCH ", std::min<int64_t>(left, kPageChunk), " FROM charging_pull")));
+  }
+  fetches.resume();
+  for (pqxx::pipeline::query_id id : ids) {
+    const pqxx::result rows = fetches.retrieve(id);
+    for (const auto& row : rows) ReadCdr<BinaryColumn>(row, cdrs->Add());
+  }
 }
 
 absl::Status CheckConsumer(const std::string& consumer) {
@@ -116,22 +235,19 @@ std::vector<std::pair<std::string, std::string>> CdrStore::Statements() {
        " ON CONFLICT (consumer) DO NOTHING)"
        " SELECT coalesce((SELECT acked_sequence FROM charging.billing_cursor"
        " WHERE consumer = $1), 0), (SELECT last_sequence FROM charging.cdr_counter)"},
-      {"charging_pull_cdrs",
-       absl::StrCat(
-           "WITH cur AS (SELECT acked_sequence, pulled_sequence FROM charging.billing_cursor"
-           "  WHERE consumer = $1 FOR UPDATE),"
-           " f AS (SELECT coalesce(max(acked_sequence), 0) AS acked,"
-           "  coalesce(max(pulled_sequence), 0) AS pulled,"
-           "  greatest($2::bigint, coalesce(max(acked_sequence), 0)) AS after FROM cur),"
-           " b AS (SELECT f.acked, f.pulled, f.after, (SELECT max(s.sequence) FROM"
-           "  (SELECT sequence FROM charging.cdr WHERE sequence > f.after ORDER BY sequence"
-           "   LIMIT $3::integer) s) AS last FROM f),"
-           " mark AS (UPDATE charging.billing_cursor SET pulled_sequence = b.last FROM b"
-           "  WHERE consumer = $1 AND b.last > b.pulled)"
-           " SELECT (SELECT acked FROM b), (SELECT pulled FROM b), ",
-           kCdrColumns,
-           " FROM charging.cdr WHERE sequence > (SELECT after FROM b)"
-           " AND sequence <= (SELECT last FROM b) ORDER BY sequence")},
+      // A page's bounds, and its mark: locks the consumer's cursor until the pull commits (pulls
+      // of one consumer take turns), finds the page's last sequence by a narrow index-only scan
+      // and raises the pulled mark to it. Answers the cursor, the mark as it was, the page's
+      // lower bound and its last sequence (NULL when nothing is newer).
+      {"charging_pull_mark",
+       "WITH cur AS (SELECT acked_sequence, pulled_sequence,"
+       "  greatest($2::bigint, acked_sequence) AS after FROM charging.billing_cursor"
+       "  WHERE consumer = $1 FOR UPDATE),"
+       " b AS (SELECT cur.*, (SELECT max(s.sequence) FROM (SELECT sequence FROM charging.cdr"
+       "  WHERE sequence > cur.after ORDER BY sequence LIMIT $3::integer) s) AS last FROM cur),"
+       " mark AS (UPDATE charging.billing_cursor SET pulled_sequence = b.last FROM b"
+       "  WHERE consumer = $1 AND b.last > b.pulled_sequence)"
+       " SELECT acked_sequence, pulled_sequence, after, last FROM b"},
       {"charging_cursor",
        "SELECT acked_sequence, pulled_sequence FROM charging.billing_cursor WHERE consumer = $1"
        " FOR UPDATE"},
@@ -166,21 +282,17 @@ absl::StatusOr<v1::PullCdrsResponse> CdrStore::PullCdrs(const std::string& consu
     const int64_t acked = Int(check[0]);
     out.set_acked_sequence(acked);
     if (Int(check[1]) <= std::max(after_sequence, acked)) return absl::OkStatus();  // caught up
-    const pqxx::result rows =
-        tx.exec_prepared("charging_pull_cdrs", consumer, after_sequence, limit);
-    if (rows.empty()) {
-      out.set_acked_sequence(Int(tx.exec_prepared1("charging_cursor", consumer)[0]));
-      return absl::OkStatus();
-    }
-    out.set_acked_sequence(Int(rows[0][0]));
-    const int64_t pulled_before = Int(rows[0][1]);
-    out.mutable_cdrs()->Reserve(static_cast<int>(rows.size()));
-    for (const auto& row : rows) {
-      v1::Cdr* c = out.add_cdrs();
-      ReadCdr(row, 2, c);
-      c->set_retransmission(c->sequence() <= pulled_before);
-    }
-    out.set_last_sequence(out.cdrs(out.cdrs_size() - 1).sequence());
+    const pqxx::result mark =
+        tx.exec_prepared("charging_pull_mark", consumer, after_sequence, limit);
+    if (mark.empty()) return absl::OkStatus();
+    out.set_acked_sequence(Int(mark[0][0]));  // as it is now that the cursor is locked
+    if (mark[0][3].is_null()) return absl::OkStatus();  // nothing newer after all
+    const int64_t pulled_before = Int(mark[0][1]);
+    const int64_t after = Int(mark[0][2]);
+    const int64_t last = Int(mark[0][3]);
+    ReadPage(tx, after, last, std::min<int64_t>(limit, last - after), out.mutable_cdrs());
+    for (v1::Cdr& c : *out.mutable_cdrs()) c.set_retransmission(c.sequence() <= pulled_before);
+    if (out.cdrs_size() > 0) out.set_last_sequence(out.cdrs(out.cdrs_size() - 1).sequence());
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
@@ -222,7 +334,7 @@ absl::StatusOr<std::vector<v1::Cdr>> CdrStore::ReadCdrs(int64_t after_sequence, 
     if (Int(tx.exec_prepared1("charging_last_cdr")[0]) <= after_sequence) return absl::OkStatus();
     const pqxx::result rows = tx.exec_prepared("charging_read_cdrs", after_sequence, limit);
     out.resize(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) ReadCdr(rows[i], 0, &out[i]);
+    for (size_t i = 0; i < rows.size(); ++i) ReadCdr<TextColumn>(rows[i], &out[i]);
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
