@@ -8,6 +8,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <map>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "lib/grpc/server.h"
+#include "lib/metrics/registry.h"
 #include "lib/status/status_testing.h"
 #include "services/charging/charging_test_fixture.h"
 #include "services/charging/service.h"
@@ -387,6 +389,53 @@ TEST_F(CdrStoreTest, TailStreamsCdrsWrittenAfterItStartedWithinTheBound) {
   EXPECT_FALSE(refused->Read(&got));
   EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   server.Shutdown(absl::Seconds(1));
+}
+
+TEST_F(CdrStoreTest, AnAccountingBatchHandlesEachRecordAsAccountingWould) {
+  metrics::Registry registry;
+  ChargingMetrics metrics(registry, pool());
+  ChargingService charging(*store_, metrics);
+  GrpcServer server;
+  ASSERT_OK(server.Start("127.0.0.1:0", {&charging}, nullptr));
+  auto stub = v1::Charging::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(server.port()), grpc::InsecureChannelCredentials()));
+
+  v1::AccountingBatchRequest batch;
+  for (int i = 0; i < 300; ++i) {  // events: a CDR each
+    v1::AccountingRequest* e = batch.add_records();
+    *e = Stop("ev-" + std::to_string(i), 0);
+    e->set_record_type(v1::RECORD_TYPE_EVENT);
+  }
+  *batch.add_records() = Stop("ev-7", 1);                    // the session is closed already
+  batch.add_records()->set_session_id("no-type");            // malformed
+  *batch.add_records() = Stop("ev-0", 0);                    // a retransmission
+  (*batch.mutable_records(302)).set_record_type(v1::RECORD_TYPE_EVENT);
+  v1::AccountingBatchResponse out;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  ASSERT_TRUE(stub->AccountingBatch(&ctx, batch, &out).ok());
+  ASSERT_EQ(out.outcomes_size(), 303);
+  std::vector<int64_t> sequences;
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_EQ(out.outcomes(i).code(), 0) << out.outcomes(i).error();
+    sequences.push_back(out.outcomes(i).answer().cdr_sequence());
+  }
+  std::sort(sequences.begin(), sequences.end());
+  EXPECT_EQ(sequences.front(), 1);
+  EXPECT_EQ(sequences.back(), 300);
+  EXPECT_EQ(std::adjacent_find(sequences.begin(), sequences.end()), sequences.end());
+  EXPECT_EQ(out.outcomes(300).code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(out.outcomes(301).code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(out.outcomes(302).code(), 0);
+  EXPECT_EQ(out.outcomes(302).answer().cdr_sequence(), out.outcomes(0).answer().cdr_sequence());
+  EXPECT_EQ(Rows("SELECT count(*), count(DISTINCT session_id), max(sequence) FROM charging.cdr"),
+            (std::vector<std::string>{"300|300|300"}));
+
+  v1::AccountingBatchRequest too_many;
+  for (int i = 0; i <= ChargingService::kMaxBatch; ++i) *too_many.add_records() = Stop("x", 0);
+  grpc::ClientContext big;
+  EXPECT_EQ(stub->AccountingBatch(&big, too_many, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(CdrStoreTest, SettlementTotalsAreTheSumsOfTheCdrs) {

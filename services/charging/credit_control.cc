@@ -1,7 +1,7 @@
 // Ro-style online credit control on the engine's memory: INITIAL reserves, UPDATE reports usage
 // and grants more, TERMINATION settles into the session's CDR, EVENT charges once. Each answer is
-// kept with its session (the last one also in cc_session.last_answer), so that a retransmission
-// gets it again; the engine commits the batch before anyone sees it.
+// kept with its session (and in its row, cc_session.answers), so that a retransmission gets it
+// again; the engine commits the batch before anyone sees it.
 #include "absl/strings/str_cat.h"
 #include "services/charging/engine.h"
 
@@ -109,7 +109,6 @@ void Engine::CreditControl(EngineJob& job, WriteSet& ws) {
   std::string bytes = answer->SerializeAsString();
   s->cc.last_request_number = req.request_number();
   s->cc.last_activity_ms = now;
-  s->cc.last_answer = bytes;
   s->answers[req.request_number()] = std::move(bytes);
   ws.Touch(s);
   *job.cc_answer = *std::move(answer);
@@ -192,10 +191,16 @@ absl::Status Engine::RecordUsage(const v1::CreditControlRequest& req, SessionEnt
   if (!s.content_id.empty() && (used.bytes_down() > 0 || used.bytes_up() > 0)) {
     PoolEntry* pool = PoolFor(s.content_id, now / 1000 / 3600 * 3600, ws);
     pool->bytes_down += used.bytes_down();
-    const int64_t room = std::max<int64_t>(0, pool->bytes_down - pool->bytes_up_credited);
-    credited = std::min(used.bytes_up(), room);
-    pool->bytes_up_credited += credited;
-    pool->bytes_up_over_claimed += used.bytes_up() - credited;
+    pool->delta_down += used.bytes_down();
+    if (used.bytes_up() > 0) {
+      // Load() read the totals for every report with uploads.
+      const int64_t room = std::max<int64_t>(0, pool->bytes_down - pool->bytes_up_credited);
+      credited = std::min(used.bytes_up(), room);
+      pool->bytes_up_credited += credited;
+      pool->bytes_up_over_claimed += used.bytes_up() - credited;
+      pool->delta_credited += credited;
+      pool->delta_over_claimed += used.bytes_up() - credited;
+    }
   }
   int64_t incentive = 0;
   const TariffRates tariff = tariffs_.Cached(s.tariff_id, options_.clock());

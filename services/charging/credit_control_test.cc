@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "lib/encoding/encoding.h"
 #include "services/charging/charging_test_fixture.h"
 #include "services/charging/rating.h"
 
@@ -252,6 +253,92 @@ TEST_F(CreditControlTest, TheSweeperSettlesSessionsThatNeverEnded) {
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(store_->Accounting(Record("a1", 5, v1::RECORD_TYPE_STOP)).status().code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(CreditControlTest, RetransmissionsAfterARestartGetTheOriginalAnswersAndNoSecondDebit) {
+  v1::CreditControlRequest initial = Request("r1", 0, v1::REQUEST_TYPE_INITIAL, "purchase", 300);
+  v1::CreditControlRequest termination = Request("r1", 1, v1::REQUEST_TYPE_TERMINATION);
+  v1::CreditControlRequest event = Request("e1", 0, v1::REQUEST_TYPE_EVENT, "purchase", 200);
+  auto a0 = store_->CreditControl(initial);
+  auto a1 = store_->CreditControl(termination);
+  auto e0 = store_->CreditControl(event);
+  ASSERT_OK(a0.status());
+  ASSERT_OK(a1.status());
+  ASSERT_OK(e0.status());
+  ASSERT_EQ(Account().balance().minor(), 500);
+  ASSERT_OK(store_->Accounting(Record("e2", 0, v1::RECORD_TYPE_EVENT)).status());
+
+  // A new engine remembers only open sessions; these are closed.
+  store_.reset();
+  store_ = std::make_unique<ChargingStore>(pool(), options_);
+  // The engine takes a request that opens a session to name a new one: the insert conflicts
+  // with the stored row, the batch fails as a whole, and the retry reads the stored answer.
+  EXPECT_EQ(store_->CreditControl(event).status().code(), absl::StatusCode::kUnavailable);
+  auto again = store_->CreditControl(event);
+  ASSERT_OK(again.status());
+  EXPECT_EQ(again->SerializeAsString(), e0->SerializeAsString());
+  EXPECT_EQ(store_->CreditControl(initial).status().code(), absl::StatusCode::kUnavailable);
+  auto initial_again = store_->CreditControl(initial);
+  ASSERT_OK(initial_again.status());
+  EXPECT_EQ(initial_again->SerializeAsString(), a0->SerializeAsString());
+  auto termination_again = store_->CreditControl(termination);  // in memory now
+  ASSERT_OK(termination_again.status());
+  EXPECT_EQ(termination_again->SerializeAsString(), a1->SerializeAsString());
+  // An accounting event likewise: its CDR is the one it had.
+  EXPECT_EQ(store_->Accounting(Record("e2", 0, v1::RECORD_TYPE_EVENT)).status().code(),
+            absl::StatusCode::kUnavailable);
+  auto stored = store_->Accounting(Record("e2", 0, v1::RECORD_TYPE_EVENT));
+  ASSERT_OK(stored.status());
+  EXPECT_EQ(stored->cdr_sequence(), 3);
+
+  EXPECT_EQ(Account().balance().minor(), 500);
+  EXPECT_EQ(Rows("SELECT count(*) FROM charging.cdr"), (std::vector<std::string>{"3"}));
+  EXPECT_EQ(Rows("SELECT sum(amount_minor) FROM charging.ledger WHERE subject = 'sip:alice@x'"),
+            (std::vector<std::string>{"500"}));
+}
+
+TEST_F(CreditControlTest, TheMigrationMovesStoredAnswersIntoTheirSessions) {
+  store_.reset();
+  const auto& all = ChargingMigrations();
+  ASSERT_GE(all.size(), 4u);
+  ResetSchema("charging", {all[0], all[1], all[2]}, {});
+  ASSERT_FALSE(HasFatalFailure());
+  auto answer = [](const std::string& session, int64_t n, int64_t sequence) {
+    v1::CreditControlAnswer a;
+    a.set_session_id(session);
+    a.set_request_number(n);
+    a.set_result_code(v1::RESULT_CODE_SUCCESS);
+    a.set_cdr_sequence(sequence);
+    return a;
+  };
+  const v1::CreditControlAnswer s0 = answer("s1", 0, 0), s1 = answer("s1", 1, 7),
+                                e0 = answer("e1", 0, 8);
+  Rows("INSERT INTO charging.cc_session (session_id, subject, state, last_request_number)"
+       " VALUES ('s1', 'sip:alice@x', 'terminated', 1)");
+  for (const auto* a : {&s0, &s1, &e0}) {
+    Rows("INSERT INTO charging.cc_answer VALUES ('" + a->session_id() + "', " +
+         std::to_string(a->request_number()) + ", decode('" + Hex(a->SerializeAsString()) +
+         "', 'hex'))");
+  }
+  ASSERT_OK(pg::Migrate(pool(), "charging", all));
+  UsePrepared(ChargingStore::Statements());
+  ASSERT_FALSE(HasFatalFailure());
+  store_ = std::make_unique<ChargingStore>(pool(), options_);
+
+  v1::CreditControlRequest initial = Request("s1", 0, v1::REQUEST_TYPE_INITIAL);
+  v1::CreditControlRequest event = Request("e1", 0, v1::REQUEST_TYPE_EVENT);
+  for (const auto& [req, want] : {std::pair{&initial, &s0}, std::pair{&event, &e0}}) {
+    auto first = store_->CreditControl(*req);
+    EXPECT_EQ(first.status().code(), absl::StatusCode::kUnavailable) << first.status();
+    auto got = store_->CreditControl(*req);  // read from the session's row
+    ASSERT_OK(got.status());
+    EXPECT_EQ(got->SerializeAsString(), want->SerializeAsString());
+  }
+  auto termination = store_->CreditControl(Request("s1", 1, v1::REQUEST_TYPE_TERMINATION));
+  ASSERT_OK(termination.status());
+  EXPECT_EQ(termination->SerializeAsString(), s1.SerializeAsString());
+  EXPECT_EQ(Rows("SELECT to_regclass('charging.cc_answer') IS NULL"),
+            (std::vector<std::string>{"t"}));
 }
 
 TEST_F(CreditControlTest, ConcurrentSessionsOfOneSubscriberNeverOverdraw) {

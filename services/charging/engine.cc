@@ -39,6 +39,7 @@ absl::Status InChunks(const std::vector<std::string>& keys, Fn fn) {
 std::vector<std::pair<std::string, std::string>> Engine::Statements() {
   std::vector<std::pair<std::string, std::string>> all = {
       {"charging_writer_lock", "SELECT pg_try_advisory_lock($1::bigint)"},
+      {"charging_writer_unlock", "SELECT pg_advisory_unlock($1::bigint)"},
       {"charging_last_sequence", "SELECT last_sequence FROM charging.cdr_counter"},
       {"charging_load_sessions", std::string("SELECT ") + kSessionColumns +
                                      " FROM charging.cc_session WHERE session_id = ANY($1::text[])"},
@@ -99,6 +100,14 @@ Engine::~Engine() {
     commit_cv_.notify_all();
   }
   committer_.join();
+  // Hand the writer's role over at once: closing the connection alone frees the lock only when
+  // the server notices.
+  if (leader()) {
+    (void)session_.Read([](pqxx::nontransaction& tx) {
+      tx.exec_prepared("charging_writer_unlock", kWriterLock);
+      return absl::OkStatus();
+    });
+  }
   for (EngineJob* job : Take(absl::ZeroDuration())) {
     job->status = absl::UnavailableError("charging is shutting down");
     job->done(*job);
@@ -194,9 +203,23 @@ void Engine::Forget() {
 
 void Engine::Process(std::vector<EngineJob*>& jobs) {
   absl::Status s;
+  // A batch that finished meanwhile is reaped first, so that its failure does not take this
+  // batch down with it.
+  bool busy;
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    busy = committing_;
+  }
+  if (!busy) Reap();
   if (!leader()) {
     Reap();  // the lock holder's session is the committer's until then
     s = EnsureLeader();
+  }
+  // Totals of a pool are read from its row: wait until the batch in flight has added its deltas.
+  if (s.ok() && std::any_of(jobs.begin(), jobs.end(), [](const EngineJob* j) {
+        return j->kind == EngineJob::Kind::kCreditControl && j->cc->used().bytes_up() > 0;
+      })) {
+    Reap();
   }
   if (s.ok()) s = Load(jobs);
   if (!s.ok()) {
@@ -240,6 +263,7 @@ bool Engine::Reap() {
   if (!open) leader_.store(false);
   if (result.ok()) return true;
   Forget();
+  verify_new_ = true;
   return false;
 }
 
@@ -263,12 +287,16 @@ void Engine::Commit() {
       }
     }
     const bool open = batch->ws.empty() || session_.open();
-    for (EngineJob* job : batch->jobs) job->done(*job);
+    // The outcome is recorded before anyone hears it, so that a caller's retry finds the engine
+    // knowing it.
     lock.lock();
     last_commit_ = committed;
     writer_open_ = open;
     committing_ = false;
     commit_cv_.notify_all();
+    lock.unlock();
+    for (EngineJob* job : batch->jobs) job->done(*job);
+    lock.lock();
   }
 }
 
@@ -283,14 +311,27 @@ absl::Status Engine::Load(const std::vector<EngineJob*>& jobs) {
       subjects.push_back(subject);
     }
   };
+  // A request that opens a session (INITIAL, EVENT, the first accounting record) is taken to
+  // name a new one: every open session is in memory already, and a closed one that is not
+  // makes the batch's insert conflict. The batch then fails (its callers retry) and the next
+  // one reads every session it names.
+  const bool optimistic = !verify_new_;
+  verify_new_ = false;
   for (const EngineJob* job : jobs) {
     switch (job->kind) {
       case EngineJob::Kind::kCreditControl:
-        need_session(job->cc->session_id());
+        if (!optimistic || (job->cc->request_type() != v1::REQUEST_TYPE_INITIAL &&
+                            job->cc->request_type() != v1::REQUEST_TYPE_EVENT)) {
+          need_session(job->cc->session_id());
+        }
         need_account(job->cc->subject());
         break;
       case EngineJob::Kind::kAccounting:
-        need_session(job->acct->session_id());
+        if (!optimistic || job->acct->record_number() != 0 ||
+            (job->acct->record_type() != v1::RECORD_TYPE_START &&
+             job->acct->record_type() != v1::RECORD_TYPE_EVENT)) {
+          need_session(job->acct->session_id());
+        }
         break;
       case EngineJob::Kind::kCreateAccount:
         need_account(job->new_account->subject());
@@ -326,11 +367,13 @@ absl::Status Engine::Load(const std::vector<EngineJob*>& jobs) {
           if (s->has_cc && s->cc.state == "open") need_account(s->cc.subject);
         }
       }
-      if (job->kind != EngineJob::Kind::kCreditControl) continue;
+      // Only uploads are credited from the totals; downloads just add to them.
+      if (job->kind != EngineJob::Kind::kCreditControl || job->cc->used().bytes_up() == 0) continue;
       const SessionEntry* s = FindSession(job->cc->session_id());
       if (s == nullptr || !s->has_cc || s->cc.content_id.empty()) continue;
       const std::string& cid = s->cc.content_id;
-      if (!pools_.contains(PoolKey(cid, hour)) && seen_contents.insert(cid).second) {
+      auto known = pools_.find(PoolKey(cid, hour));
+      if ((known == pools_.end() || !known->second->known) && seen_contents.insert(cid).second) {
         contents.push_back(cid);
       }
     }
@@ -359,7 +402,8 @@ absl::Status Engine::LoadSessions(pqxx::nontransaction& tx, const std::vector<st
       e->id = e->cc.session_id;
       e->has_cc = e->cc_persisted = true;
       e->expires_at_ms = e->cc.expires_at_ms;
-      if (!e->cc.last_answer.empty()) e->answers[e->cc.last_request_number] = e->cc.last_answer;
+      e->answers = UnpackAnswers(e->cc.answers);
+      e->cc.answers.clear();
       if (e->cc.state == "terminated") e->closed_ms = NowMs();
       sessions_[e->id] = std::move(e);
     }
@@ -428,6 +472,7 @@ absl::Status Engine::LoadPools(pqxx::nontransaction& tx, const std::vector<std::
       p->bytes_down = row[1].as<int64_t>();
       p->bytes_up_credited = row[2].as<int64_t>();
       p->bytes_up_over_claimed = row[3].as<int64_t>();
+      p->known = true;
       pools_[PoolKey(p->content_id, period_start_s)] = std::move(p);
     }
     return absl::OkStatus();
@@ -473,7 +518,6 @@ PoolEntry* Engine::PoolFor(const std::string& content_id, int64_t period_start_s
     p = std::make_unique<PoolEntry>();
     p->content_id = content_id;
     p->period_start_s = period_start_s;
-    p->persisted = false;
   }
   ws.Touch(p.get());
   return p.get();

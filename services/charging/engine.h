@@ -171,6 +171,7 @@ class Engine {
   absl::flat_hash_set<std::string> idempotency_keys_;  // the batch's adjustments' keys taken
   bool need_counter_ = true;    // last_sequence_ must be read again
   bool need_open_scan_ = true;  // open sessions must be loaded again (for the sweeper)
+  bool verify_new_ = false;     // the next batch reads even the sessions it takes to be new
   absl::Time next_evict_ = absl::InfinitePast();
 
   // The committer's one slot.

@@ -45,12 +45,16 @@ struct SessionEntry {
   int64_t cdr_sequence() const { return cc.cdr_sequence; }
 };
 
-// One swarm's incentive pool for one hour (charging.incentive_pool).
+// One swarm's incentive pool for one hour (charging.incentive_pool). Downloads only add to it,
+// so a report without uploads needs no read: the batch adds its deltas to the row. Crediting
+// uploads needs the totals, which are read first (`known`).
 struct PoolEntry {
   std::string content_id;
   int64_t period_start_s = 0;
+  bool known = false;  // the totals below are the row's (else only the deltas are)
   int64_t bytes_down = 0, bytes_up_credited = 0, bytes_up_over_claimed = 0;
-  bool persisted = true;
+  // Not yet sealed into a batch.
+  int64_t delta_down = 0, delta_credited = 0, delta_over_claimed = 0;
   bool dirty = false;
 };
 

@@ -16,7 +16,7 @@ const char kSessionColumns[] =
     " cdr_sequence, coalesce((extract(epoch from closed_at) * 1000)::bigint, 0),"
     " (extract(epoch from last_activity) * 1000)::bigint,"
     " coalesce((extract(epoch from expires_at) * 1000)::bigint, 0), owner_share_bp,"
-    " encode(coalesce(last_answer, ''), 'hex')";
+    " encode(coalesce(answers, ''), 'hex')";
 
 SessionRow ReadSession(const pqxx::row& row) {
   SessionRow s;
@@ -34,8 +34,35 @@ SessionRow ReadSession(const pqxx::row& row) {
                         &s.last_activity_ms,    &s.expires_at_ms};
   for (int64_t* n : numbers) *n = row[i++].as<int64_t>();
   s.owner_share_bp = row[i++].as<int32_t>();
-  s.last_answer = Unhex(row[i].as<std::string>()).value_or("");
+  s.answers = Unhex(row[i].as<std::string>()).value_or("");
   return s;
+}
+
+std::string PackAnswers(const std::map<int64_t, std::string>& answers) {
+  std::string out;
+  for (const auto& [number, answer] : answers) {
+    const uint64_t n = static_cast<uint64_t>(number);
+    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(n >> shift));
+    const uint32_t len = static_cast<uint32_t>(answer.size());
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(len >> shift));
+    out += answer;
+  }
+  return out;
+}
+
+std::map<int64_t, std::string> UnpackAnswers(const std::string& packed) {
+  std::map<int64_t, std::string> out;
+  auto byte = [&](size_t i) { return static_cast<uint64_t>(static_cast<uint8_t>(packed[i])); };
+  for (size_t at = 0; at + 12 <= packed.size();) {
+    uint64_t number = 0, len = 0;
+    for (size_t k = 0; k < 8; ++k) number = number << 8 | byte(at + k);
+    for (size_t k = 8; k < 12; ++k) len = len << 8 | byte(at + k);
+    at += 12;
+    if (at + len > packed.size()) break;
+    out[static_cast<int64_t>(number)] = packed.substr(at, len);
+    at += len;
+  }
+  return out;
 }
 
 std::string CauseForRecordClosing(const std::string& cause) {

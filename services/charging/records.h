@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,14 @@ struct SessionRow {
   int64_t opened_at_ms = 0, cdr_sequence = 0, closed_at_ms = 0, last_activity_ms = 0;
   int64_t expires_at_ms = 0;
   int32_t owner_share_bp = 0;
-  std::string last_answer;  // the serialised answer to last_request_number
+  std::string answers;  // every answer given, as PackAnswers writes them
 };
+
+// A session's answers by request number in one bytea: per answer, the request number (8 bytes)
+// and the answer's length (4 bytes), big-endian, then the serialised answer.
+std::string PackAnswers(const std::map<int64_t, std::string>& answers);
+// The reverse; stops at the first malformed entry.
+std::map<int64_t, std::string> UnpackAnswers(const std::string& packed);
 
 // The SELECT list SessionRow reads, in its order (times as Unix milliseconds, 0 for NULL).
 extern const char kSessionColumns[];

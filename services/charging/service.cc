@@ -1,7 +1,11 @@
 #include "services/charging/service.h"
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "lib/grpc/status.h"
 #include "lib/log/log.h"
 #include "services/charging/validation.h"
@@ -55,6 +59,54 @@ grpc::ServerUnaryReactor* ChargingService::Accounting(grpc::CallbackServerContex
     if (s.ok() && resp->cdr_sequence() != 0) metrics_.CdrWritten();
     reactor->Finish(ToGrpcStatus(s));
   });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ChargingService::AccountingBatch(grpc::CallbackServerContext* ctx,
+                                                           const v1::AccountingBatchRequest* req,
+                                                           v1::AccountingBatchResponse* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const int n = req->records_size();
+  if (n > kMaxBatch) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                 absl::StrCat(n, " records; at most ", kMaxBatch, " per batch")));
+    return reactor;
+  }
+  std::vector<const v1::AccountingRequest*> valid;
+  std::vector<v1::AccountingAnswer*> answers;
+  std::vector<v1::AccountingOutcome*> outcomes;
+  for (int i = 0; i < n; ++i) {
+    const v1::AccountingRequest& r = req->records(i);
+    v1::AccountingOutcome* o = resp->add_outcomes();
+    if (absl::Status bad = CheckAccounting(r); !bad.ok()) {
+      metrics_.Count(v1::RecordType_Name(r.record_type()), "INVALID_ARGUMENT");
+      o->set_code(static_cast<int>(bad.code()));
+      o->set_error(std::string(bad.message()));
+      continue;
+    }
+    valid.push_back(&r);
+    answers.push_back(o->mutable_answer());
+    outcomes.push_back(o);
+  }
+  if (valid.empty()) {
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  auto left = std::make_shared<std::atomic<size_t>>(valid.size());
+  store_.AccountingManyAsync(
+      valid, answers,
+      [this, reactor, valid, outcomes, left](size_t i, absl::Status s) {
+        metrics_.Count(v1::RecordType_Name(valid[i]->record_type()),
+                       s.ok() ? "OK" : absl::StatusCodeToString(s.code()));
+        if (!s.ok()) {
+          outcomes[i]->clear_answer();
+          outcomes[i]->set_code(static_cast<int>(s.code()));
+          outcomes[i]->set_error(std::string(s.message()));
+        } else if (outcomes[i]->answer().cdr_sequence() != 0) {
+          metrics_.CdrWritten();
+        }
+        if (left->fetch_sub(1) == 1) reactor->Finish(grpc::Status::OK);
+      });
   return reactor;
 }
 

@@ -20,6 +20,11 @@ class ChargingService final : public v1::Charging::CallbackService {
   grpc::ServerUnaryReactor* Accounting(grpc::CallbackServerContext* ctx,
                                        const v1::AccountingRequest* req,
                                        v1::AccountingAnswer* resp) override;
+  grpc::ServerUnaryReactor* AccountingBatch(grpc::CallbackServerContext* ctx,
+                                            const v1::AccountingBatchRequest* req,
+                                            v1::AccountingBatchResponse* resp) override;
+
+  static constexpr int kMaxBatch = 10'000;
 
  private:
   ChargingStore& store_;

@@ -1,5 +1,7 @@
 #include "services/charging/store.h"
 
+#include <atomic>
+
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
@@ -135,6 +137,33 @@ void ChargingStore::AccountingAsync(const v1::AccountingRequest* req, v1::Accoun
     delete &j;
   };
   engine_.Submit(job);
+}
+
+void ChargingStore::AccountingManyAsync(const std::vector<const v1::AccountingRequest*>& reqs,
+                                        const std::vector<v1::AccountingAnswer*>& answers,
+                                        std::function<void(size_t, absl::Status)> done) {
+  // One allocation for all the jobs; the last one to finish frees it.
+  struct Shared {
+    std::vector<EngineJob> jobs;
+    std::atomic<size_t> left;
+    std::function<void(size_t, absl::Status)> done;
+  };
+  auto* shared = new Shared{std::vector<EngineJob>(reqs.size()), reqs.size(), std::move(done)};
+  if (reqs.empty()) {
+    delete shared;
+    return;
+  }
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    EngineJob& job = shared->jobs[i];
+    job.kind = EngineJob::Kind::kAccounting;
+    job.acct = reqs[i];
+    job.acct_answer = answers[i];
+    job.done = [shared, i](EngineJob& j) {
+      shared->done(i, j.status);
+      if (shared->left.fetch_sub(1) == 1) delete shared;
+    };
+  }
+  for (EngineJob& job : shared->jobs) engine_.Submit(&job);
 }
 
 absl::StatusOr<int> ChargingStore::SweepExpired(int limit) {

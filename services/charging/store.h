@@ -49,6 +49,12 @@ class ChargingStore {
   absl::StatusOr<v1::AccountingAnswer> Accounting(const v1::AccountingRequest& req);
   void AccountingAsync(const v1::AccountingRequest* req, v1::AccountingAnswer* answer,
                        std::function<void(absl::Status)> done);
+  // Several records at once (they usually share one engine batch): `done(i, status)` runs for
+  // each `reqs[i]` once `answers[i]` is final, on the engine's threads. Everything must live
+  // until the last call.
+  void AccountingManyAsync(const std::vector<const v1::AccountingRequest*>& reqs,
+                           const std::vector<v1::AccountingAnswer*>& answers,
+                           std::function<void(size_t, absl::Status)> done);
 
   // AlreadyExists when the subject has an account.
   absl::StatusOr<v1::Account> CreateAccount(const v1::Account& account, const std::string& actor);

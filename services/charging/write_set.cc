@@ -1,6 +1,7 @@
 #include "services/charging/write_set.h"
 
 #include <array>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "lib/encoding/encoding.h"
@@ -43,7 +44,7 @@ std::vector<std::pair<std::string, std::string>> WriteSet::Statements() {
            " bytes_down, bytes_up, last_request_number, granted_bytes, bytes_up_same_cell,"
            " bytes_up_same_area, bytes_up_credited, bytes_up_over_claimed, incentive_minor,"
            " cdr_sequence, owner_share_bp, opened_at, closed_at, last_activity, expires_at,"
-           " last_answer)"
+           " answers)"
            " SELECT id, sub, icid, cid, own, pm, cur, tar, loc, node, ani, called, st,"
            " nullif(cause, ''), price, res, chg, down, up, lrn, gb, cell, area, cred, over, inc,"
            " seq, share, coalesce(", Ts("opened"), ", now()), ", Ts("closed"), ", coalesce(",
@@ -67,7 +68,7 @@ std::vector<std::pair<std::string, std::string>> WriteSet::Statements() {
            " bytes_up_credited = u.cred, bytes_up_over_claimed = u.over, incentive_minor = u.inc,"
            " cdr_sequence = u.seq, closed_at = ", Ts("u.closed"), ", last_activity = coalesce(",
            Ts("u.active"), ", now()), expires_at = ", Ts("u.expires"),
-           ", last_answer = decode(u.answer, 'hex')"
+           ", answers = decode(u.answer, 'hex')"
            " FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],"
            " $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[],"
            " $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[],"
@@ -133,8 +134,9 @@ std::vector<std::pair<std::string, std::string>> WriteSet::Statements() {
        " SELECT cid, to_timestamp(start), down, cred, over FROM unnest($1::text[],"
        " $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS u(cid, start, down, cred,"
        " over) ON CONFLICT (content_id, period_start) DO UPDATE SET"
-       " bytes_down = excluded.bytes_down, bytes_up_credited = excluded.bytes_up_credited,"
-       " bytes_up_over_claimed = excluded.bytes_up_over_claimed"},
+       " bytes_down = p.bytes_down + excluded.bytes_down,"
+       " bytes_up_credited = p.bytes_up_credited + excluded.bytes_up_credited,"
+       " bytes_up_over_claimed = p.bytes_up_over_claimed + excluded.bytes_up_over_claimed"},
       // Moves the counter only from where this batch started: anything else numbering CDRs
       // meanwhile makes it match no row, and the batch rolls back.
       {"charging_ws_counter",
@@ -215,14 +217,14 @@ void WriteSet::SealSessions() {
             << s.granted_bytes << s.bytes_up_same_cell << s.bytes_up_same_area
             << s.bytes_up_credited << s.bytes_up_over_claimed << s.incentive_minor
             << s.cdr_sequence << s.owner_share_bp << s.opened_at_ms << s.closed_at_ms
-            << s.last_activity_ms << s.expires_at_ms << Hex(s.last_answer);
+            << s.last_activity_ms << s.expires_at_ms << Hex(PackAnswers(e->answers));
       e->cc_persisted = true;
     } else {
       changed << s.session_id << s.state << s.close_cause << s.reserved_minor << s.charged_minor
               << s.bytes_down << s.bytes_up << s.last_request_number << s.granted_bytes
               << s.bytes_up_same_cell << s.bytes_up_same_area << s.bytes_up_credited
               << s.bytes_up_over_claimed << s.incentive_minor << s.cdr_sequence << s.closed_at_ms
-              << s.last_activity_ms << s.expires_at_ms << Hex(s.last_answer);
+              << s.last_activity_ms << s.expires_at_ms << Hex(PackAnswers(e->answers));
     }
   }
   if (added.i > 0) Push(&statements_, "charging_ws_new_sessions", added);
@@ -288,9 +290,8 @@ void WriteSet::SealPools() {
   Columns<5> c;
   for (PoolEntry* p : pools_) {
     p->dirty = false;
-    p->persisted = true;
-    c << p->content_id << p->period_start_s << p->bytes_down << p->bytes_up_credited
-      << p->bytes_up_over_claimed;
+    c << p->content_id << p->period_start_s << std::exchange(p->delta_down, 0)
+      << std::exchange(p->delta_credited, 0) << std::exchange(p->delta_over_claimed, 0);
   }
   Push(&statements_, "charging_ws_pools", c);
 }

@@ -30,6 +30,12 @@ void SchemaTest::ResetSchema(const std::string& schema, const std::vector<Migrat
   ASSERT_OK(pool_->CheckStatements());
 }
 
+void SchemaTest::UsePrepared(std::vector<std::pair<std::string, std::string>> prepared) {
+  pool_ = std::make_unique<Pool>(
+      PoolOptions{.conninfo = server_->conninfo(), .prepared = std::move(prepared)});
+  ASSERT_OK(pool_->CheckStatements());
+}
+
 std::vector<std::string> SchemaTest::Rows(const std::string& sql) {
   std::vector<std::string> out;
   EXPECT_OK(pool_->WithTransaction([&](pqxx::work& tx) {

@@ -34,6 +34,10 @@ class SchemaTest : public ::testing::Test {
   void ResetSchema(const std::string& schema, const std::vector<Migration>& migrations,
                    std::vector<std::pair<std::string, std::string>> prepared);
 
+  // A new pool() with `prepared` on the schema as it is (after a test migrated it further);
+  // nothing may use the old pool any more.
+  void UsePrepared(std::vector<std::pair<std::string, std::string>> prepared);
+
   Pool& pool() { return *pool_; }
 
   // The rows `sql` returns, each as its columns joined by '|' (NULL for nulls); a failing query

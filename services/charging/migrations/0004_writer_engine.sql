@@ -1,24 +1,25 @@
 -- The charging engine (services/charging/engine.h) keeps accounts and sessions in memory and
--- writes whole batches. A session keeps its last answer in its own row, so that one row write
--- per request serves retransmissions; answers of event-only sessions move into rows of their
--- own. The sweeper scans memory, so its index goes, and session and account rows are updated in
+-- writes whole batches. A session keeps its answers in its own row (per answer: request number,
+-- 8 bytes, and length, 4 bytes, big-endian, then the answer), so that one row write per request
+-- serves retransmissions; answers of event-only sessions move into rows of their own. The sweeper scans memory, so its index goes, and session and account rows are updated in
 -- place (fill factor) without touching their indexes. CDRs claim their session in the batch's
 -- own statement instead of a trigger per row.
-ALTER TABLE cc_session ADD COLUMN last_answer bytea;
+ALTER TABLE cc_session ADD COLUMN answers bytea;
 
-UPDATE cc_session s SET last_answer = a.answer
-  FROM (SELECT DISTINCT ON (session_id) session_id, answer FROM cc_answer
-        ORDER BY session_id, request_number DESC) a
- WHERE s.session_id = a.session_id;
+CREATE TEMPORARY TABLE packed ON COMMIT DROP AS
+  SELECT session_id, max(request_number) AS last_request_number,
+         string_agg(int8send(request_number) || int4send(length(answer)) || answer, ''::bytea
+                    ORDER BY request_number) AS answers
+    FROM cc_answer GROUP BY session_id;
+
+UPDATE cc_session s SET answers = p.answers FROM packed p WHERE s.session_id = p.session_id;
 
 -- EVENT answers had no session row: each gets a closed one (subject unknown then).
-INSERT INTO cc_session (session_id, subject, state, last_request_number, last_answer, closed_at,
+INSERT INTO cc_session (session_id, subject, state, last_request_number, answers, closed_at,
                         close_cause)
-SELECT DISTINCT ON (a.session_id) a.session_id, '', 'terminated', a.request_number, a.answer,
-       now(), 'migrated'
-  FROM cc_answer a
- WHERE NOT EXISTS (SELECT 1 FROM cc_session s WHERE s.session_id = a.session_id)
- ORDER BY a.session_id, a.request_number DESC;
+SELECT p.session_id, '', 'terminated', p.last_request_number, p.answers, now(), 'migrated'
+  FROM packed p
+ WHERE NOT EXISTS (SELECT 1 FROM cc_session s WHERE s.session_id = p.session_id);
 
 DROP TABLE cc_answer;
 
