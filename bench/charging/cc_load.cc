@@ -4,7 +4,7 @@
 //   charging_cc_load --target 127.0.0.1:50052 --accounts 10000 --create-accounts
 //   {"accounts":10000,"create_account_per_s":4321.0,"errors":0}
 //   charging_cc_load --target 127.0.0.1:50052 --accounts 10000 --duration 15 --inflight 64
-//   {"cc_per_s":1234.5,"cdr_ingest_per_s":411.5,...}
+//   {"cc_per_s":1234.5,"cdrs_per_s":411.5,...}
 //
 // Subscribers are "sip:sub<N>@ims.example.net", N in 0..accounts-1 (prepaid, EUR). Every slot
 // of the `inflight` runs one session after another, each on a fresh session id and a random
@@ -309,7 +309,7 @@ int main(int argc, char** argv) {
   }
   const double seconds = static_cast<double>(duration);
   std::printf(
-      "{\"cc_per_s\":%.1f,\"cdr_ingest_per_s\":%.1f,\"refused\":%lld,\"errors\":%lld,"
+      "{\"cc_per_s\":%.1f,\"cdrs_per_s\":%.1f,\"refused\":%lld,\"errors\":%lld,"
       "\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"inflight\":%d,\"seconds\":%.0f}\n",
       all.ok / seconds, all.cdrs / seconds, static_cast<long long>(all.refused),
       static_cast<long long>(all.errors), p2pims::bench::PercentileMs(all.latency_us, 0.50),

@@ -10,6 +10,6 @@ CREATE TEMP TABLE extra ON COMMIT DROP AS
   JOIN charging.cdr c ON c.sequence = (s - 1) % :last_sequence + 1;
 UPDATE extra SET sequence = new_sequence, session_id = session_id || '/copy-' || new_sequence;
 ALTER TABLE extra DROP COLUMN new_sequence;
-INSERT INTO charging.cdr SELECT * FROM extra;
+INSERT INTO charging.cdr SELECT * FROM extra ORDER BY sequence;
 UPDATE charging.cdr_counter SET last_sequence = greatest(last_sequence, :target);
 COMMIT;

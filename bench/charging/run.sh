@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The charging benchmark (bench/run charging): credit-control requests per second (per-byte
-# sessions INITIAL, UPDATE, TERMINATION), the CDRs those TERMINATIONs write per second, and the
-# CDR pull rate of one billing consumer, next to PostgreSQL's own durable single-row commit rate
-# and COPY rate measured on the same server in the same run. Prints one JSON line on stdout.
+# sessions INITIAL, UPDATE, TERMINATION), CDR ingest per second (Charging.AccountingBatch of EVENT
+# records, a CDR each), and the CDR pull rate of one billing consumer, next to PostgreSQL's own
+# durable single-row commit rate and COPY rate measured on the same server in the same run.
+# Prints one JSON line on stdout.
 #
-# Environment: BENCH_SECONDS (15) measured seconds of the commit anchor and of credit control,
-# BENCH_INFLIGHT (64) CreditControl requests in flight, BENCH_DB_POOL (8) charging's PostgreSQL
+# Environment: BENCH_SECONDS (15) measured seconds of the commit anchor, of credit control and of
+# the ingest, BENCH_INFLIGHT (256) CreditControl requests in flight (sip-edge replicas and
+# trackers together), BENCH_INGEST_BATCH (1000) records per AccountingBatch, BENCH_INGEST_INFLIGHT
+# (4) batches in flight, BENCH_DB_POOL (8) charging's PostgreSQL
 # connections, BENCH_ACCOUNTS (10000) prepaid subscribers, BENCH_COPY_ROWS (1000000) rows of the
 # COPY anchor, BENCH_PULL_CDRS (100000) CDRs at least in the pull, BENCH_KEEP=1 keeps the
 # temporary directory.
@@ -14,7 +17,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 readonly SECS=${BENCH_SECONDS:-15}
-readonly INFLIGHT=${BENCH_INFLIGHT:-64}
+readonly INFLIGHT=${BENCH_INFLIGHT:-256}
+readonly INGEST_BATCH=${BENCH_INGEST_BATCH:-1000}
+readonly INGEST_INFLIGHT=${BENCH_INGEST_INFLIGHT:-4}
 readonly DB_POOL=${BENCH_DB_POOL:-8}
 readonly ACCOUNTS=${BENCH_ACCOUNTS:-10000}
 readonly COPY_ROWS=${BENCH_COPY_ROWS:-1000000}
@@ -24,9 +29,10 @@ readonly INGEST_TARGET=50000
 readonly PULL_TARGET=200000
 readonly PGBENCH_CLIENTS=8    # DESIGN.md §6: pgbench 8 clients
 
-bench_build p2pims-charging charging_cc_load charging_cdr_pull
+bench_build p2pims-charging charging_cc_load charging_cdr_ingest charging_cdr_pull
 CHARGING=$BENCH_BIN/services/charging/p2pims-charging
 LOADGEN=$BENCH_BIN/bench/charging/charging_cc_load
+INGEST=$BENCH_BIN/bench/charging/charging_cdr_ingest
 PULL=$BENCH_BIN/bench/charging/charging_cdr_pull
 HERE=$BENCH_SRC/bench/charging
 load_at_start=$(load1)
@@ -94,7 +100,17 @@ cc_json=$("$LOADGEN" --target "127.0.0.1:$GRPC_PORT" --accounts "$ACCOUNTS" --du
 [[ -s $BENCH_TMP/loadgen.err ]] && cat "$BENCH_TMP/loadgen.err" >&2
 kill -0 "$charging_pid" 2>/dev/null || die "p2pims-charging exited during the run"
 
-# The pull: every CDR the load wrote, topped up by SQL copies of them to PULL_CDRS if fewer.
+bench_psql -c CHECKPOINT
+say "CDR ingest: AccountingBatch of $INGEST_BATCH EVENT records, $INGEST_INFLIGHT in flight, ${SECS} s"
+ingest_json=$("$INGEST" --target "127.0.0.1:$GRPC_PORT" --batch "$INGEST_BATCH" \
+  --inflight "$INGEST_INFLIGHT" --duration "$SECS" --warmup 2 2>"$BENCH_TMP/ingest.err") || {
+  cat "$BENCH_TMP/ingest.err" >&2
+  tail -n 20 "$BENCH_TMP/charging.log" >&2
+  die "the ingest load failed"
+}
+kill -0 "$charging_pid" 2>/dev/null || die "p2pims-charging exited during the ingest"
+
+# The pull: every CDR the loads wrote, topped up by SQL copies of them to PULL_CDRS if fewer.
 cdrs_from_load=$(bench_psql -tA -c 'SELECT count(*) FROM charging.cdr')
 cdrs_added=0
 if ((cdrs_from_load < PULL_CDRS)); then
@@ -110,7 +126,7 @@ pull_json=$("$PULL" --target "127.0.0.1:$GRPC_PORT" --consumer billing-bench --p
   die "the pull failed"
 
 cc=$(json_get cc_per_s "$cc_json")
-ingest=$(json_get cdr_ingest_per_s "$cc_json")
+ingest=$(json_get cdr_ingest_per_s "$ingest_json")
 pull=$(json_get pull_per_s "$pull_json")
 printf '{"bench":"charging","cc_per_s":%s,"cc_target_ratio":%s,"cc_vs_pg_commit":%s,' \
   "$cc" "$(ratio "$cc" "$CC_TARGET")" "$(ratio "$cc" "$pg_commit")"
@@ -118,8 +134,9 @@ printf '"p50_ms":%s,"p99_ms":%s,"refused":%s,"errors":%s,' "$(json_get p50_ms "$
   "$(json_get p99_ms "$cc_json")" "$(json_get refused "$cc_json")" "$(json_get errors "$cc_json")"
 printf '"cdr_ingest_per_s":%s,"cdr_ingest_target_ratio":%s,"cdr_ingest_vs_pg_copy":%s,' \
   "$ingest" "$(ratio "$ingest" "$INGEST_TARGET")" "$(ratio "$ingest" "$pg_copy")"
-printf '"cdr_ingest_vs_pg_commit_1client":%s,"cdr_batch_api":false,' \
-  "$(ratio "$ingest" "$pg_commit_1")"
+printf '"cdr_ingest_vs_pg_commit_1client":%s,"cdr_ingest_batch":%s,"cdr_ingest_batch_p99_ms":%s,' \
+  "$(ratio "$ingest" "$pg_commit_1")" "$INGEST_BATCH" "$(json_get batch_p99_ms "$ingest_json")"
+printf '"cdrs_from_terminations_per_s":%s,' "$(json_get cdrs_per_s "$cc_json")"
 printf '"pull_per_s":%s,"pull_target_ratio":%s,"pull_vs_pg_copy":%s,' \
   "$pull" "$(ratio "$pull" "$PULL_TARGET")" "$(ratio "$pull" "$pg_copy")"
 printf '"pull_cdrs":%s,"cdrs_from_load":%s,"cdrs_added_by_sql":%s,"pull_page_size":%s,' \

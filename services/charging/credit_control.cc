@@ -115,7 +115,7 @@ void Engine::CreditControl(EngineJob& job, WriteSet& ws) {
 }
 
 v1::CreditControlAnswer Engine::Initial(const v1::CreditControlRequest& req, SessionEntry& e,
-                                        AccountEntry* account, WriteSet& ws) {
+                                        AccountEntry* account, WriteSet&) {
   const int64_t now = NowMs();
   const TariffRates tariff = tariffs_.Cached("", options_.clock());
   SessionRow& s = e.cc;
@@ -158,8 +158,7 @@ v1::CreditControlAnswer Engine::Initial(const v1::CreditControlRequest& req, Ses
   s.reserved_minor = *reserve;
   // A reservation stays for two validity periods: the client must UPDATE within the first.
   e.expires_at_ms = s.expires_at_ms = now + 2 * tariff.validity_seconds * 1000;
-  account->reserved += *reserve;
-  ws.Touch(account);
+  Reserve(s.subject, account, *reserve);  // held by the session row, written anyway
   v1::CreditControlAnswer out = Answer(req, v1::RESULT_CODE_SUCCESS, "reserved");
   SetMoney(out.mutable_granted()->mutable_money(), *reserve, account->currency);
   out.mutable_granted()->set_bytes_down(s.granted_bytes);
@@ -189,10 +188,11 @@ absl::Status Engine::RecordUsage(const v1::CreditControlRequest& req, SessionEnt
   // The swarm's pool for this hour: downloads first, then uploads are credited from it.
   int64_t credited = 0;
   if (!s.content_id.empty() && (used.bytes_down() > 0 || used.bytes_up() > 0)) {
-    PoolEntry* pool = PoolFor(s.content_id, now / 1000 / 3600 * 3600, ws);
+    PoolEntry* pool = PoolFor(s.content_id, now / 1000 / 3600 * 3600);
     pool->bytes_down += used.bytes_down();
     pool->delta_down += used.bytes_down();
     if (used.bytes_up() > 0) {
+      ws.Touch(pool);  // credit given is written with the incentive
       // Load() read the totals for every report with uploads.
       const int64_t room = std::max<int64_t>(0, pool->bytes_down - pool->bytes_up_credited);
       credited = std::min(used.bytes_up(), room);
@@ -258,10 +258,7 @@ absl::StatusOr<v1::CreditControlAnswer> Engine::Update(const v1::CreditControlRe
       out.set_final_unit_action(v1::FINAL_UNIT_ACTION_TERMINATE);
     }
     extra = std::max<int64_t>(0, extra);
-    if (extra > 0) {
-      account->reserved += extra;
-      ws.Touch(account);
-    }
+    if (extra > 0) Reserve(s.subject, account, extra);
     s.granted_bytes = base + grant;
     s.reserved_minor += extra;
     out.mutable_granted()->set_bytes_down(grant);
@@ -284,13 +281,13 @@ int64_t Engine::Settle(SessionEntry& e, const std::string& cause, bool incomplet
       charge = std::max<int64_t>(0, can_pay);
     }
     account->balance -= charge;
-    account->reserved = std::max<int64_t>(0, account->reserved - s.reserved_minor);
     ws.Touch(account);
     if (charge != 0) {
       ws.Add(LedgerRow{s.subject, -charge, s.currency, "session charge", s.session_id, "charging",
                        ""});
     }
   }
+  Reserve(s.subject, FindAccount(s.subject), -s.reserved_minor);
   const int64_t now = NowMs();
   s.charged_minor = charge;
   s.cdr_sequence = ws.Add(SessionCdr(s, charge, cause, incomplete));

@@ -341,6 +341,33 @@ TEST_F(CreditControlTest, TheMigrationMovesStoredAnswersIntoTheirSessions) {
             (std::vector<std::string>{"t"}));
 }
 
+TEST_F(CreditControlTest, AWriterThatTakesOverFindsTheOpenSessionsAndSweepsThem) {
+  v1::CreditControlRequest initial = Request("o1", 0, v1::REQUEST_TYPE_INITIAL);
+  initial.mutable_requested()->set_bytes_down(10 * kMiB);  // 100 cents
+  ASSERT_OK(store_->CreditControl(initial).status());
+  ASSERT_OK(store_->CreditControl(Request("done", 0, v1::REQUEST_TYPE_INITIAL, "purchase", 5))
+                .status());
+  ASSERT_OK(store_->CreditControl(Request("done", 1, v1::REQUEST_TYPE_TERMINATION)).status());
+  ASSERT_OK(store_->Accounting(Record("a1", 0, v1::RECORD_TYPE_START)).status());
+  ASSERT_OK(store_->Accounting(Record("a2", 0, v1::RECORD_TYPE_START)).status());
+  ASSERT_OK(store_->Accounting(Record("a2", 1, v1::RECORD_TYPE_STOP)).status());
+
+  // The successor's clock is a day ahead: o1's reservation and a1's silence have run out.
+  std::atomic<int64_t> skew_s{86400};
+  ChargingOptions options;
+  options.accounting_timeout = absl::Hours(1);
+  options.clock = [&skew_s] { return absl::Now() + absl::Seconds(skew_s.load()); };
+  store_.reset();
+  store_ = std::make_unique<ChargingStore>(pool(), options);
+  auto closed = store_->SweepExpired(10);
+  ASSERT_OK(closed.status());
+  EXPECT_EQ(*closed, 2);
+  EXPECT_EQ(Rows("SELECT session_id, cause_for_record_closing, incomplete FROM charging.cdr"
+                 " WHERE incomplete ORDER BY session_id"),
+            (std::vector<std::string>{"a1|time_limit|t", "o1|time_limit|t"}));
+  EXPECT_EQ(Account().reserved().minor(), 0);
+}
+
 TEST_F(CreditControlTest, ConcurrentSessionsOfOneSubscriberNeverOverdraw) {
   constexpr int kSessions = 12;
   std::vector<std::thread> threads;

@@ -12,11 +12,13 @@ namespace {
 
 // pg_try_advisory_lock key of the one writing replica ("p2pi" "chrg").
 constexpr int64_t kWriterLock = 0x70327069'63687267;
+// How often the downloads reported to incentive pools are written (uploads are at once).
+constexpr absl::Duration kPoolFlushInterval = absl::Seconds(1);
 // Keys per load statement.
 constexpr size_t kLoadChunk = 10'000;
 
 constexpr char kAccountColumns[] =
-    "subject, kind, currency, balance_minor, reserved_minor, credit_limit_minor, incentive_minor";
+    "subject, kind, currency, balance_minor, credit_limit_minor, incentive_minor";
 
 int64_t HourOf(int64_t ms) { return ms / 1000 / 3600 * 3600; }
 
@@ -56,13 +58,16 @@ std::vector<std::pair<std::string, std::string>> Engine::Statements() {
        " AND content_id = ANY($1::text[])"},
       {"charging_load_keys",
        "SELECT idempotency_key FROM charging.ledger WHERE idempotency_key = ANY($1::text[])"},
-      // Sessions the sweeper must see: credit control not terminated, and accounting without
-      // STOP whose records are recent enough to matter ($1 seconds).
+      // Sessions the sweeper must see: credit control not terminated (opened in the last 30
+      // days), and accounting without STOP whose records are recent enough to matter ($1 s).
       {"charging_open_sessions",
-       "SELECT session_id FROM charging.cc_session WHERE state <> 'terminated'"
-       " UNION SELECT session_id FROM charging.acct_record"
-       " WHERE at > now() - make_interval(secs => $1::bigint) GROUP BY session_id"
-       " HAVING bool_and(record_type NOT IN ('stop', 'event'))"},
+       "SELECT session_id FROM charging.cc_session"
+       " WHERE opened_at > now() - interval '30 days' AND state <> 'terminated'"
+       " UNION SELECT a.session_id FROM charging.acct_record a"
+       " WHERE a.record_type IN ('start', 'interim')"
+       " AND a.at > now() - make_interval(secs => $1::bigint)"
+       " AND NOT EXISTS (SELECT 1 FROM charging.acct_record s WHERE s.session_id = a.session_id"
+       " AND s.record_type IN ('stop', 'event'))"},
       {"charging_all_tariffs",
        "SELECT tariff_id, currency, incentive_per_gib_minor, incentive_same_area_per_gib_minor,"
        " incentive_same_cell_per_gib_minor, validity_seconds, per_byte_grant_bytes,"
@@ -165,10 +170,19 @@ void Engine::Run() {
     pending.erase(pending.begin(), pending.begin() + n);
     Process(batch);
   }
-  Reap();
   for (EngineJob* job : pending) {
     job->status = absl::UnavailableError("charging is shutting down");
     job->done(*job);
+  }
+  // The downloads reported since the last flush.
+  if (Reap() && leader()) {
+    WriteSet ws(last_sequence_);
+    FlushPools(ws);
+    ws.Seal();
+    if (!ws.empty()) {
+      absl::Status s = session_.Transaction([&](pqxx::work& tx) { return ws.Write(tx); });
+      if (!s.ok()) log::Warn("incentive pools not flushed", {{"error", s.message()}});
+    }
   }
 }
 
@@ -197,6 +211,7 @@ void Engine::Forget() {
   sessions_.clear();
   accounts_.clear();
   pools_.clear();
+  reserved_by_subject_.clear();
   need_counter_ = true;
   need_open_scan_ = true;
 }
@@ -233,6 +248,10 @@ void Engine::Process(std::vector<EngineJob*>& jobs) {
   WriteSet ws(last_sequence_);
   for (EngineJob* job : jobs) Apply(*job, ws);
   idempotency_keys_.clear();
+  if (options_.clock() >= next_pool_flush_) {
+    FlushPools(ws);
+    next_pool_flush_ = options_.clock() + kPoolFlushInterval;
+  }
   ws.Seal();
   last_sequence_ = ws.last_sequence();
   // This batch was applied on top of the one in flight: it stands or falls with it.
@@ -336,6 +355,9 @@ absl::Status Engine::Load(const std::vector<EngineJob*>& jobs) {
       case EngineJob::Kind::kCreateAccount:
         need_account(job->new_account->subject());
         break;
+      case EngineJob::Kind::kGetAccount:
+        need_account(job->subject);
+        break;
       case EngineJob::Kind::kAdjust:
         need_account(job->adjust->subject());
         if (!job->adjust->idempotency_key().empty()) {
@@ -405,6 +427,7 @@ absl::Status Engine::LoadSessions(pqxx::nontransaction& tx, const std::vector<st
       e->answers = UnpackAnswers(e->cc.answers);
       e->cc.answers.clear();
       if (e->cc.state == "terminated") e->closed_ms = NowMs();
+      if (e->cc.state == "open") reserved_by_subject_[e->cc.subject] += e->cc.reserved_minor;
       sessions_[e->id] = std::move(e);
     }
     for (const auto& row : tx.exec_prepared("charging_load_records", keys)) {
@@ -451,9 +474,11 @@ absl::Status Engine::LoadAccounts(pqxx::nontransaction& tx,
       a->kind = row[1].as<std::string>();
       a->currency = row[2].as<std::string>();
       a->balance = row[3].as<int64_t>();
-      a->reserved = row[4].as<int64_t>();
-      a->credit_limit = row[5].as<int64_t>();
-      a->incentive = row[6].as<int64_t>();
+      a->credit_limit = row[4].as<int64_t>();
+      a->incentive = row[5].as<int64_t>();
+      if (auto held = reserved_by_subject_.find(a->subject); held != reserved_by_subject_.end()) {
+        a->reserved = held->second;
+      }
       a->used_ms = NowMs();
       accounts_[a->subject] = std::move(a);
     }
@@ -473,7 +498,12 @@ absl::Status Engine::LoadPools(pqxx::nontransaction& tx, const std::vector<std::
       p->bytes_up_credited = row[2].as<int64_t>();
       p->bytes_up_over_claimed = row[3].as<int64_t>();
       p->known = true;
-      pools_[PoolKey(p->content_id, period_start_s)] = std::move(p);
+      std::unique_ptr<PoolEntry>& slot = pools_[PoolKey(p->content_id, period_start_s)];
+      if (slot != nullptr) {  // downloads added since, not yet written
+        p->bytes_down += slot->delta_down;
+        p->delta_down = slot->delta_down;
+      }
+      slot = std::move(p);
     }
     return absl::OkStatus();
   });
@@ -497,9 +527,19 @@ void Engine::Apply(EngineJob& job, WriteSet& ws) {
       return CreateAccount(job, ws);
     case EngineJob::Kind::kAdjust:
       return Adjust(job, ws);
+    case EngineJob::Kind::kGetAccount:
+      return GetAccount(job);
     case EngineJob::Kind::kSweep:
       return Sweep(job, ws);
   }
+}
+
+void Engine::Reserve(const std::string& subject, AccountEntry* account, int64_t delta) {
+  if (delta == 0) return;
+  int64_t& held = reserved_by_subject_[subject];
+  held += delta;
+  if (account != nullptr) account->reserved = held;
+  if (held == 0) reserved_by_subject_.erase(subject);
 }
 
 SessionEntry* Engine::FindSession(const std::string& id) {
@@ -512,15 +552,20 @@ AccountEntry* Engine::FindAccount(const std::string& subject) {
   return it == accounts_.end() ? nullptr : it->second.get();
 }
 
-PoolEntry* Engine::PoolFor(const std::string& content_id, int64_t period_start_s, WriteSet& ws) {
+PoolEntry* Engine::PoolFor(const std::string& content_id, int64_t period_start_s) {
   std::unique_ptr<PoolEntry>& p = pools_[PoolKey(content_id, period_start_s)];
   if (p == nullptr) {
     p = std::make_unique<PoolEntry>();
     p->content_id = content_id;
     p->period_start_s = period_start_s;
   }
-  ws.Touch(p.get());
   return p.get();
+}
+
+void Engine::FlushPools(WriteSet& ws) {
+  for (auto& [key, p] : pools_) {
+    if (p->delta_down != 0) ws.Touch(p.get());
+  }
 }
 
 }  // namespace p2pims::charging

@@ -53,7 +53,7 @@ struct ChargingOptions {
 // One request to the engine. The caller owns it (and what it points to) until `done` has run;
 // `done` runs on the engine thread once the outcome is final, and must be quick.
 struct EngineJob {
-  enum class Kind { kCreditControl, kAccounting, kCreateAccount, kAdjust, kSweep };
+  enum class Kind { kCreditControl, kAccounting, kCreateAccount, kAdjust, kGetAccount, kSweep };
   Kind kind = Kind::kCreditControl;
   const v1::CreditControlRequest* cc = nullptr;
   v1::CreditControlAnswer* cc_answer = nullptr;
@@ -62,7 +62,8 @@ struct EngineJob {
   const v1::Account* new_account = nullptr;     // kCreateAccount
   const v1::AdjustBalanceRequest* adjust = nullptr;  // kAdjust
   std::string actor;                                  // kCreateAccount
-  v1::Account* account = nullptr;                     // kCreateAccount, kAdjust: the result
+  std::string subject;                                // kGetAccount
+  v1::Account* account = nullptr;  // kCreateAccount, kAdjust, kGetAccount: the result
   int sweep_limit = 0;                                // kSweep
   int swept = 0;
   absl::Status status;
@@ -139,13 +140,19 @@ class Engine {
   // store.cc
   void CreateAccount(EngineJob& job, WriteSet& ws);
   void Adjust(EngineJob& job, WriteSet& ws);
+  void GetAccount(EngineJob& job);
+  // Changes what `subject`'s open sessions hold (and its account's view of it, when loaded).
+  void Reserve(const std::string& subject, AccountEntry* account, int64_t delta);
   // sweeper.cc
   void Sweep(EngineJob& job, WriteSet& ws);
   void Evict();
 
   SessionEntry* FindSession(const std::string& id);
   AccountEntry* FindAccount(const std::string& subject);
-  PoolEntry* PoolFor(const std::string& content_id, int64_t period_start_s, WriteSet& ws);
+  PoolEntry* PoolFor(const std::string& content_id, int64_t period_start_s);
+  // Writes the downloads pools collected since the last flush. They are written about once a
+  // second, not with every report: losing them in a crash only narrows what uploads may earn.
+  void FlushPools(WriteSet& ws);
 
   pg::Pool& pool_;
   const ChargingOptions options_;
@@ -168,11 +175,15 @@ class Engine {
   absl::flat_hash_map<std::string, std::unique_ptr<SessionEntry>> sessions_;
   absl::flat_hash_map<std::string, std::unique_ptr<AccountEntry>> accounts_;
   absl::flat_hash_map<std::string, std::unique_ptr<PoolEntry>> pools_;
+  // Reservations live in the sessions (every open one is in memory): per subject, their sum,
+  // which is what a loaded account holds reserved.
+  absl::flat_hash_map<std::string, int64_t> reserved_by_subject_;
   absl::flat_hash_set<std::string> idempotency_keys_;  // the batch's adjustments' keys taken
   bool need_counter_ = true;    // last_sequence_ must be read again
   bool need_open_scan_ = true;  // open sessions must be loaded again (for the sweeper)
   bool verify_new_ = false;     // the next batch reads even the sessions it takes to be new
   absl::Time next_evict_ = absl::InfinitePast();
+  absl::Time next_pool_flush_ = absl::InfinitePast();
 
   // The committer's one slot.
   struct Batch {

@@ -10,30 +10,10 @@
 namespace p2pims::charging {
 namespace {
 
-constexpr char kAccountColumns[] =
-    "subject, kind, currency, balance_minor, reserved_minor, credit_limit_minor, incentive_minor";
-
 constexpr char kTariffColumns[] =
     "tariff_id, currency, incentive_per_gib_minor, incentive_same_area_per_gib_minor,"
     " incentive_same_cell_per_gib_minor, validity_seconds, per_byte_grant_bytes,"
     " extract(epoch from effective_from)::bigint, extract(epoch from created_at)::bigint";
-
-v1::Account ReadAccount(const pqxx::row& row) {
-  v1::Account a;
-  a.set_subject(row[0].as<std::string>());
-  a.set_kind(row[1].as<std::string>() == "postpaid" ? v1::ACCOUNT_KIND_POSTPAID
-                                                    : v1::ACCOUNT_KIND_PREPAID);
-  const std::string currency = row[2].as<std::string>();
-  auto money = [&](v1::Money* m, int i) {
-    m->set_minor(row[i].as<int64_t>());
-    m->set_currency(currency);
-  };
-  money(a.mutable_balance(), 3);
-  money(a.mutable_reserved(), 4);
-  money(a.mutable_credit_limit(), 5);
-  money(a.mutable_incentive_earned(), 6);
-  return a;
-}
 
 v1::Tariff ReadTariffRow(const pqxx::row& row) {
   v1::Tariff t;
@@ -68,8 +48,6 @@ v1::Account AccountProto(const AccountEntry& e) {
 
 std::vector<std::pair<std::string, std::string>> ChargingStore::Statements() {
   std::vector<std::pair<std::string, std::string>> all = {
-      {"charging_get_account",
-       std::string("SELECT ") + kAccountColumns + " FROM charging.account WHERE subject = $1"},
       {"charging_put_tariff",
        "INSERT INTO charging.tariff (tariff_id, effective_from, currency, incentive_per_gib_minor,"
        " incentive_same_area_per_gib_minor, incentive_same_cell_per_gib_minor, validity_seconds,"
@@ -268,14 +246,21 @@ absl::StatusOr<std::vector<v1::Tariff>> ChargingStore::ListTariffs() {
 
 absl::StatusOr<v1::Account> ChargingStore::GetAccount(const std::string& subject) {
   v1::Account out;
-  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
-    pqxx::result r = tx.exec_prepared("charging_get_account", subject);
-    if (r.empty()) return absl::NotFoundError(absl::StrCat("no account for ", subject));
-    out = ReadAccount(r[0]);
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
+  EngineJob job;
+  job.kind = EngineJob::Kind::kGetAccount;
+  job.subject = subject;
+  job.account = &out;
+  if (absl::Status s = Run(job); !s.ok()) return s;
   return out;
+}
+
+void Engine::GetAccount(EngineJob& job) {
+  const AccountEntry* a = FindAccount(job.subject);
+  if (a == nullptr) {
+    job.status = absl::NotFoundError(absl::StrCat("no account for ", job.subject));
+    return;
+  }
+  *job.account = AccountProto(*a);
 }
 
 }  // namespace p2pims::charging

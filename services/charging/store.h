@@ -58,7 +58,8 @@ class ChargingStore {
 
   // AlreadyExists when the subject has an account.
   absl::StatusOr<v1::Account> CreateAccount(const v1::Account& account, const std::string& actor);
-  // The committed account. NotFound when there is none.
+  // The account as committed, its reservations included (the sum of its open sessions').
+  // NotFound when there is none; Unavailable on a standby.
   absl::StatusOr<v1::Account> GetAccount(const std::string& subject);
   // NotFound, InvalidArgument (currency); an idempotency key used before leaves the first
   // adjustment standing and returns the account.

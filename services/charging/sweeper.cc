@@ -56,7 +56,7 @@ void Engine::Evict() {
   });
   const int64_t hour = now / 1000 / 3600 * 3600;
   absl::erase_if(pools_, [&](const auto& kv) {
-    return !kv.second->dirty && kv.second->period_start_s < hour;
+    return !kv.second->dirty && kv.second->delta_down == 0 && kv.second->period_start_s < hour;
   });
   absl::erase_if(accounts_, [&](const auto& kv) {
     return !kv.second->dirty && kv.second->used_ms < now - 3'600'000;

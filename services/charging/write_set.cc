@@ -76,14 +76,15 @@ std::vector<std::pair<std::string, std::string>> WriteSet::Statements() {
            " AS u(id, st, cause, res, chg, down, up, lrn, gb, cell, area, cred, over, inc, seq,"
            " closed, active, expires, answer) WHERE s.session_id = u.id")},
       {"charging_ws_new_accounts",
-       "INSERT INTO charging.account (subject, kind, currency, balance_minor, reserved_minor,"
-       " credit_limit_minor, incentive_minor)"
+       "INSERT INTO charging.account (subject, kind, currency, balance_minor, credit_limit_minor,"
+       " incentive_minor)"
        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],"
-       " $6::bigint[], $7::bigint[])"},
+       " $6::bigint[])"},
+      // Balances only: reservations are the open sessions' (cc_session.reserved_minor).
       {"charging_ws_accounts",
-       "UPDATE charging.account a SET balance_minor = u.b, reserved_minor = u.r,"
-       " incentive_minor = u.i FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])"
-       " AS u(s, b, r, i) WHERE a.subject = u.s"},
+       "UPDATE charging.account a SET balance_minor = u.b, incentive_minor = u.i"
+       " FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(s, b, i)"
+       " WHERE a.subject = u.s"},
       {"charging_ws_ledger",
        "INSERT INTO charging.ledger (subject, amount_minor, currency, cause, session_id, actor,"
        " idempotency_key) SELECT sub, amount, cur, cause, nullif(sid, ''), actor, nullif(k, '')"
@@ -232,16 +233,16 @@ void WriteSet::SealSessions() {
 }
 
 void WriteSet::SealAccounts() {
-  Columns<7> added;
-  Columns<4> changed;
+  Columns<6> added;
+  Columns<3> changed;
   for (AccountEntry* a : accounts_) {
     a->dirty = false;
     if (!a->persisted) {
-      added << a->subject << a->kind << a->currency << a->balance << a->reserved
-            << a->credit_limit << a->incentive;
+      added << a->subject << a->kind << a->currency << a->balance << a->credit_limit
+            << a->incentive;
       a->persisted = true;
     } else {
-      changed << a->subject << a->balance << a->reserved << a->incentive;
+      changed << a->subject << a->balance << a->incentive;
     }
   }
   if (added.i > 0) Push(&statements_, "charging_ws_new_accounts", added);

@@ -36,7 +36,9 @@ check_eq "credit control ran INITIAL and TERMINATION for it" "open_then_terminat
                          FROM charging.cc_session
                          WHERE content_id = 'live-match' AND state = 'terminated'")"
 check_eq "nothing stays reserved and nothing moved is charged" "0|1000" \
-  "$(suite_psql -tA -c "SELECT reserved_minor, balance_minor FROM charging.account WHERE subject = '$ALICE'")"
+  "$(suite_psql -tA -c "SELECT (SELECT coalesce(sum(reserved_minor), 0) FROM charging.cc_session
+                         WHERE subject = '$ALICE' AND state = 'open'), balance_minor
+                         FROM charging.account WHERE subject = '$ALICE'")"
 check_eq "the ledger explains the balance" 1000 \
   "$(suite_psql -tA -c "SELECT sum(amount_minor) FROM charging.ledger WHERE subject = '$ALICE'")"
 
@@ -67,7 +69,7 @@ check "untrusted source asserting an identity -> 403" \
 check "a method sip-edge does not offer yet -> 405 with Allow" \
   sipp_call "$SCENARIOS/message_not_allowed.xml" sintel "$ALICE"
 check_eq "no refusal wrote a CDR or moved money" "4|1000|0" \
-  "$(suite_psql -tA -c "SELECT (SELECT count(*) FROM charging.cdr), (SELECT balance_minor FROM charging.account WHERE subject = '$ALICE'), (SELECT balance_minor + reserved_minor FROM charging.account WHERE subject = '$CAROL')")"
+  "$(suite_psql -tA -c "SELECT (SELECT count(*) FROM charging.cdr), (SELECT balance_minor FROM charging.account WHERE subject = '$ALICE'), (SELECT balance_minor FROM charging.account WHERE subject = '$CAROL') + (SELECT coalesce(sum(reserved_minor), 0) FROM charging.cc_session WHERE subject = '$CAROL' AND state = 'open')")"
 
 echo "# a backend down -> 503 with Retry-After, and back to service after its restart"
 suite_stop charging

@@ -50,4 +50,4 @@ ON CONFLICT (subject) DO NOTHING;
 INSERT INTO charging.ledger (subject, amount_minor, currency, cause, actor, idempotency_key)
 SELECT subject, balance_minor, currency, 'opening balance', 'demo', 'demo-opening-' || subject
 FROM charging.account WHERE subject LIKE 'sip:%@ims.localhost' AND balance_minor > 0
-ON CONFLICT (idempotency_key) DO NOTHING;
+ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING;

@@ -23,10 +23,22 @@ SELECT p.session_id, '', 'terminated', p.last_request_number, p.answers, now(), 
 
 DROP TABLE cc_answer;
 
+-- What the engine loads when it becomes the writer: sessions opened in the last 30 days and
+-- not terminated. Indexes only on columns a session never changes keep its updates HOT.
 DROP INDEX cc_session_open_expiry;
--- What the engine loads when it becomes the writer: the sessions not terminated.
-CREATE INDEX cc_session_not_terminated ON cc_session (session_id) WHERE state <> 'terminated';
+CREATE INDEX cc_session_opened ON cc_session (opened_at);
+-- Accounting sessions still open are found by their START and INTERIM records; STOP and EVENT
+-- records (an ingest's bulk) stay out of the index.
+DROP INDEX acct_record_at;
+CREATE INDEX acct_record_open_at ON acct_record (at) WHERE record_type IN ('start', 'interim');
+-- Only operators' adjustments carry an idempotency key: the engine's ledger rows stay out.
+ALTER TABLE ledger DROP CONSTRAINT ledger_idempotency_key_key;
+CREATE UNIQUE INDEX ledger_idempotency_key ON ledger (idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
 ALTER TABLE cc_session SET (fillfactor = 80);
+-- Reservations live in the sessions (cc_session.reserved_minor of the open ones): the account
+-- row changes only with its balance.
+ALTER TABLE account DROP COLUMN reserved_minor;
 ALTER TABLE account SET (fillfactor = 80);
 
 DROP TRIGGER cdr_claim_session ON cdr;
