@@ -110,7 +110,12 @@ absl::StatusOr<int64_t> Engine::Record(const v1::AccountingRequest& req, const c
   Keep(&t.node_id, req.node_id());
   Keep(&t.called_party, req.called_party());
   Keep(&t.access_network_info, req.access_network_info());
+  // A session that is one EVENT and nothing else is stored as its CDR alone: the CDR holds all
+  // the record says, and its claim in cdr_session answers a retransmission (Engine::Load).
+  const bool lone_event = req.record_type() == v1::RECORD_TYPE_EVENT && s->records.empty() &&
+                          !s->has_cc && req.record_number() == 0;
   s->records[req.record_number()] = sequence;
+  if (lone_event) return sequence;
   ws.Add(AccountingRow{req.session_id(), type, req.subject(), req.icid(), req.content_id(),
                        req.locality(), req.node_id(), req.called_party(),
                        req.access_network_info(), req.record_number(), sequence,

@@ -50,6 +50,8 @@ std::vector<std::pair<std::string, std::string>> Engine::Statements() {
        " locality, node_id, called_party, access_network_info, bytes_down, bytes_up,"
        " (extract(epoch from at) * 1000)::bigint FROM charging.acct_record"
        " WHERE session_id = ANY($1::text[]) ORDER BY session_id, record_number"},
+      {"charging_load_claims",
+       "SELECT session_id, sequence FROM charging.cdr_session WHERE session_id = ANY($1::text[])"},
       {"charging_load_accounts", std::string("SELECT ") + kAccountColumns +
                                      " FROM charging.account WHERE subject = ANY($1::text[])"},
       {"charging_load_pools",
@@ -460,6 +462,16 @@ absl::Status Engine::LoadSessions(pqxx::nontransaction& tx, const std::vector<st
         e->acct_closed = true;
         e->closed_ms = NowMs();
       }
+    }
+    // A session known only by its CDR was one accounting EVENT (record number 0).
+    for (const auto& row : tx.exec_prepared("charging_load_claims", keys)) {
+      std::unique_ptr<SessionEntry>& e = sessions_[row[0].c_str()];
+      if (e != nullptr) continue;
+      e = std::make_unique<SessionEntry>();
+      e->id = row[0].as<std::string>();
+      e->records[0] = row[1].as<int64_t>();
+      e->acct_closed = true;
+      e->closed_ms = NowMs();
     }
     return absl::OkStatus();
   });
