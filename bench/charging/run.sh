@@ -6,8 +6,8 @@
 # Prints one JSON line on stdout.
 #
 # Environment: BENCH_SECONDS (15) measured seconds of the commit anchor, of credit control and of
-# the ingest, BENCH_INFLIGHT (256) CreditControl requests in flight (sip-edge replicas and
-# trackers together), BENCH_INGEST_BATCH (1000) records per AccountingBatch, BENCH_INGEST_INFLIGHT
+# the ingest, BENCH_INFLIGHT (256) CreditControl requests in flight for the latency point and
+# BENCH_SATURATION_INFLIGHT (1024) for the throughput (sip-edge replicas and trackers together), BENCH_INGEST_BATCH (1000) records per AccountingBatch, BENCH_INGEST_INFLIGHT
 # (4) batches in flight, BENCH_DB_POOL (8) charging's PostgreSQL
 # connections, BENCH_ACCOUNTS (10000) prepaid subscribers, BENCH_COPY_ROWS (1000000) rows of the
 # COPY anchor, BENCH_PULL_CDRS (100000) CDRs at least in the pull, BENCH_KEEP=1 keeps the
@@ -18,6 +18,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 readonly SECS=${BENCH_SECONDS:-15}
 readonly INFLIGHT=${BENCH_INFLIGHT:-256}
+readonly SATURATION_INFLIGHT=${BENCH_SATURATION_INFLIGHT:-1024}
 readonly INGEST_BATCH=${BENCH_INGEST_BATCH:-1000}
 readonly INGEST_INFLIGHT=${BENCH_INGEST_INFLIGHT:-4}
 readonly DB_POOL=${BENCH_DB_POOL:-8}
@@ -90,15 +91,22 @@ accounts_json=$("$LOADGEN" --target "127.0.0.1:$GRPC_PORT" --accounts "$ACCOUNTS
   --create-accounts --inflight "$INFLIGHT") || die "creating the accounts failed"
 
 bench_psql -c CHECKPOINT
-say "CreditControl load: $INFLIGHT in flight, 2 s warm-up, ${SECS} s measured"
-cc_json=$("$LOADGEN" --target "127.0.0.1:$GRPC_PORT" --accounts "$ACCOUNTS" --duration "$SECS" \
-  --warmup 2 --inflight "$INFLIGHT" --threads 2 2>"$BENCH_TMP/loadgen.err") || {
-  cat "$BENCH_TMP/loadgen.err" >&2
-  tail -n 20 "$BENCH_TMP/charging.log" >&2
-  die "the load generator failed"
+# cc_load INFLIGHT: one CreditControl run of SECS seconds; its JSON line on stdout.
+cc_load() {
+  say "CreditControl load: $1 in flight, 2 s warm-up, ${SECS} s measured"
+  "$LOADGEN" --target "127.0.0.1:$GRPC_PORT" --accounts "$ACCOUNTS" --duration "$SECS" \
+    --warmup 2 --inflight "$1" --threads 2 2>"$BENCH_TMP/loadgen.err" || {
+    cat "$BENCH_TMP/loadgen.err" >&2
+    tail -n 20 "$BENCH_TMP/charging.log" >&2
+    die "the load generator failed"
+  }
+  [[ -s $BENCH_TMP/loadgen.err ]] && cat "$BENCH_TMP/loadgen.err" >&2
+  kill -0 "$charging_pid" 2>/dev/null || die "p2pims-charging exited during the run"
 }
-[[ -s $BENCH_TMP/loadgen.err ]] && cat "$BENCH_TMP/loadgen.err" >&2
-kill -0 "$charging_pid" 2>/dev/null || die "p2pims-charging exited during the run"
+# Throughput is what the service sustains when requests queue (the saturation run); the run at
+# INFLIGHT is the latency an operator sees below it.
+cc_json=$(cc_load "$INFLIGHT")
+sat_json=$(cc_load "$SATURATION_INFLIGHT")
 
 bench_psql -c CHECKPOINT
 say "CDR ingest: AccountingBatch of $INGEST_BATCH EVENT records, $INGEST_INFLIGHT in flight, ${SECS} s"
@@ -125,13 +133,18 @@ say "PullCdrs: all CDRs, pages of 10,000, one consumer"
 pull_json=$("$PULL" --target "127.0.0.1:$GRPC_PORT" --consumer billing-bench --page-size 10000) ||
   die "the pull failed"
 
-cc=$(json_get cc_per_s "$cc_json")
+cc=$(json_get cc_per_s "$sat_json")
 ingest=$(json_get cdr_ingest_per_s "$ingest_json")
 pull=$(json_get pull_per_s "$pull_json")
 printf '{"bench":"charging","cc_per_s":%s,"cc_target_ratio":%s,"cc_vs_pg_commit":%s,' \
   "$cc" "$(ratio "$cc" "$CC_TARGET")" "$(ratio "$cc" "$pg_commit")"
-printf '"p50_ms":%s,"p99_ms":%s,"refused":%s,"errors":%s,' "$(json_get p50_ms "$cc_json")" \
-  "$(json_get p99_ms "$cc_json")" "$(json_get refused "$cc_json")" "$(json_get errors "$cc_json")"
+printf '"cc_inflight":%s,"cc_p50_ms":%s,"cc_p99_ms":%s,' "$SATURATION_INFLIGHT" \
+  "$(json_get p50_ms "$sat_json")" "$(json_get p99_ms "$sat_json")"
+printf '"cc_at_%s_inflight_per_s":%s,"p50_ms":%s,"p99_ms":%s,' "$INFLIGHT" \
+  "$(json_get cc_per_s "$cc_json")" "$(json_get p50_ms "$cc_json")" "$(json_get p99_ms "$cc_json")"
+printf '"refused":%s,"errors":%s,' \
+  "$(( $(json_get refused "$cc_json") + $(json_get refused "$sat_json") ))" \
+  "$(( $(json_get errors "$cc_json") + $(json_get errors "$sat_json") ))"
 printf '"cdr_ingest_per_s":%s,"cdr_ingest_target_ratio":%s,"cdr_ingest_vs_pg_copy":%s,' \
   "$ingest" "$(ratio "$ingest" "$INGEST_TARGET")" "$(ratio "$ingest" "$pg_copy")"
 printf '"cdr_ingest_vs_pg_commit_1client":%s,"cdr_ingest_batch":%s,"cdr_ingest_batch_p99_ms":%s,' \
