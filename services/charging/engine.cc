@@ -428,6 +428,7 @@ absl::Status Engine::LoadSessions(pqxx::nontransaction& tx, const std::vector<st
       e->expires_at_ms = e->cc.expires_at_ms;
       e->answers = UnpackAnswers(e->cc.answers);
       e->cc.answers.clear();
+      if (!e->answers.empty()) e->answers_written_through = e->answers.rbegin()->first;
       if (e->cc.state == "terminated") e->closed_ms = NowMs();
       if (e->cc.state == "open") reserved_by_subject_[e->cc.subject] += e->cc.reserved_minor;
       sessions_[e->id] = std::move(e);

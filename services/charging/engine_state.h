@@ -34,6 +34,8 @@ struct SessionEntry {
   int64_t expires_at_ms = 0;  // the reservation's expiry (open sessions)
   // Answers by request number: all of them while in memory; after a reload, the last one.
   std::map<int64_t, std::string> answers;
+  // Answers up to this request number are in the row already; a batch appends the rest.
+  int64_t answers_written_through = -1;
 
   // Accounting records: record number -> the CDR sequence it returned (0 when none).
   absl::flat_hash_map<int64_t, int64_t> records;

@@ -27,6 +27,14 @@ struct Columns {
   }
 };
 
+// The answers of `e` its row lacks, and from now on has.
+std::map<int64_t, std::string> NewAnswers(SessionEntry* e) {
+  std::map<int64_t, std::string> fresh(e->answers.upper_bound(e->answers_written_through),
+                                       e->answers.end());
+  if (!fresh.empty()) e->answers_written_through = fresh.rbegin()->first;
+  return fresh;
+}
+
 // Unix milliseconds as timestamptz, 0 as NULL.
 std::string Ts(const std::string& column) {
   return absl::StrCat("to_timestamp(nullif(", column, ", 0) / 1000.0)");
@@ -68,7 +76,7 @@ std::vector<std::pair<std::string, std::string>> WriteSet::Statements() {
            " bytes_up_credited = u.cred, bytes_up_over_claimed = u.over, incentive_minor = u.inc,"
            " cdr_sequence = u.seq, closed_at = ", Ts("u.closed"), ", last_activity = coalesce(",
            Ts("u.active"), ", now()), expires_at = ", Ts("u.expires"),
-           ", answers = decode(u.answer, 'hex')"
+           ", answers = coalesce(s.answers, ''::bytea) || decode(u.answer, 'hex')"
            " FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],"
            " $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[],"
            " $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[],"
@@ -220,12 +228,13 @@ void WriteSet::SealSessions() {
             << s.cdr_sequence << s.owner_share_bp << s.opened_at_ms << s.closed_at_ms
             << s.last_activity_ms << s.expires_at_ms << Hex(PackAnswers(e->answers));
       e->cc_persisted = true;
+      e->answers_written_through = e->answers.empty() ? -1 : e->answers.rbegin()->first;
     } else {
       changed << s.session_id << s.state << s.close_cause << s.reserved_minor << s.charged_minor
               << s.bytes_down << s.bytes_up << s.last_request_number << s.granted_bytes
               << s.bytes_up_same_cell << s.bytes_up_same_area << s.bytes_up_credited
               << s.bytes_up_over_claimed << s.incentive_minor << s.cdr_sequence << s.closed_at_ms
-              << s.last_activity_ms << s.expires_at_ms << Hex(PackAnswers(e->answers));
+              << s.last_activity_ms << s.expires_at_ms << Hex(PackAnswers(NewAnswers(e)));
     }
   }
   if (added.i > 0) Push(&statements_, "charging_ws_new_sessions", added);
