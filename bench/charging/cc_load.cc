@@ -280,11 +280,8 @@ int main(int argc, char** argv) {
   const int threads = static_cast<int>(num("threads"));
   const int inflight = static_cast<int>(std::max<int64_t>(num("inflight"), threads));
 
-  auto channel = grpc::CreateChannel(flags.Get("target"), grpc::InsecureChannelCredentials());
-  if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
-    std::cerr << "error: cannot connect to " << flags.Get("target") << "\n";
-    return 1;
-  }
+  auto channel = p2pims::bench::Connect(flags.Get("target"));
+  if (channel == nullptr) return 1;
   if (flags.GetBool("create-accounts").value_or(false)) {
     return CreateAccounts(channel, o.accounts, num("balance"), inflight);
   }

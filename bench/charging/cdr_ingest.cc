@@ -62,11 +62,8 @@ int main(int argc, char** argv) {
                               std::chrono::system_clock::now().time_since_epoch())
                               .count());
   }
-  auto channel = grpc::CreateChannel(flags.Get("target"), grpc::InsecureChannelCredentials());
-  if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
-    std::cerr << "error: cannot connect to " << flags.Get("target") << "\n";
-    return 1;
-  }
+  auto channel = p2pims::bench::Connect(flags.Get("target"));
+  if (channel == nullptr) return 1;
   auto stub = v1::Charging::NewStub(channel);
   const Clock::time_point measure_from = Clock::now() + std::chrono::seconds(warmup);
   const Clock::time_point stop = measure_from + std::chrono::seconds(duration);

@@ -27,6 +27,7 @@
 #include "google/protobuf/arena.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "bench/lib/load_run.h"
 #include "lib/config/flags.h"
 #include "p2pims/charging/v1/charging.grpc.pb.h"
 
@@ -155,11 +156,8 @@ int main(int argc, char** argv) {
 
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(256 << 20);
-  auto channel =
-      grpc::CreateCustomChannel(flags.Get("target"), grpc::InsecureChannelCredentials(), args);
-  if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
-    return Fail(absl::StrCat("cannot connect to ", flags.Get("target")));
-  }
+  auto channel = p2pims::bench::Connect(flags.Get("target"), args);
+  if (channel == nullptr) return 1;
   auto stub = v1::ChargingAdmin::NewStub(channel);
 
   // Probe: does the server honour after_sequence? Ask for the CDR after the first one without

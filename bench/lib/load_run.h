@@ -1,5 +1,5 @@
-// What the gRPC load generators share: spreading calls in flight over threads, a measured window,
-// and latency percentiles. Each generator keeps its own Tally (what it counts) and Drive (one
+// What the gRPC load generators share: the channel, spreading calls in flight over threads, a
+// measured window, and latency percentiles. Each generator keeps its own Tally (what it counts) and Drive (one
 // thread's completion-queue loop).
 //
 //   auto tallies = bench::RunThreads<Tally>(threads, inflight, [&](int t, int share, Tally* out) {
@@ -7,9 +7,14 @@
 //   });
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <iostream>
+#include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -29,6 +34,17 @@ std::vector<Tally> RunThreads(int threads, int inflight, Drive drive) {
   }
   for (auto& w : workers) w.join();
   return tallies;
+}
+
+// A channel to `target` that has connected within 10 s, or null after saying so on stderr.
+inline std::shared_ptr<grpc::Channel> Connect(const std::string& target,
+                                              const grpc::ChannelArguments& args = {}) {
+  auto channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  if (channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
+    return channel;
+  }
+  std::cerr << "error: cannot connect to " << target << "\n";
+  return nullptr;
 }
 
 // The p-quantile (0..1) of latencies in microseconds, in milliseconds; reorders `latency_us`.

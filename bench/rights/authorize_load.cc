@@ -185,11 +185,8 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  auto channel = grpc::CreateChannel(flags.Get("target"), grpc::InsecureChannelCredentials());
-  if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
-    std::cerr << "error: cannot connect to " << flags.Get("target") << "\n";
-    return 1;
-  }
+  auto channel = p2pims::bench::Connect(flags.Get("target"));
+  if (channel == nullptr) return 1;
   auto stub = v1::Rights::NewStub(channel);
 
   const Clock::time_point t0 = Clock::now();

@@ -29,6 +29,22 @@ v1::Tariff ReadTariffRow(const pqxx::row& row) {
   return t;
 }
 
+EngineJob CreditControlJob(const v1::CreditControlRequest* req, v1::CreditControlAnswer* answer) {
+  EngineJob job;
+  job.kind = EngineJob::Kind::kCreditControl;
+  job.cc = req;
+  job.cc_answer = answer;
+  return job;
+}
+
+EngineJob AccountingJob(const v1::AccountingRequest* req, v1::AccountingAnswer* answer) {
+  EngineJob job;
+  job.kind = EngineJob::Kind::kAccounting;
+  job.acct = req;
+  job.acct_answer = answer;
+  return job;
+}
+
 v1::Account AccountProto(const AccountEntry& e) {
   v1::Account a;
   a.set_subject(e.subject);
@@ -72,10 +88,7 @@ absl::Status ChargingStore::Run(EngineJob& job) {
 absl::StatusOr<v1::CreditControlAnswer> ChargingStore::CreditControl(
     const v1::CreditControlRequest& req) {
   v1::CreditControlAnswer answer;
-  EngineJob job;
-  job.kind = EngineJob::Kind::kCreditControl;
-  job.cc = &req;
-  job.cc_answer = &answer;
+  EngineJob job = CreditControlJob(&req, &answer);
   if (absl::Status s = Run(job); !s.ok()) return s;
   return answer;
 }
@@ -83,38 +96,28 @@ absl::StatusOr<v1::CreditControlAnswer> ChargingStore::CreditControl(
 void ChargingStore::CreditControlAsync(const v1::CreditControlRequest* req,
                                        v1::CreditControlAnswer* answer,
                                        std::function<void(absl::Status)> done) {
-  auto* job = new EngineJob;
-  job->kind = EngineJob::Kind::kCreditControl;
-  job->cc = req;
-  job->cc_answer = answer;
-  job->done = [done = std::move(done)](EngineJob& j) {
-    done(j.status);
-    delete &j;
-  };
-  engine_.Submit(job);
+  SubmitAsync(CreditControlJob(req, answer), std::move(done));
 }
 
 absl::StatusOr<v1::AccountingAnswer> ChargingStore::Accounting(const v1::AccountingRequest& req) {
   v1::AccountingAnswer answer;
-  EngineJob job;
-  job.kind = EngineJob::Kind::kAccounting;
-  job.acct = &req;
-  job.acct_answer = &answer;
+  EngineJob job = AccountingJob(&req, &answer);
   if (absl::Status s = Run(job); !s.ok()) return s;
   return answer;
 }
 
 void ChargingStore::AccountingAsync(const v1::AccountingRequest* req, v1::AccountingAnswer* answer,
                                     std::function<void(absl::Status)> done) {
-  auto* job = new EngineJob;
-  job->kind = EngineJob::Kind::kAccounting;
-  job->acct = req;
-  job->acct_answer = answer;
-  job->done = [done = std::move(done)](EngineJob& j) {
+  SubmitAsync(AccountingJob(req, answer), std::move(done));
+}
+
+void ChargingStore::SubmitAsync(EngineJob job, std::function<void(absl::Status)> done) {
+  auto* owned = new EngineJob(std::move(job));
+  owned->done = [done = std::move(done)](EngineJob& j) {
     done(j.status);
     delete &j;
   };
-  engine_.Submit(job);
+  engine_.Submit(owned);
 }
 
 void ChargingStore::AccountingManyAsync(const std::vector<const v1::AccountingRequest*>& reqs,
@@ -133,9 +136,7 @@ void ChargingStore::AccountingManyAsync(const std::vector<const v1::AccountingRe
   }
   for (size_t i = 0; i < reqs.size(); ++i) {
     EngineJob& job = shared->jobs[i];
-    job.kind = EngineJob::Kind::kAccounting;
-    job.acct = reqs[i];
-    job.acct_answer = answers[i];
+    job = AccountingJob(reqs[i], answers[i]);
     job.done = [shared, i](EngineJob& j) {
       shared->done(i, j.status);
       if (shared->left.fetch_sub(1) == 1) delete shared;

@@ -82,6 +82,8 @@ class ChargingStore {
  private:
   // Submits `job` and waits for its outcome.
   absl::Status Run(EngineJob& job);
+  // Submits a copy of `job` that `done` hears of and that deletes itself.
+  void SubmitAsync(EngineJob job, std::function<void(absl::Status)> done);
 
   pg::Pool& pool_;
   Engine engine_;
