@@ -169,8 +169,11 @@ const dashboards = {
     ]),
 
   "p2pims-charging.json": dashboard("p2pims-charging", "p2pims / Charging",
-    "Credit control and accounting requests, denials, reservations, CDRs written, billing consumer lag, incentive over-claims.", [
+    "The writer replica and its batches, credit control and accounting requests, denials, reservations, CDRs written, billing consumer lag, incentive over-claims.", [
       { h: 5, panels: [
+        stat("Writer", "Replicas that are the writer (hold the PostgreSQL lock): must be 1. 0: every money-moving request is refused; more: one claimant lost its connection.", "sum(p2pims_charging_writer)", "short",
+          { mode: "absolute", steps: [{ color: "red", value: null }, { color: "green", value: 1 }, { color: "red", value: 2 }] }),
+        stat("Standbys", "Replicas waiting to take over from the writer (not ready by design).", "count(p2pims_charging_writer == 0) or vector(0)", "short", redBelow(1)),
         stat("Open reservations", "Credit-control sessions holding a reservation.", "max(p2pims_charging_reservations_open)"),
         stat("Money reserved", "Held by open reservations, minor units (all currencies).", "max(p2pims_charging_reserved_minor)"),
         stat("Billing lag (worst consumer)", "CDRs written and not yet acknowledged by the slowest billing consumer.", "max(p2pims_charging_consumer_lag_cdrs)", "short", redAbove(50000)),
@@ -181,6 +184,8 @@ const dashboards = {
           [target(`sum by (type, result) (rate(p2pims_charging_requests_total[${RATE}]))`, "{{type}} {{result}}")], "ops"),
         timeseries("Denials: out of credit", "Answers that ran out of credit (4012, or final units).",
           [target(`sum(rate(p2pims_charging_balance_exhausted_total[${RATE}]))`, "out of credit")], "ops"),
+        timeseries("Batches committed", "Engine batches committed per second, per replica (only the writer commits); a batch holds every request that arrived while the previous one was applied, up to 2048.",
+          [target(`sum by (instance) (rate(p2pims_charging_batches_committed[${RATE}]))`, "{{instance}}")], "ops"),
       ] },
       { panels: [
         timeseries("CDRs written", "CDRs closed per second.",
