@@ -7,7 +7,7 @@
 namespace p2pims::charging {
 
 ChargingMetrics::ChargingMetrics(metrics::Registry& registry, pg::Pool& pool,
-                                 std::function<bool()> leader, std::function<int64_t()> batches)
+                                 const Engine* engine)
     : registry_(registry),
       requests_(metrics::BuildCounter()
                     .Name("p2pims_charging_requests_total")
@@ -66,17 +66,15 @@ ChargingMetrics::ChargingMetrics(metrics::Registry& registry, pg::Pool& pool,
                         .Help("Engine batches committed since start (each holds many requests).")
                         .Register(registry)
                         .Add({});
-  registry.AddCollectHook([leader, batches, &writer, &committed] {
-    if (leader) writer.Set(leader() ? 1 : 0);
-    if (batches) committed.Set(static_cast<double>(batches()));
+  registry.AddCollectHook([engine, &writer, &committed, &open, &reserved] {
+    if (engine == nullptr) return;
+    writer.Set(engine->leader() ? 1 : 0);
+    committed.Set(static_cast<double>(engine->batches()));
+    open.Set(static_cast<double>(engine->open_reservations()));
+    reserved.Set(static_cast<double>(engine->reserved_total()));
   });
-  registry.AddCollectHook([&pool, &open, &reserved, &lag, &over_claim] {
+  registry.AddCollectHook([&pool, &lag, &over_claim] {
     (void)pool.WithReadOnly([&](pqxx::nontransaction& tx) {
-      pqxx::row r = tx.exec1(
-          "SELECT count(*), coalesce(sum(reserved_minor), 0) FROM charging.cc_session"
-          " WHERE state = 'open'");
-      open.Set(r[0].as<double>());
-      reserved.Set(r[1].as<double>());
       for (const auto& c : tx.exec(
                "SELECT consumer, (SELECT last_sequence FROM charging.cdr_counter) - acked_sequence"
                " FROM charging.billing_cursor")) {

@@ -1,6 +1,6 @@
-// The metrics charging exposes. Counters are bumped by the handlers; the gauges are read from
-// PostgreSQL at each scrape (open reservations, consumers' lag, the over-claim ratio), so every
-// replica reports the same shared state.
+// The metrics charging exposes. Counters are bumped by the handlers; gauges are read at each
+// scrape: the writer's engine (writer or standby, batches, open reservations and the money they
+// hold) and PostgreSQL (consumers' lag, the over-claim ratio).
 #pragma once
 
 #include <array>
@@ -13,14 +13,15 @@
 #include "lib/metrics/registry.h"
 #include "lib/pg/pool.h"
 #include "p2pims/charging/v1/charging.pb.h"
+#include "services/charging/engine.h"
 
 namespace p2pims::charging {
 
 class ChargingMetrics {
  public:
-  // `leader` and `batches` read the engine's state at each scrape.
-  ChargingMetrics(metrics::Registry& registry, pg::Pool& pool, std::function<bool()> leader = {},
-                  std::function<int64_t()> batches = {});
+  // `engine` (when given) is read at each scrape for the writer's figures; the rest comes from
+  // PostgreSQL, so every replica reports the same shared state.
+  ChargingMetrics(metrics::Registry& registry, pg::Pool& pool, const Engine* engine = nullptr);
 
   // One answered credit-control request.
   void CreditControl(const v1::CreditControlRequest& req, const v1::CreditControlAnswer& answer);

@@ -155,6 +155,7 @@ v1::CreditControlAnswer Engine::Initial(const v1::CreditControlRequest& req, Ses
                                                                  : tariff.per_byte_grant_bytes)
                              : 0;
   s.state = "open";
+  open_reservations_.fetch_add(1, std::memory_order_relaxed);
   s.reserved_minor = *reserve;
   // A reservation stays for two validity periods: the client must UPDATE within the first.
   e.expires_at_ms = s.expires_at_ms = now + 2 * tariff.validity_seconds * 1000;
@@ -291,6 +292,7 @@ int64_t Engine::Settle(SessionEntry& e, const std::string& cause, bool incomplet
   const int64_t now = NowMs();
   s.charged_minor = charge;
   s.cdr_sequence = ws.Add(SessionCdr(s, charge, cause, incomplete));
+  if (s.state == "open") open_reservations_.fetch_sub(1, std::memory_order_relaxed);
   s.state = "terminated";
   s.reserved_minor = 0;
   s.closed_at_ms = now;

@@ -14,6 +14,8 @@ namespace {
 constexpr int64_t kWriterLock = 0x70327069'63687267;
 // How often the downloads reported to incentive pools are written (uploads are at once).
 constexpr absl::Duration kPoolFlushInterval = absl::Seconds(1);
+// How often closed sessions, idle accounts and past pools leave memory.
+constexpr absl::Duration kEvictInterval = absl::Seconds(10);
 // Keys per load statement.
 constexpr size_t kLoadChunk = 10'000;
 
@@ -155,12 +157,15 @@ void Engine::Run() {
     std::vector<EngineJob*> taken = Take(pending.empty() ? absl::Milliseconds(200)
                                                          : absl::ZeroDuration());
     pending.insert(pending.end(), taken.begin(), taken.end());
+    // Also under load: what memory holds must not grow with the traffic. Nothing may be in flight
+    // then, or an entry about to be written could be read back stale.
+    if (options_.clock() >= next_evict_ && leader()) {
+      Reap();
+      Evict();
+      next_evict_ = options_.clock() + kEvictInterval;
+    }
     if (pending.empty()) {
       Reap();  // idle: nothing to overlap with the batch in flight
-      if (options_.clock() >= next_evict_ && leader()) {
-        Evict();
-        next_evict_ = options_.clock() + absl::Seconds(30);
-      }
       if (!leader()) {  // a standby keeps trying for the lock
         std::vector<EngineJob*> none;
         Process(none);
@@ -214,6 +219,8 @@ void Engine::Forget() {
   accounts_.clear();
   pools_.clear();
   reserved_by_subject_.clear();
+  open_reservations_.store(0);
+  reserved_total_.store(0);
   need_counter_ = true;
   need_open_scan_ = true;
 }
@@ -430,7 +437,11 @@ absl::Status Engine::LoadSessions(pqxx::nontransaction& tx, const std::vector<st
       e->cc.answers.clear();
       if (!e->answers.empty()) e->answers_written_through = e->answers.rbegin()->first;
       if (e->cc.state == "terminated") e->closed_ms = NowMs();
-      if (e->cc.state == "open") reserved_by_subject_[e->cc.subject] += e->cc.reserved_minor;
+      if (e->cc.state == "open") {
+        reserved_by_subject_[e->cc.subject] += e->cc.reserved_minor;
+        reserved_total_.fetch_add(e->cc.reserved_minor, std::memory_order_relaxed);
+        open_reservations_.fetch_add(1, std::memory_order_relaxed);
+      }
       sessions_[e->id] = std::move(e);
     }
     for (const auto& row : tx.exec_prepared("charging_load_records", keys)) {
@@ -549,6 +560,7 @@ void Engine::Apply(EngineJob& job, WriteSet& ws) {
 
 void Engine::Reserve(const std::string& subject, AccountEntry* account, int64_t delta) {
   if (delta == 0) return;
+  reserved_total_.fetch_add(delta, std::memory_order_relaxed);
   int64_t& held = reserved_by_subject_[subject];
   held += delta;
   if (account != nullptr) account->reserved = held;

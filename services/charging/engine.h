@@ -44,8 +44,11 @@ struct ChargingOptions {
   absl::Duration accounting_timeout = absl::Hours(6);
   // Most requests applied and committed together.
   int max_batch = 2048;
-  // Closed sessions stay in memory this long for retransmissions (later ones are reloaded).
-  absl::Duration closed_retention = absl::Minutes(10);
+  // Closed sessions stay in memory this long for retransmissions; a later one costs its batch
+  // one failed attempt (the session is read again). Sessions that were one accounting EVENT,
+  // an ingest's bulk, stay for event_retention.
+  absl::Duration closed_retention = absl::Minutes(1);
+  absl::Duration event_retention = absl::Seconds(10);
   // The engine's clock; tests move it.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
@@ -84,8 +87,11 @@ class Engine {
   bool leader() const { return leader_.load(std::memory_order_relaxed); }
   // Forgets the tariff versions (after one was stored).
   void InvalidateTariffs() { tariffs_.Invalidate(); }
-  // Batches committed so far, and their requests (for metrics).
+  // For metrics: batches committed so far; open credit-control sessions holding a reservation,
+  // and the money they hold (as applied, a batch ahead of the commit at most).
   int64_t batches() const { return batches_.load(std::memory_order_relaxed); }
+  int64_t open_reservations() const { return open_reservations_.load(std::memory_order_relaxed); }
+  int64_t reserved_total() const { return reserved_total_.load(std::memory_order_relaxed); }
 
  private:
   void Run();
@@ -169,6 +175,8 @@ class Engine {
   std::atomic<bool> leader_{false};
   absl::Time next_leader_try_ = absl::InfinitePast();
   std::atomic<int64_t> batches_{0};
+  std::atomic<int64_t> open_reservations_{0};
+  std::atomic<int64_t> reserved_total_{0};
 
   // Engine thread only.
   int64_t last_sequence_ = 0;  // last CDR number committed

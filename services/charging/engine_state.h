@@ -32,7 +32,7 @@ struct SessionEntry {
   bool cc_persisted = false;  // ... and is committed
   SessionRow cc;
   int64_t expires_at_ms = 0;  // the reservation's expiry (open sessions)
-  // Answers by request number: all of them while in memory; after a reload, the last one.
+  // Answers by request number (all of them, also after a reload from cc_session.answers).
   std::map<int64_t, std::string> answers;
   // Answers up to this request number are in the row already; a batch appends the rest.
   int64_t answers_written_through = -1;

@@ -56,9 +56,7 @@ int main(int argc, char** argv) {
   ChargingStore store(rt.pool(), {.max_bytes_per_second = *rate,
                                   .accounting_timeout = absl::Seconds(*timeout)});
   CdrStore cdrs(rt.pool());
-  ChargingMetrics metrics(
-      rt.registry(), rt.pool(), [&store] { return store.leader(); },
-      [&store] { return store.batches(); });
+  ChargingMetrics metrics(rt.registry(), rt.pool(), &store.engine());
   // Only the writing replica takes requests; a standby becomes ready when it takes over.
   rt.AddReadinessCheck([&store]() -> absl::Status {
     if (store.leader()) return absl::OkStatus();
@@ -84,6 +82,7 @@ int main(int argc, char** argv) {
         ensure_partitions();
         next_partitions = absl::Now() + absl::Hours(1);
       }
+      if (!store.leader()) continue;  // a standby's engine holds nothing to sweep
       auto closed = store.SweepExpired(100);
       if (!closed.ok()) {
         log::Warn("sweep failed", {{"error", closed.status().message()}});

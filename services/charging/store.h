@@ -76,8 +76,8 @@ class ChargingStore {
 
   // True while this replica is the writer (the others answer Unavailable).
   bool leader() const { return engine_.leader(); }
-  // Engine batches committed so far.
-  int64_t batches() const { return engine_.batches(); }
+  // The engine's figures for metrics (engine.h).
+  const Engine& engine() const { return engine_; }
 
  private:
   // Submits `job` and waits for its outcome.

@@ -49,10 +49,12 @@ void Engine::Sweep(EngineJob& job, WriteSet& ws) {
 void Engine::Evict() {
   const int64_t now = NowMs();
   const int64_t closed_before = now - absl::ToInt64Milliseconds(options_.closed_retention);
+  const int64_t event_before = now - absl::ToInt64Milliseconds(options_.event_retention);
   absl::erase_if(sessions_, [&](const auto& kv) {
     const SessionEntry& s = *kv.second;
     const bool closed = s.acct_closed || (s.has_cc && s.cc.state == "terminated");
-    return closed && !s.dirty && s.closed_ms < closed_before;
+    const bool lone_event = !s.has_cc && s.records.size() == 1 && s.acct_closed;
+    return closed && !s.dirty && s.closed_ms < (lone_event ? event_before : closed_before);
   });
   const int64_t hour = now / 1000 / 3600 * 3600;
   absl::erase_if(pools_, [&](const auto& kv) {
