@@ -129,10 +129,15 @@ void Engine::Submit(EngineJob* job) {
     job->next = head;
   } while (!inbox_.compare_exchange_weak(head, job, std::memory_order_release,
                                          std::memory_order_relaxed));
-  // Only a push onto an empty inbox can find the engine asleep.
+  // Only a push onto an empty inbox can find the engine asleep: waiting for jobs, or for the
+  // commit in flight while it gathers more (Extend).
   if (head == nullptr) {
-    std::lock_guard<std::mutex> lock(wake_mu_);
-    wake_.notify_one();
+    {
+      std::lock_guard<std::mutex> lock(wake_mu_);
+      wake_.notify_one();
+    }
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    commit_cv_.notify_all();
   }
 }
 
@@ -154,6 +159,8 @@ std::vector<EngineJob*> Engine::Take(absl::Duration wait) {
 void Engine::Run() {
   std::vector<EngineJob*> pending;
   while (!stopping_.load()) {
+    pending.insert(pending.begin(), deferred_.begin(), deferred_.end());
+    deferred_.clear();
     std::vector<EngineJob*> taken = Take(pending.empty() ? absl::Milliseconds(200)
                                                          : absl::ZeroDuration());
     pending.insert(pending.end(), taken.begin(), taken.end());
@@ -177,6 +184,8 @@ void Engine::Run() {
     pending.erase(pending.begin(), pending.begin() + n);
     Process(batch);
   }
+  pending.insert(pending.end(), deferred_.begin(), deferred_.end());
+  deferred_.clear();
   for (EngineJob* job : pending) {
     job->status = absl::UnavailableError("charging is shutting down");
     job->done(*job);
@@ -256,6 +265,7 @@ void Engine::Process(std::vector<EngineJob*>& jobs) {
   }
   WriteSet ws(last_sequence_);
   for (EngineJob* job : jobs) Apply(*job, ws);
+  Extend(jobs, ws);
   idempotency_keys_.clear();
   if (options_.clock() >= next_pool_flush_) {
     FlushPools(ws);
@@ -270,6 +280,34 @@ void Engine::Process(std::vector<EngineJob*>& jobs) {
     return;
   }
   Launch(std::move(ws), std::move(jobs));
+}
+
+void Engine::Extend(std::vector<EngineJob*>& jobs, WriteSet& ws) {
+  while (jobs.size() < static_cast<size_t>(options_.max_batch)) {
+    {
+      std::unique_lock<std::mutex> lock(commit_mu_);
+      commit_cv_.wait(lock, [&] {
+        return !committing_ || stopping_.load() || inbox_.load(std::memory_order_relaxed) != nullptr;
+      });
+      if (!committing_ || stopping_.load()) return;  // the slot is free: launch now
+    }
+    std::vector<EngineJob*> more = Take(absl::ZeroDuration());
+    // Upload reports need pool totals, read only once nothing is in flight: next batch.
+    const bool uploads = std::any_of(more.begin(), more.end(), [](const EngineJob* j) {
+      return j->kind == EngineJob::Kind::kCreditControl && j->cc->used().bytes_up() > 0;
+    });
+    if (uploads || jobs.size() + more.size() > static_cast<size_t>(options_.max_batch)) {
+      deferred_.insert(deferred_.end(), more.begin(), more.end());
+      return;
+    }
+    if (absl::Status s = Load(more); !s.ok()) {
+      Fail(more, absl::UnavailableError(absl::StrCat("charging cannot read: ", s.message())));
+      for (EngineJob* job : more) job->done(*job);
+      return;
+    }
+    for (EngineJob* job : more) Apply(*job, ws);
+    jobs.insert(jobs.end(), more.begin(), more.end());
+  }
 }
 
 void Engine::Launch(WriteSet ws, std::vector<EngineJob*> jobs) {

@@ -98,6 +98,9 @@ class Engine {
   // Takes everything queued, oldest first, waiting up to `wait` when there is nothing.
   std::vector<EngineJob*> Take(absl::Duration wait);
   void Process(std::vector<EngineJob*>& jobs);
+  // While the batch before is being committed, applies the requests that arrive meanwhile to
+  // this one too (group commit); those it cannot take yet wait in deferred_.
+  void Extend(std::vector<EngineJob*>& jobs, WriteSet& ws);
   // Hands a sealed batch to the committer thread, which answers its jobs after the commit.
   void Launch(WriteSet ws, std::vector<EngineJob*> jobs);
   // Waits until no batch is being committed; false when the last one failed (memory has been
@@ -179,6 +182,7 @@ class Engine {
   std::atomic<int64_t> reserved_total_{0};
 
   // Engine thread only.
+  std::vector<EngineJob*> deferred_;  // taken by Extend for the next batch
   int64_t last_sequence_ = 0;  // last CDR number committed
   absl::flat_hash_map<std::string, std::unique_ptr<SessionEntry>> sessions_;
   absl::flat_hash_map<std::string, std::unique_ptr<AccountEntry>> accounts_;
