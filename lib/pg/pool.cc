@@ -18,16 +18,27 @@ PoolOptions Normalized(PoolOptions options) {
   return options;
 }
 
-// libpq takes connect_timeout in whole seconds and treats anything below 2 as 2.
+// Adds key=value to a libpq connection string (key=value or URI form) unless it names the key.
+std::string WithParameter(const std::string& conninfo, const std::string& key, int64_t value) {
+  if (absl::StrContains(conninfo, key)) return conninfo;
+  if (absl::StartsWith(conninfo, "postgresql://") || absl::StartsWith(conninfo, "postgres://")) {
+    return absl::StrCat(conninfo, absl::StrContains(conninfo, '?') ? "&" : "?", key, "=", value);
+  }
+  return absl::StrCat(conninfo, conninfo.empty() ? "" : " ", key, "=", value);
+}
+
+// libpq takes connect_timeout in whole seconds and treats anything below 2 as 2. A peer that
+// vanished without closing (a partition, a host that died) is noticed within about 30 s instead
+// of the kernel's hours: TCP keepalives and a bound on unacknowledged data, unless conninfo sets
+// them itself.
 std::string WithConnectTimeout(const std::string& conninfo, absl::Duration timeout) {
-  if (absl::StrContains(conninfo, "connect_timeout")) return conninfo;
   const int64_t seconds =
       std::max<int64_t>(2, absl::ToInt64Seconds(absl::Ceil(timeout, absl::Seconds(1))));
-  if (absl::StartsWith(conninfo, "postgresql://") || absl::StartsWith(conninfo, "postgres://")) {
-    return absl::StrCat(conninfo, absl::StrContains(conninfo, '?') ? "&" : "?",
-                        "connect_timeout=", seconds);
-  }
-  return absl::StrCat(conninfo, conninfo.empty() ? "" : " ", "connect_timeout=", seconds);
+  std::string out = WithParameter(conninfo, "connect_timeout", seconds);
+  out = WithParameter(out, "keepalives_idle", 10);
+  out = WithParameter(out, "keepalives_interval", 5);
+  out = WithParameter(out, "keepalives_count", 3);
+  return WithParameter(out, "tcp_user_timeout", 30'000);
 }
 
 // The pool replaces broken connections itself (and counts them). libpqxx 6 would otherwise

@@ -37,7 +37,9 @@ struct PoolOptions {
   // How long WithTransaction waits for a free connection.
   absl::Duration acquire_timeout = absl::Seconds(2);
   // Bound on opening a connection (libpq's connect_timeout: whole seconds, at least 2), unless
-  // conninfo sets connect_timeout itself.
+  // conninfo sets connect_timeout itself. Connections also get TCP keepalives (idle 10 s, every
+  // 5 s, 3 probes) and tcp_user_timeout 30 s unless conninfo sets them: a dead peer is noticed
+  // in about 30 s.
   absl::Duration connect_timeout = absl::Seconds(2);
   // Statement name -> SQL, prepared on every connection (and again after a reconnection).
   // Preparation is lazy, at first use, so statements may name tables that migrations create.
@@ -124,7 +126,7 @@ class Pool {
   bool HasFreeSlot() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const PoolOptions options_;
-  const std::string conninfo_;  // options_.conninfo with connect_timeout
+  const std::string conninfo_;  // options_.conninfo with connect_timeout and keepalives
 
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
