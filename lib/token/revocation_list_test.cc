@@ -20,6 +20,8 @@ thread_local size_t allocations = 0;
 
 // Every form that allocates with malloc is replaced, so that each delete below frees what one of
 // them allocated (the standard library also uses the nothrow forms, e.g. for sort buffers).
+// Optimised, GCC inlines these and then takes the free() of a new'd pointer for a mismatch.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(std::size_t size) {
   ++allocations;
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
