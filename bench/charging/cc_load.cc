@@ -44,13 +44,10 @@ std::string FirstError(const grpc::Status& s) {
   return absl::StrCat(s.error_code(), " ", s.error_message());
 }
 
-struct Tally {
+struct Tally : p2pims::bench::Outcomes {
   int64_t ok = 0;       // answered with 2001
   int64_t cdrs = 0;     // TERMINATIONs answered 2001 with a CDR sequence
   int64_t refused = 0;  // answered with another result code
-  int64_t errors = 0;   // RPC errors
-  std::string first_error;
-  std::vector<uint32_t> latency_us;  // of requests completed inside the measured window
 };
 
 // One session in progress: which request comes next.
@@ -170,8 +167,7 @@ void Drive(v1::Charging::Stub* stub, const Options& o, int inflight, int thread_
               absl::StrCat("result code ", call->resp.result_code(), " ", call->resp.message());
         }
       } else {
-        ++tally->errors;
-        if (tally->first_error.empty()) tally->first_error = FirstError(call->status);
+        tally->Error(FirstError(call->status));
       }
       tally->latency_us.push_back(static_cast<uint32_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(now - call->started).count()));
@@ -300,9 +296,7 @@ int main(int argc, char** argv) {
     all.ok += t.ok;
     all.cdrs += t.cdrs;
     all.refused += t.refused;
-    all.errors += t.errors;
-    if (all.first_error.empty()) all.first_error = t.first_error;
-    all.latency_us.insert(all.latency_us.end(), t.latency_us.begin(), t.latency_us.end());
+    all.Merge(t);
   }
   const double seconds = static_cast<double>(duration);
   std::printf(

@@ -27,12 +27,9 @@ namespace {
 namespace v1 = p2pims::charging::v1;
 using Clock = p2pims::bench::Clock;
 
-struct Tally {
+struct Tally : p2pims::bench::Outcomes {  // latencies are per batch
   int64_t cdrs = 0;
   int64_t refused = 0;  // records with an error outcome
-  int64_t errors = 0;   // failed calls
-  std::string first_error;
-  std::vector<uint32_t> latency_us;  // per batch
 };
 
 }  // namespace
@@ -96,8 +93,7 @@ int main(int argc, char** argv) {
       out->latency_us.push_back(static_cast<uint32_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(now - sent).count()));
       if (!s.ok()) {
-        ++out->errors;
-        if (out->first_error.empty()) out->first_error = s.error_message();
+        out->Error(s.error_message());
         continue;
       }
       for (const v1::AccountingOutcome& o : resp.outcomes()) {
@@ -114,9 +110,7 @@ int main(int argc, char** argv) {
   for (Tally& t : tallies) {
     all.cdrs += t.cdrs;
     all.refused += t.refused;
-    all.errors += t.errors;
-    if (all.first_error.empty()) all.first_error = t.first_error;
-    all.latency_us.insert(all.latency_us.end(), t.latency_us.begin(), t.latency_us.end());
+    all.Merge(t);
   }
   std::printf("{\"cdr_ingest_per_s\":%.1f,\"cdrs\":%lld,\"batch\":%d,\"inflight\":%d,"
               "\"batch_p50_ms\":%.2f,\"batch_p99_ms\":%.2f,\"refused\":%lld,\"errors\":%lld}\n",

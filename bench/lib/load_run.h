@@ -22,6 +22,24 @@ namespace p2pims::bench {
 
 using Clock = std::chrono::steady_clock;
 
+// What every generator counts besides its own figures; its Tally derives from it.
+struct Outcomes {
+  int64_t errors = 0;  // failed calls
+  std::string first_error;
+  std::vector<uint32_t> latency_us;  // of calls completed inside the measured window
+
+  void Error(const std::string& message) {
+    ++errors;
+    if (first_error.empty()) first_error = message;
+  }
+  // Adds another thread's outcomes to these.
+  void Merge(const Outcomes& other) {
+    errors += other.errors;
+    if (first_error.empty()) first_error = other.first_error;
+    latency_us.insert(latency_us.end(), other.latency_us.begin(), other.latency_us.end());
+  }
+};
+
 // Runs `drive(thread_no, calls_in_flight_for_it, &tally)` on `threads` threads, `inflight` calls
 // spread over them as evenly as possible; returns one tally per thread.
 template <typename Tally, typename Drive>

@@ -86,12 +86,9 @@ struct Call {
   Clock::time_point started;
 };
 
-struct Tally {
+struct Tally : p2pims::bench::Outcomes {
   int64_t ok = 0;
   int64_t allowed = 0;
-  int64_t errors = 0;
-  std::string first_error;
-  std::vector<uint32_t> latency_us;  // of calls completed inside the measured window
 };
 
 // One thread: its own completion queue with `inflight` calls outstanding until `stop`; counts
@@ -125,11 +122,7 @@ void Drive(v1::Rights::Stub* stub, const Workload& w, int inflight, int thread_n
         ++tally->ok;
         if (call->resp.allowed()) ++tally->allowed;
       } else {
-        ++tally->errors;
-        if (tally->first_error.empty()) {
-          tally->first_error =
-              absl::StrCat(call->status.error_code(), " ", call->status.error_message());
-        }
+        tally->Error(absl::StrCat(call->status.error_code(), " ", call->status.error_message()));
       }
       tally->latency_us.push_back(static_cast<uint32_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(now - call->started).count()));
@@ -201,9 +194,7 @@ int main(int argc, char** argv) {
   for (Tally& t : tallies) {
     all.ok += t.ok;
     all.allowed += t.allowed;
-    all.errors += t.errors;
-    if (all.first_error.empty()) all.first_error = t.first_error;
-    all.latency_us.insert(all.latency_us.end(), t.latency_us.begin(), t.latency_us.end());
+    all.Merge(t);
   }
   const double seconds = static_cast<double>(duration);
   std::printf(
