@@ -1,0 +1,168 @@
+#include "services/tracker/swarms.h"
+
+#include <algorithm>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
+
+namespace p2pims::tracker {
+namespace {
+
+// The maps' keys are std::string; lookups take Abseil's string_view without a copy.
+absl::string_view View(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+// Bytes moved since the previous report of a running total.
+int64_t Delta(int64_t now, int64_t before, bool started) {
+  if (started || now < before) return now;  // counting from zero again
+  return now - before;
+}
+
+}  // namespace
+
+Swarms::Swarms(SwarmsOptions options) : options_(std::move(options)) {
+  const int n = std::max(1, options_.shards);
+  for (int i = 0; i < n; ++i) {
+    auto shard = std::make_unique<Shard>();
+    shard->policy = std::make_unique<PeerPolicy>(options_.policy);
+    shards_.push_back(std::move(shard));
+  }
+}
+
+Swarms::Shard& Swarms::ShardOf(std::string_view info_hash) const {
+  return *shards_[absl::HashOf(info_hash) % shards_.size()];
+}
+
+void Swarms::Swarm::Remove(uint32_t slot) {
+  const uint32_t last = static_cast<uint32_t>(peers.size() - 1);
+  index.erase(peers[slot].key);
+  if (slot != last) {
+    peers[slot] = std::move(peers[last]);
+    traits[slot] = traits[last];
+    index[peers[slot].key] = slot;
+  }
+  peers.pop_back();
+  traits.pop_back();
+}
+
+absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, std::mt19937_64& rng,
+                              AnnounceResult* out) {
+  Shard& shard = ShardOf(a.info_hash);
+  absl::MutexLock lock(&shard.mu);
+  auto swarm_it = shard.swarms.find(View(a.info_hash));
+  if (swarm_it == shard.swarms.end()) {
+    swarm_it = shard.swarms.try_emplace(std::string(a.info_hash)).first;
+  }
+  Swarm& swarm = swarm_it->second;
+  std::string key(a.peer_id);
+  key.append(a.token_id);
+  auto found = swarm.index.find(key);
+
+  if (found == swarm.index.end()) {
+    // A token may be used from a few addresses (a terminal changing networks), not by a crowd.
+    int addresses = 0;
+    for (const Peer& p : swarm.peers) {
+      if (p.token_id == a.token_id && !(p.endpoint == a.endpoint)) ++addresses;
+    }
+    if (addresses >= options_.max_addresses_per_token) {
+      if (swarm.peers.empty()) shard.swarms.erase(swarm_it);
+      return absl::PermissionDeniedError(
+          absl::StrCat("token already in use from ", addresses, " addresses"));
+    }
+  }
+  const bool started = a.event == AnnounceEvent::kStarted || found == swarm.index.end();
+  const int64_t before_up = found == swarm.index.end() ? 0 : swarm.peers[found->second].uploaded;
+  const int64_t before_down =
+      found == swarm.index.end() ? 0 : swarm.peers[found->second].downloaded;
+  out->delta_uploaded = Delta(a.uploaded, before_up, started);
+  out->delta_downloaded = Delta(a.downloaded, before_down, started);
+  out->peers.clear();
+
+  if (a.event == AnnounceEvent::kStopped) {
+    if (found != swarm.index.end()) swarm.Remove(found->second);
+  } else {
+    uint32_t slot;
+    if (found == swarm.index.end()) {
+      slot = static_cast<uint32_t>(swarm.peers.size());
+      swarm.peers.push_back(Peer{key, std::string(a.token_id), a.endpoint, 0, 0, now});
+      swarm.traits.push_back(a.traits);
+      swarm.index.emplace(std::move(key), slot);
+    } else {
+      slot = found->second;
+    }
+    Peer& peer = swarm.peers[slot];
+    const bool was_seeder = swarm.traits[slot].seeder;
+    peer.endpoint = a.endpoint;
+    peer.uploaded = a.uploaded;
+    peer.downloaded = a.downloaded;
+    peer.last_seen = now;
+    swarm.traits[slot] = a.traits;
+    swarm.traits[slot].seeder = a.left == 0;
+    if (a.event == AnnounceEvent::kCompleted && !was_seeder) ++swarm.completed;
+
+    std::vector<uint32_t> chosen;
+    shard.policy->Choose(swarm.traits[slot], static_cast<int>(slot), swarm.traits, a.numwant,
+                         rng, &chosen);
+    out->peers.reserve(chosen.size());
+    for (uint32_t i : chosen) out->peers.push_back(swarm.peers[i].endpoint);
+  }
+  out->seeders = out->leechers = 0;
+  for (const PeerTraits& t : swarm.traits) (t.seeder ? out->seeders : out->leechers) += 1;
+  out->completed = swarm.completed;
+  if (swarm.peers.empty() && swarm.completed == 0) shard.swarms.erase(swarm_it);
+  return absl::OkStatus();
+}
+
+SwarmStats Swarms::Stats(std::string_view info_hash) const {
+  Shard& shard = ShardOf(info_hash);
+  absl::MutexLock lock(&shard.mu);
+  SwarmStats s;
+  auto it = shard.swarms.find(View(info_hash));
+  if (it == shard.swarms.end()) return s;
+  for (const PeerTraits& t : it->second.traits) (t.seeder ? s.seeders : s.leechers) += 1;
+  s.completed = it->second.completed;
+  return s;
+}
+
+int64_t Swarms::Expire(absl::Time now) {
+  int64_t dropped = 0;
+  for (auto& shard : shards_) {
+    absl::MutexLock lock(&shard->mu);
+    for (auto it = shard->swarms.begin(); it != shard->swarms.end();) {
+      Swarm& swarm = it->second;
+      for (uint32_t slot = 0; slot < swarm.peers.size();) {
+        if (now - swarm.peers[slot].last_seen > options_.peer_ttl) {
+          swarm.Remove(slot);
+          ++dropped;
+        } else {
+          ++slot;
+        }
+      }
+      if (swarm.peers.empty()) {
+        shard->swarms.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  }
+  return dropped;
+}
+
+int64_t Swarms::swarms() const {
+  int64_t n = 0;
+  for (const auto& shard : shards_) {
+    absl::MutexLock lock(&shard->mu);
+    n += static_cast<int64_t>(shard->swarms.size());
+  }
+  return n;
+}
+
+int64_t Swarms::peers() const {
+  int64_t n = 0;
+  for (const auto& shard : shards_) {
+    absl::MutexLock lock(&shard->mu);
+    for (const auto& [hash, swarm] : shard->swarms) n += static_cast<int64_t>(swarm.peers.size());
+  }
+  return n;
+}
+
+}  // namespace p2pims::tracker

@@ -1,0 +1,116 @@
+// The managed swarms in memory: who is in which swarm, where, with what role, and how much each
+// peer moved since its last announce. Sharded by info-hash, each shard with its own lock, so both
+// cores announce at once without a global lock; a shard's lock is held for one announce.
+//
+//   Swarms swarms({.shards = 64});
+//   AnnounceResult r;
+//   absl::Status s = swarms.Announce(peer_announce, absl::Now(), rng, &r);
+//   // r.peers: whom to tell the client about; r.delta_*: usage to meter since its last announce
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "services/tracker/peer_policy.h"
+
+namespace p2pims::tracker {
+
+// An IPv4 or IPv6 address and port; IPv4 takes the first 4 bytes of `addr`.
+struct Endpoint {
+  std::array<uint8_t, 16> addr{};
+  bool v6 = false;
+  uint16_t port = 0;
+  bool operator==(const Endpoint& o) const {
+    return v6 == o.v6 && port == o.port && addr == o.addr;
+  }
+};
+
+enum class AnnounceEvent { kNone, kStarted, kCompleted, kStopped };
+
+// One announce, already parsed and admitted (token verified): who, where, and its counters.
+struct PeerAnnounce {
+  std::string_view info_hash;  // 20 bytes
+  std::string_view peer_id;    // 20 bytes
+  std::string_view token_id;   // the token's unique id
+  Endpoint endpoint;
+  PeerTraits traits;           // locality, role flags from the token; `seeder` from left == 0
+  int64_t uploaded = 0, downloaded = 0, left = 0;
+  AnnounceEvent event = AnnounceEvent::kNone;
+  int numwant = 50;
+};
+
+struct AnnounceResult {
+  std::vector<Endpoint> peers;
+  int64_t seeders = 0, leechers = 0, completed = 0;
+  // Bytes since this peer's previous announce (its first counts from zero). A counter that went
+  // down (the client restarted) counts from zero again.
+  int64_t delta_uploaded = 0, delta_downloaded = 0;
+};
+
+struct SwarmStats {
+  int64_t seeders = 0, leechers = 0, completed = 0;
+};
+
+struct SwarmsOptions {
+  int shards = 64;
+  // Peers that have not announced for this long are dropped.
+  absl::Duration peer_ttl = absl::Minutes(45);
+  // Distinct addresses one token may announce from (no sharing a token across a crowd).
+  int max_addresses_per_token = 3;
+  PolicyConfig policy;
+};
+
+// Thread-safe.
+class Swarms {
+ public:
+  explicit Swarms(SwarmsOptions options);
+
+  // Records the announce and chooses peers for it. PermissionDenied when the token already
+  // announced from max_addresses_per_token other addresses in this swarm (nothing changes).
+  // A `stopped` announce removes the peer and returns no peers.
+  absl::Status Announce(const PeerAnnounce& a, absl::Time now, std::mt19937_64& rng,
+                        AnnounceResult* out);
+  // Zeros for an unknown swarm.
+  SwarmStats Stats(std::string_view info_hash) const;
+  // Drops peers silent for longer than peer_ttl, and empty swarms; returns how many peers.
+  int64_t Expire(absl::Time now);
+  int64_t swarms() const;
+  int64_t peers() const;
+
+ private:
+  struct Peer {
+    std::string key;  // peer id + token id
+    std::string token_id;
+    Endpoint endpoint;
+    int64_t uploaded = 0, downloaded = 0;
+    absl::Time last_seen;
+  };
+  // Peers and their traits side by side, so the policy reads one contiguous span.
+  struct Swarm {
+    std::vector<Peer> peers;
+    std::vector<PeerTraits> traits;
+    absl::flat_hash_map<std::string, uint32_t> index;  // key -> slot
+    int64_t completed = 0;
+    void Remove(uint32_t slot);
+  };
+  struct Shard {
+    mutable absl::Mutex mu;
+    absl::flat_hash_map<std::string, Swarm> swarms ABSL_GUARDED_BY(mu);
+    std::unique_ptr<PeerPolicy> policy ABSL_GUARDED_BY(mu);  // its scratch buffers
+  };
+  Shard& ShardOf(std::string_view info_hash) const;
+
+  const SwarmsOptions options_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+}  // namespace p2pims::tracker
