@@ -20,36 +20,25 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "services/tracker/announce_request.h"
 #include "services/tracker/peer_policy.h"
 
 namespace p2pims::tracker {
-
-// An IPv4 or IPv6 address and port; IPv4 takes the first 4 bytes of `addr`.
-struct Endpoint {
-  std::array<uint8_t, 16> addr{};
-  bool v6 = false;
-  uint16_t port = 0;
-  bool operator==(const Endpoint& o) const {
-    return v6 == o.v6 && port == o.port && addr == o.addr;
-  }
-};
-
-enum class AnnounceEvent { kNone, kStarted, kCompleted, kStopped };
 
 // One announce, already parsed and admitted (token verified): who, where, and its counters.
 struct PeerAnnounce {
   std::string_view info_hash;  // 20 bytes
   std::string_view peer_id;    // 20 bytes
   std::string_view token_id;   // the token's unique id
-  Endpoint endpoint;
+  PeerEndpoint endpoint;
   PeerTraits traits;           // locality, role flags from the token; `seeder` from left == 0
   int64_t uploaded = 0, downloaded = 0, left = 0;
-  AnnounceEvent event = AnnounceEvent::kNone;
+  AnnounceEvent event = AnnounceEvent::kNone;  // kPaused (BEP 21) counts as kNone
   int numwant = 50;
 };
 
 struct AnnounceResult {
-  std::vector<Endpoint> peers;
+  std::vector<PeerEndpoint> peers;
   int64_t seeders = 0, leechers = 0, completed = 0;
   // Bytes since this peer's previous announce (its first counts from zero). A counter that went
   // down (the client restarted) counts from zero again.
@@ -90,7 +79,7 @@ class Swarms {
   struct Peer {
     std::string key;  // peer id + token id
     std::string token_id;
-    Endpoint endpoint;
+    PeerEndpoint endpoint;
     int64_t uploaded = 0, downloaded = 0;
     absl::Time last_seen;
   };

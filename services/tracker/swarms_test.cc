@@ -12,9 +12,9 @@ namespace {
 
 const std::string kHash(20, 'h');
 
-Endpoint V4(uint8_t last, uint16_t port = 6881) {
-  Endpoint e;
-  e.addr = {10, 0, 0, last};
+PeerEndpoint V4(uint8_t last, uint16_t port = 6881) {
+  PeerEndpoint e;
+  e.address = PeerAddress::V4({10, 0, 0, last});
   e.port = port;
   return e;
 }
