@@ -1,0 +1,165 @@
+#include "services/tracker/announce_handler.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "lib/token/signer.h"
+#include "services/tracker/bencode.h"
+
+namespace p2pims::tracker {
+namespace {
+
+constexpr uint32_t kNow = 1'800'000'000;
+
+std::string PercentEncode(std::string_view bytes) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += '%';
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+class AnnounceHandlerTest : public ::testing::Test {
+ protected:
+  AnnounceHandlerTest() {
+    std::array<uint8_t, 32> seed{};
+    seed[0] = 7;
+    token::KeyPair key = token::KeyFromSeed("k1", seed);
+    signer_ = std::make_unique<token::Signer>(key);
+    verifier_.SetKeys(std::map<std::string, std::array<uint8_t, 32>>{{"k1", key.public_key}});
+  }
+
+  // A token for the swarm `hash_byte` (every byte of the info-hash), issued to peer `n`.
+  std::string Token(char hash_byte, int n, const std::string& locality = "262-01/a/c",
+                    uint32_t expires = kNow + 3600) {
+    token::Claims c;
+    c.subject = "sip:user" + std::to_string(n) + "@ims.example.net";
+    c.info_hash.fill(static_cast<uint8_t>(hash_byte));
+    c.session_id = "session-" + std::to_string(n);
+    c.locality = locality;
+    c.issued_at = kNow - 10;
+    c.expires_at = expires;
+    c.token_id.fill(static_cast<uint8_t>(n));
+    return *signer_->Sign(c);
+  }
+
+  std::string Request(const std::string& token, char hash_byte, int n, int64_t left,
+                      int64_t up = 0, int64_t down = 0, const std::string& extra = "") {
+    return "GET /a/" + token + "/announce?info_hash=" + PercentEncode(std::string(20, hash_byte)) +
+           "&peer_id=" + PercentEncode(std::string(19, '-') + static_cast<char>('a' + n)) +
+           "&port=" + std::to_string(6881 + n) + "&uploaded=" + std::to_string(up) +
+           "&downloaded=" + std::to_string(down) + "&left=" + std::to_string(left) +
+           "&compact=1" + extra + " HTTP/1.1";
+  }
+
+  std::string Handle(const std::string& line, uint8_t last_octet = 1) {
+    return handler_.Handle(line, PeerAddress::V4({10, 0, 0, last_octet}),
+                           absl::FromUnixSeconds(kNow), rng_);
+  }
+
+  // The value of `key` in the top-level bencoded dictionary `body`, as the reader sees it.
+  static std::string Field(const std::string& body, const std::string& key) {
+    auto value = bencode::Parse(body);
+    EXPECT_TRUE(value.ok()) << value.status() << " in " << body;
+    if (!value.ok() || value->type != bencode::Value::Type::kDict) return "";
+    const bencode::Value* v = value->Find(key);
+    if (v == nullptr) return "<none>";
+    if (v->type == bencode::Value::Type::kInt) return std::to_string(v->integer);
+    if (v->type == bencode::Value::Type::kString) return std::string(v->string);
+    return "<other>";
+  }
+
+  std::unique_ptr<token::Signer> signer_;
+  token::Verifier verifier_;
+  Swarms swarms_{SwarmsOptions{.shards = 4}};
+  std::vector<std::tuple<std::string, int64_t, int64_t>> usage_;
+  AnnounceHandler handler_{
+      swarms_,
+      [this](std::string_view t, absl::Time now) {
+        return verifier_.Verify(t, static_cast<uint32_t>(absl::ToUnixSeconds(now)));
+      },
+      [this](const token::Claims& c, int64_t up, int64_t down) {
+        usage_.emplace_back(c.session_id, up, down);
+      },
+      {}};
+  std::mt19937_64 rng_{11};
+};
+
+TEST_F(AnnounceHandlerTest, AdmittedPeersOfOneSwarmGetEachOtherCompact) {
+  const std::string seeder = Handle(Request(Token('h', 1), 'h', 1, 0), 1);
+  EXPECT_EQ(Field(seeder, "complete"), "1");
+  EXPECT_EQ(Field(seeder, "peers"), "");
+  const std::string leecher = Handle(Request(Token('h', 2), 'h', 2, 500), 2);
+  EXPECT_EQ(Field(leecher, "complete"), "1");
+  EXPECT_EQ(Field(leecher, "incomplete"), "1");
+  EXPECT_EQ(Field(leecher, "interval"), "1800");
+  // 10.0.0.1:6882 as BEP 23 compact bytes.
+  EXPECT_EQ(Field(leecher, "peers"), std::string("\x0a\x00\x00\x01\x1a\xe2", 6));
+}
+
+TEST_F(AnnounceHandlerTest, UsageDeltasAreReportedPerSession) {
+  Handle(Request(Token('h', 1), 'h', 1, 100, 0, 0, "&event=started"));
+  Handle(Request(Token('h', 1), 'h', 1, 50, 7, 50));
+  Handle(Request(Token('h', 1), 'h', 1, 50, 7, 50));  // nothing moved: nothing reported
+  ASSERT_EQ(usage_.size(), 1u);
+  EXPECT_EQ(usage_[0], std::make_tuple(std::string("session-1"), int64_t{7}, int64_t{50}));
+}
+
+TEST_F(AnnounceHandlerTest, RefusalsAreFailureReasonsAndChangeNothing) {
+  const std::string good = Token('h', 1);
+  // No token, a forged one, an expired one, another swarm's.
+  EXPECT_NE(Field(Handle("GET /announce?x=1 HTTP/1.1"), "failure reason"), "<none>");
+  std::string forged = good;
+  forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
+  EXPECT_NE(Field(Handle(Request(forged, 'h', 1, 0)), "failure reason"), "<none>");
+  EXPECT_NE(Field(Handle(Request(Token('h', 1, "262-01/a/c", kNow - 1), 'h', 1, 0)),
+                  "failure reason"),
+            "<none>");
+  EXPECT_EQ(Field(Handle(Request(Token('x', 1), 'h', 1, 0)), "failure reason"),
+            "the token is for another swarm");
+  // Malformed queries.
+  EXPECT_NE(Field(Handle(Request(good, 'h', 1, -1)), "failure reason"), "<none>");
+  EXPECT_NE(Field(Handle("GET /a/" + good + "/announce?info_hash=%zz HTTP/1.1"),
+                  "failure reason"),
+            "<none>");
+  EXPECT_EQ(swarms_.peers(), 0);
+  EXPECT_TRUE(usage_.empty());
+}
+
+TEST_F(AnnounceHandlerTest, ScrapeAnswersOnlyForTheTokensSwarm) {
+  Handle(Request(Token('h', 1), 'h', 1, 0));
+  const std::string scrape = Handle("GET /a/" + Token('h', 2) + "/scrape?info_hash=" +
+                                    PercentEncode(std::string(20, 'h')) + " HTTP/1.1");
+  auto value = bencode::Parse(scrape);
+  ASSERT_TRUE(value.ok()) << value.status();
+  const bencode::Value* files = value->Find("files");
+  ASSERT_NE(files, nullptr);
+  const bencode::Value* entry = files->Find(std::string(20, 'h'));
+  ASSERT_NE(entry, nullptr);
+  ASSERT_NE(entry->Find("complete"), nullptr);
+  EXPECT_EQ(entry->Find("complete")->integer, 1);
+  EXPECT_EQ(Field(Handle("GET /a/" + Token('h', 2) + "/scrape?info_hash=" +
+                         PercentEncode(std::string(20, 'q')) + " HTTP/1.1"),
+                  "failure reason"),
+            "the token is for another swarm");
+}
+
+TEST_F(AnnounceHandlerTest, TraitsComeFromTheToken) {
+  token::Claims c;
+  c.locality = "262-01/a/c";
+  c.role = token::Role::kOrigin;
+  c.caps = token::kCapMetered;
+  const PeerTraits t = TraitsOf(c);
+  EXPECT_TRUE(t.origin);
+  EXPECT_TRUE(t.constrained);
+  EXPECT_FALSE(t.upload_allowed);
+  EXPECT_EQ(SharedTier(t.locality, ParseLocality("262-01/a/c")), 3);
+}
+
+}  // namespace
+}  // namespace p2pims::tracker
