@@ -347,26 +347,12 @@ v1::CreditControlAnswer Engine::Event(const v1::CreditControlRequest& req, Sessi
   ws.Touch(account);
   ws.Add(LedgerRow{req.subject(), -price, account->currency, "event charge", req.session_id(),
                    "charging", ""});
-  CdrRow cdr;
-  cdr.record_type = "event";
-  cdr.sip_method = "";
-  cdr.session_id = req.session_id();
-  cdr.icid = req.icid();
-  cdr.served_identity = req.subject();
-  cdr.content_id = rating.content_id();
-  cdr.owner = rating.owner();
-  cdr.called_party = req.called_party();
-  cdr.node_id = req.node_id();
-  cdr.locality = req.locality();
-  cdr.access_network_info = req.access_network_info();
-  cdr.units = 1;
-  cdr.charge_minor = price;
-  cdr.rated_price_minor = price;
-  cdr.currency = account->currency;
-  cdr.price_model = rating.price_model();
-  cdr.owner_share_bp = rating.owner_share_bp();
   s.close_cause = "normal";
   s.charged_minor = price;
+  // The session row OpenRow filled holds everything the event's CDR says.
+  CdrRow cdr = SessionCdr(s, price, s.close_cause, /*incomplete=*/false);
+  cdr.record_type = "event";
+  cdr.sip_method = "";
   s.cdr_sequence = ws.Add(std::move(cdr));
   v1::CreditControlAnswer out = Answer(req, v1::RESULT_CODE_SUCCESS, "charged");
   SetMoney(out.mutable_charged(), price, account->currency);
