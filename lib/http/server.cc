@@ -1,7 +1,6 @@
 #include "lib/http/server.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
@@ -15,10 +14,10 @@
 #include <string_view>
 #include <system_error>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "lib/http/request_parser.h"
 #include "lib/log/log.h"
+#include "lib/net/listen_socket.h"
 
 namespace p2pims::http {
 namespace {
@@ -30,8 +29,6 @@ using Clock = std::chrono::steady_clock;
 // response) before the client has read it.
 constexpr auto kLingerTime = std::chrono::seconds(1);
 constexpr size_t kLingerBytes = 64 * 1024;
-
-std::string ErrnoText(int error) { return strerror(error); }
 
 void SetSendTimeout(int fd, absl::Duration timeout) {
   const timeval tv = absl::ToTimeval(timeout);
@@ -76,33 +73,6 @@ void Linger(int fd) {
   }
 }
 
-// Splits "host:port" / "[v6]:port" / ":port".
-absl::Status SplitAddress(const std::string& address, std::string& host, std::string& port) {
-  size_t colon;
-  if (!address.empty() && address.front() == '[') {
-    const size_t close = address.find(']');
-    if (close == std::string::npos || close + 1 >= address.size() || address[close + 1] != ':') {
-      return absl::InvalidArgumentError(absl::StrCat("malformed address \"", address, "\""));
-    }
-    host = address.substr(1, close - 1);
-    colon = close + 1;
-  } else {
-    colon = address.rfind(':');
-    if (colon == std::string::npos || address.find(':') != colon) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("address \"", address, "\" is not host:port (IPv6 needs [addr]:port)"));
-    }
-    host = address.substr(0, colon);
-  }
-  port = address.substr(colon + 1);
-  int number;
-  if (!absl::SimpleAtoi(port, &number) || number < 0 || number > 65535 ||
-      port.find_first_not_of("0123456789") != std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("bad port in address \"", address, "\""));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 Server::Server(ServerOptions options) : options_(std::move(options)) {}
@@ -116,46 +86,10 @@ void Server::Handle(std::string path, Handler handler) {
 absl::Status Server::Start(const std::string& address) {
   std::lock_guard<std::mutex> stop_lock(stop_mu_);
   if (started_) return absl::FailedPreconditionError("HTTP server already started");
-  std::string host;
-  std::string port;
-  if (absl::Status status = SplitAddress(address, host, port); !status.ok()) return status;
-
-  addrinfo hints = {};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* results = nullptr;
-  const int gai =
-      getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &results);
-  if (gai != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot resolve \"", address, "\": ", gai_strerror(gai)));
-  }
-  std::string error = "no usable address";
-  int fd = -1;
-  for (addrinfo* ai = results; ai != nullptr && fd < 0; ai = ai->ai_next) {
-    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) {
-      error = ErrnoText(errno);
-      continue;
-    }
-    const int on = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
-      error = ErrnoText(errno);
-      close(fd);
-      fd = -1;
-    }
-  }
-  freeaddrinfo(results);
-  if (fd < 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", address, ": ", error));
-  }
-  sockaddr_storage bound = {};
-  socklen_t length = sizeof(bound);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);
-  port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  absl::StatusOr<net::BoundSocket> bound = net::OpenServerSocket(address, SOCK_STREAM, {});
+  if (!bound.ok()) return bound.status();
+  port_ = bound->port;
+  const int fd = bound->fd;
   listen_fd_ = fd;
   started_ = true;
   accept_thread_ = std::thread(&Server::AcceptLoop, this);
@@ -198,7 +132,7 @@ void Server::AcceptLoop() {
       if (error == EINTR || error == ECONNABORTED) continue;
       // Out of descriptors or memory: back off instead of spinning; the client waits in the
       // backlog.
-      log::Warn("http accept failed", {{"error", ErrnoText(error)}});
+      log::Warn("http accept failed", {{"error", net::ErrnoText(error)}});
       poll(nullptr, 0, 100);
       continue;
     }

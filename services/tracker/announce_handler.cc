@@ -1,32 +1,61 @@
 #include "services/tracker/announce_handler.h"
 
-#include <algorithm>
-#include <cstring>
-
 #include "services/tracker/announce_response.h"
 
 namespace p2pims::tracker {
 namespace {
 
-std::string Failure(std::string_view reason) {
-  std::string out;
-  AppendFailureReply({.reason = reason}, &out);
-  return out;
+void Failure(const absl::Status& s, std::string* body) {
+  body->clear();
+  FailureReply reply{.reason = std::string_view(s.message().data(), s.message().size())};
+  // BEP 31: an overloaded or unreachable back end is worth a retry later, nothing else is.
+  if (absl::IsUnavailable(s)) reply.retry_in_minutes = 1;
+  AppendFailureReply(reply, body);
 }
 
-std::string Failure(const absl::Status& s) {
-  return Failure(std::string_view(s.message().data(), s.message().size()));
-}
-
-bool SameHash(const std::array<uint8_t, 20>& bound, const InfoHash& asked) {
-  return std::memcmp(bound.data(), asked.data(), bound.size()) == 0;
-}
-
-std::string_view TokenKey(const token::Claims& c) {
-  return {reinterpret_cast<const char*>(c.token_id.data()), c.token_id.size()};
+metrics::Counter& RequestCounter(metrics::Family<metrics::Counter>& family, Protocol protocol,
+                                 int result) {
+  static constexpr const char* kProtocols[] = {"http", "udp"};
+  static constexpr const char* kResults[] = {"ok", "bad_request", "denied", "unavailable"};
+  return family.Add({{"protocol", kProtocols[static_cast<int>(protocol)]},
+                     {"result", kResults[result]}});
 }
 
 }  // namespace
+
+RequestCounters::RequestCounters(metrics::Registry& registry) {
+  auto& announces = metrics::BuildCounter()
+                        .Name("p2pims_tracker_announces_total")
+                        .Help("Announces answered, by protocol and result (bad_request: "
+                              "malformed; denied: token refused or not for this swarm, or too "
+                              "many addresses; unavailable: the back end failed).")
+                        .Register(registry);
+  auto& scrapes = metrics::BuildCounter()
+                      .Name("p2pims_tracker_scrapes_total")
+                      .Help("Scrapes answered, by protocol and result.")
+                      .Register(registry);
+  for (Protocol p : {Protocol::kHttp, Protocol::kUdp}) {
+    for (int r = 0; r < kResults; ++r) {
+      announces_[static_cast<int>(p)][r] = &RequestCounter(announces, p, r);
+      scrapes_[static_cast<int>(p)][r] = &RequestCounter(scrapes, p, r);
+    }
+  }
+}
+
+int RequestCounters::ResultIndex(const absl::Status& status) {
+  if (status.ok()) return 0;
+  if (absl::IsInvalidArgument(status)) return 1;
+  if (absl::IsUnavailable(status) || absl::IsInternal(status)) return 3;
+  return 2;
+}
+
+void RequestCounters::Announce(Protocol protocol, const absl::Status& status) {
+  announces_[static_cast<int>(protocol)][ResultIndex(status)]->Increment();
+}
+
+void RequestCounters::Scrape(Protocol protocol, const absl::Status& status) {
+  scrapes_[static_cast<int>(protocol)][ResultIndex(status)]->Increment();
+}
 
 PeerTraits TraitsOf(const token::Claims& claims) {
   PeerTraits t;
@@ -37,67 +66,96 @@ PeerTraits TraitsOf(const token::Claims& claims) {
   return t;
 }
 
-std::string AnnounceHandler::Handle(std::string_view request_line, const PeerAddress& remote,
-                                    absl::Time now, std::mt19937_64& rng) {
-  auto line = ParseRequestLine(request_line, options_.limits);
-  if (!line.ok()) return Failure(line.status());
-  auto target = ParseTarget(line->target, options_.limits);
-  if (!target.ok()) return Failure(target.status());
-  return target->endpoint == TrackerEndpoint::kAnnounce ? Announce(*target, remote, now, rng)
-                                                        : Scrape(*target, now);
+absl::Status AnnounceHandler::Announce(const AnnounceRequest& req, absl::Time now,
+                                       std::mt19937_64& rng, AnnounceResult* out,
+                                       Protocol protocol) {
+  absl::Status s = AnnounceUncounted(req, now, rng, out);
+  counters_.Announce(protocol, s);
+  return s;
 }
 
-std::string AnnounceHandler::Announce(const TrackerTarget& target, const PeerAddress& remote,
-                                      absl::Time now, std::mt19937_64& rng) {
-  auto req = ParseAnnounceQuery(target.token, target.query, remote, options_.limits);
-  if (!req.ok()) return Failure(req.status());
-  auto claims = admit_(req->token, now);
-  if (!claims.ok()) return Failure(claims.status());
-  if (!SameHash(claims->info_hash, req->info_hash)) {
-    return Failure("the token is for another swarm");
+absl::Status AnnounceHandler::AnnounceUncounted(const AnnounceRequest& req, absl::Time now,
+                                                std::mt19937_64& rng, AnnounceResult* out) {
+  auto admitted = admit_(req.token, now);
+  if (!admitted.ok()) return admitted.status();
+  const AdmittedEntry& token = **admitted;
+  if (!token.binding.Matches(req.info_hash)) {
+    return absl::PermissionDeniedError("the token is for another swarm");
   }
   PeerAnnounce a;
-  a.info_hash = AsView(req->info_hash);
-  a.peer_id = AsView(req->peer_id);
-  a.token_id = TokenKey(*claims);
-  a.endpoint = req->peer;
-  a.traits = TraitsOf(*claims);
-  a.uploaded = req->uploaded;
-  a.downloaded = req->downloaded;
-  a.left = req->left;
-  a.event = req->event == AnnounceEvent::kPaused ? AnnounceEvent::kNone : req->event;
-  a.numwant = req->numwant;
-  AnnounceResult result;
-  if (absl::Status s = swarms_.Announce(a, now, rng, &result); !s.ok()) return Failure(s);
-  if (on_usage_ && (result.delta_uploaded != 0 || result.delta_downloaded != 0)) {
-    on_usage_(*claims, result.delta_uploaded, result.delta_downloaded);
+  a.info_hash = AsView(token.binding.swarm);  // a hybrid's v2 announces join the v1 swarm
+  a.peer_id = AsView(req.peer_id);
+  a.token_id = token.token_id;
+  a.endpoint = req.peer;
+  a.traits = TraitsOf(token.claims);
+  a.uploaded = req.uploaded;
+  a.downloaded = req.downloaded;
+  a.left = req.left;
+  a.event = req.event == AnnounceEvent::kPaused ? AnnounceEvent::kNone : req.event;
+  a.numwant = req.numwant;
+  if (absl::Status s = swarms_.Announce(a, now, rng, out); !s.ok()) return s;
+  if (on_usage_ && (out->delta_uploaded != 0 || out->delta_downloaded != 0)) {
+    on_usage_(token, out->delta_uploaded, out->delta_downloaded);
   }
-  std::string out;
+  return absl::OkStatus();
+}
+
+absl::Status AnnounceHandler::Scrape(std::string_view token, std::span<const InfoHash> hashes,
+                                     absl::Time now, std::vector<ScrapeEntry>* out,
+                                     Protocol protocol) {
+  absl::Status s = ScrapeUncounted(token, hashes, now, out);
+  counters_.Scrape(protocol, s);
+  return s;
+}
+
+absl::Status AnnounceHandler::ScrapeUncounted(std::string_view token,
+                                              std::span<const InfoHash> hashes, absl::Time now,
+                                              std::vector<ScrapeEntry>* out) {
+  auto admitted = admit_(token, now);
+  if (!admitted.ok()) return admitted.status();
+  const SwarmBinding& binding = (*admitted)->binding;
+  out->clear();
+  for (const InfoHash& hash : hashes) {
+    if (!binding.Matches(hash)) return absl::PermissionDeniedError("the token is for another swarm");
+    const SwarmStats s = swarms_.Stats(AsView(binding.swarm));
+    out->push_back({hash, s.seeders, s.completed, s.leechers});
+  }
+  return absl::OkStatus();
+}
+
+void AnnounceHandler::HandleHttp(std::string_view request_line, const PeerAddress& remote,
+                                 absl::Time now, std::mt19937_64& rng, std::string* body) {
+  auto line = ParseRequestLine(request_line, options_.limits);
+  auto target = line.ok() ? ParseTarget(line->target, options_.limits)
+                          : absl::StatusOr<TrackerTarget>(line.status());
+  if (!target.ok()) {
+    counters_.Announce(Protocol::kHttp, target.status());
+    return Failure(target.status(), body);
+  }
+  if (target->endpoint == TrackerEndpoint::kScrape) {
+    auto req = ParseScrapeQuery(target->token, target->query, options_.limits);
+    thread_local std::vector<ScrapeEntry> entries;
+    absl::Status s = req.ok() ? ScrapeUncounted(req->token, req->info_hashes, now, &entries)
+                              : req.status();
+    counters_.Scrape(Protocol::kHttp, s);
+    if (!s.ok()) return Failure(s, body);
+    body->clear();
+    AppendScrapeReply(entries, body);
+    return;
+  }
+  auto req = ParseAnnounceQuery(target->token, target->query, remote, options_.limits);
+  thread_local AnnounceResult result;
+  absl::Status s = req.ok() ? AnnounceUncounted(*req, now, rng, &result) : req.status();
+  counters_.Announce(Protocol::kHttp, s);
+  if (!s.ok()) return Failure(s, body);
+  body->clear();
   AppendAnnounceReply({.interval_seconds = options_.interval_seconds,
                        .min_interval_seconds = options_.min_interval_seconds,
                        .complete = result.seeders,
                        .incomplete = result.leechers,
                        .tracker_id = {},
                        .peers = result.peers},
-                      &out);
-  return out;
-}
-
-std::string AnnounceHandler::Scrape(const TrackerTarget& target, absl::Time now) {
-  auto req = ParseScrapeQuery(target.token, target.query, options_.limits);
-  if (!req.ok()) return Failure(req.status());
-  auto claims = admit_(req->token, now);
-  if (!claims.ok()) return Failure(claims.status());
-  // A token opens its own swarm only: the other hashes are not the holder's business.
-  std::vector<ScrapeEntry> entries;
-  for (const InfoHash& hash : req->info_hashes) {
-    if (!SameHash(claims->info_hash, hash)) return Failure("the token is for another swarm");
-    const SwarmStats s = swarms_.Stats(AsView(hash));
-    entries.push_back({hash, s.seeders, s.completed, s.leechers});
-  }
-  std::string out;
-  AppendScrapeReply(entries, &out);
-  return out;
+                      body);
 }
 
 }  // namespace p2pims::tracker

@@ -1,22 +1,29 @@
-// One HTTP tracker request, end to end but without I/O: parse the request line, admit the token,
-// record the peer in its swarm, choose its peers by policy and bencode the reply. Every refusal
-// is a bencoded `failure reason`; nothing a client sends changes state unless it is admitted.
-// The HTTP server in front only reads request lines and writes what Handle returns.
+// One tracker request, end to end but without I/O: admit the token, record the peer in its
+// swarm, choose its peers by policy, and (for HTTP) parse the request line and bencode the
+// reply. Announce and Scrape are protocol-neutral: the HTTP path (BEP 3) and the UDP path
+// (BEP 15) parse into the same AnnounceRequest and share them. Every refusal changes nothing.
 //
 //   AnnounceHandler handler(swarms, admit, on_usage, {});
-//   std::string body = handler.Handle("GET /a/<token>/announce?... HTTP/1.1", remote, now, rng);
+//   std::string body;
+//   handler.HandleHttp("GET /a/<token>/announce?... HTTP/1.1", remote, now, rng, &body);
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "lib/metrics/counter.h"
+#include "lib/metrics/registry.h"
 #include "lib/token/claims.h"
+#include "services/tracker/admission.h"
 #include "services/tracker/announce_request.h"
+#include "services/tracker/announce_response.h"
 #include "services/tracker/swarms.h"
 
 namespace p2pims::tracker {
@@ -27,34 +34,68 @@ struct AnnounceHandlerOptions {
   int64_t min_interval_seconds = 900;
 };
 
+enum class Protocol { kHttp = 0, kUdp = 1 };
+
+// p2pims_tracker_announces_total / _scrapes_total {protocol, result}, resolved once.
+class RequestCounters {
+ public:
+  explicit RequestCounters(metrics::Registry& registry);
+  // Counts one announce (or scrape) of `protocol` that ended with `status`.
+  void Announce(Protocol protocol, const absl::Status& status);
+  void Scrape(Protocol protocol, const absl::Status& status);
+
+ private:
+  static constexpr int kResults = 4;  // ok, bad_request, denied, unavailable
+  static int ResultIndex(const absl::Status& status);
+  metrics::Counter* announces_[2][kResults];
+  metrics::Counter* scrapes_[2][kResults];
+};
+
 class AnnounceHandler {
  public:
-  // Verifies a token at `now` (signature, key, expiry, revocation): its claims, or an error whose
-  // message is fit for a `failure reason`.
-  using Admit = std::function<absl::StatusOr<token::Claims>(std::string_view token, absl::Time now)>;
+  // A token's claims and swarm at `now`, or an error whose message is fit for a `failure reason`
+  // (Admission::Admit in the service).
+  using Admit = std::function<absl::StatusOr<AdmittedToken>(std::string_view token, absl::Time)>;
   // Bytes a peer moved since its previous announce, to meter against its session.
   using OnUsage =
-      std::function<void(const token::Claims& claims, int64_t uploaded, int64_t downloaded)>;
+      std::function<void(const AdmittedEntry& token, int64_t uploaded, int64_t downloaded)>;
 
-  AnnounceHandler(Swarms& swarms, Admit admit, OnUsage on_usage, AnnounceHandlerOptions options)
+  AnnounceHandler(Swarms& swarms, Admit admit, OnUsage on_usage, RequestCounters& counters,
+                  AnnounceHandlerOptions options)
       : swarms_(swarms),
         admit_(std::move(admit)),
         on_usage_(std::move(on_usage)),
+        counters_(counters),
         options_(options) {}
 
-  // The bencoded body answering `request_line` (the first line of an HTTP request, without its
-  // CRLF) from `remote`. Thread-safe when `admit` and `on_usage` are.
-  std::string Handle(std::string_view request_line, const PeerAddress& remote, absl::Time now,
-                     std::mt19937_64& rng);
+  const AnnounceHandlerOptions& options() const { return options_; }
+
+  // Admits and records one parsed announce and fills `out` (peers chosen by policy, swarm
+  // counts). Errors: the admission's, InvalidArgument "the token is for another swarm",
+  // PermissionDenied when the token already announces from too many addresses.
+  absl::Status Announce(const AnnounceRequest& req, absl::Time now, std::mt19937_64& rng,
+                        AnnounceResult* out, Protocol protocol);
+  // Statistics for `hashes`, which must all belong to the token's own swarm (the other hashes
+  // are not the holder's business); one entry per hash, in order.
+  absl::Status Scrape(std::string_view token, std::span<const InfoHash> hashes, absl::Time now,
+                      std::vector<ScrapeEntry>* out, Protocol protocol);
+
+  // Replaces `body` with the bencoded answer to `request_line` (the first line of an HTTP
+  // request, without its CRLF) from `remote`: an announce or scrape reply, or a `failure
+  // reason`. Thread-safe when `admit` and `on_usage` are.
+  void HandleHttp(std::string_view request_line, const PeerAddress& remote, absl::Time now,
+                  std::mt19937_64& rng, std::string* body);
 
  private:
-  std::string Announce(const TrackerTarget& target, const PeerAddress& remote, absl::Time now,
-                       std::mt19937_64& rng);
-  std::string Scrape(const TrackerTarget& target, absl::Time now);
+  absl::Status AnnounceUncounted(const AnnounceRequest& req, absl::Time now,
+                                 std::mt19937_64& rng, AnnounceResult* out);
+  absl::Status ScrapeUncounted(std::string_view token, std::span<const InfoHash> hashes,
+                               absl::Time now, std::vector<ScrapeEntry>* out);
 
   Swarms& swarms_;
   const Admit admit_;
   const OnUsage on_usage_;
+  RequestCounters& counters_;
   const AnnounceHandlerOptions options_;
 };
 

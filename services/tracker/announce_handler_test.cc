@@ -58,8 +58,10 @@ class AnnounceHandlerTest : public ::testing::Test {
   }
 
   std::string Handle(const std::string& line, uint8_t last_octet = 1) {
-    return handler_.Handle(line, PeerAddress::V4({10, 0, 0, last_octet}),
-                           absl::FromUnixSeconds(kNow), rng_);
+    std::string body = "left over from an earlier request";
+    handler_.HandleHttp(line, PeerAddress::V4({10, 0, 0, last_octet}),
+                        absl::FromUnixSeconds(kNow), rng_, &body);
+    return body;
   }
 
   // The value of `key` in the top-level bencoded dictionary `body`, as the reader sees it.
@@ -74,18 +76,32 @@ class AnnounceHandlerTest : public ::testing::Test {
     return "<other>";
   }
 
+  // The index: every info-hash of one repeated byte is indexed as content "c-<byte>", except
+  // 'v', the truncated v2 hash of the hybrid torrent 'y', and 'n', which is not indexed.
+  static absl::StatusOr<std::optional<SwarmBinding>> Lookup(const InfoHash& hash) {
+    if (hash[0] == 'n') return std::nullopt;
+    SwarmBinding b;
+    b.swarm.fill(hash[0] == 'v' ? 'y' : hash[0]);
+    if (b.swarm[0] == 'y') b.alt = InfoHash{}, b.alt->fill('v');
+    b.content_id = std::string("c-") + b.swarm[0];
+    return b;
+  }
+
   std::unique_ptr<token::Signer> signer_;
   token::Verifier verifier_;
+  token::RevocationList revocations_;
+  metrics::Registry registry_;
+  Admission admission_{verifier_, revocations_, Lookup, registry_, {}};
   Swarms swarms_{SwarmsOptions{.shards = 4}};
   std::vector<std::tuple<std::string, int64_t, int64_t>> usage_;
+  RequestCounters counters_{registry_};
   AnnounceHandler handler_{
       swarms_,
-      [this](std::string_view t, absl::Time now) {
-        return verifier_.Verify(t, static_cast<uint32_t>(absl::ToUnixSeconds(now)));
+      [this](std::string_view t, absl::Time now) { return admission_.Admit(t, now); },
+      [this](const AdmittedEntry& e, int64_t up, int64_t down) {
+        usage_.emplace_back(e.claims.session_id, up, down);
       },
-      [this](const token::Claims& c, int64_t up, int64_t down) {
-        usage_.emplace_back(c.session_id, up, down);
-      },
+      counters_,
       {}};
   std::mt19937_64 rng_{11};
 };
@@ -147,6 +163,30 @@ TEST_F(AnnounceHandlerTest, ScrapeAnswersOnlyForTheTokensSwarm) {
                          PercentEncode(std::string(20, 'q')) + " HTTP/1.1"),
                   "failure reason"),
             "the token is for another swarm");
+}
+
+TEST_F(AnnounceHandlerTest, AHybridTorrentsTwoHashesAreOneSwarm) {
+  // The v1 announce and the truncated v2 announce (BEP 52) of one hybrid torrent meet.
+  Handle(Request(Token('y', 1), 'y', 1, 0), 1);
+  const std::string v2 = Handle(Request(Token('y', 2), 'v', 2, 500), 2);
+  EXPECT_EQ(Field(v2, "complete"), "1");
+  EXPECT_EQ(Field(v2, "peers"), std::string("\x0a\x00\x00\x01\x1a\xe2", 6));
+  EXPECT_EQ(swarms_.swarms(), 1);
+}
+
+TEST_F(AnnounceHandlerTest, UnindexedRevokedAndStoppedTokensAreRefused) {
+  EXPECT_EQ(Field(Handle(Request(Token('n', 1), 'n', 1, 0)), "failure reason"),
+            "content is not in the tracker's index");
+  const std::string token = Token('h', 2);
+  EXPECT_EQ(Field(Handle(Request(token, 'h', 2, 0)), "failure reason"), "<none>");
+  // Cached now; a revocation of its content still applies on the next announce.
+  ASSERT_TRUE(revocations_.Add({.sequence = 1, .content = "c-h", .issued_before = kNow}).ok());
+  EXPECT_EQ(Field(Handle(Request(token, 'h', 2, 0)), "failure reason"), "token revoked");
+  const std::string other = Token('k', 3);
+  EXPECT_EQ(Field(Handle(Request(other, 'k', 3, 0)), "failure reason"), "<none>");
+  admission_.Stop(std::string(16, '\x03'), absl::FromUnixSeconds(kNow + 3600));
+  EXPECT_EQ(Field(Handle(Request(other, 'k', 3, 0)), "failure reason"),
+            "this token's access has ended");
 }
 
 TEST_F(AnnounceHandlerTest, TraitsComeFromTheToken) {

@@ -3,6 +3,7 @@
 #include "lib/log/log.h"
 #include "lib/runtime/service_runtime.h"
 #include "lib/token/revocation_list.h"
+#include "services/tracker/announce_plane.h"
 #include "services/tracker/key_fetcher.h"
 #include "services/tracker/revocation_watcher.h"
 #include "services/tracker/service.h"
@@ -20,11 +21,20 @@ int main(int argc, char** argv) {
                  "rights gRPC address (signing keys, revocation stream)");
   rt.flags().Add("announce-host", "127.0.0.1:6969",
                  "host:port that peers use for this replica's BitTorrent tracker");
+  rt.flags().Add("announce-listen", "",
+                 "host:port the BitTorrent tracker listens on, TCP (HTTP) and UDP; empty: "
+                 "--announce-host");
+  rt.flags().Add("announce-threads", "2", "worker threads per tracker protocol");
   rt.flags().Add("key-refresh", "30", "seconds between signing-key refreshes");
   if (auto code = rt.Init(argc, argv)) return *code;
   auto refresh = rt.flags().GetInt("key-refresh");
   if (!refresh.ok() || *refresh <= 0) {
     log::Error("--key-refresh must be a positive number of seconds");
+    return 2;
+  }
+  auto announce_threads = rt.flags().GetInt("announce-threads");
+  if (!announce_threads.ok() || *announce_threads <= 0 || *announce_threads > 64) {
+    log::Error("--announce-threads must be 1..64");
     return 2;
   }
 
@@ -43,5 +53,17 @@ int main(int argc, char** argv) {
   tracker::TrackerService service(store, verifier, revocations, rt.registry(),
                                   {.announce_host = rt.flags().Get("announce-host")});
   tracker::ContentIndexService index(store);
-  return rt.Serve({&service, &index});
+
+  tracker::AnnouncePlane plane(store, verifier, revocations, rt.registry(),
+                               {.threads = static_cast<int>(*announce_threads)});
+  std::string announce_listen = rt.flags().Get("announce-listen");
+  if (announce_listen.empty()) announce_listen = rt.flags().Get("announce-host");
+  if (absl::Status s = plane.Start(announce_listen); !s.ok()) {
+    log::Error("cannot serve the BitTorrent tracker", {{"error", std::string(s.message())}});
+    return 1;
+  }
+  log::Info("BitTorrent tracker listening", {{"address", announce_listen}});
+  const int code = rt.Serve({&service, &index});
+  plane.Stop();
+  return code;
 }

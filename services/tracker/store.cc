@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "lib/encoding/encoding.h"
+#include "lib/pg/array.h"
 
 namespace p2pims::tracker {
 namespace {
@@ -51,6 +52,11 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
        " RETURNING bytes_down, bytes_up, bytes_up_in_cell,"
        " (extract(epoch from opened_at) * 1000)::bigint, (extract(epoch from closed_at) * "
        "1000)::bigint"},
+      {"tracker_add_usage",
+       "UPDATE tracker.session s SET bytes_up = s.bytes_up + u.up,"
+       " bytes_down = s.bytes_down + u.down"
+       " FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(id, up, down)"
+       " WHERE s.session_id = u.id AND s.closed_at IS NULL"},
       {"tracker_upsert_presence",
        "INSERT INTO tracker.presence (subject, locality, verified, expires_at)"
        " VALUES ($1, $2, $3, now() + make_interval(secs => $4))"
@@ -131,6 +137,19 @@ absl::StatusOr<v1::CloseSessionResponse> TrackerStore::CloseSession(const std::s
   });
   if (!s.ok()) return s;
   return out;
+}
+
+absl::Status TrackerStore::AddUsage(const std::vector<SessionUsage>& usage) {
+  pg::ArrayParam ids, up, down;
+  for (const SessionUsage& u : usage) {
+    ids.Add(u.session_id);
+    up.Add(u.bytes_up);
+    down.Add(u.bytes_down);
+  }
+  return pool_.WithTransaction([&](pqxx::work& tx) {
+    tx.exec_prepared("tracker_add_usage", ids.Take(), up.Take(), down.Take());
+    return absl::OkStatus();
+  });
 }
 
 absl::Status TrackerStore::SetPresence(const v1::RegisterPresenceRequest& req) {

@@ -10,6 +10,7 @@
 #include "lib/pg/migrate.h"
 #include "lib/pg/pool.h"
 #include "p2pims/tracker/v1/tracker.pb.h"
+#include "services/tracker/usage_meter.h"
 
 namespace p2pims {
 // The schema's migrations, embedded from services/tracker/migrations/ at build time.
@@ -41,6 +42,9 @@ class TrackerStore {
   // Closes a session once and returns its usage; NotFound when it never existed.
   absl::StatusOr<v1::CloseSessionResponse> CloseSession(const std::string& session_id,
                                                         const std::string& cause);
+  // Adds metered usage to open sessions in one statement (closed and unknown sessions are
+  // skipped: a session's usage is final once closed).
+  absl::Status AddUsage(const std::vector<SessionUsage>& usage);
   absl::Status SetPresence(const v1::RegisterPresenceRequest& req);
   absl::StatusOr<v1::SwarmStatsResponse> SwarmStats(const std::string& info_hash);
 

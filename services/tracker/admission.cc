@@ -1,0 +1,138 @@
+#include "services/tracker/admission.h"
+
+#include <cstring>
+
+#include "absl/hash/hash.h"
+
+namespace p2pims::tracker {
+namespace {
+
+metrics::Counter& Lookups(metrics::Registry& registry, const char* result) {
+  return metrics::BuildCounter()
+      .Name("p2pims_tracker_token_cache_lookups_total")
+      .Help(
+          "Announce tokens looked up in the verification cache, by result; a miss costs a "
+          "signature check and an index lookup.")
+      .Register(registry)
+      .Add({{"result", result}});
+}
+
+uint32_t UnixSeconds(absl::Time t) {
+  const int64_t s = absl::ToUnixSeconds(t);
+  return s < 0 ? 0 : static_cast<uint32_t>(s);
+}
+
+}  // namespace
+
+Admission::Admission(const token::Verifier& verifier, const token::RevocationList& revocations,
+                     IndexLookup lookup, metrics::Registry& registry, AdmissionOptions options)
+    : verifier_(verifier),
+      revocations_(revocations),
+      lookup_(std::move(lookup)),
+      options_(options),
+      hits_(Lookups(registry, "hit")),
+      misses_(Lookups(registry, "miss")) {
+  for (int i = 0; i < std::max(1, options_.shards); ++i) {
+    shards_.push_back(std::make_unique<Shard>());
+  }
+}
+
+Admission::Shard& Admission::ShardOf(std::string_view token) const {
+  return *shards_[absl::HashOf(token) % shards_.size()];
+}
+
+absl::StatusOr<AdmittedToken> Admission::Admit(std::string_view token, absl::Time now) {
+  Shard& shard = ShardOf(token);
+  AdmittedToken entry;
+  {
+    absl::ReaderMutexLock lock(&shard.mu);
+    auto it = shard.tokens.find(absl::string_view(token.data(), token.size()));
+    if (it != shard.tokens.end()) entry = it->second;
+  }
+  if (entry) {
+    hits_.Increment();
+  } else {
+    misses_.Increment();
+    auto verified = Verify(token, now);
+    if (!verified.ok()) return verified.status();
+    entry = *std::move(verified);
+  }
+  if (absl::Status s = Check(*entry, now); !s.ok()) return s;
+  return entry;
+}
+
+absl::StatusOr<AdmittedToken> Admission::Verify(std::string_view token, absl::Time now) {
+  auto claims = verifier_.Verify(token, UnixSeconds(now));
+  if (!claims.ok()) return claims.status();
+  InfoHash hash;
+  std::memcpy(hash.data(), claims->info_hash.data(), hash.size());
+  auto binding = lookup_(hash);
+  if (!binding.ok()) {
+    return absl::UnavailableError("the content index cannot be read; try again later");
+  }
+  if (!*binding) return absl::NotFoundError("content is not in the tracker's index");
+  auto entry = std::make_shared<AdmittedEntry>();
+  entry->token_id.assign(reinterpret_cast<const char*>(claims->token_id.data()),
+                         claims->token_id.size());
+  entry->claims = *std::move(claims);
+  entry->binding = **std::move(binding);
+  Shard& shard = ShardOf(token);
+  absl::MutexLock lock(&shard.mu);
+  const size_t cap = std::max<size_t>(1, options_.max_cached / shards_.size());
+  if (shard.tokens.size() >= cap) {
+    const uint32_t t = UnixSeconds(now);
+    absl::erase_if(shard.tokens, [t](const auto& kv) { return kv.second->claims.expires_at <= t; });
+    if (shard.tokens.size() >= cap) shard.tokens.clear();
+  }
+  return shard.tokens.try_emplace(std::string(token), std::move(entry)).first->second;
+}
+
+absl::Status Admission::Check(const AdmittedEntry& e, absl::Time now) const {
+  if (e.claims.expires_at <= UnixSeconds(now)) {
+    return absl::UnauthenticatedError("token expired");
+  }
+  if (revocations_.Revoked(e.claims, e.binding.content_id)) {
+    return absl::PermissionDeniedError("token revoked");
+  }
+  if (stopped_count_.load(std::memory_order_acquire) > 0 && Stopped(e.token_id)) {
+    return absl::PermissionDeniedError("this token's access has ended");
+  }
+  return absl::OkStatus();
+}
+
+void Admission::Stop(std::string_view token_id, absl::Time until) {
+  absl::MutexLock lock(&stopped_mu_);
+  absl::Time& t = stopped_[absl::string_view(token_id.data(), token_id.size())];
+  t = std::max(t, until);
+  stopped_count_.store(stopped_.size(), std::memory_order_release);
+}
+
+bool Admission::Stopped(std::string_view token_id) const {
+  absl::MutexLock lock(&stopped_mu_);
+  return stopped_.contains(absl::string_view(token_id.data(), token_id.size()));
+}
+
+size_t Admission::Sweep(absl::Time now) {
+  const uint32_t t = UnixSeconds(now);
+  size_t dropped = 0;
+  for (auto& shard : shards_) {
+    absl::MutexLock lock(&shard->mu);
+    dropped += absl::erase_if(shard->tokens,
+                              [t](const auto& kv) { return kv.second->claims.expires_at <= t; });
+  }
+  absl::MutexLock lock(&stopped_mu_);
+  absl::erase_if(stopped_, [now](const auto& kv) { return kv.second <= now; });
+  stopped_count_.store(stopped_.size(), std::memory_order_release);
+  return dropped;
+}
+
+size_t Admission::cached() const {
+  size_t n = 0;
+  for (const auto& shard : shards_) {
+    absl::ReaderMutexLock lock(&shard->mu);
+    n += shard->tokens.size();
+  }
+  return n;
+}
+
+}  // namespace p2pims::tracker

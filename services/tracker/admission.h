@@ -1,0 +1,107 @@
+// Admission of announces: is this token good for this swarm right now? A token is verified once
+// (Ed25519 signature, key, expiry) and its content looked up in the index once; both are cached
+// by token, so later announces of the session cost a hash lookup plus the checks that can change
+// while a token lives: expiry, revocation, and a stop ordered by the tracker itself (session
+// closed, charging refused).
+//
+//   Admission admission(verifier, revocations, lookup, registry, {});
+//   absl::StatusOr<AdmittedToken> t = admission.Admit(token, now);
+//   if (t.ok() && t->binding->Matches(requested_hash)) { /* announce into t->binding->swarm */ }
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "lib/metrics/counter.h"
+#include "lib/metrics/registry.h"
+#include "lib/token/claims.h"
+#include "lib/token/revocation_list.h"
+#include "lib/token/signer.h"
+#include "services/tracker/announce_request.h"
+
+namespace p2pims::tracker {
+
+// The indexed content a token opens. A hybrid torrent (BEP 52) is announced under its v1 hash
+// and under its truncated v2 hash: both land in the one swarm keyed by the v1 hash.
+struct SwarmBinding {
+  InfoHash swarm{};                // v1 info-hash: the swarm's key
+  std::optional<InfoHash> alt;     // truncated v2 info-hash of a hybrid torrent
+  std::string content_id;          // for content revocations
+
+  bool Matches(const InfoHash& asked) const { return asked == swarm || (alt && *alt == asked); }
+};
+
+struct AdmittedEntry {
+  token::Claims claims;
+  std::string token_id;  // the 16 raw bytes of claims.token_id, as a map key
+  SwarmBinding binding;
+};
+using AdmittedToken = std::shared_ptr<const AdmittedEntry>;
+
+struct AdmissionOptions {
+  // Tokens cached at most (spread over the shards); a full shard first drops expired tokens,
+  // then starts over.
+  size_t max_cached = 1 << 20;
+  int shards = 16;
+};
+
+// Thread-safe; Admit takes one shard's reader lock on a hit.
+class Admission {
+ public:
+  // The index row for an info-hash (v1 or truncated v2); nullopt when it is not indexed.
+  using IndexLookup =
+      std::function<absl::StatusOr<std::optional<SwarmBinding>>(const InfoHash& info_hash)>;
+
+  Admission(const token::Verifier& verifier, const token::RevocationList& revocations,
+            IndexLookup lookup, metrics::Registry& registry, AdmissionOptions options);
+
+  // The token's claims and swarm, or an error whose message is fit for a `failure reason`:
+  // the verifier's (malformed, unknown or retired key, bad signature, expired), "token
+  // revoked", "content is not in the tracker's index", "this token's access has ended" (Stop),
+  // or Unavailable when the index could not be read.
+  absl::StatusOr<AdmittedToken> Admit(std::string_view token, absl::Time now);
+
+  // Refuses every later announce with this token id (16 raw bytes) until `until` (the token's
+  // expiry, after which it is refused anyway): its session was closed or charging refused more
+  // credit. Effective at once on every thread.
+  void Stop(std::string_view token_id, absl::Time until);
+  bool Stopped(std::string_view token_id) const;
+
+  // Drops cached tokens that have expired, and stops that have run out; returns how many tokens.
+  size_t Sweep(absl::Time now);
+  size_t cached() const;
+
+ private:
+  struct Shard {
+    mutable absl::Mutex mu;
+    absl::flat_hash_map<std::string, AdmittedToken> tokens ABSL_GUARDED_BY(mu);
+  };
+  Shard& ShardOf(std::string_view token) const;
+  absl::StatusOr<AdmittedToken> Verify(std::string_view token, absl::Time now);
+  // Expiry, revocation and stop: what can change while a token is cached.
+  absl::Status Check(const AdmittedEntry& e, absl::Time now) const;
+
+  const token::Verifier& verifier_;
+  const token::RevocationList& revocations_;
+  const IndexLookup lookup_;
+  const AdmissionOptions options_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  mutable absl::Mutex stopped_mu_;
+  absl::flat_hash_map<std::string, absl::Time> stopped_ ABSL_GUARDED_BY(stopped_mu_);
+  std::atomic<size_t> stopped_count_{0};  // lets Check skip the lock while nothing is stopped
+  metrics::Counter& hits_;
+  metrics::Counter& misses_;
+};
+
+}  // namespace p2pims::tracker

@@ -1,0 +1,121 @@
+#include "services/tracker/announce_plane.h"
+
+#include "absl/time/clock.h"
+#include "lib/log/log.h"
+
+namespace p2pims::tracker {
+namespace {
+
+metrics::Gauge& Gauge(metrics::Registry& registry, const char* name, const char* help) {
+  return metrics::BuildGauge().Name(name).Help(help).Register(registry).Add({});
+}
+
+// The index row of an info-hash as the swarm it opens.
+Admission::IndexLookup IndexOf(TrackerStore& store) {
+  return [&store](const InfoHash& hash) -> absl::StatusOr<std::optional<SwarmBinding>> {
+    auto content = store.FindContent("", std::string(hash.data(), hash.size()));
+    if (!content.ok()) return content.status();
+    if (!*content) return std::nullopt;
+    SwarmBinding b;
+    const std::string& v1 = (*content)->info_hash();
+    const std::string& v2 = (*content)->info_hash_v2_truncated();
+    if (v1.size() != b.swarm.size()) return absl::InternalError("index row without a v1 hash");
+    std::copy(v1.begin(), v1.end(), b.swarm.begin());
+    if (v2.size() == b.swarm.size()) {
+      b.alt.emplace();
+      std::copy(v2.begin(), v2.end(), b.alt->begin());
+    }
+    b.content_id = (*content)->content_id();
+    return b;
+  };
+}
+
+}  // namespace
+
+AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifier,
+                             const token::RevocationList& revocations,
+                             metrics::Registry& registry, AnnouncePlaneOptions options)
+    : store_(store),
+      options_(std::move(options)),
+      swarms_(options_.swarms),
+      admission_(verifier, revocations, IndexOf(store), registry, options_.admission),
+      counters_(registry),
+      handler_(
+          swarms_,
+          [this](std::string_view token, absl::Time now) { return admission_.Admit(token, now); },
+          [this](const AdmittedEntry& t, int64_t up, int64_t down) {
+            usage_.Add(t.claims.session_id, up, down);
+          },
+          counters_, options_.handler),
+      http_connections_(Gauge(registry, "p2pims_tracker_http_connections",
+                              "Open HTTP tracker connections.")),
+      swarms_gauge_(Gauge(registry, "p2pims_tracker_swarms", "Swarms with peers in memory.")),
+      peers_gauge_(Gauge(registry, "p2pims_tracker_peers", "Peers in the swarms in memory.")),
+      cached_tokens_(Gauge(registry, "p2pims_tracker_token_cache_entries",
+                           "Verified tokens in the announce verification cache.")),
+      usage_pending_(Gauge(registry, "p2pims_tracker_usage_pending_sessions",
+                           "Sessions with metered usage not yet written to PostgreSQL.")),
+      http_(
+          [this](std::string_view line, const PeerAddress& remote, absl::Time now,
+                 std::mt19937_64& rng, std::string* body) {
+            handler_.HandleHttp(line, remote, now, rng, body);
+          },
+          [&] {
+            HttpListenerOptions o = options_.http;
+            o.threads = options_.threads;
+            return o;
+          }(),
+          &http_connections_) {}
+
+AnnouncePlane::~AnnouncePlane() { Stop(); }
+
+absl::Status AnnouncePlane::Start(const std::string& address) {
+  if (absl::Status s = http_.Start(address); !s.ok()) return s;
+  housekeeping_ = std::thread([this] { Housekeeping(); });
+  return absl::OkStatus();
+}
+
+void AnnouncePlane::Stop() {
+  http_.Stop();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (housekeeping_.joinable()) {
+    housekeeping_.join();
+    FlushUsage();  // what the last announces reported
+  }
+}
+
+void AnnouncePlane::Housekeeping() {
+  absl::Time last_expiry = absl::Now();
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!wake_.wait_for(lock, absl::ToChronoMilliseconds(options_.housekeeping_period),
+                         [this] { return stopping_; })) {
+    lock.unlock();
+    FlushUsage();
+    const absl::Time now = absl::Now();
+    if (now - last_expiry >= absl::Seconds(30)) {
+      last_expiry = now;
+      swarms_.Expire(now);
+      admission_.Sweep(now);
+    }
+    swarms_gauge_.Set(static_cast<double>(swarms_.swarms()));
+    peers_gauge_.Set(static_cast<double>(swarms_.peers()));
+    cached_tokens_.Set(static_cast<double>(admission_.cached()));
+    lock.lock();
+  }
+}
+
+void AnnouncePlane::FlushUsage() {
+  absl::Status s = usage_.Flush(
+      [this](const std::vector<SessionUsage>& batch) { return store_.AddUsage(batch); });
+  if (!s.ok()) {
+    log::Warn("metered usage not written yet; kept for the next flush",
+              {{"error", std::string(s.message())}, {"sessions", std::to_string(usage_.pending())}});
+  }
+  usage_pending_.Set(static_cast<double>(usage_.pending()));
+}
+
+}  // namespace p2pims::tracker

@@ -1,0 +1,81 @@
+// The tracker's data plane, assembled: swarms in memory, admission with its verification cache,
+// the announce handler, the HTTP and UDP listeners, usage metering to the session rows, and the
+// housekeeping thread (peer expiry, cache sweep, usage flush, gauges).
+//
+//   AnnouncePlane plane(store, verifier, revocations, registry, {});
+//   absl::Status s = plane.Start("[::]:6969");   // HTTP (TCP) and UDP on the same port
+//   ...
+//   plane.Stop();
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "lib/metrics/gauge.h"
+#include "lib/metrics/registry.h"
+#include "lib/token/revocation_list.h"
+#include "lib/token/signer.h"
+#include "services/tracker/admission.h"
+#include "services/tracker/announce_handler.h"
+#include "services/tracker/http_listener.h"
+#include "services/tracker/store.h"
+#include "services/tracker/swarms.h"
+#include "services/tracker/usage_meter.h"
+
+namespace p2pims::tracker {
+
+struct AnnouncePlaneOptions {
+  int threads = 2;  // workers per protocol
+  SwarmsOptions swarms;
+  AnnounceHandlerOptions handler;
+  AdmissionOptions admission;
+  HttpListenerOptions http;
+  absl::Duration housekeeping_period = absl::Seconds(1);
+};
+
+class AnnouncePlane {
+ public:
+  AnnouncePlane(TrackerStore& store, const token::Verifier& verifier,
+                const token::RevocationList& revocations, metrics::Registry& registry,
+                AnnouncePlaneOptions options);
+  ~AnnouncePlane();
+
+  // Listens on `address` with TCP (HTTP tracker) and UDP (UDP tracker) and starts housekeeping.
+  absl::Status Start(const std::string& address);
+  // Stops the listeners and writes the usage still in memory. Idempotent.
+  void Stop();
+
+  int http_port() const { return http_.port(); }
+  Admission& admission() { return admission_; }
+  Swarms& swarms() { return swarms_; }
+
+ private:
+  void Housekeeping();
+  void FlushUsage();
+
+  TrackerStore& store_;
+  const AnnouncePlaneOptions options_;
+  Swarms swarms_;
+  Admission admission_;
+  UsageMeter usage_;
+  RequestCounters counters_;
+  AnnounceHandler handler_;
+  metrics::Gauge& http_connections_;
+  metrics::Gauge& swarms_gauge_;
+  metrics::Gauge& peers_gauge_;
+  metrics::Gauge& cached_tokens_;
+  metrics::Gauge& usage_pending_;
+  HttpListener http_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread housekeeping_;
+};
+
+}  // namespace p2pims::tracker

@@ -1,0 +1,365 @@
+#include "services/tracker/http_listener.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "lib/log/log.h"
+#include "lib/net/listen_socket.h"
+#include "services/tracker/announce_response.h"
+#include "services/tracker/socket_peer.h"
+
+namespace p2pims::tracker {
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+// Output waiting for a slow reader beyond which its later requests are not read yet.
+constexpr size_t kMaxPendingOutput = 256 * 1024;
+
+struct Connection {
+  int fd = -1;
+  PeerAddress remote;
+  std::string in;
+  std::string out;
+  size_t out_sent = 0;
+  size_t scanned = 0;  // bytes of `in` already searched for the end of the head
+  bool close_after_output = false;
+  bool writing = false;  // waiting for EPOLLOUT
+  absl::Time last_active;
+};
+
+// What the head says about the request, besides its first line.
+struct Head {
+  std::string_view request_line;
+  int http_minor = 1;
+  bool keep_alive = true;
+  bool has_body = false;
+};
+
+// The offset just past the blank line ending the head in `in`, searching from `from`; 0 while
+// the head is incomplete. Bare LF line ends are tolerated.
+size_t HeadEnd(std::string_view in, size_t from) {
+  for (size_t i = from; i < in.size(); ++i) {
+    if (in[i] != '\n') continue;
+    if (i + 1 < in.size() && in[i + 1] == '\n') return i + 2;
+    if (i + 2 < in.size() && in[i + 1] == '\r' && in[i + 2] == '\n') return i + 3;
+  }
+  return 0;
+}
+
+Head ParseHead(std::string_view head) {
+  Head h;
+  size_t eol = head.find('\n');
+  h.request_line = head.substr(0, eol);
+  if (!h.request_line.empty() && h.request_line.back() == '\r') h.request_line.remove_suffix(1);
+  h.http_minor = h.request_line.ends_with("HTTP/1.0") ? 0 : 1;
+  h.keep_alive = h.http_minor == 1;
+  while (eol != std::string_view::npos && eol + 1 < head.size()) {
+    const size_t start = eol + 1;
+    eol = head.find('\n', start);
+    std::string_view line = head.substr(start, eol == std::string_view::npos ? eol : eol - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    const absl::string_view name(line.data(), colon);
+    const absl::string_view value =
+        absl::StripAsciiWhitespace(absl::string_view(line.data() + colon + 1, line.size() - colon - 1));
+    if (absl::EqualsIgnoreCase(name, "connection")) {
+      const std::string lower = absl::AsciiStrToLower(value);
+      if (lower.find("close") != std::string::npos) h.keep_alive = false;
+      if (lower.find("keep-alive") != std::string::npos) h.keep_alive = true;
+    } else if (absl::EqualsIgnoreCase(name, "content-length")) {
+      int64_t n = 0;
+      if (!absl::SimpleAtoi(value, &n) || n != 0) h.has_body = true;
+    } else if (absl::EqualsIgnoreCase(name, "transfer-encoding")) {
+      h.has_body = true;
+    }
+  }
+  return h;
+}
+
+void AppendResponse(int http_minor, int status, std::string_view reason, bool keep_alive,
+                    std::string_view body, std::string* out) {
+  out->append(http_minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  absl::StrAppend(out, status, " ");
+  out->append(reason);
+  absl::StrAppend(out, "\r\nContent-Type: text/plain\r\nContent-Length: ", body.size(), "\r\n");
+  // HTTP/1.1 keeps alive unless told; HTTP/1.0 closes unless told.
+  if (!keep_alive) {
+    out->append("Connection: close\r\n");
+  } else if (http_minor == 0) {
+    out->append("Connection: keep-alive\r\n");
+  }
+  out->append("\r\n");
+  out->append(body);
+}
+
+}  // namespace
+
+class HttpListener::Worker {
+ public:
+  Worker(HttpListener& owner, int listen_fd) : owner_(owner), listen_fd_(listen_fd) {}
+  ~Worker() {
+    for (auto& [fd, c] : connections_) Close(*c, false);
+    if (epoll_fd_ >= 0) close(epoll_fd_);
+    if (wake_fd_ >= 0) close(wake_fd_);
+    close(listen_fd_);
+  }
+
+  absl::Status Start() {
+    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (epoll_fd_ < 0 || wake_fd_ < 0) {
+      return absl::InternalError(absl::StrCat("epoll: ", net::ErrnoText(errno)));
+    }
+    Watch(listen_fd_, EPOLLIN, EPOLL_CTL_ADD);
+    Watch(wake_fd_, EPOLLIN, EPOLL_CTL_ADD);
+    thread_ = std::thread([this] { Run(); });
+    return absl::OkStatus();
+  }
+
+  void Stop() {
+    if (!thread_.joinable()) return;
+    const uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof one);
+    thread_.join();
+  }
+
+ private:
+  void Watch(int fd, uint32_t events, int op) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = fd;
+    epoll_ctl(epoll_fd_, op, fd, &ev);
+  }
+
+  void Run() {
+    rng_.seed(std::random_device{}());
+    epoll_event events[128];
+    absl::Time last_sweep = absl::Now();
+    for (;;) {
+      const int n = epoll_wait(epoll_fd_, events, 128, 1000);
+      const absl::Time now = absl::Now();
+      for (int i = 0; i < n; ++i) {
+        const int fd = events[i].data.fd;
+        if (fd == wake_fd_) return;
+        if (fd == listen_fd_) {
+          Accept(now);
+          continue;
+        }
+        auto it = connections_.find(fd);
+        if (it == connections_.end()) continue;
+        Connection& c = *it->second;
+        if (events[i].events & (EPOLLERR | EPOLLHUP)) {
+          Close(c, true);
+        } else if (c.writing) {
+          Flush(c, now);
+        } else {
+          Read(c, now);
+        }
+      }
+      if (now - last_sweep >= absl::Seconds(1)) {
+        last_sweep = now;
+        SweepIdle(now);
+      }
+    }
+  }
+
+  void Accept(absl::Time now) {
+    for (;;) {
+      sockaddr_storage from{};
+      socklen_t length = sizeof from;
+      const int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&from), &length,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+          log::Warn("tracker http accept failed", {{"error", net::ErrnoText(errno)}});
+        }
+        return;
+      }
+      if (owner_.open_.load(std::memory_order_relaxed) >= owner_.options_.max_connections) {
+        close(fd);  // over the cap: the client retries later
+        continue;
+      }
+      const int on = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+      auto c = std::make_unique<Connection>();
+      c->fd = fd;
+      c->remote = PeerOf(from).address;
+      c->last_active = now;
+      Watch(fd, EPOLLIN | EPOLLRDHUP, EPOLL_CTL_ADD);
+      connections_.emplace(fd, std::move(c));
+      owner_.open_.fetch_add(1, std::memory_order_relaxed);
+      if (owner_.connections_ != nullptr) owner_.connections_->Increment();
+    }
+  }
+
+  void Read(Connection& c, absl::Time now) {
+    bool peer_closed = false;
+    for (;;) {
+      const size_t old = c.in.size();
+      c.in.resize(old + kReadChunk);
+      const ssize_t n = recv(c.fd, c.in.data() + old, kReadChunk, 0);
+      c.in.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+      if (n > 0) {
+        if (c.in.size() > owner_.options_.max_head_bytes * 4) break;  // serve what came first
+        continue;
+      }
+      if (n == 0) peer_closed = true;
+      else if (errno == EINTR) continue;
+      else if (errno != EAGAIN && errno != EWOULDBLOCK) return Close(c, true);
+      break;
+    }
+    c.last_active = now;
+    Serve(c, now);
+    if (peer_closed && c.out_sent == c.out.size()) return Close(c, true);
+    if (peer_closed) c.close_after_output = true;
+    Flush(c, now);
+  }
+
+  // Answers every complete request in the input, in order.
+  void Serve(Connection& c, absl::Time now) {
+    size_t consumed = 0;
+    while (!c.close_after_output && c.out.size() - c.out_sent < kMaxPendingOutput) {
+      const std::string_view pending = std::string_view(c.in).substr(consumed);
+      const size_t end = HeadEnd(pending, c.scanned > consumed ? c.scanned - consumed : 0);
+      if (end == 0) {
+        if (pending.size() > owner_.options_.max_head_bytes) {
+          Refuse(c, 431, "Request Header Fields Too Large", "request head too large");
+          consumed = c.in.size();
+        } else {
+          c.scanned = c.in.size() >= 2 ? c.in.size() - 2 : 0;
+        }
+        break;
+      }
+      if (end > owner_.options_.max_head_bytes) {
+        Refuse(c, 431, "Request Header Fields Too Large", "request head too large");
+        consumed = c.in.size();
+        break;
+      }
+      const Head head = ParseHead(pending.substr(0, end));
+      consumed += end;
+      c.scanned = consumed;
+      if (head.has_body) {
+        Refuse(c, 400, "Bad Request", "a tracker request has no body");
+        consumed = c.in.size();
+        break;
+      }
+      owner_.handler_(head.request_line, c.remote, now, rng_, &body_);
+      AppendResponse(head.http_minor, 200, "OK", head.keep_alive, body_, &c.out);
+      if (!head.keep_alive) c.close_after_output = true;
+    }
+    c.in.erase(0, consumed);
+    c.scanned = c.scanned >= consumed ? c.scanned - consumed : 0;
+  }
+
+  // A bencoded failure with an HTTP error status, then the connection closes.
+  void Refuse(Connection& c, int status, std::string_view reason, std::string_view failure) {
+    body_.clear();
+    AppendFailureReply({.reason = failure}, &body_);
+    AppendResponse(1, status, reason, false, body_, &c.out);
+    c.close_after_output = true;
+  }
+
+  void Flush(Connection& c, absl::Time now) {
+    while (c.out_sent < c.out.size()) {
+      const ssize_t n =
+          send(c.fd, c.out.data() + c.out_sent, c.out.size() - c.out_sent, MSG_NOSIGNAL);
+      if (n > 0) {
+        c.out_sent += static_cast<size_t>(n);
+        c.last_active = now;
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (!c.writing) {
+          c.writing = true;
+          Watch(c.fd, EPOLLOUT, EPOLL_CTL_MOD);  // not RDHUP: it would fire on and on
+        }
+        return;
+      }
+      return Close(c, true);
+    }
+    c.out.clear();
+    c.out_sent = 0;
+    if (c.close_after_output) return Close(c, true);
+    if (c.writing) {
+      c.writing = false;
+      Watch(c.fd, EPOLLIN | EPOLLRDHUP, EPOLL_CTL_MOD);
+    }
+    // Requests held back while output was pending.
+    if (!c.in.empty()) {
+      Serve(c, now);
+      if (!c.out.empty()) Flush(c, now);
+    }
+  }
+
+  void SweepIdle(absl::Time now) {
+    std::vector<Connection*> idle;
+    for (auto& [fd, c] : connections_) {
+      if (now - c->last_active > owner_.options_.idle_timeout) idle.push_back(c.get());
+    }
+    for (Connection* c : idle) Close(*c, true);
+  }
+
+  // Closes the socket; `erase` drops it from the map (not while the destructor iterates it).
+  void Close(Connection& c, bool erase) {
+    const int fd = c.fd;
+    close(fd);
+    owner_.open_.fetch_sub(1, std::memory_order_relaxed);
+    if (owner_.connections_ != nullptr) owner_.connections_->Decrement();
+    if (erase) connections_.erase(fd);
+  }
+
+  HttpListener& owner_;
+  const int listen_fd_;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  std::thread thread_;
+  absl::flat_hash_map<int, std::unique_ptr<Connection>> connections_;
+  std::mt19937_64 rng_;
+  std::string body_;
+};
+
+HttpListener::HttpListener(Handler handler, HttpListenerOptions options,
+                           metrics::Gauge* connections)
+    : handler_(std::move(handler)), options_(options), connections_(connections) {}
+
+HttpListener::~HttpListener() { Stop(); }
+
+absl::Status HttpListener::Start(const std::string& address) {
+  if (!workers_.empty()) return absl::FailedPreconditionError("HTTP tracker already started");
+  auto sockets = net::OpenServerSockets(address, SOCK_STREAM, std::max(1, options_.threads),
+                                        {.nonblocking = true});
+  if (!sockets.ok()) return sockets.status();
+  const auto& [fds, port] = *sockets;
+  port_ = port;
+  for (int fd : fds) workers_.push_back(std::make_unique<Worker>(*this, fd));
+  for (auto& w : workers_) {
+    if (absl::Status s = w->Start(); !s.ok()) {
+      Stop();
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+void HttpListener::Stop() {
+  for (auto& w : workers_) w->Stop();
+  workers_.clear();
+}
+
+}  // namespace p2pims::tracker

@@ -1,0 +1,69 @@
+// The HTTP front of the BitTorrent tracker (BEP 3): many keep-alive connections from peers, each
+// asking a small GET and getting a small bencoded body. One epoll loop per worker thread, each
+// with its own SO_REUSEPORT listening socket, so the kernel spreads connections over the cores
+// and no lock is shared between workers. HTTP/1.0 and 1.1, keep-alive and pipelining; request
+// heads are bounded; idle connections are closed.
+//
+//   HttpListener http(handler, {.threads = 2}, &connections_gauge);
+//   absl::Status s = http.Start("[::]:6969");
+//   ...
+//   http.Stop();
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "lib/metrics/gauge.h"
+#include "services/tracker/announce_request.h"
+
+namespace p2pims::tracker {
+
+struct HttpListenerOptions {
+  int threads = 2;
+  // Open connections at most (all workers); one beyond is closed at once.
+  int max_connections = 50'000;
+  // A connection with nothing to do for this long (mid-request or between requests) is closed.
+  absl::Duration idle_timeout = absl::Seconds(30);
+  // Largest request head (request line and headers); a longer one is refused and closed.
+  size_t max_head_bytes = 8 * 1024;
+};
+
+class HttpListener {
+ public:
+  // Replaces `body` with the bencoded answer to one request line from `remote`. Called on the
+  // worker threads, concurrently; `rng` is the calling worker's own.
+  using Handler = std::function<void(std::string_view request_line, const PeerAddress& remote,
+                                     absl::Time now, std::mt19937_64& rng, std::string* body)>;
+
+  // `connections`, when given, follows the number of open connections.
+  HttpListener(Handler handler, HttpListenerOptions options, metrics::Gauge* connections);
+  ~HttpListener();
+  HttpListener(const HttpListener&) = delete;
+  HttpListener& operator=(const HttpListener&) = delete;
+
+  // Listens on "host:port" (see lib/net/listen_socket.h; "[::]:6969" takes IPv4 and IPv6) and
+  // starts the workers. InvalidArgument or Unavailable when the address is bad or taken.
+  absl::Status Start(const std::string& address);
+  // Closes every connection and joins the workers. Idempotent.
+  void Stop();
+  int port() const { return port_; }
+
+ private:
+  class Worker;
+
+  const Handler handler_;
+  const HttpListenerOptions options_;
+  metrics::Gauge* const connections_;
+  std::atomic<int> open_{0};
+  std::vector<std::unique_ptr<Worker>> workers_;
+  int port_ = 0;
+};
+
+}  // namespace p2pims::tracker

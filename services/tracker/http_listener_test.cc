@@ -1,0 +1,157 @@
+// The HTTP tracker front on real loopback sockets: keep-alive, pipelining, HTTP/1.0, bounded
+// heads, bodies refused, idle connections closed. The handler echoes the request line.
+#include "services/tracker/http_listener.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace p2pims::tracker {
+namespace {
+
+class HttpListenerTest : public ::testing::Test {
+ protected:
+  void StartListener(HttpListenerOptions options) {
+    listener_ = std::make_unique<HttpListener>(
+        [](std::string_view line, const PeerAddress& remote, absl::Time, std::mt19937_64&,
+           std::string* body) {
+          *body = std::string(line) + (remote.v6 ? " v6" : " v4");
+        },
+        options, &connections_);
+    ASSERT_TRUE(listener_->Start("127.0.0.1:0").ok());
+  }
+
+  int Connect() {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    timeval timeout{.tv_sec = 5, .tv_usec = 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(listener_->port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    return fd;
+  }
+
+  static void Send(int fd, const std::string& data) {
+    ASSERT_EQ(write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  }
+
+  // Reads until `responses` complete responses have arrived, or the peer closes.
+  static std::string Receive(int fd, int responses) {
+    std::string in;
+    char buf[4096];
+    for (;;) {
+      int complete = 0;
+      for (size_t at = 0; (at = in.find("\r\n\r\n", at)) != std::string::npos; at += 4) {
+        const size_t cl = in.rfind("Content-Length: ", at);
+        const size_t length = std::stoul(in.substr(cl + 16));
+        if (in.size() >= at + 4 + length) ++complete;
+      }
+      if (complete >= responses) return in;
+      const ssize_t n = read(fd, buf, sizeof buf);
+      if (n <= 0) return in;
+      in.append(buf, static_cast<size_t>(n));
+    }
+  }
+
+  // True when the server closed the connection (read returns 0 before the 5 s timeout).
+  static bool ClosedByServer(int fd) {
+    char c;
+    return read(fd, &c, 1) == 0;
+  }
+
+  metrics::Gauge connections_;
+  std::unique_ptr<HttpListener> listener_;
+};
+
+TEST_F(HttpListenerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  StartListener({.threads = 2});
+  const int fd = Connect();
+  for (int i = 0; i < 3; ++i) {
+    Send(fd, absl::StrCat("GET /a/t/announce?n=", i, " HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const std::string r = Receive(fd, 1);
+    EXPECT_EQ(r.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << r;
+    EXPECT_NE(r.find(absl::StrCat("GET /a/t/announce?n=", i, " HTTP/1.1 v4")), std::string::npos);
+    EXPECT_EQ(r.find("Connection: close"), std::string::npos);
+  }
+  EXPECT_EQ(connections_.Value(), 1);
+  close(fd);
+}
+
+TEST_F(HttpListenerTest, PipelinedRequestsAreAnsweredInOrder) {
+  StartListener({.threads = 1});
+  const int fd = Connect();
+  Send(fd, "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3 HTTP/1.1\r\nConnection: close\r\n\r\n");
+  const std::string r = Receive(fd, 3);
+  const size_t one = r.find("GET /1"), two = r.find("GET /2"), three = r.find("GET /3");
+  ASSERT_NE(three, std::string::npos) << r;
+  EXPECT_LT(one, two);
+  EXPECT_LT(two, three);
+  EXPECT_NE(r.find("Connection: close"), std::string::npos);
+  EXPECT_TRUE(ClosedByServer(fd));
+  close(fd);
+}
+
+TEST_F(HttpListenerTest, Http10ClosesUnlessKeepAliveIsAsked) {
+  StartListener({.threads = 1});
+  int fd = Connect();
+  Send(fd, "GET /x HTTP/1.0\r\n\r\n");
+  std::string r = Receive(fd, 1);
+  EXPECT_EQ(r.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << r;
+  EXPECT_TRUE(ClosedByServer(fd));
+  close(fd);
+  fd = Connect();
+  Send(fd, "GET /y HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n");
+  r = Receive(fd, 1);
+  EXPECT_NE(r.find("Connection: keep-alive"), std::string::npos) << r;
+  Send(fd, "GET /z HTTP/1.0\r\n\r\n");
+  EXPECT_NE(Receive(fd, 1).find("GET /z"), std::string::npos);
+  close(fd);
+}
+
+TEST_F(HttpListenerTest, OversizedHeadsAndBodiesAreRefusedAndClosed) {
+  StartListener({.threads = 1, .max_head_bytes = 512});
+  int fd = Connect();
+  Send(fd, "GET /" + std::string(2000, 'a'));
+  std::string r = Receive(fd, 1);
+  EXPECT_EQ(r.rfind("HTTP/1.1 431 ", 0), 0u) << r;
+  EXPECT_NE(r.find("failure reason"), std::string::npos);
+  EXPECT_TRUE(ClosedByServer(fd));
+  close(fd);
+  fd = Connect();
+  Send(fd, "GET /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
+  r = Receive(fd, 1);
+  EXPECT_EQ(r.rfind("HTTP/1.1 400 ", 0), 0u) << r;
+  EXPECT_TRUE(ClosedByServer(fd));
+  close(fd);
+}
+
+TEST_F(HttpListenerTest, IdleConnectionsAreClosed) {
+  StartListener({.threads = 1, .idle_timeout = absl::Milliseconds(100)});
+  const int fd = Connect();
+  Send(fd, "GET /a HTTP/1.1\r\n");  // never finished
+  EXPECT_TRUE(ClosedByServer(fd));  // within the sweep period, well before the read timeout
+  close(fd);
+}
+
+TEST_F(HttpListenerTest, ConnectionsBeyondTheCapAreClosed) {
+  StartListener({.threads = 1, .max_connections = 1});
+  const int first = Connect();
+  Send(first, "GET /a HTTP/1.1\r\n\r\n");
+  EXPECT_NE(Receive(first, 1).find("GET /a"), std::string::npos);
+  const int second = Connect();
+  EXPECT_TRUE(ClosedByServer(second));
+  close(second);
+  close(first);
+}
+
+}  // namespace
+}  // namespace p2pims::tracker

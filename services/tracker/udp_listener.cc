@@ -1,0 +1,148 @@
+#include "services/tracker/udp_listener.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "lib/log/log.h"
+#include "lib/net/listen_socket.h"
+#include "services/tracker/socket_peer.h"
+
+namespace p2pims::tracker {
+
+class UdpListener::Worker {
+ public:
+  Worker(UdpListener& owner, int fd) : owner_(owner), fd_(fd) {
+    const size_t n = static_cast<size_t>(std::max(1, owner_.options_.batch));
+    buffers_.resize(n * owner_.options_.max_datagram);
+    from_.resize(n);
+    in_iov_.resize(n);
+    in_.resize(n);
+    replies_.resize(n);
+    out_iov_.resize(n);
+    out_.resize(n);
+  }
+  ~Worker() {
+    if (wake_fd_ >= 0) close(wake_fd_);
+    close(fd_);
+  }
+
+  absl::Status Start() {
+    wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_fd_ < 0) return absl::InternalError(absl::StrCat("eventfd: ", net::ErrnoText(errno)));
+    thread_ = std::thread([this] { Run(); });
+    return absl::OkStatus();
+  }
+
+  void Stop() {
+    if (!thread_.joinable()) return;
+    const uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof one);
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    rng_.seed(std::random_device{}());
+    pollfd fds[2] = {{.fd = fd_, .events = POLLIN, .revents = 0},
+                     {.fd = wake_fd_, .events = POLLIN, .revents = 0}};
+    for (;;) {
+      if (poll(fds, 2, -1) < 0 && errno != EINTR) return;
+      if (fds[1].revents != 0) return;
+      if (fds[0].revents != 0) Drain();
+    }
+  }
+
+  // Reads and answers batches until the socket has nothing more.
+  void Drain() {
+    const size_t size = owner_.options_.max_datagram;
+    for (;;) {
+      for (size_t i = 0; i < in_.size(); ++i) {
+        in_iov_[i] = {buffers_.data() + i * size, size};
+        in_[i] = {};
+        in_[i].msg_hdr.msg_name = &from_[i];
+        in_[i].msg_hdr.msg_namelen = sizeof from_[i];
+        in_[i].msg_hdr.msg_iov = &in_iov_[i];
+        in_[i].msg_hdr.msg_iovlen = 1;
+      }
+      const int n = recvmmsg(fd_, in_.data(), static_cast<unsigned>(in_.size()), MSG_DONTWAIT,
+                             nullptr);
+      if (n <= 0) {
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+          log::Warn("tracker udp receive failed", {{"error", net::ErrnoText(errno)}});
+        }
+        return;
+      }
+      const absl::Time now = absl::Now();
+      unsigned replies = 0;
+      for (int i = 0; i < n; ++i) {
+        const std::span<const uint8_t> datagram(buffers_.data() + i * size, in_[i].msg_len);
+        std::string& reply = replies_[replies];
+        owner_.handler_(datagram, PeerOf(from_[i]), now, rng_, &reply);
+        if (reply.empty()) continue;
+        out_iov_[replies] = {reply.data(), reply.size()};
+        out_[replies] = {};
+        out_[replies].msg_hdr.msg_name = &from_[i];
+        out_[replies].msg_hdr.msg_namelen = in_[i].msg_hdr.msg_namelen;
+        out_[replies].msg_hdr.msg_iov = &out_iov_[replies];
+        out_[replies].msg_hdr.msg_iovlen = 1;
+        ++replies;
+      }
+      // A full send buffer drops replies, as UDP may: the client retries (BEP 15).
+      for (unsigned sent = 0; sent < replies;) {
+        const int m = sendmmsg(fd_, out_.data() + sent, replies - sent, MSG_DONTWAIT);
+        if (m <= 0) break;
+        sent += static_cast<unsigned>(m);
+      }
+      if (static_cast<size_t>(n) < in_.size()) return;
+    }
+  }
+
+  UdpListener& owner_;
+  const int fd_;
+  int wake_fd_ = -1;
+  std::thread thread_;
+  std::mt19937_64 rng_;
+  std::vector<uint8_t> buffers_;
+  std::vector<sockaddr_storage> from_;
+  std::vector<iovec> in_iov_;
+  std::vector<mmsghdr> in_;
+  std::vector<std::string> replies_;
+  std::vector<iovec> out_iov_;
+  std::vector<mmsghdr> out_;
+};
+
+UdpListener::UdpListener(Handler handler, UdpListenerOptions options)
+    : handler_(std::move(handler)), options_(options) {}
+
+UdpListener::~UdpListener() { Stop(); }
+
+absl::Status UdpListener::Start(const std::string& address) {
+  if (!workers_.empty()) return absl::FailedPreconditionError("UDP tracker already started");
+  auto sockets = net::OpenServerSockets(address, SOCK_DGRAM, std::max(1, options_.threads),
+                                        {.nonblocking = true});
+  if (!sockets.ok()) return sockets.status();
+  const auto& [fds, port] = *sockets;
+  port_ = port;
+  for (int fd : fds) workers_.push_back(std::make_unique<Worker>(*this, fd));
+  for (auto& w : workers_) {
+    if (absl::Status s = w->Start(); !s.ok()) {
+      Stop();
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+void UdpListener::Stop() {
+  for (auto& w : workers_) w->Stop();
+  workers_.clear();
+}
+
+}  // namespace p2pims::tracker
