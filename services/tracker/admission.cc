@@ -34,7 +34,12 @@ Admission::Admission(const token::Verifier& verifier, const token::RevocationLis
       misses_(Lookups(registry, "miss")) {
   for (int i = 0; i < std::max(1, options_.shards); ++i) {
     shards_.push_back(std::make_unique<Shard>());
+    stops_.push_back(std::make_unique<StopShard>());
   }
+}
+
+Admission::StopShard& Admission::StopShardOf(std::string_view session_id) const {
+  return *stops_[absl::HashOf(session_id) % stops_.size()];
 }
 
 Admission::Shard& Admission::ShardOf(std::string_view token) const {
@@ -94,22 +99,23 @@ absl::Status Admission::Check(const AdmittedEntry& e, absl::Time now) const {
   if (revocations_.Revoked(e.claims, e.binding.content_id)) {
     return absl::PermissionDeniedError("token revoked");
   }
-  if (stopped_count_.load(std::memory_order_acquire) > 0 && Stopped(e.token_id)) {
+  if (Stopped(e.claims.session_id)) {
     return absl::PermissionDeniedError("this token's access has ended");
   }
   return absl::OkStatus();
 }
 
-void Admission::Stop(std::string_view token_id, absl::Time until) {
-  absl::MutexLock lock(&stopped_mu_);
-  absl::Time& t = stopped_[absl::string_view(token_id.data(), token_id.size())];
+void Admission::Stop(std::string_view session_id, absl::Time until) {
+  StopShard& shard = StopShardOf(session_id);
+  absl::MutexLock lock(&shard.mu);
+  absl::Time& t = shard.until.try_emplace(std::string(session_id), until).first->second;
   t = std::max(t, until);
-  stopped_count_.store(stopped_.size(), std::memory_order_release);
 }
 
-bool Admission::Stopped(std::string_view token_id) const {
-  absl::MutexLock lock(&stopped_mu_);
-  return stopped_.contains(absl::string_view(token_id.data(), token_id.size()));
+bool Admission::Stopped(std::string_view session_id) const {
+  StopShard& shard = StopShardOf(session_id);
+  absl::ReaderMutexLock lock(&shard.mu);
+  return shard.until.contains(absl::string_view(session_id.data(), session_id.size()));
 }
 
 size_t Admission::Sweep(absl::Time now) {
@@ -120,9 +126,10 @@ size_t Admission::Sweep(absl::Time now) {
     dropped += absl::erase_if(shard->tokens,
                               [t](const auto& kv) { return kv.second->claims.expires_at <= t; });
   }
-  absl::MutexLock lock(&stopped_mu_);
-  absl::erase_if(stopped_, [now](const auto& kv) { return kv.second <= now; });
-  stopped_count_.store(stopped_.size(), std::memory_order_release);
+  for (auto& shard : stops_) {
+    absl::MutexLock lock(&shard->mu);
+    absl::erase_if(shard->until, [now](const auto& kv) { return kv.second <= now; });
+  }
   return dropped;
 }
 

@@ -10,7 +10,6 @@
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -72,11 +71,11 @@ class Admission {
   // or Unavailable when the index could not be read.
   absl::StatusOr<AdmittedToken> Admit(std::string_view token, absl::Time now);
 
-  // Refuses every later announce with this token id (16 raw bytes) until `until` (the token's
-  // expiry, after which it is refused anyway): its session was closed or charging refused more
-  // credit. Effective at once on every thread.
-  void Stop(std::string_view token_id, absl::Time until);
-  bool Stopped(std::string_view token_id) const;
+  // Refuses every later announce with a token of this session until `until` (the token's expiry,
+  // after which it is refused anyway): the session was closed or charging refused more credit.
+  // Effective at once on every thread.
+  void Stop(std::string_view session_id, absl::Time until);
+  bool Stopped(std::string_view session_id) const;
 
   // Drops cached tokens that have expired, and stops that have run out; returns how many tokens.
   size_t Sweep(absl::Time now);
@@ -97,9 +96,13 @@ class Admission {
   const IndexLookup lookup_;
   const AdmissionOptions options_;
   std::vector<std::unique_ptr<Shard>> shards_;
-  mutable absl::Mutex stopped_mu_;
-  absl::flat_hash_map<std::string, absl::Time> stopped_ ABSL_GUARDED_BY(stopped_mu_);
-  std::atomic<size_t> stopped_count_{0};  // lets Check skip the lock while nothing is stopped
+  // Stopped sessions, sharded by session id like the tokens (no lock shared by all announces).
+  struct StopShard {
+    mutable absl::Mutex mu;
+    absl::flat_hash_map<std::string, absl::Time> until ABSL_GUARDED_BY(mu);
+  };
+  StopShard& StopShardOf(std::string_view session_id) const;
+  std::vector<std::unique_ptr<StopShard>> stops_;
   metrics::Counter& hits_;
   metrics::Counter& misses_;
 };

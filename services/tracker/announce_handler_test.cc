@@ -184,7 +184,7 @@ TEST_F(AnnounceHandlerTest, UnindexedRevokedAndStoppedTokensAreRefused) {
   EXPECT_EQ(Field(Handle(Request(token, 'h', 2, 0)), "failure reason"), "token revoked");
   const std::string other = Token('k', 3);
   EXPECT_EQ(Field(Handle(Request(other, 'k', 3, 0)), "failure reason"), "<none>");
-  admission_.Stop(std::string(16, '\x03'), absl::FromUnixSeconds(kNow + 3600));
+  admission_.Stop("session-3", absl::FromUnixSeconds(kNow + 3600));
   EXPECT_EQ(Field(Handle(Request(other, 'k', 3, 0)), "failure reason"),
             "this token's access has ended");
 }

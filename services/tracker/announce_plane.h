@@ -53,10 +53,11 @@ class AnnouncePlane {
   int http_port() const { return http_.port(); }
   Admission& admission() { return admission_; }
   Swarms& swarms() { return swarms_; }
+  // Writes the usage metered so far to the session rows now (also done once a second).
+  void FlushUsage();
 
  private:
   void Housekeeping();
-  void FlushUsage();
 
   TrackerStore& store_;
   const AnnouncePlaneOptions options_;

@@ -50,12 +50,11 @@ int main(int argc, char** argv) {
   revocation_watcher.Start();
 
   tracker::TrackerStore store(rt.pool());
-  tracker::TrackerService service(store, verifier, revocations, rt.registry(),
-                                  {.announce_host = rt.flags().Get("announce-host")});
-  tracker::ContentIndexService index(store);
-
   tracker::AnnouncePlane plane(store, verifier, revocations, rt.registry(),
                                {.threads = static_cast<int>(*announce_threads)});
+  tracker::TrackerService service(store, verifier, revocations, plane, rt.registry(),
+                                  {.announce_host = rt.flags().Get("announce-host")});
+  tracker::ContentIndexService index(store);
   std::string announce_listen = rt.flags().Get("announce-listen");
   if (announce_listen.empty()) announce_listen = rt.flags().Get("announce-host");
   if (absl::Status s = plane.Start(announce_listen); !s.ok()) {

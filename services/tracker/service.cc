@@ -1,5 +1,9 @@
 #include "services/tracker/service.h"
 
+#include <arpa/inet.h>
+
+#include <random>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/encoding/encoding.h"
@@ -18,6 +22,19 @@ metrics::Counter& Verifications(metrics::Registry& registry, const char* result)
           "result; error: the revocation check could not finish (content index unavailable).")
       .Register(registry)
       .Add({{"result", result}});
+}
+
+// An index row's v1 info-hash as the swarms' key.
+InfoHash SwarmKey(const std::string& v1) {
+  InfoHash h{};
+  std::copy_n(v1.begin(), std::min(v1.size(), h.size()), h.begin());
+  return h;
+}
+
+std::string AddressText(const PeerAddress& a) {
+  char text[INET6_ADDRSTRLEN] = {};
+  inet_ntop(a.v6 ? AF_INET6 : AF_INET, a.bytes.data(), text, sizeof text);
+  return text;
 }
 
 }  // namespace
@@ -80,7 +97,7 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "token is bound to other content");
   }
   if (absl::Status s = store_.OpenSession(req->session_id(), token_id, info_hash, claims->subject,
-                                          claims->locality);
+                                          claims->locality, claims->expires_at);
       !s.ok()) {
     return ToGrpcStatus(s);
   }
@@ -92,6 +109,18 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
   resp->add_announce_urls(
       absl::StrCat("http://", options_.announce_host, "/a/", req->token(), "/announce"));
   resp->add_announce_urls(absl::StrCat("udp://", options_.announce_host, "/a/", req->token()));
+  // The first peers, as the terminal's first announce would get them (numwant 50 by default).
+  const int max_peers = req->max_peers() <= 0 ? 50 : std::min(req->max_peers(), 200);
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::vector<ChosenPeer> peers;
+  plane_.swarms().Peek(AsView(SwarmKey((*content)->info_hash())), TraitsOf(*claims), max_peers,
+                       rng, &peers);
+  for (const ChosenPeer& p : peers) {
+    v1::Peer* out = resp->add_peers();
+    out->set_ip(AddressText(p.endpoint.address));
+    out->set_port(p.endpoint.port);
+    out->set_seeder(p.seeder);
+  }
   log::Info("session opened", {{"session_id", req->session_id()},
                                {"subject", claims->subject},
                                {"content_id", (*content)->content_id()}});
@@ -101,9 +130,17 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
 grpc::Status TrackerService::CloseSession(grpc::ServerContext*, const v1::CloseSessionRequest* req,
                                           v1::CloseSessionResponse* resp) {
   if (req->session_id().empty()) return InvalidArgument("session_id is required");
-  auto usage =
-      store_.CloseSession(req->session_id(), req->cause().empty() ? "normal" : req->cause());
+  // What announces reported up to now counts, and nothing after: the session's peers are refused
+  // from here on.
+  plane_.FlushUsage();
+  int64_t token_expires_at = 0;
+  auto usage = store_.CloseSession(req->session_id(),
+                                   req->cause().empty() ? "normal" : req->cause(),
+                                   &token_expires_at);
   if (!usage.ok()) return ToGrpcStatus(usage.status());
+  plane_.admission().Stop(req->session_id(), token_expires_at > 0
+                                                 ? absl::FromUnixSeconds(token_expires_at)
+                                                 : absl::Now() + absl::Hours(24));
   *resp = *usage;
   log::Info("session closed", {{"session_id", req->session_id()},
                                {"bytes_down", resp->bytes_down()},
@@ -132,6 +169,10 @@ grpc::Status TrackerService::SwarmStats(grpc::ServerContext*, const v1::SwarmSta
   auto stats = store_.SwarmStats((*content)->info_hash());
   if (!stats.ok()) return ToGrpcStatus(stats.status());
   *resp = *stats;
+  const tracker::SwarmStats live = plane_.swarms().Stats(AsView(SwarmKey((*content)->info_hash())));
+  resp->set_seeders(live.seeders);
+  resp->set_leechers(live.leechers);
+  resp->set_completed(live.completed);
   return grpc::Status::OK;
 }
 

@@ -8,6 +8,7 @@
 #include "lib/token/revocation_list.h"
 #include "lib/token/signer.h"
 #include "p2pims/tracker/v1/tracker.grpc.pb.h"
+#include "services/tracker/announce_plane.h"
 #include "services/tracker/store.h"
 
 namespace p2pims::tracker {
@@ -33,12 +34,15 @@ class TrackerService final : public v1::Tracker::Service {
  public:
   // A token is accepted when `verifier` verifies it and `revocations` does not revoke it (content
   // revocations are matched by the content id the index holds for the token's info-hash).
+  // `plane` serves the swarms: OpenSession takes first peers from it, CloseSession ends the
+  // session's announces there, SwarmStats counts its peers.
   TrackerService(TrackerStore& store, const token::Verifier& verifier,
-                 const token::RevocationList& revocations, metrics::Registry& registry,
-                 TrackerOptions options)
+                 const token::RevocationList& revocations, AnnouncePlane& plane,
+                 metrics::Registry& registry, TrackerOptions options)
       : store_(store),
         verifier_(verifier),
         revocations_(revocations),
+        plane_(plane),
         verifications_(registry),
         options_(std::move(options)) {}
 
@@ -55,6 +59,7 @@ class TrackerService final : public v1::Tracker::Service {
   TrackerStore& store_;
   const token::Verifier& verifier_;
   const token::RevocationList& revocations_;
+  AnnouncePlane& plane_;
   VerificationCounters verifications_;
   TrackerOptions options_;
 };

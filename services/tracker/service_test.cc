@@ -3,6 +3,9 @@
 #include "services/tracker/service.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <iterator>
@@ -15,6 +18,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/encoding/encoding.h"
 #include "lib/pg/testing/schema_test.h"
@@ -68,9 +72,11 @@ class TrackerServiceTest : public pg::SchemaTest {
     store_ = std::make_unique<TrackerStore>(pool());
     key_ = token::GenerateKey("rights-k1");
     verifier_.SetKeys({{key_.kid, key_.public_key}});
-    tracker_ =
-        std::make_unique<TrackerService>(*store_, verifier_, revocations_, registry_,
-                                         TrackerOptions{.announce_host = "tracker.test:6969"});
+    plane_ = std::make_unique<AnnouncePlane>(*store_, verifier_, revocations_, registry_,
+                                             AnnouncePlaneOptions{});
+    tracker_ = std::make_unique<TrackerService>(
+        *store_, verifier_, revocations_, *plane_, registry_,
+        TrackerOptions{.announce_host = "tracker.test:6969"});
     index_ = std::make_unique<ContentIndexService>(*store_);
   }
 
@@ -171,6 +177,7 @@ class TrackerServiceTest : public pg::SchemaTest {
   token::Verifier verifier_;
   token::RevocationList revocations_;
   metrics::Registry registry_;
+  std::unique_ptr<AnnouncePlane> plane_;
   std::unique_ptr<TrackerService> tracker_;
   std::unique_ptr<ContentIndexService> index_;
 };
@@ -591,6 +598,82 @@ TEST_F(TrackerServiceTest, SwarmStatsCountsOpenSessionsOfTheContent) {
   EXPECT_EQ(Stats("", "", &stats).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Stats("", std::string(19, '\x07'), &stats).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// ---- The announce plane behind the sessions ----
+
+// One HTTP announce to the plane on loopback; the bencoded body.
+std::string Announce(int port, const std::string& token, const std::string& info_hash, char peer,
+                     int64_t uploaded, int64_t downloaded, int64_t left) {
+  std::string hash;
+  for (unsigned char c : info_hash) absl::StrAppend(&hash, "%", absl::Hex(c, absl::kZeroPad2));
+  const std::string request = absl::StrCat(
+      "GET /a/", token, "/announce?info_hash=", hash, "&peer_id=", std::string(19, '-') + peer,
+      "&port=", 7000 + peer, "&uploaded=", uploaded, "&downloaded=", downloaded, "&left=", left,
+      " HTTP/1.1\r\nConnection: close\r\n\r\n");
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  timeval timeout{.tv_sec = 5, .tv_usec = 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+    char buf[4096];
+    for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) response.append(buf, n);
+  }
+  close(fd);
+  const size_t body = response.find("\r\n\r\n");
+  return body == std::string::npos ? "" : response.substr(body + 4);
+}
+
+TEST_F(TrackerServiceTest, AnnouncesAreMeteredGivePeersAndEndWithTheSession) {
+  ASSERT_TRUE(plane_->Start("127.0.0.1:0").ok());
+  const std::string hash = IndexHybrid("film");
+  token::Claims seeder_claims = Claims(hash, "seed-1");
+  seeder_claims.token_id.fill(1);
+  const std::string seeder = Sign(seeder_claims);
+  token::Claims leecher_claims = Claims(hash, "leech-1");
+  leecher_claims.token_id.fill(2);
+  const std::string leecher = Sign(leecher_claims);
+  ASSERT_TRUE(Open(seeder, "seed-1").ok());
+
+  const int port = plane_->http_port();
+  std::string body = Announce(port, seeder, hash, 's', 0, 0, 0);
+  EXPECT_NE(body.find("8:completei1e"), std::string::npos) << body;
+
+  // A new session's first peers come with OpenSession, before any announce of its own.
+  v1::OpenSessionResponse opened;
+  ASSERT_TRUE(Open(leecher, "leech-1", "", &opened).ok());
+  ASSERT_EQ(opened.peers_size(), 1);
+  EXPECT_EQ(opened.peers(0).ip(), "127.0.0.1");
+  EXPECT_EQ(opened.peers(0).port(), 7000 + 's');
+  EXPECT_TRUE(opened.peers(0).seeder());
+
+  // Usage is the difference between successive announces, per session.
+  body = Announce(port, leecher, hash, 'l', 0, 0, 1000);
+  EXPECT_NE(body.find("5:peers6:"), std::string::npos) << body;
+  Announce(port, leecher, hash, 'l', 10, 600, 400);
+  Announce(port, seeder, hash, 's', 600, 0, 0);
+  v1::SwarmStatsResponse stats;
+  ASSERT_TRUE(Stats("film", "", &stats).ok());
+  EXPECT_EQ(stats.seeders(), 1);
+  EXPECT_EQ(stats.leechers(), 1);
+
+  v1::CloseSessionResponse closed;
+  ASSERT_TRUE(Close("leech-1", &closed).ok());
+  EXPECT_EQ(closed.bytes_down(), 600);
+  EXPECT_EQ(closed.bytes_up(), 10);
+  // Closed: that session's token is refused from now on, and nothing more is metered.
+  body = Announce(port, leecher, hash, 'l', 10, 900, 100);
+  EXPECT_NE(body.find("this token's access has ended"), std::string::npos) << body;
+  plane_->FlushUsage();
+  EXPECT_EQ(Rows("SELECT bytes_down, bytes_up FROM tracker.session WHERE session_id = 'leech-1'"),
+            (std::vector<std::string>{"600|10"}));
+  EXPECT_EQ(Rows("SELECT bytes_down, bytes_up FROM tracker.session WHERE session_id = 'seed-1'"),
+            (std::vector<std::string>{"0|600"}));
 }
 
 }  // namespace

@@ -41,8 +41,9 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
        std::string("SELECT ") + kContentColumns +
            " FROM tracker.content WHERE content_id > $1 ORDER BY content_id LIMIT $2"},
       {"tracker_open_session",
-       "INSERT INTO tracker.session (session_id, token_id, info_hash, subject, locality)"
-       " VALUES ($1, $2, decode($3, 'hex'), $4, $5) ON CONFLICT (session_id) DO NOTHING"},
+       "INSERT INTO tracker.session (session_id, token_id, info_hash, subject, locality,"
+       " token_expires_at) VALUES ($1, $2, decode($3, 'hex'), $4, $5, to_timestamp($6))"
+       " ON CONFLICT (session_id) DO NOTHING"},
       {"tracker_find_session",
        "SELECT encode(info_hash, 'hex'), subject, closed_at IS NOT NULL FROM tracker.session"
        " WHERE session_id = $1"},
@@ -51,7 +52,7 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
        " close_cause = coalesce(close_cause, $2) WHERE session_id = $1"
        " RETURNING bytes_down, bytes_up, bytes_up_in_cell,"
        " (extract(epoch from opened_at) * 1000)::bigint, (extract(epoch from closed_at) * "
-       "1000)::bigint"},
+       "1000)::bigint, coalesce(extract(epoch from token_expires_at)::bigint, 0)"},
       {"tracker_add_usage",
        "UPDATE tracker.session s SET bytes_up = s.bytes_up + u.up,"
        " bytes_down = s.bytes_down + u.down"
@@ -107,10 +108,10 @@ absl::StatusOr<std::vector<v1::IndexedContent>> TrackerStore::ListContent(const 
 
 absl::Status TrackerStore::OpenSession(const std::string& session_id, const std::string& token_id,
                                        const std::string& info_hash, const std::string& subject,
-                                       const std::string& locality) {
+                                       const std::string& locality, int64_t token_expires_at) {
   return pool_.WithTransaction([&](pqxx::work& tx) {
     tx.exec_prepared("tracker_open_session", session_id, token_id, Hex(info_hash), subject,
-                     locality);
+                     locality, static_cast<double>(token_expires_at));
     // Opening again is a retransmission only if it is the same session.
     pqxx::row r = tx.exec_prepared1("tracker_find_session", session_id);
     if (r[0].as<std::string>() != Hex(info_hash) || r[1].as<std::string>() != subject) {
@@ -122,7 +123,8 @@ absl::Status TrackerStore::OpenSession(const std::string& session_id, const std:
 }
 
 absl::StatusOr<v1::CloseSessionResponse> TrackerStore::CloseSession(const std::string& session_id,
-                                                                    const std::string& cause) {
+                                                                    const std::string& cause,
+                                                                    int64_t* token_expires_at) {
   v1::CloseSessionResponse out;
   absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
     pqxx::result r = tx.exec_prepared("tracker_close_session", session_id, cause);
@@ -133,6 +135,7 @@ absl::StatusOr<v1::CloseSessionResponse> TrackerStore::CloseSession(const std::s
     out.set_bytes_up_in_cell(r[0][2].as<int64_t>());
     out.set_opened_at_ms(r[0][3].as<int64_t>());
     out.set_closed_at_ms(r[0][4].as<int64_t>());
+    *token_expires_at = r[0][5].as<int64_t>();
     return absl::OkStatus();
   });
   if (!s.ok()) return s;

@@ -38,10 +38,12 @@ class TrackerStore {
   // the session is closed.
   absl::Status OpenSession(const std::string& session_id, const std::string& token_id,
                            const std::string& info_hash, const std::string& subject,
-                           const std::string& locality);
-  // Closes a session once and returns its usage; NotFound when it never existed.
+                           const std::string& locality, int64_t token_expires_at);
+  // Closes a session once and returns its usage and when its token expires (Unix seconds, 0 when
+  // unknown); NotFound when it never existed.
   absl::StatusOr<v1::CloseSessionResponse> CloseSession(const std::string& session_id,
-                                                        const std::string& cause);
+                                                        const std::string& cause,
+                                                        int64_t* token_expires_at);
   // Adds metered usage to open sessions in one statement (closed and unknown sessions are
   // skipped: a session's usage is final once closed).
   absl::Status AddUsage(const std::vector<SessionUsage>& usage);

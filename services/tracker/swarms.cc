@@ -34,6 +34,7 @@ Swarms::Shard& Swarms::ShardOf(std::string_view info_hash) const {
 
 void Swarms::Swarm::Remove(uint32_t slot) {
   const uint32_t last = static_cast<uint32_t>(peers.size() - 1);
+  if (traits[slot].seeder) --seeders;
   index.erase(peers[slot].key);
   if (slot != last) {
     peers[slot] = std::move(peers[last]);
@@ -97,6 +98,7 @@ absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, std::mt1993
     peer.last_seen = now;
     swarm.traits[slot] = a.traits;
     swarm.traits[slot].seeder = a.left == 0;
+    swarm.seeders += (a.left == 0) - was_seeder;
     if (a.event == AnnounceEvent::kCompleted && !was_seeder) ++swarm.completed;
 
     std::vector<uint32_t> chosen;
@@ -105,11 +107,24 @@ absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, std::mt1993
     out->peers.reserve(chosen.size());
     for (uint32_t i : chosen) out->peers.push_back(swarm.peers[i].endpoint);
   }
-  out->seeders = out->leechers = 0;
-  for (const PeerTraits& t : swarm.traits) (t.seeder ? out->seeders : out->leechers) += 1;
+  out->seeders = swarm.seeders;
+  out->leechers = static_cast<int64_t>(swarm.peers.size()) - swarm.seeders;
   out->completed = swarm.completed;
   if (swarm.peers.empty() && swarm.completed == 0) shard.swarms.erase(swarm_it);
   return absl::OkStatus();
+}
+
+void Swarms::Peek(std::string_view info_hash, const PeerTraits& self, int numwant,
+                  std::mt19937_64& rng, std::vector<ChosenPeer>* out) const {
+  out->clear();
+  Shard& shard = ShardOf(info_hash);
+  absl::MutexLock lock(&shard.mu);
+  auto it = shard.swarms.find(View(info_hash));
+  if (it == shard.swarms.end()) return;
+  const Swarm& swarm = it->second;
+  std::vector<uint32_t> chosen;
+  shard.policy->Choose(self, -1, swarm.traits, numwant, rng, &chosen);
+  for (uint32_t i : chosen) out->push_back({swarm.peers[i].endpoint, swarm.traits[i].seeder});
 }
 
 SwarmStats Swarms::Stats(std::string_view info_hash) const {
@@ -118,7 +133,8 @@ SwarmStats Swarms::Stats(std::string_view info_hash) const {
   SwarmStats s;
   auto it = shard.swarms.find(View(info_hash));
   if (it == shard.swarms.end()) return s;
-  for (const PeerTraits& t : it->second.traits) (t.seeder ? s.seeders : s.leechers) += 1;
+  s.seeders = it->second.seeders;
+  s.leechers = static_cast<int64_t>(it->second.peers.size()) - it->second.seeders;
   s.completed = it->second.completed;
   return s;
 }

@@ -49,6 +49,11 @@ struct SwarmStats {
   int64_t seeders = 0, leechers = 0, completed = 0;
 };
 
+struct ChosenPeer {
+  PeerEndpoint endpoint;
+  bool seeder = false;
+};
+
 struct SwarmsOptions {
   int shards = 64;
   // Peers that have not announced for this long are dropped.
@@ -68,6 +73,10 @@ class Swarms {
   // A `stopped` announce removes the peer and returns no peers.
   absl::Status Announce(const PeerAnnounce& a, absl::Time now, std::mt19937_64& rng,
                         AnnounceResult* out);
+  // The peers policy would give someone with `self` traits joining `info_hash` now, without
+  // recording anything: OpenSession's first peers, before the terminal's first announce.
+  void Peek(std::string_view info_hash, const PeerTraits& self, int numwant, std::mt19937_64& rng,
+            std::vector<ChosenPeer>* out) const;
   // Zeros for an unknown swarm.
   SwarmStats Stats(std::string_view info_hash) const;
   // Drops peers silent for longer than peer_ttl, and empty swarms; returns how many peers.
@@ -89,6 +98,7 @@ class Swarms {
     std::vector<PeerTraits> traits;
     absl::flat_hash_map<std::string, uint32_t> index;  // key -> slot
     int64_t completed = 0;
+    int64_t seeders = 0;  // peers whose traits say seeder, kept so counts cost nothing
     void Remove(uint32_t slot);
   };
   struct Shard {

@@ -20,6 +20,7 @@ void UsageMeter::Add(std::string_view session_id, int64_t uploaded, int64_t down
 
 absl::Status UsageMeter::Flush(
     const std::function<absl::Status(const std::vector<SessionUsage>&)>& write) {
+  absl::MutexLock flush_lock(&flush_mu_);
   absl::flat_hash_map<std::string, Totals> taken;
   for (auto& shard : shards_) {
     absl::flat_hash_map<std::string, Totals> part;

@@ -36,7 +36,7 @@ class UsageMeter {
   void Add(std::string_view session_id, int64_t uploaded, int64_t downloaded);
 
   // Hands everything added since the last successful flush to `write` in one batch; when it
-  // fails the batch is kept and merged into the next. Not concurrent with itself.
+  // fails the batch is kept and merged into the next. Flushes run one at a time.
   absl::Status Flush(const std::function<absl::Status(const std::vector<SessionUsage>&)>& write);
 
   // Sessions with usage not yet written.
@@ -51,7 +51,8 @@ class UsageMeter {
     absl::flat_hash_map<std::string, Totals> sessions ABSL_GUARDED_BY(mu);
   };
   std::vector<std::unique_ptr<Shard>> shards_;
-  std::vector<SessionUsage> unwritten_;  // a failed batch, owned by Flush's caller thread
+  absl::Mutex flush_mu_;  // one flush at a time
+  std::vector<SessionUsage> unwritten_ ABSL_GUARDED_BY(flush_mu_);  // a failed batch
   std::atomic<size_t> unwritten_count_{0};
 };
 
