@@ -34,11 +34,13 @@ Admission::IndexLookup IndexOf(TrackerStore& store) {
 
 AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifier,
                              const token::RevocationList& revocations,
+                             std::shared_ptr<charging::v1::Charging::StubInterface> charging,
                              metrics::Registry& registry, AnnouncePlaneOptions options)
     : store_(store),
       options_(std::move(options)),
       swarms_(options_.swarms),
       admission_(verifier, revocations, IndexOf(store), registry, options_.admission),
+      delivery_(store, std::move(charging), registry, options_.delivery),
       counters_(registry),
       handler_(
           swarms_,
@@ -95,6 +97,7 @@ void AnnouncePlane::Housekeeping() {
                          [this] { return stopping_; })) {
     lock.unlock();
     FlushUsage();
+    delivery_.RunOnce();
     const absl::Time now = absl::Now();
     if (now - last_expiry >= absl::Seconds(30)) {
       last_expiry = now;

@@ -25,6 +25,7 @@
 #include "services/tracker/http_listener.h"
 #include "services/tracker/store.h"
 #include "services/tracker/swarms.h"
+#include "services/tracker/usage_delivery.h"
 #include "services/tracker/usage_meter.h"
 
 namespace p2pims::tracker {
@@ -36,13 +37,16 @@ struct AnnouncePlaneOptions {
   AdmissionOptions admission;
   HttpListenerOptions http;
   absl::Duration housekeeping_period = absl::Seconds(1);
+  UsageDeliveryOptions delivery;
 };
 
 class AnnouncePlane {
  public:
+  // `charging` receives the metered usage (none: it stays for sip-edge's STOP).
   AnnouncePlane(TrackerStore& store, const token::Verifier& verifier,
-                const token::RevocationList& revocations, metrics::Registry& registry,
-                AnnouncePlaneOptions options);
+                const token::RevocationList& revocations,
+                std::shared_ptr<charging::v1::Charging::StubInterface> charging,
+                metrics::Registry& registry, AnnouncePlaneOptions options);
   ~AnnouncePlane();
 
   // Listens on `address` with TCP (HTTP tracker) and UDP (UDP tracker) and starts housekeeping.
@@ -53,8 +57,10 @@ class AnnouncePlane {
   int http_port() const { return http_.port(); }
   Admission& admission() { return admission_; }
   Swarms& swarms() { return swarms_; }
-  // Writes the usage metered so far to the session rows now (also done once a second).
+  // Writes the usage metered so far to the session rows and the outbox now (also done once a
+  // second).
   void FlushUsage();
+  UsageDelivery& usage_delivery() { return delivery_; }
 
  private:
   void Housekeeping();
@@ -64,6 +70,7 @@ class AnnouncePlane {
   Swarms swarms_;
   Admission admission_;
   UsageMeter usage_;
+  UsageDelivery delivery_;
   RequestCounters counters_;
   AnnounceHandler handler_;
   metrics::Gauge& http_connections_;

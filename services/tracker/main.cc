@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
                  "--announce-host");
   rt.flags().Add("announce-threads", "2", "worker threads per tracker protocol");
   rt.flags().Add("key-refresh", "30", "seconds between signing-key refreshes");
+  rt.flags().Add("charging", "127.0.0.1:50052",
+                 "charging gRPC address for metered usage (INTERIM records); empty: none, the "
+                 "STOP record carries all usage");
   if (auto code = rt.Init(argc, argv)) return *code;
   auto refresh = rt.flags().GetInt("key-refresh");
   if (!refresh.ok() || *refresh <= 0) {
@@ -50,8 +53,13 @@ int main(int argc, char** argv) {
   revocation_watcher.Start();
 
   tracker::TrackerStore store(rt.pool());
-  tracker::AnnouncePlane plane(store, verifier, revocations, rt.registry(),
-                               {.threads = static_cast<int>(*announce_threads)});
+  const std::string& charging_target = rt.flags().Get("charging");
+  std::shared_ptr<charging::v1::Charging::StubInterface> charging;
+  if (!charging_target.empty()) charging = charging::v1::Charging::NewStub(MakeChannel(charging_target));
+  tracker::AnnouncePlane plane(
+      store, verifier, revocations, std::move(charging), rt.registry(),
+      {.threads = static_cast<int>(*announce_threads),
+       .delivery = {.node_id = rt.flags().Get("node-id")}});
   tracker::TrackerService service(store, verifier, revocations, plane, rt.registry(),
                                   {.announce_host = rt.flags().Get("announce-host")});
   tracker::ContentIndexService index(store);

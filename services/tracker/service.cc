@@ -136,7 +136,7 @@ grpc::Status TrackerService::CloseSession(grpc::ServerContext*, const v1::CloseS
   int64_t token_expires_at = 0;
   auto usage = store_.CloseSession(req->session_id(),
                                    req->cause().empty() ? "normal" : req->cause(),
-                                   &token_expires_at);
+                                   plane_.usage_delivery().Deliverer(), &token_expires_at);
   if (!usage.ok()) return ToGrpcStatus(usage.status());
   plane_.admission().Stop(req->session_id(), token_expires_at > 0
                                                  ? absl::FromUnixSeconds(token_expires_at)

@@ -72,7 +72,7 @@ class TrackerServiceTest : public pg::SchemaTest {
     store_ = std::make_unique<TrackerStore>(pool());
     key_ = token::GenerateKey("rights-k1");
     verifier_.SetKeys({{key_.kid, key_.public_key}});
-    plane_ = std::make_unique<AnnouncePlane>(*store_, verifier_, revocations_, registry_,
+    plane_ = std::make_unique<AnnouncePlane>(*store_, verifier_, revocations_, nullptr, registry_,
                                              AnnouncePlaneOptions{});
     tracker_ = std::make_unique<TrackerService>(
         *store_, verifier_, revocations_, *plane_, registry_,
