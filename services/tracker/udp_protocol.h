@@ -91,8 +91,9 @@ struct Request {
 // Scrape: 1..min(kMaxScrapeHashes, limits.max_scrape_hashes) info-hashes of 20 bytes.
 // Any other action, or a malformed announce or scrape, is kError.
 //
-// announce.token points into *url_data, which is cleared and refilled: it must outlive the
-// result and not change meanwhile. Reusing one buffer means no allocation once it has grown.
+// announce.token points into *url_data, which is cleared and refilled, and scrape into
+// `packet`: both must outlive the result and not change meanwhile. Reusing one url_data buffer
+// means no allocation once it has grown.
 Request ParseRequest(std::string_view packet, const PeerAddress& remote,
                      const RequestLimits& limits, std::string* url_data);
 
