@@ -158,4 +158,45 @@ void AnnounceHandler::HandleHttp(std::string_view request_line, const PeerAddres
                       body);
 }
 
+void AnnounceHandler::HandleUdp(std::string_view datagram, const PeerEndpoint& from,
+                                absl::Time now, std::mt19937_64& rng, std::string* reply) {
+  reply->clear();
+  thread_local std::string url_data;
+  const udp::Request r = udp::ParseRequest(datagram, from.address, options_.limits, &url_data);
+  if (r.kind == udp::RequestKind::kDrop) return;
+  if (r.kind == udp::RequestKind::kConnect) {
+    udp::AppendConnectResponse(r.transaction_id, connection_ids_.Issue(from, now), reply);
+    return;
+  }
+  if (!connection_ids_.Valid(r.connection_id, from, now)) return;
+  if (r.kind == udp::RequestKind::kError) {
+    counters_.Announce(Protocol::kUdp, r.error);
+    udp::AppendErrorResponse(r.transaction_id, r.error, reply);
+    return;
+  }
+  if (r.kind == udp::RequestKind::kScrape) {
+    // BEP 41 URL data rides on announces only, so a UDP scrape has no token to admit it.
+    const absl::Status refused = absl::PermissionDeniedError(
+        "UDP scrapes carry no access token: scrape over HTTP at /a/<token>/scrape");
+    counters_.Scrape(Protocol::kUdp, refused);
+    udp::AppendErrorResponse(r.transaction_id, refused, reply);
+    return;
+  }
+  thread_local AnnounceResult result;
+  const absl::Status s = AnnounceUncounted(r.announce, now, rng, &result);
+  counters_.Announce(Protocol::kUdp, s);
+  if (!s.ok()) {
+    udp::AppendErrorResponse(r.transaction_id, s, reply);
+    return;
+  }
+  udp::AppendAnnounceResponse(r.transaction_id,
+                              {.interval_seconds = options_.interval_seconds,
+                               .min_interval_seconds = options_.min_interval_seconds,
+                               .complete = result.seeders,
+                               .incomplete = result.leechers,
+                               .tracker_id = {},
+                               .peers = result.peers},
+                              from.address.v6, reply);
+}
+
 }  // namespace p2pims::tracker

@@ -25,6 +25,7 @@
 #include "services/tracker/announce_request.h"
 #include "services/tracker/announce_response.h"
 #include "services/tracker/swarms.h"
+#include "services/tracker/udp_protocol.h"
 
 namespace p2pims::tracker {
 
@@ -80,6 +81,12 @@ class AnnounceHandler {
   absl::Status Scrape(std::string_view token, std::span<const InfoHash> hashes, absl::Time now,
                       std::vector<ScrapeEntry>* out, Protocol protocol);
 
+  // Replaces `reply` with the answer to one UDP datagram from `from` (BEP 15, token in BEP 41
+  // URL data), or clears it when the datagram deserves silence (too short to answer, or an
+  // unknown or expired connection id: no reply reaches a forged source address).
+  void HandleUdp(std::string_view datagram, const PeerEndpoint& from, absl::Time now,
+                 std::mt19937_64& rng, std::string* reply);
+
   // Replaces `body` with the bencoded answer to `request_line` (the first line of an HTTP
   // request, without its CRLF) from `remote`: an announce or scrape reply, or a `failure
   // reason`. Thread-safe when `admit` and `on_usage` are.
@@ -97,6 +104,7 @@ class AnnounceHandler {
   const OnUsage on_usage_;
   RequestCounters& counters_;
   const AnnounceHandlerOptions options_;
+  const udp::ConnectionIds connection_ids_;  // random key per process
 };
 
 // A peer's traits from its token: locality, origin role, metered (constrained), upload cap.

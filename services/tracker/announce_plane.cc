@@ -1,6 +1,7 @@
 #include "services/tracker/announce_plane.h"
 
 #include "absl/time/clock.h"
+#include "lib/net/listen_socket.h"
 #include "lib/log/log.h"
 
 namespace p2pims::tracker {
@@ -67,18 +68,34 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
             o.threads = options_.threads;
             return o;
           }(),
-          &http_connections_) {}
+          &http_connections_),
+      udp_(
+          [this](std::span<const uint8_t> datagram, const PeerEndpoint& from, absl::Time now,
+                 std::mt19937_64& rng, std::string* reply) {
+            handler_.HandleUdp(
+                {reinterpret_cast<const char*>(datagram.data()), datagram.size()}, from, now, rng,
+                reply);
+          },
+          {.threads = options_.threads}) {}
 
 AnnouncePlane::~AnnouncePlane() { Stop(); }
 
 absl::Status AnnouncePlane::Start(const std::string& address) {
   if (absl::Status s = http_.Start(address); !s.ok()) return s;
+  // The same port number for UDP, even when the kernel picked it for TCP (port 0).
+  std::string host, port;
+  (void)net::SplitHostPort(address, host, port);
+  if (absl::Status s = udp_.Start(net::JoinHostPort(host, http_.port())); !s.ok()) {
+    http_.Stop();
+    return s;
+  }
   housekeeping_ = std::thread([this] { Housekeeping(); });
   return absl::OkStatus();
 }
 
 void AnnouncePlane::Stop() {
   http_.Stop();
+  udp_.Stop();
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;

@@ -25,6 +25,7 @@
 #include "services/tracker/http_listener.h"
 #include "services/tracker/store.h"
 #include "services/tracker/swarms.h"
+#include "services/tracker/udp_listener.h"
 #include "services/tracker/usage_delivery.h"
 #include "services/tracker/usage_meter.h"
 
@@ -55,6 +56,7 @@ class AnnouncePlane {
   void Stop();
 
   int http_port() const { return http_.port(); }
+  int udp_port() const { return udp_.port(); }
   Admission& admission() { return admission_; }
   Swarms& swarms() { return swarms_; }
   // Writes the usage metered so far to the session rows and the outbox now (also done once a
@@ -79,6 +81,7 @@ class AnnouncePlane {
   metrics::Gauge& cached_tokens_;
   metrics::Gauge& usage_pending_;
   HttpListener http_;
+  UdpListener udp_;
 
   std::mutex mu_;
   std::condition_variable wake_;
