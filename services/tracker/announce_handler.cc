@@ -34,6 +34,23 @@ RequestCounters::RequestCounters(metrics::Registry& registry) {
                       .Name("p2pims_tracker_scrapes_total")
                       .Help("Scrapes answered, by protocol and result.")
                       .Register(registry);
+  static constexpr const char* kTierNames[] = {"elsewhere", "network", "area", "cell", "origin",
+                                                "none"};
+  auto& offered = metrics::BuildCounter()
+                      .Name("p2pims_tracker_peers_offered_total")
+                      .Help("Peers offered in announce replies, by where they sit as seen from "
+                            "the announcing peer (cell, area, network, elsewhere; origin: an "
+                            "operator origin seed). The origin share is origin / all.")
+                      .Register(registry);
+  auto& downloaded =
+      metrics::BuildCounter()
+          .Name("p2pims_tracker_downloaded_bytes_total")
+          .Help("Bytes peers report downloading, by the best tier they were offered at their "
+                "previous announce (none: offered nobody), an estimate of where the bytes came "
+                "from: the tracker sees offers, not transfers.")
+          .Register(registry);
+  for (int t = 0; t < kTiers; ++t) offered_[t] = &offered.Add({{"tier", kTierNames[t]}});
+  for (int t = 0; t <= kTiers; ++t) downloaded_[t] = &downloaded.Add({{"tier", kTierNames[t]}});
   for (Protocol p : {Protocol::kHttp, Protocol::kUdp}) {
     for (int r = 0; r < kResults; ++r) {
       announces_[static_cast<int>(p)][r] = &RequestCounter(announces, p, r);
@@ -55,6 +72,16 @@ void RequestCounters::Announce(Protocol protocol, const absl::Status& status) {
 
 void RequestCounters::Scrape(Protocol protocol, const absl::Status& status) {
   scrapes_[static_cast<int>(protocol)][ResultIndex(status)]->Increment();
+}
+
+void RequestCounters::Traffic(const AnnounceResult& result) {
+  for (int t = 0; t < kTiers; ++t) {
+    if (result.offered_by_tier[t] > 0) offered_[t]->Increment(result.offered_by_tier[t]);
+  }
+  if (result.delta_downloaded > 0) {
+    const int t = result.previous_best_tier < 0 ? kTiers : result.previous_best_tier;
+    downloaded_[t]->Increment(static_cast<double>(result.delta_downloaded));
+  }
 }
 
 PeerTraits TraitsOf(const token::Claims& claims) {
@@ -94,6 +121,7 @@ absl::Status AnnounceHandler::AnnounceUncounted(const AnnounceRequest& req, absl
   a.event = req.event == AnnounceEvent::kPaused ? AnnounceEvent::kNone : req.event;
   a.numwant = req.numwant;
   if (absl::Status s = swarms_.Announce(a, now, rng, out); !s.ok()) return s;
+  counters_.Traffic(*out);
   if (on_usage_ && (out->delta_uploaded != 0 || out->delta_downloaded != 0)) {
     on_usage_(token, out->delta_uploaded, out->delta_downloaded);
   }

@@ -44,12 +44,17 @@ class RequestCounters {
   // Counts one announce (or scrape) of `protocol` that ended with `status`.
   void Announce(Protocol protocol, const absl::Status& status);
   void Scrape(Protocol protocol, const absl::Status& status);
+  // Peers offered by tier, and the bytes the peer reports downloading, by the best tier it was
+  // offered before (p2pims_tracker_peers_offered_total, p2pims_tracker_downloaded_bytes_total).
+  void Traffic(const AnnounceResult& result);
 
  private:
   static constexpr int kResults = 4;  // ok, bad_request, denied, unavailable
   static int ResultIndex(const absl::Status& status);
   metrics::Counter* announces_[2][kResults];
   metrics::Counter* scrapes_[2][kResults];
+  metrics::Counter* offered_[kTiers];
+  metrics::Counter* downloaded_[kTiers + 1];  // the last: offered nobody before
 };
 
 class AnnounceHandler {

@@ -11,6 +11,14 @@ metrics::Gauge& Gauge(metrics::Registry& registry, const char* name, const char*
   return metrics::BuildGauge().Name(name).Help(help).Register(registry).Add({});
 }
 
+metrics::Gauge& PeersByRole(metrics::Registry& registry, const char* role) {
+  return metrics::BuildGauge()
+      .Name("p2pims_tracker_peers")
+      .Help("Peers in the swarms in memory, by role (origin: operator origin seeds).")
+      .Register(registry)
+      .Add({{"role", role}});
+}
+
 // The index row of an info-hash as the swarm it opens.
 Admission::IndexLookup IndexOf(TrackerStore& store) {
   return [&store](const InfoHash& hash) -> absl::StatusOr<std::optional<SwarmBinding>> {
@@ -53,7 +61,9 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
       http_connections_(Gauge(registry, "p2pims_tracker_http_connections",
                               "Open HTTP tracker connections.")),
       swarms_gauge_(Gauge(registry, "p2pims_tracker_swarms", "Swarms with peers in memory.")),
-      peers_gauge_(Gauge(registry, "p2pims_tracker_peers", "Peers in the swarms in memory.")),
+      seeders_gauge_(PeersByRole(registry, "seeder")),
+      leechers_gauge_(PeersByRole(registry, "leecher")),
+      origins_gauge_(PeersByRole(registry, "origin")),
       cached_tokens_(Gauge(registry, "p2pims_tracker_token_cache_entries",
                            "Verified tokens in the announce verification cache.")),
       usage_pending_(Gauge(registry, "p2pims_tracker_usage_pending_sessions",
@@ -122,7 +132,10 @@ void AnnouncePlane::Housekeeping() {
       admission_.Sweep(now);
     }
     swarms_gauge_.Set(static_cast<double>(swarms_.swarms()));
-    peers_gauge_.Set(static_cast<double>(swarms_.peers()));
+    const Swarms::Census census = swarms_.Count();
+    seeders_gauge_.Set(static_cast<double>(census.seeders));
+    leechers_gauge_.Set(static_cast<double>(census.leechers));
+    origins_gauge_.Set(static_cast<double>(census.origins));
     cached_tokens_.Set(static_cast<double>(admission_.cached()));
     lock.lock();
   }

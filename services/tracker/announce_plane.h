@@ -77,7 +77,7 @@ class AnnouncePlane {
   AnnounceHandler handler_;
   metrics::Gauge& http_connections_;
   metrics::Gauge& swarms_gauge_;
-  metrics::Gauge& peers_gauge_;
+  metrics::Gauge &seeders_gauge_, &leechers_gauge_, &origins_gauge_;
   metrics::Gauge& cached_tokens_;
   metrics::Gauge& usage_pending_;
   HttpListener http_;
