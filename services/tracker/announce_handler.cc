@@ -1,5 +1,7 @@
 #include "services/tracker/announce_handler.h"
 
+#include "absl/strings/str_cat.h"
+
 #include "services/tracker/announce_response.h"
 
 namespace p2pims::tracker {
@@ -108,6 +110,11 @@ absl::Status AnnounceHandler::AnnounceUncounted(const AnnounceRequest& req, absl
   const AdmittedEntry& token = **admitted;
   if (!token.binding.Matches(req.info_hash)) {
     return absl::PermissionDeniedError("the token is for another swarm");
+  }
+  if (const int owner = options_.replicas.Owner(token.binding.swarm);
+      owner != options_.replicas.config().self) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "this swarm is served by the tracker at ", options_.replicas.AnnounceHost(owner)));
   }
   PeerAnnounce a;
   a.info_hash = AsView(token.binding.swarm);  // a hybrid's v2 announces join the v1 swarm

@@ -24,6 +24,7 @@
 #include "services/tracker/admission.h"
 #include "services/tracker/announce_request.h"
 #include "services/tracker/announce_response.h"
+#include "services/tracker/replicas.h"
 #include "services/tracker/swarms.h"
 #include "services/tracker/udp_protocol.h"
 
@@ -33,6 +34,8 @@ struct AnnounceHandlerOptions {
   RequestLimits limits;
   int64_t interval_seconds = 1800;
   int64_t min_interval_seconds = 900;
+  // Swarms owned by other replicas are refused with the owner's host.
+  ReplicaMap replicas;
 };
 
 enum class Protocol { kHttp = 0, kUdp = 1 };

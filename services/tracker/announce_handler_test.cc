@@ -206,6 +206,24 @@ TEST_F(AnnounceHandlerTest, OffersAndDownloadsAreCountedByTier) {
   EXPECT_EQ(count("p2pims_tracker_downloaded_bytes_total", "network"), 0);
 }
 
+TEST_F(AnnounceHandlerTest, SwarmsOfOtherReplicasAreRefusedWithTheirOwner) {
+  // Two replicas; this is replica 0. 'h' (0x68...) maps to 0, 'k' (0x6b...) to 1.
+  AnnounceHandler replica0(
+      swarms_, [this](std::string_view t, absl::Time now) { return admission_.Admit(t, now); },
+      nullptr, counters_,
+      {.replicas = ReplicaMap({.count = 2, .self = 0, .announce_host = "t{i}.test:6969"})});
+  auto handle = [&](const std::string& line) {
+    std::string body;
+    replica0.HandleHttp(line, PeerAddress::V4({10, 0, 0, 9}), absl::FromUnixSeconds(kNow), rng_,
+                        &body);
+    return body;
+  };
+  EXPECT_EQ(Field(handle(Request(Token('h', 1), 'h', 1, 0)), "failure reason"), "<none>");
+  EXPECT_EQ(Field(handle(Request(Token('k', 2), 'k', 2, 0)), "failure reason"),
+            "this swarm is served by the tracker at t1.test:6969");
+  EXPECT_EQ(swarms_.swarms(), 1);
+}
+
 TEST_F(AnnounceHandlerTest, TraitsComeFromTheToken) {
   token::Claims c;
   c.locality = "262-01/a/c";

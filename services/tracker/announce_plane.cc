@@ -142,8 +142,14 @@ void AnnouncePlane::Housekeeping() {
 }
 
 void AnnouncePlane::FlushUsage() {
-  absl::Status s = usage_.Flush(
-      [this](const std::vector<SessionUsage>& batch) { return store_.AddUsage(batch); });
+  absl::Status s = usage_.Flush([this](const std::vector<SessionUsage>& batch) -> absl::Status {
+    auto not_open = store_.AddUsage(batch);
+    if (!not_open.ok()) return not_open.status();
+    // Closed elsewhere (another replica answered CloseSession): end their announces here too.
+    // The token expires within a day of its session's close, so the stop outlives it.
+    for (const std::string& id : *not_open) admission_.Stop(id, absl::Now() + absl::Hours(24));
+    return absl::OkStatus();
+  });
   if (!s.ok()) {
     log::Warn("metered usage not written yet; kept for the next flush",
               {{"error", std::string(s.message())}, {"sessions", std::to_string(usage_.pending())}});

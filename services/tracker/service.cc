@@ -106,9 +106,11 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
   resp->set_metainfo((*content)->metainfo());
   resp->set_name((*content)->name());
   resp->set_size_bytes((*content)->size_bytes());
-  resp->add_announce_urls(
-      absl::StrCat("http://", options_.announce_host, "/a/", req->token(), "/announce"));
-  resp->add_announce_urls(absl::StrCat("udp://", options_.announce_host, "/a/", req->token()));
+  // The replica that owns the swarm serves its announces.
+  const std::string host =
+      options_.replicas.AnnounceHost(options_.replicas.Owner(SwarmKey((*content)->info_hash())));
+  resp->add_announce_urls(absl::StrCat("http://", host, "/a/", req->token(), "/announce"));
+  resp->add_announce_urls(absl::StrCat("udp://", host, "/a/", req->token()));
   // The first peers, as the terminal's first announce would get them (numwant 50 by default).
   const int max_peers = req->max_peers() <= 0 ? 50 : std::min(req->max_peers(), 200);
   thread_local std::mt19937_64 rng{std::random_device{}()};

@@ -77,7 +77,7 @@ class TrackerServiceTest : public pg::SchemaTest {
                                              AnnouncePlaneOptions{});
     tracker_ = std::make_unique<TrackerService>(
         *store_, verifier_, revocations_, *plane_, registry_,
-        TrackerOptions{.announce_host = "tracker.test:6969"});
+        TrackerOptions{.replicas = ReplicaMap({.announce_host = "tracker.test:6969"})});
     index_ = std::make_unique<ContentIndexService>(*store_);
   }
 

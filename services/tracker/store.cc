@@ -62,11 +62,13 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
        " s AS (UPDATE tracker.session s SET bytes_up = s.bytes_up + u.up,"
        " bytes_down = s.bytes_down + u.down FROM u"
        " WHERE s.session_id = u.id AND s.closed_at IS NULL RETURNING s.session_id, u.up, u.down)"
-       " INSERT INTO tracker.usage_outbox AS o (session_id, bytes_up, bytes_down)"
+       " , o AS (INSERT INTO tracker.usage_outbox AS o (session_id, bytes_up, bytes_down)"
        " SELECT session_id, up, down FROM s"
        " ON CONFLICT (session_id) WHERE NOT attempted DO UPDATE"
        " SET bytes_up = o.bytes_up + EXCLUDED.bytes_up,"
-       " bytes_down = o.bytes_down + EXCLUDED.bytes_down"},
+       " bytes_down = o.bytes_down + EXCLUDED.bytes_down)"
+       // Sessions that took nothing: closed (maybe by another replica) or unknown.
+       " SELECT id FROM u WHERE id NOT IN (SELECT session_id FROM s)"},
       // Picks gathering rows for delivery and numbers them: record 0 is sip-edge's START, 1 its
       // STOP, the tracker's INTERIM records are 2, 3, ...
       {"tracker_outbox_number",
@@ -253,17 +255,24 @@ absl::StatusOr<int64_t> TrackerStore::OutboxDepth() {
   return depth;
 }
 
-absl::Status TrackerStore::AddUsage(const std::vector<SessionUsage>& usage) {
+absl::StatusOr<std::vector<std::string>> TrackerStore::AddUsage(
+    const std::vector<SessionUsage>& usage) {
   pg::ArrayParam ids, up, down;
   for (const SessionUsage& u : usage) {
     ids.Add(u.session_id);
     up.Add(u.bytes_up);
     down.Add(u.bytes_down);
   }
-  return pool_.WithTransaction([&](pqxx::work& tx) {
-    tx.exec_prepared("tracker_add_usage", ids.Take(), up.Take(), down.Take());
+  std::vector<std::string> not_open;
+  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
+    not_open.clear();
+    for (const pqxx::row& r : tx.exec_prepared("tracker_add_usage", ids.Take(), up.Take(), down.Take())) {
+      not_open.push_back(r[0].as<std::string>());
+    }
     return absl::OkStatus();
   });
+  if (!s.ok()) return s;
+  return not_open;
 }
 
 absl::Status TrackerStore::SetPresence(const v1::RegisterPresenceRequest& req) {

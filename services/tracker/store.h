@@ -68,9 +68,10 @@ class TrackerStore {
   absl::StatusOr<int> DeliverUsage(int max_records, const UsageSender& deliver);
   // Rows waiting in the outbox.
   absl::StatusOr<int64_t> OutboxDepth();
-  // Adds metered usage to open sessions and to their outbox rows in one statement (closed and
-  // unknown sessions are skipped: a session's usage is final once closed).
-  absl::Status AddUsage(const std::vector<SessionUsage>& usage);
+  // Adds metered usage to open sessions and to their outbox rows in one statement. Closed and
+  // unknown sessions are skipped (a session's usage is final once closed); their ids are
+  // returned, so that a replica learns of sessions another replica closed.
+  absl::StatusOr<std::vector<std::string>> AddUsage(const std::vector<SessionUsage>& usage);
   absl::Status SetPresence(const v1::RegisterPresenceRequest& req);
   absl::StatusOr<v1::SwarmStatsResponse> SwarmStats(const std::string& info_hash);
 
