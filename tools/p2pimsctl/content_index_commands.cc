@@ -263,7 +263,7 @@ absl::Status RunAdd(const Invocation& in) {
         absl::StrCat("content '", id, "' is withdrawn in rights; ", kNothingChanged));
   }
 
-  std::optional<ProgressMeter> bar;  // made at the first piece, when the total is known
+  std::optional<ProgressMeter> bar;  // made before the first piece, when the total is known
   const bool interactive = ::isatty(STDERR_FILENO) == 1;
   absl::StatusOr<MadeTorrent> made =
       MakeTorrent(path, {.v1_only = cl.GetSwitch("v1-only")}, [&](int64_t done, int64_t total) {

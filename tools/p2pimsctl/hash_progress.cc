@@ -74,7 +74,8 @@ ProgressMeter::ProgressMeter(int64_t total, bool interactive, Writer write, Cloc
       write_(std::move(write)),
       now_(std::move(now)),
       redraw_every_(redraw_every),
-      start_(now_()) {}
+      start_(now_()),
+      last_draw_(start_) {}
 
 void ProgressMeter::Update(int64_t done) {
   if (!interactive_) return;

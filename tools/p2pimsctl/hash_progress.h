@@ -32,8 +32,9 @@ std::string ProgressLine(int64_t done, int64_t total, absl::Duration elapsed);
 // The line after hashing, e.g. "hashed 30.0 MiB in 0.6 s (48.2 MiB/s)".
 std::string FinalLine(int64_t total, absl::Duration elapsed);
 
-// Draws ProgressLine on a terminal (carriage return, line, erase to end of line) at most every
-// `redraw_every` and once more at 100 %, then replaces it with FinalLine; on anything else writes
+// Draws ProgressLine on a terminal (carriage return, line, erase to end of line) every
+// `redraw_every` (the first time `redraw_every` after the start, so that the rate is measured over
+// some time) and once more at 100 %, then replaces it with FinalLine; on anything else writes
 // only FinalLine. Not thread-safe.
 class ProgressMeter {
  public:
@@ -54,7 +55,7 @@ class ProgressMeter {
   Clock now_;
   absl::Duration redraw_every_;
   absl::Time start_;
-  absl::Time last_draw_ = absl::InfinitePast();
+  absl::Time last_draw_;
   bool drew_complete_ = false;
 };
 

@@ -70,12 +70,16 @@ class ProgressMeterTest : public testing::Test {
 
 TEST_F(ProgressMeterTest, TerminalRedrawsInPlaceAtMostEveryInterval) {
   ProgressMeter m = Make(true);
+  m.Update(50);  // too soon after the start for a rate
+  now_ += absl::Milliseconds(100);
   m.Update(100);  // first draw
   now_ += absl::Milliseconds(50);
   m.Update(200);  // too soon
   now_ += absl::Milliseconds(60);
   m.Update(300);  // 110 ms after the first
   ASSERT_EQ(writes_.size(), 2u);
+  EXPECT_NE(writes_[0].find(" 10%  100 B / 1000 B  1000 B/s  ETA 0:01"), std::string::npos)
+      << writes_[0];
   EXPECT_EQ(writes_[0].rfind("\rhashing [##", 0), 0u) << writes_[0];
   EXPECT_NE(writes_[1].find(" 30%  300 B / 1000 B"), std::string::npos) << writes_[1];
   EXPECT_EQ(writes_[1].substr(writes_[1].size() - 3), "\x1b[K");
@@ -84,12 +88,13 @@ TEST_F(ProgressMeterTest, TerminalRedrawsInPlaceAtMostEveryInterval) {
 
 TEST_F(ProgressMeterTest, TerminalDrawsCompletionOnceEvenWhenSoon) {
   ProgressMeter m = Make(true);
+  now_ += absl::Milliseconds(100);
   m.Update(900);
   m.Update(1000);  // at once, but complete
   m.Update(1000);  // not again
   ASSERT_EQ(writes_.size(), 2u);
   EXPECT_NE(writes_[1].find("100%"), std::string::npos);
-  now_ += absl::Seconds(1);
+  now_ += absl::Milliseconds(900);
   m.Finish(1000);
   ASSERT_EQ(writes_.size(), 3u);
   EXPECT_EQ(writes_[2], "\rhashed 1000 B in 1.0 s (1000 B/s)\x1b[K\n");

@@ -40,11 +40,12 @@ absl::Status RunStats(const Invocation& in) {
     what = absl::StrCat("info-hash ", cl.Get("info-hash"));
   }
   absl::StatusOr<tv1::SwarmStatsResponse> stats = in.tracker.SwarmStats(req);
-  if (stats.status().code() == absl::StatusCode::kNotFound) {
-    // The tracker says "content is not indexed"; say which, and where to look.
-    return WithSuffix(stats.status(),
-                      absl::StrCat(": ", what, " is not in the tracker's index at ",
-                                   in.tracker.address(), " (see p2pimsctl content indexed)"));
+  if (absl::IsNotFound(stats.status())) {
+    // The tracker says only "content is not indexed"; say which, and where to look.
+    return RpcError(absl::NotFoundError(absl::StrCat(what, " is not in the tracker's index at ",
+                                                     in.tracker.address(),
+                                                     " (see p2pimsctl content indexed)")),
+                    "tracker", in.tracker.address());
   }
   if (!stats.ok()) return stats.status();
   const std::string id = by_id ? cl.Arg(0) : "";

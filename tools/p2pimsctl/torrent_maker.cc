@@ -70,6 +70,7 @@ absl::StatusOr<MadeTorrent> MakeTorrent(const std::string& path, const MakeTorre
     out.piece_length = torrent.piece_length();
     out.hashed_bytes = torrent.files().total_size();
     int64_t pieces_done = 0;
+    if (progress) progress(0, out.hashed_bytes);
     lt::error_code ec;
     lt::set_piece_hashes(
         torrent, source.parent_path().string(),

@@ -35,7 +35,8 @@ struct MadeTorrent {
   int64_t hashed_bytes = 0;
 };
 
-// Called after each piece with the bytes hashed so far and the bytes to hash in all.
+// Called with 0 before hashing starts, then after each piece, with the bytes hashed so far and the
+// bytes to hash in all.
 using HashProgress = std::function<void(int64_t done, int64_t total)>;
 
 // Whether `path` can be hashed, without reading it: it exists and is a readable regular file or

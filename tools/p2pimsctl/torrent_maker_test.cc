@@ -65,7 +65,8 @@ TEST_F(TorrentMakerTest, HybridFileHasLibtorrentsHashesAndReportsProgressToTheEn
   EXPECT_EQ(made->summary.name, "movie.bin");
   EXPECT_EQ(made->hashed_bytes, made->summary.size_bytes);  // one file: no pad files
   EXPECT_GT(made->piece_length, 0);
-  ASSERT_EQ(static_cast<int>(calls.size()), made->num_pieces);
+  ASSERT_EQ(static_cast<int>(calls.size()), made->num_pieces + 1);
+  EXPECT_EQ(calls.front(), std::make_pair(int64_t{0}, made->hashed_bytes));
   for (size_t i = 1; i < calls.size(); ++i) EXPECT_GE(calls[i].first, calls[i - 1].first);
   EXPECT_EQ(calls.back(), std::make_pair(made->hashed_bytes, made->hashed_bytes));
   // The metainfo itself reads back with the same hashes.
