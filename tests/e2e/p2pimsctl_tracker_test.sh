@@ -7,10 +7,14 @@
 # against p2pims-mktorrent's torrents, hashed by an independent bencode reader (Node.js).
 source "$(dirname "$0")/../lib/harness.sh"
 
-# shellcheck disable=SC2034  # these are read by tools/lib/suite.sh
+# These are read by tools/lib/suite.sh.
+# shellcheck disable=SC2034
 SUITE_SERVICES=(rights tracker)  # suite_down stops just what this test started
+# shellcheck disable=SC2034
 PG_PORT=$(free_port)
+# shellcheck disable=SC2034
 RIGHTS_GRPC=$(free_port) RIGHTS_ADMIN=$(free_port)
+# shellcheck disable=SC2034
 TRACKER_GRPC=$(free_port) TRACKER_ADMIN=$(free_port) TRACKER_BT=$(free_port)
 DEAD_PORT=$(free_port)  # nobody listens here
 trap harness_cleanup EXIT
