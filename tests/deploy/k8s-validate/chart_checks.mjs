@@ -157,8 +157,12 @@ if (mode === "production") {
   }
   const bt = of("Service").filter((s) => s.spec.selector["statefulset.kubernetes.io/pod-name"]);
   check("one BitTorrent Service per tracker replica", bt.length === named("StatefulSet", "-tracker").spec.replicas);
-  const announce = podSpec(named("StatefulSet", "-tracker")).containers[0].env.find((e) => e.name === "P2PIMS_ANNOUNCE_HOST").value;
-  check("each tracker replica announces its own host", announce === "$(POD_NAME).p2p.ims.example.net:6969", announce);
+  const tracker = named("StatefulSet", "-tracker");
+  const announce = podSpec(tracker).containers[0].env.find((e) => e.name === "P2PIMS_ANNOUNCE_HOST").value;
+  // {i} is a replica's ordinal: the pod names are <StatefulSet>-<ordinal>.
+  check("the announce host names every tracker replica by ordinal", announce === `${tracker.metadata.name}-{i}.p2p.ims.example.net:6969`, announce);
+  const trackerConfig = named("ConfigMap", "-tracker").data;
+  check("the tracker knows how many replicas share the swarms", trackerConfig.P2PIMS_REPLICAS === String(tracker.spec.replicas), trackerConfig.P2PIMS_REPLICAS);
   const sipSvc = of("Service").find((s) => s.metadata.name.endsWith("-sip-edge"));
   check("the SIP Service keeps client addresses (externalTrafficPolicy Local)", sipSvc.spec.type === "LoadBalancer" && sipSvc.spec.externalTrafficPolicy === "Local");
 } else if (mode === "default") {
