@@ -137,8 +137,8 @@ for (const comp of Object.keys(comps)) {
 const peerComps = (rules, dir) => rules.flatMap((r) => (r[dir] ?? []).map((x) => x.podSelector?.matchLabels?.["app.kubernetes.io/component"]).filter(Boolean));
 check("sip-edge may call only rights, charging and tracker (and DNS)", JSON.stringify(peerComps(np("sip-edge").spec.egress, "to").sort()) === JSON.stringify(["charging", "rights", "tracker"]));
 check("only sip-edge and the tracker may call rights' gRPC", JSON.stringify(peerComps(np("rights").spec.ingress, "from").sort()) === JSON.stringify(["sip-edge", "tracker"]));
-check("only sip-edge may call charging's gRPC", JSON.stringify(peerComps(np("charging").spec.ingress, "from")) === JSON.stringify(["sip-edge"]));
-check("the tracker may call only rights (and PostgreSQL, DNS)", JSON.stringify(peerComps(np("tracker").spec.egress, "to")) === JSON.stringify(mode === "dev" ? ["rights", "postgresql"] : ["rights"]));
+check("only sip-edge and the tracker (metered usage) may call charging's gRPC", JSON.stringify(peerComps(np("charging").spec.ingress, "from").sort()) === JSON.stringify(["sip-edge", "tracker"]));
+check("the tracker may call only rights and charging (and PostgreSQL, DNS)", JSON.stringify(peerComps(np("tracker").spec.egress, "to")) === JSON.stringify(mode === "dev" ? ["rights", "charging", "postgresql"] : ["rights", "charging"]));
 const sipIngress = np("sip-edge").spec.ingress.find((r) => r.ports.some((p) => p.protocol === "UDP"));
 if (mode === "production") {
   check("SIP is open only to the trusted CSCF networks", JSON.stringify(sipIngress?.from) === JSON.stringify([{ ipBlock: { cidr: "10.20.0.0/24" } }, { ipBlock: { cidr: "10.20.1.0/24" } }]));
