@@ -1,7 +1,5 @@
 #include "tools/p2pimsctl/tracker_client.h"
 
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
 
 #include "lib/grpc/client.h"
 #include "tools/p2pimsctl/cli_error.h"
@@ -14,22 +12,13 @@ namespace {
 // (kMaxTorrentFileBytes), more than gRPC's default 4 MiB.
 constexpr int kMaxReceiveBytes = 16 << 20;
 
-std::shared_ptr<grpc::Channel> TrackerChannel(const std::string& address) {
-  grpc::ChannelArguments args;
-  // As lib/grpc's MakeChannel: fail fast while the tracker is down.
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  args.SetMaxReceiveMessageSize(kMaxReceiveBytes);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-}
-
 static_assert(kMaxReceiveBytes > kMaxTorrentFileBytes + (1 << 20));
 
 }  // namespace
 
 TrackerClient::TrackerClient(std::string address, absl::Duration deadline)
     : address_(std::move(address)), deadline_(deadline) {
-  std::shared_ptr<grpc::Channel> channel = TrackerChannel(address_);
+  std::shared_ptr<grpc::Channel> channel = MakeChannel(address_, kMaxReceiveBytes);
   index_ = tv1::ContentIndex::NewStub(channel);
   tracker_ = tv1::Tracker::NewStub(channel);
 }
