@@ -13,26 +13,17 @@
 #include <libtorrent/torrent_info.hpp>
 #include <vector>
 
+#include "tools/p2pimsctl/temp_dir_test.h"
+
 namespace p2pims::ctl {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TorrentMakerTest : public testing::Test {
+class TorrentMakerTest : public TempDirTest {
  protected:
-  void SetUp() override {
-    std::string dir = testing::TempDir() + "p2pimsctl-maker-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir.data()), nullptr);
-    dir_ = dir;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   fs::path WriteFile(const std::string& name, size_t size) {
-    const fs::path p = dir_ / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream f(p, std::ios::binary);
-    for (size_t i = 0; i < size; ++i) f.put(static_cast<char>(i * 13 % 241));
-    return p;
+    return TempDirTest::WriteFile(name, size, 13, 241);
   }
 
   // The info-hashes libtorrent gives `source` when used directly, as p2pims-mktorrent does.
@@ -49,7 +40,6 @@ class TorrentMakerTest : public testing::Test {
     return info.info_hashes();
   }
 
-  fs::path dir_;
 };
 
 TEST_F(TorrentMakerTest, HybridFileHasLibtorrentsHashesAndReportsProgressToTheEnd) {
