@@ -1,0 +1,208 @@
+#!/usr/bin/python3
+# A BitTorrent terminal for tests/e2e/tracker_clients_test.sh, on Debian's python3-libtorrent
+# (libtorrent-rasterbar 2.0). Run it with /usr/bin/python3 (the module is not in other Pythons).
+#
+#   bt_client.py info T.torrent                        JSON: v1/v2 info-hashes, name, size, metainfo
+#   bt_client.py torrent --descriptor D.json --tracker http|udp OUT.torrent
+#                                                      the descriptor's metainfo, announcing only to
+#                                                      the descriptor's HTTP or UDP URL
+#   bt_client.py torrent --from T.torrent --announce URL OUT.torrent   same, any URL
+#   bt_client.py field D.json KEY [INDEX]              one field of a JSON file (announce 0 ...)
+#   bt_client.py bdecode < BODY                        a bencoded tracker reply as JSON
+#   bt_client.py seed|leech T.torrent DIR PORT LOG     one peer; see Peer below
+#
+# Every peer listens on 127.0.0.1 only and meets others only through the torrent's tracker: no
+# DHT, local service discovery, PEX, UPnP or NAT-PMP. The tracker hands out peers that all live
+# on 127.0.0.1, so allow_multiple_connections_per_ip must be on (libtorrent's default allows one
+# connection per IP address, which would leave a leecher with a single peer).
+import base64
+import json
+import signal
+import sys
+import time
+
+import libtorrent as lt
+
+
+def load_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def cmd_info(args):
+    ti = lt.torrent_info(args[0])
+    ih = ti.info_hashes()
+    with open(args[0], "rb") as f:
+        raw = f.read()
+    out = {
+        "info_hash_v1": str(ih.v1) if ih.has_v1() else "",
+        "info_hash_v2": str(ih.v2) if ih.has_v2() else "",
+        "info_hash_v2_truncated": str(ih.v2)[:40] if ih.has_v2() else "",
+        "name": ti.name(),
+        "size": ti.total_size(),
+        "metainfo_hex": raw.hex(),
+    }
+    print(json.dumps(out))
+
+
+def cmd_torrent(args):
+    # torrent (--descriptor D --tracker http|udp | --from T --announce URL) OUT
+    opts = dict(zip(args[:-1:2], args[1:-1:2]))
+    out = args[-1]
+    if "--descriptor" in opts:
+        d = load_json(opts["--descriptor"])
+        b64 = d["metainfo"]
+        raw = base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4))
+        urls = d["announce"]
+        url = {"http": urls[0], "udp": urls[1]}[opts["--tracker"]]
+        assert url.startswith(opts["--tracker"] + "://"), url
+    else:
+        with open(opts["--from"], "rb") as f:
+            raw = f.read()
+        url = opts["--announce"]
+    meta = lt.bdecode(raw)
+    if meta is None or b"info" not in meta:
+        sys.exit("bt_client: not a .torrent")
+    meta[b"announce"] = url.encode()
+    meta.pop(b"announce-list", None)  # only the one URL: it alone carries the token
+    with open(out, "wb") as f:
+        f.write(lt.bencode(meta))
+
+
+def cmd_field(args):
+    v = load_json(args[0])[args[1]]
+    if len(args) > 2:
+        v = v[int(args[2])]
+    print(v)
+
+
+def to_jsonable(v):
+    if isinstance(v, bytes):
+        try:
+            return v.decode("utf-8")
+        except UnicodeDecodeError:
+            return "hex:" + v.hex()
+    if isinstance(v, dict):
+        return {to_jsonable(k): to_jsonable(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [to_jsonable(x) for x in v]
+    return v
+
+
+def cmd_bdecode(_args):
+    raw = sys.stdin.buffer.read()
+    v = lt.bdecode(raw)
+    if v is None:
+        sys.exit("bt_client: not bencoded: %r" % raw[:200])
+    print(json.dumps(to_jsonable(v), sort_keys=True))
+
+
+def session(port):
+    s = lt.session({
+        "listen_interfaces": "127.0.0.1:%d" % port,
+        "outgoing_interfaces": "",
+        "enable_dht": False,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "allow_multiple_connections_per_ip": True,
+        # TCP only: transmission runs with uTP off and aria2 has none, so uTP attempts would
+        # only time out first.
+        "enable_outgoing_utp": False,
+        "enable_incoming_utp": False,
+        # libtorrent 2.0 refuses an HTTP tracker on a loopback address unless the URL's path
+        # starts with /announce ("blocked by SSRF mitigation"); ours is /a/<token>/announce. It
+        # only matters because the test's tracker is on 127.0.0.1.
+        "ssrf_mitigation": False,
+        "alert_mask": (lt.alert.category_t.error_notification
+                       | lt.alert.category_t.status_notification
+                       | lt.alert.category_t.tracker_notification
+                       | lt.alert.category_t.connect_notification
+                       | lt.alert.category_t.peer_notification),
+    })
+    return s
+
+
+def version(alert):
+    # the info-hash an announce was for: a hybrid torrent announces its v1 and its v2 hash
+    return "v1" if alert.version == lt.protocol_version.V1 else "v2"
+
+
+def peer(mode, args):
+    # seed|leech T.torrent SAVE_DIR PORT LOG: a seed runs until killed; a leech exits 0 once it
+    # holds every piece (libtorrent checked each piece against the torrent's hashes).
+    torrent, save, port, log_path = args[0], args[1], int(args[2]), args[3]
+    # SIGUSR1: announce now. The test sends it once the tracker holds a peer that only accepts
+    # incoming connections (transmission 3.00 never dials 127.0.0.0/8 peers, see the test).
+    reannounce = []
+    signal.signal(signal.SIGUSR1, lambda *_: reannounce.append(1))
+    s = session(port)
+    params = lt.add_torrent_params()
+    params.ti = lt.torrent_info(torrent)
+    params.save_path = save
+    params.flags = (params.flags | lt.torrent_flags.disable_dht | lt.torrent_flags.disable_lsd
+                    | lt.torrent_flags.disable_pex) & ~lt.torrent_flags.auto_managed \
+        & ~lt.torrent_flags.paused
+    h = s.add_torrent(params)
+    log = open(log_path, "a", buffering=1, encoding="utf-8")
+
+    def say(*parts):
+        log.write("%.3f %s\n" % (time.time(), " ".join(str(p) for p in parts)))
+
+    say("start", mode, "port", port, "info-hashes", params.ti.info_hashes())
+    last_progress = -1
+    while True:
+        for a in s.pop_alerts():
+            if isinstance(a, lt.tracker_error_alert):
+                say("tracker-error", version(a), repr(a.failure_reason()), a.error.message(),
+                    a.tracker_url())
+            elif isinstance(a, lt.tracker_reply_alert):
+                say("tracker-reply", version(a), "peers", a.num_peers, a.tracker_url())
+            elif isinstance(a, lt.tracker_warning_alert):
+                say("tracker-warning", a.message())
+            elif isinstance(a, lt.tracker_announce_alert):
+                say("tracker-announce", a.message())
+            elif isinstance(a, (lt.peer_connect_alert, lt.incoming_connection_alert,
+                                lt.peer_disconnected_alert)):
+                say("peer", a.message())
+            elif isinstance(a, (lt.torrent_error_alert, lt.file_error_alert,
+                                lt.listen_failed_alert)):
+                say("error", a.message())
+                if isinstance(a, lt.listen_failed_alert):
+                    sys.exit(2)
+            elif isinstance(a, lt.listen_succeeded_alert):
+                say("listening", a.message())
+        if reannounce:
+            reannounce.clear()
+            say("reannounce")
+            h.force_reannounce(0, -1, lt.reannounce_flags_t.ignore_min_interval)
+        st = h.status()
+        progress = int(st.progress * 100)
+        if progress != last_progress:
+            say("progress", progress, "state", st.state, "peers", st.num_peers)
+            last_progress = progress
+        if mode == "leech" and st.is_seeding:
+            say("complete", "downloaded", st.total_payload_download)
+            h.flush_cache()
+            # Send the stopped announce before exiting, as a client does when it quits.
+            s.remove_torrent(h)
+            deadline = time.time() + 5
+            while time.time() < deadline:
+                if any(isinstance(a, lt.torrent_removed_alert) for a in s.pop_alerts()):
+                    break
+                s.wait_for_alert(200)
+            return 0
+        s.wait_for_alert(500)
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd in ("seed", "leech"):
+        sys.exit(peer(cmd, args))
+    {"info": cmd_info, "torrent": cmd_torrent, "field": cmd_field, "bdecode": cmd_bdecode}[cmd](args)
+
+
+if __name__ == "__main__":
+    main()

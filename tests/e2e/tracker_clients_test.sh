@@ -1,0 +1,356 @@
+#!/usr/bin/env bash
+# Real BitTorrent clients from Debian against the tracker's announce endpoints, end to end: a
+# file becomes a hybrid (v1+v2) and a v1-only torrent, registered in rights and indexed in the
+# tracker; subscribers open content sessions by SIP INVITE (SIPp as the S-CSCF) and take the
+# announce URLs of their session descriptor; a seeder (python3-libtorrent) and leechers (aria2c
+# and transmission-cli over HTTP, python3-libtorrent over HTTP and UDP) meet only through the
+# tracker and download the file; announces without a token, with a forged token and with another
+# swarm's token are refused and change nothing; usage reaches the session rows and the CDRs.
+#
+# Every client runs with DHT, PEX, local service discovery and port mapping off, on 127.0.0.1
+# only, so the tracker is the only way peers meet. What each client needs (found by running them):
+#   aria2c 1.36        --enable-dht=false --enable-dht6=false --bt-enable-lpd=false
+#                      --enable-peer-exchange=false; it cannot parse hybrid torrents (computes a
+#                      wrong info-hash) and speaks UDP trackers only with DHT on: v1 over HTTP.
+#   transmission 3.00  settings.json (dht/pex/lpd/utp/port-forwarding off, bound to 127.0.0.1);
+#                      cannot parse hybrid torrents, sends no BEP 41 URL data over UDP (so the
+#                      token cannot reach a UDP tracker): v1 over HTTP. It never dials peers in
+#                      127.0.0.0/8 that a tracker hands out (libtransmission's isMartianAddr), so
+#                      the seeder dials it: the test makes the seeder re-announce once the
+#                      tracker holds transmission, and the tracker hands the seeder its leechers.
+#   libtorrent 2.0.8   enable_dht/enable_lsd/upnp/natpmp off, torrent flags disable_pex,
+#                      allow_multiple_connections_per_ip on (all peers share 127.0.0.1); TCP only.
+#                      Its BEP 41 URL data is one option cut at 255 bytes, so over UDP only a token
+#                      whose path fits in 255 bytes works (a session without locality, short
+#                      identity); see the UDP section.
+source "$(dirname "$0")/../lib/harness.sh"
+
+PY=/usr/bin/python3  # Debian's python3-libtorrent lives there, not in another python3 on PATH
+BT=("$PY" "$SUITE_SRC/tests/e2e/bt_client.py")
+for tool in aria2c transmission-cli sipp curl; do
+  command -v "$tool" >/dev/null || { fail "$tool is installed (tools/debian-packages.txt)"; exit 1; }
+done
+"$PY" -c 'import libtorrent' || { fail "python3-libtorrent is installed"; exit 1; }
+
+# UDP tracker (BEP 15 + BEP 41): 1 once the tracker serves UDP announces on --announce-host.
+# While it is 0 the UDP checks are skipped (and say so); at 1 they must pass.
+UDP_ANNOUNCE=${UDP_ANNOUNCE:-0}
+
+harness_start
+
+CTL=$SUITE_BIN/tools/p2pimsctl/p2pimsctl
+MKTORRENT=$SUITE_BIN/tools/p2pimsctl/p2pims-mktorrent
+SCENARIOS=$SUITE_SRC/tests/sipp
+PANI='P-Access-Network-Info: 3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=26201ab12c34d56e; np'
+SEEDER=sip:seeder@ims.localhost ALICE=sip:alice@ims.localhost BOB=sip:bob@ims.localhost
+CAROL=sip:carol@ims.localhost DAVE=sip:dave@ims.localhost
+W=$SUITE_DIR/bt
+mkdir -p "$W" "$W/sessions"
+
+# Client processes this test started, stopped by id when it ends.
+CLIENT_PIDS=()
+stop_clients() {
+  local pid
+  for pid in "${CLIENT_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${CLIENT_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  CLIENT_PIDS=()
+}
+trap 'stop_clients; harness_cleanup' EXIT
+
+ctl() { "$CTL" --rights "127.0.0.1:$RIGHTS_GRPC" --charging "127.0.0.1:$CHARGING_GRPC" --actor e2e "$@"; }
+sql() { suite_psql -tA -c "$1"; }
+has() { grep -qF -- "$1" <<<"$2"; }
+sha() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
+same_file() { [[ $(sha "$1") == "$FILE_SHA" ]]; }
+# The value of one sample of the tracker's /metrics, 0 when absent: metric 'name{labels}'
+metric() {
+  curl -fsS "http://127.0.0.1:$TRACKER_ADMIN/metrics" | awk -v m="$1" '$1 == m {print $2; f=1} END {if (!f) print 0}'
+}
+pct() { sed 's/../%&/g' <<<"$1"; }  # hex -> URL-encoded bytes
+# A raw HTTP announce as a client would send it, the bencoded reply printed as JSON:
+# http_announce BASE_URL INFO_HASH_HEX PORT LEFT
+http_announce() {
+  curl -sS --max-time 5 "$1?info_hash=$(pct "$2")&peer_id=$(pct 2d43552d303030312d6162636465666768696a6b)&port=$3&uploaded=0&downloaded=0&left=$4&compact=1" |
+    "${BT[@]}" bdecode
+}
+# scrape TOKEN INFO_HASH_HEX -> "complete incomplete downloaded" of that swarm
+scrape() {
+  curl -sS --max-time 5 "http://127.0.0.1:$TRACKER_BT/a/$1/scrape?info_hash=$(pct "$2")" |
+    "${BT[@]}" bdecode | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+if "files" not in d: print("failure:", d.get("failure reason")); sys.exit()
+(f,) = d["files"].values()
+print(f["complete"], f["incomplete"], f["downloaded"])'
+}
+log_has() { grep -qF -- "$2" "$1" 2>/dev/null; }
+not() { ! "$@"; }
+
+# --- sessions over SIP ---------------------------------------------------------------------
+# open_session NAME CONTENT SUBJECT [PANI-LINE]: INVITE + ACK as the S-CSCF; the session stays
+# open (close_session sends the BYE). The descriptor lands in $W/sessions/NAME.json.
+open_session() {
+  local name=$1 content=$2 subject=$3 pani=${4-$PANI} port
+  local log=$W/sessions/$name.log
+  port=$(free_port)
+  rm -f "$log"
+  (cd "$SUITE_DIR" && timeout 60 sipp -sf "$SCENARIOS/invite_hold.xml" -s "$content" \
+    -key domain "$SIP_DOMAIN" -key subject "$subject" -key fromtag "from-$name" -key pani "$pani" \
+    -cid_str "call-$name@e2e" -m 1 -p "$port" -timeout 20s -timeout_error -nostdin \
+    -trace_logs -log_file "$log" "127.0.0.1:$SIP_PORT" >"$W/sessions/$name.sipp" 2>&1) || return 1
+  echo "$content" >"$W/sessions/$name.content"
+  sed -n 's/^descriptor //p' "$log" >"$W/sessions/$name.json"
+  [[ -s $W/sessions/$name.json ]]
+}
+close_session() {
+  local name=$1 port log=$W/sessions/$1.log
+  port=$(free_port)
+  (cd "$SUITE_DIR" && timeout 60 sipp -sf "$SCENARIOS/bye.xml" -s "$(cat "$W/sessions/$name.content")" \
+    -key domain "$SIP_DOMAIN" -key fromtag "from-$name" -key totag "$(sed -n 's/^totag //p' "$log")" \
+    -key target "$(sed -n 's/^contact //p' "$log")" -cid_str "call-$name@e2e" -m 1 -p "$port" \
+    -timeout 20s -timeout_error -nostdin "127.0.0.1:$SIP_PORT" >"$W/sessions/$name.bye" 2>&1)
+}
+field() { "${BT[@]}" field "$W/sessions/$1.json" "${@:2}"; }
+session_row() { sql "SELECT $2 FROM tracker.session WHERE session_id = '$(field "$1" session_id)'"; }
+
+# --- clients -------------------------------------------------------------------------------
+# Each starts in the background; its log is $W/NAME.log, its files in $W/NAME/.
+start_lt() {  # start_lt seed|leech NAME TORRENT
+  local mode=$1 name=$2 torrent=$3 port
+  port=$(free_port)
+  mkdir -p "$W/$name"
+  [[ $mode == seed ]] && cp "$W/media/clip.bin" "$W/$name/"
+  "${BT[@]}" "$mode" "$torrent" "$W/$name" "$port" "$W/$name.log" 2>>"$W/$name.log" &
+  CLIENT_PIDS+=($!)
+  eval "PID_${name//-/_}=$!"
+}
+start_aria2() {  # start_aria2 NAME TORRENT
+  local name=$1 torrent=$2 port
+  port=$(free_port)
+  mkdir -p "$W/$name"
+  aria2c --enable-dht=false --enable-dht6=false --bt-enable-lpd=false --enable-peer-exchange=false \
+    --listen-port="$port" --seed-time=0 --dir="$W/$name" --log="$W/$name.log" --log-level=info \
+    --console-log-level=warn --summary-interval=0 --file-allocation=none --auto-file-renaming=false \
+    --bt-tracker-connect-timeout=5 --bt-tracker-timeout=10 --stop-with-process=$$ \
+    "$torrent" >"$W/$name.out" 2>&1 &
+  CLIENT_PIDS+=($!)
+  eval "PID_${name//-/_}=$!"
+}
+start_transmission() {  # start_transmission NAME TORRENT
+  local name=$1 torrent=$2 port
+  port=$(free_port)
+  mkdir -p "$W/$name" "$W/$name.config"
+  cat >"$W/$name.config/settings.json" <<EOF
+{"dht-enabled": false, "pex-enabled": false, "lpd-enabled": false, "utp-enabled": false,
+ "port-forwarding-enabled": false, "rpc-enabled": false, "blocklist-enabled": false,
+ "bind-address-ipv4": "127.0.0.1", "bind-address-ipv6": "::1",
+ "peer-port": $port, "peer-port-random-on-start": false, "message-level": 3}
+EOF
+  transmission-cli --config-dir "$W/$name.config" --download-dir "$W/$name" "$torrent" \
+    >"$W/$name.log" 2>&1 &
+  CLIENT_PIDS+=($!)
+  eval "PID_${name//-/_}=$!"
+}
+stop_client() {  # stop_client NAME: SIGTERM, then wait for it (clients send their stopped announce)
+  local var=PID_${1//-/_}
+  kill -TERM "${!var}" 2>/dev/null || true
+  wait "${!var}" 2>/dev/null || true
+}
+
+echo "# content: one file as a hybrid and a v1-only torrent, registered in rights, indexed in the tracker"
+mkdir -p "$W/media"
+head -c $((4 * 1024 * 1024 + 12345)) /dev/urandom >"$W/media/clip.bin"  # the last piece is short
+FILE_SHA=$(sha "$W/media/clip.bin")
+check "p2pims-mktorrent makes the hybrid torrent" "$MKTORRENT" "$W/media/clip.bin" "$W/hybrid.torrent"
+check "p2pims-mktorrent makes the v1-only torrent" \
+  "$MKTORRENT" --v1-only "$W/media/clip.bin" "$W/v1.torrent"
+"${BT[@]}" info "$W/hybrid.torrent" >"$W/hybrid.info"
+"${BT[@]}" info "$W/v1.torrent" >"$W/v1.info"
+info() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$W/$1.info" "$2"; }
+HYB_V1=$(info hybrid info_hash_v1) HYB_V2=$(info hybrid info_hash_v2_truncated)
+V1_V1=$(info v1 info_hash_v1)
+check "the hybrid torrent has a v2 info-hash" test -n "$HYB_V2"
+check_eq "the v1-only torrent has none" "" "$(info v1 info_hash_v2)"
+check "rights registers the hybrid torrent" \
+  ctl content register --id clip-hybrid --owner e2e-studio --torrent "$W/hybrid.torrent" --price-model free
+check "rights registers the v1-only torrent" \
+  ctl content register --id clip-v1 --owner e2e-studio --torrent "$W/v1.torrent" --price-model free
+# The tracker's index has no CLI yet: rows as ContentIndex.IndexContent writes them (as demo.sql
+# does), with the metainfo so that the session descriptor carries it.
+for t in hybrid v1; do
+  sql "INSERT INTO tracker.content (content_id, info_hash, info_hash_v2_truncated, name, size_bytes, metainfo)
+       VALUES ('clip-$t', decode('$(info $t info_hash_v1)', 'hex'),
+               nullif(decode('$(info $t info_hash_v2_truncated)', 'hex'), ''::bytea),
+               '$(info $t name)', $(info $t size), decode('$(info $t metainfo_hex)', 'hex'))"
+done
+check_eq "both are indexed with their info-hashes" \
+  "clip-hybrid|$HYB_V1|$HYB_V2 clip-v1|$V1_V1|" \
+  "$(sql "SELECT content_id || '|' || encode(info_hash, 'hex') || '|' || coalesce(encode(info_hash_v2_truncated, 'hex'), '')
+          FROM tracker.content WHERE content_id LIKE 'clip-%' ORDER BY 1" | tr '\n' ' ' | sed 's/ $//')"
+for who in "$SEEDER" "$DAVE"; do
+  check "charging account for $who" ctl account create --subject "$who" --kind prepaid --currency EUR
+done
+
+echo "# content sessions by SIP INVITE: each client gets the announce URLs of its descriptor"
+check "seeder's session for the v1 torrent" open_session seed-v1 clip-v1 "$SEEDER"
+check "seeder's session for the hybrid torrent" open_session seed-hybrid clip-hybrid "$SEEDER"
+check "alice's session (aria2c, v1)" open_session alice clip-v1 "$ALICE"
+check "bob's session (transmission, v1)" open_session bob clip-v1 "$BOB"
+check "carol's session (libtorrent over HTTP, hybrid)" open_session carol clip-hybrid "$CAROL"
+# dave's session has no P-Access-Network-Info: no locality in the token keeps its UDP URL's path
+# within the 255 bytes libtorrent sends as BEP 41 URL data.
+check "dave's session without locality (libtorrent over UDP, hybrid)" \
+  open_session dave clip-hybrid "$DAVE" ""
+((FAILURES == 0)) || exit 1  # everything below needs the sessions
+check_eq "the descriptor names the session's content and info-hash" "clip-v1 $V1_V1" \
+  "$(field alice content_id) $(field alice info_hash)"
+check "the HTTP announce URL carries the token" \
+  test "$(field alice announce 0)" = "http://127.0.0.1:$TRACKER_BT/a/$(field alice token)/announce"
+check "the UDP announce URL carries the token" \
+  test "$(field alice announce 1)" = "udp://127.0.0.1:$TRACKER_BT/a/$(field alice token)"
+check_eq "the tracker holds the six sessions open" 6 \
+  "$(sql "SELECT count(*) FROM tracker.session WHERE closed_at IS NULL")"
+for s in seed-v1 seed-hybrid alice bob carol; do
+  check "$s: .torrent from the descriptor's metainfo, announcing to its HTTP URL" \
+    "${BT[@]}" torrent --descriptor "$W/sessions/$s.json" --tracker http "$W/$s.torrent"
+done
+check "dave: .torrent announcing to the descriptor's UDP URL" \
+  "${BT[@]}" torrent --descriptor "$W/sessions/dave.json" --tracker udp "$W/dave.torrent"
+check_eq "the descriptor's metainfo is the indexed torrent (same info-hash)" "$HYB_V1" \
+  "$("${BT[@]}" info "$W/carol.torrent" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["info_hash_v1"])')"
+DAVE_PATH=$(field dave announce 1 | sed 's|^udp://[^/]*||')
+CAROL_PATH=$(field carol announce 1 | sed 's|^udp://[^/]*||')
+echo "  UDP URL paths: dave ${#DAVE_PATH} bytes (no locality), carol ${#CAROL_PATH} bytes (with locality)"
+check "dave's UDP URL path fits in one BEP 41 URL-data option (255 bytes)" test "${#DAVE_PATH}" -le 255
+
+echo "# the seeder joins both swarms"
+start_lt seed seed-v1 "$W/seed-v1.torrent"
+start_lt seed seed-hybrid "$W/seed-hybrid.torrent"
+check "the v1 seeder's announce is answered" eventually 20 log_has "$W/seed-v1.log" "tracker-reply v1"
+check "the hybrid seeder's v1 announce is answered" \
+  eventually 20 log_has "$W/seed-hybrid.log" "tracker-reply v1"
+check "the hybrid seeder's v2 announce (truncated v2 info-hash) is answered too" \
+  eventually 20 log_has "$W/seed-hybrid.log" "tracker-reply v2"
+check "... and is not refused" not log_has "$W/seed-hybrid.log" tracker-error
+ALICE_TOKEN=$(field alice token) CAROL_TOKEN=$(field carol token)
+check_eq "scrape: the v1 swarm holds one seeder" "1 0 0" "$(scrape "$ALICE_TOKEN" "$V1_V1")"
+check_eq "scrape: the hybrid swarm holds one seeder (v1 and v2 announces are one peer)" "1 0 0" \
+  "$(scrape "$CAROL_TOKEN" "$HYB_V1")"
+check_eq "scrape by the truncated v2 info-hash shows the same swarm" "1 0 0" \
+  "$(scrape "$CAROL_TOKEN" "$HYB_V2")"
+
+echo "# refusals: no token, a forged token, another swarm's token"
+BASE=http://127.0.0.1:$TRACKER_BT
+# A forged token: one character of the signature changed (the last one keeps the base64url
+# canonical only for some values, so change one in the middle).
+FORGED=$("$PY" -c '
+import sys
+t = sys.argv[1]; p, s = t.split(".")
+i = len(s) // 2
+s = s[:i] + ("A" if s[i] != "A" else "B") + s[i + 1:]
+print(p + "." + s)' "$ALICE_TOKEN")
+check "the forged token differs from alice's in one signature character" \
+  test "${FORGED%%.*}" = "${ALICE_TOKEN%%.*}" -a "$FORGED" != "$ALICE_TOKEN"
+peers_before=$(metric p2pims_tracker_peers)
+denied_before=$(metric 'p2pims_tracker_announces_total{protocol="http",result="denied"}')
+bad_before=$(metric 'p2pims_tracker_announces_total{protocol="http",result="bad_request"}')
+usage_before=$(sql "SELECT sum(bytes_down + bytes_up) FROM tracker.session")
+
+reply=$(http_announce "$BASE/announce" "$V1_V1" 40001 100)
+echo "  no token: $reply"
+check "an announce without a token gets a bencoded failure reason" has '"failure reason"' "$reply"
+reply=$(http_announce "$BASE/a/$FORGED/announce" "$V1_V1" 40001 100)
+echo "  forged token: $reply"
+check "an announce with a forged token is refused: bad signature" has 'bad token signature' "$reply"
+reply=$(http_announce "$BASE/a/$CAROL_TOKEN/announce" "$V1_V1" 40001 100)
+echo "  another swarm's token: $reply"
+check "an announce with another swarm's token is refused" has 'the token is for another swarm' "$reply"
+reply=$(curl -sS --max-time 5 "$BASE/a/$CAROL_TOKEN/scrape?info_hash=$(pct "$V1_V1")" | "${BT[@]}" bdecode)
+check "a scrape of another swarm is refused" has 'the token is for another swarm' "$reply"
+reply=$(curl -sS --max-time 5 "$BASE/a/$FORGED/scrape?info_hash=$(pct "$V1_V1")" | "${BT[@]}" bdecode)
+check "a scrape with a forged token is refused" has 'bad token signature' "$reply"
+
+# The same three refusals as real clients see them.
+"${BT[@]}" torrent --from "$W/v1.torrent" --announce "$BASE/announce" "$W/notoken.torrent"
+"${BT[@]}" torrent --from "$W/v1.torrent" --announce "$BASE/a/$FORGED/announce" "$W/forged.torrent"
+"${BT[@]}" torrent --from "$W/v1.torrent" --announce "$(field carol announce 0)" "$W/otherswarm.torrent"
+start_aria2 notoken "$W/notoken.torrent"
+start_transmission forged "$W/forged.torrent"
+start_lt leech otherswarm "$W/otherswarm.torrent"
+check "aria2c reports the tracker's failure reason (no token)" \
+  eventually 20 log_has "$W/notoken.log" "Tracker returned failure reason:"
+grep -m1 -o "Tracker returned failure reason:.*" "$W/notoken.log" | sed 's/^/  aria2c: /'
+check "transmission-cli reports the forged token's refusal" \
+  eventually 20 log_has "$W/forged.log" 'Tracker error: "bad token signature"'
+check "libtorrent reports another swarm's token's refusal" \
+  eventually 20 log_has "$W/otherswarm.log" "'the token is for another swarm'"
+check "the refused aria2c got no data" not same_file "$W/notoken/clip.bin"
+stop_client notoken
+stop_client forged
+stop_client otherswarm
+check "the refused transmission-cli got no data" not same_file "$W/forged/clip.bin"
+check "the refused libtorrent got no data" not same_file "$W/otherswarm/clip.bin"
+check_eq "the refusals left the v1 swarm as it was" "1 0 0" "$(scrape "$ALICE_TOKEN" "$V1_V1")"
+check_eq "... and the hybrid swarm" "1 0 0" "$(scrape "$CAROL_TOKEN" "$HYB_V1")"
+check "the tracker counted denied announces" \
+  test "$(metric 'p2pims_tracker_announces_total{protocol="http",result="denied"}')" -gt "$denied_before"
+echo "  announces: denied $denied_before -> $(metric 'p2pims_tracker_announces_total{protocol="http",result="denied"}'), bad_request $bad_before -> $(metric 'p2pims_tracker_announces_total{protocol="http",result="bad_request"}')"
+check "the tracker's peer count did not change (its next housekeeping pass)" \
+  eventually 5 test "$(metric p2pims_tracker_peers)" = "$peers_before"
+check_eq "no usage was metered for refused announces" "$usage_before" \
+  "$(sql "SELECT sum(bytes_down + bytes_up) FROM tracker.session")"
+
+echo "# leechers download through the managed swarms"
+start_aria2 alice "$W/alice.torrent"
+start_transmission bob "$W/bob.torrent"
+start_lt leech carol "$W/carol.torrent"
+# transmission never dials 127.0.0.0/8 peers from a tracker: once the tracker holds it (its
+# announce was answered), the seeder announces again and dials the leechers it is given.
+check "transmission's announce is answered" \
+  eventually 30 log_has "$W/bob.log" "peers from tracker"
+kill -USR1 "$PID_seed_v1"
+check "aria2c completes over HTTP, file intact" eventually 90 same_file "$W/alice/clip.bin"
+check "transmission-cli completes over HTTP, file intact" eventually 90 same_file "$W/bob/clip.bin"
+check "libtorrent completes the hybrid over HTTP, file intact" eventually 90 same_file "$W/carol/clip.bin"
+check "libtorrent's v2 announces were answered too" log_has "$W/carol.log" "tracker-reply v2"
+check "aria2c's peers came from the tracker" grep -q "Tracker returned" "$W/alice.log"
+
+if ((UDP_ANNOUNCE)); then
+  echo "# libtorrent over UDP (BEP 15, the token as BEP 41 URL data)"
+  start_lt leech dave "$W/dave.torrent"
+  check "dave's UDP announce is answered" eventually 20 log_has "$W/dave.log" "tracker-reply v1"
+  check "libtorrent completes the hybrid over UDP, file intact" \
+    eventually 90 same_file "$W/dave/clip.bin"
+  check "the tracker counted UDP announces" \
+    test "$(metric 'p2pims_tracker_announces_total{protocol="udp",result="ok"}')" -gt 0
+else
+  # GATED: the UDP listener (BEP 15/41) had not landed on main when this test was written.
+  echo "  SKIPPED: UDP announces (set UDP_ANNOUNCE=1 once the tracker serves them)"
+fi
+
+echo "# usage metered from announces, then the sessions end by BYE"
+stop_client bob  # transmission seeds until stopped; its stopped announce reports its totals
+for s in alice bob carol; do
+  check "$s's session metered at least the file downloaded" \
+    wait_sql t "SELECT bytes_down >= $(stat -c %s "$W/media/clip.bin") FROM tracker.session
+                WHERE session_id = '$(field "$s" session_id)'" 20
+done
+kill -USR1 "$PID_seed_v1" "$PID_seed_hybrid"  # the seeders report what they uploaded
+check "the v1 seeder's session metered its uploads" \
+  wait_sql t "SELECT bytes_up > 0 FROM tracker.session WHERE session_id = '$(field seed-v1 session_id)'" 20
+check_eq "scrape: the v1 swarm counted two completions" 2 \
+  "$(scrape "$ALICE_TOKEN" "$V1_V1" | cut -d' ' -f3)"
+stop_clients
+for s in seed-v1 seed-hybrid alice bob carol dave; do
+  check "$s's BYE is answered 200" close_session "$s"
+done
+check "every session is closed at the tracker" \
+  wait_sql 0 "SELECT count(*) FROM tracker.session WHERE closed_at IS NULL" 10
+check "alice's CDR carries the bytes her client reported" \
+  wait_sql t "SELECT bytes_down >= $(stat -c %s "$W/media/clip.bin") FROM charging.cdr
+              WHERE served_identity = '$ALICE' AND content_id = 'clip-v1'" 10
+reply=$(http_announce "$(field alice announce 0)" "$V1_V1" 40002 0)
+echo "  closed session's token: $reply"
+check "a closed session's token is refused" has '"failure reason"' "$reply"
+
+harness_finish
