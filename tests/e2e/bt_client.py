@@ -9,7 +9,11 @@
 #   bt_client.py torrent --from T.torrent --announce URL OUT.torrent   same, any URL
 #   bt_client.py field D.json KEY [INDEX]              one field of a JSON file (announce 0 ...)
 #   bt_client.py bdecode < BODY                        a bencoded tracker reply as JSON
-#   bt_client.py seed|leech T.torrent DIR PORT LOG     one peer; see Peer below
+#   bt_client.py seed|leech T.torrent DIR PORT LOG     one peer; see peer() below
+#   bt_client.py udp-announce HOST:PORT URL_PATH INFO_HASH_HEX PORT LEFT [EVENT]
+#                                                      one BEP 15 announce, the path as BEP 41 URL
+#                                                      data split over as many options as needed;
+#                                                      the reply as JSON
 #
 # Every peer listens on 127.0.0.1 only and meets others only through the torrent's tracker: no
 # DHT, local service discovery, PEX, UPnP or NAT-PMP. The tracker hands out peers that all live
@@ -17,7 +21,10 @@
 # connection per IP address, which would leave a leecher with a single peer).
 import base64
 import json
+import os
 import signal
+import socket
+import struct
 import sys
 import time
 
@@ -95,6 +102,53 @@ def cmd_bdecode(_args):
     if v is None:
         sys.exit("bt_client: not bencoded: %r" % raw[:200])
     print(json.dumps(to_jsonable(v), sort_keys=True))
+
+
+def cmd_udp_announce(args):
+    host, port = args[0].rsplit(":", 1)
+    path, info_hash, peer_port, left = args[1].encode(), bytes.fromhex(args[2]), int(args[3]), \
+        int(args[4])
+    event = {"none": 0, "completed": 1, "started": 2, "stopped": 3}[args[5] if len(args) > 5 else "started"]
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+    s.connect((host, int(port)))
+
+    def call(packet, tid):
+        for _ in range(3):
+            s.send(packet)
+            try:
+                reply = s.recv(65536)
+            except socket.timeout:
+                continue
+            action, got_tid = struct.unpack(">II", reply[:8])
+            if got_tid == tid:
+                return action, reply[8:]
+        sys.exit("bt_client: no answer from %s" % args[0])
+
+    tid = struct.unpack(">I", os.urandom(4))[0]
+    action, body = call(struct.pack(">QII", 0x41727101980, 0, tid), tid)
+    if action == 3:
+        print(json.dumps({"failure reason": body.decode("utf-8", "replace")}))
+        return
+    (connection_id,) = struct.unpack(">Q", body[:8])
+    options = b""
+    for i in range(0, len(path), 255):  # BEP 41: consecutive URLData options are concatenated
+        chunk = path[i:i + 255]
+        options += bytes([2, len(chunk)]) + chunk
+    tid = struct.unpack(">I", os.urandom(4))[0]
+    packet = struct.pack(">QII20s20sQQQIIIiH", connection_id, 1, tid, info_hash,
+                         b"-PY0001-udpprobe0001", 0, left, 0, event, 0, 0, 50, peer_port) + options
+    action, body = call(packet, tid)
+    if action == 3:
+        print(json.dumps({"failure reason": body.decode("utf-8", "replace")}))
+    elif action == 1:
+        interval, leechers, seeders = struct.unpack(">III", body[:12])
+        peers = ["%s:%d" % (socket.inet_ntoa(body[i:i + 4]), struct.unpack(">H", body[i + 4:i + 6])[0])
+                 for i in range(12, len(body) - 5, 6)]
+        print(json.dumps({"interval": interval, "leechers": leechers, "seeders": seeders,
+                          "peers": peers}))
+    else:
+        print(json.dumps({"action": action}))
 
 
 def session(port):
@@ -201,7 +255,8 @@ def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd in ("seed", "leech"):
         sys.exit(peer(cmd, args))
-    {"info": cmd_info, "torrent": cmd_torrent, "field": cmd_field, "bdecode": cmd_bdecode}[cmd](args)
+    {"info": cmd_info, "torrent": cmd_torrent, "field": cmd_field, "bdecode": cmd_bdecode,
+     "udp-announce": cmd_udp_announce}[cmd](args)
 
 
 if __name__ == "__main__":
