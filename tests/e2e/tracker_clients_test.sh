@@ -10,19 +10,25 @@
 # Every client runs with DHT, PEX, local service discovery and port mapping off, on 127.0.0.1
 # only, so the tracker is the only way peers meet. What each client needs (found by running them):
 #   aria2c 1.36        --enable-dht=false --enable-dht6=false --bt-enable-lpd=false
-#                      --enable-peer-exchange=false; it cannot parse hybrid torrents (computes a
-#                      wrong info-hash) and speaks UDP trackers only with DHT on: v1 over HTTP.
-#   transmission 3.00  settings.json (dht/pex/lpd/utp/port-forwarding off, bound to 127.0.0.1);
-#                      cannot parse hybrid torrents, sends no BEP 41 URL data over UDP (so the
-#                      token cannot reach a UDP tracker): v1 over HTTP. It never dials peers in
-#                      127.0.0.0/8 that a tracker hands out (libtransmission's isMartianAddr), so
-#                      the seeder dials it: the test makes the seeder re-announce once the
-#                      tracker holds transmission, and the tracker hands the seeder its leechers.
-#   libtorrent 2.0.8   enable_dht/enable_lsd/upnp/natpmp off, torrent flags disable_pex,
-#                      allow_multiple_connections_per_ip on (all peers share 127.0.0.1); TCP only.
-#                      Its BEP 41 URL data is one option cut at 255 bytes, so over UDP only a token
-#                      whose path fits in 255 bytes works (a session without locality, short
-#                      identity); see the UDP section.
+#                      --enable-peer-exchange=false. --seed-time=0.05 (3 s), not 0: with 0 it
+#                      goes straight to "stopped" and never sends "completed". It computes a wrong
+#                      info-hash for hybrid torrents and speaks UDP trackers only with DHT on ("udp
+#                      is not supported yet"): v1-only torrent over HTTP.
+#   transmission 3.00  settings.json in --config-dir: dht/pex/lpd/utp/port-forwarding/rpc off,
+#                      bound to 127.0.0.1. It cannot parse hybrid torrents ("Error parsing") and
+#                      sends no BEP 41 URL data over UDP: v1-only torrent over HTTP. It never
+#                      dials peers in 127.0.0.0/8 that a tracker hands out (libtransmission's
+#                      isMartianAddr), so the seeder dials it: once the tracker holds transmission,
+#                      the seeder re-announces (SIGUSR1 to bt_client.py) and gets it as a leecher.
+#                      It sends no "stopped" on SIGTERM; its "completed" announce carries its
+#                      totals.
+#   libtorrent 2.0.8   (tests/e2e/bt_client.py) enable_dht/enable_lsd/upnp/natpmp off, torrent
+#                      flags disable_dht/disable_lsd/disable_pex; allow_multiple_connections_per_ip
+#                      on (every peer is 127.0.0.1); ssrf_mitigation off (it refuses a loopback
+#                      HTTP tracker whose path does not start with /announce); TCP only. Over UDP
+#                      it sends the URL's path as one BEP 41 option cut at 255 bytes, so only a
+#                      token whose path fits works (dave: no locality); it also drops the text of
+#                      UDP error replies (it reads the message from the packet's start, a NUL).
 source "$(dirname "$0")/../lib/harness.sh"
 
 PY=/usr/bin/python3  # Debian's python3-libtorrent lives there, not in another python3 on PATH
@@ -47,8 +53,9 @@ CAROL=sip:carol@ims.localhost DAVE=sip:dave@ims.localhost
 W=$SUITE_DIR/bt
 mkdir -p "$W" "$W/sessions"
 
-# Client processes this test started, stopped by id when it ends.
+# Client processes this test started, stopped by id when it ends; PID and PORT by client name.
 CLIENT_PIDS=()
+declare -A PID PORT
 stop_clients() {
   local pid
   for pid in "${CLIENT_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -67,6 +74,7 @@ metric() {
   curl -fsS "http://127.0.0.1:$TRACKER_ADMIN/metrics" | awk -v m="$1" '$1 == m {print $2; f=1} END {if (!f) print 0}'
 }
 metric_is() { [[ $(metric "$1") == "$2" ]]; }
+# shellcheck disable=SC2001  # every two hex digits, not one pattern
 pct() { sed 's/../%&/g' <<<"$1"; }  # hex -> URL-encoded bytes
 # A raw HTTP announce as a client would send it, the bencoded reply printed as JSON:
 # http_announce BASE_URL INFO_HASH_HEX PORT LEFT
@@ -112,7 +120,6 @@ close_session() {
     -timeout 20s -timeout_error -nostdin "127.0.0.1:$SIP_PORT" >"$W/sessions/$name.bye" 2>&1)
 }
 field() { "${BT[@]}" field "$W/sessions/$1.json" "${@:2}"; }
-session_row() { sql "SELECT $2 FROM tracker.session WHERE session_id = '$(field "$1" session_id)'"; }
 
 # --- clients -------------------------------------------------------------------------------
 # Each starts in the background; its log is $W/NAME.log, its files in $W/NAME/.
@@ -121,9 +128,9 @@ start_lt() {  # start_lt seed|leech NAME TORRENT
   port=$(free_port)
   mkdir -p "$W/$name"
   [[ $mode == seed ]] && cp "$W/media/clip.bin" "$W/$name/"
-  "${BT[@]}" "$mode" "$torrent" "$W/$name" "$port" "$W/$name.log" 2>>"$W/$name.log" &
+  "${BT[@]}" "$mode" "$torrent" "$W/$name" "$port" "$W/$name.log" 2>"$W/$name.err" &
   CLIENT_PIDS+=($!)
-  eval "PID_${name//-/_}=$! PORT_${name//-/_}=$port"
+  PID[$name]=$! PORT[$name]=$port
 }
 start_aria2() {  # start_aria2 NAME TORRENT
   local name=$1 torrent=$2 port
@@ -135,7 +142,7 @@ start_aria2() {  # start_aria2 NAME TORRENT
     --bt-tracker-connect-timeout=5 --bt-tracker-timeout=10 --stop-with-process=$$ \
     "$torrent" >"$W/$name.out" 2>&1 &
   CLIENT_PIDS+=($!)
-  eval "PID_${name//-/_}=$! PORT_${name//-/_}=$port"
+  PID[$name]=$! PORT[$name]=$port
 }
 start_transmission() {  # start_transmission NAME TORRENT
   local name=$1 torrent=$2 port
@@ -150,12 +157,11 @@ EOF
   transmission-cli --config-dir "$W/$name.config" --download-dir "$W/$name" "$torrent" \
     >"$W/$name.log" 2>&1 &
   CLIENT_PIDS+=($!)
-  eval "PID_${name//-/_}=$! PORT_${name//-/_}=$port"
+  PID[$name]=$! PORT[$name]=$port
 }
 stop_client() {  # stop_client NAME: SIGTERM, then wait for it (clients send their stopped announce)
-  local var=PID_${1//-/_}
-  kill -TERM "${!var}" 2>/dev/null || true
-  wait "${!var}" 2>/dev/null || true
+  kill -TERM "${PID[$1]}" 2>/dev/null || true
+  wait "${PID[$1]}" 2>/dev/null || true
 }
 
 echo "# content: one file as a hybrid and a v1-only torrent, registered in rights, indexed in the tracker"
@@ -316,14 +322,14 @@ start_lt leech carol "$W/carol.torrent"
 # announce was answered), the seeder announces again and dials the leechers it is given.
 check "transmission's announce is answered" \
   eventually 30 log_has "$W/bob.log" "peers from tracker"
-kill -USR1 "$PID_seed_v1"
+kill -USR1 "${PID[seed-v1]}"
 check "aria2c completes over HTTP, file intact" eventually 90 same_file "$W/alice/clip.bin"
 check "transmission-cli completes over HTTP, file intact" eventually 90 same_file "$W/bob/clip.bin"
 check "libtorrent completes the hybrid over HTTP, file intact" eventually 90 same_file "$W/carol/clip.bin"
 check "libtorrent's v2 announces were answered too" log_has "$W/carol.log" "tracker-reply v2"
 # Only the tracker knew the seeder's port: aria2c dialled it.
 check "aria2c dialled the seeder the tracker handed out" \
-  log_has "$W/alice.log" "Connecting to 127.0.0.1:$PORT_seed_v1"
+  log_has "$W/alice.log" "Connecting to 127.0.0.1:${PORT[seed-v1]}"
 
 if ((UDP_ANNOUNCE)); then
   echo "# UDP (BEP 15, the token's path as BEP 41 URL data)"
@@ -375,7 +381,7 @@ for s in alice bob carol; do
                 WHERE session_id = '$(field "$s" session_id)'" 20
 done
 stop_client bob
-kill -USR1 "$PID_seed_v1" "$PID_seed_hybrid"  # the seeders report what they uploaded
+kill -USR1 "${PID[seed-v1]}" "${PID[seed-hybrid]}"  # the seeders report what they uploaded
 check "the v1 seeder's session metered its uploads" \
   wait_sql t "SELECT bytes_up > 0 FROM tracker.session WHERE session_id = '$(field seed-v1 session_id)'" 20
 check_eq "scrape: the v1 swarm counted two completions (aria2c, transmission)" 2 \
