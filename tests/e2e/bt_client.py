@@ -182,6 +182,39 @@ def version(alert):
     return "v1" if alert.version == lt.protocol_version.V1 else "v2"
 
 
+def quit_swarm(s, h, say):
+    # Leave as a client does when it quits: announce "stopped", so that the tracker does not keep
+    # a dead peer. libtorrent announces "completed" on finishing and skips the "stopped" of a
+    # pause while that announce is in flight, so wait for its answer first; then pause (which
+    # announces "stopped") and wait for that answer. A few seconds at most each.
+    def wait_for(pred, seconds):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            for a in s.pop_alerts():
+                if isinstance(a, (lt.tracker_announce_alert, lt.tracker_reply_alert,
+                                  lt.tracker_error_alert)):
+                    say("tracker", a.message()[:200])
+                if pred(a):
+                    return True
+            s.wait_for_alert(200)
+        return False
+
+    answered = (lt.tracker_reply_alert, lt.tracker_error_alert)
+    wait_for(lambda a: isinstance(a, answered), 5)
+    h.pause()
+    sent = []
+
+    def stopped_answered(a):
+        if isinstance(a, lt.tracker_announce_alert) and "(stopped)" in a.message():
+            sent.append(a)
+            return False
+        return bool(sent) and isinstance(a, answered)
+
+    ok = wait_for(stopped_answered, 5)
+    say("stopped" if ok else "stopped-not-confirmed")
+    return 0
+
+
 def peer(mode, args):
     # seed|leech T.torrent SAVE_DIR PORT LOG: a seed runs until killed; a leech exits 0 once it
     # holds every piece (libtorrent checked each piece against the torrent's hashes).
@@ -237,15 +270,7 @@ def peer(mode, args):
             last_progress = progress
         if mode == "leech" and st.is_seeding:
             say("complete", "downloaded", st.total_payload_download)
-            h.flush_cache()
-            # Send the stopped announce before exiting, as a client does when it quits.
-            s.remove_torrent(h)
-            deadline = time.time() + 5
-            while time.time() < deadline:
-                if any(isinstance(a, lt.torrent_removed_alert) for a in s.pop_alerts()):
-                    break
-                s.wait_for_alert(200)
-            return 0
+            return quit_swarm(s, h, say)
         s.wait_for_alert(500)
 
 

@@ -45,7 +45,6 @@ UDP_ANNOUNCE=${UDP_ANNOUNCE:-1}
 harness_start
 
 CTL=$SUITE_BIN/tools/p2pimsctl/p2pimsctl
-MKTORRENT=$SUITE_BIN/tools/p2pimsctl/p2pims-mktorrent
 SCENARIOS=$SUITE_SRC/tests/sipp
 PANI='P-Access-Network-Info: 3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=26201ab12c34d56e; np'
 SEEDER=sip:seeder@ims.localhost ALICE=sip:alice@ims.localhost BOB=sip:bob@ims.localhost
@@ -64,7 +63,18 @@ stop_clients() {
 }
 trap 'stop_clients; harness_cleanup' EXIT
 
-ctl() { "$CTL" --rights "127.0.0.1:$RIGHTS_GRPC" --charging "127.0.0.1:$CHARGING_GRPC" --actor e2e "$@"; }
+ctl() {
+  "$CTL" --rights "127.0.0.1:$RIGHTS_GRPC" --charging "127.0.0.1:$CHARGING_GRPC" \
+    --tracker "127.0.0.1:$TRACKER_GRPC" --actor e2e "$@"
+}
+ctl_json() { OUT=$(ctl --json "$@" 2>"$W/ctl.err"); }  # leaves its output in OUT
+# swarm ID -> "seeders leechers completed" by Tracker.SwarmStats (p2pimsctl swarm stats)
+swarm() {
+  ctl --json swarm stats "$1" | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d.get("seeders", 0), d.get("leechers", 0), d.get("completed", 0))'
+}
 sql() { suite_psql -tA -c "$1"; }
 has() { grep -qF -- "$1" <<<"$2"; }
 sha() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
@@ -175,9 +185,14 @@ echo "# content: one file as a hybrid and a v1-only torrent, registered in right
 mkdir -p "$W/media"
 head -c $((4 * 1024 * 1024 + 12345)) /dev/urandom >"$W/media/clip.bin"  # the last piece is short
 FILE_SHA=$(sha "$W/media/clip.bin")
-check "p2pims-mktorrent makes the hybrid torrent" "$MKTORRENT" "$W/media/clip.bin" "$W/hybrid.torrent"
-check "p2pims-mktorrent makes the v1-only torrent" \
-  "$MKTORRENT" --v1-only "$W/media/clip.bin" "$W/v1.torrent"
+# p2pimsctl content add: hash (libtorrent), RightsAdmin.RegisterContent, ContentIndex.IndexContent
+# with the metainfo (which OpenSession hands to sip-edge for the descriptor).
+check "content add: the hybrid torrent, registered and indexed" ctl_json content add \
+  "$W/media/clip.bin" --id clip-hybrid --owner e2e-studio --price-model free --torrent-out "$W/hybrid.torrent"
+check "... as new content in both" has '"rights":"registered","tracker":"indexed"' "$OUT"
+check "content add --v1-only: the v1-only torrent, registered and indexed" ctl_json content add \
+  "$W/media/clip.bin" --id clip-v1 --v1-only --owner e2e-studio --price-model free --torrent-out "$W/v1.torrent"
+check "... as new content in both" has '"rights":"registered","tracker":"indexed"' "$OUT"
 "${BT[@]}" info "$W/hybrid.torrent" >"$W/hybrid.info"
 "${BT[@]}" info "$W/v1.torrent" >"$W/v1.info"
 info() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$W/$1.info" "$2"; }
@@ -185,24 +200,15 @@ HYB_V1=$(info hybrid info_hash_v1) HYB_V2=$(info hybrid info_hash_v2_truncated)
 V1_V1=$(info v1 info_hash_v1)
 check "the hybrid torrent has a v2 info-hash" test -n "$HYB_V2"
 check_eq "the v1-only torrent has none" "" "$(info v1 info_hash_v2)"
-check "rights registers the hybrid torrent" \
-  ctl content register --id clip-hybrid --owner e2e-studio --torrent "$W/hybrid.torrent" --price-model free
-check "rights registers the v1-only torrent" \
-  ctl content register --id clip-v1 --owner e2e-studio --torrent "$W/v1.torrent" --price-model free
-# The tracker's index has no CLI yet: rows as ContentIndex.IndexContent writes them (as demo.sql
-# does), with the metainfo so that the session descriptor carries it.
-for t in hybrid v1; do
-  sql "INSERT INTO tracker.content (content_id, info_hash, info_hash_v2_truncated, name, size_bytes, metainfo)
-       VALUES ('clip-$t', decode('$(info $t info_hash_v1)', 'hex'),
-               nullif(decode('$(info $t info_hash_v2_truncated)', 'hex'), ''::bytea),
-               '$(info $t name)', $(info $t size), decode('$(info $t metainfo_hex)', 'hex'))"
-done
-check_eq "both are indexed with their info-hashes" \
+check_eq "the tracker indexes both with their info-hashes" \
   "clip-hybrid|$HYB_V1|$HYB_V2 clip-v1|$V1_V1|" \
   "$(sql "SELECT content_id || '|' || encode(info_hash, 'hex') || '|' || coalesce(encode(info_hash_v2_truncated, 'hex'), '')
           FROM tracker.content WHERE content_id LIKE 'clip-%' ORDER BY 1" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "rights has the same v1 info-hashes" "$HYB_V1 $V1_V1" \
+  "$(sql "SELECT string_agg(encode(info_hash_v1, 'hex'), ' ' ORDER BY content_id) FROM rights.content
+          WHERE content_id LIKE 'clip-%'")"
 for who in "$SEEDER" "$DAVE"; do
-  check "charging account for $who" ctl account create --subject "$who" --kind prepaid --currency EUR
+  check "charging account for $who" ctl_json account create --subject "$who" --kind prepaid --currency EUR
 done
 
 echo "# content sessions by SIP INVITE: each client gets the announce URLs of its descriptor"
@@ -253,6 +259,8 @@ check_eq "scrape: the hybrid swarm holds one seeder (v1 and v2 announces are one
   "$(scrape "$CAROL_TOKEN" "$HYB_V1")"
 check_eq "scrape by the truncated v2 info-hash shows the same swarm" "1 0 0" \
   "$(scrape "$CAROL_TOKEN" "$HYB_V2")"
+check_eq "SwarmStats (p2pimsctl swarm stats): one seeder in each swarm" "1 0 0|1 0 0" \
+  "$(swarm clip-v1)|$(swarm clip-hybrid)"
 ((FAILURES == 0)) || exit 1  # everything below needs the seeders in their swarms
 SEEDERS_METRIC='p2pims_tracker_peers{role="seeder"}' LEECHERS_METRIC='p2pims_tracker_peers{role="leecher"}'
 check "the tracker's metrics count the two seeders (after a housekeeping pass)" \
@@ -317,6 +325,7 @@ check "the refused libtorrent got no data" not same_file "$W/otherswarm/clip.bin
 # The scrape reads the swarms as they are (the peers gauge above lags by a housekeeping pass).
 check_eq "the refusals left the v1 swarm as it was" "1 0 0" "$(scrape "$ALICE_TOKEN" "$V1_V1")"
 check_eq "... and the hybrid swarm" "1 0 0" "$(scrape "$CAROL_TOKEN" "$HYB_V1")"
+check_eq "... as SwarmStats reports them too" "1 0 0|1 0 0" "$(swarm clip-v1)|$(swarm clip-hybrid)"
 check "the tracker counted denied announces" \
   test "$(metric 'p2pims_tracker_announces_total{protocol="http",result="denied"}')" -gt "$denied_before"
 echo "  announces: denied $denied_before -> $(metric 'p2pims_tracker_announces_total{protocol="http",result="denied"}'), bad_request $bad_before -> $(metric 'p2pims_tracker_announces_total{protocol="http",result="bad_request"}')"
@@ -382,14 +391,23 @@ else
 fi
 
 ((FAILURES == 0)) || exit 1  # what follows reads what the downloads left behind
-echo "# usage metered from announces, then the sessions end by BYE"
-# aria2c (completed, then stopped after --seed-time) and libtorrent (stopped) have quit; transmission
-# seeds on and reports its totals with its completed announce.
-for s in alice bob carol; do
+echo "# the leechers leave the swarms; usage metered from their announces"
+gone() { ! kill -0 "${PID[$1]}" 2>/dev/null; }
+BY=$((SECONDS + 20))
+check "aria2c quits after its seed time (completed, then stopped)" by $BY gone alice
+check "libtorrent (carol) quits (completed, then stopped)" by $BY gone carol
+((UDP_ANNOUNCE)) && check "libtorrent (dave, UDP) quits" by $BY gone dave
+leavers="alice bob carol"
+((UDP_ANNOUNCE)) && leavers+=" dave"
+for s in $leavers; do  # transmission seeds on; its completed announce carried its totals
   check "$s's session metered at least the file downloaded" \
     wait_sql t "SELECT bytes_down >= $(stat -c %s "$W/media/clip.bin") FROM tracker.session
                 WHERE session_id = '$(field "$s" session_id)'" 20
 done
+check_eq "SwarmStats: the v1 swarm holds the seeder and transmission, now seeding" "2 0 2" \
+  "$(swarm clip-v1)"
+check_eq "SwarmStats: the hybrid swarm holds the seeder alone (the leechers said stopped)" \
+  "1 0 $((1 + UDP_ANNOUNCE))" "$(swarm clip-hybrid)"
 stop_client bob
 kill -USR1 "${PID[seed-v1]}" "${PID[seed-hybrid]}"  # the seeders report what they uploaded
 check "the v1 seeder's session metered its uploads" \
@@ -399,6 +417,7 @@ check_eq "scrape: the v1 swarm counted two completions (aria2c, transmission)" 2
 check_eq "scrape: the hybrid swarm counted libtorrent's (HTTP, and UDP when on)" $((1 + UDP_ANNOUNCE)) \
   "$(scrape "$CAROL_TOKEN" "$HYB_V1" | cut -d' ' -f3)"
 stop_clients
+echo "# the sessions end by BYE"
 for s in seed-v1 seed-hybrid alice bob carol dave; do
   check "$s's BYE is answered 200" close_session "$s"
 done
