@@ -237,7 +237,15 @@ absl::StatusOr<TrackerTarget> ParseTarget(std::string_view target, const Request
     if (c == '#') return Invalid("fragment in request");
   }
   constexpr std::string_view kPrefix = "/a/";
-  if (target.substr(0, kPrefix.size()) != kPrefix) return Invalid("unknown path");
+  if (target.substr(0, kPrefix.size()) != kPrefix) {
+    // A client given a plain tracker URL: say what is missing rather than "unknown path".
+    if (target.starts_with("/announce") || target.starts_with("/scrape")) {
+      return Invalid(
+          "this tracker needs an access token in the announce URL "
+          "(http://host:port/a/<token>/announce)");
+    }
+    return Invalid("unknown path");
+  }
   std::string_view rest = target.substr(kPrefix.size());
   const size_t slash = rest.find('/');
   if (slash == std::string_view::npos) return Invalid("unknown path");

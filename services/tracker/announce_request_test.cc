@@ -113,6 +113,15 @@ TEST(Target, RefusesUnknownPaths) {
   }
 }
 
+TEST(Target, APlainTrackerUrlIsToldItNeedsAToken) {
+  for (std::string_view path : {"/announce?info_hash=x", "/scrape"}) {
+    EXPECT_EQ(ParseTarget(path, {}).status().message(),
+              "this tracker needs an access token in the announce URL "
+              "(http://host:port/a/<token>/announce)")
+        << path;
+  }
+}
+
 TEST(Target, RefusesEmptyToken) {
   EXPECT_EQ(ParseTarget("/a//announce", {}).status().message(), "missing token");
 }

@@ -133,16 +133,18 @@ grpc::Status TrackerService::CloseSession(grpc::ServerContext*, const v1::CloseS
                                           v1::CloseSessionResponse* resp) {
   if (req->session_id().empty()) return InvalidArgument("session_id is required");
   // What announces reported up to now counts, and nothing after: the session's peers are refused
-  // from here on.
+  // from here on, even when closing has to be tried again (charging unreachable).
+  plane_.admission().Stop(req->session_id(), absl::Now() + absl::Hours(24));
   plane_.FlushUsage();
   int64_t token_expires_at = 0;
   auto usage = store_.CloseSession(req->session_id(),
                                    req->cause().empty() ? "normal" : req->cause(),
                                    plane_.usage_delivery().Deliverer(), &token_expires_at);
   if (!usage.ok()) return ToGrpcStatus(usage.status());
-  plane_.admission().Stop(req->session_id(), token_expires_at > 0
-                                                 ? absl::FromUnixSeconds(token_expires_at)
-                                                 : absl::Now() + absl::Hours(24));
+  // Until the token expires (later than a day when rights issued it so).
+  if (token_expires_at > 0) {
+    plane_.admission().Stop(req->session_id(), absl::FromUnixSeconds(token_expires_at));
+  }
   *resp = *usage;
   log::Info("session closed", {{"session_id", req->session_id()},
                                {"bytes_down", resp->bytes_down()},

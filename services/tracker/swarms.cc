@@ -83,7 +83,11 @@ absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, std::mt1993
   out->previous_best_tier = found == swarm.index.end() ? -1 : swarm.peers[found->second].best_tier;
 
   if (a.event == AnnounceEvent::kStopped) {
-    if (found != swarm.index.end()) swarm.Remove(found->second);
+    if (found != swarm.index.end()) {
+      // A client may finish and leave in one announce, without a `completed` event.
+      if (!swarm.traits[found->second].seeder && a.left == 0) ++swarm.completed;
+      swarm.Remove(found->second);
+    }
   } else {
     uint32_t slot;
     if (found == swarm.index.end()) {
@@ -103,7 +107,12 @@ absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, std::mt1993
     swarm.traits[slot] = a.traits;
     swarm.traits[slot].seeder = a.left == 0;
     swarm.seeders += (a.left == 0) - was_seeder;
-    if (a.event == AnnounceEvent::kCompleted && !was_seeder) ++swarm.completed;
+    // Counted once per peer, when it turns seeder: with `completed` (BEP 3), or without it (some
+    // clients only report left=0). A peer that joins as a seeder completed nothing here.
+    const bool is_new = found == swarm.index.end();
+    if (!was_seeder && a.left == 0 && (!is_new || a.event == AnnounceEvent::kCompleted)) {
+      ++swarm.completed;
+    }
 
     std::vector<uint32_t>& chosen = shard.chosen;
     chosen.clear();

@@ -95,6 +95,16 @@ TEST_F(SwarmsTest, StoppedLeavesTheSwarmAndCompletedCountsOnce) {
   EXPECT_EQ(swarms_.Stats(std::string(20, 'z')).seeders, 0);
 }
 
+TEST_F(SwarmsTest, ACompletionWithoutTheEventStillCountsOnce) {
+  Do(At(kHash, 1, 0));  // joined as a seeder: completed nothing here
+  Do(At(kHash, 2, 100));
+  Do(At(kHash, 3, 100));
+  EXPECT_EQ(Do(At(kHash, 2, 0, 0, 100)).completed, 1);  // left reached 0, no event
+  EXPECT_EQ(Do(At(kHash, 2, 0, 0, 100, AnnounceEvent::kCompleted)).completed, 1);
+  Do(At(kHash, 3, 0, 0, 100, AnnounceEvent::kStopped));  // finished and left at once
+  EXPECT_EQ(swarms_.Stats(kHash).completed, 2);
+}
+
 TEST_F(SwarmsTest, ATokenAnnouncingFromACrowdIsRefusedAndChangesNothing) {
   Swarms swarms(SwarmsOptions{.shards = 2, .max_addresses_per_token = 2});
   for (int i = 0; i < 3; ++i) {
