@@ -25,16 +25,20 @@ uint32_t UnixSeconds(absl::Time t) {
 }  // namespace
 
 Admission::Admission(const token::Verifier& verifier, const token::RevocationList& revocations,
-                     IndexLookup lookup, metrics::Registry& registry, AdmissionOptions options)
+                     IndexLookup lookup, metrics::Registry& registry, AdmissionOptions options,
+                     KeyLookup keys, ClosedLookup closed)
     : verifier_(verifier),
       revocations_(revocations),
       lookup_(std::move(lookup)),
+      keys_(std::move(keys)),
+      closed_(std::move(closed)),
       options_(options),
       hits_(Lookups(registry, "hit")),
       misses_(Lookups(registry, "miss")) {
   for (int i = 0; i < std::max(1, options_.shards); ++i) {
     shards_.push_back(std::make_unique<Shard>());
     stops_.push_back(std::make_unique<StopShard>());
+    key_shards_.push_back(std::make_unique<KeyShard>());
   }
 }
 
@@ -66,6 +70,28 @@ absl::StatusOr<AdmittedToken> Admission::Admit(std::string_view token, absl::Tim
   return entry;
 }
 
+absl::StatusOr<AdmittedToken> Admission::AdmitKey(std::string_view key, absl::Time now) {
+  const absl::string_view k(key.data(), key.size());
+  KeyShard& shard = *key_shards_[absl::HashOf(k) % key_shards_.size()];
+  std::string token;
+  {
+    absl::ReaderMutexLock lock(&shard.mu);
+    if (auto it = shard.tokens.find(k); it != shard.tokens.end()) token = it->second;
+  }
+  if (token.empty()) {
+    if (!keys_) return absl::UnauthenticatedError("unknown announce key");
+    auto found = keys_(std::string(key));
+    if (!found.ok()) return absl::UnavailableError("the sessions cannot be read; try again later");
+    if (!*found) return absl::UnauthenticatedError("unknown announce key");
+    token = **found;
+    absl::MutexLock lock(&shard.mu);
+    const size_t cap = std::max<size_t>(1, options_.max_cached / key_shards_.size());
+    if (shard.tokens.size() >= cap) shard.tokens.clear();  // keys are cheap to look up again
+    shard.tokens.try_emplace(std::string(key), token);
+  }
+  return Admit(token, now);
+}
+
 absl::StatusOr<AdmittedToken> Admission::Verify(std::string_view token, absl::Time now) {
   auto claims = verifier_.Verify(token, UnixSeconds(now));
   if (!claims.ok()) return claims.status();
@@ -76,6 +102,12 @@ absl::StatusOr<AdmittedToken> Admission::Verify(std::string_view token, absl::Ti
     return absl::UnavailableError("the content index cannot be read; try again later");
   }
   if (!*binding) return absl::NotFoundError("content is not in the tracker's index");
+  // A session closed before this replica started (or elsewhere) ends its announces too.
+  if (closed_) {
+    auto closed = closed_(claims->session_id);
+    if (!closed.ok()) return absl::UnavailableError("the sessions cannot be read; try again later");
+    if (*closed) return absl::PermissionDeniedError("this token's access has ended");
+  }
   auto entry = std::make_shared<AdmittedEntry>();
   entry->token_id.assign(reinterpret_cast<const char*>(claims->token_id.data()),
                          claims->token_id.size());

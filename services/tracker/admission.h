@@ -62,14 +62,25 @@ class Admission {
   using IndexLookup =
       std::function<absl::StatusOr<std::optional<SwarmBinding>>(const InfoHash& info_hash)>;
 
+  // The token of the session an announce key stands for; nullopt when none.
+  using KeyLookup =
+      std::function<absl::StatusOr<std::optional<std::string>>(const std::string& key)>;
+  // Whether a session was closed (by CloseSession on any replica, before a restart).
+  using ClosedLookup = std::function<absl::StatusOr<bool>(const std::string& session_id)>;
+
+  // `keys` and `closed` may be empty: no announce keys, no closed-session check at first use.
   Admission(const token::Verifier& verifier, const token::RevocationList& revocations,
-            IndexLookup lookup, metrics::Registry& registry, AdmissionOptions options);
+            IndexLookup lookup, metrics::Registry& registry, AdmissionOptions options,
+            KeyLookup keys = nullptr, ClosedLookup closed = nullptr);
 
   // The token's claims and swarm, or an error whose message is fit for a `failure reason`:
   // the verifier's (malformed, unknown or retired key, bad signature, expired), "token
-  // revoked", "content is not in the tracker's index", "this token's access has ended" (Stop),
-  // or Unavailable when the index could not be read.
+  // revoked", "content is not in the tracker's index", "this token's access has ended" (Stop,
+  // or its session found closed at first use), or Unavailable when PostgreSQL could not be read.
   absl::StatusOr<AdmittedToken> Admit(std::string_view token, absl::Time now);
+  // As Admit, for the token a session's announce key stands for (UDP URLs /s/<key>); the key is
+  // resolved once and cached. "unknown announce key" when no session has it.
+  absl::StatusOr<AdmittedToken> AdmitKey(std::string_view key, absl::Time now);
 
   // Refuses every later announce with a token of this session until `until` (the token's expiry,
   // after which it is refused anyway): the session was closed or charging refused more credit.
@@ -94,6 +105,14 @@ class Admission {
   const token::Verifier& verifier_;
   const token::RevocationList& revocations_;
   const IndexLookup lookup_;
+  const KeyLookup keys_;
+  const ClosedLookup closed_;
+  // Announce key -> token, sharded like the tokens.
+  struct KeyShard {
+    mutable absl::Mutex mu;
+    absl::flat_hash_map<std::string, std::string> tokens ABSL_GUARDED_BY(mu);
+  };
+  std::vector<std::unique_ptr<KeyShard>> key_shards_;
   const AdmissionOptions options_;
   std::vector<std::unique_ptr<Shard>> shards_;
   // Stopped sessions, sharded by session id like the tokens (no lock shared by all announces).

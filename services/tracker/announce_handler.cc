@@ -105,7 +105,7 @@ absl::Status AnnounceHandler::Announce(const AnnounceRequest& req, absl::Time no
 
 absl::Status AnnounceHandler::AnnounceUncounted(const AnnounceRequest& req, absl::Time now,
                                                 std::mt19937_64& rng, AnnounceResult* out) {
-  auto admitted = admit_(req.token, now);
+  auto admitted = admit_(req.token, req.session_key, now);
   if (!admitted.ok()) return admitted.status();
   const AdmittedEntry& token = **admitted;
   if (!token.binding.Matches(req.info_hash)) {
@@ -146,7 +146,7 @@ absl::Status AnnounceHandler::Scrape(std::string_view token, std::span<const Inf
 absl::Status AnnounceHandler::ScrapeUncounted(std::string_view token,
                                               std::span<const InfoHash> hashes, absl::Time now,
                                               std::vector<ScrapeEntry>* out) {
-  auto admitted = admit_(token, now);
+  auto admitted = admit_(token, false, now);
   if (!admitted.ok()) return admitted.status();
   const SwarmBinding& binding = (*admitted)->binding;
   out->clear();

@@ -64,7 +64,9 @@ class AnnounceHandler {
  public:
   // A token's claims and swarm at `now`, or an error whose message is fit for a `failure reason`
   // (Admission::Admit in the service).
-  using Admit = std::function<absl::StatusOr<AdmittedToken>(std::string_view token, absl::Time)>;
+  // `session_key`: `token` is a session's announce key (Admission::AdmitKey).
+  using Admit = std::function<absl::StatusOr<AdmittedToken>(std::string_view token,
+                                                            bool session_key, absl::Time)>;
   // Bytes a peer moved since its previous announce, to meter against its session.
   using OnUsage =
       std::function<void(const AdmittedEntry& token, int64_t uploaded, int64_t downloaded)>;

@@ -97,7 +97,7 @@ class AnnounceHandlerTest : public ::testing::Test {
   RequestCounters counters_{registry_};
   AnnounceHandler handler_{
       swarms_,
-      [this](std::string_view t, absl::Time now) { return admission_.Admit(t, now); },
+      [this](std::string_view t, bool, absl::Time now) { return admission_.Admit(t, now); },
       [this](const AdmittedEntry& e, int64_t up, int64_t down) {
         usage_.emplace_back(e.claims.session_id, up, down);
       },
@@ -209,7 +209,7 @@ TEST_F(AnnounceHandlerTest, OffersAndDownloadsAreCountedByTier) {
 TEST_F(AnnounceHandlerTest, SwarmsOfOtherReplicasAreRefusedWithTheirOwner) {
   // Two replicas; this is replica 0. 'h' (0x68...) maps to 0, 'k' (0x6b...) to 1.
   AnnounceHandler replica0(
-      swarms_, [this](std::string_view t, absl::Time now) { return admission_.Admit(t, now); },
+      swarms_, [this](std::string_view t, bool, absl::Time now) { return admission_.Admit(t, now); },
       nullptr, counters_,
       {.replicas = ReplicaMap({.count = 2, .self = 0, .announce_host = "t{i}.test:6969"})});
   auto handle = [&](const std::string& line) {

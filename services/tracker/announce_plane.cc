@@ -48,12 +48,17 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
     : store_(store),
       options_(std::move(options)),
       swarms_(options_.swarms),
-      admission_(verifier, revocations, IndexOf(store), registry, options_.admission),
+      admission_(
+          verifier, revocations, IndexOf(store), registry, options_.admission,
+          [&store](const std::string& key) { return store.TokenByAnnounceKey(key); },
+          [&store](const std::string& session_id) { return store.SessionClosed(session_id); }),
       delivery_(store, std::move(charging), registry, options_.delivery),
       counters_(registry),
       handler_(
           swarms_,
-          [this](std::string_view token, absl::Time now) { return admission_.Admit(token, now); },
+          [this](std::string_view token, bool session_key, absl::Time now) {
+            return session_key ? admission_.AdmitKey(token, now) : admission_.Admit(token, now);
+          },
           [this](const AdmittedEntry& t, int64_t up, int64_t down) {
             usage_.Add(t.claims.session_id, up, down);
           },

@@ -89,6 +89,8 @@ enum class AnnounceEvent { kNone, kStarted, kCompleted, kStopped, kPaused };
 
 struct AnnounceRequest {
   std::string_view token;
+  // `token` is a session's announce key (UDP URLs /s/<key>), which stands for its token.
+  bool session_key = false;
   InfoHash info_hash{};
   PeerId peer_id{};
   // Address from the socket (never from `ip=`: a peer may not place others in a swarm), port

@@ -1,6 +1,7 @@
 #include "services/tracker/service.h"
 
 #include <arpa/inet.h>
+#include <sodium.h>
 
 #include <random>
 
@@ -29,6 +30,13 @@ InfoHash SwarmKey(const std::string& v1) {
   InfoHash h{};
   std::copy_n(v1.begin(), std::min(v1.size(), h.size()), h.begin());
   return h;
+}
+
+// 16 random bytes, URL-safe: unguessable, and short enough for any BEP 41 client.
+std::string NewAnnounceKey() {
+  std::array<uint8_t, 16> bytes;
+  randombytes_buf(bytes.data(), bytes.size());
+  return Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 std::string AddressText(const PeerAddress& a) {
@@ -96,11 +104,10 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
   if (!req->content_id().empty() && (*content)->content_id() != req->content_id()) {
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "token is bound to other content");
   }
-  if (absl::Status s = store_.OpenSession(req->session_id(), token_id, info_hash, claims->subject,
-                                          claims->locality, claims->expires_at);
-      !s.ok()) {
-    return ToGrpcStatus(s);
-  }
+  auto announce_key =
+      store_.OpenSession(req->session_id(), token_id, info_hash, claims->subject,
+                         claims->locality, claims->expires_at, req->token(), NewAnnounceKey());
+  if (!announce_key.ok()) return ToGrpcStatus(announce_key.status());
   resp->set_session_id(req->session_id());
   resp->set_info_hash(info_hash);
   resp->set_metainfo((*content)->metainfo());
@@ -110,7 +117,8 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
   const std::string host =
       options_.replicas.AnnounceHost(options_.replicas.Owner(SwarmKey((*content)->info_hash())));
   resp->add_announce_urls(absl::StrCat("http://", host, "/a/", req->token(), "/announce"));
-  resp->add_announce_urls(absl::StrCat("udp://", host, "/a/", req->token()));
+  // UDP: the session's short key, as a BEP 41 URL path must fit one 255-byte option.
+  resp->add_announce_urls(absl::StrCat("udp://", host, "/s/", *announce_key));
   // The first peers, as the terminal's first announce would get them (numwant 50 by default).
   const int max_peers = req->max_peers() <= 0 ? 50 : std::min(req->max_peers(), 200);
   thread_local std::mt19937_64 rng{std::random_device{}()};

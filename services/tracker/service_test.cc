@@ -357,7 +357,14 @@ TEST_F(TrackerServiceTest, OpenSessionReturnsAnnounceUrlsCarryingTheToken) {
   EXPECT_EQ(resp.announce_urls(0), "http://tracker.test:6969/a/" + token + "/announce");
   EXPECT_TRUE(absl::StartsWith(resp.announce_urls(1), "udp://tracker.test:6969/"))
       << resp.announce_urls(1);
-  EXPECT_TRUE(absl::StrContains(resp.announce_urls(1), "/a/" + token)) << resp.announce_urls(1);
+  // UDP carries the session's short key instead (a BEP 41 path must fit 255 bytes).
+  const std::string key = resp.announce_urls(1).substr(resp.announce_urls(1).rfind('/') + 1);
+  EXPECT_TRUE(absl::StartsWith(resp.announce_urls(1), "udp://tracker.test:6969/s/"))
+      << resp.announce_urls(1);
+  EXPECT_EQ(key.size(), 22u) << "16 random bytes, base64url";
+  EXPECT_EQ(Rows("SELECT token = '" + token + "' FROM tracker.session WHERE announce_key = '" +
+                 key + "'"),
+            (std::vector<std::string>{"t"}));
 
   // The session is recorded with what the token says; content_id may be left out.
   EXPECT_EQ(Rows("SELECT session_id, token_id, encode(info_hash, 'hex'), subject, locality,"
@@ -370,11 +377,13 @@ TEST_F(TrackerServiceTest, OpenSessionReturnsAnnounceUrlsCarryingTheToken) {
 TEST_F(TrackerServiceTest, OpeningTheSameSessionTwiceIsFine) {
   const std::string hash = IndexHybrid("show");
   const std::string token = Sign(Claims(hash, "icid-2"));
-  ASSERT_TRUE(Open(token, "icid-2").ok());
+  v1::OpenSessionResponse first;
+  ASSERT_TRUE(Open(token, "icid-2", "", &first).ok());
   v1::OpenSessionResponse again;
   const grpc::Status s = Open(token, "icid-2", "show", &again);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(again.announce_urls_size(), 2);
+  EXPECT_EQ(again.announce_urls(1), first.announce_urls(1)) << "the same announce key";
   EXPECT_EQ(Rows("SELECT count(*) FROM tracker.session"), (std::vector<std::string>{"1"}));
 }
 
@@ -733,6 +742,21 @@ TEST_F(TrackerServiceTest, UdpAnnouncesCarryTheTokenInUrlData) {
   EXPECT_EQ(announced->action, 1u) << announced->message;
   EXPECT_EQ(announced->seeders, 1);
 
+  // The URL OpenSession gave: the session's short key stands for the token.
+  v1::OpenSessionResponse opened;
+  ASSERT_TRUE(Open(token, "udp-1", "", &opened).ok());
+  const std::string url = opened.announce_urls(1);
+  a.options = udp::testing::UrlData(url.substr(url.find("/s/")), 255);
+  a.peer_id.fill('w');
+  auto by_key = udp::testing::DecodeResponse(client.Exchange(EncodeAnnounce(a)), false);
+  ASSERT_TRUE(by_key.ok()) << by_key.status();
+  EXPECT_EQ(by_key->action, 1u) << by_key->message;
+  a.options = udp::testing::UrlData("/s/AAAAAAAAAAAAAAAAAAAAAA");
+  auto unknown = udp::testing::DecodeResponse(client.Exchange(EncodeAnnounce(a)), false);
+  ASSERT_TRUE(unknown.ok()) << unknown.status();
+  EXPECT_EQ(unknown->message, "unknown announce key");
+  a.peer_id.fill('u');
+
   // A forged token gets an error reply; an unknown connection id gets silence.
   std::string forged = token;
   forged.back() = forged.back() == 'A' ? 'B' : 'A';
@@ -747,10 +771,10 @@ TEST_F(TrackerServiceTest, UdpAnnouncesCarryTheTokenInUrlData) {
 
   v1::SwarmStatsResponse stats;
   ASSERT_TRUE(Stats("clip", "", &stats).ok());
-  EXPECT_EQ(stats.seeders(), 1);
+  EXPECT_EQ(stats.seeders(), 2) << "peers 'u' (by token) and 'w' (by key)";
   plane_->FlushUsage();
   EXPECT_EQ(Rows("SELECT bytes_up FROM tracker.session WHERE session_id = 'udp-1'"),
-            (std::vector<std::string>{"300"}));
+            (std::vector<std::string>{"600"}));
 }
 
 }  // namespace

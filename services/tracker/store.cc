@@ -42,11 +42,16 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
            " FROM tracker.content WHERE content_id > $1 ORDER BY content_id LIMIT $2"},
       {"tracker_open_session",
        "INSERT INTO tracker.session (session_id, token_id, info_hash, subject, locality,"
-       " token_expires_at) VALUES ($1, $2, decode($3, 'hex'), $4, $5, to_timestamp($6))"
+       " token_expires_at, announce_key, token)"
+       " VALUES ($1, $2, decode($3, 'hex'), $4, $5, to_timestamp($6), $7, $8)"
        " ON CONFLICT (session_id) DO NOTHING"},
       {"tracker_find_session",
-       "SELECT encode(info_hash, 'hex'), subject, closed_at IS NOT NULL FROM tracker.session"
-       " WHERE session_id = $1"},
+       "SELECT encode(info_hash, 'hex'), subject, closed_at IS NOT NULL,"
+       " coalesce(announce_key, '') FROM tracker.session WHERE session_id = $1"},
+      {"tracker_token_by_key",
+       "SELECT token FROM tracker.session WHERE announce_key = $1 AND token IS NOT NULL"},
+      {"tracker_session_closed",
+       "SELECT closed_at IS NOT NULL FROM tracker.session WHERE session_id = $1"},
       {"tracker_close_session",
        "UPDATE tracker.session SET closed_at = coalesce(closed_at, now()),"
        " close_cause = coalesce(close_cause, $2),"
@@ -142,20 +147,48 @@ absl::StatusOr<std::vector<v1::IndexedContent>> TrackerStore::ListContent(const 
   return out;
 }
 
-absl::Status TrackerStore::OpenSession(const std::string& session_id, const std::string& token_id,
-                                       const std::string& info_hash, const std::string& subject,
-                                       const std::string& locality, int64_t token_expires_at) {
-  return pool_.WithTransaction([&](pqxx::work& tx) {
+absl::StatusOr<std::string> TrackerStore::OpenSession(
+    const std::string& session_id, const std::string& token_id, const std::string& info_hash,
+    const std::string& subject, const std::string& locality, int64_t token_expires_at,
+    const std::string& token, const std::string& announce_key) {
+  std::string key;
+  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
     tx.exec_prepared("tracker_open_session", session_id, token_id, Hex(info_hash), subject,
-                     locality, static_cast<double>(token_expires_at));
+                     locality, static_cast<double>(token_expires_at), announce_key, token);
     // Opening again is a retransmission only if it is the same session.
     pqxx::row r = tx.exec_prepared1("tracker_find_session", session_id);
     if (r[0].as<std::string>() != Hex(info_hash) || r[1].as<std::string>() != subject) {
       return absl::AlreadyExistsError("session id is in use by another subscriber or content");
     }
     if (r[2].as<bool>()) return absl::FailedPreconditionError("session is closed");
+    key = r[3].as<std::string>();
     return absl::OkStatus();
   });
+  if (!s.ok()) return s;
+  return key;
+}
+
+absl::StatusOr<std::optional<std::string>> TrackerStore::TokenByAnnounceKey(
+    const std::string& key) {
+  std::optional<std::string> token;
+  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
+    pqxx::result r = tx.exec_prepared("tracker_token_by_key", key);
+    if (!r.empty()) token = r[0][0].as<std::string>();
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return token;
+}
+
+absl::StatusOr<bool> TrackerStore::SessionClosed(const std::string& session_id) {
+  bool closed = false;
+  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
+    pqxx::result r = tx.exec_prepared("tracker_session_closed", session_id);
+    closed = !r.empty() && r[0][0].as<bool>();
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return closed;
 }
 
 namespace {

@@ -49,12 +49,20 @@ class TrackerStore {
                                                                 const std::string& info_hash);
   absl::StatusOr<std::vector<v1::IndexedContent>> ListContent(const std::string& after, int limit);
 
-  // Records a session; opening the same session again is a no-op (retransmissions).
-  // AlreadyExists when the id belongs to another subscriber or content; FailedPrecondition when
-  // the session is closed.
-  absl::Status OpenSession(const std::string& session_id, const std::string& token_id,
-                           const std::string& info_hash, const std::string& subject,
-                           const std::string& locality, int64_t token_expires_at);
+  // Records a session with its token and the announce key standing for it in UDP URLs, and
+  // returns the session's announce key: `announce_key` for a new session, the first one for a
+  // session opened again (a retransmission changes nothing). AlreadyExists when the id belongs
+  // to another subscriber or content; FailedPrecondition when the session is closed.
+  absl::StatusOr<std::string> OpenSession(const std::string& session_id,
+                                          const std::string& token_id,
+                                          const std::string& info_hash,
+                                          const std::string& subject, const std::string& locality,
+                                          int64_t token_expires_at, const std::string& token,
+                                          const std::string& announce_key);
+  // The token of the session an announce key names; nullopt when none does.
+  absl::StatusOr<std::optional<std::string>> TokenByAnnounceKey(const std::string& key);
+  // Whether the session was closed (false when unknown).
+  absl::StatusOr<bool> SessionClosed(const std::string& session_id);
   // Closes a session once and returns its usage, the part of it never delivered to charging,
   // and when its token expires (Unix seconds, 0 when unknown). Usage already handed to charging
   // is delivered first with `deliver` (Unavailable when that fails: nothing changes).

@@ -26,7 +26,7 @@ constexpr uint8_t kNop = 1;
 constexpr uint8_t kUrlData = 2;
 
 constexpr std::string_view kNeedsToken =
-    "this tracker needs an access token in the announce URL (udp://host:port/a/<token>)";
+    "this tracker needs an access token in the announce URL (udp://host:port/s/<key>)";
 
 uint8_t U8(std::string_view p, size_t at) { return static_cast<uint8_t>(p[at]); }
 
@@ -92,16 +92,17 @@ absl::Status ReadOptions(std::string_view options, const RequestLimits& limits,
   return absl::OkStatus();
 }
 
-// The token of "/a/<token>" or "/a/<token>?query".
+// The token of "/a/<token>", or the session key of "/s/<key>" (a query is ignored).
 absl::Status ExtractToken(std::string_view url, const RequestLimits& limits,
-                          std::string_view* token) {
+                          AnnounceRequest* a) {
   const std::string_view path = url.substr(0, url.find('?'));
-  constexpr std::string_view kPrefix = "/a/";
-  if (path.substr(0, kPrefix.size()) != kPrefix) {
+  constexpr std::string_view kToken = "/a/", kKey = "/s/";
+  a->session_key = path.substr(0, kKey.size()) == kKey;
+  if (!a->session_key && path.substr(0, kToken.size()) != kToken) {
     return absl::InvalidArgumentError(std::string(kNeedsToken));
   }
-  *token = path.substr(kPrefix.size());
-  return ValidateToken(*token, limits);
+  a->token = path.substr(kToken.size());  // both prefixes are 3 bytes
+  return ValidateToken(a->token, limits);
 }
 
 Request ParseAnnounce(std::string_view packet, const PeerAddress& remote,
@@ -116,7 +117,7 @@ Request ParseAnnounce(std::string_view packet, const PeerAddress& remote,
     return r;
   }
   AnnounceRequest& a = r.announce;
-  if (absl::Status s = ExtractToken(*url_data, limits, &a.token); !s.ok()) {
+  if (absl::Status s = ExtractToken(*url_data, limits, &a); !s.ok()) {
     a.token = {};
     r.kind = RequestKind::kError;
     r.error = std::move(s);
