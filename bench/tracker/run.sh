@@ -104,6 +104,12 @@ load() {
   }
 }
 
+# CPU seconds a process has used (user + system, all threads).
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($14 + $15) / hz }' "/proc/$1/stat"; }
+# us_per PID_CPU_BEFORE PID_CPU_AFTER JSON: server CPU microseconds per answered announce.
+us_per() { awk -v a="$1" -v b="$2" -v n="$(json_get answered "$3")" \
+  'BEGIN { if (n > 0) printf "%.2f\n", (b - a) * 1e6 / n; else print 0 }'; }
+
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 # metric NAME LABELS: a sample from the tracker's /metrics (0 when absent).
@@ -116,10 +122,14 @@ metric() {
 
 start_tracker tracker
 start_opentracker opentracker "$SWARMS"
-TOKENS=(--key-file "$BENCH_TMP/signing.keys")
+# The same tokens in every run of the load generator (same claims, deterministic signatures), so
+# later runs announce the same peers again and find their tokens cached.
+TOKENS=(--key-file "$BENCH_TMP/signing.keys" --issued-at "$(($(date +%s) - 60))")
 
 say "HTTP: opentracker, $PEERS peers in $SWARMS swarms, $CONNS connections, ${SECS} s"
+c0=$(cpu_s "$OT_PID")
 ot_http=$(load ot-http --http "127.0.0.1:$OT_PORT" --plain --peers "$PEERS" --connections "$CONNS")
+ot_http_us=$(us_per "$c0" "$(cpu_s "$OT_PID")" "$ot_http")
 say "  $ot_http"
 wrk_per_s=0
 if command -v wrk >/dev/null; then
@@ -135,8 +145,10 @@ fi
 hits0=$(metric p2pims_tracker_token_cache_lookups_total 'result="hit"')
 miss0=$(metric p2pims_tracker_token_cache_lookups_total 'result="miss"')
 say "HTTP: p2pims-tracker, $PEERS peers with a token each, $CONNS connections, ${SECS} s"
+c0=$(cpu_s "$TRACKER_PID")
 our_http=$(load our-http --http "127.0.0.1:$TRACKER_PORT" "${TOKENS[@]}" --peers "$PEERS" \
   --connections "$CONNS")
+our_http_us=$(us_per "$c0" "$(cpu_s "$TRACKER_PID")" "$our_http")
 say "  $our_http"
 kill -0 "$TRACKER_PID" 2>/dev/null || die "p2pims-tracker exited during the run"
 hits=$(($(metric p2pims_tracker_token_cache_lookups_total 'result="hit"') - hits0))
@@ -147,8 +159,10 @@ failures=$(json_get failures "$our_http")
 # opentracker answers every announce on a connection of its own (it closes after the answer);
 # p2pims-tracker keeps connections alive. The same load with a new connection per announce:
 say "HTTP: p2pims-tracker, a new connection for every announce (as opentracker does), ${SECS} s"
+c0=$(cpu_s "$TRACKER_PID")
 our_close=$(load our-http-close --http "127.0.0.1:$TRACKER_PORT" "${TOKENS[@]}" --peers "$PEERS" \
   --connections "$CONNS" --connection-close)
+our_close_us=$(us_per "$c0" "$(cpu_s "$TRACKER_PID")" "$our_close")
 say "  $our_close"
 ((failures += $(json_get failures "$our_close"), failures == 0)) ||
   die "p2pims-tracker refused announces in the measured phase: $our_close"
@@ -161,27 +175,34 @@ if [[ -n ${BENCH_PROFILE:-} ]]; then
   load our-http-profiled --http "127.0.0.1:$TRACKER_PORT" "${TOKENS[@]}" --peers "$PEERS" \
     --connections "$CONNS" >&2
   wait "$perf_pid" || true
-  perf report -i "$BENCH_TMP/perf.data" --no-children --sort dso,symbol --percent-limit 0.7 \
-    --stdio 2>/dev/null | grep -v '^$' | grep -E '^ +[0-9]' | head -n 40 >"$BENCH_BIN/tracker-perf.txt" || true
-  perf report -i "$BENCH_TMP/perf.data" --no-children --sort comm --stdio 2>/dev/null |
-    grep -E '^ +[0-9]' | head -n 10 >>"$BENCH_BIN/tracker-perf.txt" || true
+  {
+    perf report -i "$BENCH_TMP/perf.data" --no-children -g none --sort dso,symbol \
+      --percent-limit 0.5 --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -n 50
+    perf report -i "$BENCH_TMP/perf.data" --no-children -g none --sort dso --stdio 2>/dev/null |
+      grep -E '^ +[0-9]' | head -n 10
+  } | sed 's/[[:space:]-]*$//' >"$BENCH_BIN/tracker-perf.txt" || true
   say "profile in $BENCH_BIN/tracker-perf.txt"
 fi
 
 say "UDP: opentracker, $INFLIGHT in flight, ${SECS} s"
+c0=$(cpu_s "$OT_PID")
 ot_udp=$(load ot-udp --udp "127.0.0.1:$OT_PORT" --plain --peers "$PEERS" --inflight "$INFLIGHT")
+ot_udp_us=$(us_per "$c0" "$(cpu_s "$OT_PID")" "$ot_udp")
 say "  $ot_udp"
 if "$LOADGEN" --udp "127.0.0.1:$TRACKER_PORT" --probe >/dev/null 2>&1; then
   say "UDP: p2pims-tracker, $INFLIGHT in flight, ${SECS} s"
+  c0=$(cpu_s "$TRACKER_PID")
   our_udp=$(load our-udp --udp "127.0.0.1:$TRACKER_PORT" "${TOKENS[@]}" --peers "$PEERS" \
     --inflight "$INFLIGHT")
+  our_udp_us=$(us_per "$c0" "$(cpu_s "$TRACKER_PID")" "$our_udp")
   say "  $our_udp"
   udp_failures=$(json_get failures "$our_udp")
   ((udp_failures == 0)) || die "p2pims-tracker refused UDP announces in the measured phase: $our_udp"
-  udp_json=$(printf '"udp_per_s":%s,"udp_ratio":%s,"udp_p50_ms":%s,"udp_p99_ms":%s,"udp_lost":%s,' \
+  udp_json=$(printf '"udp_per_s":%s,"udp_ratio":%s,"udp_p50_ms":%s,"udp_p99_ms":%s,"udp_lost":%s,"udp_cpu_us_per_announce":%s,' \
     "$(json_get announces_per_s "$our_udp")" \
     "$(ratio "$(json_get announces_per_s "$our_udp")" "$(json_get announces_per_s "$ot_udp")")" \
-    "$(json_get p50_ms "$our_udp")" "$(json_get p99_ms "$our_udp")" "$(json_get lost "$our_udp")")
+    "$(json_get p50_ms "$our_udp")" "$(json_get p99_ms "$our_udp")" "$(json_get lost "$our_udp")" \
+    "$our_udp_us")
 else
   say "UDP: p2pims-tracker does not answer UDP connects: skipped"
   udp_json='"udp":"skipped","udp_skipped":"udp tracker not on main yet",'
@@ -269,10 +290,14 @@ printf '"http_failures":%s,"http_errors":%s,"peers_returned_avg":%s,"opentracker
 close=$(json_get announces_per_s "$our_close")
 printf '"http_close_per_s":%s,"http_close_ratio":%s,"http_close_p50_ms":%s,"http_close_p99_ms":%s,' \
   "$close" "$(ratio "$close" "$ot")" "$(json_get p50_ms "$our_close")" "$(json_get p99_ms "$our_close")"
+printf '"cpu_us_per_announce":%s,"close_cpu_us_per_announce":%s,' "$our_http_us" "$our_close_us"
+printf '"opentracker_cpu_us_per_announce":%s,"cpu_ratio":%s,"client_cores":%s,' "$ot_http_us" \
+  "$(ratio "$our_close_us" "$ot_http_us")" "$(json_get client_cores "$our_http")"
 printf '"opentracker_reconnects":%s,"opentracker_wrk_http_per_s":%s,"http_vs_wrk_anchor":%s,' \
   "$(json_get retries "$ot_http")" "$wrk_per_s" "$(ratio "$http" "$wrk_per_s")"
-printf '%s"opentracker_udp_per_s":%s,"opentracker_udp_p50_ms":%s,"opentracker_udp_p99_ms":%s,' \
-  "$udp_json" "$ot_u" "$(json_get p50_ms "$ot_udp")" "$(json_get p99_ms "$ot_udp")"
+printf '%s"opentracker_udp_cpu_us_per_announce":%s,' "$udp_json" "$ot_udp_us"
+printf '"opentracker_udp_per_s":%s,"opentracker_udp_p50_ms":%s,"opentracker_udp_p99_ms":%s,' \
+  "$ot_u" "$(json_get p50_ms "$ot_udp")" "$(json_get p99_ms "$ot_udp")"
 printf '"bytes_per_peer":%s,"opentracker_bytes_per_peer":%s,"memory_ratio":%s,' \
   "$bytes_per_peer" "$ot_bytes_per_peer" "$(ratio "$bytes_per_peer" "$ot_bytes_per_peer")"
 printf '"bytes_per_swarm":%s,"opentracker_bytes_per_swarm":%s,"swarm_memory_ratio":%s,' \
@@ -281,6 +306,8 @@ printf '"rss_kb_at_fill":%s,"opentracker_rss_kb_at_fill":%s,"fill_peers":%s,"fil
   "$rss1" "$ot_rss1" "$FILL_PEERS" "$peers_held"
 printf '"fill_per_s":%s,"fill_swarms":%s,"fill_swarms_held":%s,' \
   "$(json_get fill_per_s "$our_fill")" "$FILL_SWARMS" "$swarms_held"
+printf '"http_cold_per_s":%s,"opentracker_http_fill_per_s":%s,' \
+  "$(json_get fill_per_s "$our_http")" "$(json_get fill_per_s "$ot_http")"
 printf '"token_cache_hit_ratio":%s,"token_cache_misses":%s,"tokens":%s,' \
   "$(ratio "$hits" "$((hits + misses))")" "$misses" "$(json_get tokens "$our_http")"
 printf '"swarms":%s,"peers":%s,"connections":%s,"inflight":%s,"announce_threads":%s,"seconds":%s,' \

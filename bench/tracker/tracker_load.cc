@@ -33,6 +33,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -160,6 +161,7 @@ struct Tally {
   int64_t retries = 0;     // requests sent again on a fresh connection after an EOF
   int64_t lost = 0;        // UDP announces unanswered for 1 s
   int64_t peers_returned = 0;
+  int64_t answered = 0;    // every answer, all phases (fill and warm-up too)
   std::string first_failure;
   std::vector<uint32_t> latency_us;
   void Fail(std::string_view what, bool measured) {
@@ -449,6 +451,7 @@ class HttpDriver {
     const Clock::time_point now = Clock::now();
     const bool measured = !filling_ && now >= sh_.measure_from && now < sh_.stop;
     c.fresh = false;
+    ++out_->answered;
     if (status != 200 || body.find("failure reason") != std::string_view::npos) {
       out_->Fail(status != 200 ? absl::StrCat("HTTP ", status, ": ", std::string(body)) : std::string(body),
                  measured);
@@ -625,6 +628,7 @@ class UdpDriver {
         const uint32_t tid = Get32(b + 4);
         const int i = static_cast<int>(tid & 0xffff);
         if (i >= n_ || !slots_[i].busy || slots_[i].tid != tid) continue;  // late or foreign
+        ++out_->answered;
         const uint32_t action = Get32(b);
         if (action == 1 && len >= 20) {
           if (measured) {
@@ -733,6 +737,14 @@ class UdpDriver {
   int64_t next_fill_ = 0;
 };
 
+// CPU seconds this process has used so far (all threads).
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 double PercentileMs(std::vector<uint32_t>& v, double p) {
   if (v.empty()) return 0;
   const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
@@ -741,7 +753,9 @@ double PercentileMs(std::vector<uint32_t>& v, double p) {
 }
 
 // Signs one token per token index, on `threads` threads.
-bool SignTokens(const std::string& key_file, Workload* w, int threads) {
+// Claims depend only on the token index and `issued_at`, and Ed25519 signatures are
+// deterministic: runs with the same --issued-at send the same tokens (cache hits, same peers).
+bool SignTokens(const std::string& key_file, uint32_t issued_at, Workload* w, int threads) {
   auto keys = p2pims::token::LoadKeyFile(key_file);
   if (!keys.ok() || keys->empty()) {
     std::cerr << "error: cannot read --key-file: " << keys.status().message() << "\n";
@@ -750,12 +764,10 @@ bool SignTokens(const std::string& key_file, Workload* w, int threads) {
   const p2pims::token::Signer signer((*keys)[0]);
   const int64_t n = w->Tokens();
   w->tokens.assign(static_cast<size_t>(n), "");
-  const uint32_t now = static_cast<uint32_t>(std::time(nullptr));
   std::atomic<bool> ok{true};
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
-      std::mt19937_64 rng(77 + t);
       for (int64_t k = t; k < n; k += threads) {
         p2pims::token::Claims c;
         c.subject = absl::StrCat("sip:user", k, "@ims.example.net");
@@ -765,9 +777,12 @@ bool SignTokens(const std::string& key_file, Workload* w, int threads) {
         c.locality = absl::StrCat("001-01/area-", k % 8, "/cell-", k % 64);
         c.role = p2pims::token::Role::kLeech;
         c.caps = p2pims::token::kCapUpload;
-        c.issued_at = now - 60;
-        c.expires_at = now + 4 * 3600;
-        for (auto& b : c.token_id) b = static_cast<uint8_t>(rng());
+        c.issued_at = issued_at;
+        c.expires_at = issued_at + 6 * 3600;
+        for (size_t b = 0; b < c.token_id.size(); ++b) {
+          c.token_id[b] = static_cast<uint8_t>(SplitMix(static_cast<uint64_t>(k) * 2 + b / 8) >>
+                                               (8 * (b % 8)));
+        }
         auto token = signer.Sign(c);
         if (!token.ok()) {
           ok = false;
@@ -792,6 +807,8 @@ int main(int argc, char** argv) {
   flags.Add("probe", "false", "UDP: only check that a connect request is answered (exit 3 if not)");
   flags.Add("plain", "false", "no token: /announce, and no BEP 41 URL data (opentracker)");
   flags.Add("key-file", "", "signing key file (rights' --signing-key-file); the first key signs");
+  flags.Add("issued-at", "0",
+            "tokens' issued_at, Unix seconds (0: a minute ago); they expire 6 hours later");
   flags.Add("swarms", "1000", "swarms (the first info-hashes of --print-hashes)");
   flags.Add("peers", "50000", "simulated peers");
   flags.Add("peers-per-token", "1", "peers of one swarm sharing a token");
@@ -857,7 +874,12 @@ int main(int argc, char** argv) {
       std::cerr << "error: --key-file is needed unless --plain\n";
       return 2;
     }
-    if (!SignTokens(flags.Get("key-file"), &w, 2)) return 1;
+    const int64_t issued_at = num("issued-at");
+    if (!SignTokens(flags.Get("key-file"),
+                    static_cast<uint32_t>(issued_at > 0 ? issued_at : std::time(nullptr) - 60), &w,
+                    2)) {
+      return 1;
+    }
   }
   const double sign_s = std::chrono::duration<double>(Clock::now() - sign_start).count();
 
@@ -890,10 +912,13 @@ int main(int argc, char** argv) {
   }
   after_fill.arrive_and_wait();
   sh.fill_end = Clock::now();
+  const double cpu_at_fill_end = CpuSeconds();
   sh.measure_from = sh.fill_end + std::chrono::seconds(duration > 0 ? warmup : 0);
   sh.stop = duration > 0 ? sh.measure_from + std::chrono::seconds(duration) : sh.fill_end;
   start.arrive_and_wait();
   for (auto& th : workers) th.join();
+  const double load_wall = std::chrono::duration<double>(Clock::now() - sh.fill_end).count();
+  const double client_cores = load_wall > 0.5 ? (CpuSeconds() - cpu_at_fill_end) / load_wall : 0;
 
   Tally all;
   for (Tally& t : tallies) {
@@ -904,6 +929,7 @@ int main(int argc, char** argv) {
     all.retries += t.retries;
     all.lost += t.lost;
     all.peers_returned += t.peers_returned;
+    all.answered += t.answered;
     if (all.first_failure.empty()) all.first_failure = t.first_failure;
     all.latency_us.insert(all.latency_us.end(), t.latency_us.begin(), t.latency_us.end());
   }
@@ -924,7 +950,9 @@ int main(int argc, char** argv) {
                 all.ok > 0 ? static_cast<double>(all.peers_returned) / static_cast<double>(all.ok) : 0,
                 fill_s, fill_s > 0 ? static_cast<double>(w.peers) / fill_s : 0,
                 static_cast<long long>(w.plain ? 0 : w.Tokens()), sign_s);
-  std::cout << line << "\"first_failure\":\"" << JsonEscape(all.first_failure) << "\"}"
+  std::cout << line << "\"answered\":" << all.answered << ",\"client_cores\":"
+            << static_cast<double>(static_cast<int>(client_cores * 100)) / 100
+            << ",\"first_failure\":\"" << JsonEscape(all.first_failure) << "\"}"
             << std::endl;
   if (!all.first_failure.empty()) std::cerr << "first failure: " << all.first_failure << "\n";
   return sh.failed ? 1 : 0;
