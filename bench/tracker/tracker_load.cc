@@ -18,7 +18,7 @@
 // Phases: fill (every peer announces once, event=started, in peer order), then --warmup seconds
 // and --duration measured seconds of announces for uniformly random peers, compact=1,
 // numwant=--numwant, with uploaded/downloaded growing and left shrinking per peer (a fifth of the
-// peers are seeders). --duration 0 stops after the fill (the memory fills).
+// peers of every swarm are seeders). --duration 0 stops after the fill (the memory fills).
 //
 // HTTP: --connections keep-alive connections (all threads together), one request at a time on
 // each (no pipelining). A server that closes the connection after each answer (opentracker does) is
@@ -139,8 +139,9 @@ struct Workload {
 // What one peer reports; owned by the one thread that announces for it.
 struct PeerState {
   int64_t uploaded = 0, downloaded = 0, left = 0;
-  void Init(int64_t p) {
-    left = p % 5 == 0 ? 0 : static_cast<int64_t>(1 + SplitMix(p) % (1ll << 30));
+  // Every fifth peer of a swarm (by its index j inside the swarm) starts as a seeder.
+  void Init(int64_t p, int64_t swarms) {
+    left = (p / swarms) % 5 == 0 ? 0 : static_cast<int64_t>(1 + SplitMix(p) % (1ll << 30));
   }
   void Advance(std::mt19937_64& rng) {
     const int64_t step = 16384 * static_cast<int64_t>(1 + rng() % 64);
@@ -210,7 +211,7 @@ class HttpDriver {
     out_ = out;
     closes_ = w_.connection_close;
     rng_.seed(1000 + t_);
-    for (int64_t p = t_; p < w_.peers; p += sh_.threads) states_[p].Init(p);
+    for (int64_t p = t_; p < w_.peers; p += sh_.threads) states_[p].Init(p, w_.swarms);
     ep_ = epoll_create1(0);
     conns_.resize(nconn_);
     // Fill: every peer of this thread once, in order.
@@ -536,7 +537,7 @@ class UdpDriver {
   void Run(Tally* out) {
     out_ = out;
     rng_.seed(2000 + t_);
-    for (int64_t p = t_; p < w_.peers; p += sh_.threads) states_[p].Init(p);
+    for (int64_t p = t_; p < w_.peers; p += sh_.threads) states_[p].Init(p, w_.swarms);
     fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     const int buf = 4 << 20;
     setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
