@@ -58,13 +58,18 @@ bench_wait_http "http://127.0.0.1:$RIGHTS_ADMIN/readyz" 60 "$rights_pid" ||
   die "p2pims-rights did not become ready (see $BENCH_TMP/rights.log)"
 
 # start_tracker NAME: a fresh p2pims-tracker; sets TRACKER_PID, TRACKER_PORT, TRACKER_ADMIN.
+# Without charging (--charging=, where the tracker has the flag): metered usage still lands in
+# PostgreSQL once a second, nothing is sent on.
+NO_CHARGING=()
+tracker_help=$("$TRACKER" --help 2>&1 || true)
+[[ $tracker_help == *--charging* ]] && NO_CHARGING=(--charging=)
 start_tracker() {
   TRACKER_PORT=$(bench_free_port)
   TRACKER_ADMIN=$(bench_free_port)
   bench_spawn "$1" "$TRACKER" --db "$DB" --rights "127.0.0.1:$RIGHTS_GRPC" \
     --announce-listen "127.0.0.1:$TRACKER_PORT" --announce-host "127.0.0.1:$TRACKER_PORT" \
     --announce-threads "$ANNOUNCE_THREADS" --grpc-listen "127.0.0.1:$(bench_free_port)" \
-    --admin-listen "127.0.0.1:$TRACKER_ADMIN" --log-level warn
+    --admin-listen "127.0.0.1:$TRACKER_ADMIN" "${NO_CHARGING[@]}" --log-level warn
   TRACKER_PID=$SPAWNED_PID
   bench_wait_http "http://127.0.0.1:$TRACKER_ADMIN/readyz" 60 "$TRACKER_PID" || {
     tail -n 20 "$BENCH_TMP/$1.log" >&2
