@@ -146,7 +146,25 @@ const dashboards = {
     ]),
 
   "p2pims-swarms.json": dashboard("p2pims-swarms", "p2pims / Swarms",
-    "The tracker: sessions opened and closed, token verifications, revocations. Peer, seeder and locality-tier metrics arrive with the tracker's announce endpoints.", [
+    "The tracker: announces, swarms and peers, locality of the peers offered and of the bytes moved, the usage queue to charging, sessions, token verifications, revocations.", [
+      { h: 5, panels: [
+        stat("Swarms", "Swarms in the replicas' memory.", "sum(p2pims_tracker_swarms)"),
+        stat("Peers", "Peers in the swarms, all roles.", "sum(p2pims_tracker_peers)"),
+        stat("Origin share", "Share of the peers offered that were operator origin seeds (last hour): high means the swarms lack local supply.",
+          `sum(increase(p2pims_tracker_peers_offered_total{tier="origin"}[1h])) / clamp_min(sum(increase(p2pims_tracker_peers_offered_total[1h])), 1)`, "percentunit", redAbove(0.5)),
+        stat("Token cache hit ratio", "Announces whose token was already verified (last hour): a session costs one signature check.",
+          `sum(increase(p2pims_tracker_token_cache_lookups_total{result="hit"}[1h])) / clamp_min(sum(increase(p2pims_tracker_token_cache_lookups_total[1h])), 1)`, "percentunit"),
+        stat("Usage queue to charging", "Usage rows waiting in PostgreSQL for charging; growing: charging is unreachable (nothing is lost).",
+          "sum(p2pims_tracker_usage_outbox_rows)", "short", redAbove(10000)),
+      ] },
+      { panels: [
+        timeseries("Announces by protocol and result", "BitTorrent announces answered per second (HTTP, UDP): ok, bad_request, denied (token refused, other swarm or replica), unavailable.",
+          [target(`sum by (protocol, result) (rate(p2pims_tracker_announces_total[${RATE}]))`, "{{protocol}} {{result}}")], "ops"),
+        timeseries("Peers by role", "Seeders, leechers and operator origin seeds in the swarms.",
+          [target("sum by (role) (p2pims_tracker_peers)", "{{role}}")]),
+        timeseries("Downloaded bytes by locality tier", "Bytes peers report downloading, by the best tier they were offered (cell, area, network, elsewhere, origin): where the traffic stays.",
+          [target(`sum by (tier) (rate(p2pims_tracker_downloaded_bytes_total[${RATE}]))`, "{{tier}}")], "Bps"),
+      ] },
       { panels: [
         timeseries("Tracker sessions opened and closed", "OpenSession and CloseSession calls per second, by outcome.",
           [target(`sum by (method, code) (rate(p2pims_grpc_server_handled_total{job="tracker",method=~".*/(OpenSession|CloseSession)"}[${RATE}]))`, "{{method}} {{code}}")], "ops"),

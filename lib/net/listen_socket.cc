@@ -39,6 +39,11 @@ absl::Status SplitHostPort(const std::string& address, std::string& host, std::s
   return absl::OkStatus();
 }
 
+std::string JoinHostPort(const std::string& host, int port) {
+  return host.find(':') != std::string::npos ? absl::StrCat("[", host, "]:", port)
+                                             : absl::StrCat(host, ":", port);
+}
+
 absl::StatusOr<BoundSocket> OpenServerSocket(const std::string& address, int type,
                                              SocketOptions options) {
   std::string host;
@@ -97,8 +102,7 @@ absl::StatusOr<std::pair<std::vector<int>, int>> OpenServerSockets(const std::st
   if (!first.ok()) return first.status();
   std::string host, ignored;
   (void)SplitHostPort(address, host, ignored);
-  const std::string same = absl::StrCat(
-      host.find(':') != std::string::npos ? absl::StrCat("[", host, "]") : host, ":", first->port);
+  const std::string same = JoinHostPort(host, first->port);
   std::vector<int> fds = {first->fd};
   for (int i = 1; i < count; ++i) {
     auto more = OpenServerSocket(same, type, options);

@@ -30,6 +30,9 @@ struct BoundSocket {
 // anything else or a port outside 0..65535.
 absl::Status SplitHostPort(const std::string& address, std::string& host, std::string& port);
 
+// "host:port", bracketing an IPv6 host: the inverse of SplitHostPort.
+std::string JoinHostPort(const std::string& host, int port);
+
 // A socket of `type` (SOCK_STREAM: bound and listening; SOCK_DGRAM: bound) on the first address
 // `address` resolves to that can be bound. An IPv6 wildcard also takes IPv4 (dual stack).
 // InvalidArgument for a malformed or unresolvable address, Unavailable when it cannot be bound.

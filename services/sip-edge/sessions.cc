@@ -355,8 +355,9 @@ bool SessionManager::Teardown(const Active& a) {
     ok = Retry("termination", a, [&] { return backends_.CreditControl(ccr).status(); }) && ok;
   }
   cv1::AccountingRequest stop = Acr(a, cv1::RECORD_TYPE_STOP, 1);
-  stop.mutable_used()->set_bytes_down(usage.bytes_down());
-  stop.mutable_used()->set_bytes_up(usage.bytes_up());
+  // The tracker already sent the rest as INTERIM records.
+  stop.mutable_used()->set_bytes_down(usage.unreported_bytes_down());
+  stop.mutable_used()->set_bytes_up(usage.unreported_bytes_up());
   stop.set_cause("normal");
   ok = Retry("accounting_stop", a, [&] { return backends_.Accounting(stop).status(); }) && ok;
   if (!ok) teardown_failures_.Increment();

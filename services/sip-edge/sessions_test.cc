@@ -49,6 +49,7 @@ class ScriptedBackends : public Backends {
     calls.push_back("close");
     tv1::CloseSessionResponse r;
     r.set_bytes_down(4096);
+    r.set_unreported_bytes_down(1024);  // the rest went to charging as INTERIM records
     return r;
   }
 
@@ -115,7 +116,7 @@ TEST_F(SessionsTest, InviteThenByeRunsTheWholeFlow) {
                                    "acct RECORD_TYPE_START 0",
                                    "close",
                                    "cc REQUEST_TYPE_TERMINATION ",
-                                   "acct RECORD_TYPE_STOP 4096"};
+                                   "acct RECORD_TYPE_STOP 1024"};
   EXPECT_EQ(backends_.calls, want);
   EXPECT_TRUE(m.HandleBye(bye));  // a second BYE (or the dialog's end) does nothing more
   EXPECT_EQ(backends_.calls.size(), want.size());
@@ -183,7 +184,7 @@ TEST_F(SessionsTest, TeardownRetriesTransientFailures) {
   for (const auto& c : backends_.calls)
     terminations += c.rfind("cc REQUEST_TYPE_TERMINATION", 0) == 0;
   EXPECT_EQ(terminations, 3);
-  EXPECT_EQ(backends_.calls.back(), "acct RECORD_TYPE_STOP 4096");
+  EXPECT_EQ(backends_.calls.back(), "acct RECORD_TYPE_STOP 1024");
 }
 
 }  // namespace

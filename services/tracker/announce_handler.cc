@@ -1,5 +1,7 @@
 #include "services/tracker/announce_handler.h"
 
+#include "absl/strings/str_cat.h"
+
 #include "services/tracker/announce_response.h"
 
 namespace p2pims::tracker {
@@ -34,6 +36,23 @@ RequestCounters::RequestCounters(metrics::Registry& registry) {
                       .Name("p2pims_tracker_scrapes_total")
                       .Help("Scrapes answered, by protocol and result.")
                       .Register(registry);
+  static constexpr const char* kTierNames[] = {"elsewhere", "network", "area", "cell", "origin",
+                                                "none"};
+  auto& offered = metrics::BuildCounter()
+                      .Name("p2pims_tracker_peers_offered_total")
+                      .Help("Peers offered in announce replies, by where they sit as seen from "
+                            "the announcing peer (cell, area, network, elsewhere; origin: an "
+                            "operator origin seed). The origin share is origin / all.")
+                      .Register(registry);
+  auto& downloaded =
+      metrics::BuildCounter()
+          .Name("p2pims_tracker_downloaded_bytes_total")
+          .Help("Bytes peers report downloading, by the best tier they were offered at their "
+                "previous announce (none: offered nobody), an estimate of where the bytes came "
+                "from: the tracker sees offers, not transfers.")
+          .Register(registry);
+  for (int t = 0; t < kTiers; ++t) offered_[t] = &offered.Add({{"tier", kTierNames[t]}});
+  for (int t = 0; t <= kTiers; ++t) downloaded_[t] = &downloaded.Add({{"tier", kTierNames[t]}});
   for (Protocol p : {Protocol::kHttp, Protocol::kUdp}) {
     for (int r = 0; r < kResults; ++r) {
       announces_[static_cast<int>(p)][r] = &RequestCounter(announces, p, r);
@@ -55,6 +74,16 @@ void RequestCounters::Announce(Protocol protocol, const absl::Status& status) {
 
 void RequestCounters::Scrape(Protocol protocol, const absl::Status& status) {
   scrapes_[static_cast<int>(protocol)][ResultIndex(status)]->Increment();
+}
+
+void RequestCounters::Traffic(const AnnounceResult& result) {
+  for (int t = 0; t < kTiers; ++t) {
+    if (result.offered_by_tier[t] > 0) offered_[t]->Increment(result.offered_by_tier[t]);
+  }
+  if (result.delta_downloaded > 0) {
+    const int t = result.previous_best_tier < 0 ? kTiers : result.previous_best_tier;
+    downloaded_[t]->Increment(static_cast<double>(result.delta_downloaded));
+  }
 }
 
 PeerTraits TraitsOf(const token::Claims& claims) {
@@ -82,6 +111,11 @@ absl::Status AnnounceHandler::AnnounceUncounted(const AnnounceRequest& req, absl
   if (!token.binding.Matches(req.info_hash)) {
     return absl::PermissionDeniedError("the token is for another swarm");
   }
+  if (const int owner = options_.replicas.Owner(token.binding.swarm);
+      owner != options_.replicas.config().self) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "this swarm is served by the tracker at ", options_.replicas.AnnounceHost(owner)));
+  }
   PeerAnnounce a;
   a.info_hash = AsView(token.binding.swarm);  // a hybrid's v2 announces join the v1 swarm
   a.peer_id = AsView(req.peer_id);
@@ -94,6 +128,7 @@ absl::Status AnnounceHandler::AnnounceUncounted(const AnnounceRequest& req, absl
   a.event = req.event == AnnounceEvent::kPaused ? AnnounceEvent::kNone : req.event;
   a.numwant = req.numwant;
   if (absl::Status s = swarms_.Announce(a, now, rng, out); !s.ok()) return s;
+  counters_.Traffic(*out);
   if (on_usage_ && (out->delta_uploaded != 0 || out->delta_downloaded != 0)) {
     on_usage_(token, out->delta_uploaded, out->delta_downloaded);
   }
@@ -156,6 +191,47 @@ void AnnounceHandler::HandleHttp(std::string_view request_line, const PeerAddres
                        .tracker_id = {},
                        .peers = result.peers},
                       body);
+}
+
+void AnnounceHandler::HandleUdp(std::string_view datagram, const PeerEndpoint& from,
+                                absl::Time now, std::mt19937_64& rng, std::string* reply) {
+  reply->clear();
+  thread_local std::string url_data;
+  const udp::Request r = udp::ParseRequest(datagram, from.address, options_.limits, &url_data);
+  if (r.kind == udp::RequestKind::kDrop) return;
+  if (r.kind == udp::RequestKind::kConnect) {
+    udp::AppendConnectResponse(r.transaction_id, connection_ids_.Issue(from, now), reply);
+    return;
+  }
+  if (!connection_ids_.Valid(r.connection_id, from, now)) return;
+  if (r.kind == udp::RequestKind::kError) {
+    counters_.Announce(Protocol::kUdp, r.error);
+    udp::AppendErrorResponse(r.transaction_id, r.error, reply);
+    return;
+  }
+  if (r.kind == udp::RequestKind::kScrape) {
+    // BEP 41 URL data rides on announces only, so a UDP scrape has no token to admit it.
+    const absl::Status refused = absl::PermissionDeniedError(
+        "UDP scrapes carry no access token: scrape over HTTP at /a/<token>/scrape");
+    counters_.Scrape(Protocol::kUdp, refused);
+    udp::AppendErrorResponse(r.transaction_id, refused, reply);
+    return;
+  }
+  thread_local AnnounceResult result;
+  const absl::Status s = AnnounceUncounted(r.announce, now, rng, &result);
+  counters_.Announce(Protocol::kUdp, s);
+  if (!s.ok()) {
+    udp::AppendErrorResponse(r.transaction_id, s, reply);
+    return;
+  }
+  udp::AppendAnnounceResponse(r.transaction_id,
+                              {.interval_seconds = options_.interval_seconds,
+                               .min_interval_seconds = options_.min_interval_seconds,
+                               .complete = result.seeders,
+                               .incomplete = result.leechers,
+                               .tracker_id = {},
+                               .peers = result.peers},
+                              from.address.v6, reply);
 }
 
 }  // namespace p2pims::tracker

@@ -24,7 +24,9 @@
 #include "services/tracker/admission.h"
 #include "services/tracker/announce_request.h"
 #include "services/tracker/announce_response.h"
+#include "services/tracker/replicas.h"
 #include "services/tracker/swarms.h"
+#include "services/tracker/udp_protocol.h"
 
 namespace p2pims::tracker {
 
@@ -32,6 +34,8 @@ struct AnnounceHandlerOptions {
   RequestLimits limits;
   int64_t interval_seconds = 1800;
   int64_t min_interval_seconds = 900;
+  // Swarms owned by other replicas are refused with the owner's host.
+  ReplicaMap replicas;
 };
 
 enum class Protocol { kHttp = 0, kUdp = 1 };
@@ -43,12 +47,17 @@ class RequestCounters {
   // Counts one announce (or scrape) of `protocol` that ended with `status`.
   void Announce(Protocol protocol, const absl::Status& status);
   void Scrape(Protocol protocol, const absl::Status& status);
+  // Peers offered by tier, and the bytes the peer reports downloading, by the best tier it was
+  // offered before (p2pims_tracker_peers_offered_total, p2pims_tracker_downloaded_bytes_total).
+  void Traffic(const AnnounceResult& result);
 
  private:
   static constexpr int kResults = 4;  // ok, bad_request, denied, unavailable
   static int ResultIndex(const absl::Status& status);
   metrics::Counter* announces_[2][kResults];
   metrics::Counter* scrapes_[2][kResults];
+  metrics::Counter* offered_[kTiers];
+  metrics::Counter* downloaded_[kTiers + 1];  // the last: offered nobody before
 };
 
 class AnnounceHandler {
@@ -80,6 +89,12 @@ class AnnounceHandler {
   absl::Status Scrape(std::string_view token, std::span<const InfoHash> hashes, absl::Time now,
                       std::vector<ScrapeEntry>* out, Protocol protocol);
 
+  // Replaces `reply` with the answer to one UDP datagram from `from` (BEP 15, token in BEP 41
+  // URL data), or clears it when the datagram deserves silence (too short to answer, or an
+  // unknown or expired connection id: no reply reaches a forged source address).
+  void HandleUdp(std::string_view datagram, const PeerEndpoint& from, absl::Time now,
+                 std::mt19937_64& rng, std::string* reply);
+
   // Replaces `body` with the bencoded answer to `request_line` (the first line of an HTTP
   // request, without its CRLF) from `remote`: an announce or scrape reply, or a `failure
   // reason`. Thread-safe when `admit` and `on_usage` are.
@@ -97,6 +112,7 @@ class AnnounceHandler {
   const OnUsage on_usage_;
   RequestCounters& counters_;
   const AnnounceHandlerOptions options_;
+  const udp::ConnectionIds connection_ids_;  // random key per process
 };
 
 // A peer's traits from its token: locality, origin role, metered (constrained), upload cap.

@@ -189,6 +189,41 @@ TEST_F(AnnounceHandlerTest, UnindexedRevokedAndStoppedTokensAreRefused) {
             "this token's access has ended");
 }
 
+TEST_F(AnnounceHandlerTest, OffersAndDownloadsAreCountedByTier) {
+  auto count = [this](const char* name, const char* tier) {
+    return metrics::BuildCounter().Name(name).Register(registry_).Add({{"tier", tier}}).Value();
+  };
+  Handle(Request(Token('h', 1, "262-01/a/c"), 'h', 1, 0), 1);   // seeder, cell c
+  Handle(Request(Token('h', 2, "262-01/b/x"), 'h', 2, 0), 2);   // seeder, another area
+  // A leecher in cell c is offered both: one in its cell, one elsewhere in its network.
+  Handle(Request(Token('h', 3, "262-01/a/c"), 'h', 3, 1000), 3);
+  EXPECT_EQ(count("p2pims_tracker_peers_offered_total", "cell"), 1);
+  EXPECT_EQ(count("p2pims_tracker_peers_offered_total", "network"), 1);
+  EXPECT_EQ(count("p2pims_tracker_downloaded_bytes_total", "none"), 0);
+  // What it then reports downloading counts towards the best tier it was offered: its cell.
+  Handle(Request(Token('h', 3, "262-01/a/c"), 'h', 3, 400, 0, 600), 3);
+  EXPECT_EQ(count("p2pims_tracker_downloaded_bytes_total", "cell"), 600);
+  EXPECT_EQ(count("p2pims_tracker_downloaded_bytes_total", "network"), 0);
+}
+
+TEST_F(AnnounceHandlerTest, SwarmsOfOtherReplicasAreRefusedWithTheirOwner) {
+  // Two replicas; this is replica 0. 'h' (0x68...) maps to 0, 'k' (0x6b...) to 1.
+  AnnounceHandler replica0(
+      swarms_, [this](std::string_view t, absl::Time now) { return admission_.Admit(t, now); },
+      nullptr, counters_,
+      {.replicas = ReplicaMap({.count = 2, .self = 0, .announce_host = "t{i}.test:6969"})});
+  auto handle = [&](const std::string& line) {
+    std::string body;
+    replica0.HandleHttp(line, PeerAddress::V4({10, 0, 0, 9}), absl::FromUnixSeconds(kNow), rng_,
+                        &body);
+    return body;
+  };
+  EXPECT_EQ(Field(handle(Request(Token('h', 1), 'h', 1, 0)), "failure reason"), "<none>");
+  EXPECT_EQ(Field(handle(Request(Token('k', 2), 'k', 2, 0)), "failure reason"),
+            "this swarm is served by the tracker at t1.test:6969");
+  EXPECT_EQ(swarms_.swarms(), 1);
+}
+
 TEST_F(AnnounceHandlerTest, TraitsComeFromTheToken) {
   token::Claims c;
   c.locality = "262-01/a/c";

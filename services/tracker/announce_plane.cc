@@ -1,6 +1,7 @@
 #include "services/tracker/announce_plane.h"
 
 #include "absl/time/clock.h"
+#include "lib/net/listen_socket.h"
 #include "lib/log/log.h"
 
 namespace p2pims::tracker {
@@ -8,6 +9,14 @@ namespace {
 
 metrics::Gauge& Gauge(metrics::Registry& registry, const char* name, const char* help) {
   return metrics::BuildGauge().Name(name).Help(help).Register(registry).Add({});
+}
+
+metrics::Gauge& PeersByRole(metrics::Registry& registry, const char* role) {
+  return metrics::BuildGauge()
+      .Name("p2pims_tracker_peers")
+      .Help("Peers in the swarms in memory, by role (origin: operator origin seeds).")
+      .Register(registry)
+      .Add({{"role", role}});
 }
 
 // The index row of an info-hash as the swarm it opens.
@@ -34,11 +43,13 @@ Admission::IndexLookup IndexOf(TrackerStore& store) {
 
 AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifier,
                              const token::RevocationList& revocations,
+                             std::shared_ptr<charging::v1::Charging::StubInterface> charging,
                              metrics::Registry& registry, AnnouncePlaneOptions options)
     : store_(store),
       options_(std::move(options)),
       swarms_(options_.swarms),
       admission_(verifier, revocations, IndexOf(store), registry, options_.admission),
+      delivery_(store, std::move(charging), registry, options_.delivery),
       counters_(registry),
       handler_(
           swarms_,
@@ -50,7 +61,9 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
       http_connections_(Gauge(registry, "p2pims_tracker_http_connections",
                               "Open HTTP tracker connections.")),
       swarms_gauge_(Gauge(registry, "p2pims_tracker_swarms", "Swarms with peers in memory.")),
-      peers_gauge_(Gauge(registry, "p2pims_tracker_peers", "Peers in the swarms in memory.")),
+      seeders_gauge_(PeersByRole(registry, "seeder")),
+      leechers_gauge_(PeersByRole(registry, "leecher")),
+      origins_gauge_(PeersByRole(registry, "origin")),
       cached_tokens_(Gauge(registry, "p2pims_tracker_token_cache_entries",
                            "Verified tokens in the announce verification cache.")),
       usage_pending_(Gauge(registry, "p2pims_tracker_usage_pending_sessions",
@@ -65,18 +78,34 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
             o.threads = options_.threads;
             return o;
           }(),
-          &http_connections_) {}
+          &http_connections_),
+      udp_(
+          [this](std::span<const uint8_t> datagram, const PeerEndpoint& from, absl::Time now,
+                 std::mt19937_64& rng, std::string* reply) {
+            handler_.HandleUdp(
+                {reinterpret_cast<const char*>(datagram.data()), datagram.size()}, from, now, rng,
+                reply);
+          },
+          {.threads = options_.threads}) {}
 
 AnnouncePlane::~AnnouncePlane() { Stop(); }
 
 absl::Status AnnouncePlane::Start(const std::string& address) {
   if (absl::Status s = http_.Start(address); !s.ok()) return s;
+  // The same port number for UDP, even when the kernel picked it for TCP (port 0).
+  std::string host, port;
+  (void)net::SplitHostPort(address, host, port);
+  if (absl::Status s = udp_.Start(net::JoinHostPort(host, http_.port())); !s.ok()) {
+    http_.Stop();
+    return s;
+  }
   housekeeping_ = std::thread([this] { Housekeeping(); });
   return absl::OkStatus();
 }
 
 void AnnouncePlane::Stop() {
   http_.Stop();
+  udp_.Stop();
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
@@ -95,6 +124,7 @@ void AnnouncePlane::Housekeeping() {
                          [this] { return stopping_; })) {
     lock.unlock();
     FlushUsage();
+    delivery_.RunOnce();
     const absl::Time now = absl::Now();
     if (now - last_expiry >= absl::Seconds(30)) {
       last_expiry = now;
@@ -102,15 +132,24 @@ void AnnouncePlane::Housekeeping() {
       admission_.Sweep(now);
     }
     swarms_gauge_.Set(static_cast<double>(swarms_.swarms()));
-    peers_gauge_.Set(static_cast<double>(swarms_.peers()));
+    const Swarms::Census census = swarms_.Count();
+    seeders_gauge_.Set(static_cast<double>(census.seeders));
+    leechers_gauge_.Set(static_cast<double>(census.leechers));
+    origins_gauge_.Set(static_cast<double>(census.origins));
     cached_tokens_.Set(static_cast<double>(admission_.cached()));
     lock.lock();
   }
 }
 
 void AnnouncePlane::FlushUsage() {
-  absl::Status s = usage_.Flush(
-      [this](const std::vector<SessionUsage>& batch) { return store_.AddUsage(batch); });
+  absl::Status s = usage_.Flush([this](const std::vector<SessionUsage>& batch) -> absl::Status {
+    auto not_open = store_.AddUsage(batch);
+    if (!not_open.ok()) return not_open.status();
+    // Closed elsewhere (another replica answered CloseSession): end their announces here too.
+    // The token expires within a day of its session's close, so the stop outlives it.
+    for (const std::string& id : *not_open) admission_.Stop(id, absl::Now() + absl::Hours(24));
+    return absl::OkStatus();
+  });
   if (!s.ok()) {
     log::Warn("metered usage not written yet; kept for the next flush",
               {{"error", std::string(s.message())}, {"sessions", std::to_string(usage_.pending())}});

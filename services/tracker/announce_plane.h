@@ -25,6 +25,8 @@
 #include "services/tracker/http_listener.h"
 #include "services/tracker/store.h"
 #include "services/tracker/swarms.h"
+#include "services/tracker/udp_listener.h"
+#include "services/tracker/usage_delivery.h"
 #include "services/tracker/usage_meter.h"
 
 namespace p2pims::tracker {
@@ -36,13 +38,16 @@ struct AnnouncePlaneOptions {
   AdmissionOptions admission;
   HttpListenerOptions http;
   absl::Duration housekeeping_period = absl::Seconds(1);
+  UsageDeliveryOptions delivery;
 };
 
 class AnnouncePlane {
  public:
+  // `charging` receives the metered usage (none: it stays for sip-edge's STOP).
   AnnouncePlane(TrackerStore& store, const token::Verifier& verifier,
-                const token::RevocationList& revocations, metrics::Registry& registry,
-                AnnouncePlaneOptions options);
+                const token::RevocationList& revocations,
+                std::shared_ptr<charging::v1::Charging::StubInterface> charging,
+                metrics::Registry& registry, AnnouncePlaneOptions options);
   ~AnnouncePlane();
 
   // Listens on `address` with TCP (HTTP tracker) and UDP (UDP tracker) and starts housekeeping.
@@ -51,10 +56,13 @@ class AnnouncePlane {
   void Stop();
 
   int http_port() const { return http_.port(); }
+  int udp_port() const { return udp_.port(); }
   Admission& admission() { return admission_; }
   Swarms& swarms() { return swarms_; }
-  // Writes the usage metered so far to the session rows now (also done once a second).
+  // Writes the usage metered so far to the session rows and the outbox now (also done once a
+  // second).
   void FlushUsage();
+  UsageDelivery& usage_delivery() { return delivery_; }
 
  private:
   void Housekeeping();
@@ -64,14 +72,16 @@ class AnnouncePlane {
   Swarms swarms_;
   Admission admission_;
   UsageMeter usage_;
+  UsageDelivery delivery_;
   RequestCounters counters_;
   AnnounceHandler handler_;
   metrics::Gauge& http_connections_;
   metrics::Gauge& swarms_gauge_;
-  metrics::Gauge& peers_gauge_;
+  metrics::Gauge &seeders_gauge_, &leechers_gauge_, &origins_gauge_;
   metrics::Gauge& cached_tokens_;
   metrics::Gauge& usage_pending_;
   HttpListener http_;
+  UdpListener udp_;
 
   std::mutex mu_;
   std::condition_variable wake_;

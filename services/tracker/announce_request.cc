@@ -221,6 +221,15 @@ absl::StatusOr<RequestLine> ParseRequestLine(std::string_view line, const Reques
   return out;
 }
 
+absl::Status ValidateToken(std::string_view token, const RequestLimits& limits) {
+  if (token.empty()) return Invalid("missing token");
+  if (token.size() > limits.max_token) return Invalid("token too long");
+  for (char c : token) {
+    if (!IsTokenChar(c)) return Invalid("malformed token");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<TrackerTarget> ParseTarget(std::string_view target, const RequestLimits& limits) {
   if (target.size() > limits.max_request_line) return Invalid("request too long");
   for (char c : target) {
@@ -234,11 +243,7 @@ absl::StatusOr<TrackerTarget> ParseTarget(std::string_view target, const Request
   if (slash == std::string_view::npos) return Invalid("unknown path");
   TrackerTarget out;
   out.token = rest.substr(0, slash);
-  if (out.token.empty()) return Invalid("missing token");
-  if (out.token.size() > limits.max_token) return Invalid("token too long");
-  for (char c : out.token) {
-    if (!IsTokenChar(c)) return Invalid("malformed token");
-  }
+  if (absl::Status s = ValidateToken(out.token, limits); !s.ok()) return s;
   rest = rest.substr(slash + 1);
   const size_t question = rest.find('?');
   const std::string_view action = rest.substr(0, question);

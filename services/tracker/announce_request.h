@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace p2pims::tracker {
@@ -74,8 +75,14 @@ struct TrackerTarget {
   std::string_view query;  // after '?', still percent-encoded; empty when there is none
 };
 
+// Checks an access token as the URL carries it, for HTTP and UDP (BEP 41) alike: non-empty, at
+// most limits.max_token bytes, only [A-Za-z0-9_-.] (URL-safe base64 and '.'). InvalidArgument
+// ("missing token", "token too long", "malformed token") otherwise. The signature is checked
+// later, by whoever admits the token.
+absl::Status ValidateToken(std::string_view token, const RequestLimits& limits);
+
 // Splits "/a/<token>/announce?query" or ".../scrape?query". InvalidArgument for any other path,
-// an empty or oversized token, a token with bytes outside [A-Za-z0-9_-.], or a fragment.
+// a token that ValidateToken refuses, or a fragment.
 absl::StatusOr<TrackerTarget> ParseTarget(std::string_view target, const RequestLimits& limits);
 
 enum class AnnounceEvent { kNone, kStarted, kCompleted, kStopped, kPaused };

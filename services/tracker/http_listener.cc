@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "lib/log/log.h"
 #include "lib/net/listen_socket.h"
+#include "services/tracker/listener_workers.h"
 #include "services/tracker/announce_response.h"
 #include "services/tracker/socket_peer.h"
 
@@ -341,25 +342,11 @@ HttpListener::HttpListener(Handler handler, HttpListenerOptions options,
 HttpListener::~HttpListener() { Stop(); }
 
 absl::Status HttpListener::Start(const std::string& address) {
-  if (!workers_.empty()) return absl::FailedPreconditionError("HTTP tracker already started");
-  auto sockets = net::OpenServerSockets(address, SOCK_STREAM, std::max(1, options_.threads),
-                                        {.nonblocking = true});
-  if (!sockets.ok()) return sockets.status();
-  const auto& [fds, port] = *sockets;
-  port_ = port;
-  for (int fd : fds) workers_.push_back(std::make_unique<Worker>(*this, fd));
-  for (auto& w : workers_) {
-    if (absl::Status s = w->Start(); !s.ok()) {
-      Stop();
-      return s;
-    }
-  }
-  return absl::OkStatus();
+  return StartWorkers(
+      address, SOCK_STREAM, options_.threads,
+      [this](int fd) { return std::make_unique<Worker>(*this, fd); }, workers_, &port_);
 }
 
-void HttpListener::Stop() {
-  for (auto& w : workers_) w->Stop();
-  workers_.clear();
-}
+void HttpListener::Stop() { StopWorkers(workers_); }
 
 }  // namespace p2pims::tracker

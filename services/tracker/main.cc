@@ -25,7 +25,15 @@ int main(int argc, char** argv) {
                  "host:port the BitTorrent tracker listens on, TCP (HTTP) and UDP; empty: "
                  "--announce-host");
   rt.flags().Add("announce-threads", "2", "worker threads per tracker protocol");
+  rt.flags().Add("replicas", "1",
+                 "tracker replicas sharing the swarms (each owns the info-hashes that map to it)");
+  rt.flags().Add("replica-index", "",
+                 "this replica's index, 0..replicas-1; empty: the trailing number of --node-id "
+                 "(a StatefulSet pod's ordinal), else 0");
   rt.flags().Add("key-refresh", "30", "seconds between signing-key refreshes");
+  rt.flags().Add("charging", "127.0.0.1:50052",
+                 "charging gRPC address for metered usage (INTERIM records); empty: none, the "
+                 "STOP record carries all usage");
   if (auto code = rt.Init(argc, argv)) return *code;
   auto refresh = rt.flags().GetInt("key-refresh");
   if (!refresh.ok() || *refresh <= 0) {
@@ -49,14 +57,36 @@ int main(int argc, char** argv) {
   tracker::RevocationWatcher revocation_watcher(rights_channel, revocations, rt.registry());
   revocation_watcher.Start();
 
+  auto replica_count = rt.flags().GetInt("replicas");
+  int replica_index = tracker::OrdinalOf(rt.flags().Get("node-id"));
+  if (!rt.flags().Get("replica-index").empty()) {
+    auto i = rt.flags().GetInt("replica-index");
+    replica_index = i.ok() ? static_cast<int>(*i) : -1;
+  } else if (replica_index < 0) {
+    replica_index = 0;
+  }
+  auto replicas = tracker::ReplicaMap::Create(
+      {.count = replica_count.ok() ? static_cast<int>(*replica_count) : 0,
+       .self = replica_index,
+       .announce_host = rt.flags().Get("announce-host")});
+  if (!replicas.ok()) {
+    log::Error(std::string(replicas.status().message()));
+    return 2;
+  }
   tracker::TrackerStore store(rt.pool());
-  tracker::AnnouncePlane plane(store, verifier, revocations, rt.registry(),
-                               {.threads = static_cast<int>(*announce_threads)});
+  const std::string& charging_target = rt.flags().Get("charging");
+  std::shared_ptr<charging::v1::Charging::StubInterface> charging;
+  if (!charging_target.empty()) charging = charging::v1::Charging::NewStub(MakeChannel(charging_target));
+  tracker::AnnouncePlane plane(
+      store, verifier, revocations, std::move(charging), rt.registry(),
+      {.threads = static_cast<int>(*announce_threads),
+       .handler = {.replicas = *replicas},
+       .delivery = {.node_id = rt.flags().Get("node-id")}});
   tracker::TrackerService service(store, verifier, revocations, plane, rt.registry(),
-                                  {.announce_host = rt.flags().Get("announce-host")});
+                                  {.replicas = *replicas});
   tracker::ContentIndexService index(store);
   std::string announce_listen = rt.flags().Get("announce-listen");
-  if (announce_listen.empty()) announce_listen = rt.flags().Get("announce-host");
+  if (announce_listen.empty()) announce_listen = replicas->AnnounceHost(replica_index);
   if (absl::Status s = plane.Start(announce_listen); !s.ok()) {
     log::Error("cannot serve the BitTorrent tracker", {{"error", std::string(s.message())}});
     return 1;

@@ -6,6 +6,11 @@
 #include <libtorrent/create_torrent.hpp>
 #include <libtorrent/file_storage.hpp>
 #include <libtorrent/hasher.hpp>
+#include <libtorrent/torrent_info.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 namespace p2pims::tracker {
 namespace {
@@ -47,6 +52,30 @@ TEST(MetainfoTest, HybridTorrentHasBothHashes) {
   EXPECT_EQ(s->info_hash_v1.size(), 20u);
   EXPECT_EQ(s->info_hash_v2_truncated.size(), 20u);
   EXPECT_NE(s->info_hash_v1, s->info_hash_v2_truncated);
+}
+
+TEST(MetainfoTest, PadFilesOfAHybridTorrentAreNotContent) {
+  // Two real files hashed by libtorrent: the hybrid layout pads the first to a piece boundary.
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("metainfo-test-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir / "show");
+  std::ofstream(dir / "show" / "a.bin") << std::string(20000, 'a');
+  std::ofstream(dir / "show" / "b.txt") << "subtitle";
+  lt::file_storage fs;
+  lt::add_files(fs, (dir / "show").string());
+  lt::create_torrent t(fs, 16 * 1024);
+  lt::set_piece_hashes(t, dir.string());
+  std::string bencoded;
+  lt::bencode(std::back_inserter(bencoded), t.generate());
+  std::filesystem::remove_all(dir);
+
+  auto s = SummariseMetainfo(bencoded);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->size_bytes, 20008);
+  lt::error_code ec;
+  lt::torrent_info info(bencoded, ec, lt::from_span);
+  ASSERT_FALSE(ec);
+  EXPECT_GT(info.total_size(), 20008) << "the layout holds pad files (else this test shows nothing)";
 }
 
 TEST(MetainfoTest, GarbageIsInvalidArgument) {

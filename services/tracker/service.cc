@@ -106,9 +106,11 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
   resp->set_metainfo((*content)->metainfo());
   resp->set_name((*content)->name());
   resp->set_size_bytes((*content)->size_bytes());
-  resp->add_announce_urls(
-      absl::StrCat("http://", options_.announce_host, "/a/", req->token(), "/announce"));
-  resp->add_announce_urls(absl::StrCat("udp://", options_.announce_host, "/a/", req->token()));
+  // The replica that owns the swarm serves its announces.
+  const std::string host =
+      options_.replicas.AnnounceHost(options_.replicas.Owner(SwarmKey((*content)->info_hash())));
+  resp->add_announce_urls(absl::StrCat("http://", host, "/a/", req->token(), "/announce"));
+  resp->add_announce_urls(absl::StrCat("udp://", host, "/a/", req->token()));
   // The first peers, as the terminal's first announce would get them (numwant 50 by default).
   const int max_peers = req->max_peers() <= 0 ? 50 : std::min(req->max_peers(), 200);
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -136,7 +138,7 @@ grpc::Status TrackerService::CloseSession(grpc::ServerContext*, const v1::CloseS
   int64_t token_expires_at = 0;
   auto usage = store_.CloseSession(req->session_id(),
                                    req->cause().empty() ? "normal" : req->cause(),
-                                   &token_expires_at);
+                                   plane_.usage_delivery().Deliverer(), &token_expires_at);
   if (!usage.ok()) return ToGrpcStatus(usage.status());
   plane_.admission().Stop(req->session_id(), token_expires_at > 0
                                                  ? absl::FromUnixSeconds(token_expires_at)

@@ -9,13 +9,15 @@
 #include "lib/token/signer.h"
 #include "p2pims/tracker/v1/tracker.grpc.pb.h"
 #include "services/tracker/announce_plane.h"
+#include "services/tracker/replicas.h"
 #include "services/tracker/store.h"
 
 namespace p2pims::tracker {
 
 struct TrackerOptions {
-  // Host (and port) peers use to reach this replica's BitTorrent tracker, e.g. "127.0.0.1:6969".
-  std::string announce_host = "127.0.0.1:6969";
+  // Which replica serves which swarm, and the host (and port) peers use to reach it, e.g.
+  // "127.0.0.1:6969" for one replica.
+  ReplicaMap replicas;
 };
 
 // Counters of token verifications by result, resolved once (registered as

@@ -24,6 +24,7 @@
 #include "lib/pg/testing/schema_test.h"
 #include "lib/status/status_testing.h"
 #include "lib/token/codec.h"
+#include "services/tracker/udp_protocol_testing.h"
 #include "lib/token/signer.h"
 #include "services/tracker/metainfo.h"
 #include "services/tracker/store.h"
@@ -72,11 +73,11 @@ class TrackerServiceTest : public pg::SchemaTest {
     store_ = std::make_unique<TrackerStore>(pool());
     key_ = token::GenerateKey("rights-k1");
     verifier_.SetKeys({{key_.kid, key_.public_key}});
-    plane_ = std::make_unique<AnnouncePlane>(*store_, verifier_, revocations_, registry_,
+    plane_ = std::make_unique<AnnouncePlane>(*store_, verifier_, revocations_, nullptr, registry_,
                                              AnnouncePlaneOptions{});
     tracker_ = std::make_unique<TrackerService>(
         *store_, verifier_, revocations_, *plane_, registry_,
-        TrackerOptions{.announce_host = "tracker.test:6969"});
+        TrackerOptions{.replicas = ReplicaMap({.announce_host = "tracker.test:6969"})});
     index_ = std::make_unique<ContentIndexService>(*store_);
   }
 
@@ -674,6 +675,82 @@ TEST_F(TrackerServiceTest, AnnouncesAreMeteredGivePeersAndEndWithTheSession) {
             (std::vector<std::string>{"600|10"}));
   EXPECT_EQ(Rows("SELECT bytes_down, bytes_up FROM tracker.session WHERE session_id = 'seed-1'"),
             (std::vector<std::string>{"0|600"}));
+}
+
+// A UDP client on one loopback socket (connection ids are bound to its address and port).
+class UdpClient {
+ public:
+  explicit UdpClient(int port) : fd_(socket(AF_INET, SOCK_DGRAM, 0)) {
+    timeval timeout{.tv_sec = 2, .tv_usec = 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    addr_.sin_family = AF_INET;
+    addr_.sin_port = htons(static_cast<uint16_t>(port));
+    addr_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  }
+  ~UdpClient() { close(fd_); }
+
+  // Sends one datagram; the reply, or "" when none came within 2 s.
+  std::string Exchange(const std::string& datagram) {
+    char buf[2048];
+    ssize_t n = -1;
+    if (sendto(fd_, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&addr_),
+               sizeof addr_) == static_cast<ssize_t>(datagram.size())) {
+      n = recv(fd_, buf, sizeof buf, 0);
+    }
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+  }
+
+ private:
+  const int fd_;
+  sockaddr_in addr_{};
+};
+
+TEST_F(TrackerServiceTest, UdpAnnouncesCarryTheTokenInUrlData) {
+  ASSERT_TRUE(plane_->Start("127.0.0.1:0").ok());
+  ASSERT_EQ(plane_->udp_port(), plane_->http_port()) << "one port number for both protocols";
+  const std::string hash = IndexHybrid("clip");
+  token::Claims claims = Claims(hash, "udp-1");
+  const std::string token = Sign(claims);
+  ASSERT_TRUE(Open(token, "udp-1").ok());
+  UdpClient client(plane_->udp_port());
+
+  auto connect = udp::testing::DecodeResponse(
+      client.Exchange(udp::testing::EncodeConnect(udp::kProtocolId, 7)), false);
+  ASSERT_TRUE(connect.ok()) << connect.status();
+  EXPECT_EQ(connect->transaction_id, 7u);
+
+  udp::testing::AnnouncePacket a;
+  a.connection_id = connect->connection_id;
+  a.transaction_id = 8;
+  std::copy_n(hash.begin(), 20, a.info_hash.begin());
+  a.peer_id.fill('u');
+  a.left = 0;
+  a.uploaded = 300;
+  a.port = 6000;
+  a.options = udp::testing::UrlData("/a/" + token);  // ~265 bytes: two URLData options
+  auto announced = udp::testing::DecodeResponse(client.Exchange(EncodeAnnounce(a)), false);
+  ASSERT_TRUE(announced.ok()) << announced.status();
+  EXPECT_EQ(announced->action, 1u) << announced->message;
+  EXPECT_EQ(announced->seeders, 1);
+
+  // A forged token gets an error reply; an unknown connection id gets silence.
+  std::string forged = token;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  a.options = udp::testing::UrlData("/a/" + forged);
+  auto refused = udp::testing::DecodeResponse(client.Exchange(EncodeAnnounce(a)), false);
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  EXPECT_EQ(refused->action, 3u);
+  EXPECT_EQ(refused->message, "bad token signature");
+  a.options = udp::testing::UrlData("/a/" + token);
+  UdpClient other(plane_->udp_port());  // another source port: the id is not its own
+  EXPECT_EQ(other.Exchange(EncodeAnnounce(a)), "");
+
+  v1::SwarmStatsResponse stats;
+  ASSERT_TRUE(Stats("clip", "", &stats).ok());
+  EXPECT_EQ(stats.seeders(), 1);
+  plane_->FlushUsage();
+  EXPECT_EQ(Rows("SELECT bytes_up FROM tracker.session WHERE session_id = 'udp-1'"),
+            (std::vector<std::string>{"300"}));
 }
 
 }  // namespace

@@ -49,15 +49,51 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
        " WHERE session_id = $1"},
       {"tracker_close_session",
        "UPDATE tracker.session SET closed_at = coalesce(closed_at, now()),"
-       " close_cause = coalesce(close_cause, $2) WHERE session_id = $1"
+       " close_cause = coalesce(close_cause, $2),"
+       " unreported_bytes_up = coalesce(unreported_bytes_up, $3),"
+       " unreported_bytes_down = coalesce(unreported_bytes_down, $4) WHERE session_id = $1"
        " RETURNING bytes_down, bytes_up, bytes_up_in_cell,"
        " (extract(epoch from opened_at) * 1000)::bigint, (extract(epoch from closed_at) * "
-       "1000)::bigint, coalesce(extract(epoch from token_expires_at)::bigint, 0)"},
+       "1000)::bigint, coalesce(extract(epoch from token_expires_at)::bigint, 0),"
+       " unreported_bytes_down, unreported_bytes_up"},
+      // Usage goes to the open session's totals and to its gathering row of the outbox.
       {"tracker_add_usage",
-       "UPDATE tracker.session s SET bytes_up = s.bytes_up + u.up,"
-       " bytes_down = s.bytes_down + u.down"
-       " FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(id, up, down)"
-       " WHERE s.session_id = u.id AND s.closed_at IS NULL"},
+       "WITH u AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(id, up, down)),"
+       " s AS (UPDATE tracker.session s SET bytes_up = s.bytes_up + u.up,"
+       " bytes_down = s.bytes_down + u.down FROM u"
+       " WHERE s.session_id = u.id AND s.closed_at IS NULL RETURNING s.session_id, u.up, u.down)"
+       " , o AS (INSERT INTO tracker.usage_outbox AS o (session_id, bytes_up, bytes_down)"
+       " SELECT session_id, up, down FROM s"
+       " ON CONFLICT (session_id) WHERE NOT attempted DO UPDATE"
+       " SET bytes_up = o.bytes_up + EXCLUDED.bytes_up,"
+       " bytes_down = o.bytes_down + EXCLUDED.bytes_down)"
+       // Sessions that took nothing: closed (maybe by another replica) or unknown.
+       " SELECT id FROM u WHERE id NOT IN (SELECT session_id FROM s)"},
+      // Picks gathering rows for delivery and numbers them: record 0 is sip-edge's START, 1 its
+      // STOP, the tracker's INTERIM records are 2, 3, ...
+      {"tracker_outbox_number",
+       "WITH picked AS (SELECT id, session_id FROM tracker.usage_outbox WHERE NOT attempted"
+       " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),"
+       " bumped AS (UPDATE tracker.session s SET interim_records = s.interim_records + 1"
+       " FROM picked p WHERE s.session_id = p.session_id RETURNING s.session_id, s.interim_records)"
+       " UPDATE tracker.usage_outbox o SET attempted = true, record_number = 1 + b.interim_records"
+       " FROM picked p JOIN bumped b USING (session_id) WHERE o.id = p.id"},
+      {"tracker_outbox_attempted",
+       "SELECT o.id, o.session_id, o.record_number, o.bytes_up, o.bytes_down,"
+       " (extract(epoch from o.metered_at) * 1000)::bigint, s.subject, s.locality,"
+       " coalesce(c.content_id, '') FROM tracker.usage_outbox o"
+       " JOIN tracker.session s USING (session_id)"
+       " LEFT JOIN tracker.content c ON c.info_hash = s.info_hash"
+       " WHERE o.attempted AND ($2 = '' OR o.session_id = $2)"
+       " ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED"},
+      {"tracker_outbox_delete", "DELETE FROM tracker.usage_outbox WHERE id = ANY($1::bigint[])"},
+      // At close: waits for a delivery holding the session's rows, then takes what was never sent.
+      {"tracker_outbox_lock_session",
+       "SELECT id FROM tracker.usage_outbox WHERE session_id = $1 FOR UPDATE"},
+      {"tracker_outbox_take_gathering",
+       "DELETE FROM tracker.usage_outbox WHERE session_id = $1 AND NOT attempted"
+       " RETURNING bytes_up, bytes_down"},
+      {"tracker_outbox_depth", "SELECT count(*) FROM tracker.usage_outbox"},
       {"tracker_upsert_presence",
        "INSERT INTO tracker.presence (subject, locality, verified, expires_at)"
        " VALUES ($1, $2, $3, now() + make_interval(secs => $4))"
@@ -122,12 +158,61 @@ absl::Status TrackerStore::OpenSession(const std::string& session_id, const std:
   });
 }
 
-absl::StatusOr<v1::CloseSessionResponse> TrackerStore::CloseSession(const std::string& session_id,
-                                                                    const std::string& cause,
-                                                                    int64_t* token_expires_at) {
+namespace {
+
+std::vector<InterimRecord> ReadInterims(const pqxx::result& rows) {
+  std::vector<InterimRecord> out;
+  out.reserve(rows.size());
+  for (const pqxx::row& r : rows) {
+    out.push_back({.id = r[0].as<int64_t>(),
+                   .session_id = r[1].as<std::string>(),
+                   .record_number = r[2].as<int64_t>(),
+                   .bytes_up = r[3].as<int64_t>(),
+                   .bytes_down = r[4].as<int64_t>(),
+                   .metered_at_ms = r[5].as<int64_t>(),
+                   .subject = r[6].as<std::string>(),
+                   .locality = r[7].as<std::string>(),
+                   .content_id = r[8].as<std::string>()});
+  }
+  return out;
+}
+
+// Sends `records` and deletes the rows charging took; the error when it could not be reached.
+absl::Status DeliverAndDelete(pqxx::work& tx, const std::vector<InterimRecord>& records,
+                              const UsageSender& deliver) {
+  auto taken = deliver(records);
+  if (!taken.ok()) return taken.status();
+  pg::ArrayParam ids;
+  for (int64_t id : *taken) ids.Add(id);
+  tx.exec_prepared("tracker_outbox_delete", ids.Take());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::CloseSessionResponse> TrackerStore::CloseSession(
+    const std::string& session_id, const std::string& cause, const UsageSender& deliver,
+    int64_t* token_expires_at) {
   v1::CloseSessionResponse out;
-  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
-    pqxx::result r = tx.exec_prepared("tracker_close_session", session_id, cause);
+  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) -> absl::Status {
+    // A delivery of this session's usage in flight finishes first; one that failed is retried
+    // here, so that every INTERIM reaches charging before sip-edge sends the STOP.
+    tx.exec_prepared("tracker_outbox_lock_session", session_id);
+    const auto pending = ReadInterims(tx.exec_prepared("tracker_outbox_attempted", 1000, session_id));
+    if (!pending.empty()) {
+      if (!deliver) return absl::InternalError("usage was sent to charging, which is now unset");
+      if (absl::Status d = DeliverAndDelete(tx, pending, deliver); !d.ok()) {
+        return absl::UnavailableError(
+            "this session's usage is still on its way to charging; close it again later");
+      }
+    }
+    int64_t unreported_up = 0, unreported_down = 0;
+    for (const pqxx::row& r : tx.exec_prepared("tracker_outbox_take_gathering", session_id)) {
+      unreported_up += r[0].as<int64_t>();
+      unreported_down += r[1].as<int64_t>();
+    }
+    pqxx::result r = tx.exec_prepared("tracker_close_session", session_id, cause, unreported_up,
+                                      unreported_down);
     if (r.empty()) return absl::NotFoundError("no such session " + session_id);
     out.set_session_id(session_id);
     out.set_bytes_down(r[0][0].as<int64_t>());
@@ -136,23 +221,58 @@ absl::StatusOr<v1::CloseSessionResponse> TrackerStore::CloseSession(const std::s
     out.set_opened_at_ms(r[0][3].as<int64_t>());
     out.set_closed_at_ms(r[0][4].as<int64_t>());
     *token_expires_at = r[0][5].as<int64_t>();
+    out.set_unreported_bytes_down(r[0][6].as<int64_t>());
+    out.set_unreported_bytes_up(r[0][7].as<int64_t>());
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
   return out;
 }
 
-absl::Status TrackerStore::AddUsage(const std::vector<SessionUsage>& usage) {
+absl::StatusOr<int> TrackerStore::DeliverUsage(int max_records, const UsageSender& deliver) {
+  absl::Status numbered = pool_.WithTransaction([&](pqxx::work& tx) {
+    tx.exec_prepared("tracker_outbox_number", max_records);
+    return absl::OkStatus();
+  });
+  if (!numbered.ok()) return numbered;
+  int sent = 0;
+  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) -> absl::Status {
+    const auto records = ReadInterims(tx.exec_prepared("tracker_outbox_attempted", max_records, ""));
+    sent = static_cast<int>(records.size());
+    return records.empty() ? absl::OkStatus() : DeliverAndDelete(tx, records, deliver);
+  });
+  if (!s.ok()) return s;
+  return sent;
+}
+
+absl::StatusOr<int64_t> TrackerStore::OutboxDepth() {
+  int64_t depth = 0;
+  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
+    depth = tx.exec_prepared1("tracker_outbox_depth")[0].as<int64_t>();
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return depth;
+}
+
+absl::StatusOr<std::vector<std::string>> TrackerStore::AddUsage(
+    const std::vector<SessionUsage>& usage) {
   pg::ArrayParam ids, up, down;
   for (const SessionUsage& u : usage) {
     ids.Add(u.session_id);
     up.Add(u.bytes_up);
     down.Add(u.bytes_down);
   }
-  return pool_.WithTransaction([&](pqxx::work& tx) {
-    tx.exec_prepared("tracker_add_usage", ids.Take(), up.Take(), down.Take());
+  std::vector<std::string> not_open;
+  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
+    not_open.clear();
+    for (const pqxx::row& r : tx.exec_prepared("tracker_add_usage", ids.Take(), up.Take(), down.Take())) {
+      not_open.push_back(r[0].as<std::string>());
+    }
     return absl::OkStatus();
   });
+  if (!s.ok()) return s;
+  return not_open;
 }
 
 absl::Status TrackerStore::SetPresence(const v1::RegisterPresenceRequest& req) {

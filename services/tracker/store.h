@@ -1,6 +1,8 @@
 // The tracker's PostgreSQL store (schema `tracker`): content index, sessions, presence.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -18,6 +20,20 @@ const std::vector<pg::Migration>& TrackerMigrations();
 }  // namespace p2pims
 
 namespace p2pims::tracker {
+
+// One outbox row as an Rf INTERIM record for charging.
+struct InterimRecord {
+  int64_t id = 0;
+  std::string session_id;
+  int64_t record_number = 0;
+  int64_t bytes_up = 0, bytes_down = 0;
+  int64_t metered_at_ms = 0;
+  std::string subject, locality, content_id;
+};
+// Sends records to charging: the ids of those it recorded (now or before), or an error when it
+// could not be asked.
+using UsageSender =
+    std::function<absl::StatusOr<std::vector<int64_t>>(const std::vector<InterimRecord>& records)>;
 
 // Thread-safe: each call takes its own pooled connection.
 class TrackerStore {
@@ -39,14 +55,23 @@ class TrackerStore {
   absl::Status OpenSession(const std::string& session_id, const std::string& token_id,
                            const std::string& info_hash, const std::string& subject,
                            const std::string& locality, int64_t token_expires_at);
-  // Closes a session once and returns its usage and when its token expires (Unix seconds, 0 when
-  // unknown); NotFound when it never existed.
+  // Closes a session once and returns its usage, the part of it never delivered to charging,
+  // and when its token expires (Unix seconds, 0 when unknown). Usage already handed to charging
+  // is delivered first with `deliver` (Unavailable when that fails: nothing changes).
+  // NotFound when the session never existed.
   absl::StatusOr<v1::CloseSessionResponse> CloseSession(const std::string& session_id,
                                                         const std::string& cause,
+                                                        const UsageSender& deliver,
                                                         int64_t* token_expires_at);
-  // Adds metered usage to open sessions in one statement (closed and unknown sessions are
-  // skipped: a session's usage is final once closed).
-  absl::Status AddUsage(const std::vector<SessionUsage>& usage);
+  // Delivers up to `max_records` of the outbox with `deliver` and deletes what charging took;
+  // how many were sent. The rows stay (and are resent as the same records) when it fails.
+  absl::StatusOr<int> DeliverUsage(int max_records, const UsageSender& deliver);
+  // Rows waiting in the outbox.
+  absl::StatusOr<int64_t> OutboxDepth();
+  // Adds metered usage to open sessions and to their outbox rows in one statement. Closed and
+  // unknown sessions are skipped (a session's usage is final once closed); their ids are
+  // returned, so that a replica learns of sessions another replica closed.
+  absl::StatusOr<std::vector<std::string>> AddUsage(const std::vector<SessionUsage>& usage);
   absl::Status SetPresence(const v1::RegisterPresenceRequest& req);
   absl::StatusOr<v1::SwarmStatsResponse> SwarmStats(const std::string& info_hash);
 

@@ -54,15 +54,17 @@ absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, std::mt1993
     swarm_it = shard.swarms.try_emplace(std::string(a.info_hash)).first;
   }
   Swarm& swarm = swarm_it->second;
-  std::string key(a.peer_id);
-  key.append(a.token_id);
+  PeerKey key{};
+  std::copy_n(a.peer_id.data(), std::min<size_t>(a.peer_id.size(), 20), key.data());
+  std::copy_n(a.token_id.data(), std::min<size_t>(a.token_id.size(), 16), key.data() + 20);
+  const std::string_view token_key(key.data() + 20, 16);
   auto found = swarm.index.find(key);
 
   if (found == swarm.index.end()) {
     // A token may be used from a few addresses (a terminal changing networks), not by a crowd.
     int addresses = 0;
     for (const Peer& p : swarm.peers) {
-      if (p.token_id == a.token_id && !(p.endpoint == a.endpoint)) ++addresses;
+      if (p.token_id() == token_key && !(p.endpoint == a.endpoint)) ++addresses;
     }
     if (addresses >= options_.max_addresses_per_token) {
       if (swarm.peers.empty()) shard.swarms.erase(swarm_it);
@@ -77,6 +79,8 @@ absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, std::mt1993
   out->delta_uploaded = Delta(a.uploaded, before_up, started);
   out->delta_downloaded = Delta(a.downloaded, before_down, started);
   out->peers.clear();
+  out->offered_by_tier.fill(0);
+  out->previous_best_tier = found == swarm.index.end() ? -1 : swarm.peers[found->second].best_tier;
 
   if (a.event == AnnounceEvent::kStopped) {
     if (found != swarm.index.end()) swarm.Remove(found->second);
@@ -84,9 +88,9 @@ absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, std::mt1993
     uint32_t slot;
     if (found == swarm.index.end()) {
       slot = static_cast<uint32_t>(swarm.peers.size());
-      swarm.peers.push_back(Peer{key, std::string(a.token_id), a.endpoint, 0, 0, now});
+      swarm.peers.push_back(Peer{.key = key, .endpoint = a.endpoint, .last_seen = now});
       swarm.traits.push_back(a.traits);
-      swarm.index.emplace(std::move(key), slot);
+      swarm.index.emplace(key, slot);
     } else {
       slot = found->second;
     }
@@ -101,11 +105,20 @@ absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, std::mt1993
     swarm.seeders += (a.left == 0) - was_seeder;
     if (a.event == AnnounceEvent::kCompleted && !was_seeder) ++swarm.completed;
 
-    std::vector<uint32_t> chosen;
-    shard.policy->Choose(swarm.traits[slot], static_cast<int>(slot), swarm.traits, a.numwant,
-                         rng, &chosen);
-    out->peers.reserve(chosen.size());
-    for (uint32_t i : chosen) out->peers.push_back(swarm.peers[i].endpoint);
+    std::vector<uint32_t>& chosen = shard.chosen;
+    chosen.clear();
+    const PeerTraits& self = swarm.traits[slot];
+    shard.policy->Choose(self, static_cast<int>(slot), swarm.traits, a.numwant, rng, &chosen);
+    int best = -1;
+    for (uint32_t i : chosen) {
+      out->peers.push_back(swarm.peers[i].endpoint);
+      const int tier = swarm.traits[i].origin ? kOriginTier
+                                              : SharedTier(self.locality, swarm.traits[i].locality);
+      ++out->offered_by_tier[tier];
+      // Origin seeds rank below every tier: they only fill in.
+      if (best < 0 || (tier != kOriginTier && (best == kOriginTier || tier > best))) best = tier;
+    }
+    peer.best_tier = static_cast<int8_t>(best);
   }
   out->seeders = swarm.seeders;
   out->leechers = static_cast<int64_t>(swarm.peers.size()) - swarm.seeders;
@@ -123,7 +136,7 @@ void Swarms::Peek(std::string_view info_hash, const PeerTraits& self, int numwan
   if (it == shard.swarms.end()) return;
   const Swarm& swarm = it->second;
   std::vector<uint32_t> chosen;
-  shard.policy->Choose(self, -1, swarm.traits, numwant, rng, &chosen);
+  shard.policy->Choose(self, -1, swarm.traits, numwant, rng, &chosen);  // off the hot path
   for (uint32_t i : chosen) out->push_back({swarm.peers[i].endpoint, swarm.traits[i].seeder});
 }
 
@@ -161,6 +174,23 @@ int64_t Swarms::Expire(absl::Time now) {
     }
   }
   return dropped;
+}
+
+Swarms::Census Swarms::Count() const {
+  Census c;
+  for (const auto& shard : shards_) {
+    absl::MutexLock lock(&shard->mu);
+    for (const auto& [hash, swarm] : shard->swarms) {
+      for (const PeerTraits& t : swarm.traits) {
+        if (t.origin) {
+          ++c.origins;
+        } else {
+          ++(t.seeder ? c.seeders : c.leechers);
+        }
+      }
+    }
+  }
+  return c;
 }
 
 int64_t Swarms::swarms() const {

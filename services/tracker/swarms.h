@@ -29,7 +29,7 @@ namespace p2pims::tracker {
 struct PeerAnnounce {
   std::string_view info_hash;  // 20 bytes
   std::string_view peer_id;    // 20 bytes
-  std::string_view token_id;   // the token's unique id
+  std::string_view token_id;   // the token's unique id (16 bytes; only the first 16 count)
   PeerEndpoint endpoint;
   PeerTraits traits;           // locality, role flags from the token; `seeder` from left == 0
   int64_t uploaded = 0, downloaded = 0, left = 0;
@@ -37,8 +37,18 @@ struct PeerAnnounce {
   int numwant = 50;
 };
 
+// Where an offered peer sits as seen from the announcing one: SharedTier's 3 (same cell) ... 0
+// (elsewhere), or kOriginTier for an operator origin seed.
+inline constexpr int kOriginTier = 4;
+inline constexpr int kTiers = 5;
+
 struct AnnounceResult {
   std::vector<PeerEndpoint> peers;
+  // How many of `peers` come from each tier (index: tier, kOriginTier for origin seeds).
+  std::array<int, kTiers> offered_by_tier{};
+  // The best tier this peer was offered at its previous announce (where the bytes it reports
+  // downloading now most likely came from), -1 when it was offered nobody.
+  int previous_best_tier = -1;
   int64_t seeders = 0, leechers = 0, completed = 0;
   // Bytes since this peer's previous announce (its first counts from zero). A counter that went
   // down (the client restarted) counts from zero again.
@@ -79,24 +89,32 @@ class Swarms {
             std::vector<ChosenPeer>* out) const;
   // Zeros for an unknown swarm.
   SwarmStats Stats(std::string_view info_hash) const;
+  // Peers in memory by role: seeders, leechers (origin seeds counted apart, as origins).
+  struct Census {
+    int64_t seeders = 0, leechers = 0, origins = 0;
+  };
+  Census Count() const;
   // Drops peers silent for longer than peer_ttl, and empty swarms; returns how many peers.
   int64_t Expire(absl::Time now);
   int64_t swarms() const;
   int64_t peers() const;
 
  private:
+  // Peer id and token id: one client of one subscriber (fixed size: no allocation).
+  using PeerKey = std::array<char, 36>;
   struct Peer {
-    std::string key;  // peer id + token id
-    std::string token_id;
+    PeerKey key;
     PeerEndpoint endpoint;
+    int8_t best_tier = -1;  // of its last reply
     int64_t uploaded = 0, downloaded = 0;
     absl::Time last_seen;
+    std::string_view token_id() const { return {key.data() + 20, 16}; }
   };
   // Peers and their traits side by side, so the policy reads one contiguous span.
   struct Swarm {
     std::vector<Peer> peers;
     std::vector<PeerTraits> traits;
-    absl::flat_hash_map<std::string, uint32_t> index;  // key -> slot
+    absl::flat_hash_map<PeerKey, uint32_t> index;  // key -> slot
     int64_t completed = 0;
     int64_t seeders = 0;  // peers whose traits say seeder, kept so counts cost nothing
     void Remove(uint32_t slot);
@@ -105,6 +123,7 @@ class Swarms {
     mutable absl::Mutex mu;
     absl::flat_hash_map<std::string, Swarm> swarms ABSL_GUARDED_BY(mu);
     std::unique_ptr<PeerPolicy> policy ABSL_GUARDED_BY(mu);  // its scratch buffers
+    std::vector<uint32_t> chosen ABSL_GUARDED_BY(mu);        // scratch of each choice
   };
   Shard& ShardOf(std::string_view info_hash) const;
 

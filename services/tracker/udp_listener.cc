@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "lib/log/log.h"
 #include "lib/net/listen_socket.h"
+#include "services/tracker/listener_workers.h"
 #include "services/tracker/socket_peer.h"
 
 namespace p2pims::tracker {
@@ -124,25 +125,11 @@ UdpListener::UdpListener(Handler handler, UdpListenerOptions options)
 UdpListener::~UdpListener() { Stop(); }
 
 absl::Status UdpListener::Start(const std::string& address) {
-  if (!workers_.empty()) return absl::FailedPreconditionError("UDP tracker already started");
-  auto sockets = net::OpenServerSockets(address, SOCK_DGRAM, std::max(1, options_.threads),
-                                        {.nonblocking = true});
-  if (!sockets.ok()) return sockets.status();
-  const auto& [fds, port] = *sockets;
-  port_ = port;
-  for (int fd : fds) workers_.push_back(std::make_unique<Worker>(*this, fd));
-  for (auto& w : workers_) {
-    if (absl::Status s = w->Start(); !s.ok()) {
-      Stop();
-      return s;
-    }
-  }
-  return absl::OkStatus();
+  return StartWorkers(
+      address, SOCK_DGRAM, options_.threads,
+      [this](int fd) { return std::make_unique<Worker>(*this, fd); }, workers_, &port_);
 }
 
-void UdpListener::Stop() {
-  for (auto& w : workers_) w->Stop();
-  workers_.clear();
-}
+void UdpListener::Stop() { StopWorkers(workers_); }
 
 }  // namespace p2pims::tracker

@@ -62,11 +62,12 @@ suite_args() {
         --db "'$db'" ;;
     tracker)
       echo --grpc-listen "127.0.0.1:$TRACKER_GRPC" --admin-listen "127.0.0.1:$TRACKER_ADMIN" \
-        --db "'$db'" --rights "127.0.0.1:$RIGHTS_GRPC" --announce-host "127.0.0.1:$TRACKER_BT" ;;
+        --db "'$db'" --rights "127.0.0.1:$RIGHTS_GRPC" --announce-host "127.0.0.1:$TRACKER_BT" \
+        --charging "'${CHARGING_GRPC:+127.0.0.1:$CHARGING_GRPC}'" ;;  # none without charging
     sip-edge)
       echo --sip-url "sip:127.0.0.1:$SIP_PORT" --admin-listen "127.0.0.1:$SIP_ADMIN" \
         --domains "$SIP_DOMAIN" --trusted-cscf "$TRUSTED_CSCF" \
-        --rights "127.0.0.1:$RIGHTS_GRPC" --charging "127.0.0.1:$CHARGING_GRPC" \
+        --rights "127.0.0.1:$RIGHTS_GRPC" --charging "'${CHARGING_GRPC:+127.0.0.1:$CHARGING_GRPC}'" \
         --tracker "127.0.0.1:$TRACKER_GRPC" ;;
   esac
 }

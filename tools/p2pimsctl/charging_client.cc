@@ -1,7 +1,5 @@
 #include "tools/p2pimsctl/charging_client.h"
 
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
 
 #include "lib/grpc/client.h"
 #include "lib/grpc/status.h"
@@ -13,21 +11,12 @@ namespace {
 // A page of 10,000 CDRs (PullCdrs' cap) is several megabytes, more than gRPC's default 4 MiB.
 constexpr int kMaxReceiveBytes = 64 << 20;
 
-std::shared_ptr<grpc::Channel> ChargingChannel(const std::string& address) {
-  grpc::ChannelArguments args;
-  // As lib/grpc's MakeChannel: fail fast while charging is down.
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  args.SetMaxReceiveMessageSize(kMaxReceiveBytes);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-}
-
 }  // namespace
 
 ChargingClient::ChargingClient(std::string address, absl::Duration deadline)
     : address_(std::move(address)),
       deadline_(deadline),
-      stub_(cv1::ChargingAdmin::NewStub(ChargingChannel(address_))) {}
+      stub_(cv1::ChargingAdmin::NewStub(MakeChannel(address_, kMaxReceiveBytes))) {}
 
 template <typename Request, typename Response>
 absl::StatusOr<Response> ChargingClient::Invoke(Method<Request, Response> method,

@@ -7,6 +7,7 @@ namespace p2pims::ctl {
 namespace {
 
 constexpr absl::string_view kKindPayload = "type.p2pims.dev/p2pimsctl.error-kind";
+constexpr absl::string_view kPartlyDonePayload = "type.p2pims.dev/p2pimsctl.partly-done";
 
 absl::Status WithKind(absl::Status status, absl::string_view kind) {
   status.SetPayload(kKindPayload, absl::Cord(kind));
@@ -43,6 +44,17 @@ absl::Status RpcError(const absl::Status& status, absl::string_view address) {
 
 bool IsRpcError(const absl::Status& status) { return HasKind(status, "rpc"); }
 
+absl::Status PartlyDone(const absl::Status& status) {
+  if (status.ok()) return status;
+  absl::Status out = status;
+  out.SetPayload(kPartlyDonePayload, absl::Cord("1"));
+  return out;
+}
+
+bool IsPartlyDone(const absl::Status& status) {
+  return status.GetPayload(kPartlyDonePayload).has_value();
+}
+
 absl::Status WithSuffix(const absl::Status& status, absl::string_view suffix) {
   if (status.ok()) return status;
   absl::Status out(status.code(), absl::StrCat(status.message(), suffix));
@@ -53,6 +65,7 @@ absl::Status WithSuffix(const absl::Status& status, absl::string_view suffix) {
 
 int ExitCode(const absl::Status& status) {
   if (status.ok()) return 0;
+  if (IsPartlyDone(status)) return 3;
   return IsUsageError(status) ? 2 : 1;
 }
 

@@ -1,5 +1,6 @@
-// How p2pimsctl's errors reach the operator: usage errors exit 2, everything else exits 1, and
-// errors from rights or charging carry their gRPC code.
+// How p2pimsctl's errors reach the operator: usage errors exit 2, a command that changed one
+// service but not the other ("content add") exits 3, everything else exits 1, and errors from
+// rights, charging or the tracker carry their gRPC code.
 //
 //   UsageError("--price must be a whole number");     // "p2pimsctl: --price ...", exit 2
 //   RpcError(grpc_status, "127.0.0.1:50051");          // "p2pimsctl: NOT_FOUND: ...", exit 1
@@ -26,10 +27,15 @@ absl::Status RpcError(const absl::Status& status, absl::string_view service,
 absl::Status RpcError(const absl::Status& status, absl::string_view address);
 bool IsRpcError(const absl::Status& status);
 
+// `status` (an error) marked as "partly done": something was changed before it happened and the
+// message says what and how to finish. Keeps its code, kind and message; exits 3.
+absl::Status PartlyDone(const absl::Status& status);
+bool IsPartlyDone(const absl::Status& status);
+
 // `status` with `suffix` appended to its message, keeping its code and kind (usage, RPC).
 absl::Status WithSuffix(const absl::Status& status, absl::string_view suffix);
 
-// The exit code for `status`: 0 when ok, 2 for usage errors, 1 otherwise.
+// The exit code for `status`: 0 when ok, 2 for usage errors, 3 when partly done, 1 otherwise.
 int ExitCode(const absl::Status& status);
 
 // The line printed on stderr: "p2pimsctl: <message>", with "<CODE>: " before the message of

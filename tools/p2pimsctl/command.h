@@ -16,6 +16,7 @@
 #include "tools/p2pimsctl/charging_client.h"
 #include "tools/p2pimsctl/command_line.h"
 #include "tools/p2pimsctl/rights_client.h"
+#include "tools/p2pimsctl/tracker_client.h"
 
 namespace p2pims::ctl {
 
@@ -25,6 +26,7 @@ struct Invocation {
   const CommandLine& cl;
   RightsClient& rights;
   ChargingClient& charging;
+  TrackerClient& tracker;
   // Operator identity recorded in rights' audit and charging's ledger (--actor).
   std::string actor;
   // --json: print JSON instead of text.
@@ -43,12 +45,16 @@ struct Command {
   std::string summary;
   // Declares the command's own flags and arguments (the global ones are added by main.cc).
   void (*declare)(CommandLine& cl);
-  // Validates what only the command knows (usage errors come before any call), calls rights or
-  // charging and writes the output.
+  // Validates what only the command knows (usage errors come before any call), calls rights,
+  // charging or the tracker and writes the output.
   absl::Status (*run)(const Invocation& in);
 };
 
 std::vector<Command> ContentCommands();
+// "content add|index|indexed": rights and the tracker's content index.
+std::vector<Command> ContentIndexCommands();
+// "swarm stats".
+std::vector<Command> SwarmCommands();
 std::vector<Command> EntitlementCommands();
 // "revoke" and "audit".
 std::vector<Command> RevocationCommands();

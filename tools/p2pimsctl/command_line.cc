@@ -38,6 +38,11 @@ CommandLine& CommandLine::Arg(const std::string& value_name, const std::string& 
   return *this;
 }
 
+CommandLine& CommandLine::OptionalArg(const std::string& value_name, const std::string& help) {
+  positional_specs_.push_back({value_name, help, true});
+  return *this;
+}
+
 CommandLine& CommandLine::Section(const std::string& title) {
   section_ = title;
   return *this;
@@ -97,12 +102,16 @@ absl::Status CommandLine::Parse(const std::vector<std::string>& args) {
     slot.push_back(std::move(value));
   }
   if (help_) return absl::OkStatus();
-  if (args_.size() != positional_specs_.size()) {
+  size_t required = 0;
+  for (const auto& p : positional_specs_) required += p.optional ? 0 : 1;
+  if (args_.size() < required || args_.size() > positional_specs_.size()) {
     if (positional_specs_.empty()) {
       return UsageError(absl::StrCat("unexpected argument '", args_.front(), "'", see_help));
     }
     std::vector<std::string> names;
-    for (const auto& p : positional_specs_) names.push_back(p.value_name);
+    for (const auto& p : positional_specs_) {
+      names.push_back(p.optional ? absl::StrCat("[", p.value_name, "]") : p.value_name);
+    }
     return UsageError(absl::StrCat("'", name_, "' takes ", absl::StrJoin(names, " "), see_help));
   }
   return absl::OkStatus();
@@ -156,12 +165,15 @@ absl::Status CommandLine::ReadTime(absl::string_view name, int64_t* out) const {
 std::string CommandLine::Usage() const {
   std::string out = absl::StrCat("usage: p2pimsctl ", name_);
   if (!order_.empty()) absl::StrAppend(&out, " [flags]");
-  for (const auto& p : positional_specs_) absl::StrAppend(&out, " ", p.value_name);
+  for (const auto& p : positional_specs_) {
+    absl::StrAppend(&out, " ", p.optional ? absl::StrCat("[", p.value_name, "]") : p.value_name);
+  }
   absl::StrAppend(&out, "\n\n", summary_, "\n");
   if (!positional_specs_.empty()) {
     absl::StrAppend(&out, "\narguments:\n");
     for (const auto& p : positional_specs_) {
-      absl::StrAppend(&out, "  ", p.value_name, "\n      ", p.help, "\n");
+      absl::StrAppend(&out, "  ", p.value_name, p.optional ? " (optional)" : "", "\n      ", p.help,
+                      "\n");
     }
   }
   std::string section;

@@ -35,6 +35,8 @@ class CommandLine {
   CommandLine& Switch(const std::string& name, const std::string& help);
   // A required positional argument, in declaration order.
   CommandLine& Arg(const std::string& value_name, const std::string& help);
+  // An optional positional argument; declare these after the required ones.
+  CommandLine& OptionalArg(const std::string& value_name, const std::string& help);
   // Flags declared after this call are listed under `title` in the usage (e.g. "global flags").
   CommandLine& Section(const std::string& title);
   // A line of text appended to the usage (examples, rules between flags).
@@ -52,8 +54,10 @@ class CommandLine {
   // Every value of a repeated flag, in order.
   std::vector<std::string> GetAll(absl::string_view name) const;
   bool GetSwitch(absl::string_view name) const { return Has(name); }
-  // The i-th positional argument (Parse checked that it exists).
+  // The i-th positional argument (Parse checked that it exists, unless it is optional).
   const std::string& Arg(size_t i) const { return args_.at(i); }
+  // How many positional arguments were given.
+  size_t ArgCount() const { return args_.size(); }
 
   // Usage error "--name is required" unless the flag was given with a non-empty value.
   absl::Status Require(absl::string_view name) const;
@@ -80,6 +84,7 @@ class CommandLine {
   struct Positional {
     std::string value_name;
     std::string help;
+    bool optional = false;
   };
   std::string name_;
   std::string summary_;

@@ -74,6 +74,27 @@ TEST(CommandLineTest, HelpSkipsArgumentChecks) {
   EXPECT_NE(usage.find("--territory T (repeatable)"), std::string::npos);
 }
 
+TEST(CommandLineTest, OptionalArgumentMayBeLeftOut) {
+  auto make = [] {
+    CommandLine cl("content indexed", "Lists the index.");
+    cl.OptionalArg("ID", "content id").Switch("json", "json");
+    return cl;
+  };
+  CommandLine none = make();
+  ASSERT_TRUE(none.Parse({"--json"}).ok());
+  EXPECT_EQ(none.ArgCount(), 0u);
+  CommandLine one = make();
+  ASSERT_TRUE(one.Parse({"sintel"}).ok());
+  ASSERT_EQ(one.ArgCount(), 1u);
+  EXPECT_EQ(one.Arg(0), "sintel");
+  CommandLine two = make();
+  const absl::Status s = two.Parse({"a", "b"});
+  EXPECT_TRUE(IsUsageError(s));
+  EXPECT_NE(s.message().find("takes [ID]"), absl::string_view::npos) << s;
+  EXPECT_NE(make().Usage().find("usage: p2pimsctl content indexed [flags] [ID]"),
+            std::string::npos);
+}
+
 TEST(CommandLineTest, ReadIntChecksSyntaxAndRange) {
   CommandLine cl = Sample();
   ASSERT_TRUE(cl.Parse({"x", "--limit", "12"}).ok());

@@ -1,4 +1,5 @@
-// "content register|list|show|update|withdraw": the catalogue and its licences.
+// "content register|list|show|update|withdraw": the catalogue and its licences in rights.
+// "content add|index|indexed" (rights and the tracker) are in content_index_commands.cc.
 #include <limits>
 #include <optional>
 #include <set>
@@ -9,6 +10,7 @@
 #include "lib/status/status_macros.h"
 #include "tools/p2pimsctl/cli_error.h"
 #include "tools/p2pimsctl/command.h"
+#include "tools/p2pimsctl/content_register.h"
 #include "tools/p2pimsctl/licence_flags.h"
 #include "tools/p2pimsctl/output.h"
 #include "tools/p2pimsctl/torrent_file.h"
@@ -33,16 +35,15 @@ void PrintContent(const Invocation& in, const v1::Content& c) {
 }
 
 void DeclareRegister(CommandLine& cl) {
-  cl.Flag("id", "ID", "content id, the user part of sip:ID@<p2p domain> (required)")
-      .Flag("owner", "OWNER", "content owner, the payee of revenue share (required)")
-      .Flag("title", "TITLE", "title (default: the torrent's name)")
-      .Flag("torrent", "FILE", "the .torrent (v1 or hybrid) to take info-hashes and size from")
+  AddIdentityFlags(cl, "the torrent's name");
+  cl.Flag("torrent", "FILE", "the .torrent (v1 or hybrid) to take info-hashes and size from")
       .Flag("info-hash-v1", "HEX", "v1 info-hash, 40 hex digits (instead of --torrent)")
       .Flag("info-hash-v2", "HEX", "v2 info-hash, 64 hex digits (hybrid torrents)")
       .Flag("size", "BYTES", "total size in bytes (with --info-hash-v1)");
   AddLicenceFlags(cl, LicenceFlagsFor::kRegister);
   cl.Note(
       "Give either --torrent FILE, or --info-hash-v1 HEX [--info-hash-v2 HEX] --size BYTES.\n"
+      "Registers in rights only; 'content add' hashes a file, registers and indexes it.\n"
       "example:\n"
       "  p2pimsctl content register --id sintel --owner blender-foundation --torrent "
       "sintel.torrent \\\n"
@@ -51,13 +52,8 @@ void DeclareRegister(CommandLine& cl) {
 
 absl::Status RunRegister(const Invocation& in) {
   const CommandLine& cl = in.cl;
-  P2PIMS_RETURN_IF_ERROR(cl.Require("id"));
-  P2PIMS_RETURN_IF_ERROR(cl.Require("owner"));
-  P2PIMS_RETURN_IF_ERROR(cl.Require("price-model"));
-  v1::RegisterContentRequest req;
-  req.set_actor(in.actor);
+  P2PIMS_ASSIGN_OR_RETURN(v1::RegisterContentRequest req, RegisterRequestFromFlags(cl, in.actor));
   v1::Content& c = *req.mutable_content();
-  P2PIMS_RETURN_IF_ERROR(ApplyLicenceFlags(cl, *c.mutable_licence()));
   const bool from_torrent = cl.Has("torrent");
   if (from_torrent && (cl.Has("info-hash-v1") || cl.Has("info-hash-v2") || cl.Has("size"))) {
     return UsageError("--torrent excludes --info-hash-v1, --info-hash-v2 and --size");
@@ -65,9 +61,6 @@ absl::Status RunRegister(const Invocation& in) {
   if (!from_torrent && !cl.Has("info-hash-v1")) {
     return UsageError("give --torrent FILE, or --info-hash-v1 HEX and --size BYTES");
   }
-  c.set_content_id(cl.Get("id"));
-  c.set_owner(cl.Get("owner"));
-  c.set_title(cl.Get("title"));
   if (!from_torrent) {
     if (!cl.Has("size")) return UsageError("--size is required with --info-hash-v1");
     if (!cl.Has("title")) return UsageError("--title is required without --torrent");
@@ -81,21 +74,11 @@ absl::Status RunRegister(const Invocation& in) {
     P2PIMS_RETURN_IF_ERROR(cl.ReadInt("size", 0, kMaxInt64, &size));
     c.set_size_bytes(size);
   }
-  if (cl.Has("title") && cl.Get("title").empty()) return UsageError("--title cannot be empty");
 
   // Every usage check has passed; now the file (a failure here exits 1 and sends nothing).
   if (from_torrent) {
     P2PIMS_ASSIGN_OR_RETURN(TorrentSummary torrent, ReadTorrentFile(cl.Get("torrent")));
-    c.set_info_hash_v1(torrent.info_hash_v1);
-    c.set_info_hash_v2(torrent.info_hash_v2);
-    c.set_size_bytes(torrent.size_bytes);
-    if (!cl.Has("title")) {
-      if (torrent.name.empty()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(cl.Get("torrent"), ": the torrent has no name; give --title"));
-      }
-      c.set_title(torrent.name);
-    }
+    P2PIMS_RETURN_IF_ERROR(ApplyTorrent(torrent, cl.Get("torrent"), cl.Has("title"), c));
   }
   P2PIMS_ASSIGN_OR_RETURN(v1::Content registered, in.rights.RegisterContent(req));
   PrintContent(in, registered);

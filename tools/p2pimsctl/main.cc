@@ -1,5 +1,6 @@
 // p2pimsctl: the operator's admin CLI for rights (catalogue, licences, entitlements,
-// revocations, audit) and charging (accounts, tariffs, CDRs, settlement). This file finds the
+// revocations, audit), charging (accounts, tariffs, CDRs, settlement) and the tracker (content
+// index, swarm statistics). This file finds the
 // command, parses its command line and runs it; the commands live in *_commands.cc.
 #include <algorithm>
 #include <cerrno>
@@ -21,9 +22,10 @@ namespace {
 
 constexpr const char* kDefaultRights = "127.0.0.1:50051";
 constexpr const char* kDefaultCharging = "127.0.0.1:50052";
+constexpr const char* kDefaultTracker = "127.0.0.1:50053";
 constexpr int64_t kDefaultTimeoutSeconds = 10;
 // The words that group subcommands.
-constexpr const char* kGroups[] = {"content", "entitlement", "account", "tariff", "cdr"};
+constexpr const char* kGroups[] = {"content", "entitlement", "account", "tariff", "cdr", "swarm"};
 
 std::string EnvOr(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
@@ -37,18 +39,22 @@ void AddGlobalFlags(CommandLine& cl) {
       .Flag("charging", "HOST:PORT",
             absl::StrCat("charging gRPC address (env P2PIMS_CHARGING; default ", kDefaultCharging,
                          ")"))
+      .Flag(
+          "tracker", "HOST:PORT",
+          absl::StrCat("tracker gRPC address (env P2PIMS_TRACKER; default ", kDefaultTracker, ")"))
       .Flag("actor", "NAME",
             "operator identity for rights' audit and charging's ledger (default $USER, else "
             "p2pimsctl)")
       .Switch("json", "print JSON instead of text")
       .Flag("timeout", "SECONDS",
-            absl::StrCat("deadline of each call to rights or charging (default ",
+            absl::StrCat("deadline of each call to rights, charging or the tracker (default ",
                          kDefaultTimeoutSeconds, ")"));
 }
 
 // Global flags taking a value, which may come before the command words.
 bool IsGlobalValueFlag(const std::string& arg) {
-  return arg == "--rights" || arg == "--charging" || arg == "--actor" || arg == "--timeout";
+  return arg == "--rights" || arg == "--charging" || arg == "--tracker" || arg == "--actor" ||
+         arg == "--timeout";
 }
 
 std::string TopUsage(const std::vector<Command>& commands) {
@@ -56,7 +62,8 @@ std::string TopUsage(const std::vector<Command>& commands) {
       "usage: p2pimsctl [global flags] COMMAND [flags] [ARGS]\n\n"
       "Operator administration of p2pims over gRPC: catalogue, licences, entitlements,\n"
       "revocations and audit in rights (p2pims.rights.v1.RightsAdmin); accounts, tariffs, CDRs\n"
-      "and settlement in charging (p2pims.charging.v1.ChargingAdmin).\n\ncommands:\n";
+      "and settlement in charging (p2pims.charging.v1.ChargingAdmin); the content index and\n"
+      "swarm statistics in the tracker (p2pims.tracker.v1.ContentIndex, Tracker).\n\ncommands:\n";
   size_t width = 0;
   for (const auto& c : commands) width = std::max(width, c.path.size());
   for (const auto& c : commands) {
@@ -69,8 +76,10 @@ std::string TopUsage(const std::vector<Command>& commands) {
   absl::StrAppend(
       &out, flags.substr(flags.find("\nglobal flags:")),
       "\n'p2pimsctl COMMAND --help' describes a command.\n"
-      "exit codes: 0 done; 1 rights or charging refused or failed, or a file could not\n"
-      "be read or written; 2 bad command line (nothing was sent).\n");
+      "exit codes: 0 done; 1 rights, charging or the tracker refused or failed, or a file\n"
+      "could not be read or written; 2 bad command line (nothing was sent); 3 content add\n"
+      "registered in rights but could not index in the tracker (the message says how to\n"
+      "finish).\n");
   return out;
 }
 
@@ -104,8 +113,8 @@ int Fail(const absl::Status& status) {
 
 int Main(const std::vector<std::string>& args) {
   std::vector<Command> commands = ContentCommands();
-  for (auto more :
-       {EntitlementCommands(), RevocationCommands(), AccountCommands(), BillingCommands()}) {
+  for (auto more : {ContentIndexCommands(), EntitlementCommands(), RevocationCommands(),
+                    AccountCommands(), BillingCommands(), SwarmCommands()}) {
     commands.insert(commands.end(), more.begin(), more.end());
   }
 
@@ -156,18 +165,22 @@ int Main(const std::vector<std::string>& args) {
   const std::string address = cl.Get("rights", EnvOr("P2PIMS_RIGHTS", kDefaultRights));
   const std::string charging_address =
       cl.Get("charging", EnvOr("P2PIMS_CHARGING", kDefaultCharging));
+  const std::string tracker_address = cl.Get("tracker", EnvOr("P2PIMS_TRACKER", kDefaultTracker));
   const std::string actor = cl.Get("actor", EnvOr("USER", "p2pimsctl"));
   if (address.empty()) return Fail(UsageError("--rights cannot be empty"));
   if (charging_address.empty()) return Fail(UsageError("--charging cannot be empty"));
+  if (tracker_address.empty()) return Fail(UsageError("--tracker cannot be empty"));
   if (actor.empty()) return Fail(UsageError("--actor cannot be empty"));
 
   RightsClient rights(address, absl::Seconds(timeout));
   ChargingClient charging(charging_address, absl::Seconds(timeout));
+  TrackerClient tracker(tracker_address, absl::Seconds(timeout));
   std::string out;
   const Invocation in{
       .cl = cl,
       .rights = rights,
       .charging = charging,
+      .tracker = tracker,
       .actor = actor,
       .json = cl.GetSwitch("json"),
       .now = absl::ToUnixSeconds(absl::Now()),

@@ -97,6 +97,10 @@ absl::StatusOr<TorrentSummary> ParseTorrent(std::string_view bencoded) {
   }
 }
 
+absl::StatusOr<std::string> ReadTorrentBytes(const std::string& path) {
+  return ReadSmallFile(path);
+}
+
 absl::StatusOr<TorrentSummary> ReadTorrentFile(const std::string& path) {
   absl::StatusOr<std::string> data = ReadSmallFile(path);
   if (!data.ok()) return data.status();

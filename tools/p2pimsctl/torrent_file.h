@@ -33,6 +33,10 @@ inline constexpr int64_t kMaxTorrentFileBytes = 10'000'000;
 // identifies swarms by their v1 info-hash, so a torrent must be v1 or hybrid).
 absl::StatusOr<TorrentSummary> ReadTorrentFile(const std::string& path);
 
+// The bytes of a .torrent file, with ReadTorrentFile's errors for a file that cannot be read
+// (its content is not checked).
+absl::StatusOr<std::string> ReadTorrentBytes(const std::string& path);
+
 // The same for metainfo already in memory; messages do not name a file.
 absl::StatusOr<TorrentSummary> ParseTorrent(std::string_view bencoded);
 

@@ -11,26 +11,17 @@
 #include <libtorrent/file_storage.hpp>
 #include <libtorrent/hasher.hpp>
 
+#include "tools/p2pimsctl/temp_dir_test.h"
+
 namespace p2pims::ctl {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TorrentFileTest : public testing::Test {
+class TorrentFileTest : public TempDirTest {
  protected:
-  void SetUp() override {
-    std::string dir = testing::TempDir() + "p2pimsctl-torrent-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir.data()), nullptr);
-    dir_ = dir;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   fs::path WriteFile(const std::string& name, size_t size) {
-    const fs::path p = dir_ / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream f(p, std::ios::binary);
-    for (size_t i = 0; i < size; ++i) f.put(static_cast<char>(i * 7 % 251));
-    return p;
+    return TempDirTest::WriteFile(name, size, 7, 251);
   }
 
   // Makes a .torrent for `source` (file or directory) with libtorrent's create_torrent, writes
@@ -52,7 +43,6 @@ class TorrentFileTest : public testing::Test {
     return out;
   }
 
-  fs::path dir_;
 };
 
 TEST_F(TorrentFileTest, V1OnlyTorrentHasTheV1HashSizeAndName) {

@@ -137,8 +137,8 @@ for (const comp of Object.keys(comps)) {
 const peerComps = (rules, dir) => rules.flatMap((r) => (r[dir] ?? []).map((x) => x.podSelector?.matchLabels?.["app.kubernetes.io/component"]).filter(Boolean));
 check("sip-edge may call only rights, charging and tracker (and DNS)", JSON.stringify(peerComps(np("sip-edge").spec.egress, "to").sort()) === JSON.stringify(["charging", "rights", "tracker"]));
 check("only sip-edge and the tracker may call rights' gRPC", JSON.stringify(peerComps(np("rights").spec.ingress, "from").sort()) === JSON.stringify(["sip-edge", "tracker"]));
-check("only sip-edge may call charging's gRPC", JSON.stringify(peerComps(np("charging").spec.ingress, "from")) === JSON.stringify(["sip-edge"]));
-check("the tracker may call only rights (and PostgreSQL, DNS)", JSON.stringify(peerComps(np("tracker").spec.egress, "to")) === JSON.stringify(mode === "dev" ? ["rights", "postgresql"] : ["rights"]));
+check("only sip-edge and the tracker (metered usage) may call charging's gRPC", JSON.stringify(peerComps(np("charging").spec.ingress, "from").sort()) === JSON.stringify(["sip-edge", "tracker"]));
+check("the tracker may call only rights and charging (and PostgreSQL, DNS)", JSON.stringify(peerComps(np("tracker").spec.egress, "to")) === JSON.stringify(mode === "dev" ? ["rights", "charging", "postgresql"] : ["rights", "charging"]));
 const sipIngress = np("sip-edge").spec.ingress.find((r) => r.ports.some((p) => p.protocol === "UDP"));
 if (mode === "production") {
   check("SIP is open only to the trusted CSCF networks", JSON.stringify(sipIngress?.from) === JSON.stringify([{ ipBlock: { cidr: "10.20.0.0/24" } }, { ipBlock: { cidr: "10.20.1.0/24" } }]));
@@ -157,8 +157,12 @@ if (mode === "production") {
   }
   const bt = of("Service").filter((s) => s.spec.selector["statefulset.kubernetes.io/pod-name"]);
   check("one BitTorrent Service per tracker replica", bt.length === named("StatefulSet", "-tracker").spec.replicas);
-  const announce = podSpec(named("StatefulSet", "-tracker")).containers[0].env.find((e) => e.name === "P2PIMS_ANNOUNCE_HOST").value;
-  check("each tracker replica announces its own host", announce === "$(POD_NAME).p2p.ims.example.net:6969", announce);
+  const tracker = named("StatefulSet", "-tracker");
+  const announce = podSpec(tracker).containers[0].env.find((e) => e.name === "P2PIMS_ANNOUNCE_HOST").value;
+  // {i} is a replica's ordinal: the pod names are <StatefulSet>-<ordinal>.
+  check("the announce host names every tracker replica by ordinal", announce === `${tracker.metadata.name}-{i}.p2p.ims.example.net:6969`, announce);
+  const trackerConfig = named("ConfigMap", "-tracker").data;
+  check("the tracker knows how many replicas share the swarms", trackerConfig.P2PIMS_REPLICAS === String(tracker.spec.replicas), trackerConfig.P2PIMS_REPLICAS);
   const sipSvc = of("Service").find((s) => s.metadata.name.endsWith("-sip-edge"));
   check("the SIP Service keeps client addresses (externalTrafficPolicy Local)", sipSvc.spec.type === "LoadBalancer" && sipSvc.spec.externalTrafficPolicy === "Local");
 } else if (mode === "default") {

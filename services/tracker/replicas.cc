@@ -1,0 +1,45 @@
+#include "services/tracker/replicas.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+
+namespace p2pims::tracker {
+
+absl::StatusOr<ReplicaMap> ReplicaMap::Create(ReplicaConfig config) {
+  if (config.count < 1 || config.count > 1024) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("replicas must be 1..1024, not ", config.count));
+  }
+  if (config.self < 0 || config.self >= config.count) {
+    return absl::InvalidArgumentError(absl::StrCat("replica index ", config.self,
+                                                   " is not below the replica count ",
+                                                   config.count));
+  }
+  if (config.count > 1 && config.announce_host.find("{i}") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        "with several replicas the announce host must name each one: put {i} where the "
+        "replica's index goes, e.g. tracker-{i}.tracker:6969");
+  }
+  return ReplicaMap(std::move(config));
+}
+
+int ReplicaMap::Owner(const InfoHash& info_hash) const {
+  uint64_t prefix = 0;
+  for (int i = 0; i < 8; ++i) prefix = (prefix << 8) | static_cast<uint8_t>(info_hash[i]);
+  return static_cast<int>(prefix % static_cast<uint64_t>(config_.count));
+}
+
+std::string ReplicaMap::AnnounceHost(int replica) const {
+  return absl::StrReplaceAll(config_.announce_host, {{"{i}", absl::StrCat(replica)}});
+}
+
+int OrdinalOf(const std::string& node_id) {
+  size_t start = node_id.size();
+  while (start > 0 && node_id[start - 1] >= '0' && node_id[start - 1] <= '9') --start;
+  int n = -1;
+  if (start == node_id.size() || !absl::SimpleAtoi(node_id.substr(start), &n)) return -1;
+  return n;
+}
+
+}  // namespace p2pims::tracker
