@@ -49,6 +49,28 @@ INSERT INTO tracker.content (content_id, info_hash, name, size_bytes)
 SQL
 
 "$RIGHTS" --generate-key bench1 >"$BENCH_TMP/signing.keys"
+ISSUED_AT=$(($(date +%s) - 60))
+# open_sessions PREFIX LOADGEN_ARGS...: the session rows of a workload's tokens, as
+# Tracker.OpenSession writes them (sip-edge opens a session before its terminal announces; the
+# tracker refuses announces of tokens whose session is not open).
+open_sessions() {
+  local prefix=$1
+  shift
+  "$LOADGEN" --print-sessions --issued-at "$ISSUED_AT" --session-prefix "$prefix" "$@" \
+    >"$BENCH_TMP/sessions-$prefix.tsv"
+  bench_psql <<SQL
+CREATE TEMP TABLE s (session_id text, token_id text, hash text, subject text, locality text,
+                     expires bigint);
+\copy s FROM '$BENCH_TMP/sessions-$prefix.tsv'
+INSERT INTO tracker.session (session_id, token_id, info_hash, subject, locality, token_expires_at)
+  SELECT session_id, token_id, decode(hash, 'hex'), subject, locality, to_timestamp(expires) FROM s;
+SQL
+}
+per_token=$(((FILL_PEERS + SWARMS - 1) / SWARMS))
+say "opening the sessions of the tokens (SQL into tracker.session)"
+open_sessions http --swarms "$SWARMS" --peers "$PEERS"
+open_sessions fillp --swarms "$SWARMS" --peers "$FILL_PEERS" --peers-per-token "$per_token"
+open_sessions fills --swarms "$FILL_SWARMS" --peers "$FILL_SWARMS"
 RIGHTS_GRPC=$(bench_free_port)
 RIGHTS_ADMIN=$(bench_free_port)
 bench_spawn rights "$RIGHTS" --db "$DB" --signing-key-file "$BENCH_TMP/signing.keys" \
@@ -115,6 +137,12 @@ cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($14 + $15) / hz }'
 us_per() { awk -v a="$1" -v b="$2" -v n="$(json_get answered "$3")" \
   'BEGIN { if (n > 0) printf "%.2f\n", (b - a) * 1e6 / n; else print 0 }'; }
 
+# metric_sum NAME: the sum of a metric's samples over all its labels (0 when absent).
+metric_sum() {
+  curl -fsS "http://127.0.0.1:$TRACKER_ADMIN/metrics" |
+    awk -v m="$1" '$1 == m || index($1, m "{") == 1 { v += $2 } END { printf "%.0f\n", v + 0 }'
+}
+
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 # metric NAME LABELS: a sample from the tracker's /metrics (0 when absent).
@@ -129,7 +157,8 @@ start_tracker tracker
 start_opentracker opentracker "$SWARMS"
 # The same tokens in every run of the load generator (same claims, deterministic signatures), so
 # later runs announce the same peers again and find their tokens cached.
-TOKENS=(--key-file "$BENCH_TMP/signing.keys" --issued-at "$(($(date +%s) - 60))")
+TOKENS=(--key-file "$BENCH_TMP/signing.keys" --issued-at "$ISSUED_AT")
+LOAD_TOKENS=("${TOKENS[@]}" --session-prefix http)
 
 say "HTTP: opentracker, $PEERS peers in $SWARMS swarms, $CONNS connections, ${SECS} s"
 c0=$(cpu_s "$OT_PID")
@@ -151,7 +180,7 @@ hits0=$(metric p2pims_tracker_token_cache_lookups_total 'result="hit"')
 miss0=$(metric p2pims_tracker_token_cache_lookups_total 'result="miss"')
 say "HTTP: p2pims-tracker, $PEERS peers with a token each, $CONNS connections, ${SECS} s"
 c0=$(cpu_s "$TRACKER_PID")
-our_http=$(load our-http --http "127.0.0.1:$TRACKER_PORT" "${TOKENS[@]}" --peers "$PEERS" \
+our_http=$(load our-http --http "127.0.0.1:$TRACKER_PORT" "${LOAD_TOKENS[@]}" --peers "$PEERS" \
   --connections "$CONNS")
 our_http_us=$(us_per "$c0" "$(cpu_s "$TRACKER_PID")" "$our_http")
 say "  $our_http"
@@ -165,7 +194,7 @@ failures=$(json_get failures "$our_http")
 # p2pims-tracker keeps connections alive. The same load with a new connection per announce:
 say "HTTP: p2pims-tracker, a new connection for every announce (as opentracker does), ${SECS} s"
 c0=$(cpu_s "$TRACKER_PID")
-our_close=$(load our-http-close --http "127.0.0.1:$TRACKER_PORT" "${TOKENS[@]}" --peers "$PEERS" \
+our_close=$(load our-http-close --http "127.0.0.1:$TRACKER_PORT" "${LOAD_TOKENS[@]}" --peers "$PEERS" \
   --connections "$CONNS" --connection-close)
 our_close_us=$(us_per "$c0" "$(cpu_s "$TRACKER_PID")" "$our_close")
 say "  $our_close"
@@ -177,7 +206,7 @@ if [[ -n ${BENCH_PROFILE:-} ]]; then
   perf record -F 499 -g -p "$TRACKER_PID" -o "$BENCH_TMP/perf.data" -- sleep $((SECS + 5)) \
     >/dev/null 2>&1 &
   perf_pid=$!
-  load our-http-profiled --http "127.0.0.1:$TRACKER_PORT" "${TOKENS[@]}" --peers "$PEERS" \
+  load our-http-profiled --http "127.0.0.1:$TRACKER_PORT" "${LOAD_TOKENS[@]}" --peers "$PEERS" \
     --connections "$CONNS" >&2
   wait "$perf_pid" || true
   {
@@ -197,7 +226,7 @@ say "  $ot_udp"
 if "$LOADGEN" --udp "127.0.0.1:$TRACKER_PORT" --probe >/dev/null 2>&1; then
   say "UDP: p2pims-tracker, $INFLIGHT in flight, ${SECS} s"
   c0=$(cpu_s "$TRACKER_PID")
-  our_udp=$(load our-udp --udp "127.0.0.1:$TRACKER_PORT" "${TOKENS[@]}" --peers "$PEERS" \
+  our_udp=$(load our-udp --udp "127.0.0.1:$TRACKER_PORT" "${LOAD_TOKENS[@]}" --peers "$PEERS" \
     --inflight "$INFLIGHT")
   our_udp_us=$(us_per "$c0" "$(cpu_s "$TRACKER_PID")" "$our_udp")
   say "  $our_udp"
@@ -229,15 +258,14 @@ fill() { # fill NAME PORT SWARMS PEERS ARGS...
     die "the fill failed ($name)"
   }
 }
-per_token=$(((FILL_PEERS + SWARMS - 1) / SWARMS))
 say "memory: p2pims-tracker, $FILL_PEERS peers in $SWARMS swarms"
 start_tracker tracker-mem-peers
 rss0=$(rss_kb "$TRACKER_PID")
 our_fill=$(fill our-fill-peers "$TRACKER_PORT" "$SWARMS" "$FILL_PEERS" "${TOKENS[@]}" \
-  --peers-per-token "$per_token" --same-port-per-token)
+  --session-prefix fillp --peers-per-token "$per_token" --same-port-per-token)
 sleep 1.5  # a housekeeping round (gauges, usage flush)
 rss1=$(rss_kb "$TRACKER_PID")
-peers_held=$(metric p2pims_tracker_peers '')
+peers_held=$(metric_sum p2pims_tracker_peers)  # by role on newer trackers
 say "  $our_fill; RSS ${rss0} -> ${rss1} kB, peers $peers_held"
 [[ $(json_get fill_failures "$our_fill") == 0 ]] || die "p2pims-tracker refused announces of the fill: $our_fill"
 kill -TERM "$TRACKER_PID"
@@ -246,10 +274,11 @@ wait "$TRACKER_PID" 2>/dev/null || true
 say "memory: p2pims-tracker, $FILL_SWARMS swarms of one peer"
 start_tracker tracker-mem-swarms
 rss2=$(rss_kb "$TRACKER_PID")
-fill our-fill-swarms "$TRACKER_PORT" "$FILL_SWARMS" "$FILL_SWARMS" "${TOKENS[@]}" >/dev/null
+fill our-fill-swarms "$TRACKER_PORT" "$FILL_SWARMS" "$FILL_SWARMS" "${TOKENS[@]}" \
+  --session-prefix fills >/dev/null
 sleep 1.5
 rss3=$(rss_kb "$TRACKER_PID")
-swarms_held=$(metric p2pims_tracker_swarms '')
+swarms_held=$(metric_sum p2pims_tracker_swarms)
 say "  RSS ${rss2} -> ${rss3} kB, swarms $swarms_held"
 kill -TERM "$TRACKER_PID"
 wait "$TRACKER_PID" 2>/dev/null || true

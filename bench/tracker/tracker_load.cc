@@ -114,6 +114,7 @@ struct Workload {
   bool plain = false;
   bool same_port_per_token = false;
   bool connection_close = false;  // HTTP: a new connection for every announce
+  std::string session_prefix = "bench";  // session id "<prefix>-<token index>"
   int numwant = 50;
   std::vector<std::array<uint8_t, 20>> hashes;
   std::vector<std::string> hash_pct;
@@ -754,6 +755,25 @@ double PercentileMs(std::vector<uint32_t>& v, double p) {
 }
 
 // Signs one token per token index, on `threads` threads.
+// The claims of token k: they depend only on k, the workload and `issued_at`.
+p2pims::token::Claims ClaimsOf(const Workload& w, int64_t k, uint32_t issued_at) {
+  p2pims::token::Claims c;
+  c.subject = absl::StrCat("sip:user", k, "@ims.example.net");
+  const auto& h = w.hashes[static_cast<size_t>(k % w.swarms)];
+  std::copy(h.begin(), h.end(), c.info_hash.begin());
+  c.session_id = absl::StrCat(w.session_prefix, "-", k);
+  c.locality = absl::StrCat("001-01/area-", k % 8, "/cell-", k % 64);
+  c.role = p2pims::token::Role::kLeech;
+  c.caps = p2pims::token::kCapUpload;
+  c.issued_at = issued_at;
+  c.expires_at = issued_at + 6 * 3600;
+  for (size_t b = 0; b < c.token_id.size(); ++b) {
+    c.token_id[b] =
+        static_cast<uint8_t>(SplitMix(static_cast<uint64_t>(k) * 2 + b / 8) >> (8 * (b % 8)));
+  }
+  return c;
+}
+
 // Claims depend only on the token index and `issued_at`, and Ed25519 signatures are
 // deterministic: runs with the same --issued-at send the same tokens (cache hits, same peers).
 bool SignTokens(const std::string& key_file, uint32_t issued_at, Workload* w, int threads) {
@@ -770,21 +790,7 @@ bool SignTokens(const std::string& key_file, uint32_t issued_at, Workload* w, in
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       for (int64_t k = t; k < n; k += threads) {
-        p2pims::token::Claims c;
-        c.subject = absl::StrCat("sip:user", k, "@ims.example.net");
-        const auto h = w->hashes[static_cast<size_t>(k % w->swarms)];
-        std::copy(h.begin(), h.end(), c.info_hash.begin());
-        c.session_id = absl::StrCat("bench-", k);
-        c.locality = absl::StrCat("001-01/area-", k % 8, "/cell-", k % 64);
-        c.role = p2pims::token::Role::kLeech;
-        c.caps = p2pims::token::kCapUpload;
-        c.issued_at = issued_at;
-        c.expires_at = issued_at + 6 * 3600;
-        for (size_t b = 0; b < c.token_id.size(); ++b) {
-          c.token_id[b] = static_cast<uint8_t>(SplitMix(static_cast<uint64_t>(k) * 2 + b / 8) >>
-                                               (8 * (b % 8)));
-        }
-        auto token = signer.Sign(c);
+        auto token = signer.Sign(ClaimsOf(*w, k, issued_at));
         if (!token.ok()) {
           ok = false;
           return;
@@ -808,6 +814,11 @@ int main(int argc, char** argv) {
   flags.Add("probe", "false", "UDP: only check that a connect request is answered (exit 3 if not)");
   flags.Add("plain", "false", "no token: /announce, and no BEP 41 URL data (opentracker)");
   flags.Add("key-file", "", "signing key file (rights' --signing-key-file); the first key signs");
+  flags.Add("print-sessions", "false",
+            "print the session rows of the workload's tokens (tab-separated, for COPY into "
+            "tracker.session: session_id, token_id, info_hash hex, subject, locality, "
+            "token_expires_at) and exit; needs --issued-at");
+  flags.Add("session-prefix", "bench", "session ids are <prefix>-<token index>");
   flags.Add("issued-at", "0",
             "tokens' issued_at, Unix seconds (0: a minute ago); they expire 6 hours later");
   flags.Add("swarms", "1000", "swarms (the first info-hashes of --print-hashes)");
@@ -837,17 +848,18 @@ int main(int argc, char** argv) {
     std::fwrite(out.data(), 1, out.size(), stdout);
     return 0;
   }
+  const bool print_sessions = flags.GetBool("print-sessions").value_or(false);
   const bool http = !flags.Get("http").empty();
-  if (http == !flags.Get("udp").empty()) {
+  if (!print_sessions && http == !flags.Get("udp").empty()) {
     std::cerr << "error: give exactly one of --http and --udp\n";
     return 2;
   }
   sockaddr_in addr{};
-  if (!ParseHostPort(http ? flags.Get("http") : flags.Get("udp"), &addr)) {
+  if (!print_sessions && !ParseHostPort(http ? flags.Get("http") : flags.Get("udp"), &addr)) {
     std::cerr << "error: bad host:port\n";
     return 2;
   }
-  if (!http && flags.GetBool("probe").value_or(false)) {
+  if (!print_sessions && !http && flags.GetBool("probe").value_or(false)) {
     const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
     const bool answered = UdpConnect(fd, 2) != 0;
@@ -864,9 +876,29 @@ int main(int argc, char** argv) {
   w.same_port_per_token = flags.GetBool("same-port-per-token").value_or(false);
   w.connection_close = flags.GetBool("connection-close").value_or(false);
   w.numwant = static_cast<int>(num("numwant"));
+  w.session_prefix = flags.Get("session-prefix");
   for (int64_t i = 0; i < w.swarms; ++i) {
     w.hashes.push_back(HashOf(i));
     w.hash_pct.push_back(PercentEncode(w.hashes.back()));
+  }
+  if (print_sessions) {
+    // The rows Tracker.OpenSession writes; without an open session the tracker refuses the
+    // token's announces ("this token's access has ended").
+    const int64_t issued_at = num("issued-at");
+    if (issued_at <= 0) {
+      std::cerr << "error: --print-sessions needs --issued-at\n";
+      return 2;
+    }
+    std::string out;
+    for (int64_t k = 0; k < w.Tokens(); ++k) {
+      const p2pims::token::Claims c = ClaimsOf(w, k, static_cast<uint32_t>(issued_at));
+      std::string id;
+      for (uint8_t b : c.token_id) absl::StrAppend(&id, absl::Hex(b, absl::kZeroPad2));
+      absl::StrAppend(&out, c.session_id, "\t", id, "\t", Hex(c.info_hash), "\t", c.subject, "\t",
+                      c.locality, "\t", c.expires_at, "\n");
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
   }
   const int threads = static_cast<int>(std::max<int64_t>(1, num("threads")));
   const auto sign_start = Clock::now();
