@@ -8,7 +8,8 @@
 # Environment: BENCH_SECONDS (15) measured seconds per load phase, BENCH_CONNECTIONS (32) HTTP
 # connections, BENCH_INFLIGHT (64) UDP announces in flight, BENCH_SWARMS (1000), BENCH_PEERS
 # (50000, one token each), BENCH_FILL_PEERS (1000000), BENCH_FILL_SWARMS (100000),
-# BENCH_PROFILE=1 (perf record of the tracker during one more HTTP run), BENCH_KEEP=1.
+# BENCH_PROFILE=1 (perf record of the tracker during one more HTTP and UDP run each),
+# BENCH_KEEP=1.
 set -euo pipefail
 # shellcheck source=bench/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
@@ -230,6 +231,22 @@ if "$LOADGEN" --udp "127.0.0.1:$TRACKER_PORT" --probe >/dev/null 2>&1; then
     --inflight "$INFLIGHT")
   our_udp_us=$(us_per "$c0" "$(cpu_s "$TRACKER_PID")" "$our_udp")
   say "  $our_udp"
+  if [[ -n ${BENCH_PROFILE:-} ]]; then
+    say "profile: perf record of p2pims-tracker during one more UDP run"
+    perf record -F 499 -g -p "$TRACKER_PID" -o "$BENCH_TMP/perf-udp.data" -- sleep $((SECS + 3)) \
+      >/dev/null 2>&1 &
+    perf_pid=$!
+    load our-udp-profiled --udp "127.0.0.1:$TRACKER_PORT" "${LOAD_TOKENS[@]}" --peers "$PEERS" \
+      --inflight "$INFLIGHT" >&2
+    wait "$perf_pid" || true
+    {
+      perf report -i "$BENCH_TMP/perf-udp.data" --no-children -g none --sort dso,symbol \
+        --percent-limit 0.5 --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -n 50
+      perf report -i "$BENCH_TMP/perf-udp.data" --no-children -g none --sort dso --stdio \
+        2>/dev/null | grep -E '^ +[0-9]' | head -n 10
+    } | sed 's/[[:space:]-]*$//' >"$BENCH_BIN/tracker-perf-udp.txt" || true
+    say "profile in $BENCH_BIN/tracker-perf-udp.txt"
+  fi
   udp_failures=$(json_get failures "$our_udp")
   ((udp_failures == 0)) || die "p2pims-tracker refused UDP announces in the measured phase: $our_udp"
   udp_json=$(printf '"udp_per_s":%s,"udp_ratio":%s,"udp_p50_ms":%s,"udp_p99_ms":%s,"udp_lost":%s,"udp_cpu_us_per_announce":%s,' \
