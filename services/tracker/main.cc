@@ -65,10 +65,11 @@ int main(int argc, char** argv) {
   } else if (replica_index < 0) {
     replica_index = 0;
   }
-  auto replicas = tracker::ReplicaMap::Create(
-      {.count = replica_count.ok() ? static_cast<int>(*replica_count) : 0,
-       .self = replica_index,
-       .announce_host = rt.flags().Get("announce-host")});
+  tracker::ReplicaConfig replica_config;
+  replica_config.count = replica_count.ok() ? static_cast<int>(*replica_count) : 0;
+  replica_config.self = replica_index;
+  replica_config.announce_host = rt.flags().Get("announce-host");
+  auto replicas = tracker::ReplicaMap::Create(std::move(replica_config));
   if (!replicas.ok()) {
     log::Error(std::string(replicas.status().message()));
     return 2;
@@ -77,13 +78,17 @@ int main(int argc, char** argv) {
   const std::string& charging_target = rt.flags().Get("charging");
   std::shared_ptr<charging::v1::Charging::StubInterface> charging;
   if (!charging_target.empty()) charging = charging::v1::Charging::NewStub(MakeChannel(charging_target));
-  tracker::AnnouncePlane plane(
-      store, verifier, revocations, std::move(charging), rt.registry(),
-      {.threads = static_cast<int>(*announce_threads),
-       .handler = {.replicas = *replicas},
-       .delivery = {.node_id = rt.flags().Get("node-id")}});
+  // Built field by field: GCC 12 at -O2 warns (wrongly) on nested designated temporaries here.
+  tracker::AnnouncePlaneOptions plane_options;
+  plane_options.threads = static_cast<int>(*announce_threads);
+  plane_options.handler.replicas = *replicas;
+  plane_options.delivery.node_id = rt.flags().Get("node-id");
+  tracker::AnnouncePlane plane(store, verifier, revocations, std::move(charging), rt.registry(),
+                               std::move(plane_options));
+  tracker::TrackerOptions service_options;
+  service_options.replicas = *replicas;
   tracker::TrackerService service(store, verifier, revocations, plane, rt.registry(),
-                                  {.replicas = *replicas});
+                                  std::move(service_options));
   tracker::ContentIndexService index(store);
   std::string announce_listen = rt.flags().Get("announce-listen");
   if (announce_listen.empty()) announce_listen = replicas->AnnounceHost(replica_index);

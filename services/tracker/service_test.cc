@@ -73,8 +73,9 @@ class TrackerServiceTest : public pg::SchemaTest {
     store_ = std::make_unique<TrackerStore>(pool());
     key_ = token::GenerateKey("rights-k1");
     verifier_.SetKeys({{key_.kid, key_.public_key}});
+    AnnouncePlaneOptions options;  // named: GCC 12 -O2 warns wrongly on the temporary
     plane_ = std::make_unique<AnnouncePlane>(*store_, verifier_, revocations_, nullptr, registry_,
-                                             AnnouncePlaneOptions{});
+                                             std::move(options));
     tracker_ = std::make_unique<TrackerService>(
         *store_, verifier_, revocations_, *plane_, registry_,
         TrackerOptions{.replicas = ReplicaMap({.announce_host = "tracker.test:6969"})});
