@@ -50,12 +50,22 @@ Admission::Shard& Admission::ShardOf(std::string_view token) const {
   return *shards_[absl::HashOf(token) % shards_.size()];
 }
 
+// The cache is keyed by the token's signature (after its last '.'), a third of its length: a
+// string with a cached token's signature and another payload finds that token's verified claims,
+// which grant nothing its holder did not have already (knowing the signature means holding the
+// token).
+std::string_view CacheKey(std::string_view token) {
+  const size_t dot = token.rfind('.');
+  return dot == std::string_view::npos ? token : token.substr(dot + 1);
+}
+
 absl::StatusOr<AdmittedToken> Admission::Admit(std::string_view token, absl::Time now) {
-  Shard& shard = ShardOf(token);
+  const std::string_view key = CacheKey(token);
+  Shard& shard = ShardOf(key);
   AdmittedToken entry;
   {
     absl::ReaderMutexLock lock(&shard.mu);
-    auto it = shard.tokens.find(absl::string_view(token.data(), token.size()));
+    auto it = shard.tokens.find(absl::string_view(key.data(), key.size()));
     if (it != shard.tokens.end()) entry = it->second;
   }
   if (entry) {
@@ -73,23 +83,27 @@ absl::StatusOr<AdmittedToken> Admission::Admit(std::string_view token, absl::Tim
 absl::StatusOr<AdmittedToken> Admission::AdmitKey(std::string_view key, absl::Time now) {
   const absl::string_view k(key.data(), key.size());
   KeyShard& shard = *key_shards_[absl::HashOf(k) % key_shards_.size()];
-  std::string token;
+  AdmittedToken entry;
   {
     absl::ReaderMutexLock lock(&shard.mu);
-    if (auto it = shard.tokens.find(k); it != shard.tokens.end()) token = it->second;
+    if (auto it = shard.tokens.find(k); it != shard.tokens.end()) entry = it->second;
   }
-  if (token.empty()) {
-    if (!keys_) return absl::UnauthenticatedError("unknown announce key");
-    auto found = keys_(std::string(key));
-    if (!found.ok()) return absl::UnavailableError("the sessions cannot be read; try again later");
-    if (!*found) return absl::UnauthenticatedError("unknown announce key");
-    token = **found;
-    absl::MutexLock lock(&shard.mu);
-    const size_t cap = std::max<size_t>(1, options_.max_cached / key_shards_.size());
-    if (shard.tokens.size() >= cap) shard.tokens.clear();  // keys are cheap to look up again
-    shard.tokens.try_emplace(std::string(key), token);
+  if (entry) {
+    hits_.Increment();
+    if (absl::Status s = Check(*entry, now); !s.ok()) return s;
+    return entry;
   }
-  return Admit(token, now);
+  if (!keys_) return absl::UnauthenticatedError("unknown announce key");
+  auto token = keys_(std::string(key));
+  if (!token.ok()) return absl::UnavailableError("the sessions cannot be read; try again later");
+  if (!*token) return absl::UnauthenticatedError("unknown announce key");
+  auto admitted = Admit(**token, now);
+  if (!admitted.ok()) return admitted;
+  absl::MutexLock lock(&shard.mu);
+  const size_t cap = std::max<size_t>(1, options_.max_cached / key_shards_.size());
+  if (shard.tokens.size() >= cap) shard.tokens.clear();  // keys are cheap to look up again
+  shard.tokens.try_emplace(std::string(key), *admitted);
+  return admitted;
 }
 
 absl::StatusOr<AdmittedToken> Admission::Verify(std::string_view token, absl::Time now) {
@@ -113,7 +127,8 @@ absl::StatusOr<AdmittedToken> Admission::Verify(std::string_view token, absl::Ti
                          claims->token_id.size());
   entry->claims = *std::move(claims);
   entry->binding = **std::move(binding);
-  Shard& shard = ShardOf(token);
+  const std::string_view key = CacheKey(token);
+  Shard& shard = ShardOf(key);
   absl::MutexLock lock(&shard.mu);
   const size_t cap = std::max<size_t>(1, options_.max_cached / shards_.size());
   if (shard.tokens.size() >= cap) {
@@ -121,7 +136,7 @@ absl::StatusOr<AdmittedToken> Admission::Verify(std::string_view token, absl::Ti
     absl::erase_if(shard.tokens, [t](const auto& kv) { return kv.second->claims.expires_at <= t; });
     if (shard.tokens.size() >= cap) shard.tokens.clear();
   }
-  return shard.tokens.try_emplace(std::string(token), std::move(entry)).first->second;
+  return shard.tokens.try_emplace(std::string(key), std::move(entry)).first->second;
 }
 
 absl::Status Admission::Check(const AdmittedEntry& e, absl::Time now) const {
@@ -157,6 +172,10 @@ size_t Admission::Sweep(absl::Time now) {
     absl::MutexLock lock(&shard->mu);
     dropped += absl::erase_if(shard->tokens,
                               [t](const auto& kv) { return kv.second->claims.expires_at <= t; });
+  }
+  for (auto& shard : key_shards_) {
+    absl::MutexLock lock(&shard->mu);
+    absl::erase_if(shard->tokens, [t](const auto& kv) { return kv.second->claims.expires_at <= t; });
   }
   for (auto& shard : stops_) {
     absl::MutexLock lock(&shard->mu);

@@ -95,7 +95,7 @@ class Admission {
  private:
   struct Shard {
     mutable absl::Mutex mu;
-    absl::flat_hash_map<std::string, AdmittedToken> tokens ABSL_GUARDED_BY(mu);
+    absl::flat_hash_map<std::string, AdmittedToken> tokens ABSL_GUARDED_BY(mu);  // by signature
   };
   Shard& ShardOf(std::string_view token) const;
   absl::StatusOr<AdmittedToken> Verify(std::string_view token, absl::Time now);
@@ -107,10 +107,10 @@ class Admission {
   const IndexLookup lookup_;
   const KeyLookup keys_;
   const ClosedLookup closed_;
-  // Announce key -> token, sharded like the tokens.
+  // Announce key -> the admitted token it stands for, sharded like the tokens.
   struct KeyShard {
     mutable absl::Mutex mu;
-    absl::flat_hash_map<std::string, std::string> tokens ABSL_GUARDED_BY(mu);
+    absl::flat_hash_map<std::string, AdmittedToken> tokens ABSL_GUARDED_BY(mu);
   };
   std::vector<std::unique_ptr<KeyShard>> key_shards_;
   const AdmissionOptions options_;

@@ -1,5 +1,7 @@
 #include "services/tracker/announce_request.h"
 
+#include <array>
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -38,10 +40,17 @@ absl::Status Invalid(std::string_view a, std::string_view b = {}) {
 // percent-encode everything else; a raw space would also split the request line).
 bool IsVisibleAscii(char c) { return c > 0x20 && c < 0x7f; }
 
-bool IsTokenChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.';
-}
+// URL-safe base64 and '.', as a table: every announce checks a ~265-byte token.
+constexpr std::array<bool, 256> kTokenChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.';
+  }
+  return t;
+}();
+
+bool IsTokenChar(char c) { return kTokenChars[static_cast<unsigned char>(c)]; }
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';

@@ -211,11 +211,10 @@ class HttpListener::Worker {
   void Read(Connection& c, absl::Time now) {
     bool peer_closed = false;
     for (;;) {
-      const size_t old = c.in.size();
-      c.in.resize(old + kReadChunk);
-      const ssize_t n = recv(c.fd, c.in.data() + old, kReadChunk, 0);
-      c.in.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+      // Into the worker's buffer, then appended: no zero-filling of a chunk per read.
+      const ssize_t n = recv(c.fd, read_buffer_, sizeof read_buffer_, 0);
       if (n > 0) {
+        c.in.append(read_buffer_, static_cast<size_t>(n));
         if (c.in.size() > owner_.options_.max_head_bytes * 4) break;  // serve what came first
         continue;
       }
@@ -333,6 +332,7 @@ class HttpListener::Worker {
   absl::flat_hash_map<int, std::unique_ptr<Connection>> connections_;
   std::mt19937_64 rng_;
   std::string body_;
+  char read_buffer_[kReadChunk];
 };
 
 HttpListener::HttpListener(Handler handler, HttpListenerOptions options,
