@@ -21,7 +21,7 @@ readonly SWARMS=${BENCH_SWARMS:-1000}
 readonly PEERS=${BENCH_PEERS:-50000}
 readonly FILL_PEERS=${BENCH_FILL_PEERS:-1000000}
 readonly FILL_SWARMS=${BENCH_FILL_SWARMS:-100000}
-readonly ANNOUNCE_THREADS=2
+readonly ANNOUNCE_THREADS=${BENCH_ANNOUNCE_THREADS:-2}
 command -v opentracker >/dev/null || die "opentracker is not installed (apt-get install opentracker)"
 ((FILL_SWARMS >= SWARMS)) || die "BENCH_FILL_SWARMS must be at least BENCH_SWARMS"
 

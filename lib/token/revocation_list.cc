@@ -11,6 +11,13 @@
 namespace p2pims::token {
 namespace {
 
+// Unique across every list of the process, so that a thread's cached (list, generation) never
+// matches a newer list that reuses an old one's address.
+uint64_t NextGeneration() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 using TokenId = std::array<uint8_t, 16>;
 
 // 32 lower-case hex digits -> 16 bytes; nullopt otherwise (rights sends only this form).
@@ -79,7 +86,8 @@ struct RevocationList::Snapshot {
 };
 
 RevocationList::RevocationList()
-    : snapshot_(std::make_shared<const Snapshot>(std::vector<Revocation>{}, 0)) {}
+    : snapshot_(std::make_shared<const Snapshot>(std::vector<Revocation>{}, 0)),
+      generation_(NextGeneration()) {}
 
 RevocationList::~RevocationList() = default;
 
@@ -127,10 +135,24 @@ size_t RevocationList::Prune(int64_t now) {
 
 void RevocationList::Publish(std::vector<Revocation> all, int64_t last_sequence) {
   snapshot_.store(std::make_shared<const Snapshot>(std::move(all), last_sequence));
+  generation_.store(NextGeneration(), std::memory_order_release);
 }
 
 bool RevocationList::Revoked(const Claims& claims, std::string_view content_key) const {
-  const std::shared_ptr<const Snapshot> s = snapshot_.load();
+  // Each thread keeps the snapshot it last read and reloads only when a new one was published:
+  // loading the shared pointer touches one reference count from every thread (and libstdc++
+  // guards it with a lock bit), which on the announce path is a global contention point.
+  struct Cached {
+    const RevocationList* list = nullptr;
+    uint64_t generation = 0;
+    std::shared_ptr<const Snapshot> snapshot;
+  };
+  thread_local Cached cached;
+  const uint64_t generation = generation_.load(std::memory_order_acquire);
+  if (cached.list != this || cached.generation != generation) {
+    cached = {this, generation, snapshot_.load()};
+  }
+  const Snapshot* s = cached.snapshot.get();
   if (s->all.empty()) return false;
   auto any = [&](const auto& index, const auto& key) {
     const auto it = index.find(key);

@@ -84,6 +84,8 @@ class RevocationList {
 
   absl::Mutex write_mu_;  // one writer at a time, so no update is lost
   std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
+  // Bumped after every publish, so readers know when their cached snapshot is stale.
+  std::atomic<uint64_t> generation_;
 };
 // Thread-safe: Revoked, last_sequence and size read an immutable snapshot swapped atomically by
 // Add and Prune, which may run while other threads read.

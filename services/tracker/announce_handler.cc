@@ -96,7 +96,7 @@ PeerTraits TraitsOf(const token::Claims& claims) {
 }
 
 absl::Status AnnounceHandler::Announce(const AnnounceRequest& req, absl::Time now,
-                                       std::mt19937_64& rng, AnnounceResult* out,
+                                       Rng& rng, AnnounceResult* out,
                                        Protocol protocol) {
   absl::Status s = AnnounceUncounted(req, now, rng, out);
   counters_.Announce(protocol, s);
@@ -104,7 +104,7 @@ absl::Status AnnounceHandler::Announce(const AnnounceRequest& req, absl::Time no
 }
 
 absl::Status AnnounceHandler::AnnounceUncounted(const AnnounceRequest& req, absl::Time now,
-                                                std::mt19937_64& rng, AnnounceResult* out) {
+                                                Rng& rng, AnnounceResult* out) {
   auto admitted = admit_(req.token, req.session_key, now);
   if (!admitted.ok()) return admitted.status();
   const AdmittedEntry& token = **admitted;
@@ -159,7 +159,7 @@ absl::Status AnnounceHandler::ScrapeUncounted(std::string_view token,
 }
 
 void AnnounceHandler::HandleHttp(std::string_view request_line, const PeerAddress& remote,
-                                 absl::Time now, std::mt19937_64& rng, std::string* body) {
+                                 absl::Time now, Rng& rng, std::string* body) {
   auto line = ParseRequestLine(request_line, options_.limits);
   auto target = line.ok() ? ParseTarget(line->target, options_.limits)
                           : absl::StatusOr<TrackerTarget>(line.status());
@@ -194,7 +194,7 @@ void AnnounceHandler::HandleHttp(std::string_view request_line, const PeerAddres
 }
 
 void AnnounceHandler::HandleUdp(std::string_view datagram, const PeerEndpoint& from,
-                                absl::Time now, std::mt19937_64& rng, std::string* reply) {
+                                absl::Time now, Rng& rng, std::string* reply) {
   reply->clear();
   thread_local std::string url_data;
   const udp::Request r = udp::ParseRequest(datagram, from.address, options_.limits, &url_data);

@@ -25,6 +25,7 @@
 #include "services/tracker/announce_request.h"
 #include "services/tracker/announce_response.h"
 #include "services/tracker/replicas.h"
+#include "services/tracker/rng.h"
 #include "services/tracker/swarms.h"
 #include "services/tracker/udp_protocol.h"
 
@@ -84,7 +85,7 @@ class AnnounceHandler {
   // Admits and records one parsed announce and fills `out` (peers chosen by policy, swarm
   // counts). Errors: the admission's, InvalidArgument "the token is for another swarm",
   // PermissionDenied when the token already announces from too many addresses.
-  absl::Status Announce(const AnnounceRequest& req, absl::Time now, std::mt19937_64& rng,
+  absl::Status Announce(const AnnounceRequest& req, absl::Time now, Rng& rng,
                         AnnounceResult* out, Protocol protocol);
   // Statistics for `hashes`, which must all belong to the token's own swarm (the other hashes
   // are not the holder's business); one entry per hash, in order.
@@ -95,17 +96,17 @@ class AnnounceHandler {
   // URL data), or clears it when the datagram deserves silence (too short to answer, or an
   // unknown or expired connection id: no reply reaches a forged source address).
   void HandleUdp(std::string_view datagram, const PeerEndpoint& from, absl::Time now,
-                 std::mt19937_64& rng, std::string* reply);
+                 Rng& rng, std::string* reply);
 
   // Replaces `body` with the bencoded answer to `request_line` (the first line of an HTTP
   // request, without its CRLF) from `remote`: an announce or scrape reply, or a `failure
   // reason`. Thread-safe when `admit` and `on_usage` are.
   void HandleHttp(std::string_view request_line, const PeerAddress& remote, absl::Time now,
-                  std::mt19937_64& rng, std::string* body);
+                  Rng& rng, std::string* body);
 
  private:
   absl::Status AnnounceUncounted(const AnnounceRequest& req, absl::Time now,
-                                 std::mt19937_64& rng, AnnounceResult* out);
+                                 Rng& rng, AnnounceResult* out);
   absl::Status ScrapeUncounted(std::string_view token, std::span<const InfoHash> hashes,
                                absl::Time now, std::vector<ScrapeEntry>* out);
 

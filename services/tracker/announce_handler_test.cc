@@ -103,7 +103,7 @@ class AnnounceHandlerTest : public ::testing::Test {
       },
       counters_,
       {}};
-  std::mt19937_64 rng_{11};
+  Rng rng_{11};
 };
 
 TEST_F(AnnounceHandlerTest, AdmittedPeersOfOneSwarmGetEachOtherCompact) {

@@ -75,7 +75,7 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
                            "Sessions with metered usage not yet written to PostgreSQL.")),
       http_(
           [this](std::string_view line, const PeerAddress& remote, absl::Time now,
-                 std::mt19937_64& rng, std::string* body) {
+                 Rng& rng, std::string* body) {
             handler_.HandleHttp(line, remote, now, rng, body);
           },
           [&] {
@@ -86,7 +86,7 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
           &http_connections_),
       udp_(
           [this](std::span<const uint8_t> datagram, const PeerEndpoint& from, absl::Time now,
-                 std::mt19937_64& rng, std::string* reply) {
+                 Rng& rng, std::string* reply) {
             handler_.HandleUdp(
                 {reinterpret_cast<const char*>(datagram.data()), datagram.size()}, from, now, rng,
                 reply);

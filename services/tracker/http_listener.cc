@@ -330,7 +330,7 @@ class HttpListener::Worker {
   int wake_fd_ = -1;
   std::thread thread_;
   absl::flat_hash_map<int, std::unique_ptr<Connection>> connections_;
-  std::mt19937_64 rng_;
+  Rng rng_;
   std::string body_;
   char read_buffer_[kReadChunk];
 };

@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "lib/metrics/gauge.h"
 #include "services/tracker/announce_request.h"
+#include "services/tracker/rng.h"
 
 namespace p2pims::tracker {
 
@@ -40,7 +41,7 @@ class HttpListener {
   // Replaces `body` with the bencoded answer to one request line from `remote`. Called on the
   // worker threads, concurrently; `rng` is the calling worker's own.
   using Handler = std::function<void(std::string_view request_line, const PeerAddress& remote,
-                                     absl::Time now, std::mt19937_64& rng, std::string* body)>;
+                                     absl::Time now, Rng& rng, std::string* body)>;
 
   // `connections`, when given, follows the number of open connections.
   HttpListener(Handler handler, HttpListenerOptions options, metrics::Gauge* connections);

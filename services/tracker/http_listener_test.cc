@@ -20,7 +20,7 @@ class HttpListenerTest : public ::testing::Test {
  protected:
   void StartListener(HttpListenerOptions options) {
     listener_ = std::make_unique<HttpListener>(
-        [](std::string_view line, const PeerAddress& remote, absl::Time, std::mt19937_64&,
+        [](std::string_view line, const PeerAddress& remote, absl::Time, Rng&,
            std::string* body) {
           *body = std::string(line) + (remote.v6 ? " v6" : " v4");
         },

@@ -17,7 +17,7 @@ uint64_t Key(std::string_view prefix) {
 
 // Moves up to `n` randomly chosen elements of `from` to its front (a partial Fisher-Yates
 // shuffle) and returns how many there are.
-size_t Sample(std::vector<uint32_t>& from, size_t n, std::mt19937_64& rng) {
+size_t Sample(std::vector<uint32_t>& from, size_t n, Rng& rng) {
   n = std::min(n, from.size());
   for (size_t i = 0; i < n; ++i) {
     std::uniform_int_distribution<size_t> pick(i, from.size() - 1);
@@ -78,7 +78,7 @@ bool PeerPolicy::Eligible(const PeerTraits& self, const PeerTraits& peer, int ti
 
 void PeerPolicy::Choose(const PeerTraits& self, int self_index,
                         std::span<const PeerTraits> candidates, int numwant,
-                        std::mt19937_64& rng, std::vector<uint32_t>* out) {
+                        Rng& rng, std::vector<uint32_t>* out) {
   if (numwant <= 0) return;
   for (auto& v : seeders_) v.clear();
   for (auto& v : leechers_) v.clear();

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "services/tracker/rng.h"
 
 namespace p2pims::tracker {
 
@@ -67,7 +68,7 @@ class PeerPolicy {
   // Appends to `out` the indexes of up to `numwant` peers of `candidates` for `self`, best first
   // (tier by tier; random within one). `self_index` is self's own index in candidates, or -1.
   void Choose(const PeerTraits& self, int self_index, std::span<const PeerTraits> candidates,
-              int numwant, std::mt19937_64& rng, std::vector<uint32_t>* out);
+              int numwant, Rng& rng, std::vector<uint32_t>* out);
 
  private:
   // Whether `peer` may be offered to `self`, and in which tier.

@@ -19,7 +19,7 @@ PeerTraits Peer(const std::string& path, bool seeder = false) {
 std::vector<uint32_t> Choose(PeerPolicy& policy, const PeerTraits& self,
                              const std::vector<PeerTraits>& candidates, int numwant,
                              uint64_t seed = 7) {
-  std::mt19937_64 rng(seed);
+  Rng rng(seed);
   std::vector<uint32_t> out;
   policy.Choose(self, -1, candidates, numwant, rng, &out);
   return out;
@@ -106,7 +106,7 @@ TEST(PeerPolicyTest, OriginSeedsFillInOnlyWhenLocalSupplyIsShort) {
 TEST(PeerPolicyTest, EachAnnounceDrawsAFreshSampleWithinATier) {
   PeerPolicy policy(PolicyConfig{});
   std::vector<PeerTraits> candidates(40, Peer("n/a/c", true));
-  std::mt19937_64 rng(42);
+  Rng rng(42);
   std::set<uint32_t> firsts;
   std::vector<uint32_t> previous;
   int same_as_previous = 0;
@@ -140,7 +140,7 @@ TEST(PeerPolicyTest, ATierShareLeavesRoomForTheNextTier) {
 TEST(PeerPolicyTest, NeverSelfAndNothingForNothing) {
   PeerPolicy policy(PolicyConfig{});
   const std::vector<PeerTraits> candidates = {Peer("n/a/c", true), Peer("n/a/c", true)};
-  std::mt19937_64 rng(1);
+  Rng rng(1);
   std::vector<uint32_t> got;
   policy.Choose(Peer("n/a/c"), 0, candidates, 10, rng, &got);
   EXPECT_EQ(got, (std::vector<uint32_t>{1}));

@@ -121,7 +121,7 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
   resp->add_announce_urls(absl::StrCat("udp://", host, "/s/", *announce_key));
   // The first peers, as the terminal's first announce would get them (numwant 50 by default).
   const int max_peers = req->max_peers() <= 0 ? 50 : std::min(req->max_peers(), 200);
-  thread_local std::mt19937_64 rng{std::random_device{}()};
+  thread_local Rng rng{std::random_device{}()};
   std::vector<ChosenPeer> peers;
   plane_.swarms().Peek(AsView(SwarmKey((*content)->info_hash())), TraitsOf(*claims), max_peers,
                        rng, &peers);

@@ -45,7 +45,7 @@ void Swarms::Swarm::Remove(uint32_t slot) {
   traits.pop_back();
 }
 
-absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, std::mt19937_64& rng,
+absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, Rng& rng,
                               AnnounceResult* out) {
   Shard& shard = ShardOf(a.info_hash);
   absl::MutexLock lock(&shard.mu);
@@ -137,7 +137,7 @@ absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, std::mt1993
 }
 
 void Swarms::Peek(std::string_view info_hash, const PeerTraits& self, int numwant,
-                  std::mt19937_64& rng, std::vector<ChosenPeer>* out) const {
+                  Rng& rng, std::vector<ChosenPeer>* out) const {
   out->clear();
   Shard& shard = ShardOf(info_hash);
   absl::MutexLock lock(&shard.mu);

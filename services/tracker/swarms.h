@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "services/tracker/announce_request.h"
 #include "services/tracker/peer_policy.h"
+#include "services/tracker/rng.h"
 
 namespace p2pims::tracker {
 
@@ -81,11 +82,11 @@ class Swarms {
   // Records the announce and chooses peers for it. PermissionDenied when the token already
   // announced from max_addresses_per_token other addresses in this swarm (nothing changes).
   // A `stopped` announce removes the peer and returns no peers.
-  absl::Status Announce(const PeerAnnounce& a, absl::Time now, std::mt19937_64& rng,
+  absl::Status Announce(const PeerAnnounce& a, absl::Time now, Rng& rng,
                         AnnounceResult* out);
   // The peers policy would give someone with `self` traits joining `info_hash` now, without
   // recording anything: OpenSession's first peers, before the terminal's first announce.
-  void Peek(std::string_view info_hash, const PeerTraits& self, int numwant, std::mt19937_64& rng,
+  void Peek(std::string_view info_hash, const PeerTraits& self, int numwant, Rng& rng,
             std::vector<ChosenPeer>* out) const;
   // Zeros for an unknown swarm.
   SwarmStats Stats(std::string_view info_hash) const;

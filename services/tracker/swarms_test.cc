@@ -46,7 +46,7 @@ class SwarmsTest : public ::testing::Test {
     return r;
   }
   Swarms swarms_{SwarmsOptions{.shards = 4}};
-  std::mt19937_64 rng_{3};
+  Rng rng_{3};
 };
 
 TEST_F(SwarmsTest, PeersOfASwarmMeetAndAreCountedByRole) {
@@ -139,7 +139,7 @@ TEST_F(SwarmsTest, ManyThreadsAnnounceAtOnce) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      std::mt19937_64 rng(t);
+      Rng rng(t);
       for (int s = t; s < kSwarms; s += kThreads) {
         const std::string hash = std::string(16, 's') + std::to_string(1000 + s);
         for (int p = 0; p < kPeers; ++p) {

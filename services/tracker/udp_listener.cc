@@ -109,7 +109,7 @@ class UdpListener::Worker {
   const int fd_;
   int wake_fd_ = -1;
   std::thread thread_;
-  std::mt19937_64 rng_;
+  Rng rng_;
   std::vector<uint8_t> buffers_;
   std::vector<sockaddr_storage> from_;
   std::vector<iovec> in_iov_;

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "services/tracker/announce_request.h"
+#include "services/tracker/rng.h"
 
 namespace p2pims::tracker {
 
@@ -31,7 +32,7 @@ class UdpListener {
   // Replaces `reply` with the answer to one datagram from `remote`; empty means no answer.
   // Called on the worker threads, concurrently; `rng` is the calling worker's own.
   using Handler = std::function<void(std::span<const uint8_t> datagram, const PeerEndpoint& remote,
-                                     absl::Time now, std::mt19937_64& rng, std::string* reply)>;
+                                     absl::Time now, Rng& rng, std::string* reply)>;
 
   UdpListener(Handler handler, UdpListenerOptions options);
   ~UdpListener();
