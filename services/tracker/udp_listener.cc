@@ -16,6 +16,11 @@
 #include "services/tracker/socket_peer.h"
 
 namespace p2pims::tracker {
+namespace {
+
+constexpr unsigned kReplyGroup = 8;
+
+}  // namespace
 
 class UdpListener::Worker {
  public:
@@ -83,6 +88,12 @@ class UdpListener::Worker {
       const absl::Time now = absl::Now();
       unsigned replies = 0;
       for (int i = 0; i < n; ++i) {
+        // Replies leave in small groups: the first datagram's client should not wait for the
+        // whole batch (a client keeps only so many requests in flight).
+        if (replies == kReplyGroup) {
+          Send(replies);
+          replies = 0;
+        }
         const std::span<const uint8_t> datagram(buffers_.data() + i * size, in_[i].msg_len);
         std::string& reply = replies_[replies];
         owner_.handler_(datagram, PeerOf(from_[i]), now, rng_, &reply);
@@ -95,13 +106,18 @@ class UdpListener::Worker {
         out_[replies].msg_hdr.msg_iovlen = 1;
         ++replies;
       }
-      // A full send buffer drops replies, as UDP may: the client retries (BEP 15).
-      for (unsigned sent = 0; sent < replies;) {
-        const int m = sendmmsg(fd_, out_.data() + sent, replies - sent, MSG_DONTWAIT);
-        if (m <= 0) break;
-        sent += static_cast<unsigned>(m);
-      }
+      Send(replies);
       if (static_cast<size_t>(n) < in_.size()) return;
+    }
+  }
+
+  // Sends the first `replies` prepared replies. A full send buffer drops replies, as UDP may:
+  // the client retries (BEP 15).
+  void Send(unsigned replies) {
+    for (unsigned sent = 0; sent < replies;) {
+      const int m = sendmmsg(fd_, out_.data() + sent, replies - sent, MSG_DONTWAIT);
+      if (m <= 0) break;
+      sent += static_cast<unsigned>(m);
     }
   }
 
