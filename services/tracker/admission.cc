@@ -136,7 +136,17 @@ absl::StatusOr<AdmittedToken> Admission::Verify(std::string_view token, absl::Ti
     absl::erase_if(shard.tokens, [t](const auto& kv) { return kv.second->claims.expires_at <= t; });
     if (shard.tokens.size() >= cap) shard.tokens.clear();
   }
-  return shard.tokens.try_emplace(std::string(key), std::move(entry)).first->second;
+  auto [it, inserted] = shard.tokens.try_emplace(std::string(key), std::move(entry));
+  if (inserted) Register(it->second);
+  return it->second;
+}
+
+void Admission::Register(const AdmittedToken& entry) {
+  StopShard& stops = StopShardOf(entry->claims.session_id);
+  absl::MutexLock lock(&stops.mu);
+  const absl::string_view id(entry->claims.session_id);
+  if (stops.until.contains(id)) entry->stopped.store(true, std::memory_order_relaxed);
+  stops.cached[id].push_back(entry);
 }
 
 absl::Status Admission::Check(const AdmittedEntry& e, absl::Time now) const {
@@ -146,7 +156,7 @@ absl::Status Admission::Check(const AdmittedEntry& e, absl::Time now) const {
   if (revocations_.Revoked(e.claims, e.binding.content_id)) {
     return absl::PermissionDeniedError("token revoked");
   }
-  if (Stopped(e.claims.session_id)) {
+  if (e.stopped.load(std::memory_order_relaxed)) {
     return absl::PermissionDeniedError("this token's access has ended");
   }
   return absl::OkStatus();
@@ -157,6 +167,12 @@ void Admission::Stop(std::string_view session_id, absl::Time until) {
   absl::MutexLock lock(&shard.mu);
   absl::Time& t = shard.until.try_emplace(std::string(session_id), until).first->second;
   t = std::max(t, until);
+  if (auto it = shard.cached.find(absl::string_view(session_id.data(), session_id.size()));
+      it != shard.cached.end()) {
+    for (const auto& weak : it->second) {
+      if (AdmittedToken entry = weak.lock()) entry->stopped.store(true, std::memory_order_relaxed);
+    }
+  }
 }
 
 bool Admission::Stopped(std::string_view session_id) const {
@@ -180,6 +196,14 @@ size_t Admission::Sweep(absl::Time now) {
   for (auto& shard : stops_) {
     absl::MutexLock lock(&shard->mu);
     absl::erase_if(shard->until, [now](const auto& kv) { return kv.second <= now; });
+    for (auto it = shard->cached.begin(); it != shard->cached.end();) {
+      std::erase_if(it->second, [](const auto& weak) { return weak.expired(); });
+      if (it->second.empty()) {
+        shard->cached.erase(it++);
+      } else {
+        ++it;
+      }
+    }
   }
   return dropped;
 }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -45,6 +46,8 @@ struct AdmittedEntry {
   token::Claims claims;
   std::string token_id;  // the 16 raw bytes of claims.token_id, as a map key
   SwarmBinding binding;
+  // Set when its session is stopped: an announce reads one flag, not a map.
+  mutable std::atomic<bool> stopped{false};
 };
 using AdmittedToken = std::shared_ptr<const AdmittedEntry>;
 
@@ -119,7 +122,12 @@ class Admission {
   struct StopShard {
     mutable absl::Mutex mu;
     absl::flat_hash_map<std::string, absl::Time> until ABSL_GUARDED_BY(mu);
+    // The cached entries of each session, so that Stop can flag them.
+    absl::flat_hash_map<std::string, std::vector<std::weak_ptr<const AdmittedEntry>>> cached
+        ABSL_GUARDED_BY(mu);
   };
+  // Registers a newly cached entry with its session (flagged at once if the session stopped).
+  void Register(const AdmittedToken& entry);
   StopShard& StopShardOf(std::string_view session_id) const;
   std::vector<std::unique_ptr<StopShard>> stops_;
   metrics::Counter& hits_;
