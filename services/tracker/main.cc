@@ -5,6 +5,7 @@
 #include "lib/token/revocation_list.h"
 #include "services/tracker/announce_plane.h"
 #include "services/tracker/key_fetcher.h"
+#include "services/tracker/policy_flags.h"
 #include "services/tracker/revocation_watcher.h"
 #include "services/tracker/service.h"
 
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
                  "this replica's index, 0..replicas-1; empty: the trailing number of --node-id "
                  "(a StatefulSet pod's ordinal), else 0");
   rt.flags().Add("key-refresh", "30", "seconds between signing-key refreshes");
+  tracker::AddPolicyFlags(rt.flags());
   rt.flags().Add("charging", "127.0.0.1:50052",
                  "charging gRPC address for metered usage (INTERIM records); empty: none, the "
                  "STOP record carries all usage");
@@ -65,6 +67,11 @@ int main(int argc, char** argv) {
   } else if (replica_index < 0) {
     replica_index = 0;
   }
+  auto policy = tracker::PolicyFromFlags(rt.flags());
+  if (!policy.ok()) {
+    log::Error(std::string(policy.status().message()));
+    return 2;
+  }
   tracker::ReplicaConfig replica_config;
   replica_config.count = replica_count.ok() ? static_cast<int>(*replica_count) : 0;
   replica_config.self = replica_index;
@@ -83,6 +90,7 @@ int main(int argc, char** argv) {
   plane_options.threads = static_cast<int>(*announce_threads);
   plane_options.handler.replicas = *replicas;
   plane_options.delivery.node_id = rt.flags().Get("node-id");
+  plane_options.swarms.policy = *policy;
   tracker::AnnouncePlane plane(store, verifier, revocations, std::move(charging), rt.registry(),
                                std::move(plane_options));
   tracker::TrackerOptions service_options;
