@@ -690,12 +690,24 @@ TEST_F(TrackerServiceTest, AnnouncesAreMeteredGivePeersAndEndWithTheSession) {
 // A UDP client on one loopback socket (connection ids are bound to its address and port).
 class UdpClient {
  public:
-  explicit UdpClient(int port) : fd_(socket(AF_INET, SOCK_DGRAM, 0)) {
+  // To 127.0.0.1:port, or to [::1]:port with `ipv6`.
+  explicit UdpClient(int port, bool ipv6 = false)
+      : fd_(socket(ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0)) {
     timeval timeout{.tv_sec = 2, .tv_usec = 0};
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    addr_.sin_family = AF_INET;
-    addr_.sin_port = htons(static_cast<uint16_t>(port));
-    addr_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (ipv6) {
+      auto& a = reinterpret_cast<sockaddr_in6&>(addr_);
+      a.sin6_family = AF_INET6;
+      a.sin6_port = htons(static_cast<uint16_t>(port));
+      a.sin6_addr = in6addr_loopback;
+      addr_len_ = sizeof a;
+    } else {
+      auto& a = reinterpret_cast<sockaddr_in&>(addr_);
+      a.sin_family = AF_INET;
+      a.sin_port = htons(static_cast<uint16_t>(port));
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      addr_len_ = sizeof a;
+    }
   }
   ~UdpClient() { close(fd_); }
 
@@ -704,7 +716,7 @@ class UdpClient {
     char buf[2048];
     ssize_t n = -1;
     if (sendto(fd_, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&addr_),
-               sizeof addr_) == static_cast<ssize_t>(datagram.size())) {
+               addr_len_) == static_cast<ssize_t>(datagram.size())) {
       n = recv(fd_, buf, sizeof buf, 0);
     }
     return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
@@ -712,7 +724,8 @@ class UdpClient {
 
  private:
   const int fd_;
-  sockaddr_in addr_{};
+  sockaddr_storage addr_{};
+  socklen_t addr_len_ = 0;
 };
 
 TEST_F(TrackerServiceTest, UdpAnnouncesCarryTheTokenInUrlData) {
@@ -777,6 +790,62 @@ TEST_F(TrackerServiceTest, UdpAnnouncesCarryTheTokenInUrlData) {
   plane_->FlushUsage();
   EXPECT_EQ(Rows("SELECT bytes_up FROM tracker.session WHERE session_id = 'udp-1'"),
             (std::vector<std::string>{"600"}));
+}
+
+// Whether this machine has IPv6 loopback (containers may run without it).
+bool HaveIpv6Loopback() {
+  const int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  a.sin6_addr = in6addr_loopback;
+  const bool ok = fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  if (fd >= 0) close(fd);
+  return ok;
+}
+
+TEST_F(TrackerServiceTest, OneDualStackPortServesIpv4AndIpv6PeersEachInTheirFamily) {
+  if (!HaveIpv6Loopback()) GTEST_SKIP() << "no IPv6 loopback on this machine";
+  ASSERT_TRUE(plane_->Start("[::]:0").ok());
+  const std::string hash = IndexHybrid("dual");
+  token::Claims v4_claims = Claims(hash, "v4-1");
+  v4_claims.token_id.fill(4);
+  token::Claims v6_claims = Claims(hash, "v6-1");
+  v6_claims.token_id.fill(6);
+  const std::string v4_token = Sign(v4_claims), v6_token = Sign(v6_claims);
+  ASSERT_TRUE(Open(v4_token, "v4-1").ok());
+  ASSERT_TRUE(Open(v6_token, "v6-1").ok());
+
+  // Announces over both families; each gets the other family's seeders only where it can
+  // carry them: BEP 15 replies hold peers of the request's family.
+  auto announce = [&](bool ipv6, const std::string& token, char peer, int64_t left) {
+    UdpClient client(plane_->udp_port(), ipv6);
+    auto c = udp::testing::DecodeResponse(
+        client.Exchange(udp::testing::EncodeConnect(udp::kProtocolId, 1)), ipv6);
+    EXPECT_TRUE(c.ok()) << c.status();
+    udp::testing::AnnouncePacket a;
+    a.connection_id = c.ok() ? c->connection_id : 0;
+    std::copy_n(hash.begin(), 20, a.info_hash.begin());
+    a.peer_id.fill(peer);
+    a.left = left;
+    a.port = 7000;
+    a.options = udp::testing::UrlData("/a/" + token);
+    return udp::testing::DecodeResponse(client.Exchange(EncodeAnnounce(a)), ipv6);
+  };
+  auto v6_seeder = announce(true, v6_token, '6', 0);
+  ASSERT_TRUE(v6_seeder.ok()) << v6_seeder.status();
+  EXPECT_EQ(v6_seeder->action, 1u) << v6_seeder->message;
+  auto v4_leecher = announce(false, v4_token, '4', 100);
+  ASSERT_TRUE(v4_leecher.ok()) << v4_leecher.status();
+  EXPECT_EQ(v4_leecher->seeders, 1);
+  EXPECT_TRUE(v4_leecher->peers.empty()) << "an IPv6 seeder does not fit a 6-byte entry";
+  auto v6_again = announce(true, v6_token, '6', 0);
+  ASSERT_TRUE(v6_again.ok()) << v6_again.status();
+  ASSERT_EQ(v6_again->leechers, 1);
+  EXPECT_TRUE(v6_again->peers.empty()) << "and the IPv4 leecher not an 18-byte one";
+
+  // Over HTTP the same swarm lists the IPv6 seeder in peers6 (BEP 7).
+  const std::string body = Announce(plane_->http_port(), v4_token, hash, '4', 0, 0, 100);
+  EXPECT_NE(body.find("6:peers618:"), std::string::npos) << body;
 }
 
 }  // namespace
