@@ -57,14 +57,16 @@ ISSUED_AT=$(($(date +%s) - 60))
 open_sessions() {
   local prefix=$1
   shift
-  "$LOADGEN" --print-sessions --issued-at "$ISSUED_AT" --session-prefix "$prefix" "$@" \
-    >"$BENCH_TMP/sessions-$prefix.tsv"
+  "$LOADGEN" --print-sessions --issued-at "$ISSUED_AT" --key-file "$BENCH_TMP/signing.keys" \
+    --session-prefix "$prefix" "$@" >"$BENCH_TMP/sessions-$prefix.tsv"
   bench_psql <<SQL
 CREATE TEMP TABLE s (session_id text, token_id text, hash text, subject text, locality text,
-                     expires bigint);
+                     expires bigint, announce_key text, token text);
 \copy s FROM '$BENCH_TMP/sessions-$prefix.tsv'
-INSERT INTO tracker.session (session_id, token_id, info_hash, subject, locality, token_expires_at)
-  SELECT session_id, token_id, decode(hash, 'hex'), subject, locality, to_timestamp(expires) FROM s;
+INSERT INTO tracker.session (session_id, token_id, info_hash, subject, locality, token_expires_at,
+                             announce_key, token)
+  SELECT session_id, token_id, decode(hash, 'hex'), subject, locality, to_timestamp(expires),
+         announce_key, token FROM s;
 SQL
 }
 per_token=$(((FILL_PEERS + SWARMS - 1) / SWARMS))

@@ -115,6 +115,7 @@ struct Workload {
   bool same_port_per_token = false;
   bool connection_close = false;  // HTTP: a new connection for every announce
   std::string session_prefix = "bench";  // session id "<prefix>-<token index>"
+  bool udp_token_path = false;           // UDP: /a/<token> rather than /s/<session key>
   int numwant = 50;
   std::vector<std::array<uint8_t, 20>> hashes;
   std::vector<std::string> hash_pct;
@@ -704,7 +705,9 @@ class UdpDriver {
     std::memcpy(b + 96, &port, 2);
     if (!w_.plain) {
       // BEP 41: the path as URLData options of at most 255 bytes each, then EndOfOptions.
-      const std::string path = absl::StrCat("/a/", w_.tokens[w_.TokenOf(p)]);
+      const std::string path =
+          w_.udp_token_path ? absl::StrCat("/a/", w_.tokens[w_.TokenOf(p)])
+                            : absl::StrCat("/s/", w_.session_prefix, "-", w_.TokenOf(p));
       for (size_t at = 0; at < path.size(); at += 255) {
         const size_t n = std::min<size_t>(255, path.size() - at);
         out->push_back(2);
@@ -819,6 +822,9 @@ int main(int argc, char** argv) {
             "tracker.session: session_id, token_id, info_hash hex, subject, locality, "
             "token_expires_at) and exit; needs --issued-at");
   flags.Add("session-prefix", "bench", "session ids are <prefix>-<token index>");
+  flags.Add("udp-token-path", "false",
+            "UDP: send the whole token (/a/<token>, split over URLData options) instead of the "
+            "session's announce key (/s/<key>, what OpenSession's UDP URL carries)");
   flags.Add("issued-at", "0",
             "tokens' issued_at, Unix seconds (0: a minute ago); they expire 6 hours later");
   flags.Add("swarms", "1000", "swarms (the first info-hashes of --print-hashes)");
@@ -877,28 +883,10 @@ int main(int argc, char** argv) {
   w.connection_close = flags.GetBool("connection-close").value_or(false);
   w.numwant = static_cast<int>(num("numwant"));
   w.session_prefix = flags.Get("session-prefix");
+  w.udp_token_path = flags.GetBool("udp-token-path").value_or(false);
   for (int64_t i = 0; i < w.swarms; ++i) {
     w.hashes.push_back(HashOf(i));
     w.hash_pct.push_back(PercentEncode(w.hashes.back()));
-  }
-  if (print_sessions) {
-    // The rows Tracker.OpenSession writes; without an open session the tracker refuses the
-    // token's announces ("this token's access has ended").
-    const int64_t issued_at = num("issued-at");
-    if (issued_at <= 0) {
-      std::cerr << "error: --print-sessions needs --issued-at\n";
-      return 2;
-    }
-    std::string out;
-    for (int64_t k = 0; k < w.Tokens(); ++k) {
-      const p2pims::token::Claims c = ClaimsOf(w, k, static_cast<uint32_t>(issued_at));
-      std::string id;
-      for (uint8_t b : c.token_id) absl::StrAppend(&id, absl::Hex(b, absl::kZeroPad2));
-      absl::StrAppend(&out, c.session_id, "\t", id, "\t", Hex(c.info_hash), "\t", c.subject, "\t",
-                      c.locality, "\t", c.expires_at, "\n");
-    }
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    return 0;
   }
   const int threads = static_cast<int>(std::max<int64_t>(1, num("threads")));
   const auto sign_start = Clock::now();
@@ -915,6 +903,27 @@ int main(int argc, char** argv) {
     }
   }
   const double sign_s = std::chrono::duration<double>(Clock::now() - sign_start).count();
+  if (print_sessions) {
+    // The rows Tracker.OpenSession writes; without an open session the tracker refuses the
+    // token's announces ("this token's access has ended").
+    const int64_t issued_at = num("issued-at");
+    if (issued_at <= 0) {
+      std::cerr << "error: --print-sessions needs --issued-at\n";
+      return 2;
+    }
+    std::string out;
+    for (int64_t k = 0; k < w.Tokens(); ++k) {
+      // The announce key is the session id itself: unique, and of the key alphabet.
+      const p2pims::token::Claims c = ClaimsOf(w, k, static_cast<uint32_t>(issued_at));
+      std::string id;
+      for (uint8_t b : c.token_id) absl::StrAppend(&id, absl::Hex(b, absl::kZeroPad2));
+      absl::StrAppend(&out, c.session_id, "\t", id, "\t", Hex(c.info_hash), "\t", c.subject, "\t",
+                      c.locality, "\t", c.expires_at, "\t", c.session_id, "\t",
+                      w.tokens.empty() ? std::string("\\N") : w.tokens[k], "\n");
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+  }
 
   Shared sh;
   sh.w = &w;
