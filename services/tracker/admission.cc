@@ -127,6 +127,7 @@ absl::StatusOr<AdmittedToken> Admission::Verify(std::string_view token, absl::Ti
                          claims->token_id.size());
   entry->claims = *std::move(claims);
   entry->binding = **std::move(binding);
+  entry->traits = TraitsOf(entry->claims);
   const std::string_view key = CacheKey(token);
   Shard& shard = ShardOf(key);
   absl::MutexLock lock(&shard.mu);
@@ -215,6 +216,15 @@ size_t Admission::cached() const {
     n += shard->tokens.size();
   }
   return n;
+}
+
+PeerTraits TraitsOf(const token::Claims& claims) {
+  PeerTraits t;
+  t.locality = ParseLocality(claims.locality);
+  t.origin = claims.role == token::Role::kOrigin;
+  t.constrained = (claims.caps & token::kCapMetered) != 0;
+  t.upload_allowed = (claims.caps & token::kCapUpload) != 0;
+  return t;
 }
 
 }  // namespace p2pims::tracker

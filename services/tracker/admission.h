@@ -29,6 +29,7 @@
 #include "lib/token/revocation_list.h"
 #include "lib/token/signer.h"
 #include "services/tracker/announce_request.h"
+#include "services/tracker/peer_policy.h"
 
 namespace p2pims::tracker {
 
@@ -46,6 +47,7 @@ struct AdmittedEntry {
   token::Claims claims;
   std::string token_id;  // the 16 raw bytes of claims.token_id, as a map key
   SwarmBinding binding;
+  PeerTraits traits;     // from the claims, once (locality keys hash the path)
   // Set when its session is stopped: an announce reads one flag, not a map.
   mutable std::atomic<bool> stopped{false};
 };
@@ -133,5 +135,8 @@ class Admission {
   metrics::Counter& hits_;
   metrics::Counter& misses_;
 };
+
+// A peer's traits from its token: locality, origin role, metered (constrained), upload cap.
+PeerTraits TraitsOf(const token::Claims& claims);
 
 }  // namespace p2pims::tracker

@@ -86,15 +86,6 @@ void RequestCounters::Traffic(const AnnounceResult& result) {
   }
 }
 
-PeerTraits TraitsOf(const token::Claims& claims) {
-  PeerTraits t;
-  t.locality = ParseLocality(claims.locality);
-  t.origin = claims.role == token::Role::kOrigin;
-  t.constrained = (claims.caps & token::kCapMetered) != 0;
-  t.upload_allowed = (claims.caps & token::kCapUpload) != 0;
-  return t;
-}
-
 absl::Status AnnounceHandler::Announce(const AnnounceRequest& req, absl::Time now,
                                        Rng& rng, AnnounceResult* out,
                                        Protocol protocol) {
@@ -121,7 +112,7 @@ absl::Status AnnounceHandler::AnnounceUncounted(const AnnounceRequest& req, absl
   a.peer_id = AsView(req.peer_id);
   a.token_id = token.token_id;
   a.endpoint = req.peer;
-  a.traits = TraitsOf(token.claims);
+  a.traits = token.traits;
   a.uploaded = req.uploaded;
   a.downloaded = req.downloaded;
   a.left = req.left;

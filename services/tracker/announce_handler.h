@@ -118,7 +118,4 @@ class AnnounceHandler {
   const udp::ConnectionIds connection_ids_;  // random key per process
 };
 
-// A peer's traits from its token: locality, origin role, metered (constrained), upload cap.
-PeerTraits TraitsOf(const token::Claims& claims);
-
 }  // namespace p2pims::tracker
