@@ -7,7 +7,6 @@
 //   http.Increment();
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <string>
 #include <utility>
@@ -31,13 +30,7 @@ class Counter {
   double Value() const;
 
  private:
-  // Threads add to different stripes (each on its own cache line), so a counter every request
-  // increments is not one contended atomic shared by all cores; Value sums the stripes.
-  static constexpr int kStripes = 4;
-  struct alignas(64) Stripe {
-    std::atomic<double> value{0.0};
-  };
-  std::array<Stripe, kStripes> stripes_;
+  std::atomic<double> value_{0.0};
 };
 // Thread-safe and lock-free.
 
