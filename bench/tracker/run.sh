@@ -163,6 +163,26 @@ start_opentracker opentracker "$SWARMS"
 TOKENS=(--key-file "$BENCH_TMP/signing.keys" --issued-at "$ISSUED_AT")
 LOAD_TOKENS=("${TOKENS[@]}" --session-prefix http)
 
+# profile_run NAME LOAD_ARGS...: one more load run (`load LOAD_ARGS...`) of p2pims-tracker under
+# perf record; the top symbols and shares by library land in $BENCH_BIN/NAME.txt.
+profile_run() {
+  local name=$1
+  shift
+  say "profile: perf record of p2pims-tracker during one more run ($name)"
+  perf record -F 499 -g -p "$TRACKER_PID" -o "$BENCH_TMP/$name.data" -- sleep $((SECS + 5)) \
+    >/dev/null 2>&1 &
+  local perf_pid=$!
+  load "$@" >&2
+  wait "$perf_pid" || true
+  {
+    perf report -i "$BENCH_TMP/$name.data" --no-children -g none --sort dso,symbol \
+      --percent-limit 0.5 --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -n 50
+    perf report -i "$BENCH_TMP/$name.data" --no-children -g none --sort dso --stdio 2>/dev/null |
+      grep -E '^ +[0-9]' | head -n 10
+  } | sed 's/[[:space:]-]*$//' >"$BENCH_BIN/$name.txt" || true
+  say "profile in $BENCH_BIN/$name.txt"
+}
+
 say "HTTP: opentracker, $PEERS peers in $SWARMS swarms, $CONNS connections, ${SECS} s"
 c0=$(cpu_s "$OT_PID")
 ot_http=$(load ot-http --http "127.0.0.1:$OT_PORT" --plain --peers "$PEERS" --connections "$CONNS")
@@ -205,20 +225,8 @@ say "  $our_close"
   die "p2pims-tracker refused announces in the measured phase: $our_close"
 
 if [[ -n ${BENCH_PROFILE:-} ]]; then
-  say "profile: perf record of p2pims-tracker during one more HTTP run"
-  perf record -F 499 -g -p "$TRACKER_PID" -o "$BENCH_TMP/perf.data" -- sleep $((SECS + 5)) \
-    >/dev/null 2>&1 &
-  perf_pid=$!
-  load our-http-profiled --http "127.0.0.1:$TRACKER_PORT" "${LOAD_TOKENS[@]}" --peers "$PEERS" \
-    --connections "$CONNS" >&2
-  wait "$perf_pid" || true
-  {
-    perf report -i "$BENCH_TMP/perf.data" --no-children -g none --sort dso,symbol \
-      --percent-limit 0.5 --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -n 50
-    perf report -i "$BENCH_TMP/perf.data" --no-children -g none --sort dso --stdio 2>/dev/null |
-      grep -E '^ +[0-9]' | head -n 10
-  } | sed 's/[[:space:]-]*$//' >"$BENCH_BIN/tracker-perf.txt" || true
-  say "profile in $BENCH_BIN/tracker-perf.txt"
+  profile_run tracker-perf our-http-profiled --http "127.0.0.1:$TRACKER_PORT" \
+    "${LOAD_TOKENS[@]}" --peers "$PEERS" --connections "$CONNS"
 fi
 
 say "UDP: opentracker, $INFLIGHT in flight, ${SECS} s"
@@ -234,20 +242,8 @@ if "$LOADGEN" --udp "127.0.0.1:$TRACKER_PORT" --probe >/dev/null 2>&1; then
   our_udp_us=$(us_per "$c0" "$(cpu_s "$TRACKER_PID")" "$our_udp")
   say "  $our_udp"
   if [[ -n ${BENCH_PROFILE:-} ]]; then
-    say "profile: perf record of p2pims-tracker during one more UDP run"
-    perf record -F 499 -g -p "$TRACKER_PID" -o "$BENCH_TMP/perf-udp.data" -- sleep $((SECS + 3)) \
-      >/dev/null 2>&1 &
-    perf_pid=$!
-    load our-udp-profiled --udp "127.0.0.1:$TRACKER_PORT" "${LOAD_TOKENS[@]}" --peers "$PEERS" \
-      --inflight "$INFLIGHT" >&2
-    wait "$perf_pid" || true
-    {
-      perf report -i "$BENCH_TMP/perf-udp.data" --no-children -g none --sort dso,symbol \
-        --percent-limit 0.5 --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -n 50
-      perf report -i "$BENCH_TMP/perf-udp.data" --no-children -g none --sort dso --stdio \
-        2>/dev/null | grep -E '^ +[0-9]' | head -n 10
-    } | sed 's/[[:space:]-]*$//' >"$BENCH_BIN/tracker-perf-udp.txt" || true
-    say "profile in $BENCH_BIN/tracker-perf-udp.txt"
+    profile_run tracker-perf-udp our-udp-profiled --udp "127.0.0.1:$TRACKER_PORT" \
+      "${LOAD_TOKENS[@]}" --peers "$PEERS" --inflight "$INFLIGHT"
   fi
   udp_failures=$(json_get failures "$our_udp")
   ((udp_failures == 0)) || die "p2pims-tracker refused UDP announces in the measured phase: $our_udp"
