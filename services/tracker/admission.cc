@@ -176,12 +176,6 @@ void Admission::Stop(std::string_view session_id, absl::Time until) {
   }
 }
 
-bool Admission::Stopped(std::string_view session_id) const {
-  StopShard& shard = StopShardOf(session_id);
-  absl::ReaderMutexLock lock(&shard.mu);
-  return shard.until.contains(absl::string_view(session_id.data(), session_id.size()));
-}
-
 size_t Admission::Sweep(absl::Time now) {
   const uint32_t t = UnixSeconds(now);
   size_t dropped = 0;

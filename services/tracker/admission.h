@@ -91,7 +91,6 @@ class Admission {
   // after which it is refused anyway): the session was closed or charging refused more credit.
   // Effective at once on every thread.
   void Stop(std::string_view session_id, absl::Time until);
-  bool Stopped(std::string_view session_id) const;
 
   // Drops cached tokens that have expired, and stops that have run out; returns how many tokens.
   size_t Sweep(absl::Time now);

@@ -87,14 +87,6 @@ void RequestCounters::Traffic(const AnnounceResult& result) {
 }
 
 absl::Status AnnounceHandler::Announce(const AnnounceRequest& req, absl::Time now,
-                                       Rng& rng, AnnounceResult* out,
-                                       Protocol protocol) {
-  absl::Status s = AnnounceUncounted(req, now, rng, out);
-  counters_.Announce(protocol, s);
-  return s;
-}
-
-absl::Status AnnounceHandler::AnnounceUncounted(const AnnounceRequest& req, absl::Time now,
                                                 Rng& rng, AnnounceResult* out) {
   auto admitted = admit_(req.token, req.session_key, now);
   if (!admitted.ok()) return admitted.status();
@@ -126,15 +118,7 @@ absl::Status AnnounceHandler::AnnounceUncounted(const AnnounceRequest& req, absl
   return absl::OkStatus();
 }
 
-absl::Status AnnounceHandler::Scrape(std::string_view token, std::span<const InfoHash> hashes,
-                                     absl::Time now, std::vector<ScrapeEntry>* out,
-                                     Protocol protocol) {
-  absl::Status s = ScrapeUncounted(token, hashes, now, out);
-  counters_.Scrape(protocol, s);
-  return s;
-}
-
-absl::Status AnnounceHandler::ScrapeUncounted(std::string_view token,
+absl::Status AnnounceHandler::Scrape(std::string_view token,
                                               std::span<const InfoHash> hashes, absl::Time now,
                                               std::vector<ScrapeEntry>* out) {
   auto admitted = admit_(token, false, now);
@@ -161,7 +145,7 @@ void AnnounceHandler::HandleHttp(std::string_view request_line, const PeerAddres
   if (target->endpoint == TrackerEndpoint::kScrape) {
     auto req = ParseScrapeQuery(target->token, target->query, options_.limits);
     thread_local std::vector<ScrapeEntry> entries;
-    absl::Status s = req.ok() ? ScrapeUncounted(req->token, req->info_hashes, now, &entries)
+    absl::Status s = req.ok() ? Scrape(req->token, req->info_hashes, now, &entries)
                               : req.status();
     counters_.Scrape(Protocol::kHttp, s);
     if (!s.ok()) return Failure(s, body);
@@ -171,7 +155,7 @@ void AnnounceHandler::HandleHttp(std::string_view request_line, const PeerAddres
   }
   auto req = ParseAnnounceQuery(target->token, target->query, remote, options_.limits);
   thread_local AnnounceResult result;
-  absl::Status s = req.ok() ? AnnounceUncounted(*req, now, rng, &result) : req.status();
+  absl::Status s = req.ok() ? Announce(*req, now, rng, &result) : req.status();
   counters_.Announce(Protocol::kHttp, s);
   if (!s.ok()) return Failure(s, body);
   body->clear();
@@ -209,7 +193,7 @@ void AnnounceHandler::HandleUdp(std::string_view datagram, const PeerEndpoint& f
     return;
   }
   thread_local AnnounceResult result;
-  const absl::Status s = AnnounceUncounted(r.announce, now, rng, &result);
+  const absl::Status s = Announce(r.announce, now, rng, &result);
   counters_.Announce(Protocol::kUdp, s);
   if (!s.ok()) {
     udp::AppendErrorResponse(r.transaction_id, s, reply);

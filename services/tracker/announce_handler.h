@@ -82,16 +82,6 @@ class AnnounceHandler {
 
   const AnnounceHandlerOptions& options() const { return options_; }
 
-  // Admits and records one parsed announce and fills `out` (peers chosen by policy, swarm
-  // counts). Errors: the admission's, InvalidArgument "the token is for another swarm",
-  // PermissionDenied when the token already announces from too many addresses.
-  absl::Status Announce(const AnnounceRequest& req, absl::Time now, Rng& rng,
-                        AnnounceResult* out, Protocol protocol);
-  // Statistics for `hashes`, which must all belong to the token's own swarm (the other hashes
-  // are not the holder's business); one entry per hash, in order.
-  absl::Status Scrape(std::string_view token, std::span<const InfoHash> hashes, absl::Time now,
-                      std::vector<ScrapeEntry>* out, Protocol protocol);
-
   // Replaces `reply` with the answer to one UDP datagram from `from` (BEP 15, token in BEP 41
   // URL data), or clears it when the datagram deserves silence (too short to answer, or an
   // unknown or expired connection id: no reply reaches a forged source address).
@@ -105,10 +95,15 @@ class AnnounceHandler {
                   Rng& rng, std::string* body);
 
  private:
-  absl::Status AnnounceUncounted(const AnnounceRequest& req, absl::Time now,
-                                 Rng& rng, AnnounceResult* out);
-  absl::Status ScrapeUncounted(std::string_view token, std::span<const InfoHash> hashes,
-                               absl::Time now, std::vector<ScrapeEntry>* out);
+  // Admits and records one parsed announce (either protocol) and fills `out` (peers chosen by
+  // policy, swarm counts). Errors: the admission's, "the token is for another swarm", another
+  // replica's swarm, too many addresses for the token.
+  absl::Status Announce(const AnnounceRequest& req, absl::Time now, Rng& rng,
+                        AnnounceResult* out);
+  // Statistics for `hashes`, which must all belong to the token's own swarm (the other hashes
+  // are not the holder's business); one entry per hash, in order.
+  absl::Status Scrape(std::string_view token, std::span<const InfoHash> hashes, absl::Time now,
+                      std::vector<ScrapeEntry>* out);
 
   Swarms& swarms_;
   const Admit admit_;
