@@ -253,6 +253,14 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
   open.set_session_id(a.session_id);
   open.set_content_id(a.content_id);
   open.set_max_peers(50);
+  if (a.credit_controlled) {
+    // The tracker asks charging for more (UPDATE 1, 2, ...) as the peers use this grant up.
+    tv1::CreditGrant* credit = open.mutable_credit();
+    credit->set_request_number(ccr.request_number());
+    credit->set_granted_bytes_down(cca->granted().bytes_down());
+    credit->set_validity_seconds(cca->validity_seconds());
+    credit->set_final_units(cca->final_unit_action() == cv1::FINAL_UNIT_ACTION_TERMINATE);
+  }
   auto swarm = backends_.OpenSession(open);
   if (!swarm.ok()) {
     ReleaseReservation(a);
@@ -348,9 +356,11 @@ bool SessionManager::Teardown(const Active& a) {
     return r.status();
   });
   if (a.credit_controlled) {
-    cv1::CreditControlRequest ccr = Ccr(a, cv1::REQUEST_TYPE_TERMINATION, 1);
-    ccr.mutable_used()->set_bytes_down(usage.bytes_down());
-    ccr.mutable_used()->set_bytes_up(usage.bytes_up());
+    // It follows the tracker's UPDATEs and carries what they did not report.
+    cv1::CreditControlRequest ccr =
+        Ccr(a, cv1::REQUEST_TYPE_TERMINATION, usage.credit_request_number() + 1);
+    ccr.mutable_used()->set_bytes_down(usage.credit_unreported_bytes_down());
+    ccr.mutable_used()->set_bytes_up(usage.credit_unreported_bytes_up());
     ccr.set_termination_cause("normal");
     ok = Retry("termination", a, [&] { return backends_.CreditControl(ccr).status(); }) && ok;
   }

@@ -19,7 +19,10 @@ class ScriptedBackends : public Backends {
   absl::StatusOr<cv1::CreditControlAnswer> CreditControl(
       const cv1::CreditControlRequest& req) override {
     calls.push_back("cc " + cv1::RequestType_Name(req.request_type()) + " " +
-                    req.rating().price_model());
+                    (req.request_type() == cv1::REQUEST_TYPE_INITIAL
+                         ? req.rating().price_model()
+                         : "#" + std::to_string(req.request_number()) + " used " +
+                               std::to_string(req.used().bytes_down())));
     if (!cc_failures.empty()) {
       absl::Status s = cc_failures.front();
       cc_failures.pop_front();
@@ -29,6 +32,9 @@ class ScriptedBackends : public Backends {
     a.set_result_code(req.request_type() == cv1::REQUEST_TYPE_INITIAL ? initial_result
                                                                       : cv1::RESULT_CODE_SUCCESS);
     a.set_message("scripted");
+    a.mutable_granted()->set_bytes_down(1000);
+    a.set_validity_seconds(60);
+    a.set_final_unit_action(cv1::FINAL_UNIT_ACTION_TERMINATE);
     return a;
   }
   absl::StatusOr<cv1::AccountingAnswer> Accounting(const cv1::AccountingRequest& req) override {
@@ -38,7 +44,13 @@ class ScriptedBackends : public Backends {
   }
   absl::StatusOr<tv1::OpenSessionResponse> OpenSession(
       const tv1::OpenSessionRequest& req) override {
-    calls.push_back("open " + req.token());
+    calls.push_back("open " + req.token() +
+                    (req.has_credit() ? " credit #" + std::to_string(req.credit().request_number()) +
+                                            " " + std::to_string(req.credit().granted_bytes_down()) +
+                                            " bytes " +
+                                            std::to_string(req.credit().validity_seconds()) + " s" +
+                                            (req.credit().final_units() ? " final" : "")
+                                      : ""));
     if (!open_status.ok()) return open_status;
     tv1::OpenSessionResponse r;
     r.set_info_hash(std::string(20, '\xab'));
@@ -50,6 +62,8 @@ class ScriptedBackends : public Backends {
     tv1::CloseSessionResponse r;
     r.set_bytes_down(4096);
     r.set_unreported_bytes_down(1024);  // the rest went to charging as INTERIM records
+    r.set_credit_request_number(2);         // the tracker sent UPDATEs 1 and 2
+    r.set_credit_unreported_bytes_down(512);
     return r;
   }
 
@@ -112,14 +126,31 @@ TEST_F(SessionsTest, InviteThenByeRunsTheWholeFlow) {
   EXPECT_EQ(m.active(), 0u);
   std::vector<std::string> want = {"authorize sip:alice@ims.example.net",
                                    "cc REQUEST_TYPE_INITIAL purchase",
-                                   "open TOKEN",
+                                   "open TOKEN credit #0 1000 bytes 60 s final",
                                    "acct RECORD_TYPE_START 0",
                                    "close",
-                                   "cc REQUEST_TYPE_TERMINATION ",
+                                   "cc REQUEST_TYPE_TERMINATION #3 used 512",
                                    "acct RECORD_TYPE_STOP 1024"};
   EXPECT_EQ(backends_.calls, want);
   EXPECT_TRUE(m.HandleBye(bye));  // a second BYE (or the dialog's end) does nothing more
   EXPECT_EQ(backends_.calls.size(), want.size());
+}
+
+TEST_F(SessionsTest, FreeContentHasNoCreditControlAtTheTracker) {
+  backends_.initial_result = cv1::RESULT_CODE_CREDIT_CONTROL_NOT_APPLICABLE;
+  SessionManager m(backends_, config_, registry_);
+  ASSERT_EQ(m.HandleInvite(Invite()).status, 200);
+  SipRequest bye;
+  bye.id = 7;
+  bye.method = "BYE";
+  EXPECT_TRUE(m.HandleBye(bye));
+  std::vector<std::string> want = {"authorize sip:alice@ims.example.net",
+                                   "cc REQUEST_TYPE_INITIAL purchase",
+                                   "open TOKEN",
+                                   "acct RECORD_TYPE_START 0",
+                                   "close",
+                                   "acct RECORD_TYPE_STOP 1024"};
+  EXPECT_EQ(backends_.calls, want);
 }
 
 TEST_F(SessionsTest, MalformedAndUntrustedRequests) {
@@ -168,7 +199,7 @@ TEST_F(SessionsTest, TrackerFailureReleasesTheReservation) {
   backends_.open_status = absl::UnavailableError("tracker down");
   EXPECT_EQ(m.HandleInvite(Invite()).status, 503);
   ASSERT_FALSE(backends_.calls.empty());
-  EXPECT_EQ(backends_.calls.back(), "cc REQUEST_TYPE_TERMINATION ");
+  EXPECT_EQ(backends_.calls.back(), "cc REQUEST_TYPE_TERMINATION #1 used 0");
   EXPECT_EQ(m.active(), 0u);
 }
 

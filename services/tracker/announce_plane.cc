@@ -52,7 +52,13 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
           verifier, revocations, IndexOf(store), registry, options_.admission,
           [&store](const std::string& key) { return store.TokenByAnnounceKey(key); },
           [&store](const std::string& session_id) { return store.SessionClosed(session_id); }),
-      delivery_(store, std::move(charging), registry, options_.delivery),
+      delivery_(store, charging, registry, options_.delivery),
+      credit_(
+          store.credit(), std::move(charging),
+          [this](const std::string& session_id, absl::Time until) {
+            admission_.Stop(session_id, until);
+          },
+          registry, options_.credit),
       counters_(registry),
       handler_(
           swarms_,
@@ -130,6 +136,7 @@ void AnnouncePlane::Housekeeping() {
     lock.unlock();
     FlushUsage();
     delivery_.RunOnce();
+    credit_.RunOnce();  // after the flush: the session rows hold the latest usage
     const absl::Time now = absl::Now();
     if (now - last_expiry >= absl::Seconds(30)) {
       last_expiry = now;

@@ -22,6 +22,7 @@
 #include "lib/token/signer.h"
 #include "services/tracker/admission.h"
 #include "services/tracker/announce_handler.h"
+#include "services/tracker/credit_control.h"
 #include "services/tracker/http_listener.h"
 #include "services/tracker/store.h"
 #include "services/tracker/swarms.h"
@@ -39,11 +40,13 @@ struct AnnouncePlaneOptions {
   HttpListenerOptions http;
   absl::Duration housekeeping_period = absl::Seconds(1);
   UsageDeliveryOptions delivery;
+  CreditControlOptions credit;
 };
 
 class AnnouncePlane {
  public:
-  // `charging` receives the metered usage (none: it stays for sip-edge's STOP).
+  // `charging` receives the metered usage and the credit control UPDATEs (none: the usage stays
+  // for sip-edge's STOP and TERMINATION).
   AnnouncePlane(TrackerStore& store, const token::Verifier& verifier,
                 const token::RevocationList& revocations,
                 std::shared_ptr<charging::v1::Charging::StubInterface> charging,
@@ -63,6 +66,7 @@ class AnnouncePlane {
   // second).
   void FlushUsage();
   UsageDelivery& usage_delivery() { return delivery_; }
+  CreditControl& credit() { return credit_; }
 
  private:
   void Housekeeping();
@@ -73,6 +77,7 @@ class AnnouncePlane {
   Admission admission_;
   UsageMeter usage_;
   UsageDelivery delivery_;
+  CreditControl credit_;
   RequestCounters counters_;
   AnnounceHandler handler_;
   metrics::Gauge& http_connections_;

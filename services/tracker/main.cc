@@ -90,6 +90,7 @@ int main(int argc, char** argv) {
   plane_options.threads = static_cast<int>(*announce_threads);
   plane_options.handler.replicas = *replicas;
   plane_options.delivery.node_id = rt.flags().Get("node-id");
+  plane_options.credit.node_id = rt.flags().Get("node-id");
   plane_options.swarms.policy = *policy;
   tracker::AnnouncePlane plane(store, verifier, revocations, std::move(charging), rt.registry(),
                                std::move(plane_options));

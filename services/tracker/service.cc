@@ -72,6 +72,12 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
   if (req->token().empty() || req->session_id().empty()) {
     return InvalidArgument("token and session_id are required");
   }
+  if (const v1::CreditGrant& c = req->credit(); c.request_number() < 0 ||
+      c.granted_bytes_down() < 0 || c.validity_seconds() < 0 || c.validity_seconds() > 86400 * 7) {
+    return InvalidArgument(
+        "credit: request_number and granted_bytes_down must not be negative, validity_seconds "
+        "within 0..604800");
+  }
   auto claims =
       verifier_.Verify(req->token(), static_cast<uint32_t>(absl::ToUnixSeconds(absl::Now())));
   if (!claims.ok()) {
@@ -108,6 +114,11 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
       store_.OpenSession(req->session_id(), token_id, info_hash, claims->subject,
                          claims->locality, claims->expires_at, req->token(), NewAnnounceKey());
   if (!announce_key.ok()) return ToGrpcStatus(announce_key.status());
+  if (req->has_credit()) {
+    if (absl::Status s = store_.credit().Begin(req->session_id(), req->credit()); !s.ok()) {
+      return ToGrpcStatus(s);
+    }
+  }
   resp->set_session_id(req->session_id());
   resp->set_info_hash(info_hash);
   resp->set_metainfo((*content)->metainfo());
@@ -149,6 +160,12 @@ grpc::Status TrackerService::CloseSession(grpc::ServerContext*, const v1::CloseS
                                    req->cause().empty() ? "normal" : req->cause(),
                                    plane_.usage_delivery().Deliverer(), &token_expires_at);
   if (!usage.ok()) return ToGrpcStatus(usage.status());
+  // An UPDATE on its way is answered first, so that the TERMINATION follows it.
+  auto credit = plane_.credit().Settle(req->session_id());
+  if (!credit.ok()) return ToGrpcStatus(credit.status());
+  usage->set_credit_request_number(credit->request_number);
+  usage->set_credit_unreported_bytes_down(credit->unreported_down);
+  usage->set_credit_unreported_bytes_up(credit->unreported_up);
   // Until the token expires (later than a day when rights issued it so).
   if (token_expires_at > 0) {
     plane_.admission().Stop(req->session_id(), absl::FromUnixSeconds(token_expires_at));

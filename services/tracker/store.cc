@@ -26,7 +26,7 @@ v1::IndexedContent ReadContent(const pqxx::row& row, bool with_metainfo) {
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
-  return {
+  std::vector<std::pair<std::string, std::string>> all = {
       {"tracker_index_content",
        "INSERT INTO tracker.content (content_id, info_hash, info_hash_v2_truncated, name,"
        " size_bytes, metainfo) VALUES ($1, decode($2, 'hex'), nullif(decode($3, 'hex'), ''::bytea),"
@@ -50,8 +50,10 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
        " coalesce(announce_key, '') FROM tracker.session WHERE session_id = $1"},
       {"tracker_token_by_key",
        "SELECT token FROM tracker.session WHERE announce_key = $1 AND token IS NOT NULL"},
+      // Closed, or its access ended by credit control.
       {"tracker_session_closed",
-       "SELECT closed_at IS NOT NULL FROM tracker.session WHERE session_id = $1"},
+       "SELECT closed_at IS NOT NULL OR cc_ended IS NOT NULL FROM tracker.session"
+       " WHERE session_id = $1"},
       {"tracker_close_session",
        "UPDATE tracker.session SET closed_at = coalesce(closed_at, now()),"
        " close_cause = coalesce(close_cause, $2),"
@@ -110,6 +112,8 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
        " coalesce(sum(bytes_up), 0)::bigint FROM tracker.session WHERE info_hash = decode($1, "
        "'hex')"},
   };
+  for (auto& s : CreditStore::Statements()) all.push_back(std::move(s));
+  return all;
 }
 
 absl::Status TrackerStore::IndexContent(const v1::IndexedContent& c) {

@@ -12,6 +12,7 @@
 #include "lib/pg/migrate.h"
 #include "lib/pg/pool.h"
 #include "p2pims/tracker/v1/tracker.pb.h"
+#include "services/tracker/credit_store.h"
 #include "services/tracker/usage_meter.h"
 
 namespace p2pims {
@@ -38,8 +39,9 @@ using UsageSender =
 // Thread-safe: each call takes its own pooled connection.
 class TrackerStore {
  public:
-  explicit TrackerStore(pg::Pool& pool) : pool_(pool) {}
+  explicit TrackerStore(pg::Pool& pool) : pool_(pool), credit_(pool) {}
 
+  // All the schema's statements, credit control's included.
   static std::vector<std::pair<std::string, std::string>> Statements();
 
   // AlreadyExists when the content id or an info-hash is indexed.
@@ -82,9 +84,12 @@ class TrackerStore {
   absl::StatusOr<std::vector<std::string>> AddUsage(const std::vector<SessionUsage>& usage);
   absl::Status SetPresence(const v1::RegisterPresenceRequest& req);
   absl::StatusOr<v1::SwarmStatsResponse> SwarmStats(const std::string& info_hash);
+  // The sessions' credit control.
+  CreditStore& credit() { return credit_; }
 
  private:
   pg::Pool& pool_;
+  CreditStore credit_;
 };
 
 }  // namespace p2pims::tracker

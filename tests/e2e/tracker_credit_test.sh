@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Online charging carried on by the tracker, with real parts: PostgreSQL, the four services, SIPp
+# as the S-CSCF holding a per-byte session open, and curl as the subscriber's BitTorrent client.
+# sip-edge's INITIAL grants the first 100 MiB; as the client reports downloading most of it, the
+# tracker sends a Ro UPDATE (held back while charging is down, never lost); when the balance
+# covers no more and the final units are used, the session's token stops working; the BYE's
+# TERMINATION follows the tracker's UPDATEs, and the CDR holds the client's totals.
+source "$(dirname "$0")/../lib/harness.sh"
+harness_start
+
+ALICE=sip:alice@ims.localhost  # prepaid 10.00 EUR: 200 MiB of live-match at 0.05 EUR per MiB
+MIB=1048576
+SIZE=734003200
+HOLD_MS=22000
+msgs=$SUITE_DIR/hold-messages.log
+
+tracker_metric() {
+  curl -sf "http://127.0.0.1:$TRACKER_ADMIN/metrics" | awk -v m="$1" '$1 == m { print $2 }'
+}
+metric_at_least() { [[ $(tracker_metric "$1") -ge $2 ]] 2>/dev/null; }
+# announce DOWNLOADED [EVENT]: one HTTP announce as alice's client.
+announce() {
+  curl -sf "http://127.0.0.1:$TRACKER_BT/a/$TOKEN/announce?info_hash=$HASH&peer_id=-CU0001-alicesclient&port=51413&uploaded=0&downloaded=$1&left=$((SIZE - $1))&compact=1${2:+&event=$2}"
+}
+token_in_messages() { grep -o '"token":"[A-Za-z0-9_.-]*"' "$msgs" 2>/dev/null | head -n 1 | cut -d'"' -f4; }
+have_token() { [[ -n $(token_in_messages) ]]; }
+credit_row() {
+  suite_psql -tA -c "SELECT cc_request_number, cc_granted_bytes, cc_final, cc_ended IS NOT NULL
+                     FROM tracker.session WHERE session_id = '$SESSION'"
+}
+
+echo "# alice opens a per-byte session and holds it for $((HOLD_MS / 1000)) s"
+(cd "$SUITE_DIR" && timeout 90 sipp -sf "$SUITE_SRC/tests/sipp/invite_hold_bye.xml" \
+  -d "$HOLD_MS" -s live-match -key domain "$SIP_DOMAIN" -key subject "$ALICE" -m 1 \
+  -p "$(free_port)" -timeout 60s -timeout_error -nostdin -trace_msg -message_file "$msgs" \
+  "127.0.0.1:$SIP_PORT" >"$SUITE_DIR/sipp-hold.out" 2>&1) &
+SIPP=$!
+check "the 200 OK carried a token" eventually 10 have_token
+TOKEN=$(token_in_messages)
+SESSION=$(suite_psql -tA -c "SELECT session_id FROM tracker.session WHERE subject = '$ALICE' AND closed_at IS NULL")
+HASH=$(suite_psql -tA -c "SELECT regexp_replace(encode(info_hash, 'hex'), '(..)', '%\1', 'g')
+                          FROM tracker.content WHERE content_id = 'live-match'")
+check_eq "one open tracker session for alice" 1 "$(wc -w <<<"$SESSION")"
+check_eq "the tracker holds the INITIAL's grant: 100 MiB, not final" "0|$((100 * MIB))|f|f" "$(credit_row)"
+check "the first announce is answered with peers" eval 'announce 0 started | grep -q "5:peers"'
+
+echo "# 90 MiB reported while charging is down: the UPDATE waits, announces go on"
+suite_stop charging
+check "an announce reporting 90 MiB is answered" eval "announce $((90 * MIB)) | grep -q 8:intervali"
+check "the UPDATE that could not be sent is counted" eventually 15 \
+  metric_at_least 'p2pims_tracker_credit_updates_total{result="failed"}' 1
+check_eq "it waits written ahead as UPDATE 1 with the 90 MiB" "1|$((90 * MIB))" \
+  "$(suite_psql -tA -c "SELECT cc_request_number, cc_pending_down FROM tracker.session WHERE session_id = '$SESSION'")"
+check "announces are still answered" eval "announce $((95 * MIB)) | grep -q 8:intervali"
+suite_start charging
+check "charging ready again" suite_wait_url "http://127.0.0.1:$CHARGING_ADMIN/readyz" 30
+check "charging granted the next 100 MiB, the last the balance covers" eventually 15 \
+  eval '[[ $(credit_row) == "1|$((200 * MIB))|t|f" ]]'
+check_eq "charging recorded UPDATE 1 with the 90 MiB written ahead" "1|$((90 * MIB))" \
+  "$(suite_psql -tA -c "SELECT last_request_number, bytes_down FROM charging.cc_session WHERE session_id = '$SESSION'")"
+
+echo "# the final units used up: the token stops working"
+check "an announce reporting 201 MiB is answered" eval "announce $((201 * MIB)) | grep -q 8:intervali"
+check "the session's access ends" eventually 10 eval '[[ $(credit_row) == "1|$((200 * MIB))|t|t" ]]'
+check "the next announce is refused" eval 'announce $((202 * MIB)) | grep -q "access has ended"'
+check "the ended session is counted" metric_at_least p2pims_tracker_credit_sessions_ended_total 1
+
+echo "# BYE: the TERMINATION follows UPDATE 1 and carries the rest"
+check "SIPp's BYE got its 200" wait "$SIPP"
+check "one CDR for alice" wait_sql 1 "SELECT count(*) FROM charging.cdr WHERE served_identity = '$ALICE'"
+check_eq "charging's session ended with TERMINATION 2 and the client's total" "2|$((201 * MIB))|terminated" \
+  "$(suite_psql -tA -c "SELECT last_request_number, bytes_down, state FROM charging.cc_session WHERE session_id = '$SESSION'")"
+check_eq "the CDR holds the total, charged as far as the balance allows (201 MiB would be 10.05)" \
+  "$((201 * MIB))|1000" \
+  "$(suite_psql -tA -c "SELECT bytes_down, charge_minor FROM charging.cdr WHERE served_identity = '$ALICE'")"
+check_eq "alice's balance is used up" 0 \
+  "$(suite_psql -tA -c "SELECT balance_minor FROM charging.account WHERE subject = '$ALICE'")"
+
+harness_finish
