@@ -170,6 +170,9 @@ const dashboards = {
           [target(`sum by (method, code) (rate(p2pims_grpc_server_handled_total{job="tracker",method=~".*/(OpenSession|CloseSession)"}[${RATE}]))`, "{{method}} {{code}}")], "ops"),
         timeseries("Sessions in swarms", "Established content sessions (sip-edge), i.e. terminals admitted to a managed swarm.",
           [target("sum(p2pims_sip_active_sessions)", "sessions")]),
+        timeseries("Credit control from the tracker", "Ro UPDATEs per second by outcome (granted, refused, failed: charging unreachable, resent), and sessions whose swarm access ended because charging granted no more.",
+          [target(`sum by (result) (rate(p2pims_tracker_credit_updates_total[${RATE}]))`, "update {{result}}"),
+           target(`sum(rate(p2pims_tracker_credit_sessions_ended_total[${RATE}]))`, "access ended")], "ops"),
       ] },
       { panels: [
         timeseries("Token verifications by result", "Access tokens checked at OpenSession: ok, expired, revoked, bad signature, unknown key...",

@@ -53,7 +53,13 @@ CreditControl::CreditControl(CreditStore& store,
                  .Help("Sessions whose swarm access the tracker ended because charging granted "
                        "no more units.")
                  .Register(registry)
-                 .Add({})) {}
+                 .Add({})),
+      waiting_(metrics::BuildGauge()
+                   .Name("p2pims_tracker_credit_updates_waiting")
+                   .Help("UPDATEs written ahead that charging has not answered after the last "
+                         "round (at most one round's batch).")
+                   .Register(registry)
+                   .Add({})) {}
 
 void CreditControl::RunOnce() {
   if (!charging_) return;
@@ -63,13 +69,16 @@ void CreditControl::RunOnce() {
     return;
   }
   absl::Status outage;
+  size_t answered = 0;
   for (const CreditUpdate& u : *due) {
     absl::Status s = Send(u);
     if (!s.ok()) {
       outage = s;
       break;  // charging is away: the rest waits, written ahead
     }
+    ++answered;
   }
+  waiting_.Set(static_cast<double>(due->size() - answered));
   if (!outage.ok() && !warned_) {
     log::Warn("credit control: charging unreachable; UPDATEs wait and announces go on",
               {{"error", outage.message()}});

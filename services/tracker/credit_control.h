@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "lib/metrics/counter.h"
+#include "lib/metrics/gauge.h"
 #include "lib/metrics/registry.h"
 #include "p2pims/charging/v1/charging.grpc.pb.h"
 #include "services/tracker/credit_store.h"
@@ -60,6 +61,7 @@ class CreditControl {
   metrics::Counter& refused_;
   metrics::Counter& failed_;
   metrics::Counter& ended_;
+  metrics::Gauge& waiting_;
   bool warned_ = false;  // one warning per outage (RunOnce runs on one thread)
 };
 

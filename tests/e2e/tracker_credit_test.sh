@@ -52,10 +52,12 @@ check "the UPDATE that could not be sent is counted" eventually 15 \
 check_eq "it waits written ahead as UPDATE 1 with the 90 MiB" "1|$((90 * MIB))" \
   "$(suite_psql -tA -c "SELECT cc_request_number, cc_pending_down FROM tracker.session WHERE session_id = '$SESSION'")"
 check "announces are still answered" eval "announce $((95 * MIB)) | grep -q 8:intervali"
+check_eq "the waiting UPDATE is shown" 1 "$(tracker_metric p2pims_tracker_credit_updates_waiting)"
 suite_start charging
 check "charging ready again" suite_wait_url "http://127.0.0.1:$CHARGING_ADMIN/readyz" 30
 check "charging granted the next 100 MiB, the last the balance covers" eventually 15 \
   eval '[[ $(credit_row) == "1|$((200 * MIB))|t|f" ]]'
+check "nothing waits any more" eventually 5 eval '[[ $(tracker_metric p2pims_tracker_credit_updates_waiting) == 0 ]]'
 check_eq "charging recorded UPDATE 1 with the 90 MiB written ahead" "1|$((90 * MIB))" \
   "$(suite_psql -tA -c "SELECT last_request_number, bytes_down FROM charging.cc_session WHERE session_id = '$SESSION'")"
 
