@@ -36,6 +36,11 @@ class GrpcBackends final : public Backends {
     return Unary<tv1::CloseSessionResponse>(
         [&](grpc::ClientContext& c, auto* r) { return tracker_->CloseSession(&c, req, r); });
   }
+  absl::StatusOr<tv1::RegisterPresenceResponse> RegisterPresence(
+      const tv1::RegisterPresenceRequest& req) override {
+    return Unary<tv1::RegisterPresenceResponse>(
+        [&](grpc::ClientContext& c, auto* r) { return tracker_->RegisterPresence(&c, req, r); });
+  }
 
  private:
   template <typename Resp, typename F>

@@ -91,4 +91,16 @@ AccessNetwork ParseAccessNetworkInfo(const std::string& value) {
   return a;
 }
 
+std::string HeaderInBody(const std::string& body, std::string_view name) {
+  for (absl::string_view line : absl::StrSplit(body, '\n')) {
+    line = absl::StripTrailingAsciiWhitespace(line);
+    if (line.size() > name.size() && line[name.size()] == ':' &&
+        absl::EqualsIgnoreCase(line.substr(0, name.size()),
+                               absl::string_view(name.data(), name.size()))) {
+      return std::string(absl::StripAsciiWhitespace(line.substr(name.size() + 1)));
+    }
+  }
+  return "";
+}
+
 }  // namespace p2pims::sip_edge

@@ -1,6 +1,8 @@
 // p2pims-sip-edge: the IMS application server (ISC) for content sessions. Wiring only: flags,
 // the SIP stack, the workers that call the backends, and the operator endpoints.
+#include <condition_variable>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -14,6 +16,8 @@
 #include "lib/metrics/registry.h"
 #include "lib/runtime/signals.h"
 #include "services/sip-edge/backends.h"
+#include "services/sip-edge/presence.h"
+#include "services/sip-edge/registrar.h"
 #include "services/sip-edge/sessions.h"
 #include "services/sip-edge/sofia_stack.h"
 #include "lib/concurrency/worker_pool.h"
@@ -36,6 +40,9 @@ int main(int argc, char** argv) {
   flags.Add("admin-listen", "127.0.0.1:9101",
             "HTTP listen address for /metrics, /healthz, /readyz");
   flags.Add("node-id", "sip-edge-0", "this replica's name in logs, ICIDs and CDRs");
+  flags.Add("min-expires", "60", "shortest registration accepted, seconds (shorter: 423)");
+  flags.Add("max-expires", "7200", "longest registration granted, seconds");
+  flags.Add("max-registrations", "1000000", "public identities registered at most (then 503)");
   flags.Add("log-level", "info", "debug, info, warn or error");
   if (auto code = flags.ParseCommandLine(argc, argv)) return *code;
   log::Init("sip-edge", log::ParseLevel(flags.Get("log-level")));
@@ -48,17 +55,33 @@ int main(int argc, char** argv) {
   auto deadline = flags.GetInt("backend-deadline-ms");
   auto workers = flags.GetInt("workers");
   auto max_queue = flags.GetInt("max-queue");
+  auto min_expires = flags.GetInt("min-expires");
+  auto max_expires = flags.GetInt("max-expires");
+  auto max_registrations = flags.GetInt("max-registrations");
   absl::Status trusted = config.trusted.Parse(flags.Get("trusted-cscf"));
-  for (const absl::Status& s : {deadline.status(), workers.status(), max_queue.status(), trusted}) {
+  for (const absl::Status& s : {deadline.status(), workers.status(), max_queue.status(), trusted,
+                                min_expires.status(), max_expires.status(),
+                                max_registrations.status()}) {
     if (!s.ok()) {
       std::cerr << "error: " << s.message() << "\n";
       return 2;
     }
   }
-  if (*deadline <= 0 || *workers <= 0 || *max_queue <= 0) {
-    std::cerr << "error: --backend-deadline-ms, --workers and --max-queue must be positive\n";
+  if (*deadline <= 0 || *workers <= 0 || *max_queue <= 0 || *min_expires <= 0 ||
+      *max_registrations <= 0) {
+    std::cerr << "error: --backend-deadline-ms, --workers, --max-queue, --min-expires and "
+                 "--max-registrations must be positive\n";
     return 2;
   }
+  if (*max_expires < *min_expires) {
+    std::cerr << "error: --max-expires must not be below --min-expires\n";
+    return 2;
+  }
+  RegistrarConfig registrar_config;
+  registrar_config.min_expires = absl::Seconds(*min_expires);
+  registrar_config.max_expires = absl::Seconds(*max_expires);
+  registrar_config.default_expires = std::min(absl::Hours(1), registrar_config.max_expires);
+  registrar_config.max_registrations = static_cast<size_t>(*max_registrations);
 
   metrics::Registry registry;
   metrics::AddProcessMetrics(registry);
@@ -67,6 +90,9 @@ int main(int argc, char** argv) {
                                     .tracker = flags.Get("tracker"),
                                     .deadline = absl::Milliseconds(*deadline)});
   SessionManager sessions(*backends, config, registry);
+  Responder reply(registry, {.warn_agent = "p2pims", .retry_after_seconds = 5});
+  Registrar registrar(reply, config.trusted, registry, registrar_config);
+  PresenceReporter presence(*backends, registry);
 
   // The pool is declared after the stack so that it is destroyed first: work it still runs at
   // shutdown may answer through the stack.
@@ -74,6 +100,17 @@ int main(int argc, char** argv) {
   SofiaStack* stack_ptr = nullptr;
   SofiaStack stack({.url = flags.Get("sip-url")}, [&](SipRequest req) {
     const uint64_t id = req.id;
+    if (req.method == "REGISTER") {
+      // Answered at once; the tracker hears of the locality after the answer has left.
+      if (!pool_ptr->Submit([&, req = std::move(req)] {
+            RegisterResult r = registrar.Register(req, absl::Now());
+            stack_ptr->Respond(req.id, std::move(r.response));
+            if (r.presence) presence.Report(*r.presence);
+          })) {
+        stack_ptr->Respond(id, reply.Unavailable("REGISTER", "sip-edge overloaded,"));
+      }
+      return;
+    }
     if (req.method != "INVITE") {
       // Teardown is never dropped, even under overload: money and CDRs depend on it.
       pool_ptr->SubmitAlways([&sessions, req = std::move(req)] { sessions.HandleBye(req); });
@@ -100,9 +137,28 @@ int main(int argc, char** argv) {
     log::Error("cannot serve operator endpoints", {{"error", s.message()}});
     return 1;
   }
+  // Expired registrations leave the tracker's presence too.
+  std::mutex housekeeping_mu;
+  std::condition_variable housekeeping_wake;
+  bool stopping = false;
+  std::thread housekeeping([&] {
+    std::unique_lock<std::mutex> lock(housekeeping_mu);
+    while (!housekeeping_wake.wait_for(lock, std::chrono::seconds(1), [&] { return stopping; })) {
+      lock.unlock();
+      for (PresenceChange& gone : registrar.Expire(absl::Now())) {
+        pool.SubmitAlways([&presence, gone = std::move(gone)] { presence.Report(gone); });
+      }
+      lock.lock();
+    }
+  });
   std::thread signals([&] {
     const int sig = WaitForTerminationSignal();
     log::Info("stopping", {{"signal", int64_t{sig}}});
+    {
+      std::lock_guard<std::mutex> lock(housekeeping_mu);
+      stopping = true;
+    }
+    housekeeping_wake.notify_all();
     stack.Stop();
   });
   log::Info("serving", {{"sip", flags.Get("sip-url")},
@@ -110,6 +166,7 @@ int main(int argc, char** argv) {
                         {"trusted_networks", int64_t(config.trusted.size())}});
   stack.Run();
   signals.join();
+  housekeeping.join();
   admin.Stop();
   log::Info("stopped");
   return 0;

@@ -23,14 +23,6 @@ bool ValidContentId(const std::string& id) {
   return std::regex_match(id, kPattern);
 }
 
-// A Warning value (RFC 3261 §20.43): code 399 (miscellaneous), agent, quoted text.
-std::string WarningValue(const std::string& agent, std::string text) {
-  for (char& c : text) {
-    if (c == '"' || c == '\\' || c == '\r' || c == '\n') c = ' ';
-  }
-  return absl::StrCat("399 ", agent, " \"", text, "\"");
-}
-
 std::string NewSessionId() {
   unsigned char raw[16];
   randombytes_buf(raw, sizeof raw);
@@ -88,10 +80,8 @@ SessionManager::SessionManager(Backends& backends, SessionConfig config,
                                metrics::Registry& registry)
     : backends_(backends),
       config_(std::move(config)),
-      responses_(metrics::BuildCounter()
-                     .Name("p2pims_sip_responses_total")
-                     .Help("Final SIP responses sent by sip-edge, by method and status code.")
-                     .Register(registry)),
+      reply_(registry, {.warn_agent = config_.warn_agent,
+                        .retry_after_seconds = config_.retry_after_seconds}),
       setup_seconds_(metrics::BuildHistogram()
                          .Name("p2pims_sip_session_setup_seconds")
                          .Help("Time from INVITE to its final response.")
@@ -106,43 +96,16 @@ SessionManager::SessionManager(Backends& backends, SessionConfig config,
                              .Name("p2pims_sip_teardown_failures_total")
                              .Help("Session teardowns left incomplete: a step was refused or every retry failed.")
                              .Register(registry)
-                             .Add({})) {
-  for (int code : {200, 400, 402, 403, 404, 487, 500, 503}) {
-    invite_responses_[code] =
-        &responses_.Add({{"method", "INVITE"}, {"code", std::to_string(code)}});
-  }
-}
-
-SipResponse SessionManager::Reply(const std::string& method, int status, std::string phrase,
-                                  const std::string& warning) {
-  SipResponse r;
-  r.status = status;
-  r.phrase = std::move(phrase);
-  if (!warning.empty())
-    r.headers.emplace_back("Warning", WarningValue(config_.warn_agent, warning));
-  auto known = invite_responses_.find(status);
-  if (method == "INVITE" && known != invite_responses_.end()) {
-    known->second->Increment();
-  } else {
-    responses_.Add({{"method", method}, {"code", std::to_string(status)}}).Increment();
-  }
-  return r;
-}
-
-SipResponse SessionManager::Unavailable(const std::string& method, const std::string& what) {
-  SipResponse r = Reply(method, 503, "Service Unavailable", what + " unavailable");
-  r.headers.emplace_back("Retry-After", std::to_string(config_.retry_after_seconds));
-  return r;
-}
+                             .Add({})) {}
 
 std::variant<std::string, SipResponse> SessionManager::Identify(const SipRequest& req) {
   if (!config_.trusted.Contains(req.source_ip)) {
     // Digest authentication for direct clients arrives with the SIP edge work (issue 6).
-    return Reply(req.method, 403, "Forbidden",
+    return reply_(req.method, 403, "Forbidden",
                  "untrusted source: send through the S-CSCF or authenticate");
   }
   auto identity = FirstAssertedIdentity(req.p_asserted_identity);
-  if (!identity) return Reply(req.method, 400, "Missing P-Asserted-Identity");
+  if (!identity) return reply_(req.method, 400, "Missing P-Asserted-Identity");
   return *identity;
 }
 
@@ -166,7 +129,7 @@ SipResponse SessionManager::HandleInvite(const SipRequest& req) {
   if (r.status == 200 && ended) {
     log::Info("dialog ended during set-up", {{"session_id", a.session_id}});
     Teardown(a);
-    return Reply("INVITE", 487, "Request Terminated");
+    return reply_("INVITE", 487, "Request Terminated");
   }
   return r;
 }
@@ -182,11 +145,11 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
   } observe{setup_seconds_, start};
 
   if (!ValidContentId(req.request_user)) {
-    return Reply("INVITE", 400, "Bad Request", "Request-URI must be sip:<content-id>@<domain>");
+    return reply_("INVITE", 400, "Bad Request", "Request-URI must be sip:<content-id>@<domain>");
   }
   if (!config_.domains.empty() && std::find(config_.domains.begin(), config_.domains.end(),
                                             req.request_host) == config_.domains.end()) {
-    return Reply("INVITE", 404, "Not Found", "unknown content domain " + req.request_host);
+    return reply_("INVITE", 404, "Not Found", "unknown content domain " + req.request_host);
   }
   auto who = Identify(req);
   if (auto* denied = std::get_if<SipResponse>(&who)) return *denied;
@@ -213,15 +176,15 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
   auto decision = backends_.Authorize(auth);
   if (!decision.ok()) {
     if (decision.status().code() == absl::StatusCode::kInvalidArgument) {
-      return Reply("INVITE", 400, "Bad Request", std::string(decision.status().message()));
+      return reply_("INVITE", 400, "Bad Request", std::string(decision.status().message()));
     }
-    return Unavailable("INVITE", "rights");
+    return reply_.Unavailable("INVITE", "rights");
   }
   if (!decision->allowed()) {
     if (decision->reason() == rv1::DENY_REASON_UNKNOWN_CONTENT) {
-      return Reply("INVITE", 404, "Not Found", decision->message());
+      return reply_("INVITE", 404, "Not Found", decision->message());
     }
-    return Reply("INVITE", 403, "Forbidden", decision->message());
+    return reply_("INVITE", 403, "Forbidden", decision->message());
   }
 
   cv1::CreditControlRequest ccr = Ccr(a, cv1::REQUEST_TYPE_INITIAL, 0);
@@ -233,7 +196,7 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
   rating->mutable_price()->set_minor(decision->price().minor());
   rating->set_owner_share_bp(decision->owner_share_bp());
   auto cca = backends_.CreditControl(ccr);
-  if (!cca.ok()) return Unavailable("INVITE", "charging");
+  if (!cca.ok()) return reply_.Unavailable("INVITE", "charging");
   switch (cca->result_code()) {
     case cv1::RESULT_CODE_SUCCESS:
       a.credit_controlled = true;
@@ -241,11 +204,11 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
     case cv1::RESULT_CODE_CREDIT_CONTROL_NOT_APPLICABLE:
       break;
     case cv1::RESULT_CODE_CREDIT_LIMIT_REACHED:
-      return Reply("INVITE", 402, "Payment Required", cca->message());
+      return reply_("INVITE", 402, "Payment Required", cca->message());
     case cv1::RESULT_CODE_USER_UNKNOWN:
-      return Reply("INVITE", 403, "Forbidden", "no charging account for this subscriber");
+      return reply_("INVITE", 403, "Forbidden", "no charging account for this subscriber");
     default:
-      return Reply("INVITE", 403, "Forbidden", "charging refused: " + cca->message());
+      return reply_("INVITE", 403, "Forbidden", "charging refused: " + cca->message());
   }
 
   tv1::OpenSessionRequest open;
@@ -265,16 +228,16 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
   if (!swarm.ok()) {
     ReleaseReservation(a);
     if (swarm.status().code() == absl::StatusCode::kNotFound) {
-      return Reply("INVITE", 404, "Not Found", "content is not available for distribution");
+      return reply_("INVITE", 404, "Not Found", "content is not available for distribution");
     }
-    if (IsTransient(swarm.status())) return Unavailable("INVITE", "tracker");
-    return Reply("INVITE", 500, "Server Internal Error", std::string(swarm.status().message()));
+    if (IsTransient(swarm.status())) return reply_.Unavailable("INVITE", "tracker");
+    return reply_("INVITE", 500, "Server Internal Error", std::string(swarm.status().message()));
   }
 
   const cv1::AccountingRequest start_record = Acr(a, cv1::RECORD_TYPE_START, 0);
   if (!backends_.Accounting(start_record).ok()) {
     ReleaseReservation(a);
-    return Unavailable("INVITE", "charging");
+    return reply_.Unavailable("INVITE", "charging");
   }
 
   SessionDescriptor d;
@@ -293,7 +256,7 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
                                     {"icid", a.icid},
                                     {"subject", a.subject},
                                     {"content_id", a.content_id}});
-  SipResponse ok = Reply("INVITE", 200, "OK");
+  SipResponse ok = reply_("INVITE", 200, "OK");
   ok.content_type = kDescriptorType;
   ok.body = RenderDescriptor(d);
   return ok;

@@ -20,6 +20,7 @@
 #include "lib/metrics/histogram.h"
 #include "lib/metrics/registry.h"
 #include "services/sip-edge/backends.h"
+#include "services/sip-edge/responder.h"
 #include "services/sip-edge/sip_message.h"
 #include "services/sip-edge/trust.h"
 
@@ -65,9 +66,6 @@ class SessionManager {
   // Runs the INVITE's backend steps; on success fills `established`.
   SipResponse SetUp(const SipRequest& req, Active* established);
   bool Teardown(const Active& a);
-  SipResponse Reply(const std::string& method, int status, std::string phrase,
-                    const std::string& warning = "");
-  SipResponse Unavailable(const std::string& method, const std::string& what);
   // Identity from a trusted CSCF's P-Asserted-Identity, or an error response.
   std::variant<std::string, SipResponse> Identify(const SipRequest& req);
   void ReleaseReservation(const Active& a);
@@ -76,10 +74,7 @@ class SessionManager {
 
   Backends& backends_;
   SessionConfig config_;
-  metrics::Family<metrics::Counter>& responses_;
-  // INVITE response counters for the codes sessions send, created up front so that counting a
-  // response takes no lock.
-  std::map<int, metrics::Counter*> invite_responses_;
+  Responder reply_;
   metrics::Histogram& setup_seconds_;
   metrics::Gauge& active_gauge_;
   metrics::Counter& teardown_failures_;

@@ -57,6 +57,11 @@ class ScriptedBackends : public Backends {
     r.add_announce_urls("http://127.0.0.1:6969/a/" + req.token() + "/announce");
     return r;
   }
+  absl::StatusOr<tv1::RegisterPresenceResponse> RegisterPresence(
+      const tv1::RegisterPresenceRequest& req) override {
+    calls.push_back("presence " + req.subject());
+    return tv1::RegisterPresenceResponse();
+  }
   absl::StatusOr<tv1::CloseSessionResponse> CloseSession(const tv1::CloseSessionRequest&) override {
     calls.push_back("close");
     tv1::CloseSessionResponse r;

@@ -9,6 +9,13 @@
 
 namespace p2pims::sip_edge {
 
+// A Contact of a REGISTER: its URI ("*" for the wildcard) and its expires parameter (-1 when
+// absent).
+struct SipContact {
+  std::string uri;
+  int64_t expires = -1;
+};
+
 // An incoming request. `id` names its dialog handle for the response and later in-dialog
 // requests (a BYE carries the INVITE's id).
 struct SipRequest {
@@ -23,6 +30,10 @@ struct SipRequest {
   std::string p_asserted_identity;
   std::string p_charging_vector;
   std::string p_access_network_info;
+  std::string p_charging_function_addresses;
+  std::vector<SipContact> contacts;
+  int64_t expires = -1;  // Expires header; -1 when absent
+  uint32_t cseq = 0;
   std::string content_type;
   std::string body;
 };

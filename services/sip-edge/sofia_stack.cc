@@ -28,7 +28,7 @@
 namespace p2pims::sip_edge {
 namespace {
 
-constexpr char kAllow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS";
+constexpr char kAllow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER";
 
 }  // namespace
 
@@ -42,7 +42,14 @@ struct SofiaStack::Impl {
   su_wait_t wait[1] = {};
   bool shutting_down = false;
   uint64_t next_id = 1;
-  std::map<uint64_t, nua_handle_t*> handles;  // loop thread only
+  // A dialog's handle, or a REGISTER's with its saved event (answered later from a worker,
+  // then both are destroyed).
+  struct Pending {
+    nua_handle_t* nh = nullptr;
+    nua_saved_event_t saved[1] = {};
+    bool one_shot = false;
+  };
+  std::map<uint64_t, Pending> handles;  // loop thread only
   // Sofia keeps the reason phrase pointer beyond nua_respond (it formats the status line when
   // the message is sent), so phrases live here for the stack's lifetime. They are a small set.
   std::set<std::string> phrases;  // loop thread only
@@ -83,6 +90,8 @@ struct SofiaStack::Impl {
         r.p_charging_vector = value;
       } else if (name == "p-access-network-info") {
         r.p_access_network_info = value;
+      } else if (name == "p-charging-function-addresses") {
+        r.p_charging_function_addresses = value;
       }
     }
     if (sip->sip_content_type != nullptr && sip->sip_content_type->c_type != nullptr) {
@@ -91,6 +100,14 @@ struct SofiaStack::Impl {
     if (sip->sip_payload != nullptr) {
       r.body.assign(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
     }
+    for (const sip_contact_t* m = sip->sip_contact; m != nullptr; m = m->m_next) {
+      SipContact c;
+      c.uri = m->m_url->url_type == url_any ? "*" : UrlText(home, m->m_url);
+      if (m->m_expires != nullptr) c.expires = std::strtoll(m->m_expires, nullptr, 10);
+      r.contacts.push_back(std::move(c));
+    }
+    if (sip->sip_expires != nullptr) r.expires = static_cast<int64_t>(sip->sip_expires->ex_delta);
+    if (sip->sip_cseq != nullptr) r.cseq = sip->sip_cseq->cs_seq;
     if (msg_t* msg = nua_current_request(nua); msg != nullptr) {
       if (su_addrinfo_t* ai = msg_addrinfo(msg); ai != nullptr && ai->ai_addr != nullptr) {
         char host[NI_MAXHOST];
@@ -122,8 +139,25 @@ struct SofiaStack::Impl {
         }
         const uint64_t new_id = next_id++;
         nua_handle_bind(nh, reinterpret_cast<void*>(static_cast<uintptr_t>(new_id)));
-        handles[new_id] = nh;
+        handles[new_id].nh = nh;
         on_request(Convert(nh, sip, new_id));
+        return;
+      }
+      case nua_i_register: {
+        if (shutting_down || sip == nullptr) {
+          nua_respond(nh, 503, "Service Unavailable", SIPTAG_RETRY_AFTER_STR("5"),
+                      NUTAG_WITH_THIS(nua), TAG_END());
+          nua_handle_destroy(nh);
+          return;
+        }
+        // Answered from a worker: the request stays with its saved event until then.
+        const uint64_t new_id = next_id++;
+        Pending& p = handles[new_id];
+        p.nh = nh;
+        p.one_shot = true;
+        SipRequest req = Convert(nh, sip, new_id);  // before saving: it reads the current request
+        nua_save_event(nua, p.saved);
+        on_request(std::move(req));
         return;
       }
       case nua_i_bye:
@@ -150,9 +184,8 @@ struct SofiaStack::Impl {
       case nua_i_refer:
       case nua_i_notify:
       case nua_i_publish:
-      case nua_i_register:
         // Sofia refuses these itself through the Allow set; this only guards against a request
-        // reaching us anyway. Catalogue MESSAGE, SUBSCRIBE and REGISTER come with the SIP issue.
+        // reaching us anyway. Catalogue MESSAGE and SUBSCRIBE come with the SIP issue.
         nua_respond(nh, 405, "Method Not Allowed", SIPTAG_ALLOW_STR(kAllow), NUTAG_WITH_THIS(nua),
                     TAG_END());
         nua_handle_destroy(nh);
@@ -173,11 +206,18 @@ struct SofiaStack::Impl {
       absl::StrAppend(&extra, name, ": ", value, "\r\n");
     if (!extra.empty()) extra.resize(extra.size() - 2);
     const char* phrase = phrases.insert(resp.phrase).first->c_str();
+    Pending& p = it->second;
     nua_respond(
-        it->second, resp.status, phrase,
+        p.nh, resp.status, phrase,
         TAG_IF(!resp.content_type.empty(), SIPTAG_CONTENT_TYPE_STR(resp.content_type.c_str())),
         TAG_IF(!resp.body.empty(), SIPTAG_PAYLOAD_STR(resp.body.c_str())),
-        TAG_IF(!extra.empty(), SIPTAG_HEADER_STR(extra.c_str())), TAG_END());
+        TAG_IF(!extra.empty(), SIPTAG_HEADER_STR(extra.c_str())),
+        TAG_IF(p.one_shot, NUTAG_WITH_SAVED(p.saved)), TAG_END());
+    if (p.one_shot) {
+      nua_destroy_event(p.saved);
+      nua_handle_destroy(p.nh);
+      handles.erase(it);
+    }
   }
 
   void Drain() {
@@ -244,6 +284,7 @@ absl::Status SofiaStack::Start() {
   impl_->nua =
       nua_create(impl_->root, NuaCallback, impl_.get(), NUTAG_URL(impl_->config.url.c_str()),
                  NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0), NUTAG_ENABLEMESSAGE(0),
+                 NUTAG_APPL_METHOD("REGISTER"),  // answered by sip-edge's registrar
                           // SIPTAG_ALLOW replaces Sofia's default set (NUTAG_ALLOW would only add
                           // to it): anything else is refused with 405 by the stack itself.
                           SIPTAG_ALLOW_STR(kAllow), SIPTAG_USER_AGENT_STR(impl_->config.user_agent.c_str()), TAG_END());
