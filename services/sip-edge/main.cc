@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
   flags.Add("admin-listen", "127.0.0.1:9101",
             "HTTP listen address for /metrics, /healthz, /readyz");
   flags.Add("node-id", "sip-edge-0", "this replica's name in logs, ICIDs and CDRs");
+  flags.Add("max-session-seconds", "14400",
+            "a session whose BYE never comes ends after this long (or at its token's expiry)");
   flags.Add("min-expires", "60", "shortest registration accepted, seconds (shorter: 423)");
   flags.Add("max-expires", "7200", "longest registration granted, seconds");
   flags.Add("max-registrations", "1000000", "public identities registered at most (then 503)");
@@ -55,28 +57,30 @@ int main(int argc, char** argv) {
   auto deadline = flags.GetInt("backend-deadline-ms");
   auto workers = flags.GetInt("workers");
   auto max_queue = flags.GetInt("max-queue");
+  auto max_session = flags.GetInt("max-session-seconds");
   auto min_expires = flags.GetInt("min-expires");
   auto max_expires = flags.GetInt("max-expires");
   auto max_registrations = flags.GetInt("max-registrations");
   absl::Status trusted = config.trusted.Parse(flags.Get("trusted-cscf"));
   for (const absl::Status& s : {deadline.status(), workers.status(), max_queue.status(), trusted,
                                 min_expires.status(), max_expires.status(),
-                                max_registrations.status()}) {
+                                max_registrations.status(), max_session.status()}) {
     if (!s.ok()) {
       std::cerr << "error: " << s.message() << "\n";
       return 2;
     }
   }
   if (*deadline <= 0 || *workers <= 0 || *max_queue <= 0 || *min_expires <= 0 ||
-      *max_registrations <= 0) {
-    std::cerr << "error: --backend-deadline-ms, --workers, --max-queue, --min-expires and "
-                 "--max-registrations must be positive\n";
+      *max_registrations <= 0 || *max_session <= 0) {
+    std::cerr << "error: --backend-deadline-ms, --workers, --max-queue, --min-expires, "
+                 "--max-registrations and --max-session-seconds must be positive\n";
     return 2;
   }
   if (*max_expires < *min_expires) {
     std::cerr << "error: --max-expires must not be below --min-expires\n";
     return 2;
   }
+  config.max_session = absl::Seconds(*max_session);
   RegistrarConfig registrar_config;
   registrar_config.min_expires = absl::Seconds(*min_expires);
   registrar_config.max_expires = absl::Seconds(*max_expires);
@@ -137,7 +141,7 @@ int main(int argc, char** argv) {
     log::Error("cannot serve operator endpoints", {{"error", s.message()}});
     return 1;
   }
-  // Expired registrations leave the tracker's presence too.
+  // Expired registrations leave the tracker's presence too; sessions past their end get a BYE.
   std::mutex housekeeping_mu;
   std::condition_variable housekeeping_wake;
   bool stopping = false;
@@ -145,9 +149,11 @@ int main(int argc, char** argv) {
     std::unique_lock<std::mutex> lock(housekeeping_mu);
     while (!housekeeping_wake.wait_for(lock, std::chrono::seconds(1), [&] { return stopping; })) {
       lock.unlock();
-      for (PresenceChange& gone : registrar.Expire(absl::Now())) {
+      const absl::Time now = absl::Now();
+      for (PresenceChange& gone : registrar.Expire(now)) {
         pool.SubmitAlways([&presence, gone = std::move(gone)] { presence.Report(gone); });
       }
+      for (uint64_t id : sessions.Overdue(now)) stack.Bye(id);
       lock.lock();
     }
   });

@@ -251,6 +251,10 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
   d.expires_at = decision->expires_at();
   d.announce_urls.assign(swarm->announce_urls().begin(), swarm->announce_urls().end());
   d.metainfo = swarm->metainfo();
+  a.ends_at = absl::Now() + config_.max_session;
+  if (decision->expires_at() > 0) {
+    a.ends_at = std::min(a.ends_at, absl::FromUnixSeconds(decision->expires_at()));
+  }
   *established = a;
   log::Info("session established", {{"session_id", a.session_id},
                                     {"icid", a.icid},
@@ -312,7 +316,7 @@ bool SessionManager::Teardown(const Active& a) {
   tv1::CloseSessionResponse usage;
   tv1::CloseSessionRequest close;
   close.set_session_id(a.session_id);
-  close.set_cause("normal");
+  close.set_cause(a.cause);
   bool ok = Retry("close_session", a, [&]() -> absl::Status {
     auto r = backends_.CloseSession(close);
     if (r.ok()) usage = *r;
@@ -324,18 +328,31 @@ bool SessionManager::Teardown(const Active& a) {
         Ccr(a, cv1::REQUEST_TYPE_TERMINATION, usage.credit_request_number() + 1);
     ccr.mutable_used()->set_bytes_down(usage.credit_unreported_bytes_down());
     ccr.mutable_used()->set_bytes_up(usage.credit_unreported_bytes_up());
-    ccr.set_termination_cause("normal");
+    ccr.set_termination_cause(a.cause);
     ok = Retry("termination", a, [&] { return backends_.CreditControl(ccr).status(); }) && ok;
   }
   cv1::AccountingRequest stop = Acr(a, cv1::RECORD_TYPE_STOP, 1);
   // The tracker already sent the rest as INTERIM records.
   stop.mutable_used()->set_bytes_down(usage.unreported_bytes_down());
   stop.mutable_used()->set_bytes_up(usage.unreported_bytes_up());
-  stop.set_cause("normal");
+  stop.set_cause(a.cause);
   ok = Retry("accounting_stop", a, [&] { return backends_.Accounting(stop).status(); }) && ok;
   if (!ok) teardown_failures_.Increment();
   log::Info("session closed", {{"session_id", a.session_id}, {"icid", a.icid}, {"complete", ok}});
   return ok;
+}
+
+std::vector<uint64_t> SessionManager::Overdue(absl::Time now) {
+  std::vector<uint64_t> due;
+  absl::MutexLock lock(&mu_);
+  for (auto& [id, a] : active_) {
+    if (a.ends_at <= now && a.cause != "timeout") {
+      a.cause = "timeout";
+      due.push_back(id);
+    }
+  }
+  if (!due.empty()) log::Info("sessions past their end", {{"count", static_cast<int64_t>(due.size())}});
+  return due;
 }
 
 size_t SessionManager::active() const {

@@ -34,6 +34,8 @@ struct SessionConfig {
   int retry_after_seconds = 5;
   int teardown_attempts = 20;  // for the BYE work, which must not be lost
   absl::Duration teardown_backoff = absl::Milliseconds(200);
+  // A session whose BYE never comes ends after this long, or when its token expires if sooner.
+  absl::Duration max_session = absl::Hours(4);
 };
 
 // Thread-safe: INVITEs and BYEs of different dialogs run on different workers.
@@ -49,6 +51,9 @@ class SessionManager {
   // set up (CANCEL) is torn down as soon as the set-up finishes.
   bool HandleBye(const SipRequest& req);
   size_t active() const;
+  // Dialogs of sessions past their end (max_session or token expiry), each returned once: the
+  // caller sends their BYE, and the dialog's end tears them down with cause "timeout".
+  std::vector<uint64_t> Overdue(absl::Time now);
 
  private:
   struct Active {
@@ -60,6 +65,8 @@ class SessionManager {
     std::string access_network_info;  // P-Access-Network-Info as received, for the CDR
     std::string called_party;         // the request URI, for the CDR
     bool credit_controlled = false;  // INITIAL answered SUCCESS: a TERMINATION is owed
+    absl::Time ends_at = absl::InfiniteFuture();
+    std::string cause = "normal";  // "timeout" once Overdue ended it
   };
   cv1::CreditControlRequest Ccr(const Active& a, cv1::RequestType type, int64_t number) const;
   cv1::AccountingRequest Acr(const Active& a, cv1::RecordType type, int64_t number) const;

@@ -18,6 +18,7 @@ class ScriptedBackends : public Backends {
   }
   absl::StatusOr<cv1::CreditControlAnswer> CreditControl(
       const cv1::CreditControlRequest& req) override {
+    if (req.request_type() == cv1::REQUEST_TYPE_TERMINATION) causes.push_back(req.termination_cause());
     calls.push_back("cc " + cv1::RequestType_Name(req.request_type()) + " " +
                     (req.request_type() == cv1::REQUEST_TYPE_INITIAL
                          ? req.rating().price_model()
@@ -38,6 +39,7 @@ class ScriptedBackends : public Backends {
     return a;
   }
   absl::StatusOr<cv1::AccountingAnswer> Accounting(const cv1::AccountingRequest& req) override {
+    if (req.record_type() == cv1::RECORD_TYPE_STOP) causes.push_back(req.cause());
     calls.push_back("acct " + cv1::RecordType_Name(req.record_type()) + " " +
                     std::to_string(req.used().bytes_down()));
     return cv1::AccountingAnswer();
@@ -62,8 +64,10 @@ class ScriptedBackends : public Backends {
     calls.push_back("presence " + req.subject());
     return tv1::RegisterPresenceResponse();
   }
-  absl::StatusOr<tv1::CloseSessionResponse> CloseSession(const tv1::CloseSessionRequest&) override {
+  absl::StatusOr<tv1::CloseSessionResponse> CloseSession(
+      const tv1::CloseSessionRequest& req) override {
     calls.push_back("close");
+    causes.push_back(req.cause());
     tv1::CloseSessionResponse r;
     r.set_bytes_down(4096);
     r.set_unreported_bytes_down(1024);  // the rest went to charging as INTERIM records
@@ -78,6 +82,7 @@ class ScriptedBackends : public Backends {
   std::deque<absl::Status> cc_failures;
   absl::Status open_status;
   std::vector<std::string> calls;
+  std::vector<std::string> causes;  // of CloseSession, TERMINATION and STOP, in order
 };
 
 class SessionsTest : public ::testing::Test {
@@ -221,6 +226,32 @@ TEST_F(SessionsTest, TeardownRetriesTransientFailures) {
     terminations += c.rfind("cc REQUEST_TYPE_TERMINATION", 0) == 0;
   EXPECT_EQ(terminations, 3);
   EXPECT_EQ(backends_.calls.back(), "acct RECORD_TYPE_STOP 1024");
+}
+
+TEST_F(SessionsTest, ASessionPastItsEndIsEndedOnceWithCauseTimeout) {
+  config_.max_session = absl::Hours(1);
+  SessionManager m(backends_, config_, registry_);
+  ASSERT_EQ(m.HandleInvite(Invite()).status, 200);
+  const absl::Time now = absl::Now();
+  EXPECT_TRUE(m.Overdue(now + absl::Minutes(59)).empty());
+  EXPECT_EQ(m.Overdue(now + absl::Minutes(61)), std::vector<uint64_t>{7});
+  EXPECT_TRUE(m.Overdue(now + absl::Minutes(62)).empty());  // its BYE is sent once
+  // sip-edge's BYE ends the dialog, which tears the session down.
+  SipRequest gone;
+  gone.id = 7;
+  gone.method = "TERMINATED";
+  EXPECT_TRUE(m.HandleBye(gone));
+  EXPECT_EQ(backends_.causes, (std::vector<std::string>{"timeout", "timeout", "timeout"}));
+  EXPECT_EQ(m.active(), 0u);
+}
+
+TEST_F(SessionsTest, ASessionEndsWhenItsTokenExpiresIfSooner) {
+  config_.max_session = absl::Hours(4);
+  backends_.decision.set_expires_at(absl::ToUnixSeconds(absl::Now() + absl::Minutes(10)));
+  SessionManager m(backends_, config_, registry_);
+  ASSERT_EQ(m.HandleInvite(Invite()).status, 200);
+  EXPECT_TRUE(m.Overdue(absl::Now() + absl::Minutes(9)).empty());
+  EXPECT_EQ(m.Overdue(absl::Now() + absl::Minutes(11)).size(), 1u);
 }
 
 }  // namespace

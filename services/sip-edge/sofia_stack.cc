@@ -56,6 +56,7 @@ struct SofiaStack::Impl {
 
   absl::Mutex mu;
   std::deque<std::pair<uint64_t, SipResponse>> outbox ABSL_GUARDED_BY(mu);
+  std::vector<uint64_t> byes ABSL_GUARDED_BY(mu);
   bool stop_requested ABSL_GUARDED_BY(mu) = false;
 
   static std::string UrlText(su_home_t* home, const url_t* url) {
@@ -225,13 +226,20 @@ struct SofiaStack::Impl {
     ssize_t ignored = read(wake_fd, &counter, sizeof counter);
     (void)ignored;
     std::deque<std::pair<uint64_t, SipResponse>> batch;
+    std::vector<uint64_t> ending;
     bool stop;
     {
       absl::MutexLock lock(&mu);
       batch.swap(outbox);
+      ending.swap(byes);
       stop = stop_requested;
     }
     for (const auto& [id, resp] : batch) Send(id, resp);
+    for (uint64_t id : ending) {
+      if (auto it = handles.find(id); it != handles.end() && !it->second.one_shot) {
+        nua_bye(it->second.nh, TAG_END());
+      }
+    }
     if (stop && !shutting_down) {
       shutting_down = true;
       nua_shutdown(nua);
@@ -300,6 +308,16 @@ void SofiaStack::Respond(uint64_t id, SipResponse response) {
   {
     absl::MutexLock lock(&impl_->mu);
     impl_->outbox.emplace_back(id, std::move(response));
+  }
+  const uint64_t one = 1;
+  ssize_t ignored = write(impl_->wake_fd, &one, sizeof one);
+  (void)ignored;
+}
+
+void SofiaStack::Bye(uint64_t id) {
+  {
+    absl::MutexLock lock(&impl_->mu);
+    impl_->byes.push_back(id);
   }
   const uint64_t one = 1;
   ssize_t ignored = write(impl_->wake_fd, &one, sizeof one);

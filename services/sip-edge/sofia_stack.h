@@ -39,6 +39,9 @@ class SofiaStack {
   absl::Status Start();
   void Run();
   void Respond(uint64_t id, SipResponse response);
+  // Ends dialog `id` with a BYE from sip-edge (a session past its end); its end then arrives as
+  // a TERMINATED request like any other. Nothing happens if the dialog is gone.
+  void Bye(uint64_t id);
   void Stop();
 
   // Called from Sofia's C callbacks; not for other users.
