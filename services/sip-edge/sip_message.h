@@ -23,6 +23,7 @@ struct SipRequest {
   std::string method;
   std::string request_user;  // user part of the Request-URI (the content id for INVITE)
   std::string request_host;
+  std::string request_uri;  // the whole Request-URI, as digest's uri must repeat it
   std::string from;  // From URI
   std::string to;    // To URI
   std::string call_id;
@@ -34,6 +35,7 @@ struct SipRequest {
   std::vector<SipContact> contacts;
   int64_t expires = -1;  // Expires header; -1 when absent
   uint32_t cseq = 0;
+  std::string authorization;  // the first Authorization header value ("Digest ...")
   std::string content_type;
   std::string body;
 };

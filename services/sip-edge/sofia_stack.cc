@@ -77,6 +77,13 @@ struct SofiaStack::Impl {
       const url_t* ru = sip->sip_request->rq_url;
       r.request_user = ru->url_user != nullptr ? ru->url_user : "";
       r.request_host = ru->url_host != nullptr ? absl::AsciiStrToLower(ru->url_host) : "";
+      r.request_uri = UrlText(home, ru);
+    }
+    if (const msg_auth_t* au = sip->sip_authorization; au != nullptr && au->au_scheme != nullptr) {
+      r.authorization = au->au_scheme;
+      for (int i = 0; au->au_params != nullptr && au->au_params[i] != nullptr; ++i) {
+        absl::StrAppend(&r.authorization, i == 0 ? " " : ", ", au->au_params[i]);
+      }
     }
     if (sip->sip_from != nullptr) r.from = UrlText(home, sip->sip_from->a_url);
     if (sip->sip_to != nullptr) r.to = UrlText(home, sip->sip_to->a_url);
