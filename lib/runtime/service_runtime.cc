@@ -31,6 +31,31 @@ ServiceRuntime::ServiceRuntime(ServiceSpec spec)
              "this replica's name (StatefulSet pod name), in its logs");
 }
 
+absl::Status PrepareSchema(pg::Pool& pool, const std::string& schema,
+                           const std::vector<pg::Migration>& migrations, absl::Duration wait) {
+  // Replicas may start before the database: retry until it answers or `wait` runs out.
+  const absl::Time give_up = absl::Now() + wait;
+  absl::Status migrated;
+  for (int attempt = 0;; ++attempt) {
+    migrated = pg::Migrate(pool, schema, migrations);
+    if (migrated.ok() || migrated.code() != absl::StatusCode::kUnavailable ||
+        absl::Now() > give_up) {
+      break;
+    }
+    if (attempt == 0) log::Warn("waiting for the database", {{"error", migrated.message()}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));  // retry pause, not sync
+  }
+  if (!migrated.ok()) {
+    log::Error("schema migration failed", {{"schema", schema}, {"error", migrated.message()}});
+    return migrated;
+  }
+  if (absl::Status s = pool.CheckStatements(); !s.ok()) {
+    log::Error("SQL statements do not match the schema", {{"error", s.message()}});
+    return s;
+  }
+  return absl::OkStatus();
+}
+
 std::optional<int> ServiceRuntime::Init(int argc, char** argv) {
   BlockTerminationSignals();
   // Debian's Abseil checks every Mutex acquisition for lock-order cycles (a global graph update
@@ -52,25 +77,9 @@ std::optional<int> ServiceRuntime::Init(int argc, char** argv) {
   options.prepared = spec_.prepared;
   pool_ = std::make_unique<pg::Pool>(std::move(options));
 
-  // Replicas may start before the database: retry until it answers or --db-wait runs out.
-  const absl::Time give_up = absl::Now() + absl::Seconds(*wait);
-  absl::Status migrated;
-  for (int attempt = 0;; ++attempt) {
-    migrated = pg::Migrate(*pool_, spec_.schema, *spec_.migrations);
-    if (migrated.ok() || migrated.code() != absl::StatusCode::kUnavailable ||
-        absl::Now() > give_up) {
-      break;
-    }
-    if (attempt == 0) log::Warn("waiting for the database", {{"error", migrated.message()}});
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));  // retry pause, not sync
-  }
-  if (!migrated.ok()) {
-    log::Error("schema migration failed",
-               {{"schema", spec_.schema}, {"error", migrated.message()}});
-    return 1;
-  }
-  if (absl::Status s = pool_->CheckStatements(); !s.ok()) {
-    log::Error("SQL statements do not match the schema", {{"error", s.message()}});
+  if (absl::Status s = PrepareSchema(*pool_, spec_.schema, *spec_.migrations,
+                                     absl::Seconds(*wait));
+      !s.ok()) {
     return 1;
   }
   auto version = pg::CurrentVersion(*pool_, spec_.schema);

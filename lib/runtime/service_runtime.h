@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "lib/config/flags.h"
 #include "lib/grpc/server.h"
 #include "lib/http/server.h"
@@ -41,6 +43,12 @@ struct ServiceSpec {
   const std::vector<pg::Migration>* migrations = nullptr;
   std::vector<std::pair<std::string, std::string>> prepared;  // name -> SQL
 };
+
+// Applies `migrations` to `schema`, waiting up to `wait` for the database to answer, then checks
+// the pool's prepared statements against it; logs and returns the error otherwise. ServiceRuntime
+// uses it; so does a process with a database but not the gRPC service shape (sip-edge).
+absl::Status PrepareSchema(pg::Pool& pool, const std::string& schema,
+                           const std::vector<pg::Migration>& migrations, absl::Duration wait);
 
 // One per process, used from main's thread.
 class ServiceRuntime {

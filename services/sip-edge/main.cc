@@ -14,8 +14,11 @@
 #include "lib/log/log.h"
 #include "lib/metrics/process_metrics.h"
 #include "lib/metrics/registry.h"
+#include "lib/runtime/service_runtime.h"
 #include "lib/runtime/signals.h"
+#include "services/sip-edge/authenticator.h"
 #include "services/sip-edge/backends.h"
+#include "services/sip-edge/credential_store.h"
 #include "services/sip-edge/presence.h"
 #include "services/sip-edge/registrar.h"
 #include "services/sip-edge/sessions.h"
@@ -40,6 +43,11 @@ int main(int argc, char** argv) {
   flags.Add("admin-listen", "127.0.0.1:9101",
             "HTTP listen address for /metrics, /healthz, /readyz");
   flags.Add("node-id", "sip-edge-0", "this replica's name in logs, ICIDs and CDRs");
+  flags.Add("db", "",
+            "PostgreSQL connection string for subscriber digest credentials (schema sip); empty: "
+            "direct clients are refused, only trusted CSCFs are served");
+  flags.Add("db-wait", "30", "seconds to wait for PostgreSQL at start-up");
+  flags.Add("realm", "", "digest realm (default: the first of --domains)");
   flags.Add("max-session-seconds", "14400",
             "a session whose BYE never comes ends after this long (or at its token's expiry)");
   flags.Add("min-expires", "60", "shortest registration accepted, seconds (shorter: 423)");
@@ -58,13 +66,15 @@ int main(int argc, char** argv) {
   auto workers = flags.GetInt("workers");
   auto max_queue = flags.GetInt("max-queue");
   auto max_session = flags.GetInt("max-session-seconds");
+  auto db_wait = flags.GetInt("db-wait");
   auto min_expires = flags.GetInt("min-expires");
   auto max_expires = flags.GetInt("max-expires");
   auto max_registrations = flags.GetInt("max-registrations");
   absl::Status trusted = config.trusted.Parse(flags.Get("trusted-cscf"));
   for (const absl::Status& s : {deadline.status(), workers.status(), max_queue.status(), trusted,
                                 min_expires.status(), max_expires.status(),
-                                max_registrations.status(), max_session.status()}) {
+                                max_registrations.status(), max_session.status(),
+                                db_wait.status()}) {
     if (!s.ok()) {
       std::cerr << "error: " << s.message() << "\n";
       return 2;
@@ -93,9 +103,31 @@ int main(int argc, char** argv) {
                                     .charging = flags.Get("charging"),
                                     .tracker = flags.Get("tracker"),
                                     .deadline = absl::Milliseconds(*deadline)});
-  SessionManager sessions(*backends, config, registry);
   Responder reply(registry, {.warn_agent = "p2pims", .retry_after_seconds = 5});
-  Registrar registrar(reply, config.trusted, registry, registrar_config);
+
+  // Digest for direct clients, when subscriber credentials are configured.
+  std::unique_ptr<pg::Pool> db;
+  std::unique_ptr<CredentialStore> credentials;
+  std::unique_ptr<Authenticator> authenticator;
+  if (!flags.Get("db").empty()) {
+    pg::PoolOptions db_options;
+    db_options.conninfo = flags.Get("db");
+    db_options.size = 2;
+    db_options.prepared = CredentialStore::Statements();
+    db = std::make_unique<pg::Pool>(std::move(db_options));
+    if (!PrepareSchema(*db, "sip", SipEdgeMigrations(), absl::Seconds(*db_wait)).ok()) return 1;
+    credentials = std::make_unique<CredentialStore>(*db, absl::Seconds(30));
+    AuthConfig auth_config;
+    auth_config.realm = !flags.Get("realm").empty()        ? flags.Get("realm")
+                        : !config.domains.empty()          ? config.domains.front()
+                                                           : std::string("p2p.localhost");
+    authenticator = std::make_unique<Authenticator>(
+        [&](const std::string& user) { return credentials->Find(user); }, reply, registry,
+        auth_config);
+    config.authenticator = authenticator.get();
+  }
+  SessionManager sessions(*backends, config, registry);
+  Registrar registrar(reply, config.trusted, registry, registrar_config, authenticator.get());
   PresenceReporter presence(*backends, registry);
 
   // The pool is declared after the stack so that it is destroyed first: work it still runs at
@@ -169,7 +201,8 @@ int main(int argc, char** argv) {
   });
   log::Info("serving", {{"sip", flags.Get("sip-url")},
                         {"admin", flags.Get("admin-listen")},
-                        {"trusted_networks", int64_t(config.trusted.size())}});
+                        {"trusted_networks", int64_t(config.trusted.size())},
+                        {"digest", authenticator != nullptr}});
   stack.Run();
   signals.join();
   housekeeping.join();

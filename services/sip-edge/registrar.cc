@@ -39,9 +39,11 @@ absl::Time LastExpiry(const Registration& r) {
 }  // namespace
 
 Registrar::Registrar(Responder& reply, const TrustedNetworks& trusted,
-                     metrics::Registry& registry, RegistrarConfig config)
+                     metrics::Registry& registry, RegistrarConfig config,
+                     Authenticator* authenticator)
     : reply_(reply),
       trusted_(trusted),
+      authenticator_(authenticator),
       config_(config),
       registrations_(metrics::BuildGauge()
                          .Name("p2pims_sip_registrations")
@@ -63,12 +65,19 @@ void Registrar::Count(int delta) {
 size_t Registrar::registrations() const { return static_cast<size_t>(count_.load()); }
 
 RegisterResult Registrar::Register(const SipRequest& req, absl::Time now) {
-  if (!trusted_.Contains(req.source_ip)) {
-    return {reply_(kMethod, 403, "Forbidden",
-                   "untrusted source: register through the S-CSCF")};
-  }
   // TS 24.229: To carries the public user identity; in a third-party REGISTER, From is the S-CSCF.
   const std::string& subject = req.to;
+  const bool trusted = trusted_.Contains(req.source_ip);
+  if (!trusted) {
+    if (authenticator_ == nullptr) {
+      return {reply_(kMethod, 403, "Forbidden", "untrusted source: register through the S-CSCF")};
+    }
+    auto who = authenticator_->Authenticate(req, now);
+    if (auto* refused = std::get_if<SipResponse>(&who)) return {std::move(*refused)};
+    if (std::get<std::string>(who) != subject) {
+      return {reply_(kMethod, 403, "Forbidden", "To is not the authenticated identity")};
+    }
+  }
   if (!IsIdentityUri(subject)) {
     return {reply_(kMethod, 400, "Bad Request", "To must be a sip:, sips: or tel: identity")};
   }
@@ -154,7 +163,8 @@ RegisterResult Registrar::Register(const SipRequest& req, absl::Time now) {
   }
   if (!access.locality.empty()) {
     updated.locality = access.locality;
-    updated.locality_verified = access.network_provided;  // the source is a trusted CSCF
+    // Only a trusted CSCF vouches for the cell; a terminal's own claim is recorded unverified.
+    updated.locality_verified = access.network_provided && trusted;
     updated.access_network_info = !req.p_access_network_info.empty()
                                       ? req.p_access_network_info
                                       : HeaderInBody(req.body, "P-Access-Network-Info");

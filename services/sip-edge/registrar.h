@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "lib/metrics/gauge.h"
 #include "lib/metrics/registry.h"
+#include "services/sip-edge/authenticator.h"
 #include "services/sip-edge/responder.h"
 #include "services/sip-edge/sip_message.h"
 #include "services/sip-edge/trust.h"
@@ -68,8 +69,9 @@ struct Registration {
 // Thread-safe: registrations are sharded by public identity.
 class Registrar {
  public:
+  // `authenticator` checks direct clients (untrusted sources); null refuses them.
   Registrar(Responder& reply, const TrustedNetworks& trusted, metrics::Registry& registry,
-            RegistrarConfig config);
+            RegistrarConfig config, Authenticator* authenticator = nullptr);
 
   RegisterResult Register(const SipRequest& req, absl::Time now);
   // Drops expired contacts; the identities left without any are returned as removals.
@@ -88,6 +90,7 @@ class Registrar {
 
   Responder& reply_;
   const TrustedNetworks& trusted_;
+  Authenticator* const authenticator_;
   const RegistrarConfig config_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<int64_t> count_{0};

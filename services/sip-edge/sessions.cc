@@ -100,9 +100,10 @@ SessionManager::SessionManager(Backends& backends, SessionConfig config,
 
 std::variant<std::string, SipResponse> SessionManager::Identify(const SipRequest& req) {
   if (!config_.trusted.Contains(req.source_ip)) {
-    // Digest authentication for direct clients arrives with the SIP edge work (issue 6).
+    // A direct client: its P-Asserted-Identity is ignored, its credentials decide.
+    if (config_.authenticator != nullptr) return config_.authenticator->Authenticate(req, absl::Now());
     return reply_(req.method, 403, "Forbidden",
-                 "untrusted source: send through the S-CSCF or authenticate");
+                  "untrusted source: send through the S-CSCF or authenticate");
   }
   auto identity = FirstAssertedIdentity(req.p_asserted_identity);
   if (!identity) return reply_(req.method, 400, "Missing P-Asserted-Identity");
@@ -169,7 +170,8 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
   auth.set_subject(a.subject);
   auth.set_content_id(a.content_id);
   auth.set_locality(a.locality);
-  auth.set_locality_verified(access.network_provided);  // source is a trusted CSCF here
+  // Only a trusted CSCF can vouch for the cell; a terminal's own claim never unlocks territory.
+  auth.set_locality_verified(access.network_provided && config_.trusted.Contains(req.source_ip));
   auth.set_session_id(a.session_id);
   auth.set_role("leech");
   auth.set_device(req.from);

@@ -19,6 +19,7 @@
 #include "lib/metrics/gauge.h"
 #include "lib/metrics/histogram.h"
 #include "lib/metrics/registry.h"
+#include "services/sip-edge/authenticator.h"
 #include "services/sip-edge/backends.h"
 #include "services/sip-edge/responder.h"
 #include "services/sip-edge/sip_message.h"
@@ -31,6 +32,8 @@ struct SessionConfig {
   std::string warn_agent = "p2pims";  // warn-agent of Warning headers
   std::vector<std::string> domains;   // accepted Request-URI hosts; empty accepts any
   TrustedNetworks trusted;            // CSCFs whose P-Asserted-Identity is believed
+  // Direct clients (untrusted sources) prove who they are with digest; null refuses them.
+  Authenticator* authenticator = nullptr;
   int retry_after_seconds = 5;
   int teardown_attempts = 20;  // for the BYE work, which must not be lost
   absl::Duration teardown_backoff = absl::Milliseconds(200);

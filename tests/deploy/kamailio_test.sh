@@ -2,7 +2,7 @@
 # deploy/kamailio: the S-CSCF stand-in (Kamailio, Debian's) in front of the suite. A terminal's
 # INVITE without IMS headers reaches sip-edge with the asserted identity and an ICID the proxy
 # added, the ACK and BYE follow the Record-Route, and the CDR carries that identity and ICID;
-# the same terminal straight to sip-edge is refused (it is not a trusted CSCF); requests the
+# the same terminal straight to sip-edge is challenged (it is not a trusted CSCF); requests the
 # stand-in does not route are refused.
 source "$(dirname "$0")/../lib/harness.sh"
 harness_start
@@ -42,8 +42,8 @@ check_eq "the CDR has the asserted identity, the proxy's ICID, the cell, a norma
 # SIPp sends everything to the stand-in, so a closed session means the BYE was routed through it.
 check "the BYE reached sip-edge through the stand-in (Record-Route)" \
   grep -q '"msg":"session closed"' "$SUITE_DIR/logs/sip-edge.log"
-check "the same terminal straight to sip-edge is refused as untrusted" \
-  ue_call "$(rejected_scenario 403 Warning: 'untrusted')" sintel "$ALICE" "$SIP_PORT"
+check "the same terminal straight to sip-edge must authenticate (digest challenge)" \
+  ue_call "$(rejected_scenario 401 WWW-Authenticate: 'Digest realm=.*algorithm=SHA-256')" sintel "$ALICE" "$SIP_PORT"
 check "a request for another domain is refused by the stand-in" \
   ue_call "$(rejected_scenario 403 Server: 'p2pims-scscf-lab')" sintel "$ALICE" "$KAM_PORT" other.example
 check_eq "no refusal wrote a CDR" 1 "$(suite_psql -tA -c "SELECT count(*) FROM charging.cdr")"

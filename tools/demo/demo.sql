@@ -8,7 +8,8 @@
 --   tears-of-steel                    rental 48 h, 1.99 EUR
 --   live-match                        per byte, 0.05 EUR per MiB (no entitlement needed)
 --   local-news                        free, only in 262-01 (network-verified locality)
--- subscribers
+-- subscribers (digest for direct clients: username <name>-impi, password <name>-secret, realm
+-- p2p.localhost)
 --   sip:alice@ims.localhost   owns sintel and tears-of-steel, prepaid 10.00 EUR
 --   sip:bob@ims.localhost     no entitlements, prepaid 1.00 EUR
 --   sip:carol@ims.localhost   owns sintel, prepaid 0.00 EUR (out of credit for per-byte content)
@@ -51,3 +52,10 @@ INSERT INTO charging.ledger (subject, amount_minor, currency, cause, actor, idem
 SELECT subject, balance_minor, currency, 'opening balance', 'demo', 'demo-opening-' || subject
 FROM charging.account WHERE subject LIKE 'sip:%@ims.localhost' AND balance_minor > 0
 ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING;
+
+INSERT INTO sip.subscriber_credential (username, realm, identity, ha1_md5, ha1_sha256)
+SELECT n || '-impi', 'p2p.localhost', 'sip:' || n || '@ims.localhost',
+       md5(n || '-impi:p2p.localhost:' || n || '-secret'),
+       encode(sha256(convert_to(n || '-impi:p2p.localhost:' || n || '-secret', 'UTF8')), 'hex')
+FROM unnest(ARRAY['alice', 'bob', 'carol']) AS n
+ON CONFLICT (username) DO NOTHING;

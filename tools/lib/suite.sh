@@ -68,7 +68,7 @@ suite_args() {
       echo --sip-url "sip:127.0.0.1:$SIP_PORT" --admin-listen "127.0.0.1:$SIP_ADMIN" \
         --domains "$SIP_DOMAIN" --trusted-cscf "$TRUSTED_CSCF" \
         --rights "127.0.0.1:$RIGHTS_GRPC" --charging "'${CHARGING_GRPC:+127.0.0.1:$CHARGING_GRPC}'" \
-        --tracker "127.0.0.1:$TRACKER_GRPC" ;;
+        --tracker "127.0.0.1:$TRACKER_GRPC" --db "'$db'" ;;
   esac
 }
 

@@ -68,6 +68,9 @@ for (const w of workloads) {
 // sip-edge's teardown drain: 20 attempts, pauses up to 5 s.
 const sipEdge = named("Deployment", "-sip-edge");
 check("sip-edge gets at least 120 s to drain teardowns", podSpec(sipEdge).terminationGracePeriodSeconds >= 120);
+check("sip-edge reads subscribers' digest credentials from the database",
+  podSpec(sipEdge).containers[0].env.some((e) => e.name === "P2PIMS_DB") &&
+  podSpec(sipEdge).containers[0].env.some((e) => e.name === "PGPASSWORD" && e.valueFrom?.secretKeyRef));
 
 // rights' key file: a directory mount of the Secret (subPath mounts never see updates).
 const rights = named("Deployment", "-rights");
@@ -135,7 +138,7 @@ for (const comp of Object.keys(comps)) {
   check(`${comp} has a NetworkPolicy for ingress and egress`, p && p.spec.policyTypes.includes("Ingress") && p.spec.policyTypes.includes("Egress"));
 }
 const peerComps = (rules, dir) => rules.flatMap((r) => (r[dir] ?? []).map((x) => x.podSelector?.matchLabels?.["app.kubernetes.io/component"]).filter(Boolean));
-check("sip-edge may call only rights, charging and tracker (and DNS)", JSON.stringify(peerComps(np("sip-edge").spec.egress, "to").sort()) === JSON.stringify(["charging", "rights", "tracker"]));
+check("sip-edge may call only rights, charging and tracker (and PostgreSQL for digest credentials, DNS)", JSON.stringify(peerComps(np("sip-edge").spec.egress, "to").sort()) === JSON.stringify(mode === "dev" ? ["charging", "postgresql", "rights", "tracker"] : ["charging", "rights", "tracker"]));
 check("only sip-edge and the tracker may call rights' gRPC", JSON.stringify(peerComps(np("rights").spec.ingress, "from").sort()) === JSON.stringify(["sip-edge", "tracker"]));
 check("only sip-edge and the tracker (metered usage) may call charging's gRPC", JSON.stringify(peerComps(np("charging").spec.ingress, "from").sort()) === JSON.stringify(["sip-edge", "tracker"]));
 check("the tracker may call only rights and charging (and PostgreSQL, DNS)", JSON.stringify(peerComps(np("tracker").spec.egress, "to")) === JSON.stringify(mode === "dev" ? ["rights", "charging", "postgresql"] : ["rights", "charging"]));
