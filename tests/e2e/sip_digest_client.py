@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""A direct SIP client for tests: one REGISTER or one content session (INVITE, ACK, BYE) over UDP
+from a chosen local address, answering sip-edge's digest challenge with MD5 or SHA-256.
+
+  sip_digest_client.py register --bind 127.0.0.2 --server 127.0.0.1:5060 --user alice-impi \
+      --password alice-secret --identity sip:alice@ims.localhost --algorithm SHA-256
+  sip_digest_client.py invite ... --content sintel --domain p2p.localhost
+
+Prints one line per final response ("401", "200", ...); exits 0 when the last one is 200.
+"""
+import argparse
+import hashlib
+import os
+import re
+import socket
+import sys
+
+
+def h(algorithm, text):
+    fn = hashlib.sha256 if algorithm == "SHA-256" else hashlib.md5
+    return fn(text.encode()).hexdigest()
+
+
+class Client:
+    def __init__(self, args):
+        self.args = args
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((args.bind, 0))
+        self.sock.settimeout(5)
+        self.local = "%s:%d" % self.sock.getsockname()
+        host, port = args.server.rsplit(":", 1)
+        self.server = (host, int(port))
+        self.call_id = os.urandom(8).hex() + "@" + args.bind
+        self.tag = os.urandom(4).hex()
+        self.cseq = 0
+
+    def request(self, method, uri, to, extra=(), to_tag="", branch=None):
+        self.cseq += 1 if method != "ACK" else 0
+        # An ACK for a non-2xx final response belongs to the INVITE's transaction (its branch).
+        branch = branch or "z9hG4bK" + os.urandom(6).hex()
+        self.branch = branch
+        lines = [
+            "%s %s SIP/2.0" % (method, uri),
+            "Via: SIP/2.0/UDP %s;branch=%s;rport" % (self.local, branch),
+            "Max-Forwards: 70",
+            "From: <%s>;tag=%s" % (self.args.identity, self.tag),
+            "To: <%s>%s" % (to, ";tag=" + to_tag if to_tag else ""),
+            "Call-ID: %s" % self.call_id,
+            "CSeq: %d %s" % (self.cseq, method),
+            "Contact: <sip:ue@%s>" % self.local,
+            # A direct client's claims: sip-edge must ignore them.
+            "P-Asserted-Identity: <sip:mallory@ims.localhost>",
+            "P-Access-Network-Info: 3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=26201ab12c34d56e; np",
+        ] + list(extra) + ["Content-Length: 0", "", ""]
+        self.sock.sendto("\r\n".join(lines).encode(), self.server)
+
+    def final(self):
+        """The final response to the last request (1xx and retransmissions of earlier answers
+        are skipped): (code, whole text)."""
+        while True:
+            data, _ = self.sock.recvfrom(65535)
+            text = data.decode(errors="replace")
+            code = int(text.split(" ", 2)[1])
+            cseq = re.search(r"^CSeq:\s*(\d+)", text, re.M | re.I)
+            if code >= 200 and cseq and int(cseq.group(1)) == self.cseq:
+                return code, text
+
+    def authorization(self, challenge_text, method, uri):
+        for m in re.finditer(r"^WWW-Authenticate: (.*)$", challenge_text, re.M | re.I):
+            value = m.group(1).strip()
+            if "algorithm=%s" % self.args.algorithm in value:
+                realm = re.search(r'realm="([^"]*)"', value).group(1)
+                nonce = re.search(r'nonce="([^"]*)"', value).group(1)
+                break
+        else:
+            sys.exit("no %s challenge in:\n%s" % (self.args.algorithm, challenge_text))
+        a = self.args.algorithm
+        ha1 = h(a, "%s:%s:%s" % (self.args.user, realm, self.args.password))
+        ha2 = h(a, "%s:%s" % (method, uri))
+        cnonce = os.urandom(8).hex()
+        response = h(a, "%s:%s:00000001:%s:auth:%s" % (ha1, nonce, cnonce, ha2))
+        return ('Authorization: Digest username="%s", realm="%s", nonce="%s", uri="%s", '
+                'response="%s", algorithm=%s, qop=auth, nc=00000001, cnonce="%s"'
+                % (self.args.user, realm, nonce, uri, response, a, cnonce))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("what", choices=["register", "invite"])
+    for flag in ("--bind", "--server", "--user", "--password", "--identity"):
+        p.add_argument(flag, required=True)
+    p.add_argument("--algorithm", default="SHA-256", choices=["SHA-256", "MD5"])
+    p.add_argument("--content", default="sintel")
+    p.add_argument("--domain", default="p2p.localhost")
+    p.add_argument("--expires", default="600")
+    args = p.parse_args()
+    c = Client(args)
+    if args.what == "register":
+        uri, to, extra = "sip:%s" % args.domain, args.identity, ["Expires: " + args.expires]
+    else:
+        uri = "sip:%s@%s" % (args.content, args.domain)
+        to, extra = uri, []
+    c.request(args.what.upper(), uri, to, extra)
+    code, text = c.final()
+    print(code, flush=True)
+    if args.what == "invite" and code >= 300:
+        c.request("ACK", uri, to, branch=c.branch,
+                  to_tag=re.search(r"^To:.*;tag=([^;\s]+)", text, re.M | re.I).group(1))
+    if code == 401:
+        c.request(args.what.upper(), uri, to, extra + [c.authorization(text, args.what.upper(), uri)])
+        code, text = c.final()
+        print(code, flush=True)
+    if args.what == "invite":
+        to_tag = re.search(r"^To:.*;tag=([^;\s]+)", text, re.M | re.I).group(1)
+        c.request("ACK", uri, to, to_tag=to_tag, branch=None if code == 200 else c.branch)
+        if code == 200:
+            c.request("BYE", uri, to, to_tag=to_tag)
+            bye, _ = c.final()
+            print(bye, flush=True)
+    sys.exit(0 if code == 200 else 1)
+
+
+if __name__ == "__main__":
+    main()
