@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "lib/metrics/registry.h"
 #include "p2pims/charging/v1/charging.grpc.pb.h"
 #include "p2pims/rights/v1/rights.grpc.pb.h"
 #include "p2pims/tracker/v1/tracker.grpc.pb.h"
@@ -41,6 +42,9 @@ struct BackendAddresses {
   absl::Duration deadline = absl::Milliseconds(800);
 };
 
-std::unique_ptr<Backends> MakeGrpcBackends(const BackendAddresses& addresses);
+// Each call is timed and its errors counted in `registry` (p2pims_sip_backend_call_seconds,
+// p2pims_sip_backend_errors_total).
+std::unique_ptr<Backends> MakeGrpcBackends(const BackendAddresses& addresses,
+                                           metrics::Registry& registry);
 
 }  // namespace p2pims::sip_edge

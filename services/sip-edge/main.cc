@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
   auto backends = MakeGrpcBackends({.rights = flags.Get("rights"),
                                     .charging = flags.Get("charging"),
                                     .tracker = flags.Get("tracker"),
-                                    .deadline = absl::Milliseconds(*deadline)});
+                                    .deadline = absl::Milliseconds(*deadline)},
+                                   registry);
   Responder reply(registry, {.warn_agent = "p2pims", .retry_after_seconds = 5});
 
   // Digest for direct clients, when subscriber credentials are configured.

@@ -64,8 +64,8 @@ check "trusted source without P-Asserted-Identity -> 400" \
   sipp_call "$(rejected_scenario 400 Via: 'SIP/2.0' no-pai)" sintel "$ALICE"
 check "bad Request-URI user -> 400" \
   sipp_call "$(rejected_scenario 400 Warning: 'content-id')" 'bad%20id' "$ALICE"
-check "untrusted source asserting an identity -> 403" \
-  sipp_call "$(rejected_scenario 403 Warning: 'untrusted')" sintel "$ALICE" -i 127.0.0.2
+check "untrusted source asserting an identity -> 401: its assertion is ignored, digest decides" \
+  sipp_call "$(rejected_scenario 401 WWW-Authenticate: 'Digest')" sintel "$ALICE" -i 127.0.0.2
 check "a method sip-edge does not offer yet -> 405 with Allow" \
   sipp_call "$SCENARIOS/message_not_allowed.xml" sintel "$ALICE"
 check_eq "no refusal wrote a CDR or moved money" "4|1000|0" \
@@ -113,6 +113,8 @@ for name in "${SUITE_SERVICES[@]}"; do
   check "$name's /healthz answers" curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz"
 done
 check "sip-edge counted the 200s" grep -qE '^p2pims_sip_responses_total\{code="200",method="INVITE"\} [1-9]' "$SUITE_DIR/sip-edge.metrics"
+check "sip-edge timed its calls to rights" grep -qE '^p2pims_sip_backend_call_seconds_count\{backend="rights",method="Authorize"\} [1-9]' "$SUITE_DIR/sip-edge.metrics"
+check "sip-edge counted the calls charging could not answer" grep -qE '^p2pims_sip_backend_errors_total\{backend="charging",code="UNAVAILABLE",method="CreditControl"\} [1-9]' "$SUITE_DIR/sip-edge.metrics"
 check "charging counted its credit-control calls" grep -qE '^p2pims_grpc_server_handled_total\{code="OK",method="/p2pims.charging.v1.Charging/CreditControl"\} [1-9]' "$SUITE_DIR/charging.metrics"
 check "rights reports its PostgreSQL pool" grep -qE '^p2pims_pg_pool_connections_max 4$' "$SUITE_DIR/rights.metrics"
 check "the tracker reports its process" grep -qE '^process_resident_memory_bytes [1-9]' "$SUITE_DIR/tracker.metrics"
