@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   BlockTerminationSignals();
   Flags flags("p2pims-sip-edge", "IMS application server for managed P2P content sessions.");
   flags.Add("sip-url", "sip:127.0.0.1:5060", "SIP listen URL (UDP and TCP)");
+  flags.Add("sips-url", "", "SIP over TLS listen URL, e.g. sips:*:5061 (empty: no TLS)");
+  flags.Add("tls-dir", "", "directory with agent.pem (certificate and key) and cafile.pem, for TLS");
   flags.Add("domains", "p2p.localhost", "comma-separated content domains (Request-URI hosts)");
   flags.Add("trusted-cscf", "127.0.0.1/32",
             "comma-separated CIDRs of CSCFs whose P-Asserted-Identity is trusted");
@@ -135,7 +137,15 @@ int main(int argc, char** argv) {
   // shutdown may answer through the stack.
   WorkerPool* pool_ptr = nullptr;
   SofiaStack* stack_ptr = nullptr;
-  SofiaStack stack({.url = flags.Get("sip-url")}, [&](SipRequest req) {
+  if (!flags.Get("sips-url").empty() && flags.Get("tls-dir").empty()) {
+    std::cerr << "error: --sips-url needs --tls-dir\n";
+    return 2;
+  }
+  StackConfig stack_config;
+  stack_config.url = flags.Get("sip-url");
+  stack_config.sips_url = flags.Get("sips-url");
+  stack_config.tls_dir = flags.Get("tls-dir");
+  SofiaStack stack(stack_config, [&](SipRequest req) {
     const uint64_t id = req.id;
     if (req.method == "REGISTER") {
       // Answered at once; the tracker hears of the locality after the answer has left.

@@ -13,6 +13,7 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_wait.h>
+#include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -296,15 +297,19 @@ absl::Status SofiaStack::Start() {
       su_root_register(impl_->root, impl_->wait, OnWake, impl_.get(), 0) < 0) {
     return absl::InternalError("cannot register the SIP wake-up descriptor");
   }
+  const bool tls = !impl_->config.sips_url.empty();
   impl_->nua =
       nua_create(impl_->root, NuaCallback, impl_.get(), NUTAG_URL(impl_->config.url.c_str()),
+                 TAG_IF(tls, NUTAG_SIPS_URL(impl_->config.sips_url.c_str())),
+                 TAG_IF(tls, TPTAG_CERTIFICATE(impl_->config.tls_dir.c_str())),
                  NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0), NUTAG_ENABLEMESSAGE(0),
                  NUTAG_APPL_METHOD("REGISTER"),  // answered by sip-edge's registrar
                           // SIPTAG_ALLOW replaces Sofia's default set (NUTAG_ALLOW would only add
                           // to it): anything else is refused with 405 by the stack itself.
                           SIPTAG_ALLOW_STR(kAllow), SIPTAG_USER_AGENT_STR(impl_->config.user_agent.c_str()), TAG_END());
   if (impl_->nua == nullptr) {
-    return absl::UnavailableError(absl::StrCat("cannot listen for SIP on ", impl_->config.url));
+    return absl::UnavailableError(absl::StrCat("cannot listen for SIP on ", impl_->config.url,
+                                               tls ? " and " + impl_->config.sips_url : ""));
   }
   return absl::OkStatus();
 }

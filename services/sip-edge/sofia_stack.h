@@ -26,6 +26,10 @@ namespace p2pims::sip_edge {
 
 struct StackConfig {
   std::string url = "sip:127.0.0.1:5060";  // UDP and TCP on this address
+  // TLS (e.g. "sips:*:5061"), with `tls_dir` holding agent.pem (certificate and key) and
+  // cafile.pem; empty: no TLS.
+  std::string sips_url;
+  std::string tls_dir;
   std::string user_agent = "p2pims-sip-edge/0.1";
 };
 

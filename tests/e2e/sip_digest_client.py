@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A direct SIP client for tests: one REGISTER or one content session (INVITE, ACK, BYE) over UDP
-from a chosen local address, answering sip-edge's digest challenge with MD5 or SHA-256.
+or TLS, IPv4 or IPv6, from a chosen local address, answering sip-edge's digest challenge with MD5
+or SHA-256.
 
   sip_digest_client.py register --bind 127.0.0.2 --server 127.0.0.1:5060 --user alice-impi \
       --password alice-secret --identity sip:alice@ims.localhost --algorithm SHA-256
@@ -13,6 +14,7 @@ import hashlib
 import os
 import re
 import socket
+import ssl
 import sys
 
 
@@ -24,12 +26,21 @@ def h(algorithm, text):
 class Client:
     def __init__(self, args):
         self.args = args
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        host, port = args.server.rsplit(":", 1)
+        self.server = (host.strip("[]"), int(port))
+        family = socket.AF_INET6 if ":" in args.bind else socket.AF_INET
+        self.tls = args.transport == "tls"
+        self.sock = socket.socket(family, socket.SOCK_STREAM if self.tls else socket.SOCK_DGRAM)
         self.sock.bind((args.bind, 0))
         self.sock.settimeout(5)
-        self.local = "%s:%d" % self.sock.getsockname()
-        host, port = args.server.rsplit(":", 1)
-        self.server = (host, int(port))
+        if self.tls:
+            context = ssl.create_default_context(cafile=args.cafile)
+            context.check_hostname = False  # the test certificate names no host
+            self.sock.connect(self.server)
+            self.sock = context.wrap_socket(self.sock)
+            self.buffer = b""
+        name = self.sock.getsockname()
+        self.local = ("[%s]:%d" if family == socket.AF_INET6 else "%s:%d") % (name[0], name[1])
         self.call_id = os.urandom(8).hex() + "@" + args.bind
         self.tag = os.urandom(4).hex()
         self.cseq = 0
@@ -41,25 +52,41 @@ class Client:
         self.branch = branch
         lines = [
             "%s %s SIP/2.0" % (method, uri),
-            "Via: SIP/2.0/UDP %s;branch=%s;rport" % (self.local, branch),
+            "Via: SIP/2.0/%s %s;branch=%s;rport" % ("TLS" if self.tls else "UDP", self.local, branch),
             "Max-Forwards: 70",
             "From: <%s>;tag=%s" % (self.args.identity, self.tag),
             "To: <%s>%s" % (to, ";tag=" + to_tag if to_tag else ""),
             "Call-ID: %s" % self.call_id,
             "CSeq: %d %s" % (self.cseq, method),
-            "Contact: <sip:ue@%s>" % self.local,
+            "Contact: <sip:ue@%s%s>" % (self.local, ";transport=tls" if self.tls else ""),
             # A direct client's claims: sip-edge must ignore them.
             "P-Asserted-Identity: <sip:mallory@ims.localhost>",
             "P-Access-Network-Info: 3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=26201ab12c34d56e; np",
         ] + list(extra) + ["Content-Length: 0", "", ""]
-        self.sock.sendto("\r\n".join(lines).encode(), self.server)
+        data = "\r\n".join(lines).encode()
+        if self.tls:
+            self.sock.sendall(data)
+        else:
+            self.sock.sendto(data, self.server)
+
+    def receive(self):
+        if not self.tls:
+            return self.sock.recvfrom(65535)[0]
+        # A stream: one message is its head and Content-Length bytes of body.
+        while b"\r\n\r\n" not in self.buffer:
+            self.buffer += self.sock.recv(65535)
+        head, rest = self.buffer.split(b"\r\n\r\n", 1)
+        length = int((re.search(rb"^Content-Length:\s*(\d+)", head, re.M | re.I) or [0, b"0"])[1])
+        while len(rest) < length:
+            rest += self.sock.recv(65535)
+        self.buffer = rest[length:]
+        return head + b"\r\n\r\n" + rest[:length]
 
     def final(self):
         """The final response to the last request (1xx and retransmissions of earlier answers
         are skipped): (code, whole text)."""
         while True:
-            data, _ = self.sock.recvfrom(65535)
-            text = data.decode(errors="replace")
+            text = self.receive().decode(errors="replace")
             code = int(text.split(" ", 2)[1])
             cseq = re.search(r"^CSeq:\s*(\d+)", text, re.M | re.I)
             if code >= 200 and cseq and int(cseq.group(1)) == self.cseq:
@@ -93,6 +120,8 @@ def main():
     p.add_argument("--content", default="sintel")
     p.add_argument("--domain", default="p2p.localhost")
     p.add_argument("--expires", default="600")
+    p.add_argument("--transport", default="udp", choices=["udp", "tls"])
+    p.add_argument("--cafile", help="the CA that signed sip-edge's certificate (TLS)")
     args = p.parse_args()
     c = Client(args)
     if args.what == "register":
