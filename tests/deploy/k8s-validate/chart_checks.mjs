@@ -68,6 +68,14 @@ for (const w of workloads) {
 // sip-edge's teardown drain: 20 attempts, pauses up to 5 s.
 const sipEdge = named("Deployment", "-sip-edge");
 check("sip-edge gets at least 120 s to drain teardowns", podSpec(sipEdge).terminationGracePeriodSeconds >= 120);
+if (mode === "production") {
+  const sc = podSpec(sipEdge).containers[0];
+  check("production serves SIP over TLS from the certificate Secret",
+    sc.env.some((e) => e.name === "P2PIMS_SIPS_URL" && e.value === "sips:*:5061") &&
+    podSpec(sipEdge).volumes.some((v) => v.secret?.secretName === "p2pims-sip-tls") &&
+    sc.volumeMounts.some((m) => m.mountPath === "/etc/p2pims/tls" && m.readOnly) &&
+    of("Service").some((s) => s.metadata.name.endsWith("-sip-edge") && s.spec.ports.some((p) => p.port === 5061 && p.protocol === "TCP")));
+}
 check("sip-edge reads subscribers' digest credentials from the database",
   podSpec(sipEdge).containers[0].env.some((e) => e.name === "P2PIMS_DB") &&
   podSpec(sipEdge).containers[0].env.some((e) => e.name === "PGPASSWORD" && e.valueFrom?.secretKeyRef));
