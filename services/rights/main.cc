@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
   // Decisions that need PostgreSQL wait on these threads, never on gRPC's.
   auto pool_size = rt.flags().GetInt("db-pool-size");
   WorkerPool slow_path(static_cast<int>(2 * (pool_size.ok() ? *pool_size : 4)), 10000);
-  RightsService service(access, **keyring, revocations, &listener, &slow_path);
+  RightsService service(store, access, **keyring, revocations, &listener, &slow_path);
   RightsAdminService admin(store, access, revocations);
   const int code = rt.Serve({&service, &admin});
   stop_reloading.Notify();

@@ -73,7 +73,7 @@ struct RightsReplica {
       access.UseListener(listener.get());
       listener->Start();
     }
-    rights = std::make_unique<RightsService>(access, *keyring, revocations, listener.get(),
+    rights = std::make_unique<RightsService>(store, access, *keyring, revocations, listener.get(),
                                              &slow_path);
     admin = std::make_unique<RightsAdminService>(store, access, revocations);
   }

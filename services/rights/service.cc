@@ -153,6 +153,27 @@ grpc::Status RightsService::GetSigningKeys(grpc::ServerContext*, const v1::GetSi
   return grpc::Status::OK;
 }
 
+grpc::Status RightsService::SearchCatalogue(grpc::ServerContext*,
+                                            const v1::SearchCatalogueRequest* req,
+                                            v1::SearchCatalogueResponse* resp) {
+  if (req->query().empty() || req->query().size() > 100) {
+    return InvalidArgument("query must be 1-100 characters");
+  }
+  if (req->limit() < 0 || req->limit() > 50) return InvalidArgument("limit must be within 0..50");
+  auto found = store_.SearchContent(req->query(), req->limit() == 0 ? 10 : req->limit());
+  if (!found.ok()) return ToGrpcStatus(found.status());
+  for (const ContentRecord& c : *found) {
+    v1::CatalogueEntry* e = resp->add_entries();
+    e->set_content_id(c.content_id);
+    e->set_title(c.title);
+    e->set_price_model(c.price_model);
+    e->mutable_price()->set_minor(c.price_minor);
+    e->mutable_price()->set_currency(c.currency);
+    e->set_size_bytes(c.size_bytes);
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status RightsService::WatchRevocations(grpc::ServerContext* ctx,
                                              const v1::WatchRevocationsRequest* req,
                                              grpc::ServerWriter<v1::Revocation>* writer) {

@@ -21,9 +21,10 @@ class RightsService final
     : public v1::Rights::WithCallbackMethod_Authorize<v1::Rights::Service> {
  public:
   // `slow_path` may be null: every decision then runs inline.
-  RightsService(AccessControl& access, Keyring& keys, RevocationSet& revocations,
-                const ChangeListener* listener, WorkerPool* slow_path)
-      : access_(access),
+  RightsService(RightsStore& store, AccessControl& access, Keyring& keys,
+                RevocationSet& revocations, const ChangeListener* listener, WorkerPool* slow_path)
+      : store_(store),
+        access_(access),
         keys_(keys),
         revocations_(revocations),
         listener_(listener),
@@ -45,8 +46,11 @@ class RightsService final
   // recorded (by any replica), until the caller cancels or the server stops.
   grpc::Status WatchRevocations(grpc::ServerContext* ctx, const v1::WatchRevocationsRequest* req,
                                 grpc::ServerWriter<v1::Revocation>* writer) override;
+  grpc::Status SearchCatalogue(grpc::ServerContext*, const v1::SearchCatalogueRequest* req,
+                               v1::SearchCatalogueResponse* resp) override;
 
  private:
+  RightsStore& store_;
   AccessControl& access_;
   Keyring& keys_;
   RevocationSet& revocations_;

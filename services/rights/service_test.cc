@@ -483,6 +483,55 @@ TEST_F(RightsServiceTest, EveryDecisionWritesOneAuditRow) {
             (std::vector<std::string>{"1"}));
 }
 
+// ---- SearchCatalogue ----
+
+TEST_F(RightsServiceTest, SearchCatalogueFindsTitlesAndIdsButNotWithdrawnContent) {
+  char hash = 'a';
+  for (const char* id : {"sintel", "sintel-extras", "big-buck-bunny", "gone"}) {
+    ASSERT_TRUE(Register(MakeContent(id, v1::PRICE_MODEL_PURCHASE, 299, hash++)).ok()) << id;
+  }
+  v1::Content odd = MakeContent("odd", v1::PRICE_MODEL_FREE, 0, hash++);
+  odd.set_title("100%_true");
+  ASSERT_TRUE(Register(odd).ok());
+  v1::WithdrawContentRequest withdraw;
+  withdraw.set_content_id("gone");
+  withdraw.set_reason("licence ended");
+  withdraw.set_actor("op:test");
+  v1::Content withdrawn;
+  ASSERT_TRUE(admin_->WithdrawContent(nullptr, &withdraw, &withdrawn).ok());
+  auto search = [&](const std::string& query, int limit = 0) {
+    v1::SearchCatalogueRequest req;
+    req.set_query(query);
+    req.set_limit(limit);
+    v1::SearchCatalogueResponse resp;
+    grpc::Status s = rights_->SearchCatalogue(nullptr, &req, &resp);
+    std::vector<std::string> ids;
+    if (!s.ok()) ids.push_back("error " + std::to_string(s.error_code()));
+    for (const auto& e : resp.entries()) ids.push_back(e.content_id());
+    return ids;
+  };
+  EXPECT_EQ(search("SINTEL"), (std::vector<std::string>{"sintel", "sintel-extras"}));
+  EXPECT_EQ(search("title of big"), (std::vector<std::string>{"big-buck-bunny"}));
+  EXPECT_EQ(search("sintel", 1), (std::vector<std::string>{"sintel"}));
+  // LIKE's wildcards in a query are plain characters.
+  EXPECT_EQ(search("%_"), (std::vector<std::string>{"odd"}));
+  EXPECT_EQ(search("_"), (std::vector<std::string>{"odd"}));
+  EXPECT_TRUE(search("gone").empty());
+  EXPECT_EQ(search(""), (std::vector<std::string>{"error 3"}));
+  EXPECT_EQ(search(std::string(101, 'x')), (std::vector<std::string>{"error 3"}));
+  EXPECT_EQ(search("x", 51), (std::vector<std::string>{"error 3"}));
+
+  v1::SearchCatalogueRequest req;
+  req.set_query("sintel-extras");
+  v1::SearchCatalogueResponse resp;
+  ASSERT_TRUE(rights_->SearchCatalogue(nullptr, &req, &resp).ok());
+  ASSERT_EQ(resp.entries_size(), 1);
+  EXPECT_EQ(resp.entries(0).title(), "Title of sintel-extras");
+  EXPECT_EQ(resp.entries(0).price_model(), v1::PRICE_MODEL_PURCHASE);
+  EXPECT_EQ(resp.entries(0).price().minor(), 299);
+  EXPECT_EQ(resp.entries(0).size_bytes(), 1 << 20);
+}
+
 // ---- GetSigningKeys ----
 
 TEST_F(RightsServiceTest, GetSigningKeysListsTheWholeSetAndOnlyTheFirstSigns) {

@@ -110,6 +110,10 @@ std::vector<std::pair<std::string, std::string>> RightsStore::Statements() {
       " revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())";
   return {
       {"rights_find_content", content + " WHERE content_id = $1"},
+      // The catalogue a subscriber may browse: $1 is a LIKE pattern with its wildcards escaped.
+      {"rights_search_content", content +
+                                    " WHERE withdrawn_at IS NULL AND (title ILIKE $1 OR content_id ILIKE $1)"
+                                    " ORDER BY title, content_id LIMIT $2"},
       {"rights_list_content", content +
                                   " WHERE content_id > $1 AND ($3 = '' OR owner = $3)"
                                   " ORDER BY content_id LIMIT $2"},
@@ -221,6 +225,24 @@ absl::StatusOr<std::vector<ContentRecord>> RightsStore::ListContent(const std::s
   std::vector<ContentRecord> out;
   absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
     out = ReadAll<ContentRecord>(tx.exec_prepared("rights_list_content", after, limit, owner),
+                                 ReadContent);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<std::vector<ContentRecord>> RightsStore::SearchContent(const std::string& query,
+                                                                     int limit) {
+  std::string pattern = "%";
+  for (char c : query) {
+    if (c == '%' || c == '_' || c == '\\') pattern.push_back('\\');  // LIKE's default escape
+    pattern.push_back(c);
+  }
+  pattern.push_back('%');
+  std::vector<ContentRecord> out;
+  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
+    out = ReadAll<ContentRecord>(tx.exec_prepared("rights_search_content", pattern, limit),
                                  ReadContent);
     return absl::OkStatus();
   });

@@ -65,6 +65,9 @@ class RightsStore {
   // Content with content_id > after, in order, at most `limit`; only `owner`'s when set.
   absl::StatusOr<std::vector<ContentRecord>> ListContent(const std::string& after, int limit,
                                                          const std::string& owner);
+  // Content not withdrawn whose title or id contains `query` (case-insensitive; no wildcards),
+  // by title, at most `limit`.
+  absl::StatusOr<std::vector<ContentRecord>> SearchContent(const std::string& query, int limit);
   // AlreadyExists when the content id or info-hash is taken.
   absl::Status InsertContent(const ContentRecord& record, const std::string& actor);
   // Replaces the licence fields of `record.content_id`. NotFound when unknown.
