@@ -37,6 +37,7 @@ class GrpcBackends final : public Backends {
                     .Help("Backend calls that ended in an error, by backend, method and gRPC code.")
                     .Register(registry)),
         authorize_(Method("rights", "Authorize")),
+        search_catalogue_(Method("rights", "SearchCatalogue")),
         credit_control_(Method("charging", "CreditControl")),
         accounting_(Method("charging", "Accounting")),
         open_session_(Method("tracker", "OpenSession")),
@@ -46,6 +47,11 @@ class GrpcBackends final : public Backends {
   absl::StatusOr<rv1::AuthorizeResponse> Authorize(const rv1::AuthorizeRequest& req) override {
     return Unary<rv1::AuthorizeResponse>(authorize_,
         [&](grpc::ClientContext& c, auto* r) { return rights_->Authorize(&c, req, r); });
+  }
+  absl::StatusOr<rv1::SearchCatalogueResponse> SearchCatalogue(
+      const rv1::SearchCatalogueRequest& req) override {
+    return Unary<rv1::SearchCatalogueResponse>(search_catalogue_,
+        [&](grpc::ClientContext& c, auto* r) { return rights_->SearchCatalogue(&c, req, r); });
   }
   absl::StatusOr<cv1::CreditControlAnswer> CreditControl(
       const cv1::CreditControlRequest& req) override {
@@ -100,7 +106,7 @@ class GrpcBackends final : public Backends {
   CallOptions options_;
   metrics::Family<metrics::Histogram>& seconds_;
   metrics::Family<metrics::Counter>& errors_;
-  const MethodMetrics authorize_, credit_control_, accounting_, open_session_, close_session_,
+  const MethodMetrics authorize_, search_catalogue_, credit_control_, accounting_, open_session_, close_session_,
       register_presence_;
 };
 

@@ -31,6 +31,8 @@ class Backends {
       const tv1::OpenSessionRequest& req) = 0;
   virtual absl::StatusOr<tv1::CloseSessionResponse> CloseSession(
       const tv1::CloseSessionRequest& req) = 0;
+  virtual absl::StatusOr<rv1::SearchCatalogueResponse> SearchCatalogue(
+      const rv1::SearchCatalogueRequest& req) = 0;
   virtual absl::StatusOr<tv1::RegisterPresenceResponse> RegisterPresence(
       const tv1::RegisterPresenceRequest& req) = 0;
 };

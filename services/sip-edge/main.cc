@@ -18,6 +18,8 @@
 #include "lib/runtime/signals.h"
 #include "services/sip-edge/authenticator.h"
 #include "services/sip-edge/backends.h"
+#include "services/sip-edge/catalogue.h"
+#include "services/sip-edge/identity.h"
 #include "services/sip-edge/credential_store.h"
 #include "services/sip-edge/presence.h"
 #include "services/sip-edge/registrar.h"
@@ -131,6 +133,8 @@ int main(int argc, char** argv) {
   }
   SessionManager sessions(*backends, config, registry);
   Registrar registrar(reply, config.trusted, registry, registrar_config, authenticator.get());
+  const Identifier identify(config.trusted, authenticator.get(), reply);
+  Catalogue catalogue(*backends, identify, reply, {.domains = config.domains});
   PresenceReporter presence(*backends, registry);
 
   // The pool is declared after the stack so that it is destroyed first: work it still runs at
@@ -155,6 +159,16 @@ int main(int argc, char** argv) {
             if (r.presence) presence.Report(*r.presence);
           })) {
         stack_ptr->Respond(id, reply.Unavailable("REGISTER", "sip-edge overloaded,"));
+      }
+      return;
+    }
+    if (req.method == "MESSAGE") {
+      if (!pool_ptr->Submit([&, req = std::move(req)] {
+            CatalogueReply r = catalogue.Handle(req);
+            stack_ptr->Respond(req.id, std::move(r.response));
+            if (r.message) stack_ptr->SendMessage(std::move(*r.message));
+          })) {
+        stack_ptr->Respond(id, reply.Unavailable("MESSAGE", "sip-edge overloaded,"));
       }
       return;
     }

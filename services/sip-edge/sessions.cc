@@ -82,6 +82,7 @@ SessionManager::SessionManager(Backends& backends, SessionConfig config,
       config_(std::move(config)),
       reply_(registry, {.warn_agent = config_.warn_agent,
                         .retry_after_seconds = config_.retry_after_seconds}),
+      identify_(config_.trusted, config_.authenticator, reply_),
       setup_seconds_(metrics::BuildHistogram()
                          .Name("p2pims_sip_session_setup_seconds")
                          .Help("Time from INVITE to its final response.")
@@ -97,18 +98,6 @@ SessionManager::SessionManager(Backends& backends, SessionConfig config,
                              .Help("Session teardowns left incomplete: a step was refused or every retry failed.")
                              .Register(registry)
                              .Add({})) {}
-
-std::variant<std::string, SipResponse> SessionManager::Identify(const SipRequest& req) {
-  if (!config_.trusted.Contains(req.source_ip)) {
-    // A direct client: its P-Asserted-Identity is ignored, its credentials decide.
-    if (config_.authenticator != nullptr) return config_.authenticator->Authenticate(req, absl::Now());
-    return reply_(req.method, 403, "Forbidden",
-                  "untrusted source: send through the S-CSCF or authenticate");
-  }
-  auto identity = FirstAssertedIdentity(req.p_asserted_identity);
-  if (!identity) return reply_(req.method, 400, "Missing P-Asserted-Identity");
-  return *identity;
-}
 
 SipResponse SessionManager::HandleInvite(const SipRequest& req) {
   {
@@ -152,7 +141,7 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
                                             req.request_host) == config_.domains.end()) {
     return reply_("INVITE", 404, "Not Found", "unknown content domain " + req.request_host);
   }
-  auto who = Identify(req);
+  auto who = identify_(req, absl::Now());
   if (auto* denied = std::get_if<SipResponse>(&who)) return *denied;
 
   Active a;
@@ -171,7 +160,7 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
   auth.set_content_id(a.content_id);
   auth.set_locality(a.locality);
   // Only a trusted CSCF can vouch for the cell; a terminal's own claim never unlocks territory.
-  auth.set_locality_verified(access.network_provided && config_.trusted.Contains(req.source_ip));
+  auth.set_locality_verified(access.network_provided && identify_.Trusted(req));
   auth.set_session_id(a.session_id);
   auth.set_role("leech");
   auth.set_device(req.from);

@@ -21,6 +21,7 @@
 #include "lib/metrics/registry.h"
 #include "services/sip-edge/authenticator.h"
 #include "services/sip-edge/backends.h"
+#include "services/sip-edge/identity.h"
 #include "services/sip-edge/responder.h"
 #include "services/sip-edge/sip_message.h"
 #include "services/sip-edge/trust.h"
@@ -76,8 +77,6 @@ class SessionManager {
   // Runs the INVITE's backend steps; on success fills `established`.
   SipResponse SetUp(const SipRequest& req, Active* established);
   bool Teardown(const Active& a);
-  // Identity from a trusted CSCF's P-Asserted-Identity, or an error response.
-  std::variant<std::string, SipResponse> Identify(const SipRequest& req);
   void ReleaseReservation(const Active& a);
   template <typename F>
   bool Retry(const char* step, const Active& a, F&& attempt);
@@ -85,6 +84,7 @@ class SessionManager {
   Backends& backends_;
   SessionConfig config_;
   Responder reply_;
+  const Identifier identify_;
   metrics::Histogram& setup_seconds_;
   metrics::Gauge& active_gauge_;
   metrics::Counter& teardown_failures_;

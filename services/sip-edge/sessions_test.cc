@@ -59,6 +59,11 @@ class ScriptedBackends : public Backends {
     r.add_announce_urls("http://127.0.0.1:6969/a/" + req.token() + "/announce");
     return r;
   }
+  absl::StatusOr<rv1::SearchCatalogueResponse> SearchCatalogue(
+      const rv1::SearchCatalogueRequest& req) override {
+    calls.push_back("search " + req.query());
+    return rv1::SearchCatalogueResponse();
+  }
   absl::StatusOr<tv1::RegisterPresenceResponse> RegisterPresence(
       const tv1::RegisterPresenceRequest& req) override {
     calls.push_back("presence " + req.subject());

@@ -28,6 +28,8 @@ struct SipRequest {
   std::string to;    // To URI
   std::string call_id;
   std::string source_ip;  // transport peer address
+  int source_port = 0;
+  std::string transport;  // "udp", "tcp", "tls": the top Via's, how the request came
   std::string p_asserted_identity;
   std::string p_charging_vector;
   std::string p_access_network_info;
@@ -36,6 +38,16 @@ struct SipRequest {
   int64_t expires = -1;  // Expires header; -1 when absent
   uint32_t cseq = 0;
   std::string authorization;  // the first Authorization header value ("Digest ...")
+  std::string content_type;
+  std::string body;
+};
+
+// A request sip-edge originates (the catalogue's answer): out of any dialog, routed through
+// `route` (e.g. the CSCF that sent the query) when set.
+struct OutgoingMessage {
+  std::string request_uri;
+  std::string from, to;
+  std::string route;
   std::string content_type;
   std::string body;
 };

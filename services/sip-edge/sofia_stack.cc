@@ -29,7 +29,10 @@
 namespace p2pims::sip_edge {
 namespace {
 
-constexpr char kAllow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER";
+constexpr char kAllow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, MESSAGE";
+
+// The handle magic of requests sip-edge sends (not a dialog id: ids count up from 1).
+void* const kOutgoing = reinterpret_cast<void*>(~uintptr_t{0});
 
 }  // namespace
 
@@ -58,6 +61,7 @@ struct SofiaStack::Impl {
   absl::Mutex mu;
   std::deque<std::pair<uint64_t, SipResponse>> outbox ABSL_GUARDED_BY(mu);
   std::vector<uint64_t> byes ABSL_GUARDED_BY(mu);
+  std::vector<OutgoingMessage> messages ABSL_GUARDED_BY(mu);
   bool stop_requested ABSL_GUARDED_BY(mu) = false;
 
   static std::string UrlText(su_home_t* home, const url_t* url) {
@@ -115,22 +119,28 @@ struct SofiaStack::Impl {
       if (m->m_expires != nullptr) c.expires = std::strtoll(m->m_expires, nullptr, 10);
       r.contacts.push_back(std::move(c));
     }
+    if (sip->sip_via != nullptr && sip->sip_via->v_protocol != nullptr) {
+      const char* slash = std::strrchr(sip->sip_via->v_protocol, '/');
+      r.transport = absl::AsciiStrToLower(slash != nullptr ? slash + 1 : sip->sip_via->v_protocol);
+    }
     if (sip->sip_expires != nullptr) r.expires = static_cast<int64_t>(sip->sip_expires->ex_delta);
     if (sip->sip_cseq != nullptr) r.cseq = sip->sip_cseq->cs_seq;
     if (msg_t* msg = nua_current_request(nua); msg != nullptr) {
       if (su_addrinfo_t* ai = msg_addrinfo(msg); ai != nullptr && ai->ai_addr != nullptr) {
         char host[NI_MAXHOST];
+        char port[NI_MAXSERV];
         if (getnameinfo(ai->ai_addr, static_cast<socklen_t>(ai->ai_addrlen), host, sizeof host,
-                        nullptr, 0, NI_NUMERICHOST) == 0) {
+                        port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
           r.source_ip = host;
+          r.source_port = std::atoi(port);
         }
       }
     }
     return r;
   }
 
-  void OnEvent(nua_event_t event, int status, nua_handle_t* nh, void* hmagic, const sip_t* sip,
-               tagi_t tags[]) {
+  void OnEvent(nua_event_t event, int status, const char* phrase, nua_handle_t* nh, void* hmagic,
+               const sip_t* sip, tagi_t tags[]) {
     const uint64_t id = reinterpret_cast<uintptr_t>(hmagic);
     switch (event) {
       case nua_i_invite: {
@@ -152,7 +162,23 @@ struct SofiaStack::Impl {
         on_request(Convert(nh, sip, new_id));
         return;
       }
+      case nua_r_message:
+        if (hmagic == kOutgoing && status >= 200) {
+          if (status >= 300) {
+            log::Warn("a MESSAGE sip-edge sent was refused",
+                      {{"status", int64_t{status}}, {"phrase", phrase != nullptr ? phrase : ""}});
+          }
+          nua_handle_destroy(nh);
+        }
+        return;
+      case nua_i_message:
       case nua_i_register: {
+        if (id != 0) {
+          // Inside a content session's dialog: nothing to say there.
+          nua_respond(nh, 405, "Method Not Allowed", SIPTAG_ALLOW_STR("BYE"),
+                      NUTAG_WITH_THIS(nua), TAG_END());
+          return;
+        }
         if (shutting_down || sip == nullptr) {
           nua_respond(nh, 503, "Service Unavailable", SIPTAG_RETRY_AFTER_STR("5"),
                       NUTAG_WITH_THIS(nua), TAG_END());
@@ -187,14 +213,13 @@ struct SofiaStack::Impl {
         }
         return;
       }
-      case nua_i_message:
       case nua_i_subscribe:
       case nua_i_info:
       case nua_i_refer:
       case nua_i_notify:
       case nua_i_publish:
         // Sofia refuses these itself through the Allow set; this only guards against a request
-        // reaching us anyway. Catalogue MESSAGE and SUBSCRIBE come with the SIP issue.
+        // reaching us anyway. SUBSCRIBE comes with session progress.
         nua_respond(nh, 405, "Method Not Allowed", SIPTAG_ALLOW_STR(kAllow), NUTAG_WITH_THIS(nua),
                     TAG_END());
         nua_handle_destroy(nh);
@@ -235,14 +260,25 @@ struct SofiaStack::Impl {
     (void)ignored;
     std::deque<std::pair<uint64_t, SipResponse>> batch;
     std::vector<uint64_t> ending;
+    std::vector<OutgoingMessage> sending;
     bool stop;
     {
       absl::MutexLock lock(&mu);
       batch.swap(outbox);
       ending.swap(byes);
+      sending.swap(messages);
       stop = stop_requested;
     }
     for (const auto& [id, resp] : batch) Send(id, resp);
+    for (const OutgoingMessage& m : sending) {
+      nua_handle_t* nh = nua_handle(nua, kOutgoing, SIPTAG_TO_STR(m.to.c_str()),
+                                    SIPTAG_FROM_STR(m.from.c_str()), TAG_END());
+      if (nh == nullptr) continue;
+      nua_message(nh, NUTAG_URL(m.request_uri.c_str()),
+                  TAG_IF(!m.route.empty(), SIPTAG_ROUTE_STR(m.route.c_str())),
+                  SIPTAG_CONTENT_TYPE_STR(m.content_type.c_str()),
+                  SIPTAG_PAYLOAD_STR(m.body.c_str()), TAG_END());
+    }
     for (uint64_t id : ending) {
       if (auto it = handles.find(id); it != handles.end() && !it->second.one_shot) {
         nua_bye(it->second.nh, TAG_END());
@@ -257,10 +293,10 @@ struct SofiaStack::Impl {
 
 namespace {
 
-void NuaCallback(nua_event_t event, int status, char const* /*phrase*/, nua_t* /*nua*/,
+void NuaCallback(nua_event_t event, int status, char const* phrase, nua_t* /*nua*/,
                  SofiaStack::Impl* impl, nua_handle_t* nh, void* hmagic, sip_t const* sip,
                  tagi_t tags[]) {
-  impl->OnEvent(event, status, nh, hmagic, sip, tags);
+  impl->OnEvent(event, status, phrase, nh, hmagic, sip, tags);
 }
 
 int OnWake(SofiaStack::Impl* impl, su_wait_t*, su_wakeup_arg_t*) {
@@ -302,8 +338,9 @@ absl::Status SofiaStack::Start() {
       nua_create(impl_->root, NuaCallback, impl_.get(), NUTAG_URL(impl_->config.url.c_str()),
                  TAG_IF(tls, NUTAG_SIPS_URL(impl_->config.sips_url.c_str())),
                  TAG_IF(tls, TPTAG_CERTIFICATE(impl_->config.tls_dir.c_str())),
-                 NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0), NUTAG_ENABLEMESSAGE(0),
-                 NUTAG_APPL_METHOD("REGISTER"),  // answered by sip-edge's registrar
+                 NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0), NUTAG_ENABLEMESSAGE(1),
+                 // Answered by sip-edge (registrar, catalogue), not by the stack.
+                 NUTAG_APPL_METHOD("REGISTER, MESSAGE"),
                           // SIPTAG_ALLOW replaces Sofia's default set (NUTAG_ALLOW would only add
                           // to it): anything else is refused with 405 by the stack itself.
                           SIPTAG_ALLOW_STR(kAllow), SIPTAG_USER_AGENT_STR(impl_->config.user_agent.c_str()), TAG_END());
@@ -330,6 +367,16 @@ void SofiaStack::Bye(uint64_t id) {
   {
     absl::MutexLock lock(&impl_->mu);
     impl_->byes.push_back(id);
+  }
+  const uint64_t one = 1;
+  ssize_t ignored = write(impl_->wake_fd, &one, sizeof one);
+  (void)ignored;
+}
+
+void SofiaStack::SendMessage(OutgoingMessage message) {
+  {
+    absl::MutexLock lock(&impl_->mu);
+    impl_->messages.push_back(std::move(message));
   }
   const uint64_t one = 1;
   ssize_t ignored = write(impl_->wake_fd, &one, sizeof one);

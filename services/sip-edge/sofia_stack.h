@@ -46,6 +46,8 @@ class SofiaStack {
   // Ends dialog `id` with a BYE from sip-edge (a session past its end); its end then arrives as
   // a TERMINATED request like any other. Nothing happens if the dialog is gone.
   void Bye(uint64_t id);
+  // Sends a MESSAGE outside any dialog; its answer is only logged when it is a failure.
+  void SendMessage(OutgoingMessage message);
   void Stop();
 
   // Called from Sofia's C callbacks; not for other users.

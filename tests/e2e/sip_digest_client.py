@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""A direct SIP client for tests: one REGISTER or one content session (INVITE, ACK, BYE) over UDP
-or TLS, IPv4 or IPv6, from a chosen local address, answering sip-edge's digest challenge with MD5
-or SHA-256.
+"""A direct SIP client for tests: one REGISTER, one content session (INVITE, ACK, BYE) or one
+catalogue search (MESSAGE, then the MESSAGE with the results, answered 200) over UDP or TLS, IPv4
+or IPv6, from a chosen local address, answering sip-edge's digest challenge with MD5 or SHA-256.
 
   sip_digest_client.py register --bind 127.0.0.2 --server 127.0.0.1:5060 --user alice-impi \
       --password alice-secret --identity sip:alice@ims.localhost --algorithm SHA-256
@@ -45,7 +45,7 @@ class Client:
         self.tag = os.urandom(4).hex()
         self.cseq = 0
 
-    def request(self, method, uri, to, extra=(), to_tag="", branch=None):
+    def request(self, method, uri, to, extra=(), to_tag="", branch=None, body=""):
         self.cseq += 1 if method != "ACK" else 0
         # An ACK for a non-2xx final response belongs to the INVITE's transaction (its branch).
         branch = branch or "z9hG4bK" + os.urandom(6).hex()
@@ -62,7 +62,7 @@ class Client:
             # A direct client's claims: sip-edge must ignore them.
             "P-Asserted-Identity: <sip:mallory@ims.localhost>",
             "P-Access-Network-Info: 3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=26201ab12c34d56e; np",
-        ] + list(extra) + ["Content-Length: 0", "", ""]
+        ] + list(extra) + ["Content-Length: %d" % len(body.encode()), "", body]
         data = "\r\n".join(lines).encode()
         if self.tls:
             self.sock.sendall(data)
@@ -81,6 +81,21 @@ class Client:
             rest += self.sock.recv(65535)
         self.buffer = rest[length:]
         return head + b"\r\n\r\n" + rest[:length]
+
+    def answer_request(self):
+        """Waits for a request from sip-edge, answers it 200 and returns its text."""
+        while True:
+            text = self.receive().decode(errors="replace")
+            if not text.startswith("SIP/2.0"):
+                break
+        head = text.split("\r\n\r\n", 1)[0].split("\r\n")
+        keep = [h for h in head[1:] if re.match(r"(Via|From|To|Call-ID|CSeq):", h, re.I)]
+        reply = "\r\n".join(["SIP/2.0 200 OK"] + keep + ["Content-Length: 0", "", ""])
+        if self.tls:
+            self.sock.sendall(reply.encode())
+        else:
+            self.sock.sendto(reply.encode(), self.server)
+        return text
 
     def final(self):
         """The final response to the last request (1xx and retransmissions of earlier answers
@@ -113,30 +128,36 @@ class Client:
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("what", choices=["register", "invite"])
+    p.add_argument("what", choices=["register", "invite", "message"])
     for flag in ("--bind", "--server", "--user", "--password", "--identity"):
         p.add_argument(flag, required=True)
     p.add_argument("--algorithm", default="SHA-256", choices=["SHA-256", "MD5"])
     p.add_argument("--content", default="sintel")
     p.add_argument("--domain", default="p2p.localhost")
     p.add_argument("--expires", default="600")
+    p.add_argument("--query", default="", help="search words (message)")
     p.add_argument("--transport", default="udp", choices=["udp", "tls"])
     p.add_argument("--cafile", help="the CA that signed sip-edge's certificate (TLS)")
     args = p.parse_args()
     c = Client(args)
+    body = ""
     if args.what == "register":
         uri, to, extra = "sip:%s" % args.domain, args.identity, ["Expires: " + args.expires]
+    elif args.what == "message":
+        uri = "sip:catalogue@%s" % args.domain
+        to, extra, body = uri, ["Content-Type: text/plain"], args.query
     else:
         uri = "sip:%s@%s" % (args.content, args.domain)
         to, extra = uri, []
-    c.request(args.what.upper(), uri, to, extra)
+    c.request(args.what.upper(), uri, to, extra, body=body)
     code, text = c.final()
     print(code, flush=True)
     if args.what == "invite" and code >= 300:
         c.request("ACK", uri, to, branch=c.branch,
                   to_tag=re.search(r"^To:.*;tag=([^;\s]+)", text, re.M | re.I).group(1))
     if code == 401:
-        c.request(args.what.upper(), uri, to, extra + [c.authorization(text, args.what.upper(), uri)])
+        c.request(args.what.upper(), uri, to, extra + [c.authorization(text, args.what.upper(), uri)],
+                  body=body)
         code, text = c.final()
         print(code, flush=True)
     if args.what == "invite":
@@ -146,6 +167,9 @@ def main():
             c.request("BYE", uri, to, to_tag=to_tag)
             bye, _ = c.final()
             print(bye, flush=True)
+    if args.what == "message" and code == 200:
+        results = c.answer_request()
+        print(results.split("\r\n\r\n", 1)[1].strip().replace("\r\n", " | "), flush=True)
     sys.exit(0 if code == 200 else 1)
 
 

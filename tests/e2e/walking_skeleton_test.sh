@@ -67,7 +67,7 @@ check "bad Request-URI user -> 400" \
 check "untrusted source asserting an identity -> 401: its assertion is ignored, digest decides" \
   sipp_call "$(rejected_scenario 401 WWW-Authenticate: 'Digest')" sintel "$ALICE" -i 127.0.0.2
 check "a method sip-edge does not offer yet -> 405 with Allow" \
-  sipp_call "$SCENARIOS/message_not_allowed.xml" sintel "$ALICE"
+  sipp_call "$SCENARIOS/publish_not_allowed.xml" sintel "$ALICE"
 check_eq "no refusal wrote a CDR or moved money" "4|1000|0" \
   "$(suite_psql -tA -c "SELECT (SELECT count(*) FROM charging.cdr), (SELECT balance_minor FROM charging.account WHERE subject = '$ALICE'), (SELECT balance_minor FROM charging.account WHERE subject = '$CAROL') + (SELECT coalesce(sum(reserved_minor), 0) FROM charging.cc_session WHERE subject = '$CAROL' AND state = 'open')")"
 
