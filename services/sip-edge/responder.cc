@@ -17,7 +17,7 @@ Responder::Responder(metrics::Registry& registry, ResponderConfig config)
                      .Name("p2pims_sip_responses_total")
                      .Help("Final SIP responses sent by sip-edge, by method and status code.")
                      .Register(registry)) {
-  for (int code : {200, 400, 402, 403, 404, 487, 500, 503}) {
+  for (int code : {200, 400, 402, 403, 404, 487, 488, 500, 503}) {
     common_[{"INVITE", code}] =
         &responses_.Add({{"method", "INVITE"}, {"code", std::to_string(code)}});
   }

@@ -7,6 +7,7 @@
 #include <thread>
 #include <variant>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/encoding/encoding.h"
@@ -14,6 +15,7 @@
 #include "lib/status/status_macros.h"
 #include "services/sip-edge/descriptor.h"
 #include "services/sip-edge/ims_headers.h"
+#include "services/sip-edge/sdp.h"
 
 namespace p2pims::sip_edge {
 namespace {
@@ -141,6 +143,14 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
                                             req.request_host) == config_.domains.end()) {
     return reply_("INVITE", 404, "Not Found", "unknown content domain " + req.request_host);
   }
+  // An SDP offer is answered (every stream declined) beside the descriptor; an unusable one is
+  // refused before any backend is asked.
+  std::optional<SdpOffer> offer;
+  if (absl::EqualsIgnoreCase(req.content_type, "application/sdp")) {
+    std::string why;
+    offer = ParseSdpOffer(req.body, &why);
+    if (!offer) return reply_("INVITE", 488, "Not Acceptable Here", "unusable SDP offer: " + why);
+  }
   auto who = identify_(req, absl::Now());
   if (auto* denied = std::get_if<SipResponse>(&who)) return *denied;
 
@@ -252,8 +262,15 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
                                     {"subject", a.subject},
                                     {"content_id", a.content_id}});
   SipResponse ok = reply_("INVITE", 200, "OK");
-  ok.content_type = kDescriptorType;
-  ok.body = RenderDescriptor(d);
+  if (offer) {
+    Multipart both = MultipartMixed(
+        {{"application/sdp", DeclineAll(*offer, a.session_id)}, {kDescriptorType, RenderDescriptor(d)}});
+    ok.content_type = std::move(both.content_type);
+    ok.body = std::move(both.body);
+  } else {
+    ok.content_type = kDescriptorType;
+    ok.body = RenderDescriptor(d);
+  }
   return ok;
 }
 

@@ -259,5 +259,29 @@ TEST_F(SessionsTest, ASessionEndsWhenItsTokenExpiresIfSooner) {
   EXPECT_EQ(m.Overdue(absl::Now() + absl::Minutes(11)).size(), 1u);
 }
 
+TEST_F(SessionsTest, AnSdpOfferIsAnsweredBesideTheDescriptor) {
+  SessionManager m(backends_, config_, registry_);
+  SipRequest req = Invite();
+  req.content_type = "application/sdp";
+  req.body = "v=0\r\no=ue 1 1 IN IP4 192.0.2.7\r\ns=-\r\nt=0 0\r\nm=message 7654 TCP/MSRP *\r\n";
+  SipResponse r = m.HandleInvite(req);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type.rfind("multipart/mixed;boundary=", 0), 0u);
+  EXPECT_NE(r.body.find("Content-Type: application/sdp\r\n\r\nv=0"), std::string::npos);
+  EXPECT_NE(r.body.find("m=message 0 TCP/MSRP *"), std::string::npos);
+  EXPECT_NE(r.body.find("Content-Type: application/vnd.p2pims.session+json\r\n\r\n{"),
+            std::string::npos);
+}
+
+TEST_F(SessionsTest, AnUnusableOfferIs488BeforeAnyBackend) {
+  SessionManager m(backends_, config_, registry_);
+  SipRequest req = Invite();
+  req.content_type = "application/sdp";
+  req.body = "v=0\r\no=ue 1 1 IN IP4 192.0.2.7\r\ns=-\r\n";
+  SipResponse r = m.HandleInvite(req);
+  EXPECT_EQ(r.status, 488);
+  EXPECT_TRUE(backends_.calls.empty());
+}
+
 }  // namespace
 }  // namespace p2pims::sip_edge

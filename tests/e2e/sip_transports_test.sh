@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# sip-edge's transports with real parts: SIP over TLS (a certificate made here, the client
+# sip-edge's transports and bodies with real parts: an SDP offer over UDP, SIP over TLS (a certificate made here, the client
 # checking it against its CA) and over IPv6 (a second sip-edge on ::1), each carrying a direct
 # client's digest-authenticated REGISTER and content session. UDP and TCP are covered by SIPp in
 # the other tests.
@@ -21,6 +21,11 @@ client() {  # client register|invite BIND SERVER [extra args]: prints the final 
     --server "$server" --user alice-impi --password alice-secret --identity "$ALICE" \
     --domain "$SIP_DOMAIN" "$@" | tr '\n' ' ' | sed 's/ $//'
 }
+
+echo "# an INVITE with an SDP offer (RFC 5547 file transfer): the answer declines it beside the descriptor"
+check "bob's session for big-buck-bunny with an offer" \
+  sipp_call "$SUITE_SRC/tests/sipp/invite_sdp_bye.xml" big-buck-bunny sip:bob@ims.localhost
+check "its CDR is written" wait_sql 1 "SELECT count(*) FROM charging.cdr WHERE served_identity = 'sip:bob@ims.localhost'"
 
 echo "# TLS"
 check_eq "REGISTER over TLS: 401 then 200" "401 200" \
