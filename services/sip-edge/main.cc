@@ -137,6 +137,16 @@ int main(int argc, char** argv) {
   Catalogue catalogue(*backends, identify, reply, {.domains = config.domains});
   PresenceReporter presence(*backends, registry);
 
+  // A full worker queue: 503 at once, counted apart from the backends' 503s.
+  metrics::Family<metrics::Counter>& overload =
+      metrics::BuildCounter()
+          .Name("p2pims_sip_overload_rejections_total")
+          .Help("Requests answered 503 because the worker queue was full, by method.")
+          .Register(registry);
+  auto Overloaded = [&](const char* method) {
+    overload.Add({{"method", method}}).Increment();
+    return reply.Unavailable(method, "sip-edge overloaded,");
+  };
   // The pool is declared after the stack so that it is destroyed first: work it still runs at
   // shutdown may answer through the stack.
   WorkerPool* pool_ptr = nullptr;
@@ -158,7 +168,7 @@ int main(int argc, char** argv) {
             stack_ptr->Respond(req.id, std::move(r.response));
             if (r.presence) presence.Report(*r.presence);
           })) {
-        stack_ptr->Respond(id, reply.Unavailable("REGISTER", "sip-edge overloaded,"));
+        stack_ptr->Respond(id, Overloaded("REGISTER"));
       }
       return;
     }
@@ -168,7 +178,7 @@ int main(int argc, char** argv) {
             stack_ptr->Respond(req.id, std::move(r.response));
             if (r.message) stack_ptr->SendMessage(std::move(*r.message));
           })) {
-        stack_ptr->Respond(id, reply.Unavailable("MESSAGE", "sip-edge overloaded,"));
+        stack_ptr->Respond(id, Overloaded("MESSAGE"));
       }
       return;
     }
@@ -180,8 +190,7 @@ int main(int argc, char** argv) {
     if (!pool_ptr->Submit([&, req = std::move(req)] {
           stack_ptr->Respond(req.id, sessions.HandleInvite(req));
         })) {
-      stack_ptr->Respond(id,
-                         SipResponse{503, "Service Unavailable", {{"Retry-After", "5"}}, "", ""});
+      stack_ptr->Respond(id, Overloaded("INVITE"));
     }
   });
   stack_ptr = &stack;

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Overload with real parts: sip-edge with one worker and a queue of two, rights frozen (SIGSTOP)
+# so that every INVITE holds its worker until the backend deadline. A burst of INVITEs from SIPp
+# is answered 503 with Retry-After at once beyond the queue (counted as overload), the rest 503
+# when rights does not answer; nothing is lost, nothing crashes, and service resumes.
+export P2PIMS_WORKERS=1 P2PIMS_MAX_QUEUE=2
+source "$(dirname "$0")/../lib/harness.sh"
+harness_start
+
+ALICE=sip:alice@ims.localhost
+sip_metric() {  # sip_metric NAME LABEL-MATCH: the sample whose labels contain the match
+  curl -sf "http://127.0.0.1:$SIP_ADMIN/metrics" | awk -v m="$1" -v want="$2" \
+    '{ split($1, p, "{") } p[1] == m && index($1, want) { print $2 }'
+}
+RIGHTS_PID=$(cat "$SUITE_DIR/run/rights.pid")
+kill -STOP "$RIGHTS_PID"
+trap 'kill -CONT $RIGHTS_PID 2>/dev/null; harness_cleanup' EXIT
+
+echo "# 20 INVITEs at once while rights is frozen"
+check "every INVITE is answered 503 with Retry-After" \
+  sipp_call "$(rejected_scenario 503 Retry-After: '^ *[0-9]+')" sintel "$ALICE" -m 20 -r 200 -l 20 -timeout 40s
+check "most were refused by the full queue, counted as overload" \
+  eval '[[ $(sip_metric p2pims_sip_overload_rejections_total "method=\"INVITE\"") -ge 10 ]]'
+check "sip-edge is alive" suite_wait_url "http://127.0.0.1:$SIP_ADMIN/healthz" 5
+
+echo "# rights back: service resumes"
+kill -CONT "$RIGHTS_PID"
+check "an INVITE/BYE succeeds again" eventually 30 sipp_call "$SUITE_SRC/tests/sipp/invite_bye.xml" sintel "$ALICE"
+check "no refusal wrote a CDR: one CDR, the last call's" wait_sql 1 \
+  "SELECT count(*) FROM charging.cdr WHERE served_identity = '$ALICE'"
+
+harness_finish
