@@ -162,7 +162,20 @@ int main(int argc, char** argv) {
   SofiaStack stack(stack_config, [&](SipRequest req) {
     const uint64_t id = req.id;
     if (req.method == "REGISTER") {
-      // Answered at once; the tracker hears of the locality after the answer has left.
+      if (identify.Trusted(req)) {
+        // A CSCF's REGISTER needs no I/O to answer: answered on the SIP loop itself; the tracker
+        // hears of the locality from a worker afterwards.
+        RegisterResult r = registrar.Register(req, absl::Now());
+        stack_ptr->Respond(id, std::move(r.response));
+        // Bounded: under overload a report is dropped; the next refresh reports again.
+        if (r.presence && !pool_ptr->Submit([&presence, change = std::move(*r.presence)] {
+              presence.Report(change);
+            })) {
+          presence.Dropped();
+        }
+        return;
+      }
+      // A direct client's digest may read PostgreSQL: on a worker.
       if (!pool_ptr->Submit([&, req = std::move(req)] {
             RegisterResult r = registrar.Register(req, absl::Now());
             stack_ptr->Respond(req.id, std::move(r.response));

@@ -16,7 +16,10 @@ metrics::Counter& Reports(metrics::Registry& registry, const char* result) {
 }  // namespace
 
 PresenceReporter::PresenceReporter(Backends& backends, metrics::Registry& registry)
-    : backends_(backends), reported_(Reports(registry, "ok")), failed_(Reports(registry, "failed")) {}
+    : backends_(backends),
+      reported_(Reports(registry, "ok")),
+      failed_(Reports(registry, "failed")),
+      dropped_(Reports(registry, "dropped")) {}
 
 void PresenceReporter::Report(const PresenceChange& change) {
   tv1::RegisterPresenceRequest req;

@@ -15,11 +15,14 @@ class PresenceReporter {
  public:
   PresenceReporter(Backends& backends, metrics::Registry& registry);
   void Report(const PresenceChange& change);
+  // A report not even tried (the worker queue was full).
+  void Dropped() { dropped_.Increment(); }
 
  private:
   Backends& backends_;
   metrics::Counter& reported_;
   metrics::Counter& failed_;
+  metrics::Counter& dropped_;
 };
 
 }  // namespace p2pims::sip_edge
