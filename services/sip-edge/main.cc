@@ -5,9 +5,6 @@
 #include <mutex>
 #include <thread>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "lib/config/flags.h"
 #include "lib/http/admin.h"
 #include "lib/http/server.h"
@@ -21,6 +18,7 @@
 #include "services/sip-edge/catalogue.h"
 #include "services/sip-edge/identity.h"
 #include "services/sip-edge/credential_store.h"
+#include "services/sip-edge/edge_flags.h"
 #include "services/sip-edge/presence.h"
 #include "services/sip-edge/registrar.h"
 #include "services/sip-edge/sessions.h"
@@ -32,107 +30,40 @@ int main(int argc, char** argv) {
   using namespace p2pims::sip_edge;
   BlockTerminationSignals();
   Flags flags("p2pims-sip-edge", "IMS application server for managed P2P content sessions.");
-  flags.Add("sip-url", "sip:127.0.0.1:5060", "SIP listen URL (UDP and TCP)");
-  flags.Add("sips-url", "", "SIP over TLS listen URL, e.g. sips:*:5061 (empty: no TLS)");
-  flags.Add("tls-dir", "", "directory with agent.pem (certificate and key) and cafile.pem, for TLS");
-  flags.Add("domains", "p2p.localhost", "comma-separated content domains (Request-URI hosts)");
-  flags.Add("trusted-cscf", "127.0.0.1/32",
-            "comma-separated CIDRs of CSCFs whose P-Asserted-Identity is trusted");
-  flags.Add("rights", "127.0.0.1:50051", "rights gRPC address");
-  flags.Add("charging", "127.0.0.1:50052", "charging gRPC address");
-  flags.Add("tracker", "127.0.0.1:50053", "tracker gRPC address");
-  flags.Add("backend-deadline-ms", "800", "deadline of each backend call");
-  flags.Add("workers", "8", "threads calling the backends");
-  flags.Add("max-queue", "1024", "requests waiting for a worker before 503");
-  flags.Add("admin-listen", "127.0.0.1:9101",
-            "HTTP listen address for /metrics, /healthz, /readyz");
-  flags.Add("node-id", "sip-edge-0", "this replica's name in logs, ICIDs and CDRs");
-  flags.Add("db", "",
-            "PostgreSQL connection string for subscriber digest credentials (schema sip); empty: "
-            "direct clients are refused, only trusted CSCFs are served");
-  flags.Add("db-wait", "30", "seconds to wait for PostgreSQL at start-up");
-  flags.Add("realm", "", "digest realm (default: the first of --domains)");
-  flags.Add("max-session-seconds", "14400",
-            "a session whose BYE never comes ends after this long (or at its token's expiry)");
-  flags.Add("min-expires", "60", "shortest registration accepted, seconds (shorter: 423)");
-  flags.Add("max-expires", "7200", "longest registration granted, seconds");
-  flags.Add("max-registrations", "1000000", "public identities registered at most (then 503)");
-  flags.Add("log-level", "info", "debug, info, warn or error");
+  AddEdgeFlags(flags);
   if (auto code = flags.ParseCommandLine(argc, argv)) return *code;
   log::Init("sip-edge", log::ParseLevel(flags.Get("log-level")));
-
-  SessionConfig config;
-  config.node_id = flags.Get("node-id");
-  for (absl::string_view d : absl::StrSplit(flags.Get("domains"), ',', absl::SkipWhitespace())) {
-    config.domains.push_back(absl::AsciiStrToLower(absl::StripAsciiWhitespace(d)));
-  }
-  auto deadline = flags.GetInt("backend-deadline-ms");
-  auto workers = flags.GetInt("workers");
-  auto max_queue = flags.GetInt("max-queue");
-  auto max_session = flags.GetInt("max-session-seconds");
-  auto db_wait = flags.GetInt("db-wait");
-  auto min_expires = flags.GetInt("min-expires");
-  auto max_expires = flags.GetInt("max-expires");
-  auto max_registrations = flags.GetInt("max-registrations");
-  absl::Status trusted = config.trusted.Parse(flags.Get("trusted-cscf"));
-  for (const absl::Status& s : {deadline.status(), workers.status(), max_queue.status(), trusted,
-                                min_expires.status(), max_expires.status(),
-                                max_registrations.status(), max_session.status(),
-                                db_wait.status()}) {
-    if (!s.ok()) {
-      std::cerr << "error: " << s.message() << "\n";
-      return 2;
-    }
-  }
-  if (*deadline <= 0 || *workers <= 0 || *max_queue <= 0 || *min_expires <= 0 ||
-      *max_registrations <= 0 || *max_session <= 0) {
-    std::cerr << "error: --backend-deadline-ms, --workers, --max-queue, --min-expires, "
-                 "--max-registrations and --max-session-seconds must be positive\n";
+  absl::StatusOr<EdgeSettings> settings = ReadEdgeFlags(flags);
+  if (!settings.ok()) {
+    std::cerr << "error: " << settings.status().message() << "\n";
     return 2;
   }
-  if (*max_expires < *min_expires) {
-    std::cerr << "error: --max-expires must not be below --min-expires\n";
-    return 2;
-  }
-  config.max_session = absl::Seconds(*max_session);
-  RegistrarConfig registrar_config;
-  registrar_config.min_expires = absl::Seconds(*min_expires);
-  registrar_config.max_expires = absl::Seconds(*max_expires);
-  registrar_config.default_expires = std::min(absl::Hours(1), registrar_config.max_expires);
-  registrar_config.max_registrations = static_cast<size_t>(*max_registrations);
+  SessionConfig& config = settings->sessions;
 
   metrics::Registry registry;
   metrics::AddProcessMetrics(registry);
-  auto backends = MakeGrpcBackends({.rights = flags.Get("rights"),
-                                    .charging = flags.Get("charging"),
-                                    .tracker = flags.Get("tracker"),
-                                    .deadline = absl::Milliseconds(*deadline)},
-                                   registry);
+  auto backends = MakeGrpcBackends(settings->backends, registry);
   Responder reply(registry, {.warn_agent = "p2pims", .retry_after_seconds = 5});
 
   // Digest for direct clients, when subscriber credentials are configured.
   std::unique_ptr<pg::Pool> db;
   std::unique_ptr<CredentialStore> credentials;
   std::unique_ptr<Authenticator> authenticator;
-  if (!flags.Get("db").empty()) {
+  if (!settings->db.empty()) {
     pg::PoolOptions db_options;
-    db_options.conninfo = flags.Get("db");
+    db_options.conninfo = settings->db;
     db_options.size = 2;
     db_options.prepared = CredentialStore::Statements();
     db = std::make_unique<pg::Pool>(std::move(db_options));
-    if (!PrepareSchema(*db, "sip", SipEdgeMigrations(), absl::Seconds(*db_wait)).ok()) return 1;
+    if (!PrepareSchema(*db, "sip", SipEdgeMigrations(), settings->db_wait).ok()) return 1;
     credentials = std::make_unique<CredentialStore>(*db, absl::Seconds(30));
-    AuthConfig auth_config;
-    auth_config.realm = !flags.Get("realm").empty()        ? flags.Get("realm")
-                        : !config.domains.empty()          ? config.domains.front()
-                                                           : std::string("p2p.localhost");
     authenticator = std::make_unique<Authenticator>(
         [&](const std::string& user) { return credentials->Find(user); }, reply, registry,
-        auth_config);
+        settings->auth);
     config.authenticator = authenticator.get();
   }
   SessionManager sessions(*backends, config, registry);
-  Registrar registrar(reply, config.trusted, registry, registrar_config, authenticator.get());
+  Registrar registrar(reply, config.trusted, registry, settings->registrar, authenticator.get());
   const Identifier identify(config.trusted, authenticator.get(), reply);
   Catalogue catalogue(*backends, identify, reply, {.domains = config.domains});
   PresenceReporter presence(*backends, registry);
@@ -151,15 +82,7 @@ int main(int argc, char** argv) {
   // shutdown may answer through the stack.
   WorkerPool* pool_ptr = nullptr;
   SofiaStack* stack_ptr = nullptr;
-  if (!flags.Get("sips-url").empty() && flags.Get("tls-dir").empty()) {
-    std::cerr << "error: --sips-url needs --tls-dir\n";
-    return 2;
-  }
-  StackConfig stack_config;
-  stack_config.url = flags.Get("sip-url");
-  stack_config.sips_url = flags.Get("sips-url");
-  stack_config.tls_dir = flags.Get("tls-dir");
-  SofiaStack stack(stack_config, [&](SipRequest req) {
+  SofiaStack stack(settings->stack, [&](SipRequest req) {
     const uint64_t id = req.id;
     if (req.method == "REGISTER") {
       if (identify.Trusted(req)) {
@@ -207,7 +130,7 @@ int main(int argc, char** argv) {
     }
   });
   stack_ptr = &stack;
-  WorkerPool pool(static_cast<int>(*workers), static_cast<size_t>(*max_queue));
+  WorkerPool pool(settings->workers, settings->max_queue);
   pool_ptr = &pool;
   if (absl::Status s = stack.Start(); !s.ok()) {
     log::Error("cannot start SIP", {{"error", s.message()}});
@@ -216,7 +139,7 @@ int main(int argc, char** argv) {
 
   http::Server admin;
   http::AddAdminHandlers(admin, registry, [] { return absl::OkStatus(); });
-  if (absl::Status s = admin.Start(flags.Get("admin-listen")); !s.ok()) {
+  if (absl::Status s = admin.Start(settings->admin_listen); !s.ok()) {
     log::Error("cannot serve operator endpoints", {{"error", s.message()}});
     return 1;
   }
@@ -246,8 +169,9 @@ int main(int argc, char** argv) {
     housekeeping_wake.notify_all();
     stack.Stop();
   });
-  log::Info("serving", {{"sip", flags.Get("sip-url")},
-                        {"admin", flags.Get("admin-listen")},
+  log::Info("serving", {{"sip", settings->stack.url},
+                        {"sips", settings->stack.sips_url},
+                        {"admin", settings->admin_listen},
                         {"trusted_networks", int64_t(config.trusted.size())},
                         {"digest", authenticator != nullptr}});
   stack.Run();

@@ -1,0 +1,97 @@
+#include "services/sip-edge/edge_flags.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace p2pims::sip_edge {
+
+void AddEdgeFlags(Flags& flags) {
+  flags.Add("sip-url", "sip:127.0.0.1:5060", "SIP listen URL (UDP and TCP)");
+  flags.Add("sips-url", "", "SIP over TLS listen URL, e.g. sips:*:5061 (empty: no TLS)");
+  flags.Add("tls-dir", "", "directory with agent.pem (certificate and key) and cafile.pem, for TLS");
+  flags.Add("domains", "p2p.localhost", "comma-separated content domains (Request-URI hosts)");
+  flags.Add("trusted-cscf", "127.0.0.1/32",
+            "comma-separated CIDRs of CSCFs whose P-Asserted-Identity is trusted");
+  flags.Add("rights", "127.0.0.1:50051", "rights gRPC address");
+  flags.Add("charging", "127.0.0.1:50052", "charging gRPC address");
+  flags.Add("tracker", "127.0.0.1:50053", "tracker gRPC address");
+  flags.Add("backend-deadline-ms", "800", "deadline of each backend call");
+  flags.Add("workers", "8", "threads calling the backends");
+  flags.Add("max-queue", "1024", "requests waiting for a worker before 503");
+  flags.Add("admin-listen", "127.0.0.1:9101",
+            "HTTP listen address for /metrics, /healthz, /readyz");
+  flags.Add("node-id", "sip-edge-0", "this replica's name in logs, ICIDs and CDRs");
+  flags.Add("db", "",
+            "PostgreSQL connection string for subscriber digest credentials (schema sip); empty: "
+            "direct clients are refused, only trusted CSCFs are served");
+  flags.Add("db-wait", "30", "seconds to wait for PostgreSQL at start-up");
+  flags.Add("realm", "", "digest realm (default: the first of --domains)");
+  flags.Add("max-session-seconds", "14400",
+            "a session whose BYE never comes ends after this long (or at its token's expiry)");
+  flags.Add("min-expires", "60", "shortest registration accepted, seconds (shorter: 423)");
+  flags.Add("max-expires", "7200", "longest registration granted, seconds");
+  flags.Add("max-registrations", "1000000", "public identities registered at most (then 503)");
+  flags.Add("log-level", "info", "debug, info, warn or error");
+}
+
+absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
+  EdgeSettings s;
+  // A positive integer flag, or the error naming it.
+  auto positive = [&](const char* name) -> absl::StatusOr<int64_t> {
+    auto v = flags.GetInt(name);
+    if (!v.ok()) return v.status();
+    if (*v <= 0) return absl::InvalidArgumentError(std::string("--") + name + " must be positive");
+    return *v;
+  };
+  auto deadline = positive("backend-deadline-ms");
+  auto workers = positive("workers");
+  auto max_queue = positive("max-queue");
+  auto max_session = positive("max-session-seconds");
+  auto db_wait = flags.GetInt("db-wait");
+  auto min_expires = positive("min-expires");
+  auto max_expires = positive("max-expires");
+  auto max_registrations = positive("max-registrations");
+  for (const absl::Status& st :
+       {deadline.status(), workers.status(), max_queue.status(), max_session.status(),
+        db_wait.status(), min_expires.status(), max_expires.status(), max_registrations.status()}) {
+    if (!st.ok()) return st;
+  }
+  if (*max_expires < *min_expires) {
+    return absl::InvalidArgumentError("--max-expires must not be below --min-expires");
+  }
+  if (!flags.Get("sips-url").empty() && flags.Get("tls-dir").empty()) {
+    return absl::InvalidArgumentError("--sips-url needs --tls-dir");
+  }
+  if (absl::Status t = s.sessions.trusted.Parse(flags.Get("trusted-cscf")); !t.ok()) return t;
+
+  s.stack.url = flags.Get("sip-url");
+  s.stack.sips_url = flags.Get("sips-url");
+  s.stack.tls_dir = flags.Get("tls-dir");
+  s.sessions.node_id = flags.Get("node-id");
+  for (absl::string_view d : absl::StrSplit(flags.Get("domains"), ',', absl::SkipWhitespace())) {
+    s.sessions.domains.push_back(absl::AsciiStrToLower(absl::StripAsciiWhitespace(d)));
+  }
+  s.sessions.max_session = absl::Seconds(*max_session);
+  s.registrar.min_expires = absl::Seconds(*min_expires);
+  s.registrar.max_expires = absl::Seconds(*max_expires);
+  s.registrar.default_expires = std::min(absl::Hours(1), s.registrar.max_expires);
+  s.registrar.max_registrations = static_cast<size_t>(*max_registrations);
+  s.backends.rights = flags.Get("rights");
+  s.backends.charging = flags.Get("charging");
+  s.backends.tracker = flags.Get("tracker");
+  s.backends.deadline = absl::Milliseconds(*deadline);
+  s.auth.realm = !flags.Get("realm").empty()      ? flags.Get("realm")
+                 : !s.sessions.domains.empty()    ? s.sessions.domains.front()
+                                                  : std::string("p2p.localhost");
+  s.workers = static_cast<int>(*workers);
+  s.max_queue = static_cast<size_t>(*max_queue);
+  s.admin_listen = flags.Get("admin-listen");
+  s.db = flags.Get("db");
+  s.db_wait = absl::Seconds(*db_wait);
+  return s;
+}
+
+}  // namespace p2pims::sip_edge
