@@ -18,9 +18,6 @@ refused() {  # refused CODE WARNING-REGEXP USER QUERY: a MESSAGE that must get C
   sed -e "s|@CODE@|$1|g" -e "s|@REGEXP@|$2|g" "$SCENARIOS/message_refused.xml.in" >"$scenario"
   sipp_call "$scenario" "$3" "$ALICE" -key query "$4"
 }
-sip_metric() {
-  curl -sf "http://127.0.0.1:$SIP_ADMIN/metrics" | awk -v m="$1" '$1 == m { print $2 }'
-}
 
 check_eq "a search for 'sint': challenged, 200, then a MESSAGE listing Sintel with its price" \
   '401 200 1 match for "sint": | sip:sintel@p2p.localhost  Sintel  buy 2.99 EUR  124 MiB' \

@@ -14,9 +14,6 @@ client() {  # client register|invite ALGORITHM PASSWORD [extra args]: prints the
     --server "127.0.0.1:$SIP_PORT" --user alice-impi --password "$password" \
     --identity "$ALICE" --algorithm "$algorithm" --domain "$SIP_DOMAIN" "$@" | tr '\n' ' ' | sed 's/ $//'
 }
-sip_metric() {
-  curl -sf "http://127.0.0.1:$SIP_ADMIN/metrics" | awk -v m="$1" '$1 == m { print $2 }'
-}
 
 echo "# REGISTER: challenged, then accepted with either algorithm"
 check_eq "SHA-256: 401 then 200" "401 200" "$(client register SHA-256 alice-secret)"

@@ -8,10 +8,6 @@ source "$(dirname "$0")/../lib/harness.sh"
 harness_start
 
 ALICE=sip:alice@ims.localhost
-sip_metric() {  # sip_metric NAME LABEL-MATCH: the sample whose labels contain the match
-  curl -sf "http://127.0.0.1:$SIP_ADMIN/metrics" | awk -v m="$1" -v want="$2" \
-    '{ split($1, p, "{") } p[1] == m && index($1, want) { print $2 }'
-}
 RIGHTS_PID=$(cat "$SUITE_DIR/run/rights.pid")
 kill -STOP "$RIGHTS_PID"
 trap 'kill -CONT $RIGHTS_PID 2>/dev/null; harness_cleanup' EXIT

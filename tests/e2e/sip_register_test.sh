@@ -25,15 +25,6 @@ presence() {
   suite_psql -tA -c "SELECT locality, verified, expires_at > now() + interval '$2 seconds' - interval '30 seconds'
                      FROM tracker.presence WHERE subject = '$1'"
 }
-sip_metric() {  # sip_metric NAME [LABEL-MATCH...]: the sample whose labels contain every match
-  local name=$1
-  shift
-  curl -sf "http://127.0.0.1:$SIP_ADMIN/metrics" | awk -v m="$name" -v want="$*" '
-    { split($1, p, "{") } p[1] == m {
-      n = split(want, w, " "); ok = 1
-      for (i = 1; i <= n; i++) if (index($1, w[i]) == 0) ok = 0
-      if (ok) print $2 }'
-}
 
 echo "# third-party REGISTER with a network-provided cell: presence verified at the tracker"
 check "alice registers for 600 s" register "$ALICE" 600 600 "$PANI_NP"

@@ -14,16 +14,10 @@ SIZE=734003200
 HOLD_MS=22000
 msgs=$SUITE_DIR/hold-messages.log
 
-tracker_metric() {
-  curl -sf "http://127.0.0.1:$TRACKER_ADMIN/metrics" | awk -v m="$1" '$1 == m { print $2 }'
-}
-metric_at_least() { [[ $(tracker_metric "$1") -ge $2 ]] 2>/dev/null; }
 # announce DOWNLOADED [EVENT]: one HTTP announce as alice's client.
 announce() {
   curl -sf "http://127.0.0.1:$TRACKER_BT/a/$TOKEN/announce?info_hash=$HASH&peer_id=-CU0001-alicesclient&port=51413&uploaded=0&downloaded=$1&left=$((SIZE - $1))&compact=1${2:+&event=$2}"
 }
-token_in_messages() { grep -o '"token":"[A-Za-z0-9_.-]*"' "$msgs" 2>/dev/null | head -n 1 | cut -d'"' -f4; }
-have_token() { [[ -n $(token_in_messages) ]]; }
 credit_row() {
   suite_psql -tA -c "SELECT cc_request_number, cc_granted_bytes, cc_final, cc_ended IS NOT NULL
                      FROM tracker.session WHERE session_id = '$SESSION'"
@@ -35,8 +29,8 @@ echo "# alice opens a per-byte session and holds it for $((HOLD_MS / 1000)) s"
   -p "$(free_port)" -timeout 60s -timeout_error -nostdin -trace_msg -message_file "$msgs" \
   "127.0.0.1:$SIP_PORT" >"$SUITE_DIR/sipp-hold.out" 2>&1) &
 SIPP=$!
-check "the 200 OK carried a token" eventually 10 have_token
-TOKEN=$(token_in_messages)
+check "the 200 OK carried a token" eventually 10 eval '[[ -n $(first_token "$msgs") ]]'
+TOKEN=$(first_token "$msgs")
 SESSION=$(suite_psql -tA -c "SELECT session_id FROM tracker.session WHERE subject = '$ALICE' AND closed_at IS NULL")
 HASH=$(suite_psql -tA -c "SELECT regexp_replace(encode(info_hash, 'hex'), '(..)', '%\1', 'g')
                           FROM tracker.content WHERE content_id = 'live-match'")
@@ -48,7 +42,7 @@ echo "# 90 MiB reported while charging is down: the UPDATE waits, announces go o
 suite_stop charging
 check "an announce reporting 90 MiB is answered" eval "announce $((90 * MIB)) | grep -q 8:intervali"
 check "the UPDATE that could not be sent is counted" eventually 15 \
-  metric_at_least 'p2pims_tracker_credit_updates_total{result="failed"}' 1
+  tracker_metric_at_least 'p2pims_tracker_credit_updates_total{result="failed"}' 1
 check_eq "it waits written ahead as UPDATE 1 with the 90 MiB" "1|$((90 * MIB))" \
   "$(suite_psql -tA -c "SELECT cc_request_number, cc_pending_down FROM tracker.session WHERE session_id = '$SESSION'")"
 check "announces are still answered" eval "announce $((95 * MIB)) | grep -q 8:intervali"
@@ -65,7 +59,7 @@ echo "# the final units used up: the token stops working"
 check "an announce reporting 201 MiB is answered" eval "announce $((201 * MIB)) | grep -q 8:intervali"
 check "the session's access ends" eventually 10 eval '[[ $(credit_row) == "1|$((200 * MIB))|t|t" ]]'
 check "the next announce is refused" eval 'announce $((202 * MIB)) | grep -q "access has ended"'
-check "the ended session is counted" metric_at_least p2pims_tracker_credit_sessions_ended_total 1
+check "the ended session is counted" tracker_metric_at_least p2pims_tracker_credit_sessions_ended_total 1
 
 echo "# BYE: the TERMINATION follows UPDATE 1 and carries the rest"
 check "SIPp's BYE got its 200" wait "$SIPP"

@@ -11,17 +11,11 @@ BOB=sip:bob@ims.localhost
 HOLD_MS=25000  # the session's length: the window in which the test drives the swarm
 msgs=$SUITE_DIR/hold-messages.log
 
-tracker_metric() {
-  curl -sf "http://127.0.0.1:$TRACKER_ADMIN/metrics" | awk -v m="$1" '$1 == m { print $2 }'
-}
 # announce DOWNLOADED UPLOADED LEFT [EVENT]: one HTTP announce as the subscriber's client.
 announce() {
   curl -sf "http://127.0.0.1:$TRACKER_BT/a/$TOKEN/announce?info_hash=$HASH&peer_id=-CU0001-bobsclient01&port=51413&uploaded=$2&downloaded=$1&left=$3&compact=1${4:+&event=$4}"
 }
-metric_at_least() { [[ $(tracker_metric "$1") -ge $2 ]] 2>/dev/null; }
 metric_is() { [[ $(tracker_metric "$1") == "$2" ]]; }
-token_in_messages() { grep -o '"token":"[A-Za-z0-9_.-]*"' "$msgs" 2>/dev/null | head -n 1 | cut -d'"' -f4; }
-have_token() { [[ -n $(token_in_messages) ]]; }
 
 echo "# bob opens a session for free content and holds it for $((HOLD_MS / 1000)) s"
 (cd "$SUITE_DIR" && timeout 90 sipp -sf "$SUITE_SRC/tests/sipp/invite_hold_bye.xml" \
@@ -29,8 +23,8 @@ echo "# bob opens a session for free content and holds it for $((HOLD_MS / 1000)
   -p "$(free_port)" -timeout 60s -timeout_error -nostdin -trace_msg -message_file "$msgs" \
   "127.0.0.1:$SIP_PORT" >"$SUITE_DIR/sipp-hold.out" 2>&1) &
 SIPP=$!
-check "the 200 OK carried a token" eventually 10 have_token
-TOKEN=$(token_in_messages)
+check "the 200 OK carried a token" eventually 10 eval '[[ -n $(first_token "$msgs") ]]'
+TOKEN=$(first_token "$msgs")
 SESSION=$(suite_psql -tA -c "SELECT session_id FROM tracker.session WHERE subject = '$BOB' AND closed_at IS NULL")
 HASH=$(suite_psql -tA -c "SELECT regexp_replace(encode(info_hash, 'hex'), '(..)', '%\1', 'g')
                           FROM tracker.content WHERE content_id = 'big-buck-bunny'")
@@ -45,8 +39,8 @@ check "charging holds an INTERIM record of the session" wait_sql 1 \
 echo "# charging down: usage waits in the tracker's outbox"
 suite_stop charging
 check "an announce is still answered" eval 'announce 5000 700 276129947 | grep -q "8:intervali"'
-check "the failed delivery is counted" eventually 10 metric_at_least p2pims_tracker_usage_delivery_failures_total 1
-check "the usage waits in the outbox" eventually 10 metric_at_least p2pims_tracker_usage_outbox_rows 1
+check "the failed delivery is counted" eventually 10 tracker_metric_at_least p2pims_tracker_usage_delivery_failures_total 1
+check "the usage waits in the outbox" eventually 10 tracker_metric_at_least p2pims_tracker_usage_outbox_rows 1
 suite_start charging
 check "charging ready again" suite_wait_url "http://127.0.0.1:$CHARGING_ADMIN/readyz" 30
 check "the outbox drains once charging is back" eventually 15 metric_is p2pims_tracker_usage_outbox_rows 0

@@ -87,6 +87,28 @@ rejected_scenario() {
   echo "$out"
 }
 
+# service_metric SERVICE NAME [LABEL-MATCH...]: the value of NAME at SERVICE's /metrics: the
+# first sample whose labels contain every LABEL-MATCH (e.g. 'method="REGISTER"'), or the sample
+# NAME{...} written out whole.
+service_metric() {
+  local service=$1 name=$2
+  shift 2
+  curl -sf "http://127.0.0.1:$(suite_admin_port "$service")/metrics" | awk -v m="$name" -v want="$*" '
+    { base = $1; sub(/\{.*/, "", base) }
+    $1 == m || (base == m && m !~ /\{/) {
+      n = split(want, w, " "); ok = 1
+      for (i = 1; i <= n; i++) if (index($1, w[i]) == 0) ok = 0
+      if (ok) { print $2; exit }
+    }'
+}
+sip_metric() { service_metric sip-edge "$@"; }
+tracker_metric() { service_metric tracker "$@"; }
+# tracker_metric_at_least NAME N: NAME (whole, labels included) is N or more.
+tracker_metric_at_least() { [[ $(tracker_metric "$1") -ge $2 ]] 2>/dev/null; }
+
+# first_token FILE: the first session descriptor token in a SIPp message log (-message_file).
+first_token() { grep -o '"token":"[A-Za-z0-9_.-]*"' "$1" 2>/dev/null | head -n 1 | cut -d'"' -f4; }
+
 # Runs a command until it succeeds or LIMIT seconds pass: eventually LIMIT command...
 # (for recovery checks: "answers again within LIMIT seconds").
 eventually() {
