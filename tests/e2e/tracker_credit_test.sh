@@ -12,7 +12,6 @@ ALICE=sip:alice@ims.localhost  # prepaid 10.00 EUR: 200 MiB of live-match at 0.0
 MIB=1048576
 SIZE=734003200
 HOLD_MS=22000
-msgs=$SUITE_DIR/hold-messages.log
 
 # announce DOWNLOADED [EVENT]: one HTTP announce as alice's client.
 announce() {
@@ -24,16 +23,7 @@ credit_row() {
 }
 
 echo "# alice opens a per-byte session and holds it for $((HOLD_MS / 1000)) s"
-(cd "$SUITE_DIR" && timeout 90 sipp -sf "$SUITE_SRC/tests/sipp/invite_hold_bye.xml" \
-  -d "$HOLD_MS" -s live-match -key domain "$SIP_DOMAIN" -key subject "$ALICE" -m 1 \
-  -p "$(free_port)" -timeout 60s -timeout_error -nostdin -trace_msg -message_file "$msgs" \
-  "127.0.0.1:$SIP_PORT" >"$SUITE_DIR/sipp-hold.out" 2>&1) &
-SIPP=$!
-check "the 200 OK carried a token" eventually 10 eval '[[ -n $(first_token "$msgs") ]]'
-TOKEN=$(first_token "$msgs")
-SESSION=$(suite_psql -tA -c "SELECT session_id FROM tracker.session WHERE subject = '$ALICE' AND closed_at IS NULL")
-HASH=$(suite_psql -tA -c "SELECT regexp_replace(encode(info_hash, 'hex'), '(..)', '%\1', 'g')
-                          FROM tracker.content WHERE content_id = 'live-match'")
+check "the 200 OK carried a token" hold_session live-match "$ALICE" "$HOLD_MS"
 check_eq "one open tracker session for alice" 1 "$(wc -w <<<"$SESSION")"
 check_eq "the tracker holds the INITIAL's grant: 100 MiB, not final" "0|$((100 * MIB))|f|f" "$(credit_row)"
 check "the first announce is answered with peers" eval 'announce 0 started | grep -q "5:peers"'
@@ -62,7 +52,7 @@ check "the next announce is refused" eval 'announce $((202 * MIB)) | grep -q "ac
 check "the ended session is counted" tracker_metric_at_least p2pims_tracker_credit_sessions_ended_total 1
 
 echo "# BYE: the TERMINATION follows UPDATE 1 and carries the rest"
-check "SIPp's BYE got its 200" wait "$SIPP"
+check "SIPp's BYE got its 200" wait "$HOLD_PID"
 check "one CDR for alice" wait_sql 1 "SELECT count(*) FROM charging.cdr WHERE served_identity = '$ALICE'"
 check_eq "charging's session ended with TERMINATION 2 and the client's total" "2|$((201 * MIB))|terminated" \
   "$(suite_psql -tA -c "SELECT last_request_number, bytes_down, state FROM charging.cc_session WHERE session_id = '$SESSION'")"

@@ -9,7 +9,6 @@ harness_start
 
 BOB=sip:bob@ims.localhost
 HOLD_MS=25000  # the session's length: the window in which the test drives the swarm
-msgs=$SUITE_DIR/hold-messages.log
 
 # announce DOWNLOADED UPLOADED LEFT [EVENT]: one HTTP announce as the subscriber's client.
 announce() {
@@ -18,16 +17,7 @@ announce() {
 metric_is() { [[ $(tracker_metric "$1") == "$2" ]]; }
 
 echo "# bob opens a session for free content and holds it for $((HOLD_MS / 1000)) s"
-(cd "$SUITE_DIR" && timeout 90 sipp -sf "$SUITE_SRC/tests/sipp/invite_hold_bye.xml" \
-  -d "$HOLD_MS" -s big-buck-bunny -key domain "$SIP_DOMAIN" -key subject "$BOB" -m 1 \
-  -p "$(free_port)" -timeout 60s -timeout_error -nostdin -trace_msg -message_file "$msgs" \
-  "127.0.0.1:$SIP_PORT" >"$SUITE_DIR/sipp-hold.out" 2>&1) &
-SIPP=$!
-check "the 200 OK carried a token" eventually 10 eval '[[ -n $(first_token "$msgs") ]]'
-TOKEN=$(first_token "$msgs")
-SESSION=$(suite_psql -tA -c "SELECT session_id FROM tracker.session WHERE subject = '$BOB' AND closed_at IS NULL")
-HASH=$(suite_psql -tA -c "SELECT regexp_replace(encode(info_hash, 'hex'), '(..)', '%\1', 'g')
-                          FROM tracker.content WHERE content_id = 'big-buck-bunny'")
+check "the 200 OK carried a token" hold_session big-buck-bunny "$BOB" "$HOLD_MS"
 check_eq "one open tracker session for bob" 1 "$(wc -w <<<"$SESSION")"
 
 echo "# announces while charging is up: usage arrives as INTERIM records"
@@ -51,7 +41,7 @@ echo "# the last report before BYE goes with the STOP record"
 check "a last announce is answered" eval 'announce 6000 700 276128947 | grep -q "8:intervali"'
 check_eq "the session was still open for all of it (the hold outlasted the test's steps)" 1 \
   "$(suite_psql -tA -c "SELECT count(*) FROM tracker.session WHERE session_id = '$SESSION' AND closed_at IS NULL")"
-check "SIPp's BYE got its 200" wait "$SIPP"
+check "SIPp's BYE got its 200" wait "$HOLD_PID"
 check "one CDR for bob" wait_sql 1 "SELECT count(*) FROM charging.cdr WHERE served_identity = '$BOB'"
 check_eq "the CDR holds exactly the client's last totals, once" "6000|700" \
   "$(suite_psql -tA -c "SELECT bytes_down, bytes_up FROM charging.cdr WHERE served_identity = '$BOB'")"

@@ -106,6 +106,25 @@ tracker_metric() { service_metric tracker "$@"; }
 # tracker_metric_at_least NAME N: NAME (whole, labels included) is N or more.
 tracker_metric_at_least() { [[ $(tracker_metric "$1") -ge $2 ]] 2>/dev/null; }
 
+# hold_session CONTENT SUBJECT HOLD_MS: SIPp as the S-CSCF opens SUBJECT's session for CONTENT
+# in the background and sends its BYE HOLD_MS after the ACK. Sets HOLD_PID (wait for it: the
+# BYE's 200) and, once the 200 OK came, TOKEN, SESSION (the tracker's open session of SUBJECT)
+# and HASH (the content's info-hash, percent-encoded for announces); fails when no token came.
+hold_session() {
+  local content=$1 subject=$2 hold_ms=$3 msgs=$SUITE_DIR/hold-$RANDOM.log
+  (cd "$SUITE_DIR" && timeout 90 sipp -sf "$SUITE_SRC/tests/sipp/invite_hold_bye.xml" \
+    -d "$hold_ms" -s "$content" -key domain "$SIP_DOMAIN" -key subject "$subject" -m 1 \
+    -p "$(free_port)" -timeout 60s -timeout_error -nostdin -trace_msg -message_file "$msgs" \
+    "127.0.0.1:$SIP_PORT" >"$SUITE_DIR/sipp-hold.out" 2>&1) &
+  HOLD_PID=$!
+  eventually 10 eval '[[ -n $(first_token "'"$msgs"'") ]]' || return 1
+  TOKEN=$(first_token "$msgs")
+  SESSION=$(suite_psql -tA -c "SELECT session_id FROM tracker.session
+                               WHERE subject = '$subject' AND closed_at IS NULL")
+  HASH=$(suite_psql -tA -c "SELECT regexp_replace(encode(info_hash, 'hex'), '(..)', '%\1', 'g')
+                            FROM tracker.content WHERE content_id = '$content'")
+}
+
 # first_token FILE: the first session descriptor token in a SIPp message log (-message_file).
 first_token() { grep -o '"token":"[A-Za-z0-9_.-]*"' "$1" 2>/dev/null | head -n 1 | cut -d'"' -f4; }
 
