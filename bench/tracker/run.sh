@@ -9,7 +9,7 @@
 # connections, BENCH_INFLIGHT (64) UDP announces in flight, BENCH_SWARMS (1000), BENCH_PEERS
 # (50000, one token each), BENCH_FILL_PEERS (1000000), BENCH_FILL_SWARMS (100000),
 # BENCH_PROFILE=1 (perf record of the tracker during one more HTTP and UDP run each),
-# BENCH_KEEP=1.
+# BENCH_KEEP=1, BENCH_TRACKER (another p2pims-tracker binary, for A/B runs of two builds).
 set -euo pipefail
 # shellcheck source=bench/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
@@ -26,7 +26,7 @@ command -v opentracker >/dev/null || die "opentracker is not installed (apt-get 
 ((FILL_SWARMS >= SWARMS)) || die "BENCH_FILL_SWARMS must be at least BENCH_SWARMS"
 
 bench_build p2pims-tracker p2pims-rights tracker_load
-TRACKER=$BENCH_BIN/services/tracker/p2pims-tracker
+TRACKER=${BENCH_TRACKER:-$BENCH_BIN/services/tracker/p2pims-tracker}
 RIGHTS=$BENCH_BIN/services/rights/p2pims-rights
 LOADGEN=$BENCH_BIN/bench/tracker/tracker_load
 load_at_start=$(load1)

@@ -38,6 +38,8 @@ struct Connection {
   size_t scanned = 0;  // bytes of `in` already searched for the end of the head
   bool close_after_output = false;
   bool writing = false;  // waiting for EPOLLOUT
+  bool watched = false;  // registered with epoll (not before its first read came up short)
+  bool nodelay = false;  // TCP_NODELAY set (only once the connection is kept alive)
   absl::Time last_active;
 };
 
@@ -125,6 +127,10 @@ class HttpListener::Worker {
     if (epoll_fd_ < 0 || wake_fd_ < 0) {
       return absl::InternalError(absl::StrCat("epoll: ", net::ErrnoText(errno)));
     }
+    // Accept a connection only once its request has arrived: the request is then read right
+    // after accept, and a connection closed after one answer never touches epoll.
+    const int defer_seconds = 1;
+    setsockopt(listen_fd_, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_seconds, sizeof defer_seconds);
     Watch(listen_fd_, EPOLLIN, EPOLL_CTL_ADD);
     Watch(wake_fd_, EPOLLIN, EPOLL_CTL_ADD);
     thread_ = std::thread([this] { Run(); });
@@ -144,6 +150,12 @@ class HttpListener::Worker {
     ev.events = events;
     ev.data.fd = fd;
     epoll_ctl(epoll_fd_, op, fd, &ev);
+  }
+
+  // Registers the connection for `events`, or changes its registration.
+  void Watch(Connection& c, uint32_t events) {
+    Watch(c.fd, events, c.watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD);
+    c.watched = true;
   }
 
   void Run() {
@@ -195,26 +207,31 @@ class HttpListener::Worker {
         close(fd);  // over the cap: the client retries later
         continue;
       }
-      const int on = 1;
-      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-      auto c = std::make_unique<Connection>();
-      c->fd = fd;
-      c->remote = PeerOf(from).address;
-      c->last_active = now;
-      Watch(fd, EPOLLIN | EPOLLRDHUP, EPOLL_CTL_ADD);
-      connections_.emplace(fd, std::move(c));
+      auto owned = std::make_unique<Connection>();
+      Connection& c = *owned;
+      c.fd = fd;
+      c.remote = PeerOf(from).address;
+      c.last_active = now;
+      connections_.emplace(fd, std::move(owned));
       owner_.open_.fetch_add(1, std::memory_order_relaxed);
       if (owner_.connections_ != nullptr) owner_.connections_->Increment();
+      // The request is most likely here already (TCP_DEFER_ACCEPT): serve it now, and watch
+      // the connection only if it stays open.
+      if (Read(c, now) && !c.watched) Watch(c, EPOLLIN | EPOLLRDHUP);
     }
   }
 
-  void Read(Connection& c, absl::Time now) {
+  // Reads what has arrived and answers it; false when the connection was closed.
+  bool Read(Connection& c, absl::Time now) {
     bool peer_closed = false;
     for (;;) {
       // Into the worker's buffer, then appended: no zero-filling of a chunk per read.
       const ssize_t n = recv(c.fd, read_buffer_, sizeof read_buffer_, 0);
       if (n > 0) {
         c.in.append(read_buffer_, static_cast<size_t>(n));
+        // A short read took all there was; level-triggered epoll reports anything later, so
+        // no second recv just to see EAGAIN.
+        if (static_cast<size_t>(n) < sizeof read_buffer_) break;
         if (c.in.size() > owner_.options_.max_head_bytes * 4) break;  // serve what came first
         continue;
       }
@@ -227,7 +244,7 @@ class HttpListener::Worker {
     Serve(c, now);
     if (peer_closed && c.out_sent == c.out.size()) return Close(c, true);
     if (peer_closed) c.close_after_output = true;
-    Flush(c, now);
+    return Flush(c, now);
   }
 
   // Answers every complete request in the input, in order.
@@ -274,7 +291,15 @@ class HttpListener::Worker {
     c.close_after_output = true;
   }
 
-  void Flush(Connection& c, absl::Time now) {
+  // Sends pending output; false when the connection was closed.
+  bool Flush(Connection& c, absl::Time now) {
+    if (!c.nodelay && !c.close_after_output && !c.out.empty()) {
+      // Later answers must not wait for the client's ACK of earlier ones; a connection closed
+      // after its one answer needs no such option.
+      const int on = 1;
+      setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+      c.nodelay = true;
+    }
     while (c.out_sent < c.out.size()) {
       const ssize_t n =
           send(c.fd, c.out.data() + c.out_sent, c.out.size() - c.out_sent, MSG_NOSIGNAL);
@@ -287,9 +312,9 @@ class HttpListener::Worker {
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         if (!c.writing) {
           c.writing = true;
-          Watch(c.fd, EPOLLOUT, EPOLL_CTL_MOD);  // not RDHUP: it would fire on and on
+          Watch(c, EPOLLOUT);  // not RDHUP: it would fire on and on
         }
-        return;
+        return true;
       }
       return Close(c, true);
     }
@@ -298,13 +323,14 @@ class HttpListener::Worker {
     if (c.close_after_output) return Close(c, true);
     if (c.writing) {
       c.writing = false;
-      Watch(c.fd, EPOLLIN | EPOLLRDHUP, EPOLL_CTL_MOD);
+      Watch(c, EPOLLIN | EPOLLRDHUP);
     }
     // Requests held back while output was pending.
     if (!c.in.empty()) {
       Serve(c, now);
-      if (!c.out.empty()) Flush(c, now);
+      if (!c.out.empty()) return Flush(c, now);
     }
+    return true;
   }
 
   void SweepIdle(absl::Time now) {
@@ -316,12 +342,14 @@ class HttpListener::Worker {
   }
 
   // Closes the socket; `erase` drops it from the map (not while the destructor iterates it).
-  void Close(Connection& c, bool erase) {
+  // Returns false (the connection is gone), for Read and Flush to pass on.
+  bool Close(Connection& c, bool erase) {
     const int fd = c.fd;
     close(fd);
     owner_.open_.fetch_sub(1, std::memory_order_relaxed);
     if (owner_.connections_ != nullptr) owner_.connections_->Decrement();
     if (erase) connections_.erase(fd);
+    return false;
   }
 
   HttpListener& owner_;

@@ -39,10 +39,12 @@ void Swarms::Swarm::Remove(uint32_t slot) {
   if (slot != last) {
     peers[slot] = std::move(peers[last]);
     traits[slot] = traits[last];
+    endpoints[slot] = endpoints[last];
     index[peers[slot].key] = slot;
   }
   peers.pop_back();
   traits.pop_back();
+  endpoints.pop_back();
 }
 
 absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, Rng& rng,
@@ -63,8 +65,10 @@ absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, Rng& rng,
   if (found == swarm.index.end()) {
     // A token may be used from a few addresses (a terminal changing networks), not by a crowd.
     int addresses = 0;
-    for (const Peer& p : swarm.peers) {
-      if (p.token_id() == token_key && !(p.endpoint == a.endpoint)) ++addresses;
+    for (size_t i = 0; i < swarm.peers.size(); ++i) {
+      if (swarm.peers[i].token_id() == token_key && !(swarm.endpoints[i] == a.endpoint)) {
+        ++addresses;
+      }
     }
     if (addresses >= options_.max_addresses_per_token) {
       if (swarm.peers.empty()) shard.swarms.erase(swarm_it);
@@ -92,15 +96,16 @@ absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, Rng& rng,
     uint32_t slot;
     if (found == swarm.index.end()) {
       slot = static_cast<uint32_t>(swarm.peers.size());
-      swarm.peers.push_back(Peer{.key = key, .endpoint = a.endpoint, .last_seen = now});
+      swarm.peers.push_back(Peer{.key = key, .last_seen = now});
       swarm.traits.push_back(a.traits);
+      swarm.endpoints.push_back(a.endpoint);
       swarm.index.emplace(key, slot);
     } else {
       slot = found->second;
     }
     Peer& peer = swarm.peers[slot];
     const bool was_seeder = swarm.traits[slot].seeder;
-    peer.endpoint = a.endpoint;
+    swarm.endpoints[slot] = a.endpoint;
     peer.uploaded = a.uploaded;
     peer.downloaded = a.downloaded;
     peer.last_seen = now;
@@ -120,7 +125,7 @@ absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, Rng& rng,
     shard.policy->Choose(self, static_cast<int>(slot), swarm.traits, a.numwant, rng, &chosen);
     int best = -1;
     for (uint32_t i : chosen) {
-      out->peers.push_back(swarm.peers[i].endpoint);
+      out->peers.push_back(swarm.endpoints[i]);
       const int tier = swarm.traits[i].origin ? kOriginTier
                                               : SharedTier(self.locality, swarm.traits[i].locality);
       ++out->offered_by_tier[tier];
@@ -146,7 +151,7 @@ void Swarms::Peek(std::string_view info_hash, const PeerTraits& self, int numwan
   const Swarm& swarm = it->second;
   std::vector<uint32_t> chosen;
   shard.policy->Choose(self, -1, swarm.traits, numwant, rng, &chosen);  // off the hot path
-  for (uint32_t i : chosen) out->push_back({swarm.peers[i].endpoint, swarm.traits[i].seeder});
+  for (uint32_t i : chosen) out->push_back({swarm.endpoints[i], swarm.traits[i].seeder});
 }
 
 SwarmStats Swarms::Stats(std::string_view info_hash) const {

@@ -105,16 +105,18 @@ class Swarms {
   using PeerKey = std::array<char, 36>;
   struct Peer {
     PeerKey key;
-    PeerEndpoint endpoint;
     int8_t best_tier = -1;  // of its last reply
     int64_t uploaded = 0, downloaded = 0;
     absl::Time last_seen;
     std::string_view token_id() const { return {key.data() + 20, 16}; }
   };
-  // Peers and their traits side by side, so the policy reads one contiguous span.
+  // Peers, their traits and their endpoints side by side (slot i in each), so the policy reads
+  // one contiguous span and a reply gathers its endpoints from a few cache lines, not one per
+  // peer.
   struct Swarm {
     std::vector<Peer> peers;
     std::vector<PeerTraits> traits;
+    std::vector<PeerEndpoint> endpoints;
     absl::flat_hash_map<PeerKey, uint32_t> index;  // key -> slot
     int64_t completed = 0;
     int64_t seeders = 0;  // peers whose traits say seeder, kept so counts cost nothing
