@@ -27,6 +27,7 @@ command -v opentracker >/dev/null || die "opentracker is not installed (apt-get 
 
 bench_build p2pims-tracker p2pims-rights tracker_load
 TRACKER=${BENCH_TRACKER:-$BENCH_BIN/services/tracker/p2pims-tracker}
+readonly USAGE_FLUSH_MS=${BENCH_USAGE_FLUSH_MS:-1000}  # the tracker's --usage-flush-ms
 RIGHTS=$BENCH_BIN/services/rights/p2pims-rights
 LOADGEN=$BENCH_BIN/bench/tracker/tracker_load
 load_at_start=$(load1)
@@ -94,7 +95,8 @@ start_tracker() {
   bench_spawn "$1" "$TRACKER" --db "$DB" --rights "127.0.0.1:$RIGHTS_GRPC" \
     --announce-listen "127.0.0.1:$TRACKER_PORT" --announce-host "127.0.0.1:$TRACKER_PORT" \
     --announce-threads "$ANNOUNCE_THREADS" --grpc-listen "127.0.0.1:$(bench_free_port)" \
-    --admin-listen "127.0.0.1:$TRACKER_ADMIN" "${NO_CHARGING[@]}" --log-level warn
+    --admin-listen "127.0.0.1:$TRACKER_ADMIN" "${NO_CHARGING[@]}" --log-level warn \
+    --usage-flush-ms "$USAGE_FLUSH_MS"
   TRACKER_PID=$SPAWNED_PID
   bench_wait_http "http://127.0.0.1:$TRACKER_ADMIN/readyz" 60 "$TRACKER_PID" || {
     tail -n 20 "$BENCH_TMP/$1.log" >&2

@@ -130,13 +130,17 @@ void AnnouncePlane::Stop() {
 
 void AnnouncePlane::Housekeeping() {
   absl::Time last_expiry = absl::Now();
+  absl::Time last_flush = absl::Now();
+  const absl::Duration tick = std::min(options_.housekeeping_period, options_.usage_flush_period);
   std::unique_lock<std::mutex> lock(mu_);
-  while (!wake_.wait_for(lock, absl::ToChronoMilliseconds(options_.housekeeping_period),
-                         [this] { return stopping_; })) {
+  while (!wake_.wait_for(lock, absl::ToChronoMilliseconds(tick), [this] { return stopping_; })) {
     lock.unlock();
-    FlushUsage();
-    delivery_.RunOnce();
-    credit_.RunOnce();  // after the flush: the session rows hold the latest usage
+    if (absl::Now() - last_flush >= options_.usage_flush_period - tick / 2) {
+      last_flush = absl::Now();
+      FlushUsage();
+      delivery_.RunOnce();
+      credit_.RunOnce();  // after the flush: the session rows hold the latest usage
+    }
     const absl::Time now = absl::Now();
     if (now - last_expiry >= absl::Seconds(30)) {
       last_expiry = now;

@@ -39,6 +39,9 @@ struct AnnouncePlaneOptions {
   AdmissionOptions admission;
   HttpListenerOptions http;
   absl::Duration housekeeping_period = absl::Seconds(1);
+  // Metered usage is written (one statement for all sessions), delivered and checked against
+  // credit this often; CloseSession writes it at once whatever the period.
+  absl::Duration usage_flush_period = absl::Seconds(1);
   UsageDeliveryOptions delivery;
   CreditControlOptions credit;
 };

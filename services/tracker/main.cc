@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
                  "this replica's index, 0..replicas-1; empty: the trailing number of --node-id "
                  "(a StatefulSet pod's ordinal), else 0");
   rt.flags().Add("key-refresh", "30", "seconds between signing-key refreshes");
+  rt.flags().Add("usage-flush-ms", "1000",
+                 "how often metered usage is written to PostgreSQL and sent on (ms, 100..60000)");
   tracker::AddPolicyFlags(rt.flags());
   rt.flags().Add("charging", "127.0.0.1:50052",
                  "charging gRPC address for metered usage (INTERIM records); empty: none, the "
@@ -45,6 +47,12 @@ int main(int argc, char** argv) {
   auto announce_threads = rt.flags().GetInt("announce-threads");
   if (!announce_threads.ok() || *announce_threads <= 0 || *announce_threads > 64) {
     log::Error("--announce-threads must be 1..64");
+    return 2;
+  }
+
+  auto usage_flush = rt.flags().GetInt("usage-flush-ms");
+  if (!usage_flush.ok() || *usage_flush < 100 || *usage_flush > 60000) {
+    log::Error("--usage-flush-ms must be 100..60000");
     return 2;
   }
 
@@ -88,6 +96,7 @@ int main(int argc, char** argv) {
   // Built field by field: GCC 12 at -O2 warns (wrongly) on nested designated temporaries here.
   tracker::AnnouncePlaneOptions plane_options;
   plane_options.threads = static_cast<int>(*announce_threads);
+  plane_options.usage_flush_period = absl::Milliseconds(*usage_flush);
   plane_options.handler.replicas = *replicas;
   plane_options.delivery.node_id = rt.flags().Get("node-id");
   plane_options.credit.node_id = rt.flags().Get("node-id");
