@@ -123,9 +123,12 @@ int main(int argc, char** argv) {
       pool_ptr->SubmitAlways([&sessions, req = std::move(req)] { sessions.HandleBye(req); });
       return;
     }
+    // Marked before a worker takes it: a CANCEL handled first must still find the set-up.
+    sessions.BeginSetUp(id);
     if (!pool_ptr->Submit([&, req = std::move(req)] {
           stack_ptr->Respond(req.id, sessions.HandleInvite(req));
         })) {
+      sessions.AbandonSetUp(id);
       stack_ptr->Respond(id, Overloaded("INVITE"));
     }
   });

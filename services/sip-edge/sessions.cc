@@ -101,10 +101,20 @@ SessionManager::SessionManager(Backends& backends, SessionConfig config,
                              .Register(registry)
                              .Add({})) {}
 
+void SessionManager::BeginSetUp(uint64_t id) {
+  absl::MutexLock lock(&mu_);
+  setting_up_.try_emplace(id, false);
+}
+
+void SessionManager::AbandonSetUp(uint64_t id) {
+  absl::MutexLock lock(&mu_);
+  setting_up_.erase(id);
+}
+
 SipResponse SessionManager::HandleInvite(const SipRequest& req) {
   {
     absl::MutexLock lock(&mu_);
-    setting_up_[req.id] = false;
+    setting_up_.try_emplace(req.id, false);  // kept true if the dialog already ended
   }
   Active a;
   SipResponse r = SetUp(req, &a);

@@ -47,6 +47,10 @@ class SessionManager {
  public:
   SessionManager(Backends& backends, SessionConfig config, metrics::Registry& registry);
 
+  // Marks dialog `id`'s INVITE as being set up, before it is queued for a worker, so that the
+  // dialog's end (a CANCEL) handled first still finds it; AbandonSetUp when it is not queued.
+  void BeginSetUp(uint64_t id);
+  void AbandonSetUp(uint64_t id);
   // Sets up a content session; blocks on backend calls (run it on a worker).
   SipResponse HandleInvite(const SipRequest& req);
   // Tears down the session of dialog `req.id` (on BYE, or when the dialog ended otherwise),

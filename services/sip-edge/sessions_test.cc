@@ -283,5 +283,20 @@ TEST_F(SessionsTest, AnUnusableOfferIs488BeforeAnyBackend) {
   EXPECT_TRUE(backends_.calls.empty());
 }
 
+TEST_F(SessionsTest, ADialogEndingBeforeItsWorkerStartsIsTornDownAfterSetUp) {
+  SessionManager m(backends_, config_, registry_);
+  m.BeginSetUp(7);  // the SIP loop queued the INVITE
+  SipRequest gone;  // a CANCEL ended the dialog; its end reached a worker first
+  gone.id = 7;
+  gone.method = "TERMINATED";
+  EXPECT_TRUE(m.HandleBye(gone));
+  EXPECT_TRUE(backends_.calls.empty());
+  EXPECT_EQ(m.HandleInvite(Invite()).status, 487);
+  EXPECT_EQ(m.active(), 0u);
+  ASSERT_GE(backends_.calls.size(), 3u);
+  EXPECT_EQ(backends_.calls[backends_.calls.size() - 3], "close");  // set up, then torn down
+  EXPECT_EQ(backends_.calls.back(), "acct RECORD_TYPE_STOP 1024");
+}
+
 }  // namespace
 }  // namespace p2pims::sip_edge
