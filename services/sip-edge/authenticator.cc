@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -43,7 +45,7 @@ SipResponse Authenticator::Challenge(const SipRequest& req, absl::Time now, bool
   SipResponse r = reply_(req.method, 401, "Unauthorized");
   const std::string nonce = nonces_.Make(now, req.source_ip);
   // RFC 8760 §2.4: the preferred algorithm first.
-  for (DigestAlgorithm a : {DigestAlgorithm::kSha256, DigestAlgorithm::kMd5}) {
+  for (DigestAlgorithm a : config_.algorithms) {
     r.headers.emplace_back(
         "WWW-Authenticate",
         absl::StrCat("Digest realm=\"", config_.realm, "\", nonce=\"", nonce, "\", algorithm=",
@@ -90,9 +92,11 @@ std::variant<std::string, SipResponse> Authenticator::Authenticate(const SipRequ
   auto a = ParseDigestAuthorization(req.authorization);
   if (!a) return reply_(req.method, 400, "Bad Request", "malformed Authorization");
   const auto algorithm = ParseDigestAlgorithm(a->algorithm);
-  if (!algorithm || a->qop != "auth" || a->nc.empty() || a->cnonce.empty()) {
+  const bool offered = algorithm && std::find(config_.algorithms.begin(), config_.algorithms.end(),
+                                              *algorithm) != config_.algorithms.end();
+  if (!offered || a->qop != "auth" || a->nc.empty() || a->cnonce.empty()) {
     return reply_(req.method, 400, "Bad Request",
-                  "Authorization must use MD5 or SHA-256 with qop=auth, nc and cnonce");
+                  "Authorization must use an offered algorithm with qop=auth, nc and cnonce");
   }
   if (a->realm != config_.realm) return Challenge(req, now, false);
   if (!absl::EqualsIgnoreCase(a->uri, req.request_uri)) {

@@ -38,6 +38,9 @@ using CredentialLookup =
 
 struct AuthConfig {
   std::string realm = "p2p.localhost";
+  // Offered in this order (RFC 8760: the preferred first; a client takes the first it supports).
+  // Only these are accepted.
+  std::vector<DigestAlgorithm> algorithms = {DigestAlgorithm::kSha256, DigestAlgorithm::kMd5};
   absl::Duration nonce_lifetime = absl::Minutes(5);
   int max_failures = 5;  // per source address within failure_window, then blocked
   absl::Duration failure_window = absl::Minutes(1);

@@ -154,6 +154,16 @@ TEST_F(AuthenticatorTest, ASourceFailingTooOftenIsBlockedForAWhile) {
   EXPECT_TRUE(std::holds_alternative<std::string>(auth.Authenticate(good, t0_ + absl::Minutes(6))));
 }
 
+TEST_F(AuthenticatorTest, OnlyOfferedAlgorithmsAreOfferedAndAccepted) {
+  Authenticator md5_only = Make({.realm = kRealm, .algorithms = {DigestAlgorithm::kMd5}});
+  const SipResponse challenge = std::get<SipResponse>(md5_only.Authenticate(Request(), t0_));
+  ASSERT_EQ(challenge.headers.size(), 1u);
+  EXPECT_NE(challenge.headers[0].second.find("algorithm=MD5"), std::string::npos);
+  SipRequest req = Request();
+  req.authorization = Answer(DigestAlgorithm::kSha256, NonceIn(challenge, "MD5"), "s3cret");
+  EXPECT_EQ(std::get<SipResponse>(md5_only.Authenticate(req, t0_)).status, 400);
+}
+
 TEST_F(AuthenticatorTest, UnreadableCredentialsAreServiceUnavailable) {
   Authenticator auth = Make();
   const std::string nonce = NonceIn(std::get<SipResponse>(auth.Authenticate(Request(), t0_)), "MD5");

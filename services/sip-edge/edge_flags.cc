@@ -29,6 +29,8 @@ void AddEdgeFlags(Flags& flags) {
             "direct clients are refused, only trusted CSCFs are served");
   flags.Add("db-wait", "30", "seconds to wait for PostgreSQL at start-up");
   flags.Add("realm", "", "digest realm (default: the first of --domains)");
+  flags.Add("digest-algorithms", "SHA-256,MD5",
+            "digest algorithms offered, preferred first (SHA-256, MD5); only these are accepted");
   flags.Add("max-session-seconds", "14400",
             "a session whose BYE never comes ends after this long (or at its token's expiry)");
   flags.Add("min-expires", "60", "shortest registration accepted, seconds (shorter: 423)");
@@ -86,6 +88,19 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   s.auth.realm = !flags.Get("realm").empty()      ? flags.Get("realm")
                  : !s.sessions.domains.empty()    ? s.sessions.domains.front()
                                                   : std::string("p2p.localhost");
+  s.auth.algorithms.clear();
+  for (absl::string_view name :
+       absl::StrSplit(flags.Get("digest-algorithms"), ',', absl::SkipWhitespace())) {
+    name = absl::StripAsciiWhitespace(name);
+    auto a = ParseDigestAlgorithm(std::string_view(name.data(), name.size()));
+    if (!a || name.empty()) {
+      return absl::InvalidArgumentError("--digest-algorithms: unknown algorithm " + std::string(name));
+    }
+    if (std::find(s.auth.algorithms.begin(), s.auth.algorithms.end(), *a) == s.auth.algorithms.end()) {
+      s.auth.algorithms.push_back(*a);
+    }
+  }
+  if (s.auth.algorithms.empty()) return absl::InvalidArgumentError("--digest-algorithms is empty");
   s.workers = static_cast<int>(*workers);
   s.max_queue = static_cast<size_t>(*max_queue);
   s.admin_listen = flags.Get("admin-listen");

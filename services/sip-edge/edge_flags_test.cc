@@ -41,6 +41,12 @@ TEST(EdgeFlagsTest, ValuesReachTheirParts) {
   EXPECT_EQ(s->auth.realm, "ims.example.net");
   EXPECT_EQ(s->stack.tls_dir, "/tls");
   EXPECT_EQ(s->backends.deadline, absl::Milliseconds(250));
+  EXPECT_EQ(s->auth.algorithms,
+            (std::vector<DigestAlgorithm>{DigestAlgorithm::kSha256, DigestAlgorithm::kMd5}));
+  auto md5_first = Read({"--digest-algorithms", "md5, SHA-256"});
+  ASSERT_TRUE(md5_first.ok());
+  EXPECT_EQ(md5_first->auth.algorithms,
+            (std::vector<DigestAlgorithm>{DigestAlgorithm::kMd5, DigestAlgorithm::kSha256}));
 }
 
 TEST(EdgeFlagsTest, BadValuesNameTheirFlag) {
@@ -55,6 +61,8 @@ TEST(EdgeFlagsTest, BadValuesNameTheirFlag) {
   EXPECT_NE(message({"--sips-url", "sips:*:5061"}).find("--tls-dir"), std::string::npos);
   EXPECT_NE(message({"--trusted-cscf", "10.0.0.0/33"}).find("10.0.0.0/33"), std::string::npos);
   EXPECT_NE(message({"--workers", "many"}).find("workers"), std::string::npos);
+  EXPECT_NE(message({"--digest-algorithms", "SHA-512"}).find("SHA-512"), std::string::npos);
+  EXPECT_NE(message({"--digest-algorithms", ""}).find("empty"), std::string::npos);
 }
 
 }  // namespace
