@@ -20,7 +20,7 @@ stop_kamailio() {
   kill -TERM "$KAM_PID" 2>/dev/null || true
   wait "$KAM_PID" 2>/dev/null || true
 }
-trap 'stop_kamailio; harness_cleanup' EXIT
+at_exit stop_kamailio
 listening() { ss -Hlun | awk '{print $4}' | grep -q ":$KAM_PORT\$"; }
 check "kamailio listens" eventually 15 listening || { tail -n 20 "$KAM_DIR/kamailio.log" >&2; harness_finish; }
 

@@ -32,7 +32,7 @@ echo '"Catalogue" <sip:catalogue@p2p.localhost>' >"$UE_DIR/contacts"
 echo "# baresip registers and messages the catalogue"
 stdbuf -oL baresip -f "$UE_DIR" -s -e '/message sintel' >"$UE_DIR/trace.log" 2>&1 &
 UE_PID=$!
-trap 'kill $UE_PID 2>/dev/null || true; harness_cleanup' EXIT
+at_exit 'kill $UE_PID'
 check "baresip receives the catalogue's answer listing Sintel" \
   eventually 30 grep -q 'sip:sintel@p2p.localhost  Sintel  buy 2.99 EUR' "$UE_DIR/trace.log"
 check "its REGISTER was challenged, then answered 200 with its binding" \

@@ -9,7 +9,7 @@ harness_start
 ALICE=sip:alice@ims.localhost
 SCENARIOS=$SUITE_SRC/tests/sipp
 TRACKER_PID=$(cat "$SUITE_DIR/run/tracker.pid")
-trap 'kill -CONT $TRACKER_PID 2>/dev/null || true; harness_cleanup' EXIT
+at_exit 'kill -CONT $TRACKER_PID'
 open_reservations() {
   suite_psql -tA -c "SELECT count(*) FROM charging.cc_session WHERE subject = '$ALICE' AND state = 'open'"
 }

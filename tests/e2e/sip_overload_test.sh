@@ -10,7 +10,7 @@ harness_start
 ALICE=sip:alice@ims.localhost
 RIGHTS_PID=$(cat "$SUITE_DIR/run/rights.pid")
 kill -STOP "$RIGHTS_PID"
-trap 'kill -CONT $RIGHTS_PID 2>/dev/null || true; harness_cleanup' EXIT
+at_exit 'kill -CONT $RIGHTS_PID'
 
 echo "# 20 INVITEs at once while rights is frozen"
 check "every INVITE is answered 503 with Retry-After" \

@@ -45,7 +45,7 @@ else
     --tracker "127.0.0.1:$TRACKER_GRPC" --db "$(suite_db)" --node-id sip-edge-v6 --sips-url "" \
     >>"$SUITE_DIR/logs/sip-edge-v6.log" 2>&1 &
   V6_PID=$!
-  trap 'kill $V6_PID 2>/dev/null || true; harness_cleanup' EXIT
+  at_exit 'kill $V6_PID'
   check "the IPv6 sip-edge is up" suite_wait_url "http://127.0.0.1:$V6_ADMIN/readyz" 30
   check_eq "REGISTER over IPv6 (untrusted ::1): 401 then 200" "401 200" \
     "$(client register ::1 "[::1]:$V6_PORT")"

@@ -62,7 +62,7 @@ stop_clients() {
   for pid in "${CLIENT_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   CLIENT_PIDS=()
 }
-trap 'stop_clients; harness_cleanup' EXIT
+at_exit stop_clients
 
 ctl() {
   "$CTL" --rights "127.0.0.1:$RIGHTS_GRPC" --charging "127.0.0.1:$CHARGING_GRPC" \

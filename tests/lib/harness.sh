@@ -36,7 +36,15 @@ free_port() {
   return 1
 }
 
+# at_exit COMMAND: runs COMMAND (a string for eval; its failure ignored) when the test exits,
+# before the suite is taken down. Use it instead of a trap of one's own, which would replace the
+# harness's (and, failing under set -e, skip it: the suite would be left running).
+HARNESS_AT_EXIT=()
+at_exit() { HARNESS_AT_EXIT+=("$1"); }
+
 harness_cleanup() {
+  local c
+  for c in "${HARNESS_AT_EXIT[@]}"; do eval "$c" >/dev/null 2>&1 || true; done
   suite_down || true
   if ((FAILURES == 0)) && [[ -z ${KEEP_E2E_DIR:-} ]]; then
     rm -rf "$SUITE_DIR"
