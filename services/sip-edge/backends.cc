@@ -42,7 +42,8 @@ class GrpcBackends final : public Backends {
         accounting_(Method("charging", "Accounting")),
         open_session_(Method("tracker", "OpenSession")),
         close_session_(Method("tracker", "CloseSession")),
-        register_presence_(Method("tracker", "RegisterPresence")) {}
+        register_presence_(Method("tracker", "RegisterPresence")),
+        session_progress_(Method("tracker", "SessionProgress")) {}
 
   absl::StatusOr<rv1::AuthorizeResponse> Authorize(const rv1::AuthorizeRequest& req) override {
     return Unary<rv1::AuthorizeResponse>(authorize_,
@@ -77,6 +78,11 @@ class GrpcBackends final : public Backends {
     return Unary<tv1::RegisterPresenceResponse>(register_presence_,
         [&](grpc::ClientContext& c, auto* r) { return tracker_->RegisterPresence(&c, req, r); });
   }
+  absl::StatusOr<tv1::SessionProgressResponse> SessionProgress(
+      const tv1::SessionProgressRequest& req) override {
+    return Unary<tv1::SessionProgressResponse>(session_progress_,
+        [&](grpc::ClientContext& c, auto* r) { return tracker_->SessionProgress(&c, req, r); });
+  }
 
  private:
   MethodMetrics Method(const char* backend, const char* method) {
@@ -106,8 +112,8 @@ class GrpcBackends final : public Backends {
   CallOptions options_;
   metrics::Family<metrics::Histogram>& seconds_;
   metrics::Family<metrics::Counter>& errors_;
-  const MethodMetrics authorize_, search_catalogue_, credit_control_, accounting_, open_session_, close_session_,
-      register_presence_;
+  const MethodMetrics authorize_, search_catalogue_, credit_control_, accounting_, open_session_,
+      close_session_, register_presence_, session_progress_;
 };
 
 }  // namespace

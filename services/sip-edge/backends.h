@@ -35,6 +35,8 @@ class Backends {
       const rv1::SearchCatalogueRequest& req) = 0;
   virtual absl::StatusOr<tv1::RegisterPresenceResponse> RegisterPresence(
       const tv1::RegisterPresenceRequest& req) = 0;
+  virtual absl::StatusOr<tv1::SessionProgressResponse> SessionProgress(
+      const tv1::SessionProgressRequest& req) = 0;
 };
 
 struct BackendAddresses {

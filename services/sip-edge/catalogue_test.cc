@@ -1,38 +1,20 @@
 // The catalogue's handling of MESSAGE on plain requests, with rights' answers scripted (the SIP
 // and rights ends run for real in tests/e2e/sip_catalogue_test.sh).
 #include "services/sip-edge/catalogue.h"
+#include "services/sip-edge/unscripted_backends.h"
 
 #include <gtest/gtest.h>
 
 namespace p2pims::sip_edge {
 namespace {
 
-class ScriptedRights : public Backends {
+class ScriptedRights : public UnscriptedBackends {
  public:
-  absl::StatusOr<rv1::AuthorizeResponse> Authorize(const rv1::AuthorizeRequest&) override {
-    return absl::UnimplementedError("");
-  }
   absl::StatusOr<rv1::SearchCatalogueResponse> SearchCatalogue(
       const rv1::SearchCatalogueRequest& req) override {
     queries.push_back(req.query());
     if (!status.ok()) return status;
     return answer;
-  }
-  absl::StatusOr<cv1::CreditControlAnswer> CreditControl(const cv1::CreditControlRequest&) override {
-    return absl::UnimplementedError("");
-  }
-  absl::StatusOr<cv1::AccountingAnswer> Accounting(const cv1::AccountingRequest&) override {
-    return absl::UnimplementedError("");
-  }
-  absl::StatusOr<tv1::OpenSessionResponse> OpenSession(const tv1::OpenSessionRequest&) override {
-    return absl::UnimplementedError("");
-  }
-  absl::StatusOr<tv1::CloseSessionResponse> CloseSession(const tv1::CloseSessionRequest&) override {
-    return absl::UnimplementedError("");
-  }
-  absl::StatusOr<tv1::RegisterPresenceResponse> RegisterPresence(
-      const tv1::RegisterPresenceRequest&) override {
-    return absl::UnimplementedError("");
   }
   rv1::SearchCatalogueResponse answer;
   absl::Status status;

@@ -22,6 +22,7 @@ std::string RenderDescriptor(const SessionDescriptor& d) {
       .Add("token", d.token)
       .Add("expires_at", d.expires_at)
       .Add("announce", JsonObject::Raw{announce});
+  if (!d.progress_uri.empty()) o.Add("progress", d.progress_uri);
   if (!d.metainfo.empty()) o.Add("metainfo", Base64UrlEncode(d.metainfo));
   return o.Close();
 }

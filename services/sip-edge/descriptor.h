@@ -2,7 +2,8 @@
 // application/vnd.p2pims.session+json (documented in docs/session-descriptor.md):
 //   {"version":1,"session_id":"...","icid":"...","content_id":"...","info_hash":"<hex>",
 //    "name":"...","size":123,"token":"...","expires_at":1764000000,
-//    "announce":["http://...","udp://..."],"metainfo":"<base64url>"}
+//    "announce":["http://...","udp://..."],"progress":"sip:<session-id>@<domain>",
+//    "metainfo":"<base64url>"}
 #pragma once
 
 #include <cstdint>
@@ -24,6 +25,7 @@ struct SessionDescriptor {
   int64_t expires_at = 0;
   std::vector<std::string> announce_urls;
   std::string metainfo;  // raw bencoded bytes, may be empty
+  std::string progress_uri;  // where to SUBSCRIBE to the session's progress (progress.h)
 };
 
 std::string RenderDescriptor(const SessionDescriptor& d);

@@ -33,6 +33,10 @@ void AddEdgeFlags(Flags& flags) {
             "digest algorithms offered, preferred first (SHA-256, MD5); only these are accepted");
   flags.Add("max-session-seconds", "14400",
             "a session whose BYE never comes ends after this long (or at its token's expiry)");
+  flags.Add("progress-interval-seconds", "5",
+            "how often subscribed sessions' progress is checked (a NOTIFY when it changed)");
+  flags.Add("max-progress-subscriptions", "10000",
+            "progress subscriptions held at most (then 503)");
   flags.Add("min-expires", "60", "shortest registration accepted, seconds (shorter: 423)");
   flags.Add("max-expires", "7200", "longest registration granted, seconds");
   flags.Add("max-registrations", "1000000", "public identities registered at most (then 503)");
@@ -56,9 +60,12 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   auto min_expires = positive("min-expires");
   auto max_expires = positive("max-expires");
   auto max_registrations = positive("max-registrations");
+  auto progress_interval = positive("progress-interval-seconds");
+  auto max_progress = positive("max-progress-subscriptions");
   for (const absl::Status& st :
        {deadline.status(), workers.status(), max_queue.status(), max_session.status(),
-        db_wait.status(), min_expires.status(), max_expires.status(), max_registrations.status()}) {
+        db_wait.status(), min_expires.status(), max_expires.status(), max_registrations.status(),
+        progress_interval.status(), max_progress.status()}) {
     if (!st.ok()) return st;
   }
   if (*max_expires < *min_expires) {
@@ -77,6 +84,9 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
     s.sessions.domains.push_back(absl::AsciiStrToLower(absl::StripAsciiWhitespace(d)));
   }
   s.sessions.max_session = absl::Seconds(*max_session);
+  s.progress.domains = s.sessions.domains;
+  s.progress.max_subscriptions = static_cast<int>(std::min<int64_t>(*max_progress, 1 << 30));
+  s.progress_interval = absl::Seconds(*progress_interval);
   s.registrar.min_expires = absl::Seconds(*min_expires);
   s.registrar.max_expires = absl::Seconds(*max_expires);
   s.registrar.default_expires = std::min(absl::Hours(1), s.registrar.max_expires);

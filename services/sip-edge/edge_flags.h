@@ -14,6 +14,7 @@
 #include "lib/config/flags.h"
 #include "services/sip-edge/authenticator.h"
 #include "services/sip-edge/backends.h"
+#include "services/sip-edge/progress.h"
 #include "services/sip-edge/registrar.h"
 #include "services/sip-edge/sessions.h"
 #include "services/sip-edge/sofia_stack.h"
@@ -26,6 +27,8 @@ struct EdgeSettings {
   RegistrarConfig registrar;
   BackendAddresses backends;
   AuthConfig auth;
+  ProgressConfig progress;  // its domains are the sessions' domains
+  absl::Duration progress_interval = absl::Seconds(5);
   int workers = 8;
   size_t max_queue = 1024;
   std::string admin_listen;

@@ -24,6 +24,8 @@ TEST(EdgeFlagsTest, DefaultsMakeAWorkingEdgeWithoutDigest) {
   EXPECT_EQ(s->sessions.domains, std::vector<std::string>{"p2p.localhost"});
   EXPECT_TRUE(s->sessions.trusted.Contains("127.0.0.1"));
   EXPECT_EQ(s->sessions.max_session, absl::Hours(4));
+  EXPECT_EQ(s->progress_interval, absl::Seconds(5));
+  EXPECT_EQ(s->progress.domains, s->sessions.domains);
   EXPECT_EQ(s->registrar.min_expires, absl::Seconds(60));
   EXPECT_EQ(s->registrar.default_expires, absl::Hours(1));
   EXPECT_EQ(s->auth.realm, "p2p.localhost");  // the first domain
@@ -33,8 +35,12 @@ TEST(EdgeFlagsTest, DefaultsMakeAWorkingEdgeWithoutDigest) {
 TEST(EdgeFlagsTest, ValuesReachTheirParts) {
   auto s = Read({"--domains", " P2P.Example.NET , other.net", "--max-expires", "300",
                  "--realm", "ims.example.net", "--sips-url", "sips:*:5061", "--tls-dir", "/tls",
-                 "--backend-deadline-ms", "250"});
+                 "--backend-deadline-ms", "250", "--progress-interval-seconds", "2",
+                 "--max-progress-subscriptions", "7"});
   ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->progress_interval, absl::Seconds(2));
+  EXPECT_EQ(s->progress.max_subscriptions, 7);
+  EXPECT_EQ(s->progress.domains, (std::vector<std::string>{"p2p.example.net", "other.net"}));
   EXPECT_EQ(s->sessions.domains, (std::vector<std::string>{"p2p.example.net", "other.net"}));
   EXPECT_EQ(s->registrar.max_expires, absl::Seconds(300));
   EXPECT_EQ(s->registrar.default_expires, absl::Seconds(300));  // never above the maximum

@@ -1,5 +1,6 @@
 // p2pims-sip-edge: the IMS application server (ISC) for content sessions. Wiring only: flags,
 // the SIP stack, the workers that call the backends, and the operator endpoints.
+#include <atomic>
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include "services/sip-edge/credential_store.h"
 #include "services/sip-edge/edge_flags.h"
 #include "services/sip-edge/presence.h"
+#include "services/sip-edge/progress.h"
 #include "services/sip-edge/registrar.h"
 #include "services/sip-edge/sessions.h"
 #include "services/sip-edge/sofia_stack.h"
@@ -62,9 +64,15 @@ int main(int argc, char** argv) {
         settings->auth);
     config.authenticator = authenticator.get();
   }
+  const Identifier identify(config.trusted, authenticator.get(), reply);
+  ProgressNotifier progress(*backends, identify, reply, settings->progress, registry);
+  SofiaStack* stack_ptr = nullptr;
+  // A session's progress subscribers hear of its end as soon as its teardown is done.
+  config.on_ended = [&](const std::string& session_id) {
+    for (OutgoingNotify& n : progress.Poll(session_id)) stack_ptr->Notify(std::move(n));
+  };
   SessionManager sessions(*backends, config, registry);
   Registrar registrar(reply, config.trusted, registry, settings->registrar, authenticator.get());
-  const Identifier identify(config.trusted, authenticator.get(), reply);
   Catalogue catalogue(*backends, identify, reply, {.domains = config.domains});
   PresenceReporter presence(*backends, registry);
 
@@ -81,7 +89,6 @@ int main(int argc, char** argv) {
   // The pool is declared after the stack so that it is destroyed first: work it still runs at
   // shutdown may answer through the stack.
   WorkerPool* pool_ptr = nullptr;
-  SofiaStack* stack_ptr = nullptr;
   SofiaStack stack(settings->stack, [&](SipRequest req) {
     const uint64_t id = req.id;
     if (req.method == "REGISTER") {
@@ -118,6 +125,20 @@ int main(int argc, char** argv) {
       }
       return;
     }
+    if (req.method == "SUBSCRIBE") {
+      if (!pool_ptr->Submit([&, req = std::move(req)] {
+            SubscribeReply r = progress.Subscribe(req);
+            stack_ptr->Respond(req.id, std::move(r.response));
+            if (r.first) stack_ptr->Notify(std::move(*r.first));
+          })) {
+        stack_ptr->Respond(id, Overloaded("SUBSCRIBE"));
+      }
+      return;
+    }
+    if (req.method == "SUBSCRIPTION_ENDED") {
+      progress.Forget(id);
+      return;
+    }
     if (req.method != "INVITE") {
       // Teardown is never dropped, even under overload: money and CDRs depend on it.
       pool_ptr->SubmitAlways([&sessions, req = std::move(req)] { sessions.HandleBye(req); });
@@ -146,7 +167,10 @@ int main(int argc, char** argv) {
     log::Error("cannot serve operator endpoints", {{"error", s.message()}});
     return 1;
   }
-  // Expired registrations leave the tracker's presence too; sessions past their end get a BYE.
+  // Expired registrations leave the tracker's presence too; sessions past their end get a BYE;
+  // progress subscribers get a NOTIFY when their session changed (one poll at a time).
+  std::atomic<bool> polling{false};
+  absl::Time next_poll = absl::Now() + settings->progress_interval;
   std::mutex housekeeping_mu;
   std::condition_variable housekeeping_wake;
   bool stopping = false;
@@ -159,6 +183,15 @@ int main(int argc, char** argv) {
         pool.SubmitAlways([&presence, gone = std::move(gone)] { presence.Report(gone); });
       }
       for (uint64_t id : sessions.Overdue(now)) stack.Bye(id);
+      if (now >= next_poll && progress.subscriptions() > 0 && !polling.exchange(true)) {
+        next_poll = now + settings->progress_interval;
+        if (!pool.Submit([&] {
+              for (OutgoingNotify& n : progress.Poll()) stack.Notify(std::move(n));
+              polling = false;
+            })) {
+          polling = false;  // overloaded: the next round tries again
+        }
+      }
       lock.lock();
     }
   });

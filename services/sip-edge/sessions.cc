@@ -262,6 +262,7 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
   d.expires_at = decision->expires_at();
   d.announce_urls.assign(swarm->announce_urls().begin(), swarm->announce_urls().end());
   d.metainfo = swarm->metainfo();
+  d.progress_uri = absl::StrCat("sip:", a.session_id, "@", req.request_host);
   a.ends_at = absl::Now() + config_.max_session;
   if (decision->expires_at() > 0) {
     a.ends_at = std::min(a.ends_at, absl::FromUnixSeconds(decision->expires_at()));
@@ -357,6 +358,7 @@ bool SessionManager::Teardown(const Active& a) {
   ok = Retry("accounting_stop", a, [&] { return backends_.Accounting(stop).status(); }) && ok;
   if (!ok) teardown_failures_.Increment();
   log::Info("session closed", {{"session_id", a.session_id}, {"icid", a.icid}, {"complete", ok}});
+  if (config_.on_ended) config_.on_ended(a.session_id);
   return ok;
 }
 

@@ -5,6 +5,7 @@
 // content, 503 + Retry-After when a backend is down.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,6 +41,9 @@ struct SessionConfig {
   absl::Duration teardown_backoff = absl::Milliseconds(200);
   // A session whose BYE never comes ends after this long, or when its token expires if sooner.
   absl::Duration max_session = absl::Hours(4);
+  // Called on the worker after a session's teardown, with its session id (its progress
+  // subscribers get their final NOTIFY at once).
+  std::function<void(const std::string& session_id)> on_ended;
 };
 
 // Thread-safe: INVITEs and BYEs of different dialogs run on different workers.

@@ -6,10 +6,12 @@
 
 #include <deque>
 
+#include "services/sip-edge/unscripted_backends.h"
+
 namespace p2pims::sip_edge {
 namespace {
 
-class ScriptedBackends : public Backends {
+class ScriptedBackends : public UnscriptedBackends {
  public:
   absl::StatusOr<rv1::AuthorizeResponse> Authorize(const rv1::AuthorizeRequest& req) override {
     calls.push_back("authorize " + req.subject());
@@ -58,16 +60,6 @@ class ScriptedBackends : public Backends {
     r.set_info_hash(std::string(20, '\xab'));
     r.add_announce_urls("http://127.0.0.1:6969/a/" + req.token() + "/announce");
     return r;
-  }
-  absl::StatusOr<rv1::SearchCatalogueResponse> SearchCatalogue(
-      const rv1::SearchCatalogueRequest& req) override {
-    calls.push_back("search " + req.query());
-    return rv1::SearchCatalogueResponse();
-  }
-  absl::StatusOr<tv1::RegisterPresenceResponse> RegisterPresence(
-      const tv1::RegisterPresenceRequest& req) override {
-    calls.push_back("presence " + req.subject());
-    return tv1::RegisterPresenceResponse();
   }
   absl::StatusOr<tv1::CloseSessionResponse> CloseSession(
       const tv1::CloseSessionRequest& req) override {

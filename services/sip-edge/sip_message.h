@@ -52,6 +52,16 @@ struct OutgoingMessage {
   std::string body;
 };
 
+// A NOTIFY in subscription `subscription` (the SUBSCRIBE's id); `final` ends the subscription
+// (Subscription-State: terminated;reason=noresource).
+struct OutgoingNotify {
+  uint64_t subscription = 0;
+  std::string event;
+  std::string content_type;
+  std::string body;
+  bool final = false;
+};
+
 // A response to send. Headers are "Name", "value" pairs added verbatim.
 struct SipResponse {
   int status = 500;

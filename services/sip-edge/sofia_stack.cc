@@ -29,7 +29,7 @@
 namespace p2pims::sip_edge {
 namespace {
 
-constexpr char kAllow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, MESSAGE";
+constexpr char kAllow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, MESSAGE, SUBSCRIBE";
 
 // The handle magic of requests sip-edge sends (not a dialog id: ids count up from 1).
 void* const kOutgoing = reinterpret_cast<void*>(~uintptr_t{0});
@@ -46,12 +46,15 @@ struct SofiaStack::Impl {
   su_wait_t wait[1] = {};
   bool shutting_down = false;
   uint64_t next_id = 1;
-  // A dialog's handle, or a REGISTER's with its saved event (answered later from a worker,
-  // then both are destroyed).
+  // A dialog's handle, or a REGISTER's or MESSAGE's with its saved event (answered later from a
+  // worker, then both are destroyed), or a SUBSCRIBE's (answered from a worker; the handle stays
+  // for the NOTIFYs when accepted).
   struct Pending {
     nua_handle_t* nh = nullptr;
     nua_saved_event_t saved[1] = {};
     bool one_shot = false;
+    bool subscription = false;
+    bool answered = false;  // a subscription's SUBSCRIBE
   };
   std::map<uint64_t, Pending> handles;  // loop thread only
   // Sofia keeps the reason phrase pointer beyond nua_respond (it formats the status line when
@@ -62,6 +65,7 @@ struct SofiaStack::Impl {
   std::deque<std::pair<uint64_t, SipResponse>> outbox ABSL_GUARDED_BY(mu);
   std::vector<uint64_t> byes ABSL_GUARDED_BY(mu);
   std::vector<OutgoingMessage> messages ABSL_GUARDED_BY(mu);
+  std::vector<OutgoingNotify> notifies ABSL_GUARDED_BY(mu);
   bool stop_requested ABSL_GUARDED_BY(mu) = false;
 
   static std::string UrlText(su_home_t* home, const url_t* url) {
@@ -195,6 +199,36 @@ struct SofiaStack::Impl {
         on_request(std::move(req));
         return;
       }
+      case nua_i_subscribe: {
+        // A refresh or unsubscribe of an accepted subscription is answered by the stack; so is
+        // an event package that is not allowed (489).
+        if (id != 0) return;
+        if (status >= 300 || sip == nullptr || shutting_down) {
+          if (status < 300) {
+            nua_respond(nh, 503, "Service Unavailable", SIPTAG_RETRY_AFTER_STR("5"),
+                        NUTAG_WITH_THIS(nua), TAG_END());
+          }
+          nua_handle_destroy(nh);
+          return;
+        }
+        const uint64_t new_id = next_id++;
+        nua_handle_bind(nh, reinterpret_cast<void*>(static_cast<uintptr_t>(new_id)));
+        Pending& p = handles[new_id];
+        p.nh = nh;
+        p.subscription = true;
+        SipRequest req = Convert(nh, sip, new_id);
+        nua_save_event(nua, p.saved);
+        on_request(std::move(req));
+        return;
+      }
+      case nua_r_notify: {
+        if (status < 200) return;
+        int substate = nua_substate_active;
+        tl_gets(tags, NUTAG_SUBSTATE_REF(substate), TAG_END());
+        if (substate != nua_substate_terminated && status < 300) return;
+        EndSubscription(id, nh);
+        return;
+      }
       case nua_i_bye:
         if (id != 0 && sip != nullptr) on_request(Convert(nh, sip, id));
         return;
@@ -202,6 +236,10 @@ struct SofiaStack::Impl {
         int state = nua_callstate_init;
         tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
         if (state == nua_callstate_terminated) {
+          if (auto it = handles.find(id); it != handles.end() && it->second.subscription) {
+            EndSubscription(id, nh);
+            return;
+          }
           if (id != 0 && handles.erase(id) > 0) {
             // A dialog that ends without a BYE (CANCEL, error) still needs its teardown.
             SipRequest gone;
@@ -213,13 +251,12 @@ struct SofiaStack::Impl {
         }
         return;
       }
-      case nua_i_subscribe:
       case nua_i_info:
       case nua_i_refer:
       case nua_i_notify:
       case nua_i_publish:
         // Sofia refuses these itself through the Allow set; this only guards against a request
-        // reaching us anyway. SUBSCRIBE comes with session progress.
+        // reaching us anyway.
         nua_respond(nh, 405, "Method Not Allowed", SIPTAG_ALLOW_STR(kAllow), NUTAG_WITH_THIS(nua),
                     TAG_END());
         nua_handle_destroy(nh);
@@ -241,17 +278,52 @@ struct SofiaStack::Impl {
     if (!extra.empty()) extra.resize(extra.size() - 2);
     const char* phrase = phrases.insert(resp.phrase).first->c_str();
     Pending& p = it->second;
+    if (p.subscription && p.answered) return;
     nua_respond(
         p.nh, resp.status, phrase,
         TAG_IF(!resp.content_type.empty(), SIPTAG_CONTENT_TYPE_STR(resp.content_type.c_str())),
         TAG_IF(!resp.body.empty(), SIPTAG_PAYLOAD_STR(resp.body.c_str())),
         TAG_IF(!extra.empty(), SIPTAG_HEADER_STR(extra.c_str())),
-        TAG_IF(p.one_shot, NUTAG_WITH_SAVED(p.saved)), TAG_END());
-    if (p.one_shot) {
+        TAG_IF(p.one_shot || p.subscription, NUTAG_WITH_SAVED(p.saved)), TAG_END());
+    if (p.subscription) {
       nua_destroy_event(p.saved);
+      p.answered = true;
+      if (resp.status < 300) return;  // the handle stays for the NOTIFYs
+    }
+    if (p.one_shot || p.subscription) {
+      if (p.one_shot) nua_destroy_event(p.saved);
       nua_handle_destroy(p.nh);
       handles.erase(it);
     }
+  }
+
+  void SendNotify(const OutgoingNotify& n) {
+    auto it = handles.find(n.subscription);
+    if (it == handles.end() || !it->second.subscription || !it->second.answered) return;
+    nua_notify(it->second.nh, SIPTAG_EVENT_STR(n.event.c_str()),
+               SIPTAG_CONTENT_TYPE_STR(n.content_type.c_str()),
+               SIPTAG_PAYLOAD_STR(n.body.c_str()),
+               TAG_IF(n.final, SIPTAG_SUBSCRIPTION_STATE_STR("terminated;reason=noresource")),
+               TAG_IF(!n.final, NUTAG_SUBSTATE(nua_substate_active)), TAG_END());
+  }
+
+  // A subscription's dialog is over: forget its handle and tell sip-edge once.
+  void EndSubscription(uint64_t id, nua_handle_t* nh) {
+    auto it = handles.find(id);
+    if (it == handles.end() || !it->second.subscription) return;
+    handles.erase(it);
+    nua_handle_destroy(nh);
+    SipRequest ended;
+    ended.id = id;
+    ended.method = "SUBSCRIPTION_ENDED";
+    on_request(ended);
+  }
+
+  // Runs Drain on the loop thread (from any thread).
+  void Wake() {
+    const uint64_t one = 1;
+    ssize_t ignored = write(wake_fd, &one, sizeof one);
+    (void)ignored;
   }
 
   void Drain() {
@@ -261,15 +333,19 @@ struct SofiaStack::Impl {
     std::deque<std::pair<uint64_t, SipResponse>> batch;
     std::vector<uint64_t> ending;
     std::vector<OutgoingMessage> sending;
+    std::vector<OutgoingNotify> notifying;
     bool stop;
     {
       absl::MutexLock lock(&mu);
       batch.swap(outbox);
       ending.swap(byes);
       sending.swap(messages);
+      notifying.swap(notifies);
       stop = stop_requested;
     }
     for (const auto& [id, resp] : batch) Send(id, resp);
+    // After the responses: a SUBSCRIBE's 200 leaves before its first NOTIFY.
+    for (const OutgoingNotify& n : notifying) SendNotify(n);
     for (const OutgoingMessage& m : sending) {
       nua_handle_t* nh = nua_handle(nua, kOutgoing, SIPTAG_TO_STR(m.to.c_str()),
                                     SIPTAG_FROM_STR(m.from.c_str()), TAG_END());
@@ -280,7 +356,8 @@ struct SofiaStack::Impl {
                   SIPTAG_PAYLOAD_STR(m.body.c_str()), TAG_END());
     }
     for (uint64_t id : ending) {
-      if (auto it = handles.find(id); it != handles.end() && !it->second.one_shot) {
+      if (auto it = handles.find(id);
+          it != handles.end() && !it->second.one_shot && !it->second.subscription) {
         nua_bye(it->second.nh, TAG_END());
       }
     }
@@ -340,7 +417,8 @@ absl::Status SofiaStack::Start() {
                  TAG_IF(tls, TPTAG_CERTIFICATE(impl_->config.tls_dir.c_str())),
                  NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0), NUTAG_ENABLEMESSAGE(1),
                  // Answered by sip-edge (registrar, catalogue), not by the stack.
-                 NUTAG_APPL_METHOD("REGISTER, MESSAGE"),
+                 NUTAG_APPL_METHOD("REGISTER, MESSAGE, SUBSCRIBE"),
+                 NUTAG_ALLOW_EVENTS(impl_->config.allow_events.c_str()),
                           // SIPTAG_ALLOW replaces Sofia's default set (NUTAG_ALLOW would only add
                           // to it): anything else is refused with 405 by the stack itself.
                           SIPTAG_ALLOW_STR(kAllow), SIPTAG_USER_AGENT_STR(impl_->config.user_agent.c_str()), TAG_END());
@@ -358,9 +436,7 @@ void SofiaStack::Respond(uint64_t id, SipResponse response) {
     absl::MutexLock lock(&impl_->mu);
     impl_->outbox.emplace_back(id, std::move(response));
   }
-  const uint64_t one = 1;
-  ssize_t ignored = write(impl_->wake_fd, &one, sizeof one);
-  (void)ignored;
+  impl_->Wake();
 }
 
 void SofiaStack::Bye(uint64_t id) {
@@ -368,9 +444,7 @@ void SofiaStack::Bye(uint64_t id) {
     absl::MutexLock lock(&impl_->mu);
     impl_->byes.push_back(id);
   }
-  const uint64_t one = 1;
-  ssize_t ignored = write(impl_->wake_fd, &one, sizeof one);
-  (void)ignored;
+  impl_->Wake();
 }
 
 void SofiaStack::SendMessage(OutgoingMessage message) {
@@ -378,9 +452,15 @@ void SofiaStack::SendMessage(OutgoingMessage message) {
     absl::MutexLock lock(&impl_->mu);
     impl_->messages.push_back(std::move(message));
   }
-  const uint64_t one = 1;
-  ssize_t ignored = write(impl_->wake_fd, &one, sizeof one);
-  (void)ignored;
+  impl_->Wake();
+}
+
+void SofiaStack::Notify(OutgoingNotify notify) {
+  {
+    absl::MutexLock lock(&impl_->mu);
+    impl_->notifies.push_back(std::move(notify));
+  }
+  impl_->Wake();
 }
 
 void SofiaStack::Stop() {
@@ -388,9 +468,7 @@ void SofiaStack::Stop() {
     absl::MutexLock lock(&impl_->mu);
     impl_->stop_requested = true;
   }
-  const uint64_t one = 1;
-  ssize_t ignored = write(impl_->wake_fd, &one, sizeof one);
-  (void)ignored;
+  impl_->Wake();
 }
 
 }  // namespace p2pims::sip_edge

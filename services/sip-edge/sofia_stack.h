@@ -31,6 +31,8 @@ struct StackConfig {
   std::string sips_url;
   std::string tls_dir;
   std::string user_agent = "p2pims-sip-edge/0.1";
+  // Event packages SUBSCRIBE may ask for (others get 489 Bad Event from the stack).
+  std::string allow_events = "p2pims-progress";
 };
 
 // Start, Run and the request callback are on the loop thread; Respond and Stop are thread-safe.
@@ -48,6 +50,10 @@ class SofiaStack {
   void Bye(uint64_t id);
   // Sends a MESSAGE outside any dialog; its answer is only logged when it is a failure.
   void SendMessage(OutgoingMessage message);
+  // Sends a NOTIFY in an accepted subscription (nothing when it is gone). A subscription that
+  // ends (a final NOTIFY, unsubscribed, expired, a NOTIFY refused) arrives as a request with
+  // method SUBSCRIPTION_ENDED and its id.
+  void Notify(OutgoingNotify notify);
   void Stop();
 
   // Called from Sofia's C callbacks; not for other users.

@@ -205,6 +205,33 @@ grpc::Status TrackerService::SwarmStats(grpc::ServerContext*, const v1::SwarmSta
   return grpc::Status::OK;
 }
 
+grpc::Status TrackerService::SessionProgress(grpc::ServerContext*,
+                                             const v1::SessionProgressRequest* req,
+                                             v1::SessionProgressResponse* resp) {
+  constexpr int kMaxIds = 1000;
+  if (req->session_ids_size() > kMaxIds) {
+    return InvalidArgument(absl::StrCat("at most ", kMaxIds, " session ids per call"));
+  }
+  auto found = store_.SessionProgress({req->session_ids().begin(), req->session_ids().end()});
+  if (!found.ok()) return ToGrpcStatus(found.status());
+  for (TrackerStore::Progress& p : *found) {
+    v1::SessionProgress& out = *resp->add_sessions();
+    out = std::move(p.fields);
+    if (!out.found()) continue;
+    const InfoHash key = SwarmKey(p.info_hash);
+    if (!options_.replicas.Owns(key)) continue;
+    out.set_swarm_known(true);
+    const tracker::SwarmStats swarm = plane_.swarms().Stats(AsView(key));
+    out.set_swarm_seeders(swarm.seeders);
+    out.set_swarm_leechers(swarm.leechers);
+    if (out.closed()) continue;  // its peers are refused from the close on
+    const TokenPeers mine = plane_.swarms().PeersOfToken(AsView(key), p.token_id);
+    out.set_peers(mine.peers);
+    out.set_seeding(mine.seeding);
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status ContentIndexService::IndexContent(grpc::ServerContext*,
                                                const v1::IndexContentRequest* req,
                                                v1::IndexedContent* resp) {

@@ -56,6 +56,8 @@ class TrackerService final : public v1::Tracker::Service {
                                 v1::RegisterPresenceResponse* resp) override;
   grpc::Status SwarmStats(grpc::ServerContext*, const v1::SwarmStatsRequest* req,
                           v1::SwarmStatsResponse* resp) override;
+  grpc::Status SessionProgress(grpc::ServerContext*, const v1::SessionProgressRequest* req,
+                               v1::SessionProgressResponse* resp) override;
 
  private:
   TrackerStore& store_;

@@ -2,6 +2,8 @@
 
 #include <pqxx/pqxx>
 
+#include "absl/container/flat_hash_map.h"
+
 #include "lib/encoding/encoding.h"
 #include "lib/pg/array.h"
 
@@ -112,6 +114,13 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
        " coalesce(sum(bytes_up), 0)::bigint FROM tracker.session WHERE info_hash = decode($1, "
        "'hex')"},
   };
+  all.emplace_back(
+      "tracker_session_progress",
+      "SELECT s.session_id, s.subject, c.content_id, c.size_bytes, s.bytes_down, s.bytes_up,"
+      " s.closed_at IS NOT NULL, coalesce(s.close_cause, ''), encode(c.info_hash, 'hex'),"
+      " s.token_id FROM tracker.session s JOIN tracker.content c"
+      " ON c.info_hash = s.info_hash OR c.info_hash_v2_truncated = s.info_hash"
+      " WHERE s.session_id = ANY($1::text[])");
   for (auto& s : CreditStore::Statements()) all.push_back(std::move(s));
   return all;
 }
@@ -335,6 +344,41 @@ absl::StatusOr<v1::SwarmStatsResponse> TrackerStore::SwarmStats(const std::strin
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<std::vector<TrackerStore::Progress>> TrackerStore::SessionProgress(
+    const std::vector<std::string>& session_ids) {
+  std::vector<Progress> out(session_ids.size());
+  absl::flat_hash_map<std::string, size_t> at;
+  for (size_t i = 0; i < session_ids.size(); ++i) {
+    out[i].fields.set_session_id(session_ids[i]);
+    at.emplace(session_ids[i], i);
+  }
+  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
+    for (const pqxx::row& r :
+         tx.exec_prepared("tracker_session_progress", pg::ArrayLiteral(session_ids))) {
+      auto it = at.find(r[0].as<std::string>());
+      if (it == at.end()) continue;
+      Progress& p = out[it->second];
+      p.fields.set_found(true);
+      p.fields.set_subject(r[1].as<std::string>());
+      p.fields.set_content_id(r[2].as<std::string>());
+      p.fields.set_size_bytes(r[3].as<int64_t>());
+      p.fields.set_bytes_down(r[4].as<int64_t>());
+      p.fields.set_bytes_up(r[5].as<int64_t>());
+      p.fields.set_closed(r[6].as<bool>());
+      p.fields.set_close_cause(r[7].as<std::string>());
+      p.info_hash = Unhex(r[8].as<std::string>()).value_or("");
+      p.token_id = Unhex(r[9].as<std::string>()).value_or("");
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  // A duplicate id gets the first one's answer.
+  for (size_t i = 0; i < session_ids.size(); ++i) {
+    if (size_t first = at[session_ids[i]]; first != i) out[i] = out[first];
+  }
   return out;
 }
 

@@ -85,6 +85,15 @@ class TrackerStore {
   absl::Status SetPresence(const v1::RegisterPresenceRequest& req);
   absl::StatusOr<v1::SwarmStatsResponse> SwarmStats(const std::string& info_hash);
   // The sessions' credit control.
+  // What the database knows of sessions' progress, in `session_ids` order (found = false for
+  // unknown ids). Each also gets the content's v1 info-hash and the token id (raw bytes), for
+  // the caller's swarm lookup.
+  struct Progress {
+    v1::SessionProgress fields;
+    std::string info_hash, token_id;
+  };
+  absl::StatusOr<std::vector<Progress>> SessionProgress(const std::vector<std::string>& session_ids);
+
   CreditStore& credit() { return credit_; }
 
  private:

@@ -166,6 +166,25 @@ SwarmStats Swarms::Stats(std::string_view info_hash) const {
   return s;
 }
 
+TokenPeers Swarms::PeersOfToken(std::string_view info_hash, std::string_view token_id) const {
+  Shard& shard = ShardOf(info_hash);
+  absl::MutexLock lock(&shard.mu);
+  TokenPeers out;
+  auto it = shard.swarms.find(View(info_hash));
+  if (it == shard.swarms.end()) return out;
+  // As the peer keys hold it: the first 16 bytes, zero-padded.
+  std::array<char, 16> want{};
+  std::copy_n(token_id.data(), std::min<size_t>(token_id.size(), 16), want.data());
+  const std::string_view wanted(want.data(), want.size());
+  const Swarm& swarm = it->second;
+  for (size_t slot = 0; slot < swarm.peers.size(); ++slot) {
+    if (swarm.peers[slot].token_id() != wanted) continue;
+    ++out.peers;
+    out.seeding = out.seeding || swarm.traits[slot].seeder;
+  }
+  return out;
+}
+
 int64_t Swarms::Expire(absl::Time now) {
   int64_t dropped = 0;
   for (auto& shard : shards_) {

@@ -60,6 +60,12 @@ struct SwarmStats {
   int64_t seeders = 0, leechers = 0, completed = 0;
 };
 
+// The clients of one token in one swarm.
+struct TokenPeers {
+  int peers = 0;
+  bool seeding = false;  // one of them has the whole content
+};
+
 struct ChosenPeer {
   PeerEndpoint endpoint;
   bool seeder = false;
@@ -90,6 +96,8 @@ class Swarms {
             std::vector<ChosenPeer>* out) const;
   // Zeros for an unknown swarm.
   SwarmStats Stats(std::string_view info_hash) const;
+  // Walks the swarm's peers (under its shard's lock): for progress reports, not announces.
+  TokenPeers PeersOfToken(std::string_view info_hash, std::string_view token_id) const;
   // Peers in memory by role: seeders, leechers (origin seeds counted apart, as origins).
   struct Census {
     int64_t seeders = 0, leechers = 0, origins = 0;

@@ -123,6 +123,24 @@ TEST_F(SwarmsTest, ATokenAnnouncingFromACrowdIsRefusedAndChangesNothing) {
   EXPECT_EQ(swarms.peers(), 2);
 }
 
+TEST_F(SwarmsTest, ATokensPeersAreCountedAndSeedingOnceOneHasItAll) {
+  Do(At(kHash, 1, 500));
+  Do(At(kHash, 2, 500));
+  PeerAnnounce second_client = At(kHash, 3, 500);
+  second_client.token_id = "token-1";  // the same subscriber's second client
+  Do(second_client);
+  TokenPeers mine = swarms_.PeersOfToken(kHash, "token-1");
+  EXPECT_EQ(mine.peers, 2);
+  EXPECT_FALSE(mine.seeding);
+  second_client.left = 0;
+  Do(second_client);
+  EXPECT_TRUE(swarms_.PeersOfToken(kHash, "token-1").seeding);
+  EXPECT_EQ(swarms_.PeersOfToken(kHash, "token-2").peers, 1);
+  EXPECT_FALSE(swarms_.PeersOfToken(kHash, "token-2").seeding);
+  EXPECT_EQ(swarms_.PeersOfToken(kHash, "token-9").peers, 0);
+  EXPECT_EQ(swarms_.PeersOfToken(std::string(20, 'x'), "token-1").peers, 0);
+}
+
 TEST_F(SwarmsTest, SilentPeersExpire) {
   Swarms swarms(SwarmsOptions{.shards = 2, .peer_ttl = absl::Minutes(30)});
   AnnounceResult r;
