@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""A direct SIP client for tests: one REGISTER, one content session (INVITE, ACK, BYE) or one
-catalogue search (MESSAGE, then the MESSAGE with the results, answered 200) over UDP or TLS, IPv4
-or IPv6, from a chosen local address, answering sip-edge's digest challenge with MD5 or SHA-256.
+"""A direct SIP client for tests: one REGISTER, one content session (INVITE, ACK, BYE), one
+catalogue search (MESSAGE, then the MESSAGE with the results, answered 200) or one subscription
+to a session's progress (SUBSCRIBE, then its NOTIFYs, answered 200, until the final one) over UDP
+or TLS, IPv4 or IPv6, from a chosen local address, answering sip-edge's digest challenge with MD5
+or SHA-256.
 
   sip_digest_client.py register --bind 127.0.0.2 --server 127.0.0.1:5060 --user alice-impi \
       --password alice-secret --identity sip:alice@ims.localhost --algorithm SHA-256
   sip_digest_client.py invite ... --content sintel --domain p2p.localhost
+  sip_digest_client.py subscribe ... --session <32 hex> [--unsubscribe-after 1]
 
-Prints one line per final response ("401", "200", ...); exits 0 when the last one is 200.
+Prints one line per final response ("401", "200", ...) and, for subscribe, one per NOTIFY
+("notify <Subscription-State> <body>"); exits 0 when the last response is 200.
 """
 import argparse
 import hashlib
@@ -44,6 +48,8 @@ class Client:
         self.call_id = os.urandom(8).hex() + "@" + args.bind
         self.tag = os.urandom(4).hex()
         self.cseq = 0
+        self.notifies = 0  # NOTIFYs received
+        self.ended = False  # a final NOTIFY came
 
     def request(self, method, uri, to, extra=(), to_tag="", branch=None, body=""):
         self.cseq += 1 if method != "ACK" else 0
@@ -88,6 +94,11 @@ class Client:
             text = self.receive().decode(errors="replace")
             if not text.startswith("SIP/2.0"):
                 break
+        self.answer(text)
+        return text
+
+    def answer(self, text):
+        """Answers request `text` 200."""
         head = text.split("\r\n\r\n", 1)[0].split("\r\n")
         keep = [h for h in head[1:] if re.match(r"(Via|From|To|Call-ID|CSeq):", h, re.I)]
         reply = "\r\n".join(["SIP/2.0 200 OK"] + keep + ["Content-Length: 0", "", ""])
@@ -95,13 +106,37 @@ class Client:
             self.sock.sendall(reply.encode())
         else:
             self.sock.sendto(reply.encode(), self.server)
-        return text
+
+    def notified(self, text):
+        """Answers a request from sip-edge (a NOTIFY) 200 and prints it."""
+        self.answer(text)
+        state = re.search(r"^Subscription-State:\s*(\S+)", text, re.M | re.I)
+        state = state.group(1) if state else "-"
+        print("notify", state, text.split("\r\n\r\n", 1)[1].strip(), flush=True)
+        self.notifies += 1
+        self.ended = self.ended or state.startswith("terminated")
+
+    def notifications(self, seconds, count=0):
+        """Answers NOTIFYs (skipping responses) until the final one, or `count` of them when
+        `count` is set; False after `seconds` of silence."""
+        self.sock.settimeout(seconds)
+        try:
+            while not self.ended and not (count and self.notifies >= count):
+                text = self.receive().decode(errors="replace")
+                if not text.startswith("SIP/2.0"):
+                    self.notified(text)
+            return True
+        except socket.timeout:
+            return False
 
     def final(self):
         """The final response to the last request (1xx and retransmissions of earlier answers
-        are skipped): (code, whole text)."""
+        are skipped; a NOTIFY on the way is answered and printed): (code, whole text)."""
         while True:
             text = self.receive().decode(errors="replace")
+            if not text.startswith("SIP/2.0"):
+                self.notified(text)
+                continue
             code = int(text.split(" ", 2)[1])
             cseq = re.search(r"^CSeq:\s*(\d+)", text, re.M | re.I)
             if code >= 200 and cseq and int(cseq.group(1)) == self.cseq:
@@ -128,7 +163,7 @@ class Client:
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("what", choices=["register", "invite", "message"])
+    p.add_argument("what", choices=["register", "invite", "message", "subscribe"])
     for flag in ("--bind", "--server", "--user", "--password", "--identity"):
         p.add_argument(flag, required=True)
     p.add_argument("--algorithm", default="SHA-256", choices=["SHA-256", "MD5"])
@@ -136,6 +171,11 @@ def main():
     p.add_argument("--domain", default="p2p.localhost")
     p.add_argument("--expires", default="600")
     p.add_argument("--query", default="", help="search words (message)")
+    p.add_argument("--session", default="", help="session id (subscribe)")
+    p.add_argument("--event", default="p2pims-progress", help="event package (subscribe)")
+    p.add_argument("--unsubscribe-after", type=int, default=0,
+                   help="NOTIFYs after which to unsubscribe (subscribe; 0: wait for the final)")
+    p.add_argument("--wait", type=float, default=30, help="longest silence between NOTIFYs")
     p.add_argument("--transport", default="udp", choices=["udp", "tls"])
     p.add_argument("--cafile", help="the CA that signed sip-edge's certificate (TLS)")
     args = p.parse_args()
@@ -143,6 +183,10 @@ def main():
     body = ""
     if args.what == "register":
         uri, to, extra = "sip:%s" % args.domain, args.identity, ["Expires: " + args.expires]
+    elif args.what == "subscribe":
+        uri = "sip:%s@%s" % (args.session, args.domain)
+        to, extra = uri, ["Event: " + args.event, "Expires: " + args.expires,
+                          "Accept: application/vnd.p2pims.progress+json"]
     elif args.what == "message":
         uri = "sip:catalogue@%s" % args.domain
         to, extra, body = uri, ["Content-Type: text/plain"], args.query
@@ -167,6 +211,17 @@ def main():
             c.request("BYE", uri, to, to_tag=to_tag)
             bye, _ = c.final()
             print(bye, flush=True)
+    if args.what == "subscribe" and code == 200:
+        if not c.notifications(args.wait, args.unsubscribe_after):
+            sys.exit("no more NOTIFYs within %s s" % args.wait)
+        if not c.ended:
+            # Unsubscribe in the subscription's dialog: Expires 0, then the final NOTIFY.
+            to_tag = re.search(r"^To:.*;tag=([^;\s]+)", text, re.M | re.I).group(1)
+            c.request("SUBSCRIBE", uri, to, ["Event: " + args.event, "Expires: 0"], to_tag=to_tag)
+            code, _ = c.final()
+            print(code, flush=True)
+            if not c.notifications(args.wait):
+                sys.exit("no final NOTIFY after unsubscribing")
     if args.what == "message" and code == 200:
         results = c.answer_request()
         print(results.split("\r\n\r\n", 1)[1].strip().replace("\r\n", " | "), flush=True)
