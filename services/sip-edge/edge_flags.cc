@@ -33,6 +33,10 @@ void AddEdgeFlags(Flags& flags) {
             "digest algorithms offered, preferred first (SHA-256, MD5); only these are accepted");
   flags.Add("max-session-seconds", "14400",
             "a session whose BYE never comes ends after this long (or at its token's expiry)");
+  flags.Add("session-expires-seconds", "1800",
+            "RFC 4028 session interval offered; the terminal refreshes, an unrefreshed session "
+            "ends (0: no session timer)");
+  flags.Add("min-se-seconds", "90", "smallest session interval accepted (RFC 4028 Min-SE; below: 422)");
   flags.Add("progress-interval-seconds", "5",
             "how often subscribed sessions' progress is checked (a NOTIFY when it changed)");
   flags.Add("max-progress-subscriptions", "10000",
@@ -61,12 +65,20 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   auto max_expires = positive("max-expires");
   auto max_registrations = positive("max-registrations");
   auto progress_interval = positive("progress-interval-seconds");
+  auto session_expires = flags.GetInt("session-expires-seconds");
+  auto min_se = positive("min-se-seconds");
   auto max_progress = positive("max-progress-subscriptions");
   for (const absl::Status& st :
        {deadline.status(), workers.status(), max_queue.status(), max_session.status(),
         db_wait.status(), min_expires.status(), max_expires.status(), max_registrations.status(),
-        progress_interval.status(), max_progress.status()}) {
+        progress_interval.status(), max_progress.status(), session_expires.status(),
+        min_se.status()}) {
     if (!st.ok()) return st;
+  }
+  if (*session_expires < 0 || *session_expires > 86400 || *min_se > 86400 ||
+      (*session_expires > 0 && *session_expires < *min_se)) {
+    return absl::InvalidArgumentError(
+        "--session-expires-seconds must be 0 (no session timer) or within --min-se-seconds..86400");
   }
   if (*max_expires < *min_expires) {
     return absl::InvalidArgumentError("--max-expires must not be below --min-expires");
@@ -79,6 +91,8 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   s.stack.url = flags.Get("sip-url");
   s.stack.sips_url = flags.Get("sips-url");
   s.stack.tls_dir = flags.Get("tls-dir");
+  s.stack.session_expires = static_cast<unsigned>(*session_expires);
+  s.stack.min_se = static_cast<unsigned>(*min_se);
   s.sessions.node_id = flags.Get("node-id");
   for (absl::string_view d : absl::StrSplit(flags.Get("domains"), ',', absl::SkipWhitespace())) {
     s.sessions.domains.push_back(absl::AsciiStrToLower(absl::StripAsciiWhitespace(d)));

@@ -25,6 +25,8 @@ TEST(EdgeFlagsTest, DefaultsMakeAWorkingEdgeWithoutDigest) {
   EXPECT_TRUE(s->sessions.trusted.Contains("127.0.0.1"));
   EXPECT_EQ(s->sessions.max_session, absl::Hours(4));
   EXPECT_EQ(s->progress_interval, absl::Seconds(5));
+  EXPECT_EQ(s->stack.session_expires, 1800u);
+  EXPECT_EQ(s->stack.min_se, 90u);
   EXPECT_EQ(s->progress.domains, s->sessions.domains);
   EXPECT_EQ(s->registrar.min_expires, absl::Seconds(60));
   EXPECT_EQ(s->registrar.default_expires, absl::Hours(1));
@@ -69,6 +71,10 @@ TEST(EdgeFlagsTest, BadValuesNameTheirFlag) {
   EXPECT_NE(message({"--workers", "many"}).find("workers"), std::string::npos);
   EXPECT_NE(message({"--digest-algorithms", "SHA-512"}).find("SHA-512"), std::string::npos);
   EXPECT_NE(message({"--digest-algorithms", ""}).find("empty"), std::string::npos);
+  EXPECT_NE(message({"--session-expires-seconds", "30"}).find("--session-expires-seconds"),
+            std::string::npos);  // below the default Min-SE of 90
+  EXPECT_EQ(message({"--session-expires-seconds", "0"}), "ok");  // no session timer
+  EXPECT_EQ(message({"--session-expires-seconds", "30", "--min-se-seconds", "10"}), "ok");
 }
 
 }  // namespace

@@ -325,6 +325,8 @@ bool SessionManager::HandleBye(const SipRequest& req) {
       return true;
     }
     a = it->second;
+    // The stack's own BYE (session timer run out, ACK never came) ends it like a time limit.
+    if (req.stack_ended) a.cause = "timeout";
     active_.erase(it);
     active_gauge_.Set(static_cast<double>(active_.size()));
   }

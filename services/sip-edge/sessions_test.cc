@@ -242,6 +242,24 @@ TEST_F(SessionsTest, ASessionPastItsEndIsEndedOnceWithCauseTimeout) {
   EXPECT_EQ(m.active(), 0u);
 }
 
+TEST_F(SessionsTest, TheStacksOwnByeEndsASessionWithCauseTimeoutAndTellsWhoWaits) {
+  std::vector<std::string> ended;
+  config_.on_ended = [&](const std::string& session_id) { ended.push_back(session_id); };
+  SessionManager m(backends_, config_, registry_);
+  SipResponse ok = m.HandleInvite(Invite());
+  ASSERT_EQ(ok.status, 200);
+  SipRequest gone;
+  gone.id = 7;
+  gone.method = "TERMINATED";
+  gone.stack_ended = true;  // the session timer ran out
+  EXPECT_TRUE(m.HandleBye(gone));
+  EXPECT_EQ(backends_.causes, (std::vector<std::string>{"timeout", "timeout", "timeout"}));
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_NE(ok.body.find("\"session_id\":\"" + ended[0] + "\""), std::string::npos);
+  EXPECT_NE(ok.body.find("\"progress\":\"sip:" + ended[0] + "@p2p.example.net\""), std::string::npos)
+      << ok.body;
+}
+
 TEST_F(SessionsTest, ASessionEndsWhenItsTokenExpiresIfSooner) {
   config_.max_session = absl::Hours(4);
   backends_.decision.set_expires_at(absl::ToUnixSeconds(absl::Now() + absl::Minutes(10)));

@@ -40,6 +40,8 @@ struct SipRequest {
   std::string authorization;  // the first Authorization header value ("Digest ...")
   std::string content_type;
   std::string body;
+  // TERMINATED only: the stack ended the dialog itself (session timer expired, ACK never came).
+  bool stack_ended = false;
 };
 
 // A request sip-edge originates (the catalogue's answer): out of any dialog, routed through

@@ -20,16 +20,19 @@
 
 #include <cstring>
 #include <deque>
+#include <optional>
 #include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "lib/log/log.h"
+#include "services/sip-edge/sdp.h"
 
 namespace p2pims::sip_edge {
 namespace {
 
-constexpr char kAllow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, MESSAGE, SUBSCRIBE";
+constexpr char kAllow[] =
+    "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, REGISTER, MESSAGE, SUBSCRIBE";
 
 // The handle magic of requests sip-edge sends (not a dialog id: ids count up from 1).
 void* const kOutgoing = reinterpret_cast<void*>(~uintptr_t{0});
@@ -60,6 +63,8 @@ struct SofiaStack::Impl {
   // Sofia keeps the reason phrase pointer beyond nua_respond (it formats the status line when
   // the message is sent), so phrases live here for the stack's lifetime. They are a small set.
   std::set<std::string> phrases;  // loop thread only
+  // Dialogs sip-edge sent a BYE in (Bye()), and those whose BYE came from the stack itself.
+  std::set<uint64_t> byes_asked, stack_byes;  // loop thread only
 
   absl::Mutex mu;
   std::deque<std::pair<uint64_t, SipResponse>> outbox ABSL_GUARDED_BY(mu);
@@ -149,10 +154,7 @@ struct SofiaStack::Impl {
     switch (event) {
       case nua_i_invite: {
         if (id != 0) {
-          // A re-INVITE inside an established content session: nothing can be renegotiated.
-          nua_respond(nh, 488, "Not Acceptable Here",
-                      SIPTAG_WARNING_STR("399 p2pims \"a content session cannot be modified\""),
-                      NUTAG_WITH_THIS(nua), TAG_END());
+          AnswerReInvite(nh, sip, id);
           return;
         }
         if (shutting_down) {
@@ -229,6 +231,11 @@ struct SofiaStack::Impl {
         EndSubscription(id, nh);
         return;
       }
+      case nua_r_bye:
+        // A BYE sip-edge did not ask for is the stack's own (session timer, missing ACK); the
+        // dialog's end (nua_i_state) follows.
+        if (status >= 200 && id != 0 && !byes_asked.contains(id)) stack_byes.insert(id);
+        return;
       case nua_i_bye:
         if (id != 0 && sip != nullptr) on_request(Convert(nh, sip, id));
         return;
@@ -245,6 +252,8 @@ struct SofiaStack::Impl {
             SipRequest gone;
             gone.id = id;
             gone.method = "TERMINATED";
+            gone.stack_ended = stack_byes.erase(id) > 0;
+            byes_asked.erase(id);
             on_request(gone);
           }
           nua_handle_destroy(nh);
@@ -295,6 +304,28 @@ struct SofiaStack::Impl {
       nua_handle_destroy(p.nh);
       handles.erase(it);
     }
+  }
+
+  // A re-INVITE in an established content session (a session-timer refresh, RFC 4028, or an
+  // attempt to change it): nothing can change, so an offer gets the same answer as the first,
+  // every stream declined; no offer, no answer. The stack adds the session-timer headers.
+  void AnswerReInvite(nua_handle_t* nh, const sip_t* sip, uint64_t id) {
+    if (sip == nullptr || sip->sip_payload == nullptr || sip->sip_payload->pl_len == 0) {
+      nua_respond(nh, 200, "OK", NUTAG_WITH_THIS(nua), TAG_END());
+      return;
+    }
+    std::string why;
+    std::optional<SdpOffer> offer =
+        ParseSdpOffer(std::string(sip->sip_payload->pl_data, sip->sip_payload->pl_len), &why);
+    if (!offer) {
+      const std::string warning = "399 p2pims \"unusable SDP offer: " + why + "\"";
+      nua_respond(nh, 488, "Not Acceptable Here", SIPTAG_WARNING_STR(warning.c_str()),
+                  NUTAG_WITH_THIS(nua), TAG_END());
+      return;
+    }
+    const std::string answer = DeclineAll(*offer, absl::StrCat(id));
+    nua_respond(nh, 200, "OK", SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+                SIPTAG_PAYLOAD_STR(answer.c_str()), NUTAG_WITH_THIS(nua), TAG_END());
   }
 
   void SendNotify(const OutgoingNotify& n) {
@@ -358,6 +389,7 @@ struct SofiaStack::Impl {
     for (uint64_t id : ending) {
       if (auto it = handles.find(id);
           it != handles.end() && !it->second.one_shot && !it->second.subscription) {
+        byes_asked.insert(id);
         nua_bye(it->second.nh, TAG_END());
       }
     }
@@ -419,6 +451,9 @@ absl::Status SofiaStack::Start() {
                  // Answered by sip-edge (registrar, catalogue), not by the stack.
                  NUTAG_APPL_METHOD("REGISTER, MESSAGE, SUBSCRIBE"),
                  NUTAG_ALLOW_EVENTS(impl_->config.allow_events.c_str()),
+                 NUTAG_SESSION_TIMER(impl_->config.session_expires),
+                 NUTAG_MIN_SE(impl_->config.min_se),
+                 NUTAG_SESSION_REFRESHER(nua_remote_refresher),
                           // SIPTAG_ALLOW replaces Sofia's default set (NUTAG_ALLOW would only add
                           // to it): anything else is refused with 405 by the stack itself.
                           SIPTAG_ALLOW_STR(kAllow), SIPTAG_USER_AGENT_STR(impl_->config.user_agent.c_str()), TAG_END());

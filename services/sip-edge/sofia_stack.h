@@ -33,9 +33,16 @@ struct StackConfig {
   std::string user_agent = "p2pims-sip-edge/0.1";
   // Event packages SUBSCRIBE may ask for (others get 489 Bad Event from the stack).
   std::string allow_events = "p2pims-progress";
+  // RFC 4028 session timers: the interval offered (0: none), the smallest accepted (422 below);
+  // the terminal is asked to refresh, and a session not refreshed in time is ended by the stack.
+  unsigned session_expires = 1800;
+  unsigned min_se = 90;
 };
 
 // Start, Run and the request callback are on the loop thread; Respond and Stop are thread-safe.
+// A dialog that ends arrives as a request with method TERMINATED (after a BYE request, or without
+// one: CANCEL, an error, or the stack's own BYE when the session timer ran out or the ACK never
+// came, which sets `stack_ended`).
 class SofiaStack {
  public:
   using RequestHandler = std::function<void(SipRequest)>;

@@ -2,7 +2,10 @@
 # Dialog edge cases with real parts: SIPp as the S-CSCF, the services, PostgreSQL.
 # - A CANCEL while sip-edge is still setting the session up (the tracker frozen mid-way): 487,
 #   and whatever step the set-up had reached, nothing stays reserved or open afterwards.
-# - A re-INVITE inside a content session: 488 with a Warning; the session goes on to its BYE.
+# - An RFC 4028 session timer (sip-edge here with a Min-SE of 5 s): the terminal refreshes by
+#   UPDATE and by re-INVITE (its SDP offer answered with every stream declined), then goes
+#   silent; sip-edge's stack sends the BYE and the session is closed as timed out.
+export P2PIMS_MIN_SE_SECONDS=5
 source "$(dirname "$0")/../lib/harness.sh"
 harness_start
 
@@ -25,9 +28,19 @@ check_eq "nothing stays reserved" 0 "$(open_reservations)"
 check "no tracker session stays open for alice" wait_sql 0 \
   "SELECT count(*) FROM tracker.session WHERE subject = '$ALICE' AND closed_at IS NULL" 20
 
-echo "# re-INVITE inside a session"
-check "488 with a Warning, then the BYE's 200" sipp_call "$SCENARIOS/invite_reinvite_bye.xml" sintel "$ALICE"
+echo "# a session timer: refreshed by UPDATE and re-INVITE, then not at all"
+check "refresher=uac; UPDATE and re-INVITE refreshes answered 200; then the stack's BYE" \
+  sipp_call "$SCENARIOS/invite_session_timer.xml" sintel "$ALICE" -timeout 60s
 check "the session was torn down once: one CDR for sintel" wait_sql 1 \
   "SELECT count(*) FROM charging.cdr WHERE served_identity = '$ALICE' AND content_id = 'sintel'"
+check_eq "closed for its time limit, after the refreshes" "time_limit|t" \
+  "$(suite_psql -tA -c "SELECT cause_for_record_closing, duration_seconds BETWEEN 3 AND 40
+                         FROM charging.cdr WHERE served_identity = '$ALICE' AND content_id = 'sintel'")"
+check_eq "the tracker session is closed with cause timeout" "timeout" \
+  "$(suite_psql -tA -c "SELECT close_cause FROM tracker.session s JOIN tracker.content c
+                         ON c.info_hash = s.info_hash WHERE subject = '$ALICE' AND content_id = 'sintel'")"
+TOO_BRIEF=$(rejected_scenario 422 Min-SE: '[0-9]')
+sed -i 's|^\(      P-Charging-Vector:.*\)$|      Supported: timer\n      Session-Expires: 3\n\1|' "$TOO_BRIEF"
+check "a session interval below Min-SE is refused: 422 with a Min-SE" sipp_call "$TOO_BRIEF" sintel "$ALICE"
 
 harness_finish
