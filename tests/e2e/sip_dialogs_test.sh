@@ -5,6 +5,7 @@
 # - An RFC 4028 session timer (sip-edge here with a Min-SE of 5 s): the terminal refreshes by
 #   UPDATE and by re-INVITE (its SDP offer answered with every stream declined), then goes
 #   silent; sip-edge's stack sends the BYE and the session is closed as timed out.
+# - Retransmitted INVITE and BYE (same branch, over UDP): one session, one CDR.
 export P2PIMS_MIN_SE_SECONDS=5
 source "$(dirname "$0")/../lib/harness.sh"
 harness_start
@@ -42,5 +43,16 @@ check_eq "the tracker session is closed with cause timeout" "timeout" \
 TOO_BRIEF=$(rejected_scenario 422 Min-SE: '[0-9]')
 sed -i 's|^\(      P-Charging-Vector:.*\)$|      Supported: timer\n      Session-Expires: 3\n\1|' "$TOO_BRIEF"
 check "a session interval below Min-SE is refused: 422 with a Min-SE" sipp_call "$TOO_BRIEF" sintel "$ALICE"
+
+echo "# retransmissions (a direct client on 127.0.0.2 resending byte for byte)"
+check_eq "an INVITE sent twice is answered once; a BYE sent twice gets its 200 again" "401 200 200 200" \
+  "$(timeout 30 python3 "$SUITE_SRC/tests/e2e/sip_digest_client.py" invite --retransmit \
+       --bind 127.0.0.2 --server "127.0.0.1:$SIP_PORT" --user alice-impi --password alice-secret \
+       --identity "$ALICE" --content big-buck-bunny --domain "$SIP_DOMAIN" | tr '\n' ' ' | sed 's/ $//')"
+check "one CDR for the retransmitted session" wait_sql 1 \
+  "SELECT count(*) FROM charging.cdr WHERE served_identity = '$ALICE' AND content_id = 'big-buck-bunny'"
+check_eq "one tracker session, closed" "1|1" \
+  "$(suite_psql -tA -c "SELECT count(*), count(closed_at) FROM tracker.session s JOIN tracker.content c
+                         ON c.info_hash = s.info_hash WHERE subject = '$ALICE' AND content_id = 'big-buck-bunny'")"
 
 harness_finish

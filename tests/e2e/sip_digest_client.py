@@ -70,10 +70,18 @@ class Client:
             "P-Access-Network-Info: 3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=26201ab12c34d56e; np",
         ] + list(extra) + ["Content-Length: %d" % len(body.encode()), "", body]
         data = "\r\n".join(lines).encode()
+        self.last_data = data
+        self.send(data)
+
+    def send(self, data):
         if self.tls:
             self.sock.sendall(data)
         else:
             self.sock.sendto(data, self.server)
+
+    def resend(self):
+        """The last request again, byte for byte: a retransmission (same branch)."""
+        self.send(self.last_data)
 
     def receive(self):
         if not self.tls:
@@ -171,6 +179,8 @@ def main():
     p.add_argument("--domain", default="p2p.localhost")
     p.add_argument("--expires", default="600")
     p.add_argument("--query", default="", help="search words (message)")
+    p.add_argument("--retransmit", action="store_true",
+                   help="invite: send the authenticated INVITE and the BYE twice each")
     p.add_argument("--session", default="", help="session id (subscribe)")
     p.add_argument("--event", default="p2pims-progress", help="event package (subscribe)")
     p.add_argument("--unsubscribe-after", type=int, default=0,
@@ -202,6 +212,8 @@ def main():
     if code == 401:
         c.request(args.what.upper(), uri, to, extra + [c.authorization(text, args.what.upper(), uri)],
                   body=body)
+        if args.retransmit:
+            c.resend()
         code, text = c.final()
         print(code, flush=True)
     if args.what == "invite":
@@ -211,6 +223,10 @@ def main():
             c.request("BYE", uri, to, to_tag=to_tag)
             bye, _ = c.final()
             print(bye, flush=True)
+            if args.retransmit:  # answered again from the completed transaction
+                c.resend()
+                bye, _ = c.final()
+                print(bye, flush=True)
     if args.what == "subscribe" and code == 200:
         if not c.notifications(args.wait, args.unsubscribe_after):
             sys.exit("no more NOTIFYs within %s s" % args.wait)
