@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
       sessions.AbandonSetUp(id);
       stack_ptr->Respond(id, Overloaded("INVITE"));
     }
-  });
+  }, registry);
   stack_ptr = &stack;
   WorkerPool pool(settings->workers, settings->max_queue);
   pool_ptr = &pool;

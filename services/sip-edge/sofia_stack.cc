@@ -27,6 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/log/log.h"
 #include "services/sip-edge/sdp.h"
+#include "services/sip-edge/stack_metrics.h"
 
 namespace p2pims::sip_edge {
 namespace {
@@ -40,8 +41,11 @@ void* const kOutgoing = reinterpret_cast<void*>(~uintptr_t{0});
 }  // namespace
 
 struct SofiaStack::Impl {
+  Impl(StackConfig c, RequestHandler r, metrics::Registry& registry)
+      : config(std::move(c)), on_request(std::move(r)), counts(registry) {}
   StackConfig config;
   RequestHandler on_request;
+  StackMetrics counts;  // loop thread only
   su_home_t home[1] = {};
   su_root_t* root = nullptr;
   nua_t* nua = nullptr;
@@ -151,6 +155,7 @@ struct SofiaStack::Impl {
   void OnEvent(nua_event_t event, int status, const char* phrase, nua_handle_t* nh, void* hmagic,
                const sip_t* sip, tagi_t tags[]) {
     const uint64_t id = reinterpret_cast<uintptr_t>(hmagic);
+    Count(event, status, sip);
     switch (event) {
       case nua_i_invite: {
         if (id != 0) {
@@ -306,12 +311,33 @@ struct SofiaStack::Impl {
     }
   }
 
+  // Every incoming request, and the final response the stack already sent for it (status >= 200
+  // in its event); requests sip-edge answers itself are counted by their Responder.
+  void Count(nua_event_t event, int status, const sip_t* sip) {
+    switch (event) {
+      case nua_i_invite: case nua_i_ack: case nua_i_bye: case nua_i_cancel: case nua_i_options:
+      case nua_i_message: case nua_i_register: case nua_i_subscribe: case nua_i_update:
+      case nua_i_info: case nua_i_refer: case nua_i_notify: case nua_i_publish: case nua_i_prack:
+      case nua_i_method:
+        break;
+      default:
+        return;
+    }
+    const char* method = sip != nullptr && sip->sip_request != nullptr &&
+                                 sip->sip_request->rq_method_name != nullptr
+                             ? sip->sip_request->rq_method_name
+                             : "other";
+    counts.Request(method);
+    if (status >= 200 && event != nua_i_ack) counts.Response(method, status);
+  }
+
   // A re-INVITE in an established content session (a session-timer refresh, RFC 4028, or an
   // attempt to change it): nothing can change, so an offer gets the same answer as the first,
   // every stream declined; no offer, no answer. The stack adds the session-timer headers.
   void AnswerReInvite(nua_handle_t* nh, const sip_t* sip, uint64_t id) {
     if (sip == nullptr || sip->sip_payload == nullptr || sip->sip_payload->pl_len == 0) {
       nua_respond(nh, 200, "OK", NUTAG_WITH_THIS(nua), TAG_END());
+      counts.Response("INVITE", 200);
       return;
     }
     std::string why;
@@ -321,11 +347,13 @@ struct SofiaStack::Impl {
       const std::string warning = "399 p2pims \"unusable SDP offer: " + why + "\"";
       nua_respond(nh, 488, "Not Acceptable Here", SIPTAG_WARNING_STR(warning.c_str()),
                   NUTAG_WITH_THIS(nua), TAG_END());
+      counts.Response("INVITE", 488);
       return;
     }
     const std::string answer = DeclineAll(*offer, absl::StrCat(id));
     nua_respond(nh, 200, "OK", SIPTAG_CONTENT_TYPE_STR("application/sdp"),
                 SIPTAG_PAYLOAD_STR(answer.c_str()), NUTAG_WITH_THIS(nua), TAG_END());
+    counts.Response("INVITE", 200);
   }
 
   void SendNotify(const OutgoingNotify& n) {
@@ -415,11 +443,8 @@ int OnWake(SofiaStack::Impl* impl, su_wait_t*, su_wakeup_arg_t*) {
 
 }  // namespace
 
-SofiaStack::SofiaStack(StackConfig config, RequestHandler on_request)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->config = std::move(config);
-  impl_->on_request = std::move(on_request);
-}
+SofiaStack::SofiaStack(StackConfig config, RequestHandler on_request, metrics::Registry& registry)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(on_request), registry)) {}
 
 SofiaStack::~SofiaStack() {
   if (impl_->nua != nullptr) nua_destroy(impl_->nua);

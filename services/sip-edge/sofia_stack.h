@@ -20,6 +20,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "lib/metrics/registry.h"
 #include "services/sip-edge/sip_message.h"
 
 namespace p2pims::sip_edge {
@@ -46,7 +47,8 @@ struct StackConfig {
 class SofiaStack {
  public:
   using RequestHandler = std::function<void(SipRequest)>;
-  SofiaStack(StackConfig config, RequestHandler on_request);
+  // Requests and the stack's own final responses are counted in `registry` (stack_metrics.h).
+  SofiaStack(StackConfig config, RequestHandler on_request, metrics::Registry& registry);
   ~SofiaStack();
 
   absl::Status Start();

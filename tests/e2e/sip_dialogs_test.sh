@@ -40,6 +40,8 @@ check_eq "closed for its time limit, after the refreshes" "time_limit|t" \
 check_eq "the tracker session is closed with cause timeout" "timeout" \
   "$(suite_psql -tA -c "SELECT close_cause FROM tracker.session s JOIN tracker.content c
                          ON c.info_hash = s.info_hash WHERE subject = '$ALICE' AND content_id = 'sintel'")"
+check_eq "the refreshes were counted: one UPDATE answered 200 by the stack" "1 1" \
+  "$(sip_metric p2pims_sip_requests_total 'method="UPDATE"') $(sip_metric p2pims_sip_responses_total 'method="UPDATE"' 'code="200"')"
 TOO_BRIEF=$(rejected_scenario 422 Min-SE: '[0-9]')
 sed -i 's|^\(      P-Charging-Vector:.*\)$|      Supported: timer\n      Session-Expires: 3\n\1|' "$TOO_BRIEF"
 check "a session interval below Min-SE is refused: 422 with a Min-SE" sipp_call "$TOO_BRIEF" sintel "$ALICE"

@@ -66,6 +66,10 @@ check "the final NOTIFY: terminated, reason noresource, the session ended normal
   eventually 15 notified '^notify terminated;reason=noresource {.*"state":"ended",.*"done":.*"cause":"normal"}'
 check "bob's terminal saw the final NOTIFY and stopped" wait "$SUB_PID"
 check "no subscription left" eventually 5 subscriptions_are 0
+# 4 first SUBSCRIBEs reached sip-edge and were challenged, then sent again; 1 unsubscribe. The
+# stack answers an unknown event package itself (489) without telling sip-edge.
+check "every SUBSCRIBE that reached sip-edge was counted as a request: 4 + 4 + 1" \
+  eval '[[ $(sip_metric p2pims_sip_requests_total method=\"SUBSCRIBE\") -eq 9 ]]'
 check "the tracker's SessionProgress was timed" \
   eval '[[ -n $(sip_metric "p2pims_sip_backend_call_seconds_count{backend=\"tracker\",method=\"SessionProgress\"}") ]]'
 
