@@ -14,19 +14,14 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "lib/progress/progress_line.h"
 
 namespace p2pims::ctl {
 
-// "0 B" .. "1023 B", then one decimal in KiB, MiB, GiB, TiB ("15.6 MiB").
-std::string FormatBytes(int64_t bytes);
+using ::p2pims::FormatBytes;
+using ::p2pims::FormatRate;
 
-// Bytes per second over `elapsed` as "48.2 MiB/s"; "-" when no time has passed.
-std::string FormatRate(int64_t bytes, absl::Duration elapsed);
-
-// One progress line without line end, e.g.
-//   "hashing [##########..........]  52%  15.6 MiB / 30.0 MiB  48.2 MiB/s  ETA 0:01"
-// `done` is clamped to [0, total]; a total of 0 counts as complete. The ETA is left out until
-// there is a rate to project.
+// The hashing line: ProgressLine("hashing", ...) of lib/progress.
 std::string ProgressLine(int64_t done, int64_t total, absl::Duration elapsed);
 
 // The line after hashing, e.g. "hashed 30.0 MiB in 0.6 s (48.2 MiB/s)".
