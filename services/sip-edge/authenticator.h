@@ -20,11 +20,21 @@
 #include "absl/time/time.h"
 #include "lib/metrics/counter.h"
 #include "lib/metrics/registry.h"
-#include "services/sip-edge/digest.h"
+#include "lib/sip/digest.h"
 #include "services/sip-edge/responder.h"
 #include "services/sip-edge/sip_message.h"
 
 namespace p2pims::sip_edge {
+
+// Digest itself is lib/sip's (the terminal computes the same responses).
+using sip::DigestAlgorithm;
+using sip::DigestAlgorithmName;
+using sip::DigestAuthorization;
+using sip::DigestHa1;
+using sip::DigestResponse;
+using sip::NonceSource;
+using sip::ParseDigestAlgorithm;
+using sip::ParseDigestAuthorization;
 
 // A subscriber's digest credentials: HA1 per algorithm (never the password) and the public
 // identity the private one (username) may use.

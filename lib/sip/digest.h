@@ -1,6 +1,7 @@
-// SIP digest authentication, pure logic (RFC 3261 §22, RFC 7616, RFC 8760): MD5 and SHA-256 with
-// qop=auth, Authorization parsing, and nonces that need no server state (a time stamp and a keyed
-// hash over it and the client's address: valid for their lifetime, stale after, forged otherwise).
+// SIP digest authentication, pure logic (RFC 3261 §22, RFC 7616, RFC 8760), shared by sip-edge
+// (the server) and p2pims-ue (the client): MD5 and SHA-256 with qop=auth, Authorization parsing,
+// and nonces that need no server state (a time stamp and a keyed hash over it and the client's
+// address: valid for their lifetime, stale after, forged otherwise).
 //
 //   std::string ha1 = DigestHa1(DigestAlgorithm::kSha256, "alice", "p2p.example.net", "secret");
 //   NonceSource nonces(absl::Minutes(5));
@@ -15,7 +16,7 @@
 
 #include "absl/time/time.h"
 
-namespace p2pims::sip_edge {
+namespace p2pims::sip {
 
 enum class DigestAlgorithm { kMd5, kSha256 };
 
@@ -55,4 +56,4 @@ class NonceSource {
   std::array<unsigned char, 32> key_{};
 };
 
-}  // namespace p2pims::sip_edge
+}  // namespace p2pims::sip

@@ -1,10 +1,10 @@
 // Digest authentication's arithmetic against RFC 7616 §3.9.1's worked example, Authorization
 // parsing, and stateless nonces.
-#include "services/sip-edge/digest.h"
+#include "lib/sip/digest.h"
 
 #include <gtest/gtest.h>
 
-namespace p2pims::sip_edge {
+namespace p2pims::sip {
 namespace {
 
 constexpr char kNonce[] = "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v";
@@ -71,4 +71,4 @@ TEST(DigestTest, NoncesAreValidThenStaleAndBoundToTheClient) {
 }
 
 }  // namespace
-}  // namespace p2pims::sip_edge
+}  // namespace p2pims::sip

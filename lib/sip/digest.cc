@@ -1,4 +1,4 @@
-#include "services/sip-edge/digest.h"
+#include "lib/sip/digest.h"
 
 #include <openssl/evp.h>
 #include <sodium.h>
@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
-namespace p2pims::sip_edge {
+namespace p2pims::sip {
 namespace {
 
 std::string HexHash(DigestAlgorithm a, std::string_view text) {
@@ -154,4 +154,4 @@ NonceSource::Check NonceSource::Verify(std::string_view nonce, absl::Time now,
   return Check::kValid;
 }
 
-}  // namespace p2pims::sip_edge
+}  // namespace p2pims::sip
