@@ -1,0 +1,53 @@
+// The terminal's BitTorrent side: one torrent from a session descriptor, fetched with
+// libtorrent-rasterbar into a directory, announcing only to the descriptor's token-bearing URLs
+// (no DHT, local discovery or port mapping: the operator's tracker decides who meets whom).
+// What is already on disk is checked and kept, so an interrupted fetch resumes.
+//
+//   auto f = Fetcher::Start(descriptor, {.out_dir = "."});
+//   FetchStatus s = (*f)->Poll();   // again and again, until s.finished or s.error
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "tools/p2pims-ue/descriptor.h"
+
+namespace p2pims::ue {
+
+struct FetchOptions {
+  std::string out_dir = ".";
+  std::string bind = "127.0.0.1";  // address to listen and connect from
+  int upload_cap_kib = 0;          // KiB/s to upload at most; 0: no cap
+  // A metered or mobile link: few connections and little memory; uploads only with a cap.
+  bool metered = false;
+};
+
+struct FetchStatus {
+  int64_t done = 0;        // bytes of the content we have (checked on disk or downloaded)
+  int64_t total = 0;
+  int64_t downloaded = 0;  // payload bytes received from peers in this run
+  int64_t uploaded = 0;
+  int peers = 0;
+  bool checking = false;  // verifying what was already on disk
+  bool finished = false;
+  std::string error;  // the tracker refused us, a disk error, ...: the fetch cannot go on
+  std::string warning;  // a tracker error worth showing that may pass (unreachable, ...)
+};
+
+class Fetcher {
+ public:
+  static absl::StatusOr<std::unique_ptr<Fetcher>> Start(const Descriptor& d, FetchOptions options);
+  ~Fetcher();
+  FetchStatus Poll();
+  std::string path() const;  // the fetched file or directory
+
+  struct Impl;
+
+ private:
+  explicit Fetcher(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace p2pims::ue

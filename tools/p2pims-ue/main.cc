@@ -1,0 +1,199 @@
+// p2pims-ue: the reference terminal. A subscriber's view of managed P2P from a shell:
+//
+//   p2pims-ue register --server 127.0.0.1:5060 --identity sip:alice@ims.localhost
+//       --user alice-impi --password alice-secret
+//   p2pims-ue fetch sip:sintel@p2p.localhost --server ... --out ~/Downloads
+//
+// Exit codes: outcome.h. Messages go to stderr; `fetch` prints the fetched path on stdout.
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "lib/config/flags.h"
+#include "lib/progress/progress_line.h"
+#include "tools/p2pims-ue/descriptor.h"
+#include "tools/p2pims-ue/fetcher.h"
+#include "tools/p2pims-ue/outcome.h"
+#include "tools/p2pims-ue/sip_ua.h"
+
+namespace p2pims::ue {
+namespace {
+
+volatile std::sig_atomic_t g_interrupted = 0;
+void OnSignal(int) { g_interrupted = 1; }
+
+constexpr char kUsageText[] =
+    "usage: p2pims-ue register [flags]          (online until interrupted)\n"
+    "       p2pims-ue fetch sip:<content>@<domain> [flags]\n";
+
+void AddFlags(Flags& flags) {
+  flags.Add("server", "127.0.0.1:5060", "host:port of the P-CSCF or sip-edge every request goes to");
+  flags.Add("transport", "udp", "udp or tcp");
+  flags.Add("bind", "127.0.0.1", "local address for SIP and BitTorrent");
+  flags.Add("identity", "", "your public identity, e.g. sip:alice@ims.example.net (required)");
+  flags.Add("user", "", "digest user name (private identity); empty: no credentials");
+  flags.Add("password", "", "digest password");
+  flags.Add("locality", "",
+            "your cell as 3GPP utran-cell-id-3gpp (e.g. 26201ab12c34d56e), claimed when no CSCF "
+            "adds it; the network treats it as unverified");
+  flags.Add("timeout-seconds", "15", "how long to wait for each SIP answer");
+  flags.Add("domain", "", "register: the registrar's domain (default: your identity's)");
+  flags.Add("expires", "3600", "register: seconds each registration lasts (refreshed while online)");
+  flags.Add("online-seconds", "0", "register: stay online this long, then unregister (0: until interrupted)");
+  flags.Add("out", ".", "fetch: directory to fetch into (what is there already is kept)");
+  flags.Add("upload-cap", "0", "fetch: KiB/s to upload at most (0: no cap)");
+  flags.Add("metered", "false", "fetch: a metered or mobile link: few connections, little memory");
+  flags.Add("seed-seconds", "0", "fetch: keep sharing this long after the fetch finished");
+  flags.Add("quiet", "false", "fetch: no progress line");
+}
+
+int Fail(const Outcome& o) {
+  std::cerr << "p2pims-ue: " << o.message << "\n";
+  return o.code;
+}
+
+UaConfig UaFrom(const Flags& flags, int64_t timeout) {
+  UaConfig c;
+  c.server = flags.Get("server");
+  c.transport = flags.Get("transport");
+  c.bind = flags.Get("bind");
+  c.identity = flags.Get("identity");
+  c.user = flags.Get("user");
+  c.password = flags.Get("password");
+  if (!flags.Get("locality").empty()) {
+    c.access_network_info = "3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=" + flags.Get("locality");
+  }
+  c.timeout = absl::Seconds(timeout);
+  return c;
+}
+
+int Register(const Flags& flags, SipUa& ua) {
+  std::string domain = flags.Get("domain");
+  if (domain.empty()) domain = flags.Get("identity").substr(flags.Get("identity").find('@') + 1);
+  auto expires = flags.GetInt("expires");
+  SipAnswer a = ua.Register(domain, expires.ok() ? static_cast<int>(*expires) : 3600);
+  if (a.status < 200 || a.status >= 300) return Fail(FromSip(a, "register"));
+  std::cerr << "p2pims-ue: registered " << flags.Get("identity") << "; online until interrupted\n";
+  // Online: the stack refreshes the registration; leaving unregisters.
+  const int64_t seconds = flags.GetInt("online-seconds").value_or(0);
+  const absl::Time until = seconds > 0 ? absl::Now() + absl::Seconds(seconds) : absl::InfiniteFuture();
+  while (!g_interrupted && absl::Now() < until) ua.Pump(absl::Milliseconds(200));
+  SipAnswer gone = ua.Unregister();
+  if (gone.status < 200 || gone.status >= 300) return Fail(FromSip(gone, "unregister"));
+  std::cerr << "p2pims-ue: unregistered\n";
+  return kDone;
+}
+
+int Fetch(const Flags& flags, SipUa& ua, const std::string& uri) {
+  const absl::Time start = absl::Now();
+  SipAnswer a = ua.Invite(uri);
+  if (a.status < 200 || a.status >= 300) return Fail(FromSip(a, uri));
+  auto descriptor = ParseDescriptor(a.content_type, a.body);
+  if (!descriptor.ok()) {
+    ua.Bye();
+    return Fail({kDownloadFailed, std::string(descriptor.status().message())});
+  }
+  FetchOptions options;
+  options.out_dir = flags.Get("out");
+  options.bind = flags.Get("bind");
+  options.upload_cap_kib = static_cast<int>(flags.GetInt("upload-cap").value_or(0));
+  options.metered = flags.GetBool("metered").value_or(false);
+  auto fetcher = Fetcher::Start(*descriptor, options);
+  if (!fetcher.ok()) {
+    ua.Bye();
+    return Fail({kDownloadFailed, std::string(fetcher.status().message())});
+  }
+  const bool quiet = flags.GetBool("quiet").value_or(false);
+  const bool tty = isatty(STDERR_FILENO) == 1;
+  absl::Time last_line = start;
+  absl::Time finished_at = absl::InfiniteFuture();
+  const absl::Duration seed_for = absl::Seconds(flags.GetInt("seed-seconds").value_or(0));
+  Outcome outcome;
+  FetchStatus s;
+  while (true) {
+    ua.Pump(absl::Milliseconds(200));
+    s = (*fetcher)->Poll();
+    const absl::Time now = absl::Now();
+    if (!quiet && (tty || now - last_line >= absl::Seconds(2))) {
+      const std::string extra = s.checking ? "checking what is on disk"
+                                           : absl::StrCat(s.peers, s.peers == 1 ? " peer" : " peers");
+      const std::string line =
+          ProgressLine("fetching", s.done, s.total > 0 ? s.total : descriptor->size, now - start,
+                       extra, s.downloaded);
+      std::cerr << (tty ? "\r" + line + "\x1b[K" : line + "\n") << std::flush;
+      last_line = now;
+    }
+    if (!s.error.empty()) {
+      outcome = {kDownloadFailed, s.error};
+      break;
+    }
+    if (g_interrupted) {
+      outcome = {kInterrupted, "interrupted; what was fetched is kept: fetch again to resume"};
+      break;
+    }
+    if (!ua.in_session()) {
+      outcome = {kUnavailable, ua.ended_by_network().empty() ? "the session ended"
+                                                             : ua.ended_by_network()};
+      break;
+    }
+    if (s.finished && finished_at == absl::InfiniteFuture()) finished_at = now;
+    if (now >= finished_at + seed_for) break;
+  }
+  if (tty && !quiet) std::cerr << "\n";
+  SipAnswer bye = ua.Bye();
+  if (outcome.code != kDone) return Fail(outcome);
+  if (bye.status < 200 || bye.status >= 300) {
+    std::cerr << "p2pims-ue: the BYE was not answered (" << bye.status << "); the network ends "
+              << "the session by itself\n";
+  }
+  std::cerr << "p2pims-ue: fetched " << FormatBytes(s.total) << " in "
+            << absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Milliseconds(100)))
+            << ": " << FormatBytes(s.downloaded) << " from peers, " << FormatBytes(s.uploaded)
+            << " shared\n";
+  std::cout << (*fetcher)->path() << "\n";
+  return kDone;
+}
+
+int Main(int argc, char** argv) {
+  if (argc < 2 || (std::string(argv[1]) != "register" && std::string(argv[1]) != "fetch")) {
+    if (argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+      std::cout << kUsageText;
+      return kDone;
+    }
+    std::cerr << kUsageText;
+    return kUsage;
+  }
+  const std::string command = argv[1];
+  Flags flags("p2pims-ue " + command, command == "fetch"
+                                          ? "Fetches content through a managed P2P session."
+                                          : "Registers with the IMS core.");
+  AddFlags(flags);
+  if (auto code = flags.ParseCommandLine(argc - 1, argv + 1)) return *code;
+  if (flags.Get("identity").find('@') == std::string::npos) {
+    std::cerr << "p2pims-ue: --identity must be a public identity such as sip:alice@ims.example.net\n";
+    return kUsage;
+  }
+  std::string uri;
+  if (command == "fetch") {
+    if (flags.positional().size() != 1 || !absl::StartsWith(flags.positional()[0], "sip:")) {
+      std::cerr << "p2pims-ue: fetch needs one content address, e.g. sip:sintel@p2p.example.net\n";
+      return kUsage;
+    }
+    uri = flags.positional()[0];
+  }
+  auto timeout = flags.GetInt("timeout-seconds");
+  auto ua = SipUa::Start(UaFrom(flags, timeout.ok() && *timeout > 0 ? *timeout : 15));
+  if (!ua.ok()) return Fail({kUnavailable, std::string(ua.status().message())});
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  return command == "register" ? Register(flags, **ua) : Fetch(flags, **ua, uri);
+}
+
+}  // namespace
+}  // namespace p2pims::ue
+
+int main(int argc, char** argv) { return p2pims::ue::Main(argc, argv); }

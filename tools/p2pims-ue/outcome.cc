@@ -1,0 +1,37 @@
+#include "tools/p2pims-ue/outcome.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace p2pims::ue {
+
+Outcome FromSip(const SipAnswer& a, const std::string& what) {
+  if (a.status == 0) return {kUnavailable, what + ": no answer from the network"};
+  const std::string why = a.warning.empty() ? a.phrase : a.warning;
+  const std::string text = absl::StrCat(what, ": ", why, " (", a.status, ")");
+  switch (a.status) {
+    case 401:
+    case 407:
+      return {kAuthentication, absl::StrCat(what, ": authentication failed (", a.status, ")")};
+    case 402:
+      return {kOutOfCredit, text};
+    case 403:
+      // Credentials the network does not accept (or too many wrong ones) come back as 403.
+      if (a.warning.find("authenticat") != std::string::npos) return {kAuthentication, text};
+      return {kRefused, text};
+    case 404:
+    case 410:
+    case 484:
+      return {kNotFound, text};
+    case 408:
+    case 480:
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+      return {kUnavailable, text};
+    default:
+      return {a.status >= 200 && a.status < 300 ? kDone : kRefused, text};
+  }
+}
+
+}  // namespace p2pims::ue

@@ -1,0 +1,28 @@
+#include "tools/p2pims-ue/outcome.h"
+
+#include <gtest/gtest.h>
+
+namespace p2pims::ue {
+namespace {
+
+SipAnswer Answer(int status, std::string phrase, std::string warning = "") {
+  return {.status = status, .phrase = std::move(phrase), .warning = std::move(warning)};
+}
+
+TEST(OutcomeTest, EachRefusalHasItsExitCodeAndTheNetworksWords) {
+  Outcome credit = FromSip(Answer(402, "Payment Required", "out of credit: 0.50 available"), "x");
+  EXPECT_EQ(credit.code, kOutOfCredit);
+  EXPECT_EQ(credit.message, "x: out of credit: 0.50 available (402)");
+  EXPECT_EQ(FromSip(Answer(403, "Forbidden", "no entitlement"), "x").code, kRefused);
+  EXPECT_EQ(FromSip(Answer(404, "Not Found"), "x").message, "x: Not Found (404)");
+  EXPECT_EQ(FromSip(Answer(404, "Not Found"), "x").code, kNotFound);
+  EXPECT_EQ(FromSip(Answer(503, "Service Unavailable"), "x").code, kUnavailable);
+  EXPECT_EQ(FromSip(Answer(401, "Unauthorized"), "x").code, kAuthentication);
+  EXPECT_EQ(FromSip(Answer(403, "Forbidden", "digest authentication failed"), "x").code,
+            kAuthentication);
+  EXPECT_EQ(FromSip(Answer(0, ""), "x").code, kUnavailable);
+  EXPECT_EQ(FromSip(Answer(488, "Not Acceptable Here"), "x").code, kRefused);
+}
+
+}  // namespace
+}  // namespace p2pims::ue
