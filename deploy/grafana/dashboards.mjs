@@ -143,6 +143,12 @@ const dashboards = {
         timeseries("Access decisions", "rights decisions per second by result.",
           [target(`sum by (result) (rate(p2pims_rights_decisions_total[${RATE}]))`, "{{result}}")], "ops"),
       ] },
+      { panels: [
+        timeseries("SIP requests by method", "Requests reaching sip-edge per second (INVITE, BYE, REGISTER, MESSAGE, SUBSCRIBE, UPDATE refreshes, ...).",
+          [target(`sum by (method) (rate(p2pims_sip_requests_total[${RATE}]))`, "{{method}}")], "reqps"),
+        timeseries("Progress subscriptions", "Terminals subscribed to their session's progress (SUBSCRIBE/NOTIFY), by replica.",
+          [target("sum by (instance) (p2pims_sip_progress_subscriptions)", "{{instance}}")]),
+      ] },
     ]),
 
   "p2pims-swarms.json": dashboard("p2pims-swarms", "p2pims / Swarms",
