@@ -2,11 +2,12 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <chrono>
-#include <regex>
 #include <thread>
 #include <variant>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -20,9 +21,12 @@
 namespace p2pims::sip_edge {
 namespace {
 
+// 1-128 of A-Z a-z 0-9 . _ ~ - (checked by hand: std::regex costs microseconds per INVITE).
 bool ValidContentId(const std::string& id) {
-  static const std::regex kPattern("^[A-Za-z0-9._~-]{1,128}$");
-  return std::regex_match(id, kPattern);
+  return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
+           return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+                  c == '~' || c == '-';
+         });
 }
 
 std::string NewSessionId() {
