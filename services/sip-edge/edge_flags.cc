@@ -19,7 +19,7 @@ void AddEdgeFlags(Flags& flags) {
   flags.Add("charging", "127.0.0.1:50052", "charging gRPC address");
   flags.Add("tracker", "127.0.0.1:50053", "tracker gRPC address");
   flags.Add("backend-deadline-ms", "800", "deadline of each backend call");
-  flags.Add("workers", "8", "threads calling the backends");
+  flags.Add("workers", "32", "threads calling the backends (each blocks on one session's calls)");
   flags.Add("max-queue", "1024", "requests waiting for a worker before 503");
   flags.Add("admin-listen", "127.0.0.1:9101",
             "HTTP listen address for /metrics, /healthz, /readyz");

@@ -25,6 +25,7 @@ TEST(EdgeFlagsTest, DefaultsMakeAWorkingEdgeWithoutDigest) {
   EXPECT_TRUE(s->sessions.trusted.Contains("127.0.0.1"));
   EXPECT_EQ(s->sessions.max_session, absl::Hours(4));
   EXPECT_EQ(s->progress_interval, absl::Seconds(5));
+  EXPECT_EQ(s->workers, 32);
   EXPECT_EQ(s->stack.session_expires, 1800u);
   EXPECT_EQ(s->stack.min_se, 90u);
   EXPECT_EQ(s->progress.domains, s->sessions.domains);
