@@ -1,0 +1,294 @@
+# shellcheck shell=bash
+# bench/sip, part two (sourced by run.sh): full content sessions per second. SIPp as the S-CSCF
+# (session.xml: INVITE, 200, ACK, BYE, 200) at fixed rates, first through Kamailio as a stateful
+# relay to a SIPp UAS (the anchor), then against sip-edge with rights, charging, tracker and
+# PostgreSQL behind it; for each, the highest rate without a failed call (sipp_rate_search).
+# Afterwards every completed session's CDR is looked up in charging's PostgreSQL.
+# sessions_part sets SESSIONS_JSON (the figures, without braces).
+
+readonly SESSION_RATE=${BENCH_SIP_SESSION_RATE:-}         # fixed rate: one step, no search
+readonly SESSION_START=${BENCH_SIP_SESSION_START:-500}    # the search's first rate
+readonly SESSION_MAX=${BENCH_SIP_SESSION_MAX:-8000}       # and its ceiling
+readonly STEP_SECONDS=${BENCH_SIP_STEP_SECONDS:-8}        # each step offers rate x seconds calls
+readonly STEP_SESSIONS=${BENCH_SIP_SESSIONS:-}            # or this many calls
+readonly SUBSCRIBERS=${BENCH_SIP_SUBSCRIBERS:-10000}
+readonly CONTENTS=${BENCH_SIP_CONTENTS:-1000}
+readonly SESSION_TARGET=2000   # the issue's targets on this 2-core machine
+readonly P99_TARGET_MS=20
+readonly RATE_HELD=0.95        # a step passes when its completed calls per second reach this share
+
+# step_calls RATE: calls one step offers.
+step_calls() { echo "${STEP_SESSIONS:-$(($1 * STEP_SECONDS))}"; }
+
+# session_step WHO TARGET RATE: one fixed-rate SIPp run of session.xml against TARGET, with
+# per-thread CPU of the processes in CPU_LABELS (LABEL:PID...) over it. Sets STEP_* figures and
+# returns 0 when it passed: no failed call, every call completed, RATE_HELD of the rate held.
+STEP_N=0
+session_step() {
+  local who=$1 target=$2 rate=$3 calls
+  calls=$(step_calls "$rate")
+  STEP_N=$((STEP_N + 1))
+  STEP_ID=${who:0:1}$STEP_N
+  STEP_DIR=$BENCH_TMP/sessions-$who-$STEP_N
+  mkdir -p "$STEP_DIR"
+  [[ $who == edge ]] && edge_metrics >"$STEP_DIR/metrics-before"
+  bench_cpu_snapshot "$STEP_DIR/cpu-before" "${CPU_LABELS[@]}" client:+$$
+  local t0=$SECONDS
+  sipp_run "$STEP_DIR" -sf "$BENCH_SRC/bench/sip/session.xml" -inf "$BENCH_TMP/subscribers.csv" \
+    -key domain p2p.localhost -key step "$STEP_ID" -r "$rate" -m "$calls" -l 100000 \
+    -p "$(bench_free_port)" -timeout "$((calls / rate + 60))s" -recv_timeout 10000 \
+    -trace_logs -log_file ok.log "$target"
+  # SIPp (the client) ran as this shell's waited-for child: its CPU is in the shell's children's.
+  bench_cpu_snapshot "$STEP_DIR/cpu-after" "${CPU_LABELS[@]}" client:+$$
+  STEP_CPU=$(bench_cpu_report "$STEP_DIR/cpu-before" "$STEP_DIR/cpu-after" "$SIPP_SECONDS")
+  read -r STEP_P50 STEP_P99 < <(sipp_rtd_percentiles "$STEP_DIR" 1)
+  read -r STEP_BYE_P50 STEP_BYE_P99 < <(sipp_rtd_percentiles "$STEP_DIR" 2)
+  STEP_OK=$SIPP_OK STEP_FAILED=$SIPP_FAILED STEP_RATE=$SIPP_RATE STEP_RETRANS=$SIPP_RETRANS
+  STEP_CALLS=$calls
+  local held
+  held=$(awk -v a="$SIPP_RATE" -v r="$rate" -v h="$RATE_HELD" 'BEGIN { print (a >= r * h) ? 1 : 0 }')
+  STEP_PASS=0
+  ((SIPP_FAILED == 0 && SIPP_OK == calls && held == 1)) && STEP_PASS=1
+  say "$who $rate/s: $SIPP_OK of $calls completed, $SIPP_FAILED failed, $SIPP_RATE/s," \
+    "set-up p50 $STEP_P50 p99 $STEP_P99 ms, $SIPP_RETRANS retransmissions," \
+    "$(sed -n 's/^cores //p' <<<"$STEP_CPU") ($((SECONDS - t0)) s)"
+  ((STEP_PASS == 1))
+}
+
+# --- the anchor: SIPp UAC -> Kamailio (stateful relay) -> SIPp UAS --------------------------
+
+KAM_BEST=0
+kamailio_step() {
+  local pass=0
+  session_step kamailio "127.0.0.1:$KAM_RELAY_PORT" "$1" && pass=1
+  if ((pass == 1 && $1 > KAM_BEST)); then
+    KAM_BEST=$1 KAM_RATE=$STEP_RATE KAM_P50=$STEP_P50 KAM_P99=$STEP_P99 KAM_CPU=$STEP_CPU
+  fi
+  ((pass == 1))
+}
+
+run_kamailio_anchor() {
+  UAS_PORT=$(bench_free_port)
+  KAM_RELAY_PORT=$(bench_free_port)
+  mkdir -p "$BENCH_TMP/uas" "$BENCH_TMP/kamailio-relay"
+  # The UAS's 200 carries a body the size of sip-edge's session descriptor.
+  sed "s|@BODY@|$(descriptor_sized_body)|" "$BENCH_SRC/bench/sip/uas.xml" >"$BENCH_TMP/uas/uas.xml"
+  (cd "$BENCH_TMP/uas" && exec sipp -sf uas.xml -p "$UAS_PORT" -i 127.0.0.1 -nostdin \
+    -buff_size 4194304) >"$BENCH_TMP/uas.log" 2>&1 &
+  local uas_pid=$!
+  BENCH_PIDS+=("$uas_pid")
+  bench_spawn kamailio-relay kamailio -DD -E -m 256 -f "$BENCH_SRC/bench/sip/kamailio-relay.cfg" \
+    -Y "$BENCH_TMP/kamailio-relay" -P "$BENCH_TMP/kamailio-relay/pid" \
+    -l "udp:127.0.0.1:$KAM_RELAY_PORT" -A "UAS_URI=\"sip:127.0.0.1:$UAS_PORT\""
+  local kam_pid=$SPAWNED_PID
+  bench_wait_udp "$KAM_RELAY_PORT" 10 "$kam_pid" || die "Kamailio did not start (see $BENCH_TMP/kamailio-relay.log)"
+  bench_wait_udp "$UAS_PORT" 10 "$uas_pid" || die "the SIPp UAS did not start (see $BENCH_TMP/uas.log)"
+  CPU_LABELS=(kamailio:"$kam_pid" uas:"$uas_pid")
+  local child
+  for child in $(ps --ppid "$kam_pid" -o pid=); do CPU_LABELS+=(kamailio:"$child"); done
+  say "anchor: SIPp -> Kamailio relay -> SIPp UAS, steps of $(step_calls 1000) calls at 1000/s"
+  if [[ -n $SESSION_RATE ]]; then
+    kamailio_step "$SESSION_RATE" || true
+  else
+    sipp_rate_search kamailio_step "$SESSION_START" "$SESSION_MAX"
+  fi
+  kill -TERM "$kam_pid" "$uas_pid" 2>/dev/null || true
+  wait "$kam_pid" "$uas_pid" 2>/dev/null || true
+}
+
+# A JSON body of the size of sip-edge's descriptor for content "clip1" (about 1 KB: ids, the
+# info-hash, a token of about 265 bytes, announce URLs).
+descriptor_sized_body() {
+  local pad
+  pad=$(head -c 900 /dev/zero | tr '\0' 'x')
+  printf '{"session_id":"anchor","padding":"%s"}' "$pad"
+}
+
+# --- p2pims: SIPp UAC -> sip-edge -> rights, charging, tracker, PostgreSQL -------------------
+
+# sip-edge's backend call histograms (sums and counts), for each step's per-call means.
+edge_metrics() {
+  curl -fsS "http://127.0.0.1:$SIP_ADMIN/metrics" |
+    grep -E '^p2pims_sip_(backend_call|session_setup)_seconds_(sum|count)' || true
+}
+
+# backend_means BEFORE AFTER: "backend.method=mean ms ..." over a step, from the histograms.
+backend_means() {
+  awk 'FNR == NR { v[$1] = $2; next }
+       { d[$1] = $2 - v[$1] }
+       END {
+         for (k in d) if (k ~ /_sum/) {
+           c = k; sub(/_sum/, "_count", c)
+           if (d[c] > 0) {
+             name = k; sub(/.*backend="/, "", name); sub(/",method="/, ".", name); sub(/".*/, "", name)
+             if (k ~ /session_setup/) name = "setup_on_worker"
+             printf "%s=%.2f ", name, 1000 * d[k] / d[c]
+           }
+         }
+       }' "$1" "$2"
+}
+
+# cdrs_of STEP_ID: CDRs in charging's PostgreSQL whose ICID the step gave (<step>-<call>).
+cdrs_of() { bench_psql -tA -c "SELECT count(*) FROM charging.cdr WHERE icid LIKE '$1-%'"; }
+
+# Waits until a step's completed sessions all have their CDR (teardown runs after the BYE's 200),
+# or no CDR came for 5 s; so that one step's teardowns do not load the next.
+wait_cdrs() {
+  local step=$1 want=$2 have last=-1 still=$SECONDS deadline=$((SECONDS + 120))
+  while :; do
+    have=$(cdrs_of "$step")
+    ((have >= want)) && break
+    if ((have != last)); then
+      last=$have still=$SECONDS
+    elif ((SECONDS - still >= 5)); then
+      say "$step: $have CDRs of $want completed sessions; none came for 5 s"
+      break
+    fi
+    ((SECONDS < deadline)) || break
+    sleep 0.3
+  done
+}
+
+EDGE_BEST=0
+EDGE_STEPS=()
+edge_step() {
+  local pass=0
+  session_step edge "127.0.0.1:$SIP_PORT" "$1" && pass=1
+  edge_metrics >"$STEP_DIR/metrics-after"
+  EDGE_STEPS+=("$STEP_ID:$STEP_DIR")
+  local means
+  means=$(backend_means "$STEP_DIR/metrics-before" "$STEP_DIR/metrics-after")
+  say "  mean ms per call: $means"
+  grep '^thread' <<<"$STEP_CPU" | head -n 8 | sed 's/^thread /  busiest: /' >&2
+  kill -0 "${SUITE_PIDS[sip-edge]}" 2>/dev/null || die "sip-edge exited during the run"
+  wait_cdrs "$STEP_ID" "$STEP_OK"
+  if ((pass == 0 && (EDGE_FAIL_AT == 0 || $1 < EDGE_FAIL_AT))); then
+    EDGE_FAIL_AT=$1 EDGE_FAIL_RATE=$STEP_RATE EDGE_FAIL_FAILED=$STEP_FAILED
+    EDGE_FAIL_P99=$STEP_P99
+  fi
+  if ((pass == 1 && $1 > EDGE_BEST)); then
+    EDGE_BEST=$1 EDGE_RATE=$STEP_RATE EDGE_P50=$STEP_P50 EDGE_P99=$STEP_P99
+    EDGE_BYE_P50=$STEP_BYE_P50 EDGE_BYE_P99=$STEP_BYE_P99 EDGE_CPU=$STEP_CPU EDGE_MEANS=$means
+    EDGE_RETRANS=$STEP_RETRANS
+  fi
+  ((pass == 1))
+}
+
+# CPU_LABELS for a profile of the suite: each service, and each PostgreSQL process by whose
+# connection it serves (pg-<service>, found by the client's port) or pg-server (the postmaster,
+# WAL writer, checkpointer and other background processes).
+edge_cpu_labels() {
+  local name pid port owner
+  CPU_LABELS=()
+  for name in sip-edge rights charging tracker; do CPU_LABELS+=("$name:${SUITE_PIDS[$name]}"); done
+  declare -A by_port=()
+  while read -r port owner; do
+    by_port[$port]=$owner
+  done < <(ss -Htnp "dport = :$PG_PORT" |
+    sed -n 's/.*127\.0\.0\.1:\([0-9]*\) *127\.0\.0\.1:[0-9]*.*(("p2pims-\([a-z-]*\)".*/\1 \2/p')
+  while IFS='|' read -r pid port; do
+    owner=server
+    [[ -n $port && -n ${by_port[$port]:-} ]] && owner=${by_port[$port]}
+    CPU_LABELS+=("pg-$owner:$pid")
+  done < <(bench_psql -tA -c "SELECT pid, client_port FROM pg_stat_activity WHERE pid <> pg_backend_pid()")
+  CPU_LABELS+=("pg-server:$(head -n 1 "$PG_DIR/data/postmaster.pid")")
+}
+
+run_edge() {
+  # Per-session log lines at info (two per session) would be most of the services' output.
+  export P2PIMS_LOG_LEVEL=${BENCH_LOG_LEVEL:-warn}
+  # sip-edge's --workers; its default (8) unless BENCH_SIP_WORKERS says otherwise.
+  [[ -n ${BENCH_SIP_WORKERS:-} ]] && export P2PIMS_WORKERS=$BENCH_SIP_WORKERS
+  # Every service's --db-pool-size; their default (4) unless BENCH_DB_POOL says otherwise.
+  [[ -n ${BENCH_DB_POOL:-} ]] && export P2PIMS_DB_POOL_SIZE=$BENCH_DB_POOL
+  bench_suite_up "$BENCH_SRC/bench/sip/sessions.sql" -v subscribers="$SUBSCRIBERS" \
+    -v contents="$CONTENTS"
+  edge_cpu_labels
+  say "p2pims: $SUBSCRIBERS subscribers, $CONTENTS content items, sip-edge workers" \
+    "${P2PIMS_WORKERS:-8 (default)}; warm-up, then steps"
+  session_step edge "127.0.0.1:$SIP_PORT" 200 || true  # connections, caches
+  EDGE_STEPS+=("$STEP_ID:$STEP_DIR")
+  wait_cdrs "$STEP_ID" "$STEP_OK"
+  edge_cpu_labels  # the pools' connections are open now
+  if [[ -n $SESSION_RATE ]]; then
+    edge_step "$SESSION_RATE" || true
+  else
+    sipp_rate_search edge_step "$SESSION_START" "$SESSION_MAX"
+  fi
+}
+
+# Every completed session (SIPp logged its call number) against charging's CDRs (by ICID).
+check_durability() {
+  local entry step dir
+  : >"$BENCH_TMP/completed-icids"
+  for entry in "${EDGE_STEPS[@]}"; do
+    step=${entry%%:*} dir=${entry#*:}
+    [[ -f $dir/ok.log ]] || continue
+    sed -n "s/^\([0-9][0-9]*\)\$/$step-\1/p" "$dir/ok.log" >>"$BENCH_TMP/completed-icids"
+  done
+  SESSIONS_COMPLETED=$(wc -l <"$BENCH_TMP/completed-icids")
+  CDRS_WRITTEN=$(bench_psql -tA -c 'SELECT count(*) FROM charging.cdr')
+  CDRS_MISSING=$(bench_psql -tA <<SQL
+CREATE TEMP TABLE completed (icid text PRIMARY KEY);
+\copy completed FROM '$BENCH_TMP/completed-icids'
+SELECT count(*) FROM completed c WHERE NOT EXISTS (SELECT 1 FROM charging.cdr d WHERE d.icid = c.icid);
+SQL
+  )
+  say "durability: $SESSIONS_COMPLETED completed sessions, $CDRS_WRITTEN CDRs, $CDRS_MISSING missing"
+}
+
+# cores_of LABEL CPU_REPORT: the cores LABEL used in a step's report (0 when absent).
+cores_of() { sed -n "s/^cores.* $1=\([0-9.]*\).*/\1/p" <<<"$2" | head -n 1 | grep . || echo 0; }
+
+sessions_part() {
+  awk -v n="$SUBSCRIBERS" -v c="$CONTENTS" \
+    'BEGIN { print "RANDOM"; for (k = 0; k < n; k++) printf "sub%d;clip%d\n", k, k % c }' \
+    >"$BENCH_TMP/subscribers.csv"
+  KAM_RATE=0 KAM_P50=0 KAM_P99=0 KAM_CPU=""
+  run_kamailio_anchor
+  EDGE_RATE=0 EDGE_P50=0 EDGE_P99=0 EDGE_BYE_P50=0 EDGE_BYE_P99=0 EDGE_CPU="" EDGE_MEANS=""
+  EDGE_RETRANS=0 EDGE_FAIL_AT=0 EDGE_FAIL_RATE=0 EDGE_FAIL_FAILED=0 EDGE_FAIL_P99=0
+  run_edge
+  check_durability
+  local p99_ok=false
+  awk -v p="$EDGE_P99" -v t="$P99_TARGET_MS" 'BEGIN { exit !(p <= t) }' && ((EDGE_BEST > 0)) &&
+    p99_ok=true
+  local means_json
+  means_json=$(tr ' ' '\n' <<<"$EDGE_MEANS" | awk -F= 'NF == 2 {
+      k = $1; gsub(/[^A-Za-z0-9]/, "_", k); printf ",\"%s_ms\":%s", tolower(k), $2 }')
+  SESSIONS_JSON=$(printf '"sessions_per_s":%s,"sessions_offered_per_s":%s,"sessions_failed":%s,' \
+    "$EDGE_RATE" "$EDGE_BEST" 0)
+  SESSIONS_JSON+=$(printf '"setup_p50_ms":%s,"setup_p99_ms":%s,"bye_p50_ms":%s,"bye_p99_ms":%s,' \
+    "$EDGE_P50" "$EDGE_P99" "$EDGE_BYE_P50" "$EDGE_BYE_P99")
+  SESSIONS_JSON+=$(printf '"session_retransmissions":%s,' "$EDGE_RETRANS")
+  # The lowest rate that failed: what broke first there.
+  SESSIONS_JSON+=$(printf '"sessions_failing_offered_per_s":%s,"sessions_failing_per_s":%s,' \
+    "$EDGE_FAIL_AT" "$EDGE_FAIL_RATE")
+  SESSIONS_JSON+=$(printf '"sessions_failing_failed":%s,"sessions_failing_setup_p99_ms":%s,' \
+    "$EDGE_FAIL_FAILED" "$EDGE_FAIL_P99")
+  SESSIONS_JSON+=$(printf '"kamailio_relay_sessions_per_s":%s,"kamailio_relay_offered_per_s":%s,' \
+    "$KAM_RATE" "$KAM_BEST")
+  SESSIONS_JSON+=$(printf '"kamailio_relay_setup_p50_ms":%s,"kamailio_relay_setup_p99_ms":%s,' \
+    "$KAM_P50" "$KAM_P99")
+  SESSIONS_JSON+=$(printf '"session_ratio":%s,"session_target_ratio":%s,"p99_target_ok":%s,' \
+    "$(ratio "$EDGE_RATE" "$KAM_RATE")" "$(ratio "$EDGE_RATE" "$SESSION_TARGET")" "$p99_ok")
+  SESSIONS_JSON+=$(printf '"sessions_completed":%s,"cdrs_written":%s,"cdrs_missing":%s' \
+    "$SESSIONS_COMPLETED" "$CDRS_WRITTEN" "$CDRS_MISSING")
+  SESSIONS_JSON+=$means_json
+  local l
+  for l in sip-edge rights charging tracker client pg-sip-edge pg-rights pg-charging pg-tracker \
+    pg-server; do
+    SESSIONS_JSON+=$(printf ',"cores_%s":%s' "${l//-/_}" "$(cores_of "$l" "$EDGE_CPU")")
+  done
+  SESSIONS_JSON+=$(printf ',"cores_postgres":%s' "$(sed -n 's/^cores //p' <<<"$EDGE_CPU" |
+    tr ' ' '\n' | awk -F= '$1 ~ /^pg-/ { s += $2 } END { printf "%.3f", s }')")
+  SESSIONS_JSON+=$(printf ',"cores_all":%s' "$(sed -n 's/^cores //p' <<<"$EDGE_CPU" |
+    tr ' ' '\n' | awk -F= 'NF == 2 { s += $2 } END { printf "%.3f", s }')")
+  SESSIONS_JSON+=$(printf ',"workers":%s,"db_pool":%s' "${P2PIMS_WORKERS:-8}" \
+    "${P2PIMS_DB_POOL_SIZE:-4}")
+  for l in kamailio uas client; do
+    SESSIONS_JSON+=$(printf ',"kamailio_relay_cores_%s":%s' "$l" "$(cores_of "$l" "$KAM_CPU")")
+  done
+  SESSIONS_JSON+=$(printf ',"subscribers":%s,"contents":%s,"step_seconds":%s' \
+    "$SUBSCRIBERS" "$CONTENTS" "$STEP_SECONDS")
+}
