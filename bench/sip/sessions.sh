@@ -20,22 +20,22 @@ readonly RATE_HELD=0.95        # a step passes when its completed calls per seco
 # step_calls RATE: calls one step offers.
 step_calls() { echo "${STEP_SESSIONS:-$(($1 * STEP_SECONDS))}"; }
 
-# session_step WHO TARGET RATE: one fixed-rate SIPp run of session.xml against TARGET, with
+# session_step WHO TARGET RATE [CALLS]: one fixed-rate SIPp run of session.xml against TARGET, with
 # per-thread CPU of the processes in CPU_LABELS (LABEL:PID...) over it. Sets STEP_* figures and
 # returns 0 when it passed: no failed call, every call completed, RATE_HELD of the rate held.
 STEP_N=0
 session_step() {
-  local who=$1 target=$2 rate=$3 calls
-  calls=$(step_calls "$rate")
+  local who=$1 target=$2 rate=$3 calls=${4:-}
+  [[ -n $calls ]] || calls=$(step_calls "$rate")
   STEP_N=$((STEP_N + 1))
   STEP_ID=${who:0:1}$STEP_N
   STEP_DIR=$BENCH_TMP/sessions-$who-$STEP_N
   mkdir -p "$STEP_DIR"
-  [[ $who == edge ]] && edge_metrics >"$STEP_DIR/metrics-before"
+  [[ $who == edge ]] && edge_metrics >"$STEP_DIR/metrics-before" && pg_counters >"$STEP_DIR/pg-before"
   bench_cpu_snapshot "$STEP_DIR/cpu-before" "${CPU_LABELS[@]}" client:+$$
   local t0=$SECONDS
   sipp_run "$STEP_DIR" -sf "$BENCH_SRC/bench/sip/session.xml" -inf "$BENCH_TMP/subscribers.csv" \
-    -key domain p2p.localhost -key step "$STEP_ID" -r "$rate" -m "$calls" -l 100000 \
+    -key domain p2p.localhost -key step "$STEP_ID" -r "$rate" -m "$calls" -l 100000 -buff_size 4194304 \
     -p "$(bench_free_port)" -timeout "$((calls / rate + 60))s" -recv_timeout 10000 \
     -trace_logs -log_file ok.log "$target"
   # SIPp (the client) ran as this shell's waited-for child: its CPU is in the shell's children's.
@@ -128,6 +128,12 @@ backend_means() {
        }' "$1" "$2"
 }
 
+# pg_counters: "commits WAL-flushes flush-ms" so far, all databases (pg_stat_database, pg_stat_wal).
+pg_counters() {
+  bench_psql -tA -F ' ' -c "SELECT (SELECT sum(xact_commit) FROM pg_stat_database), wal_sync,
+                                   wal_sync_time FROM pg_stat_wal"
+}
+
 # cdrs_of STEP_ID: CDRs in charging's PostgreSQL whose ICID the step gave (<step>-<call>).
 cdrs_of() { bench_psql -tA -c "SELECT count(*) FROM charging.cdr WHERE icid LIKE '$1-%'"; }
 
@@ -155,7 +161,16 @@ edge_step() {
   local pass=0
   session_step edge "127.0.0.1:$SIP_PORT" "$1" && pass=1
   edge_metrics >"$STEP_DIR/metrics-after"
+  pg_counters >"$STEP_DIR/pg-after"
   EDGE_STEPS+=("$STEP_ID:$STEP_DIR")
+  # PostgreSQL over the step: commits and WAL flushes per completed session.
+  local pg_per
+  pg_per=$(paste "$STEP_DIR/pg-before" "$STEP_DIR/pg-after" | awk -v n="$STEP_OK" -v s="$SIPP_SECONDS" '
+    { c = $4 - $1; w = $5 - $2; ms = $6 - $3
+      printf "%.2f %.2f %.0f %.2f", (n ? c / n : 0), (n ? w / n : 0), w / s, (w ? ms / w : 0) }')
+  read -r STEP_COMMITS_PER STEP_SYNCS_PER STEP_SYNCS_PER_S STEP_SYNC_MS <<<"$pg_per"
+  say "  PostgreSQL: $STEP_COMMITS_PER commits and $STEP_SYNCS_PER WAL flushes per session," \
+    "$STEP_SYNCS_PER_S flushes/s of $STEP_SYNC_MS ms each"
   local means
   means=$(backend_means "$STEP_DIR/metrics-before" "$STEP_DIR/metrics-after")
   say "  mean ms per call: $means"
@@ -169,7 +184,8 @@ edge_step() {
   if ((pass == 1 && $1 > EDGE_BEST)); then
     EDGE_BEST=$1 EDGE_RATE=$STEP_RATE EDGE_P50=$STEP_P50 EDGE_P99=$STEP_P99
     EDGE_BYE_P50=$STEP_BYE_P50 EDGE_BYE_P99=$STEP_BYE_P99 EDGE_CPU=$STEP_CPU EDGE_MEANS=$means
-    EDGE_RETRANS=$STEP_RETRANS
+    EDGE_RETRANS=$STEP_RETRANS EDGE_COMMITS_PER=$STEP_COMMITS_PER EDGE_SYNCS_PER=$STEP_SYNCS_PER
+    EDGE_SYNCS_PER_S=$STEP_SYNCS_PER_S EDGE_SYNC_MS=$STEP_SYNC_MS
   fi
   ((pass == 1))
 }
@@ -203,10 +219,17 @@ run_edge() {
   [[ -n ${BENCH_DB_POOL:-} ]] && export P2PIMS_DB_POOL_SIZE=$BENCH_DB_POOL
   bench_suite_up "$BENCH_SRC/bench/sip/sessions.sql" -v subscribers="$SUBSCRIBERS" \
     -v contents="$CONTENTS"
+  bench_psql -c 'ALTER SYSTEM SET track_wal_io_timing = on' -c 'SELECT pg_reload_conf()' >/dev/null
+  # Diagnosis only (bench/README.md): BENCH_PG_SYNCHRONOUS_COMMIT=off shows what WAL flushes cost.
+  if [[ -n ${BENCH_PG_SYNCHRONOUS_COMMIT:-} ]]; then
+    bench_psql -c "ALTER SYSTEM SET synchronous_commit = '$BENCH_PG_SYNCHRONOUS_COMMIT'" \
+      -c 'SELECT pg_reload_conf()' >/dev/null
+    say "PostgreSQL synchronous_commit = $BENCH_PG_SYNCHRONOUS_COMMIT: CDRs are not durable in this run"
+  fi
   edge_cpu_labels
   say "p2pims: $SUBSCRIBERS subscribers, $CONTENTS content items, sip-edge workers" \
     "${P2PIMS_WORKERS:-8 (default)}; warm-up, then steps"
-  session_step edge "127.0.0.1:$SIP_PORT" 200 || true  # connections, caches
+  session_step edge "127.0.0.1:$SIP_PORT" 100 300 || true  # connections, caches
   EDGE_STEPS+=("$STEP_ID:$STEP_DIR")
   wait_cdrs "$STEP_ID" "$STEP_OK"
   edge_cpu_labels  # the pools' connections are open now
@@ -215,6 +238,41 @@ run_edge() {
   else
     sipp_rate_search edge_step "$SESSION_START" "$SESSION_MAX"
   fi
+  [[ -n ${BENCH_PROFILE:-} ]] && profile_edge "${EDGE_BEST:-0}"
+  return 0
+}
+
+# profile_edge RATE: one more step at RATE under perf; where the suite's time went (every
+# service and PostgreSQL process), by process and library and by symbol, lands in
+# build-bench/sip-sessions-perf.txt (the data in the temporary directory, BENCH_KEEP=1 keeps it).
+# perf samples the whole machine (attaching to processes gave no samples in this VM) and the
+# report keeps the suite's processes.
+profile_edge() {
+  local rate=$1
+  ((rate > 0)) || rate=100
+  command -v perf >/dev/null || {
+    say "BENCH_PROFILE: perf is not installed (apt-get install linux-perf)"
+    return 0
+  }
+  local pids secs out=$BENCH_BIN/sip-sessions-perf.txt
+  pids=$(printf '%s\n' "${CPU_LABELS[@]}" | sed 's/.*://' | paste -sd, -)
+  secs=$(($(step_calls "$rate") / rate))
+  say "profile: one more step at $rate/s under perf record -a -g"
+  timeout -s INT "$secs" perf record -q -a -e cpu-clock -F 499 -g -o "$BENCH_TMP/perf.data" \
+    >"$BENCH_TMP/perf.log" 2>&1 &
+  local perf_pid=$!
+  edge_step "$rate" || true
+  wait "$perf_pid" || true
+  {
+    echo "# bench/run sip, BENCH_PROFILE=1: $rate sessions/s offered, $(date -u +%FT%TZ)"
+    echo "# per-thread CPU over the step (cores):"
+    sed 's/^/#   /' <<<"$STEP_CPU"
+    perf report -i "$BENCH_TMP/perf.data" --pid "$pids" --no-children -g none --sort comm,dso \
+      --percent-limit 0.5 --stdio 2>/dev/null | grep -E '^ +[0-9]' || true
+    perf report -i "$BENCH_TMP/perf.data" --pid "$pids" --no-children -g none --sort comm,dso,sym \
+      --percent-limit 0.3 --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -n 80 || true
+  } >"$out"
+  say "profile in $out"
 }
 
 # Every completed session (SIPp logged its call number) against charging's CDRs (by ICID).
@@ -261,6 +319,10 @@ sessions_part() {
   SESSIONS_JSON+=$(printf '"setup_p50_ms":%s,"setup_p99_ms":%s,"bye_p50_ms":%s,"bye_p99_ms":%s,' \
     "$EDGE_P50" "$EDGE_P99" "$EDGE_BYE_P50" "$EDGE_BYE_P99")
   SESSIONS_JSON+=$(printf '"session_retransmissions":%s,' "$EDGE_RETRANS")
+  SESSIONS_JSON+=$(printf '"pg_commits_per_session":%s,"wal_flushes_per_session":%s,' \
+    "${EDGE_COMMITS_PER:-0}" "${EDGE_SYNCS_PER:-0}")
+  SESSIONS_JSON+=$(printf '"wal_flushes_per_s":%s,"wal_flush_ms":%s,' "${EDGE_SYNCS_PER_S:-0}" \
+    "${EDGE_SYNC_MS:-0}")
   # The lowest rate that failed: what broke first there.
   SESSIONS_JSON+=$(printf '"sessions_failing_offered_per_s":%s,"sessions_failing_per_s":%s,' \
     "$EDGE_FAIL_AT" "$EDGE_FAIL_RATE")
