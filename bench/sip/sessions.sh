@@ -174,7 +174,7 @@ edge_step() {
   local means
   means=$(backend_means "$STEP_DIR/metrics-before" "$STEP_DIR/metrics-after")
   say "  mean ms per call: $means"
-  grep '^thread' <<<"$STEP_CPU" | head -n 8 | sed 's/^thread /  busiest: /' >&2
+  awk '/^thread/ && n++ < 8 { sub(/^thread /, "  busiest: "); print }' <<<"$STEP_CPU" >&2
   kill -0 "${SUITE_PIDS[sip-edge]}" 2>/dev/null || die "sip-edge exited during the run"
   wait_cdrs "$STEP_ID" "$STEP_OK"
   if ((pass == 0 && (EDGE_FAIL_AT == 0 || $1 < EDGE_FAIL_AT))); then
@@ -275,9 +275,25 @@ profile_edge() {
   say "profile in $out"
 }
 
-# Every completed session (SIPp logged its call number) against charging's CDRs (by ICID).
+# Every completed session (SIPp logged its call number) against charging's CDRs (by ICID), once
+# sip-edge holds no session and no CDR came for 10 s (teardowns retry for a while: 4.3 of its
+# README), or after 3 minutes.
 check_durability() {
-  local entry step dir
+  local entry step dir have last=-1 still=$SECONDS deadline=$((SECONDS + 180)) active
+  while ((SECONDS < deadline)); do
+    have=$(bench_psql -tA -c 'SELECT count(*) FROM charging.cdr')
+    active=$(bench_metric sip-edge p2pims_sip_active_sessions)
+    if ((have != last)); then
+      last=$have still=$SECONDS
+    elif [[ ${active%.*} == 0 ]] && ((SECONDS - still >= 10)); then
+      break
+    fi
+    sleep 1
+  done
+  TEARDOWN_FAILURES=$(bench_metric sip-edge p2pims_sip_teardown_failures_total)
+  TEARDOWN_FAILURES=${TEARDOWN_FAILURES%.*}
+  BACKEND_ERRORS=$(curl -fsS "http://127.0.0.1:$SIP_ADMIN/metrics" |
+    awk '/^p2pims_sip_backend_errors_total/ { s += $2 } END { print s + 0 }')
   : >"$BENCH_TMP/completed-icids"
   for entry in "${EDGE_STEPS[@]}"; do
     step=${entry%%:*} dir=${entry#*:}
@@ -292,11 +308,20 @@ CREATE TEMP TABLE completed (icid text PRIMARY KEY);
 SELECT count(*) FROM completed c WHERE NOT EXISTS (SELECT 1 FROM charging.cdr d WHERE d.icid = c.icid);
 SQL
   )
-  say "durability: $SESSIONS_COMPLETED completed sessions, $CDRS_WRITTEN CDRs, $CDRS_MISSING missing"
+  say "durability: $SESSIONS_COMPLETED completed sessions, $CDRS_WRITTEN CDRs, $CDRS_MISSING missing;" \
+    "$TEARDOWN_FAILURES teardowns incomplete, $BACKEND_ERRORS backend call errors"
+  if ((CDRS_MISSING > 0)); then
+    bench_psql -tA <<SQL >"$BENCH_TMP/missing-icids"
+CREATE TEMP TABLE completed (icid text PRIMARY KEY);
+\copy completed FROM '$BENCH_TMP/completed-icids'
+SELECT icid FROM completed c WHERE NOT EXISTS (SELECT 1 FROM charging.cdr d WHERE d.icid = c.icid);
+SQL
+    say "the ICIDs without CDR are in $BENCH_TMP/missing-icids (BENCH_KEEP=1 keeps it)"
+  fi
 }
 
 # cores_of LABEL CPU_REPORT: the cores LABEL used in a step's report (0 when absent).
-cores_of() { sed -n "s/^cores.* $1=\([0-9.]*\).*/\1/p" <<<"$2" | head -n 1 | grep . || echo 0; }
+cores_of() { sed -n "s/^cores.* $1=\([0-9.]*\).*/\1/p" <<<"$2" | awk 'NR == 1 { v = $1 } END { print v == "" ? 0 : v }'; }
 
 sessions_part() {
   awk -v n="$SUBSCRIBERS" -v c="$CONTENTS" \
@@ -334,8 +359,10 @@ sessions_part() {
     "$KAM_P50" "$KAM_P99")
   SESSIONS_JSON+=$(printf '"session_ratio":%s,"session_target_ratio":%s,"p99_target_ok":%s,' \
     "$(ratio "$EDGE_RATE" "$KAM_RATE")" "$(ratio "$EDGE_RATE" "$SESSION_TARGET")" "$p99_ok")
-  SESSIONS_JSON+=$(printf '"sessions_completed":%s,"cdrs_written":%s,"cdrs_missing":%s' \
+  SESSIONS_JSON+=$(printf '"sessions_completed":%s,"cdrs_written":%s,"cdrs_missing":%s,' \
     "$SESSIONS_COMPLETED" "$CDRS_WRITTEN" "$CDRS_MISSING")
+  SESSIONS_JSON+=$(printf '"teardown_failures":%s,"backend_errors":%s' "${TEARDOWN_FAILURES:-0}" \
+    "$BACKEND_ERRORS")
   SESSIONS_JSON+=$means_json
   local l
   for l in sip-edge rights charging tracker client pg-sip-edge pg-rights pg-charging pg-tracker \
