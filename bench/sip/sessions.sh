@@ -320,6 +320,12 @@ SQL
   fi
 }
 
+# cpu_ms_per CPU_REPORT RATE LABEL_REGEX: CPU milliseconds per session of the labels matching.
+cpu_ms_per() {
+  sed -n 's/^cores //p' <<<"$1" | tr ' ' '\n' |
+    awk -F= -v r="$2" -v re="^($3)\$" 'NF == 2 && $1 ~ re { s += $2 } END { printf "%.3f", (r > 0 ? 1000 * s / r : 0) }'
+}
+
 # cores_of LABEL CPU_REPORT: the cores LABEL used in a step's report (0 when absent).
 cores_of() { sed -n "s/^cores.* $1=\([0-9.]*\).*/\1/p" <<<"$2" | awk 'NR == 1 { v = $1 } END { print v == "" ? 0 : v }'; }
 
@@ -373,6 +379,16 @@ sessions_part() {
     tr ' ' '\n' | awk -F= '$1 ~ /^pg-/ { s += $2 } END { printf "%.3f", s }')")
   SESSIONS_JSON+=$(printf ',"cores_all":%s' "$(sed -n 's/^cores //p' <<<"$EDGE_CPU" |
     tr ' ' '\n' | awk -F= 'NF == 2 { s += $2 } END { printf "%.3f", s }')")
+  # CPU per session: steadier than rates on a shared machine (every process of each side, the
+  # SIPp client included; for the anchor Kamailio, the UAS and the client).
+  local ours theirs
+  ours=$(cpu_ms_per "$EDGE_CPU" "$EDGE_RATE" '.*')
+  theirs=$(cpu_ms_per "$KAM_CPU" "$KAM_RATE" '.*')
+  SESSIONS_JSON+=$(printf ',"cpu_ms_per_session":%s,"kamailio_relay_cpu_ms_per_session":%s' \
+    "$ours" "$theirs")
+  SESSIONS_JSON+=$(printf ',"session_cpu_ratio":%s' "$(ratio "$ours" "$theirs")")
+  SESSIONS_JSON+=$(printf ',"sip_edge_cpu_ms_per_session":%s,"kamailio_cpu_ms_per_session":%s' \
+    "$(cpu_ms_per "$EDGE_CPU" "$EDGE_RATE" 'sip-edge')" "$(cpu_ms_per "$KAM_CPU" "$KAM_RATE" 'kamailio')")
   SESSIONS_JSON+=$(printf ',"workers":%s,"db_pool":%s' "${P2PIMS_WORKERS:-8}" \
     "${P2PIMS_DB_POOL_SIZE:-4}")
   for l in kamailio uas client; do
