@@ -60,9 +60,9 @@ bench_metric() {
   shift 2
   curl -fsS "http://127.0.0.1:$(suite_admin_port "$name")/metrics" | awk -v m="$metric" -v want="$*" '
     { base = $1; sub(/\{.*/, "", base) }
-    base == m {
+    base == m && !found {
       n = split(want, w, " "); ok = 1
       for (i = 1; i <= n; i++) if (index($1, w[i]) == 0) ok = 0
-      if (ok) { print $2; exit }
+      if (ok) { print $2; found = 1 }  # reads on: an early exit would fail curl (pipefail)
     }'
 }
