@@ -35,7 +35,7 @@ session_step() {
   bench_cpu_snapshot "$STEP_DIR/cpu-before" "${CPU_LABELS[@]}" client:+$$
   local t0=$SECONDS
   sipp_run "$STEP_DIR" -sf "$BENCH_SRC/bench/sip/session.xml" -inf "$BENCH_TMP/subscribers.csv" \
-    -key domain p2p.localhost -key step "$STEP_ID" -r "$rate" -m "$calls" -l 100000 -buff_size 4194304 \
+    -key domain p2p.localhost -key step "$STEP_ID" -r "$rate" -m "$calls" -l 10000 -buff_size 4194304 \
     -p "$(bench_free_port)" -timeout "$((calls / rate + 60))s" -recv_timeout 10000 \
     -trace_logs -log_file ok.log "$target"
   # SIPp (the client) ran as this shell's waited-for child: its CPU is in the shell's children's.
@@ -77,7 +77,7 @@ run_kamailio_anchor() {
     -buff_size 4194304) >"$BENCH_TMP/uas.log" 2>&1 &
   local uas_pid=$!
   BENCH_PIDS+=("$uas_pid")
-  bench_spawn kamailio-relay kamailio -DD -E -m 256 -f "$BENCH_SRC/bench/sip/kamailio-relay.cfg" \
+  bench_spawn kamailio-relay kamailio -DD -E -m 1024 -f "$BENCH_SRC/bench/sip/kamailio-relay.cfg" \
     -Y "$BENCH_TMP/kamailio-relay" -P "$BENCH_TMP/kamailio-relay/pid" \
     -l "udp:127.0.0.1:$KAM_RELAY_PORT" -A "UAS_URI=\"sip:127.0.0.1:$UAS_PORT\""
   local kam_pid=$SPAWNED_PID
