@@ -58,42 +58,54 @@ session_step() {
 # --- the anchor: SIPp UAC -> Kamailio (stateful relay) -> SIPp UAS --------------------------
 
 KAM_BEST=0
+# Each step gets a fresh Kamailio and UAS: after a step that overloaded them, the transactions
+# and calls it left behind (still retransmitting) would fail the next one.
 kamailio_step() {
   local pass=0
+  anchor_start
   session_step kamailio "127.0.0.1:$KAM_RELAY_PORT" "$1" && pass=1
+  anchor_stop
   if ((pass == 1 && $1 > KAM_BEST)); then
     KAM_BEST=$1 KAM_RATE=$STEP_RATE KAM_P50=$STEP_P50 KAM_P99=$STEP_P99 KAM_CPU=$STEP_CPU
   fi
   ((pass == 1))
 }
 
-run_kamailio_anchor() {
+anchor_start() {
   UAS_PORT=$(bench_free_port)
   KAM_RELAY_PORT=$(bench_free_port)
+  (cd "$BENCH_TMP/uas" && exec sipp -sf uas.xml -p "$UAS_PORT" -i 127.0.0.1 -nostdin \
+    -buff_size 4194304) >>"$BENCH_TMP/uas.log" 2>&1 &
+  UAS_PID=$!
+  BENCH_PIDS+=("$UAS_PID")
+  bench_spawn kamailio-relay-$UAS_PORT kamailio -DD -E -m 1024 \
+    -f "$BENCH_SRC/bench/sip/kamailio-relay.cfg" -Y "$BENCH_TMP/kamailio-relay" \
+    -P "$BENCH_TMP/kamailio-relay/pid" -l "udp:127.0.0.1:$KAM_RELAY_PORT" \
+    -A "UAS_URI=\"sip:127.0.0.1:$UAS_PORT\""
+  KAM_PID=$SPAWNED_PID
+  bench_wait_udp "$KAM_RELAY_PORT" 10 "$KAM_PID" ||
+    die "Kamailio did not start (see $BENCH_TMP/kamailio-relay-$UAS_PORT.log)"
+  bench_wait_udp "$UAS_PORT" 10 "$UAS_PID" || die "the SIPp UAS did not start (see $BENCH_TMP/uas.log)"
+  CPU_LABELS=(kamailio:"$KAM_PID" uas:"$UAS_PID")
+  local child
+  for child in $(ps --ppid "$KAM_PID" -o pid=); do CPU_LABELS+=(kamailio:"$child"); done
+}
+
+anchor_stop() {
+  kill -TERM "$KAM_PID" "$UAS_PID" 2>/dev/null || true
+  wait "$KAM_PID" "$UAS_PID" 2>/dev/null || true
+}
+
+run_kamailio_anchor() {
   mkdir -p "$BENCH_TMP/uas" "$BENCH_TMP/kamailio-relay"
   # The UAS's 200 carries a body the size of sip-edge's session descriptor.
   sed "s|@BODY@|$(descriptor_sized_body)|" "$BENCH_SRC/bench/sip/uas.xml" >"$BENCH_TMP/uas/uas.xml"
-  (cd "$BENCH_TMP/uas" && exec sipp -sf uas.xml -p "$UAS_PORT" -i 127.0.0.1 -nostdin \
-    -buff_size 4194304) >"$BENCH_TMP/uas.log" 2>&1 &
-  local uas_pid=$!
-  BENCH_PIDS+=("$uas_pid")
-  bench_spawn kamailio-relay kamailio -DD -E -m 1024 -f "$BENCH_SRC/bench/sip/kamailio-relay.cfg" \
-    -Y "$BENCH_TMP/kamailio-relay" -P "$BENCH_TMP/kamailio-relay/pid" \
-    -l "udp:127.0.0.1:$KAM_RELAY_PORT" -A "UAS_URI=\"sip:127.0.0.1:$UAS_PORT\""
-  local kam_pid=$SPAWNED_PID
-  bench_wait_udp "$KAM_RELAY_PORT" 10 "$kam_pid" || die "Kamailio did not start (see $BENCH_TMP/kamailio-relay.log)"
-  bench_wait_udp "$UAS_PORT" 10 "$uas_pid" || die "the SIPp UAS did not start (see $BENCH_TMP/uas.log)"
-  CPU_LABELS=(kamailio:"$kam_pid" uas:"$uas_pid")
-  local child
-  for child in $(ps --ppid "$kam_pid" -o pid=); do CPU_LABELS+=(kamailio:"$child"); done
   say "anchor: SIPp -> Kamailio relay -> SIPp UAS, steps of $(step_calls 1000) calls at 1000/s"
   if [[ -n $SESSION_RATE ]]; then
     kamailio_step "$SESSION_RATE" || true
   else
     sipp_rate_search kamailio_step "$SESSION_START" "$SESSION_MAX"
   fi
-  kill -TERM "$kam_pid" "$uas_pid" 2>/dev/null || true
-  wait "$kam_pid" "$uas_pid" 2>/dev/null || true
 }
 
 # A JSON body of the size of sip-edge's descriptor for content "clip1" (about 1 KB: ids, the
