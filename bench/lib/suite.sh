@@ -26,10 +26,6 @@ bench_suite_up() {
   SUITE_SRC=$BENCH_SRC SUITE_BIN=$BENCH_BIN SUITE_DIR=$BENCH_TMP
   # shellcheck source=tools/lib/suite.sh
   source "$BENCH_SRC/tools/lib/suite.sh"
-  SIP_PORT=$(bench_free_port) TRACKER_BT=$(bench_free_port)
-  RIGHTS_GRPC=$(bench_free_port) CHARGING_GRPC=$(bench_free_port) TRACKER_GRPC=$(bench_free_port)
-  SIP_ADMIN=$(bench_free_port) RIGHTS_ADMIN=$(bench_free_port)
-  CHARGING_ADMIN=$(bench_free_port) TRACKER_ADMIN=$(bench_free_port)
   bench_pg_start
   local name db
   db=$(bench_pg_conninfo)
@@ -45,12 +41,50 @@ bench_suite_up() {
     bench_psql "$@" -f "$data" >&2
   fi
   suite_keys
-  for name in "${SUITE_SERVICES[@]}"; do
-    suite_start "$name"
-    SUITE_PIDS[$name]=$(cat "$SUITE_DIR/run/$name.pid")
-    BENCH_PIDS+=("${SUITE_PIDS[$name]}")
+  # Other runs on this machine pick ports from the same range: one may take a port between our
+  # choice and the bind. Then the services start again on other ports.
+  local attempt pid
+  for attempt in 1 2 3; do
+    bench_suite_ports
+    for name in "${SUITE_SERVICES[@]}"; do
+      suite_start "$name"
+      SUITE_PIDS[$name]=$(cat "$SUITE_DIR/run/$name.pid")
+      BENCH_PIDS+=("${SUITE_PIDS[$name]}")
+    done
+    bench_suite_ready && return 0
+    grep -qs "Address already in use" "$SUITE_DIR"/logs/*.log ||
+      die "the suite did not start (logs in $BENCH_TMP/logs)"
+    say "a port was taken meanwhile: the services start again on other ports"
+    for name in "${SUITE_SERVICES[@]}"; do suite_stop "$name"; done
+    local left=()
+    for pid in "${BENCH_PIDS[@]}"; do
+      [[ " ${SUITE_PIDS[*]} " == *" $pid "* ]] || left+=("$pid")
+    done
+    BENCH_PIDS=("${left[@]}")
+    mkdir -p "$BENCH_TMP/logs-attempt-$attempt"
+    mv "$SUITE_DIR"/logs/*.log "$BENCH_TMP/logs-attempt-$attempt/"
   done
-  suite_wait_ready 60 || die "the suite did not start (logs in $BENCH_TMP/logs)"
+  die "the suite did not start (logs in $BENCH_TMP/logs-attempt-*)"
+}
+
+# Whether every service answers /readyz within 60 s; fails at once when one has exited.
+bench_suite_ready() {
+  local name
+  for name in "${SUITE_SERVICES[@]}"; do
+    if ! bench_wait_http "http://127.0.0.1:$(suite_admin_port "$name")/readyz" 60 "${SUITE_PIDS[$name]}"; then
+      say "$name did not become ready; its log:"
+      tail -n 5 "$SUITE_DIR/logs/$name.log" >&2
+      return 1
+    fi
+  done
+}
+
+# Free loopback ports for the services (tools/lib/suite.sh's variables).
+bench_suite_ports() {
+  SIP_PORT=$(bench_free_port) TRACKER_BT=$(bench_free_port)
+  RIGHTS_GRPC=$(bench_free_port) CHARGING_GRPC=$(bench_free_port) TRACKER_GRPC=$(bench_free_port)
+  SIP_ADMIN=$(bench_free_port) RIGHTS_ADMIN=$(bench_free_port)
+  CHARGING_ADMIN=$(bench_free_port) TRACKER_ADMIN=$(bench_free_port)
 }
 
 # bench_metric NAME METRIC [LABEL-MATCH...]: the value of METRIC at service NAME's /metrics (the

@@ -350,9 +350,11 @@ sessions_part() {
     'BEGIN { print "RANDOM"; for (k = 0; k < n; k++) printf "sub%d;clip%d\n", k, k % c }' \
     >"$BENCH_TMP/subscribers.csv"
   KAM_RATE=0 KAM_P50=0 KAM_P99=0 KAM_CPU=""
+  LOAD_AT_ANCHOR=$(load1)
   run_kamailio_anchor
   EDGE_RATE=0 EDGE_P50=0 EDGE_P99=0 EDGE_BYE_P50=0 EDGE_BYE_P99=0 EDGE_CPU="" EDGE_MEANS=""
   EDGE_RETRANS=0 EDGE_P99OK_AT=0 EDGE_P99OK_RATE=0 EDGE_FAIL_AT=0 EDGE_FAIL_RATE=0 EDGE_FAIL_FAILED=0 EDGE_FAIL_P99=0
+  LOAD_AT_P2PIMS=$(load1)
   run_edge
   check_durability
   local p99_ok=false
@@ -414,4 +416,7 @@ sessions_part() {
   done
   SESSIONS_JSON+=$(printf ',"subscribers":%s,"contents":%s,"step_seconds":%s' \
     "$SUBSCRIBERS" "$CONTENTS" "$STEP_SECONDS")
+  # The two sides run one after the other: the machine's load as each began.
+  SESSIONS_JSON+=$(printf ',"load1_at_anchor":%s,"load1_at_p2pims":%s' "$LOAD_AT_ANCHOR" \
+    "$LOAD_AT_P2PIMS")
 }
