@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # SIPP_* are this library's results, read by the callers
 # SIPp runs for benchmarks: one run with its counts, response times and wall time, and a search
 # for the highest call rate a server takes without a failed call. Source bench/lib/common.sh
 # first.

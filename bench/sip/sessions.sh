@@ -44,7 +44,7 @@ session_step() {
   read -r STEP_P50 STEP_P99 < <(sipp_rtd_percentiles "$STEP_DIR" 1)
   read -r STEP_BYE_P50 STEP_BYE_P99 < <(sipp_rtd_percentiles "$STEP_DIR" 2)
   STEP_OK=$SIPP_OK STEP_FAILED=$SIPP_FAILED STEP_RATE=$SIPP_RATE STEP_RETRANS=$SIPP_RETRANS
-  STEP_CALLS=$calls
+
   local held
   held=$(awk -v a="$SIPP_RATE" -v r="$rate" -v h="$RATE_HELD" 'BEGIN { print (a >= r * h) ? 1 : 0 }')
   STEP_PASS=0
@@ -78,7 +78,7 @@ anchor_start() {
     -buff_size 4194304) >>"$BENCH_TMP/uas.log" 2>&1 &
   UAS_PID=$!
   BENCH_PIDS+=("$UAS_PID")
-  bench_spawn kamailio-relay-$UAS_PORT kamailio -DD -E -m 1024 \
+  bench_spawn "kamailio-relay-$UAS_PORT" kamailio -DD -E -m 1024 \
     -f "$BENCH_SRC/bench/sip/kamailio-relay.cfg" -Y "$BENCH_TMP/kamailio-relay" \
     -P "$BENCH_TMP/kamailio-relay/pid" -l "udp:127.0.0.1:$KAM_RELAY_PORT" \
     -A "UAS_URI=\"sip:127.0.0.1:$UAS_PORT\""
@@ -240,7 +240,8 @@ run_edge() {
   if [[ -n ${BENCH_PG_SYNCHRONOUS_COMMIT:-} ]]; then
     bench_psql -c "ALTER SYSTEM SET synchronous_commit = '$BENCH_PG_SYNCHRONOUS_COMMIT'" \
       -c 'SELECT pg_reload_conf()' >/dev/null
-    say "PostgreSQL synchronous_commit = $BENCH_PG_SYNCHRONOUS_COMMIT: CDRs are not durable in this run"
+    say "PostgreSQL synchronous_commit = $BENCH_PG_SYNCHRONOUS_COMMIT"
+    [[ $BENCH_PG_SYNCHRONOUS_COMMIT == off ]] && say "CDRs are not durable in this run: diagnosis only"
   fi
   edge_cpu_labels
   say "p2pims: $SUBSCRIBERS subscribers, $CONTENTS content items, sip-edge workers" \
