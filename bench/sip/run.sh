@@ -15,7 +15,9 @@
 # each instead of the search), BENCH_SIP_SESSION_START (500) and BENCH_SIP_SESSION_MAX (8000)
 # bound the search, BENCH_SIP_STEP_SECONDS (8) or BENCH_SIP_SESSIONS (calls per step),
 # BENCH_SIP_SUBSCRIBERS (10000), BENCH_SIP_CONTENTS (1000), BENCH_LOG_LEVEL (warn) of the
-# services; BENCH_KEEP=1 keeps the temporary directory. See bench/README.md.
+# services; for experiments BENCH_SIP_WORKERS (sip-edge's --workers), BENCH_DB_POOL (every
+# service's --db-pool-size), BENCH_PROFILE=1 (perf), BENCH_PG_SYNCHRONOUS_COMMIT=off (diagnosis
+# only); BENCH_KEEP=1 keeps the temporary directory. See bench/README.md.
 set -euo pipefail
 # shellcheck source=bench/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
