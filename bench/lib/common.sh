@@ -120,6 +120,17 @@ bench_spawn() {
   BENCH_PIDS+=("$SPAWNED_PID")
 }
 
+# bench_wait_udp PORT SECONDS PID: waits until something listens on loopback UDP PORT; fails
+# early when PID exits.
+bench_wait_udp() {
+  local port=$1 deadline=$((SECONDS + $2)) pid=$3
+  until ss -Hlun "sport = :$port" | grep -q .; do
+    kill -0 "$pid" 2>/dev/null || return 1
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
+
 # bench_wait_http URL SECONDS PID: polls URL until it answers 200; fails early when PID exits.
 bench_wait_http() {
   local url=$1 deadline=$((SECONDS + $2)) pid=$3
@@ -140,3 +151,50 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print 0; else printf "%.3
 
 # The 1-minute load average, so a reader can see whether something else shared the machine.
 load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# bench_cpu_snapshot FILE LABEL:PID...: CPU used so far (user + system clock ticks) by every
+# thread of each PID, one line each: "LABEL TID TICKS COMM". LABEL:+PID instead counts PID's
+# children that have exited and been waited for (a load generator run in the foreground). Two
+# snapshots make a profile (bench_cpu_report) without a profiler: which process and which
+# thread took the cores.
+bench_cpu_snapshot() {
+  local out=$1 arg
+  shift
+  : >"$out"
+  for arg in "$@"; do
+    if [[ ${arg#*:} == +* ]]; then
+      awk -v label="${arg%%:*}" '{ sub(/.*\) /, ""); print label, "children", $14 + $15, "children" }' \
+        "/proc/${arg#*:+}/stat" >>"$out"
+      continue
+    fi
+    # The thread's name sits in parentheses (it may hold spaces); utime and stime are the 12th
+    # and 13th fields after them.
+    awk -v label="${arg%%:*}" '{
+        tid = FILENAME; sub(/\/stat$/, "", tid); sub(/.*\//, "", tid)
+        open = index($0, "("); close_at = 0
+        for (i = length($0); i > 0; i--) if (substr($0, i, 1) == ")") { close_at = i; break }
+        comm = substr($0, open + 1, close_at - open - 1); gsub(/ /, "_", comm)
+        n = split(substr($0, close_at + 2), f, " ")
+        print label, tid, f[12] + f[13], comm
+      }' /proc/"${arg#*:}"/task/*/stat 2>/dev/null >>"$out" || true
+  done
+}
+
+# bench_cpu_report BEFORE AFTER SECONDS: from two snapshots SECONDS apart, the cores each LABEL
+# used, one line "cores LABEL=0.93 LABEL=0.41 ...", then one line per thread that used any,
+# busiest first: "thread LABEL COMM TID CORES".
+bench_cpu_report() {
+  awk -v secs="$3" -v hz="$(getconf CLK_TCK)" '
+    FNR == NR { before[$1 " " $2] = $3; next }
+    {
+      key = $1 " " $2
+      used = ($3 - (key in before ? before[key] : 0)) / hz / secs
+      by_label[$1] += used
+      if (used >= 0.005) printf "thread %s %s %s %.3f\n", $1, $4, $2, used
+    }
+    END {
+      line = "cores"
+      for (l in by_label) line = line sprintf(" %s=%.3f", l, by_label[l])
+      print line
+    }' "$1" "$2" | sort -k1,1 -k5,5gr
+}
