@@ -109,9 +109,22 @@ suite_wait_url() {
 }
 
 suite_wait_ready() {
-  local name
+  local name pid deadline
   for name in "${SUITE_SERVICES[@]}"; do
-    if ! suite_wait_url "http://127.0.0.1:$(suite_admin_port "$name")/readyz" "${1:-60}"; then
+    # Polls the readiness URL while the process lives: a service that died (a port taken, a bad
+    # flag) fails at once with its log instead of after the whole wait.
+    pid=$(cat "$SUITE_DIR/run/$name.pid" 2>/dev/null) || pid=
+    deadline=$((SECONDS + ${1:-60}))
+    until curl -fsS -o /dev/null "http://127.0.0.1:$(suite_admin_port "$name")/readyz" 2>/dev/null; do
+      if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+        echo "suite: $name exited while starting; its log:" >&2
+        tail -n 20 "$SUITE_DIR/logs/$name.log" >&2
+        return 1
+      fi
+      ((SECONDS < deadline)) || break
+      sleep 0.1
+    done
+    if ! curl -fsS -o /dev/null "http://127.0.0.1:$(suite_admin_port "$name")/readyz" 2>/dev/null; then
       echo "suite: $name did not become ready; its log:" >&2
       tail -n 20 "$SUITE_DIR/logs/$name.log" >&2
       return 1
