@@ -96,10 +96,15 @@ std::vector<std::pair<std::string, std::string>> CreditStore::Statements() {
 
 absl::Status CreditStore::Begin(const std::string& session_id, const v1::CreditGrant& grant) {
   return pool_.WithTransaction([&](pqxx::work& tx) {
-    tx.exec_prepared("tracker_credit_begin", session_id, grant.validity_seconds(),
-                     grant.request_number(), grant.granted_bytes_down(), grant.final_units());
+    BeginIn(tx, session_id, grant);
     return absl::OkStatus();
   });
+}
+
+void CreditStore::BeginIn(pqxx::work& tx, const std::string& session_id,
+                          const v1::CreditGrant& grant) {
+  tx.exec_prepared("tracker_credit_begin", session_id, grant.validity_seconds(),
+                   grant.request_number(), grant.granted_bytes_down(), grant.final_units());
 }
 
 absl::StatusOr<std::vector<CreditUpdate>> CreditStore::Due(int max) {

@@ -53,6 +53,8 @@ class CreditStore {
   // Starts credit control of an open session with the INITIAL's grant; a second call changes
   // nothing (OpenSession retransmitted).
   absl::Status Begin(const std::string& session_id, const v1::CreditGrant& grant);
+  // The same inside a caller's transaction (the session's own, at OpenSession).
+  static void BeginIn(pqxx::work& tx, const std::string& session_id, const v1::CreditGrant& grant);
   // Writes ahead an UPDATE for up to `max` open sessions whose grant is nearly used or whose
   // validity is ending, and returns UPDATEs written ahead and not answered yet (new and earlier
   // ones), at most `max`.

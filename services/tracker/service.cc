@@ -110,15 +110,11 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
   if (!req->content_id().empty() && (*content)->content_id() != req->content_id()) {
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "token is bound to other content");
   }
-  auto announce_key =
-      store_.OpenSession(req->session_id(), token_id, info_hash, claims->subject,
-                         claims->locality, claims->expires_at, req->token(), NewAnnounceKey());
+  auto announce_key = store_.OpenSession(req->session_id(), token_id, info_hash, claims->subject,
+                                         claims->locality, claims->expires_at, req->token(),
+                                         NewAnnounceKey(),
+                                         req->has_credit() ? &req->credit() : nullptr);
   if (!announce_key.ok()) return ToGrpcStatus(announce_key.status());
-  if (req->has_credit()) {
-    if (absl::Status s = store_.credit().Begin(req->session_id(), req->credit()); !s.ok()) {
-      return ToGrpcStatus(s);
-    }
-  }
   resp->set_session_id(req->session_id());
   resp->set_info_hash(info_hash);
   resp->set_metainfo((*content)->metainfo());

@@ -135,6 +135,12 @@ absl::Status TrackerStore::IndexContent(const v1::IndexedContent& c) {
 
 absl::StatusOr<std::optional<v1::IndexedContent>> TrackerStore::FindContent(
     const std::string& content_id, const std::string& info_hash) {
+  if (content_id.empty()) {
+    absl::MutexLock lock(&content_mu_);
+    if (auto it = content_by_hash_.find(info_hash); it != content_by_hash_.end()) {
+      return std::optional<v1::IndexedContent>(*it->second);
+    }
+  }
   std::optional<v1::IndexedContent> found;
   absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
     pqxx::result r = content_id.empty()
@@ -144,6 +150,11 @@ absl::StatusOr<std::optional<v1::IndexedContent>> TrackerStore::FindContent(
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
+  if (content_id.empty() && found) {
+    absl::MutexLock lock(&content_mu_);
+    if (content_by_hash_.size() >= kMaxCachedContent) content_by_hash_.clear();  // bounded
+    content_by_hash_.emplace(info_hash, std::make_shared<const v1::IndexedContent>(*found));
+  }
   return found;
 }
 
@@ -163,7 +174,7 @@ absl::StatusOr<std::vector<v1::IndexedContent>> TrackerStore::ListContent(const 
 absl::StatusOr<std::string> TrackerStore::OpenSession(
     const std::string& session_id, const std::string& token_id, const std::string& info_hash,
     const std::string& subject, const std::string& locality, int64_t token_expires_at,
-    const std::string& token, const std::string& announce_key) {
+    const std::string& token, const std::string& announce_key, const v1::CreditGrant* credit) {
   std::string key;
   absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
     tx.exec_prepared("tracker_open_session", session_id, token_id, Hex(info_hash), subject,
@@ -175,6 +186,7 @@ absl::StatusOr<std::string> TrackerStore::OpenSession(
     }
     if (r[2].as<bool>()) return absl::FailedPreconditionError("session is closed");
     key = r[3].as<std::string>();
+    if (credit != nullptr) CreditStore::BeginIn(tx, session_id, *credit);
     return absl::OkStatus();
   });
   if (!s.ok()) return s;

@@ -3,12 +3,16 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "lib/pg/migrate.h"
 #include "lib/pg/pool.h"
 #include "p2pims/tracker/v1/tracker.pb.h"
@@ -47,6 +51,9 @@ class TrackerStore {
   // AlreadyExists when the content id or an info-hash is indexed.
   absl::Status IndexContent(const v1::IndexedContent& content);
   // By content id when set, else by info-hash (v1 or truncated v2); nullopt when unknown.
+  // By content id, or else by info-hash (v1 or v2 truncated). Index rows never change once
+  // written, so what was found by info-hash is kept in memory (OpenSession asks for every
+  // session): later lookups of it cost no transaction.
   absl::StatusOr<std::optional<v1::IndexedContent>> FindContent(const std::string& content_id,
                                                                 const std::string& info_hash);
   absl::StatusOr<std::vector<v1::IndexedContent>> ListContent(const std::string& after, int limit);
@@ -54,13 +61,15 @@ class TrackerStore {
   // Records a session with its token and the announce key standing for it in UDP URLs, and
   // returns the session's announce key: `announce_key` for a new session, the first one for a
   // session opened again (a retransmission changes nothing). AlreadyExists when the id belongs
-  // to another subscriber or content; FailedPrecondition when the session is closed.
+  // to another subscriber or content; FailedPrecondition when the session is closed. `credit`
+  // (null: none) is recorded in the same transaction (CreditStore::Begin).
   absl::StatusOr<std::string> OpenSession(const std::string& session_id,
                                           const std::string& token_id,
                                           const std::string& info_hash,
                                           const std::string& subject, const std::string& locality,
                                           int64_t token_expires_at, const std::string& token,
-                                          const std::string& announce_key);
+                                          const std::string& announce_key,
+                                          const v1::CreditGrant* credit = nullptr);
   // The token of the session an announce key names; nullopt when none does.
   absl::StatusOr<std::optional<std::string>> TokenByAnnounceKey(const std::string& key);
   // Whether the session was closed (false when unknown).
@@ -99,6 +108,10 @@ class TrackerStore {
  private:
   pg::Pool& pool_;
   CreditStore credit_;
+  static constexpr size_t kMaxCachedContent = 4096;
+  absl::Mutex content_mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const v1::IndexedContent>> content_by_hash_
+      ABSL_GUARDED_BY(content_mu_);
 };
 
 }  // namespace p2pims::tracker
