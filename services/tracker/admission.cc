@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "absl/hash/hash.h"
+#include "services/tracker/shard_index.h"
 
 namespace p2pims::tracker {
 namespace {
@@ -43,11 +44,11 @@ Admission::Admission(const token::Verifier& verifier, const token::RevocationLis
 }
 
 Admission::StopShard& Admission::StopShardOf(std::string_view session_id) const {
-  return *stops_[absl::HashOf(session_id) % stops_.size()];
+  return *stops_[ShardIndex(absl::HashOf(session_id), stops_.size())];
 }
 
 Admission::Shard& Admission::ShardOf(std::string_view token) const {
-  return *shards_[absl::HashOf(token) % shards_.size()];
+  return *shards_[ShardIndex(absl::HashOf(token), shards_.size())];
 }
 
 // The cache is keyed by the token's signature (after its last '.'), a third of its length: a
@@ -82,7 +83,7 @@ absl::StatusOr<AdmittedToken> Admission::Admit(std::string_view token, absl::Tim
 
 absl::StatusOr<AdmittedToken> Admission::AdmitKey(std::string_view key, absl::Time now) {
   const absl::string_view k(key.data(), key.size());
-  KeyShard& shard = *key_shards_[absl::HashOf(k) % key_shards_.size()];
+  KeyShard& shard = *key_shards_[ShardIndex(absl::HashOf(k), key_shards_.size())];
   AdmittedToken entry;
   {
     absl::ReaderMutexLock lock(&shard.mu);
