@@ -124,8 +124,8 @@ absl::StatusOr<AdmittedToken> Admission::Verify(std::string_view token, absl::Ti
     if (*closed) return absl::PermissionDeniedError("this token's access has ended");
   }
   auto entry = std::make_shared<AdmittedEntry>();
-  entry->token_id.assign(reinterpret_cast<const char*>(claims->token_id.data()),
-                         claims->token_id.size());
+  std::memcpy(entry->token_id.data(), claims->token_id.data(), entry->token_id.size());
+  entry->expires_at = claims->expires_at;
   entry->claims = *std::move(claims);
   entry->binding = **std::move(binding);
   entry->traits = TraitsOf(entry->claims);
@@ -135,7 +135,7 @@ absl::StatusOr<AdmittedToken> Admission::Verify(std::string_view token, absl::Ti
   const size_t cap = std::max<size_t>(1, options_.max_cached / shards_.size());
   if (shard.tokens.size() >= cap) {
     const uint32_t t = UnixSeconds(now);
-    absl::erase_if(shard.tokens, [t](const auto& kv) { return kv.second->claims.expires_at <= t; });
+    absl::erase_if(shard.tokens, [t](const auto& kv) { return kv.second->expires_at <= t; });
     if (shard.tokens.size() >= cap) shard.tokens.clear();
   }
   auto [it, inserted] = shard.tokens.try_emplace(std::string(key), std::move(entry));
@@ -152,7 +152,7 @@ void Admission::Register(const AdmittedToken& entry) {
 }
 
 absl::Status Admission::Check(const AdmittedEntry& e, absl::Time now) const {
-  if (e.claims.expires_at <= UnixSeconds(now)) {
+  if (e.expires_at <= UnixSeconds(now)) {
     return absl::UnauthenticatedError("token expired");
   }
   if (revocations_.Revoked(e.claims, e.binding.content_id)) {
@@ -183,11 +183,11 @@ size_t Admission::Sweep(absl::Time now) {
   for (auto& shard : shards_) {
     absl::MutexLock lock(&shard->mu);
     dropped += absl::erase_if(shard->tokens,
-                              [t](const auto& kv) { return kv.second->claims.expires_at <= t; });
+                              [t](const auto& kv) { return kv.second->expires_at <= t; });
   }
   for (auto& shard : key_shards_) {
     absl::MutexLock lock(&shard->mu);
-    absl::erase_if(shard->tokens, [t](const auto& kv) { return kv.second->claims.expires_at <= t; });
+    absl::erase_if(shard->tokens, [t](const auto& kv) { return kv.second->expires_at <= t; });
   }
   for (auto& shard : stops_) {
     absl::MutexLock lock(&shard->mu);
