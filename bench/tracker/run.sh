@@ -142,6 +142,34 @@ cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($14 + $15) / hz }'
 us_per() { awk -v a="$1" -v b="$2" -v n="$(json_get answered "$3")" \
   'BEGIN { if (n > 0) printf "%.2f\n", (b - a) * 1e6 / n; else print 0 }'; }
 
+# db_cpu_s: CPU seconds of the benchmark's PostgreSQL, all its processes (backends that exited
+# are in the postmaster's children's times).
+db_cpu_s() {
+  local pm
+  pm=$(head -n 1 "$PG_DIR/data/postmaster.pid")
+  # comm is "postgres" (no spaces), so the fields split plainly: 4 ppid, 14-17 own and children's times.
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v hz="$(getconf CLK_TCK)" -v pm="$pm" '
+    $1 == pm { t += $14 + $15 + $16 + $17 }
+    $4 == pm { t += $14 + $15 }
+    END { printf "%.2f\n", t / hz }'
+}
+
+# sample_cpu PID FILE: every half second, "time tracker-cpu db-cpu" into FILE (run in the
+# background), so that the measured window, the load's last seconds, can be told apart from its
+# fill; cores_in_window FILE COLUMN then prints the cores that column used over the last SECS s.
+sample_cpu() {
+  while :; do
+    echo "$(date +%s.%N) $(cpu_s "$1") $(db_cpu_s)" >>"$2"
+    sleep 0.5
+  done
+}
+cores_in_window() {
+  awk -v col="$2" -v secs="$SECS" '{ t[NR] = $1; v[NR] = $col } END {
+      for (i = NR; i > 1 && t[NR] - t[i - 1] <= secs; i--) {}
+      if (NR < 2 || t[NR] == t[i]) { print 0; exit }
+      printf "%.3f\n", (v[NR] - v[i]) / (t[NR] - t[i]) }' "$1"
+}
+
 # metric_sum NAME: the sum of a metric's samples over all its labels (0 when absent).
 metric_sum() {
   curl -fsS "http://127.0.0.1:$TRACKER_ADMIN/metrics" |
@@ -239,8 +267,19 @@ say "  $ot_udp"
 if "$LOADGEN" --udp "127.0.0.1:$TRACKER_PORT" --probe >/dev/null 2>&1; then
   say "UDP: p2pims-tracker, $INFLIGHT in flight, ${SECS} s"
   c0=$(cpu_s "$TRACKER_PID")
+  sample_cpu "$TRACKER_PID" "$BENCH_TMP/udp-cpu.txt" &
+  sampler=$!
+  BENCH_PIDS+=("$sampler")
   our_udp=$(load our-udp --udp "127.0.0.1:$TRACKER_PORT" "${LOAD_TOKENS[@]}" --peers "$PEERS" \
     --inflight "$INFLIGHT")
+  kill "$sampler" 2>/dev/null || true
+  wait "$sampler" 2>/dev/null || true
+  # The measured window only: the tracker's cores, PostgreSQL's (the usage flush), and the
+  # latter per announce.
+  udp_tracker_cores=$(cores_in_window "$BENCH_TMP/udp-cpu.txt" 2)
+  udp_db_cores=$(cores_in_window "$BENCH_TMP/udp-cpu.txt" 3)
+  our_udp_db_us=$(awk -v c="$udp_db_cores" -v r="$(json_get announces_per_s "$our_udp")" \
+    'BEGIN { if (r > 0) printf "%.2f\n", c * 1e6 / r; else print 0 }')
   our_udp_us=$(us_per "$c0" "$(cpu_s "$TRACKER_PID")" "$our_udp")
   say "  $our_udp"
   if [[ -n ${BENCH_PROFILE:-} ]]; then
@@ -249,11 +288,11 @@ if "$LOADGEN" --udp "127.0.0.1:$TRACKER_PORT" --probe >/dev/null 2>&1; then
   fi
   udp_failures=$(json_get failures "$our_udp")
   ((udp_failures == 0)) || die "p2pims-tracker refused UDP announces in the measured phase: $our_udp"
-  udp_json=$(printf '"udp_per_s":%s,"udp_ratio":%s,"udp_p50_ms":%s,"udp_p99_ms":%s,"udp_lost":%s,"udp_cpu_us_per_announce":%s,' \
+  udp_json=$(printf '"udp_per_s":%s,"udp_ratio":%s,"udp_p50_ms":%s,"udp_p99_ms":%s,"udp_lost":%s,"udp_cpu_us_per_announce":%s,"udp_db_cpu_us_per_announce":%s,"udp_tracker_cores":%s,"udp_db_cores":%s,' \
     "$(json_get announces_per_s "$our_udp")" \
     "$(ratio "$(json_get announces_per_s "$our_udp")" "$(json_get announces_per_s "$ot_udp")")" \
     "$(json_get p50_ms "$our_udp")" "$(json_get p99_ms "$our_udp")" "$(json_get lost "$our_udp")" \
-    "$our_udp_us")
+    "$our_udp_us" "$our_udp_db_us" "$udp_tracker_cores" "$udp_db_cores")
 else
   say "UDP: p2pims-tracker does not answer UDP connects: skipped"
   udp_json='"udp":"skipped","udp_skipped":"udp tracker not on main yet",'

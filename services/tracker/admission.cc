@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "absl/hash/hash.h"
+#include "services/tracker/shard_index.h"
 
 namespace p2pims::tracker {
 namespace {
@@ -43,11 +44,11 @@ Admission::Admission(const token::Verifier& verifier, const token::RevocationLis
 }
 
 Admission::StopShard& Admission::StopShardOf(std::string_view session_id) const {
-  return *stops_[absl::HashOf(session_id) % stops_.size()];
+  return *stops_[ShardIndex(absl::HashOf(session_id), stops_.size())];
 }
 
 Admission::Shard& Admission::ShardOf(std::string_view token) const {
-  return *shards_[absl::HashOf(token) % shards_.size()];
+  return *shards_[ShardIndex(absl::HashOf(token), shards_.size())];
 }
 
 // The cache is keyed by the token's signature (after its last '.'), a third of its length: a
@@ -82,7 +83,7 @@ absl::StatusOr<AdmittedToken> Admission::Admit(std::string_view token, absl::Tim
 
 absl::StatusOr<AdmittedToken> Admission::AdmitKey(std::string_view key, absl::Time now) {
   const absl::string_view k(key.data(), key.size());
-  KeyShard& shard = *key_shards_[absl::HashOf(k) % key_shards_.size()];
+  KeyShard& shard = *key_shards_[ShardIndex(absl::HashOf(k), key_shards_.size())];
   AdmittedToken entry;
   {
     absl::ReaderMutexLock lock(&shard.mu);
@@ -123,8 +124,8 @@ absl::StatusOr<AdmittedToken> Admission::Verify(std::string_view token, absl::Ti
     if (*closed) return absl::PermissionDeniedError("this token's access has ended");
   }
   auto entry = std::make_shared<AdmittedEntry>();
-  entry->token_id.assign(reinterpret_cast<const char*>(claims->token_id.data()),
-                         claims->token_id.size());
+  std::memcpy(entry->token_id.data(), claims->token_id.data(), entry->token_id.size());
+  entry->expires_at = claims->expires_at;
   entry->claims = *std::move(claims);
   entry->binding = **std::move(binding);
   entry->traits = TraitsOf(entry->claims);
@@ -134,7 +135,7 @@ absl::StatusOr<AdmittedToken> Admission::Verify(std::string_view token, absl::Ti
   const size_t cap = std::max<size_t>(1, options_.max_cached / shards_.size());
   if (shard.tokens.size() >= cap) {
     const uint32_t t = UnixSeconds(now);
-    absl::erase_if(shard.tokens, [t](const auto& kv) { return kv.second->claims.expires_at <= t; });
+    absl::erase_if(shard.tokens, [t](const auto& kv) { return kv.second->expires_at <= t; });
     if (shard.tokens.size() >= cap) shard.tokens.clear();
   }
   auto [it, inserted] = shard.tokens.try_emplace(std::string(key), std::move(entry));
@@ -151,7 +152,7 @@ void Admission::Register(const AdmittedToken& entry) {
 }
 
 absl::Status Admission::Check(const AdmittedEntry& e, absl::Time now) const {
-  if (e.claims.expires_at <= UnixSeconds(now)) {
+  if (e.expires_at <= UnixSeconds(now)) {
     return absl::UnauthenticatedError("token expired");
   }
   if (revocations_.Revoked(e.claims, e.binding.content_id)) {
@@ -182,11 +183,11 @@ size_t Admission::Sweep(absl::Time now) {
   for (auto& shard : shards_) {
     absl::MutexLock lock(&shard->mu);
     dropped += absl::erase_if(shard->tokens,
-                              [t](const auto& kv) { return kv.second->claims.expires_at <= t; });
+                              [t](const auto& kv) { return kv.second->expires_at <= t; });
   }
   for (auto& shard : key_shards_) {
     absl::MutexLock lock(&shard->mu);
-    absl::erase_if(shard->tokens, [t](const auto& kv) { return kv.second->claims.expires_at <= t; });
+    absl::erase_if(shard->tokens, [t](const auto& kv) { return kv.second->expires_at <= t; });
   }
   for (auto& shard : stops_) {
     absl::MutexLock lock(&shard->mu);

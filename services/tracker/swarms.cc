@@ -4,6 +4,7 @@
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "services/tracker/shard_index.h"
 
 namespace p2pims::tracker {
 namespace {
@@ -29,7 +30,7 @@ Swarms::Swarms(SwarmsOptions options) : options_(std::move(options)) {
 }
 
 Swarms::Shard& Swarms::ShardOf(std::string_view info_hash) const {
-  return *shards_[absl::HashOf(info_hash) % shards_.size()];
+  return *shards_[ShardIndex(absl::HashOf(info_hash), shards_.size())];
 }
 
 void Swarms::Swarm::Remove(uint32_t slot) {
