@@ -92,14 +92,14 @@ void CreditControl::RunOnce() {
 }
 
 absl::StatusOr<CreditSettlement> CreditControl::Settle(const std::string& session_id) {
-  auto pending = store_.PendingOf(session_id);
-  if (!pending.ok()) return pending.status();
-  if (*pending) {
-    if (!charging_) return absl::InternalError("an UPDATE waits, but charging is now unset");
-    if (absl::Status s = Send(**pending); !s.ok()) {
-      return absl::UnavailableError(
-          "this session's credit update is still on its way to charging; close it again later");
-    }
+  // Usually nothing is on its way: one read answers.
+  auto state = store_.PendingOrSettlement(session_id);
+  if (!state.ok()) return state.status();
+  if (!state->pending) return state->settlement;
+  if (!charging_) return absl::InternalError("an UPDATE waits, but charging is now unset");
+  if (absl::Status s = Send(*state->pending); !s.ok()) {
+    return absl::UnavailableError(
+        "this session's credit update is still on its way to charging; close it again later");
   }
   return store_.Settlement(session_id);
 }

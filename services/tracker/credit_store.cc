@@ -88,6 +88,10 @@ std::vector<std::pair<std::string, std::string>> CreditStore::Statements() {
            kOpenCredit +
            " AND cc_final AND bytes_down >= cc_granted_bytes"
            " RETURNING session_id, coalesce(extract(epoch from token_expires_at)::bigint, 0)"},
+      {"tracker_credit_pending_or_settlement",
+       "SELECT session_id, subject, locality, cc_request_number, cc_pending_down, cc_pending_up,"
+       " bytes_down - cc_reported_down, bytes_up - cc_reported_up"
+       " FROM tracker.session WHERE session_id = $1"},
       {"tracker_credit_settlement",
        "SELECT cc_request_number, bytes_down - cc_reported_down, bytes_up - cc_reported_up"
        " FROM tracker.session WHERE session_id = $1"},
@@ -121,12 +125,20 @@ absl::StatusOr<std::vector<CreditUpdate>> CreditStore::Due(int max) {
   return out;
 }
 
-absl::StatusOr<std::optional<CreditUpdate>> CreditStore::PendingOf(const std::string& session_id) {
-  std::optional<CreditUpdate> out;
-  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
-    pqxx::result r = tx.exec_prepared("tracker_credit_pending", 1, session_id);
-    out.reset();
-    if (!r.empty()) out = ReadUpdate(r[0]);
+absl::StatusOr<CreditStore::PendingOrSettled> CreditStore::PendingOrSettlement(
+    const std::string& session_id) {
+  PendingOrSettled out;
+  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) -> absl::Status {
+    pqxx::result r = tx.exec_prepared("tracker_credit_pending_or_settlement", session_id);
+    if (r.empty()) return absl::NotFoundError("no such session " + session_id);
+    out = {};
+    if (!r[0][4].is_null()) {
+      out.pending = ReadUpdate(r[0]);
+    } else {
+      out.settlement = {.request_number = r[0][3].as<int64_t>(),
+                        .unreported_down = r[0][6].as<int64_t>(),
+                        .unreported_up = r[0][7].as<int64_t>()};
+    }
     return absl::OkStatus();
   });
   if (!s.ok()) return s;

@@ -59,8 +59,13 @@ class CreditStore {
   // validity is ending, and returns UPDATEs written ahead and not answered yet (new and earlier
   // ones), at most `max`.
   absl::StatusOr<std::vector<CreditUpdate>> Due(int max);
-  // The session's UPDATE written ahead and not answered, if any.
-  absl::StatusOr<std::optional<CreditUpdate>> PendingOf(const std::string& session_id);
+  // The session's UPDATE written ahead and not answered, if any, and else its settlement: one
+  // read of the session row (CloseSession's usual case). NotFound for an unknown session.
+  struct PendingOrSettled {
+    std::optional<CreditUpdate> pending;
+    CreditSettlement settlement;  // only without `pending`
+  };
+  absl::StatusOr<PendingOrSettled> PendingOrSettlement(const std::string& session_id);
   // Charging recorded the usage and granted `answer` (nothing changes if another caller applied
   // this answer first).
   absl::Status Granted(const CreditUpdate& update, const CreditAnswer& answer);

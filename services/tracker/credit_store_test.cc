@@ -98,6 +98,28 @@ TEST_F(CreditStoreTest, AnUpdateFallsDueWhenAFifthOfTheGrantIsLeft) {
   EXPECT_EQ(due[0].bytes_down, 100);
 }
 
+TEST_F(CreditStoreTest, OneReadSaysWhatIsOnItsWayOrWhatToSettle) {
+  Begin(100, false);
+  Download(80);
+  auto due = Due();
+  ASSERT_EQ(due.size(), 1u);
+  auto state = credit().PendingOrSettlement(kSession);
+  ASSERT_OK(state.status());
+  ASSERT_TRUE(state->pending.has_value());
+  EXPECT_EQ(state->pending->request_number, 1);
+  EXPECT_EQ(state->pending->bytes_down, 80);
+  ASSERT_OK(credit().Granted(due[0], {.granted_bytes_down = 100, .validity_seconds = 3600}));
+  Download(7);
+  state = credit().PendingOrSettlement(kSession);
+  ASSERT_OK(state.status());
+  EXPECT_FALSE(state->pending.has_value());
+  EXPECT_EQ(std::to_string(state->settlement.request_number) + " " +
+                std::to_string(state->settlement.unreported_down) + " " +
+                std::to_string(state->settlement.unreported_up),
+            Settlement());
+  EXPECT_EQ(credit().PendingOrSettlement("unknown").status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST_F(CreditStoreTest, FinalUnitsEndAccessOnceUsedUp) {
   Begin(100, true);
   EXPECT_EQ(Grant(), "100|NULL|t");
