@@ -229,8 +229,11 @@ edge_cpu_labels() {
 run_edge() {
   # Per-session log lines at info (two per session) would be most of the services' output.
   export P2PIMS_LOG_LEVEL=${BENCH_LOG_LEVEL:-warn}
-  # sip-edge's --workers; its default (8) unless BENCH_SIP_WORKERS says otherwise.
+  # sip-edge's --workers; its default unless BENCH_SIP_WORKERS says otherwise.
   [[ -n ${BENCH_SIP_WORKERS:-} ]] && export P2PIMS_WORKERS=$BENCH_SIP_WORKERS
+  # The default, as the binary states it in --help ("--workers ... (default 32)").
+  DEFAULT_WORKERS=$("$BENCH_BIN/services/sip-edge/p2pims-sip-edge" --help 2>&1 |
+    sed -n 's/^ *--workers .*default "\([0-9]*\)".*/\1/p' | head -n 1)
   # Every service's --db-pool-size; their default (4) unless BENCH_DB_POOL says otherwise.
   [[ -n ${BENCH_DB_POOL:-} ]] && export P2PIMS_DB_POOL_SIZE=$BENCH_DB_POOL
   bench_suite_up "$BENCH_SRC/bench/sip/sessions.sql" -v subscribers="$SUBSCRIBERS" \
@@ -245,7 +248,7 @@ run_edge() {
   fi
   edge_cpu_labels
   say "p2pims: $SUBSCRIBERS subscribers, $CONTENTS content items, sip-edge workers" \
-    "${P2PIMS_WORKERS:-8 (default)}; warm-up, then steps"
+    "${P2PIMS_WORKERS:-${DEFAULT_WORKERS:-?} (default)}; warm-up, then steps"
   session_step edge "127.0.0.1:$SIP_PORT" 100 300 || true  # connections, caches
   EDGE_STEPS+=("$STEP_ID:$STEP_DIR")
   wait_cdrs "$STEP_ID" "$STEP_OK"
@@ -417,7 +420,7 @@ sessions_part() {
   SESSIONS_JSON+=$(printf ',"session_cpu_ratio":%s' "$(ratio "$ours" "$theirs")")
   SESSIONS_JSON+=$(printf ',"sip_edge_cpu_ms_per_session":%s,"kamailio_cpu_ms_per_session":%s' \
     "$(cpu_ms_per "$EDGE_CPU" "$EDGE_RATE" 'sip-edge')" "$(cpu_ms_per "$KAM_CPU" "$KAM_RATE" 'kamailio')")
-  SESSIONS_JSON+=$(printf ',"workers":%s,"db_pool":%s' "${P2PIMS_WORKERS:-8}" \
+  SESSIONS_JSON+=$(printf ',"workers":%s,"db_pool":%s' "${P2PIMS_WORKERS:-${DEFAULT_WORKERS:-0}}" \
     "${P2PIMS_DB_POOL_SIZE:-4}")
   for l in kamailio uas client; do
     SESSIONS_JSON+=$(printf ',"kamailio_relay_cores_%s":%s' "$l" "$(cores_of "$l" "$KAM_CPU")")
