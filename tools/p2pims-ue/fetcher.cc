@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/posix_disk_io.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/settings_pack.hpp>
 #include <libtorrent/torrent_handle.hpp>
@@ -31,6 +32,10 @@ lt::settings_pack Settings(const FetchOptions& o) {
   const std::string host = o.bind.find(':') != std::string::npos ? "[" + o.bind + "]" : o.bind;
   sp.set_str(lt::settings_pack::listen_interfaces, host + ":0");
   sp.set_str(lt::settings_pack::outgoing_interfaces, o.bind);
+  // TCP only: uTP's user-space congestion control costs CPU on the terminal, and in an operator's
+  // network the operator's tracker, not LEDBAT, keeps P2P traffic where it belongs.
+  sp.set_bool(lt::settings_pack::enable_outgoing_utp, false);
+  sp.set_bool(lt::settings_pack::enable_incoming_utp, false);
   // Peers of one cell may sit behind one address (and all do in tests on loopback).
   sp.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
   sp.set_int(lt::settings_pack::alert_mask,
@@ -73,7 +78,11 @@ absl::StatusOr<std::unique_ptr<Fetcher>> Fetcher::Start(const Descriptor& d, Fet
   p.trackers = d.announce;
   p.save_path = options.out_dir;
   impl->out_dir = options.out_dir;
-  impl->session = std::make_unique<lt::session>(lt::session_params(Settings(options)));
+  lt::session_params params(Settings(options));
+  // Plain reads and writes instead of libtorrent 2's memory-mapped files: a mapped file counts
+  // in the terminal's resident memory as it is fetched (the whole file, once done).
+  params.disk_io_constructor = lt::posix_disk_io_constructor;
+  impl->session = std::make_unique<lt::session>(std::move(params));
   lt::error_code added;
   impl->torrent = impl->session->add_torrent(std::move(p), added);
   if (added) return absl::InternalError("cannot add the torrent: " + added.message());
@@ -116,6 +125,8 @@ FetchStatus Fetcher::Poll() {
   if (s.has_metadata) m.name = s.name;
   return out;
 }
+
+void Fetcher::Reannounce() { impl_->torrent.force_reannounce(); }
 
 std::string Fetcher::path() const { return (std::filesystem::path(impl_->out_dir) / impl_->name).string(); }
 

@@ -41,6 +41,8 @@ class Fetcher {
   static absl::StatusOr<std::unique_ptr<Fetcher>> Start(const Descriptor& d, FetchOptions options);
   ~Fetcher();
   FetchStatus Poll();
+  // Announces now instead of at the tracker's interval (new peers arrived that only we can dial).
+  void Reannounce();
   std::string path() const;  // the fetched file or directory
 
   struct Impl;

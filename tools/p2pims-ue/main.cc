@@ -24,7 +24,9 @@ namespace p2pims::ue {
 namespace {
 
 volatile std::sig_atomic_t g_interrupted = 0;
+volatile std::sig_atomic_t g_reannounce = 0;
 void OnSignal(int) { g_interrupted = 1; }
+void OnReannounce(int) { g_reannounce = 1; }
 
 constexpr char kUsageText[] =
     "usage: p2pims-ue register [flags]          (online until interrupted)\n"
@@ -117,6 +119,10 @@ int Fetch(const Flags& flags, SipUa& ua, const std::string& uri) {
   while (true) {
     ua.Pump(absl::Milliseconds(200));
     s = (*fetcher)->Poll();
+    if (g_reannounce) {
+      g_reannounce = 0;
+      (*fetcher)->Reannounce();
+    }
     const absl::Time now = absl::Now();
     if (!quiet && (tty || now - last_line >= absl::Seconds(2))) {
       const std::string extra = s.checking ? "checking what is on disk"
@@ -190,6 +196,7 @@ int Main(int argc, char** argv) {
   if (!ua.ok()) return Fail({kUnavailable, std::string(ua.status().message())});
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  std::signal(SIGUSR1, OnReannounce);  // fetch: announce now
   return command == "register" ? Register(flags, **ua) : Fetch(flags, **ua, uri);
 }
 
