@@ -30,6 +30,7 @@ struct SipUa::Impl {
   nua_handle_t* call = nullptr;  // the content session's handle
   nua_handle_t* registration = nullptr;
   bool in_session = false;
+  bool shut_down = false;
   std::string ended_by_network;
   // The request being waited for: its answer event, the final answer once it came, and whether
   // the credentials were already offered for it (a second challenge means they are wrong).
@@ -119,6 +120,9 @@ struct SipUa::Impl {
       }
       case nua_i_bye:
         ended_by_network = "the network ended the session (BYE)";
+        return;
+      case nua_r_shutdown:
+        if (status >= 200) shut_down = true;
         return;
       case nua_i_state: {
         int state = nua_callstate_init;
@@ -215,9 +219,9 @@ absl::StatusOr<std::unique_ptr<SipUa>> SipUa::Start(UaConfig config) {
 SipUa::~SipUa() {
   if (impl_->nua != nullptr) {
     nua_shutdown(impl_->nua);
-    // Let the shutdown finish (it answers or gives up on outstanding transactions) briefly.
+    // Let the shutdown finish (it answers or gives up on outstanding transactions), briefly.
     const absl::Time deadline = absl::Now() + absl::Seconds(2);
-    while (absl::Now() < deadline) su_root_step(impl_->root, 50);
+    while (!impl_->shut_down && absl::Now() < deadline) su_root_step(impl_->root, 50);
     nua_destroy(impl_->nua);
   }
   if (impl_->root != nullptr) su_root_destroy(impl_->root);
