@@ -113,6 +113,13 @@ std::optional<absl::StatusOr<Grant>> AccessControl::Evaluate(const v1::Authorize
     // Without the listener, bans come straight from the database as well.
     if (absl::Status s = revocations_.Refresh(); !s.ok()) return s;
   }
+  const bool operator_seed = role != token::Role::kLeech;
+  if (operator_seed && std::find(options_.operator_seeds.begin(), options_.operator_seeds.end(),
+                                 req.subject()) == options_.operator_seeds.end()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("role ", token::RoleName(role), " is only for the operator's seeds (",
+                     req.subject(), " is not one)"));
+  }
   Grant grant;
   auto content = Content(req.content_id(), live, reach);
   if (!content.ok()) return content.status();
@@ -123,7 +130,7 @@ std::optional<absl::StatusOr<Grant>> AccessControl::Evaluate(const v1::Authorize
   const ContentRecord* c = grant.content->has_value() ? &**grant.content : nullptr;
   // Free and per-byte content need no entitlement lookup at all.
   std::shared_ptr<const CachedEntitlements> entitlements;
-  if (c != nullptr && c->price_model != v1::PRICE_MODEL_FREE &&
+  if (c != nullptr && !operator_seed && c->price_model != v1::PRICE_MODEL_FREE &&
       c->price_model != v1::PRICE_MODEL_PER_BYTE) {
     auto found = Entitlements(req.subject(), live, reach);
     if (!found.ok()) return found.status();
@@ -131,14 +138,16 @@ std::optional<absl::StatusOr<Grant>> AccessControl::Evaluate(const v1::Authorize
     entitlements = *found;
   }
   static const CachedEntitlements kNone;
-  d = Decide(*grant.content, entitlements ? *entitlements : kNone,
-             {.locality = req.locality(),
-              .locality_verified = req.locality_verified(),
-              .barred_until = revocations_.BarredUntil(req.subject(), req.content_id(), now),
-              .now = now});
+  d = operator_seed
+          ? DecideOperatorSeed(*grant.content)
+          : Decide(*grant.content, entitlements ? *entitlements : kNone,
+                   {.locality = req.locality(),
+                    .locality_verified = req.locality_verified(),
+                    .barred_until = revocations_.BarredUntil(req.subject(), req.content_id(), now),
+                    .now = now});
   if (d.allowed) {
     if (absl::Status s = Sign(req, role, *c, now, d.entitled_until, grant); !s.ok()) return s;
-    if (c->device_limit > 0) {
+    if (c->device_limit > 0 && !operator_seed) {
       if (reach == Reach::kMemoryOnly) return std::nullopt;  // slots live in PostgreSQL
       metrics_.device_slot_checks.Increment();
       const std::string device =

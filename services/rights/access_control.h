@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -30,6 +31,9 @@ struct AccessOptions {
   absl::Duration token_ttl = absl::Hours(4);
   size_t content_cache_entries = 200'000;
   size_t subject_cache_entries = 500'000;
+  // Identities of the operator's own seeds: only they may ask for the seed and origin roles, and
+  // they need no entitlement (DecideOperatorSeed).
+  std::vector<std::string> operator_seeds;
 };
 
 // The outcome of one Authorize.
@@ -60,7 +64,8 @@ class AccessControl {
   };
 
   // A deny is an OK result with decision.allowed false. Errors: Unavailable (database, audit
-  // backlog full), FailedPrecondition (the signing key has retired). With kMemoryOnly, nullopt
+  // backlog full), FailedPrecondition (the signing key has retired), PermissionDenied (a role
+  // other than leech for a subject that is not one of the operator's seeds). With kMemoryOnly, nullopt
   // when the decision needs PostgreSQL (a cache miss, a device limit, the listener down); nothing
   // was decided or recorded then.
   std::optional<absl::StatusOr<Grant>> Authorize(const v1::AuthorizeRequest& req,

@@ -101,6 +101,9 @@ TEST_F(RightsAdminTest, WithdrawalDeniesNewAccessAndRevokesLiveTokens) {
   EXPECT_TRUE(out.withdrawn());
   const v1::AuthorizeResponse r = Authorize(Ask("sip:alice@ims.test", "film"));
   EXPECT_EQ(r.reason(), v1::DENY_REASON_WITHDRAWN);
+  v1::AuthorizeRequest origin = Ask(kOriginSeed, "film");
+  origin.set_role("origin");
+  EXPECT_EQ(Authorize(origin).reason(), v1::DENY_REASON_WITHDRAWN) << "the origin stops seeding";
   // One revocation for every token of the content, issued up to now, kept a token lifetime.
   EXPECT_EQ(Rows("SELECT content_id, subject, token_id, issued_before <= now(),"
                  " expires_at - issued_before FROM rights.revocation"),

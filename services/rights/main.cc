@@ -2,6 +2,7 @@
 #include <iostream>
 #include <thread>
 
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "lib/concurrency/worker_pool.h"
@@ -69,6 +70,9 @@ int main(int argc, char** argv) {
   rt.flags().Add("audit-retention-days", "90", "days audit records are kept");
   rt.flags().Add("cache-subjects", "500000", "subscribers whose entitlements are kept in memory");
   rt.flags().Add("cache-content", "200000", "catalogue entries kept in memory");
+  rt.flags().Add("operator-seeds", "",
+                 "comma-separated identities of the operator's seeds (p2pims-origin's --subject): "
+                 "only they get the seed and origin roles, without entitlement");
 
   if (auto code = GenerateKeyAndExit(argc, argv)) return *code;
   if (auto code = rt.Init(argc, argv)) return *code;
@@ -99,7 +103,9 @@ int main(int argc, char** argv) {
   AccessControl access(store, **keyring, revocations, audit, metrics,
                        {.token_ttl = absl::Seconds(*ttl),
                         .content_cache_entries = size_t(*cache_content),
-                        .subject_cache_entries = size_t(*cache_subjects)});
+                        .subject_cache_entries = size_t(*cache_subjects),
+                        .operator_seeds = absl::StrSplit(rt.flags().Get("operator-seeds"), ',',
+                                                         absl::SkipWhitespace())});
   ChangeListener listener(rt.flags().Get("db"), access.Handlers());
   access.UseListener(&listener);
   audit.Start();

@@ -75,6 +75,12 @@ Decision Decide(const std::optional<ContentRecord>& content,
   return Deny(v1::DENY_REASON_NOT_ENTITLED, "no entitlement for this content");
 }
 
+Decision DecideOperatorSeed(const std::optional<ContentRecord>& content) {
+  if (!content) return Deny(v1::DENY_REASON_UNKNOWN_CONTENT, "unknown content");
+  if (content->withdrawn) return Deny(v1::DENY_REASON_WITHDRAWN, "content withdrawn");
+  return Decision{true, {}, "operator seed"};
+}
+
 v1::PriceModel PriceModelFromName(const std::string& name) {
   if (name == "free") return v1::PRICE_MODEL_FREE;
   if (name == "purchase") return v1::PRICE_MODEL_PURCHASE;

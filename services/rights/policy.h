@@ -72,6 +72,11 @@ struct Decision {
 Decision Decide(const std::optional<ContentRecord>& content,
                 const std::vector<EntitlementRecord>& entitlements, const Circumstances& at);
 
+// For the operator's own seeds (roles seed and origin): any catalogue entry not withdrawn, with
+// no entitlement, window, territory or device limit, so content can be seeded before its
+// release and wherever the seed stands.
+Decision DecideOperatorSeed(const std::optional<ContentRecord>& content);
+
 // True when `locality` lies inside `territory` (an alpha-2 country or a locality path prefix).
 bool InTerritory(std::string_view territory, std::string_view locality);
 

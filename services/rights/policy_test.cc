@@ -66,6 +66,17 @@ TEST(PolicyTest, WithdrawnAndWindowComeBeforeEntitlement) {
   EXPECT_EQ(Decide(c, {Purchase("movie-1")}, At(200)).reason, v1::DENY_REASON_OUTSIDE_WINDOW);
 }
 
+TEST(PolicyTest, OperatorSeedsNeedOnlyContentThatIsNotWithdrawn) {
+  EXPECT_EQ(DecideOperatorSeed(std::nullopt).reason, v1::DENY_REASON_UNKNOWN_CONTENT);
+  ContentRecord c = Movie();
+  c.window_start = 100;
+  c.territories = {"262-01"};
+  c.device_limit = 1;
+  EXPECT_TRUE(DecideOperatorSeed(c).allowed) << "no entitlement, window, territory or devices";
+  c.withdrawn = true;
+  EXPECT_EQ(DecideOperatorSeed(c).reason, v1::DENY_REASON_WITHDRAWN);
+}
+
 TEST(PolicyTest, TerritoryNeedsVerifiedLocalityOnAPathBoundary) {
   ContentRecord c = Movie();
   c.price_model = v1::PRICE_MODEL_FREE;

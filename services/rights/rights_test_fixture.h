@@ -41,6 +41,9 @@ inline v1::Content MakeContent(const std::string& id, v1::PriceModel model, int6
   return c;
 }
 
+// The operator's seed identity the fixture's replica knows (AccessOptions::operator_seeds).
+inline const std::string kOriginSeed = "sip:origin@ims.test";
+
 inline v1::AuthorizeRequest Ask(const std::string& subject, const std::string& content_id) {
   v1::AuthorizeRequest r;
   r.set_subject(subject);
@@ -98,7 +101,8 @@ class RightsTest : public pg::SchemaTest {
     ResetSchema("rights", RightsMigrations(), RightsStore::Statements());
     if (HasFatalFailure()) return;
     keys_ = {token::GenerateKey("k1"), token::GenerateKey("k2")};
-    replica_ = std::make_unique<RightsReplica>(server().conninfo(), keys_, false);
+    replica_ = std::make_unique<RightsReplica>(server().conninfo(), keys_, false,
+                                               AccessOptions{.operator_seeds = {kOriginSeed}});
     rights_ = replica_->rights.get();
     admin_ = replica_->admin.get();
   }

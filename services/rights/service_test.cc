@@ -215,7 +215,6 @@ TEST_F(RightsServiceTest, PurchaseNeedsAnEntitlementAndThenYieldsAVerifiableToke
   ASSERT_TRUE(Register(MakeContent("movie", v1::PRICE_MODEL_PURCHASE, 299, 'm')).ok());
   v1::AuthorizeRequest req = Ask("sip:alice@ims.test", "movie");
   req.set_session_id("icid-42");
-  req.set_role("seed");
 
   const v1::AuthorizeResponse denied = Authorize(req);
   EXPECT_FALSE(denied.allowed());
@@ -240,7 +239,7 @@ TEST_F(RightsServiceTest, PurchaseNeedsAnEntitlementAndThenYieldsAVerifiableToke
   EXPECT_EQ(std::string(claims->info_hash.begin(), claims->info_hash.end()), Hash('m'));
   EXPECT_EQ(claims->session_id, "icid-42");
   EXPECT_EQ(claims->locality, "262-01/area-7/cell-3");
-  EXPECT_EQ(claims->role, token::Role::kSeed);
+  EXPECT_EQ(claims->role, token::Role::kLeech);  // the default
   EXPECT_GE(static_cast<int64_t>(claims->issued_at), before);
   EXPECT_EQ(claims->expires_at, claims->issued_at + 4 * 3600);  // RightsOptions' default TTL
   EXPECT_EQ(r.expires_at(), claims->expires_at);
@@ -251,13 +250,37 @@ TEST_F(RightsServiceTest, PurchaseNeedsAnEntitlementAndThenYieldsAVerifiableToke
   EXPECT_NE(Authorize(req).token_id(), r.token_id());
 }
 
-TEST_F(RightsServiceTest, RoleDefaultsToLeech) {
-  ASSERT_TRUE(Register(MakeContent("open", v1::PRICE_MODEL_FREE, 0, 'o')).ok());
-  const v1::AuthorizeResponse r = Authorize(Ask("sip:alice@ims.test", "open"));
-  ASSERT_TRUE(r.allowed());
-  auto claims = PublishedVerifier()->Verify(r.token(), static_cast<uint32_t>(Now()));
-  ASSERT_TRUE(claims.ok()) << claims.status();
-  EXPECT_EQ(claims->role, token::Role::kLeech);
+TEST_F(RightsServiceTest, OnlyTheOperatorsSeedsGetSeedAndOriginRolesAndNeedNoEntitlement) {
+  // Purchase content, not yet released, for one territory: nothing a subscriber could reach.
+  v1::Content c = MakeContent("premiere", v1::PRICE_MODEL_PURCHASE, 999, 'p');
+  c.mutable_licence()->add_territories("262-01");
+  c.mutable_licence()->set_window_start(Now() + 86400);
+  ASSERT_TRUE(Register(c).ok());
+
+  v1::AuthorizeRequest alice = Ask("sip:alice@ims.test", "premiere");
+  alice.set_role("origin");
+  EXPECT_EQ(AuthorizeCode(alice), grpc::StatusCode::PERMISSION_DENIED) << "a subscriber";
+  alice.set_role("seed");
+  EXPECT_EQ(AuthorizeCode(alice), grpc::StatusCode::PERMISSION_DENIED) << "a subscriber";
+
+  for (const char* role : {"origin", "seed"}) {
+    v1::AuthorizeRequest seed = Ask(kOriginSeed, "premiere");
+    seed.set_role(role);
+    seed.set_locality("001-01");
+    seed.set_locality_verified(false);
+    const v1::AuthorizeResponse r = Authorize(seed);
+    ASSERT_TRUE(r.allowed()) << role << ": " << r.message();
+    auto claims = PublishedVerifier()->Verify(r.token(), static_cast<uint32_t>(Now()));
+    ASSERT_TRUE(claims.ok()) << claims.status();
+    EXPECT_EQ(token::RoleName(claims->role), std::string(role));
+    EXPECT_EQ(claims->subject, kOriginSeed);
+  }
+  // The seed identity asking as a leech is a subscriber like any other.
+  EXPECT_EQ(Authorize(Ask(kOriginSeed, "premiere")).reason(), v1::DENY_REASON_OUTSIDE_WINDOW);
+
+  v1::AuthorizeRequest unknown = Ask(kOriginSeed, "nothing-here");
+  unknown.set_role("origin");
+  EXPECT_EQ(Authorize(unknown).reason(), v1::DENY_REASON_UNKNOWN_CONTENT);
 }
 
 TEST_F(RightsServiceTest, SessionPriceFollowsThePriceModel) {
@@ -350,12 +373,11 @@ TEST_F(RightsServiceTest, MalformedAuthorizeRequestsAreInvalidArgument) {
   EXPECT_TRUE(Rows("SELECT id FROM rights.audit WHERE action = 'authorize'").empty())
       << "a refused request is not a decision";
 
-  // Small clock skew is tolerated; roles seed and origin are accepted.
+  // Small clock skew is tolerated.
   req = good;
   req.set_time(Now() - 60);
   EXPECT_TRUE(Authorize(req).allowed());
   req.set_time(Now() + 60);
-  req.set_role("origin");
   EXPECT_TRUE(Authorize(req).allowed());
 }
 
