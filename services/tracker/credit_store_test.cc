@@ -26,8 +26,13 @@ class CreditStoreTest : public pg::SchemaTest {
     if (HasFatalFailure()) return;
     store_ = std::make_unique<TrackerStore>(pool());
     ASSERT_OK(store_
-                  ->OpenSession(kSession, "token-id", std::string(20, 'h'), "sip:alice@x", "",
-                                absl::ToUnixSeconds(absl::Now()) + 3600, "token", "key-1")
+                  ->OpenSession({.session_id = kSession,
+                                 .token_id = "token-id",
+                                 .info_hash = std::string(20, 'h'),
+                                 .subject = "sip:alice@x",
+                                 .token_expires_at = absl::ToUnixSeconds(absl::Now()) + 3600,
+                                 .token = "token",
+                                 .announce_key = "key-1"})
                   .status());
   }
   CreditStore& credit() { return store_->credit(); }

@@ -110,10 +110,20 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
   if (!req->content_id().empty() && (*content)->content_id() != req->content_id()) {
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "token is bound to other content");
   }
-  auto announce_key = store_.OpenSession(req->session_id(), token_id, info_hash, claims->subject,
-                                         claims->locality, claims->expires_at, req->token(),
-                                         NewAnnounceKey(),
-                                         req->has_credit() ? &req->credit() : nullptr);
+  const bool operator_seed = claims->role != token::Role::kLeech;
+  if (operator_seed && req->has_credit()) {
+    return InvalidArgument("an operator seed's session has no credit control");
+  }
+  auto announce_key = store_.OpenSession({.session_id = req->session_id(),
+                                          .token_id = token_id,
+                                          .info_hash = info_hash,
+                                          .subject = claims->subject,
+                                          .locality = claims->locality,
+                                          .token_expires_at = claims->expires_at,
+                                          .token = req->token(),
+                                          .announce_key = NewAnnounceKey(),
+                                          .operator_seed = operator_seed,
+                                          .credit = req->has_credit() ? &req->credit() : nullptr});
   if (!announce_key.ok()) return ToGrpcStatus(announce_key.status());
   resp->set_session_id(req->session_id());
   resp->set_info_hash(info_hash);

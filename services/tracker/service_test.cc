@@ -687,6 +687,47 @@ TEST_F(TrackerServiceTest, AnnouncesAreMeteredGivePeersAndEndWithTheSession) {
             (std::vector<std::string>{"0|600"}));
 }
 
+TEST_F(TrackerServiceTest, AnOperatorSeedsUsageIsCountedButNeverGoesToCharging) {
+  ASSERT_TRUE(plane_->Start("127.0.0.1:0").ok());
+  const std::string hash = IndexHybrid("news");
+  token::Claims origin_claims = Claims(hash, "origin-1");
+  origin_claims.subject = "sip:origin@ims.test";
+  origin_claims.role = token::Role::kOrigin;
+  origin_claims.token_id.fill(3);
+  const std::string origin = Sign(origin_claims);
+  token::Claims leecher_claims = Claims(hash, "leech-2");
+  leecher_claims.token_id.fill(4);
+  const std::string leecher = Sign(leecher_claims);
+
+  v1::OpenSessionRequest with_credit;
+  with_credit.set_token(origin);
+  with_credit.set_session_id("origin-1");
+  with_credit.mutable_credit()->set_granted_bytes_down(1000);
+  v1::OpenSessionResponse ignored;
+  EXPECT_EQ(tracker_->OpenSession(nullptr, &with_credit, &ignored).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(Open(origin, "origin-1").ok());
+  ASSERT_TRUE(Open(leecher, "leech-2").ok());
+
+  const int port = plane_->http_port();
+  Announce(port, origin, hash, 'o', 0, 0, 0);
+  Announce(port, leecher, hash, 'l', 0, 0, 1000);
+  Announce(port, origin, hash, 'o', 800, 0, 0);
+  Announce(port, leecher, hash, 'l', 0, 800, 200);
+  plane_->FlushUsage();
+  EXPECT_EQ(Rows("SELECT session_id, bytes_down, bytes_up, operator_seed FROM tracker.session"
+                 " ORDER BY session_id"),
+            (std::vector<std::string>{"leech-2|800|0|f", "origin-1|0|800|t"}));
+  EXPECT_EQ(Rows("SELECT session_id, bytes_down FROM tracker.usage_outbox"),
+            (std::vector<std::string>{"leech-2|800"}))
+      << "only the subscriber's usage waits for charging";
+
+  v1::CloseSessionResponse closed;
+  ASSERT_TRUE(Close("origin-1", &closed).ok());
+  EXPECT_EQ(closed.bytes_up(), 800);
+  EXPECT_EQ(closed.unreported_bytes_up(), 0) << "nothing for a STOP record";
+}
+
 // A UDP client on one loopback socket (connection ids are bound to its address and port).
 class UdpClient {
  public:

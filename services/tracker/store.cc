@@ -44,8 +44,8 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
            " FROM tracker.content WHERE content_id > $1 ORDER BY content_id LIMIT $2"},
       {"tracker_open_session",
        "INSERT INTO tracker.session (session_id, token_id, info_hash, subject, locality,"
-       " token_expires_at, announce_key, token)"
-       " VALUES ($1, $2, decode($3, 'hex'), $4, $5, to_timestamp($6), $7, $8)"
+       " token_expires_at, announce_key, token, operator_seed)"
+       " VALUES ($1, $2, decode($3, 'hex'), $4, $5, to_timestamp($6), $7, $8, $9)"
        " ON CONFLICT (session_id) DO NOTHING"},
       {"tracker_find_session",
        "SELECT encode(info_hash, 'hex'), subject, closed_at IS NOT NULL,"
@@ -70,9 +70,10 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
        "WITH u AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(id, up, down)),"
        " s AS (UPDATE tracker.session s SET bytes_up = s.bytes_up + u.up,"
        " bytes_down = s.bytes_down + u.down FROM u"
-       " WHERE s.session_id = u.id AND s.closed_at IS NULL RETURNING s.session_id, u.up, u.down)"
+       " WHERE s.session_id = u.id AND s.closed_at IS NULL"
+       " RETURNING s.session_id, u.up, u.down, s.operator_seed)"
        " , o AS (INSERT INTO tracker.usage_outbox AS o (session_id, bytes_up, bytes_down)"
-       " SELECT session_id, up, down FROM s"
+       " SELECT session_id, up, down FROM s WHERE NOT operator_seed"
        " ON CONFLICT (session_id) WHERE NOT attempted DO UPDATE"
        " SET bytes_up = o.bytes_up + EXCLUDED.bytes_up,"
        " bytes_down = o.bytes_down + EXCLUDED.bytes_down)"
@@ -171,22 +172,20 @@ absl::StatusOr<std::vector<v1::IndexedContent>> TrackerStore::ListContent(const 
   return out;
 }
 
-absl::StatusOr<std::string> TrackerStore::OpenSession(
-    const std::string& session_id, const std::string& token_id, const std::string& info_hash,
-    const std::string& subject, const std::string& locality, int64_t token_expires_at,
-    const std::string& token, const std::string& announce_key, const v1::CreditGrant* credit) {
+absl::StatusOr<std::string> TrackerStore::OpenSession(const SessionOpening& o) {
   std::string key;
   absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
-    tx.exec_prepared("tracker_open_session", session_id, token_id, Hex(info_hash), subject,
-                     locality, static_cast<double>(token_expires_at), announce_key, token);
+    tx.exec_prepared("tracker_open_session", o.session_id, o.token_id, Hex(o.info_hash), o.subject,
+                     o.locality, static_cast<double>(o.token_expires_at), o.announce_key, o.token,
+                     o.operator_seed);
     // Opening again is a retransmission only if it is the same session.
-    pqxx::row r = tx.exec_prepared1("tracker_find_session", session_id);
-    if (r[0].as<std::string>() != Hex(info_hash) || r[1].as<std::string>() != subject) {
+    pqxx::row r = tx.exec_prepared1("tracker_find_session", o.session_id);
+    if (r[0].as<std::string>() != Hex(o.info_hash) || r[1].as<std::string>() != o.subject) {
       return absl::AlreadyExistsError("session id is in use by another subscriber or content");
     }
     if (r[2].as<bool>()) return absl::FailedPreconditionError("session is closed");
     key = r[3].as<std::string>();
-    if (credit != nullptr) CreditStore::BeginIn(tx, session_id, *credit);
+    if (o.credit != nullptr) CreditStore::BeginIn(tx, o.session_id, *o.credit);
     return absl::OkStatus();
   });
   if (!s.ok()) return s;

@@ -41,6 +41,22 @@ using UsageSender =
     std::function<absl::StatusOr<std::vector<int64_t>>(const std::vector<InterimRecord>& records)>;
 
 // Thread-safe: each call takes its own pooled connection.
+// What OpenSession records.
+struct SessionOpening {
+  std::string session_id;
+  std::string token_id;   // hex
+  std::string info_hash;  // 20 bytes
+  std::string subject;
+  std::string locality;
+  int64_t token_expires_at = 0;
+  std::string token;
+  std::string announce_key;  // for a new session
+  // The operator's own seed (token role seed or origin): its usage counts in the session's
+  // totals but never goes to charging.
+  bool operator_seed = false;
+  const v1::CreditGrant* credit = nullptr;
+};
+
 class TrackerStore {
  public:
   explicit TrackerStore(pg::Pool& pool) : pool_(pool), credit_(pool) {}
@@ -61,15 +77,9 @@ class TrackerStore {
   // Records a session with its token and the announce key standing for it in UDP URLs, and
   // returns the session's announce key: `announce_key` for a new session, the first one for a
   // session opened again (a retransmission changes nothing). AlreadyExists when the id belongs
-  // to another subscriber or content; FailedPrecondition when the session is closed. `credit`
+  // to another subscriber or content; FailedPrecondition when the session is closed. Its credit
   // (null: none) is recorded in the same transaction (CreditStore::Begin).
-  absl::StatusOr<std::string> OpenSession(const std::string& session_id,
-                                          const std::string& token_id,
-                                          const std::string& info_hash,
-                                          const std::string& subject, const std::string& locality,
-                                          int64_t token_expires_at, const std::string& token,
-                                          const std::string& announce_key,
-                                          const v1::CreditGrant* credit = nullptr);
+  absl::StatusOr<std::string> OpenSession(const SessionOpening& session);
   // The token of the session an announce key names; nullopt when none does.
   absl::StatusOr<std::optional<std::string>> TokenByAnnounceKey(const std::string& key);
   // Whether the session was closed (false when unknown).
