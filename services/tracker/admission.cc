@@ -4,6 +4,7 @@
 
 #include "absl/hash/hash.h"
 #include "services/tracker/shard_index.h"
+#include "services/tracker/swarms.h"
 
 namespace p2pims::tracker {
 namespace {
@@ -89,7 +90,8 @@ absl::StatusOr<AdmittedToken> Admission::AdmitKey(std::string_view key, absl::Ti
     absl::ReaderMutexLock lock(&shard.mu);
     if (auto it = shard.tokens.find(k); it != shard.tokens.end()) entry = it->second;
   }
-  if (entry) {
+  // An expired entry is looked up again: the session may have gone on with a renewed token.
+  if (entry && entry->expires_at > UnixSeconds(now)) {
     hits_.Increment();
     if (absl::Status s = Check(*entry, now); !s.ok()) return s;
     return entry;
@@ -103,7 +105,7 @@ absl::StatusOr<AdmittedToken> Admission::AdmitKey(std::string_view key, absl::Ti
   absl::MutexLock lock(&shard.mu);
   const size_t cap = std::max<size_t>(1, options_.max_cached / key_shards_.size());
   if (shard.tokens.size() >= cap) shard.tokens.clear();  // keys are cheap to look up again
-  shard.tokens.try_emplace(std::string(key), *admitted);
+  shard.tokens.insert_or_assign(std::string(key), *admitted);
   return admitted;
 }
 
@@ -124,7 +126,7 @@ absl::StatusOr<AdmittedToken> Admission::Verify(std::string_view token, absl::Ti
     if (*closed) return absl::PermissionDeniedError("this token's access has ended");
   }
   auto entry = std::make_shared<AdmittedEntry>();
-  std::memcpy(entry->token_id.data(), claims->token_id.data(), entry->token_id.size());
+  entry->session_key = SessionKey(claims->session_id);
   entry->expires_at = claims->expires_at;
   entry->claims = *std::move(claims);
   entry->binding = **std::move(binding);

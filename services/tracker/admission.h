@@ -50,12 +50,12 @@ struct AdmittedEntry {
   // Set when its session is stopped: an announce reads one flag, not a map.
   mutable std::atomic<bool> stopped{false};
   uint32_t expires_at = 0;  // claims.expires_at
-  std::array<char, 16> token_id{};  // claims.token_id's bytes (the peers' key in Swarms)
+  std::array<char, 16> session_key{};  // SessionKey(claims.session_id): the peers' key in Swarms
   PeerTraits traits;        // from the claims, once (locality keys hash the path)
   SwarmBinding binding;
   token::Claims claims;
 
-  std::string_view token_id_view() const { return {token_id.data(), token_id.size()}; }
+  std::string_view session_key_view() const { return {session_key.data(), session_key.size()}; }
 };
 using AdmittedToken = std::shared_ptr<const AdmittedEntry>;
 

@@ -102,7 +102,7 @@ absl::Status AnnounceHandler::Announce(const AnnounceRequest& req, absl::Time no
   PeerAnnounce a;
   a.info_hash = AsView(token.binding.swarm);  // a hybrid's v2 announces join the v1 swarm
   a.peer_id = AsView(req.peer_id);
-  a.token_id = token.token_id_view();
+  a.session_key = token.session_key_view();
   a.endpoint = req.peer;
   a.traits = token.traits;
   a.uploaded = req.uploaded;

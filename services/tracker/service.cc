@@ -231,7 +231,7 @@ grpc::Status TrackerService::SessionProgress(grpc::ServerContext*,
     out.set_swarm_seeders(swarm.seeders);
     out.set_swarm_leechers(swarm.leechers);
     if (out.closed()) continue;  // its peers are refused from the close on
-    const TokenPeers mine = plane_.swarms().PeersOfToken(AsView(key), p.token_id);
+    const SessionPeers mine = plane_.swarms().PeersOfSession(AsView(key), out.session_id());
     out.set_peers(mine.peers);
     out.set_seeding(mine.seeding);
   }

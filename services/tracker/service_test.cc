@@ -728,6 +728,37 @@ TEST_F(TrackerServiceTest, AnOperatorSeedsUsageIsCountedButNeverGoesToCharging) 
   EXPECT_EQ(closed.unreported_bytes_up(), 0) << "nothing for a STOP record";
 }
 
+TEST_F(TrackerServiceTest, ASessionGoesOnWithARenewedToken) {
+  ASSERT_TRUE(plane_->Start("127.0.0.1:0").ok());
+  const std::string hash = IndexHybrid("show");
+  token::Claims first_claims = Claims(hash, "icid-r");
+  first_claims.expires_at = static_cast<uint32_t>(Now() + 600);
+  first_claims.token_id.fill(7);
+  const std::string first = Sign(first_claims);
+  token::Claims later_claims = Claims(hash, "icid-r");
+  later_claims.token_id.fill(8);
+  const std::string later = Sign(later_claims);  // expires in an hour
+  v1::OpenSessionResponse opened, renewed;
+  ASSERT_TRUE(Open(first, "icid-r", "", &opened).ok());
+  const int port = plane_->http_port();
+  Announce(port, first, hash, 'p', 0, 0, 1000);
+  Announce(port, first, hash, 'p', 0, 300, 700);
+
+  ASSERT_TRUE(Open(later, "icid-r", "", &renewed).ok());
+  EXPECT_EQ(renewed.announce_urls(1), opened.announce_urls(1)) << "the same announce key";
+  EXPECT_NE(renewed.announce_urls(0).find(later), std::string::npos) << "HTTP carries the new token";
+  // The client's counters go on from where they were: only the difference counts.
+  Announce(port, later, hash, 'p', 0, 500, 500);
+  plane_->FlushUsage();
+  EXPECT_EQ(Rows("SELECT bytes_down, token = '" + later + "' FROM tracker.session"),
+            (std::vector<std::string>{"500|t"}));
+  // An older token does not take the session back; a retransmission changes nothing.
+  ASSERT_TRUE(Open(first, "icid-r").ok());
+  ASSERT_TRUE(Open(later, "icid-r").ok());
+  EXPECT_EQ(Rows("SELECT count(*), bool_and(token = '" + later + "') FROM tracker.session"),
+            (std::vector<std::string>{"1|t"}));
+}
+
 // A UDP client on one loopback socket (connection ids are bound to its address and port).
 class UdpClient {
  public:

@@ -46,7 +46,12 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
        "INSERT INTO tracker.session (session_id, token_id, info_hash, subject, locality,"
        " token_expires_at, announce_key, token, operator_seed)"
        " VALUES ($1, $2, decode($3, 'hex'), $4, $5, to_timestamp($6), $7, $8, $9)"
-       " ON CONFLICT (session_id) DO NOTHING"},
+       // Opened again with a later token of the same session: the session goes on with it.
+       " ON CONFLICT (session_id) DO UPDATE SET token_id = EXCLUDED.token_id,"
+       " token = EXCLUDED.token, token_expires_at = EXCLUDED.token_expires_at"
+       " WHERE session.closed_at IS NULL AND session.subject = EXCLUDED.subject"
+       " AND session.info_hash = EXCLUDED.info_hash"
+       " AND session.token_expires_at < EXCLUDED.token_expires_at"},
       {"tracker_find_session",
        "SELECT encode(info_hash, 'hex'), subject, closed_at IS NOT NULL,"
        " coalesce(announce_key, '') FROM tracker.session WHERE session_id = $1"},
@@ -118,8 +123,8 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
   all.emplace_back(
       "tracker_session_progress",
       "SELECT s.session_id, s.subject, c.content_id, c.size_bytes, s.bytes_down, s.bytes_up,"
-      " s.closed_at IS NOT NULL, coalesce(s.close_cause, ''), encode(c.info_hash, 'hex'),"
-      " s.token_id FROM tracker.session s JOIN tracker.content c"
+      " s.closed_at IS NOT NULL, coalesce(s.close_cause, ''), encode(c.info_hash, 'hex')"
+      " FROM tracker.session s JOIN tracker.content c"
       " ON c.info_hash = s.info_hash OR c.info_hash_v2_truncated = s.info_hash"
       " WHERE s.session_id = ANY($1::text[])");
   for (auto& s : CreditStore::Statements()) all.push_back(std::move(s));
@@ -381,7 +386,6 @@ absl::StatusOr<std::vector<TrackerStore::Progress>> TrackerStore::SessionProgres
       p.fields.set_closed(r[6].as<bool>());
       p.fields.set_close_cause(r[7].as<std::string>());
       p.info_hash = Unhex(r[8].as<std::string>()).value_or("");
-      p.token_id = Unhex(r[9].as<std::string>()).value_or("");
     }
     return absl::OkStatus();
   });

@@ -76,9 +76,10 @@ class TrackerStore {
 
   // Records a session with its token and the announce key standing for it in UDP URLs, and
   // returns the session's announce key: `announce_key` for a new session, the first one for a
-  // session opened again (a retransmission changes nothing). AlreadyExists when the id belongs
-  // to another subscriber or content; FailedPrecondition when the session is closed. Its credit
-  // (null: none) is recorded in the same transaction (CreditStore::Begin).
+  // session opened again. Opened again with a token that expires later (a renewal), the
+  // session goes on with that token; a retransmission changes nothing. AlreadyExists when the id
+  // belongs to another subscriber or content; FailedPrecondition when the session is closed. Its
+  // credit (null: none) is recorded in the same transaction (CreditStore::Begin).
   absl::StatusOr<std::string> OpenSession(const SessionOpening& session);
   // The token of the session an announce key names; nullopt when none does.
   absl::StatusOr<std::optional<std::string>> TokenByAnnounceKey(const std::string& key);
@@ -105,11 +106,10 @@ class TrackerStore {
   absl::StatusOr<v1::SwarmStatsResponse> SwarmStats(const std::string& info_hash);
   // The sessions' credit control.
   // What the database knows of sessions' progress, in `session_ids` order (found = false for
-  // unknown ids). Each also gets the content's v1 info-hash and the token id (raw bytes), for
-  // the caller's swarm lookup.
+  // unknown ids). Each also gets the content's v1 info-hash, for the caller's swarm lookup.
   struct Progress {
     v1::SessionProgress fields;
-    std::string info_hash, token_id;
+    std::string info_hash;
   };
   absl::StatusOr<std::vector<Progress>> SessionProgress(const std::vector<std::string>& session_ids);
 

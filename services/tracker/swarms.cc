@@ -1,5 +1,7 @@
 #include "services/tracker/swarms.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 
 #include "absl/hash/hash.h"
@@ -12,9 +14,9 @@ namespace {
 // The maps' keys are std::string; lookups take Abseil's string_view without a copy.
 absl::string_view View(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
-// Bytes moved since the previous report of a running total.
-int64_t Delta(int64_t now, int64_t before, bool started) {
-  if (started || now < before) return now;  // counting from zero again
+// Bytes moved since the previous report of a running total (0 for a new peer).
+int64_t Delta(int64_t now, int64_t before) {
+  if (now < before) return now;  // counting from zero again
   return now - before;
 }
 
@@ -59,15 +61,15 @@ absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, Rng& rng,
   Swarm& swarm = swarm_it->second;
   PeerKey key{};
   std::copy_n(a.peer_id.data(), std::min<size_t>(a.peer_id.size(), 20), key.data());
-  std::copy_n(a.token_id.data(), std::min<size_t>(a.token_id.size(), 16), key.data() + 20);
-  const std::string_view token_key(key.data() + 20, 16);
+  std::copy_n(a.session_key.data(), std::min<size_t>(a.session_key.size(), 16), key.data() + 20);
+  const std::string_view session_key(key.data() + 20, 16);
   auto found = swarm.index.find(key);
 
   if (found == swarm.index.end()) {
     // A token may be used from a few addresses (a terminal changing networks), not by a crowd.
     int addresses = 0;
     for (size_t i = 0; i < swarm.peers.size(); ++i) {
-      if (swarm.peers[i].token_id() == token_key && !(swarm.endpoints[i] == a.endpoint)) {
+      if (swarm.peers[i].session_key() == session_key && !(swarm.endpoints[i] == a.endpoint)) {
         ++addresses;
       }
     }
@@ -77,12 +79,11 @@ absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, Rng& rng,
           absl::StrCat("token already in use from ", addresses, " addresses"));
     }
   }
-  const bool started = a.event == AnnounceEvent::kStarted || found == swarm.index.end();
   const int64_t before_up = found == swarm.index.end() ? 0 : swarm.peers[found->second].uploaded;
   const int64_t before_down =
       found == swarm.index.end() ? 0 : swarm.peers[found->second].downloaded;
-  out->delta_uploaded = Delta(a.uploaded, before_up, started);
-  out->delta_downloaded = Delta(a.downloaded, before_down, started);
+  out->delta_uploaded = Delta(a.uploaded, before_up);
+  out->delta_downloaded = Delta(a.downloaded, before_down);
   out->peers.clear();
   out->offered_by_tier.fill(0);
   out->previous_best_tier = found == swarm.index.end() ? -1 : swarm.peers[found->second].best_tier;
@@ -167,19 +168,26 @@ SwarmStats Swarms::Stats(std::string_view info_hash) const {
   return s;
 }
 
-TokenPeers Swarms::PeersOfToken(std::string_view info_hash, std::string_view token_id) const {
+std::array<char, 16> SessionKey(std::string_view session_id) {
+  std::array<char, 16> key;
+  crypto_generichash(reinterpret_cast<unsigned char*>(key.data()), key.size(),
+                     reinterpret_cast<const unsigned char*>(session_id.data()), session_id.size(),
+                     nullptr, 0);
+  return key;
+}
+
+SessionPeers Swarms::PeersOfSession(std::string_view info_hash,
+                                    std::string_view session_id) const {
+  const std::array<char, 16> want = SessionKey(session_id);
+  const std::string_view wanted(want.data(), want.size());
   Shard& shard = ShardOf(info_hash);
   absl::MutexLock lock(&shard.mu);
-  TokenPeers out;
+  SessionPeers out;
   auto it = shard.swarms.find(View(info_hash));
   if (it == shard.swarms.end()) return out;
-  // As the peer keys hold it: the first 16 bytes, zero-padded.
-  std::array<char, 16> want{};
-  std::copy_n(token_id.data(), std::min<size_t>(token_id.size(), 16), want.data());
-  const std::string_view wanted(want.data(), want.size());
   const Swarm& swarm = it->second;
   for (size_t slot = 0; slot < swarm.peers.size(); ++slot) {
-    if (swarm.peers[slot].token_id() != wanted) continue;
+    if (swarm.peers[slot].session_key() != wanted) continue;
     ++out.peers;
     out.seeding = out.seeding || swarm.traits[slot].seeder;
   }

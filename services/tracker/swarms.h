@@ -30,7 +30,7 @@ namespace p2pims::tracker {
 struct PeerAnnounce {
   std::string_view info_hash;  // 20 bytes
   std::string_view peer_id;    // 20 bytes
-  std::string_view token_id;   // the token's unique id (16 bytes; only the first 16 count)
+  std::string_view session_key;  // SessionKey(the token's session id) (only 16 bytes count)
   PeerEndpoint endpoint;
   PeerTraits traits;           // locality, role flags from the token; `seeder` from left == 0
   int64_t uploaded = 0, downloaded = 0, left = 0;
@@ -51,8 +51,10 @@ struct AnnounceResult {
   // downloading now most likely came from), -1 when it was offered nobody.
   int previous_best_tier = -1;
   int64_t seeders = 0, leechers = 0, completed = 0;
-  // Bytes since this peer's previous announce (its first counts from zero). A counter that went
-  // down (the client restarted) counts from zero again.
+  // Bytes since this peer's previous announce in its session (its first counts from zero). A
+  // counter that went down (the client restarted) counts from zero again. A `started` whose
+  // totals went on counts the difference: libtorrent announces `started` to a renewed token's
+  // URL with the totals it had.
   int64_t delta_uploaded = 0, delta_downloaded = 0;
 };
 
@@ -60,8 +62,12 @@ struct SwarmStats {
   int64_t seeders = 0, leechers = 0, completed = 0;
 };
 
-// The clients of one token in one swarm.
-struct TokenPeers {
+// A session's peers are keyed by 16 bytes of a hash of its id, fixed-size and the same for
+// every token of the session (a renewed token goes on with the same peers and counters).
+std::array<char, 16> SessionKey(std::string_view session_id);
+
+// The clients of one session in one swarm.
+struct SessionPeers {
   int peers = 0;
   bool seeding = false;  // one of them has the whole content
 };
@@ -75,7 +81,8 @@ struct SwarmsOptions {
   int shards = 64;
   // Peers that have not announced for this long are dropped.
   absl::Duration peer_ttl = absl::Minutes(45);
-  // Distinct addresses one token may announce from (no sharing a token across a crowd).
+  // Distinct addresses one session's tokens may announce from (no sharing a token across a
+  // crowd).
   int max_addresses_per_token = 3;
   PolicyConfig policy;
 };
@@ -97,7 +104,7 @@ class Swarms {
   // Zeros for an unknown swarm.
   SwarmStats Stats(std::string_view info_hash) const;
   // Walks the swarm's peers (under its shard's lock): for progress reports, not announces.
-  TokenPeers PeersOfToken(std::string_view info_hash, std::string_view token_id) const;
+  SessionPeers PeersOfSession(std::string_view info_hash, std::string_view session_id) const;
   // Peers in memory by role: seeders, leechers (origin seeds counted apart, as origins).
   struct Census {
     int64_t seeders = 0, leechers = 0, origins = 0;
@@ -109,14 +116,14 @@ class Swarms {
   int64_t peers() const;
 
  private:
-  // Peer id and token id: one client of one subscriber (fixed size: no allocation).
+  // Peer id and session key: one client in one subscriber's session (fixed size: no allocation).
   using PeerKey = std::array<char, 36>;
   struct Peer {
     PeerKey key;
     int8_t best_tier = -1;  // of its last reply
     int64_t uploaded = 0, downloaded = 0;
     absl::Time last_seen;
-    std::string_view token_id() const { return {key.data() + 20, 16}; }
+    std::string_view session_key() const { return {key.data() + 20, 16}; }
   };
   // Peers, their traits and their endpoints side by side (slot i in each), so the policy reads
   // one contiguous span and a reply gathers its endpoints from a few cache lines, not one per

@@ -19,16 +19,17 @@ PeerEndpoint V4(uint8_t last, uint16_t port = 6881) {
   return e;
 }
 
-// A peer's announce: peer id and token from `n`, its address 10.0.0.n.
+// A peer's announce: peer id and session ("session-<n>") from `n`, its address 10.0.0.n.
 PeerAnnounce At(const std::string& hash, int n, int64_t left, int64_t up = 0, int64_t down = 0,
                 AnnounceEvent event = AnnounceEvent::kNone) {
   static thread_local std::deque<std::string> ids;  // keeps the views alive (never moves them)
   ids.push_back(std::string(19, 'p') + static_cast<char>('a' + n));
-  ids.push_back("token-" + std::to_string(n));
+  const std::array<char, 16> session = SessionKey("session-" + std::to_string(n));
+  ids.push_back(std::string(session.data(), session.size()));
   PeerAnnounce a;
   a.info_hash = hash;
   a.peer_id = ids[ids.size() - 2];
-  a.token_id = ids.back();
+  a.session_key = ids.back();
   a.endpoint = V4(static_cast<uint8_t>(n));
   a.traits.locality = ParseLocality("262-01/a/c");
   a.left = left;
@@ -76,9 +77,13 @@ TEST_F(SwarmsTest, UsageIsTheDeltaSinceTheLastAnnounceAndSurvivesCounterResets) 
   r = Do(At(kHash, 1, 40, 3, 10));  // the client restarted: its totals count from zero
   EXPECT_EQ(r.delta_uploaded, 3);
   EXPECT_EQ(r.delta_downloaded, 10);
-  r = Do(At(kHash, 1, 40, 4, 12, AnnounceEvent::kStarted));  // started again
-  EXPECT_EQ(r.delta_uploaded, 4);
-  EXPECT_EQ(r.delta_downloaded, 12);
+  r = Do(At(kHash, 1, 40, 4, 12, AnnounceEvent::kStarted));  // libtorrent to a new token's URL
+  EXPECT_EQ(r.delta_uploaded, 1) << "totals that went on count the difference";
+  EXPECT_EQ(r.delta_downloaded, 2);
+  r = Do(At(kHash, 1, 40, 0, 0, AnnounceEvent::kStarted));  // restarted: from zero
+  r = Do(At(kHash, 1, 40, 2, 3));
+  EXPECT_EQ(r.delta_uploaded, 2);
+  EXPECT_EQ(r.delta_downloaded, 3);
 }
 
 TEST_F(SwarmsTest, StoppedLeavesTheSwarmAndCompletedCountsOnce) {
@@ -123,22 +128,22 @@ TEST_F(SwarmsTest, ATokenAnnouncingFromACrowdIsRefusedAndChangesNothing) {
   EXPECT_EQ(swarms.peers(), 2);
 }
 
-TEST_F(SwarmsTest, ATokensPeersAreCountedAndSeedingOnceOneHasItAll) {
+TEST_F(SwarmsTest, ASessionsPeersAreCountedAndSeedingOnceOneHasItAll) {
   Do(At(kHash, 1, 500));
   Do(At(kHash, 2, 500));
   PeerAnnounce second_client = At(kHash, 3, 500);
-  second_client.token_id = "token-1";  // the same subscriber's second client
+  second_client.session_key = At(kHash, 1, 500).session_key;  // the same session's second client
   Do(second_client);
-  TokenPeers mine = swarms_.PeersOfToken(kHash, "token-1");
+  SessionPeers mine = swarms_.PeersOfSession(kHash, "session-1");
   EXPECT_EQ(mine.peers, 2);
   EXPECT_FALSE(mine.seeding);
   second_client.left = 0;
   Do(second_client);
-  EXPECT_TRUE(swarms_.PeersOfToken(kHash, "token-1").seeding);
-  EXPECT_EQ(swarms_.PeersOfToken(kHash, "token-2").peers, 1);
-  EXPECT_FALSE(swarms_.PeersOfToken(kHash, "token-2").seeding);
-  EXPECT_EQ(swarms_.PeersOfToken(kHash, "token-9").peers, 0);
-  EXPECT_EQ(swarms_.PeersOfToken(std::string(20, 'x'), "token-1").peers, 0);
+  EXPECT_TRUE(swarms_.PeersOfSession(kHash, "session-1").seeding);
+  EXPECT_EQ(swarms_.PeersOfSession(kHash, "session-2").peers, 1);
+  EXPECT_FALSE(swarms_.PeersOfSession(kHash, "session-2").seeding);
+  EXPECT_EQ(swarms_.PeersOfSession(kHash, "session-9").peers, 0);
+  EXPECT_EQ(swarms_.PeersOfSession(std::string(20, 'x'), "session-1").peers, 0);
 }
 
 TEST_F(SwarmsTest, SilentPeersExpire) {

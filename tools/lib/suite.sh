@@ -10,10 +10,15 @@
 #   SIP_ADMIN, RIGHTS_ADMIN, CHARGING_ADMIN, TRACKER_ADMIN   ports
 #   SIP_DOMAIN    content domain (default p2p.localhost)
 #   TRUSTED_CSCF  CIDRs trusted to assert identity (default 127.0.0.1/32)
+#   ORIGIN_SUBJECT  the origin seeder's operator seed identity (default sip:origin@$SIP_DOMAIN)
+# The origin seeder is not one of SUITE_SERVICES by default: add it (SUITE_SERVICES+=(origin))
+# with ORIGIN_BT and ORIGIN_ADMIN ports (ORIGIN_BIND, default 127.0.0.1) to have it seed what
+# $SUITE_DIR/content holds.
 
 SUITE_SERVICES=(rights charging tracker sip-edge)
 SIP_DOMAIN=${SIP_DOMAIN:-p2p.localhost}
 TRUSTED_CSCF=${TRUSTED_CSCF:-127.0.0.1/32}
+ORIGIN_SUBJECT=${ORIGIN_SUBJECT:-sip:origin@$SIP_DOMAIN}
 
 suite_db() { echo "host=127.0.0.1 port=$PG_PORT dbname=p2pims user=postgres"; }
 
@@ -32,6 +37,7 @@ suite_admin_port() {
     rights) echo "$RIGHTS_ADMIN" ;;
     charging) echo "$CHARGING_ADMIN" ;;
     tracker) echo "$TRACKER_ADMIN" ;;
+    origin) echo "$ORIGIN_ADMIN" ;;
   esac
 }
 
@@ -56,7 +62,8 @@ suite_args() {
   case $1 in
     rights)
       echo --grpc-listen "127.0.0.1:$RIGHTS_GRPC" --admin-listen "127.0.0.1:$RIGHTS_ADMIN" \
-        --db "'$db'" --signing-key-file "$SUITE_DIR/keys/signing.keys" ;;
+        --db "'$db'" --signing-key-file "$SUITE_DIR/keys/signing.keys" \
+        --operator-seeds "$ORIGIN_SUBJECT" ;;
     charging)
       echo --grpc-listen "127.0.0.1:$CHARGING_GRPC" --admin-listen "127.0.0.1:$CHARGING_ADMIN" \
         --db "'$db'" ;;
@@ -69,6 +76,11 @@ suite_args() {
         --domains "$SIP_DOMAIN" --trusted-cscf "$TRUSTED_CSCF" \
         --rights "127.0.0.1:$RIGHTS_GRPC" --charging "'${CHARGING_GRPC:+127.0.0.1:$CHARGING_GRPC}'" \
         --tracker "127.0.0.1:$TRACKER_GRPC" --db "'$db'" ;;
+    origin)
+      echo --content-dir "$SUITE_DIR/content" --subject "$ORIGIN_SUBJECT" \
+        --rights "127.0.0.1:$RIGHTS_GRPC" --tracker "127.0.0.1:$TRACKER_GRPC" \
+        --bind "${ORIGIN_BIND:-127.0.0.1}" --port "$ORIGIN_BT" --admin-listen "127.0.0.1:$ORIGIN_ADMIN" \
+        --node-id local --rescan-seconds 2 ;;
   esac
 }
 
@@ -135,6 +147,7 @@ suite_wait_ready() {
 suite_up() {
   suite_start_pg
   suite_keys
+  mkdir -p "$SUITE_DIR/content"
   local name
   for name in "${SUITE_SERVICES[@]}"; do suite_start "$name"; done
   suite_wait_ready

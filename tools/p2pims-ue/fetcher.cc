@@ -3,7 +3,6 @@
 #include <filesystem>
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
-#include <libtorrent/posix_disk_io.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/settings_pack.hpp>
 #include <libtorrent/torrent_handle.hpp>
@@ -11,6 +10,7 @@
 #include <libtorrent/torrent_status.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "lib/bt/managed_peer.h"
 
 namespace p2pims::ue {
 
@@ -24,22 +24,7 @@ struct Fetcher::Impl {
 namespace {
 
 lt::settings_pack Settings(const FetchOptions& o) {
-  lt::settings_pack sp;
-  sp.set_bool(lt::settings_pack::enable_dht, false);
-  sp.set_bool(lt::settings_pack::enable_lsd, false);
-  sp.set_bool(lt::settings_pack::enable_upnp, false);
-  sp.set_bool(lt::settings_pack::enable_natpmp, false);
-  const std::string host = o.bind.find(':') != std::string::npos ? "[" + o.bind + "]" : o.bind;
-  sp.set_str(lt::settings_pack::listen_interfaces, host + ":0");
-  sp.set_str(lt::settings_pack::outgoing_interfaces, o.bind);
-  // TCP only: uTP's user-space congestion control costs CPU on the terminal, and in an operator's
-  // network the operator's tracker, not LEDBAT, keeps P2P traffic where it belongs.
-  sp.set_bool(lt::settings_pack::enable_outgoing_utp, false);
-  sp.set_bool(lt::settings_pack::enable_incoming_utp, false);
-  // Peers of one cell may sit behind one address (and all do in tests on loopback).
-  sp.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
-  sp.set_int(lt::settings_pack::alert_mask,
-             lt::alert_category::error | lt::alert_category::status | lt::alert_category::tracker);
+  lt::settings_pack sp = bt::ManagedPeerSettings({.bind = o.bind});
   if (o.upload_cap_kib > 0) sp.set_int(lt::settings_pack::upload_rate_limit, o.upload_cap_kib * 1024);
   if (o.metered) {
     sp.set_int(lt::settings_pack::connections_limit, 8);
@@ -78,11 +63,7 @@ absl::StatusOr<std::unique_ptr<Fetcher>> Fetcher::Start(const Descriptor& d, Fet
   p.trackers = d.announce;
   p.save_path = options.out_dir;
   impl->out_dir = options.out_dir;
-  lt::session_params params(Settings(options));
-  // Plain reads and writes instead of libtorrent 2's memory-mapped files: a mapped file counts
-  // in the terminal's resident memory as it is fetched (the whole file, once done).
-  params.disk_io_constructor = lt::posix_disk_io_constructor;
-  impl->session = std::make_unique<lt::session>(std::move(params));
+  impl->session = std::make_unique<lt::session>(bt::ManagedSessionParams(Settings(options)));
   lt::error_code added;
   impl->torrent = impl->session->add_torrent(std::move(p), added);
   if (added) return absl::InternalError("cannot add the torrent: " + added.message());
@@ -94,13 +75,11 @@ FetchStatus Fetcher::Poll() {
   std::vector<lt::alert*> alerts;
   m.session->pop_alerts(&alerts);
   for (lt::alert* a : alerts) {
-    if (auto* t = lt::alert_cast<lt::tracker_error_alert>(a)) {
-      // A "failure reason" is the tracker refusing this session (access ended, revoked, ...).
-      const std::string reason = t->failure_reason();
-      if (!reason.empty()) {
-        m.error = "the tracker refused: " + reason;
+    if (bt::TrackerProblem t = bt::TrackerProblemOf(a); !t.message.empty()) {
+      if (t.refused) {
+        m.error = "the tracker refused: " + t.message;
       } else {
-        m.warning = "tracker: " + t->error.message();
+        m.warning = "tracker: " + t.message;
       }
     } else if (auto* f = lt::alert_cast<lt::file_error_alert>(a)) {
       m.error = absl::StrCat("disk: ", f->filename(), ": ", f->error.message());

@@ -1,0 +1,42 @@
+#include "lib/bt/managed_peer.h"
+
+#include <libtorrent/alert_types.hpp>
+#include <libtorrent/posix_disk_io.hpp>
+
+namespace p2pims::bt {
+
+lt::settings_pack ManagedPeerSettings(const PeerEndpoint& e) {
+  lt::settings_pack sp;
+  sp.set_bool(lt::settings_pack::enable_dht, false);
+  sp.set_bool(lt::settings_pack::enable_lsd, false);
+  sp.set_bool(lt::settings_pack::enable_upnp, false);
+  sp.set_bool(lt::settings_pack::enable_natpmp, false);
+  const std::string host = e.bind.find(':') != std::string::npos ? "[" + e.bind + "]" : e.bind;
+  sp.set_str(lt::settings_pack::listen_interfaces, host + ":" + std::to_string(e.port));
+  sp.set_str(lt::settings_pack::outgoing_interfaces, e.bind);
+  // TCP only: uTP's user-space congestion control costs CPU, and in an operator's network the
+  // operator's tracker, not LEDBAT, keeps P2P traffic where it belongs.
+  sp.set_bool(lt::settings_pack::enable_outgoing_utp, false);
+  sp.set_bool(lt::settings_pack::enable_incoming_utp, false);
+  // Peers of one cell may sit behind one address (and all do in tests on loopback).
+  sp.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
+  sp.set_int(lt::settings_pack::alert_mask,
+             lt::alert_category::error | lt::alert_category::status | lt::alert_category::tracker);
+  return sp;
+}
+
+lt::session_params ManagedSessionParams(lt::settings_pack settings) {
+  lt::session_params params(std::move(settings));
+  params.disk_io_constructor = lt::posix_disk_io_constructor;
+  return params;
+}
+
+TrackerProblem TrackerProblemOf(const lt::alert* a) {
+  const auto* t = lt::alert_cast<lt::tracker_error_alert>(a);
+  if (t == nullptr) return {};
+  const std::string reason = t->failure_reason();
+  if (!reason.empty()) return {true, reason};
+  return {false, t->error.message()};
+}
+
+}  // namespace p2pims::bt
