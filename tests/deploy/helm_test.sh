@@ -73,7 +73,7 @@ vars_of() {  # the P2PIMS_* names in the ConfigMap and container env of one comp
     }
     console.log([...names].filter((n) => n.startsWith('P2PIMS_')).join('\n'));"
 }
-for comp in sip-edge rights charging tracker; do
+for comp in sip-edge rights charging tracker origin; do
   binary=$BIN/services/$comp/p2pims-$comp
   if [[ ! -x $binary ]]; then fail "$binary is not built"; continue; fi
   help=$("$binary" --help 2>&1 || true)

@@ -200,6 +200,11 @@ resources:
   {{- toYaml $c.resources | nindent 2 }}
 {{- end -}}
 
+{{/* The origin seeder's identity at rights. */}}
+{{- define "p2pims.originSubject" -}}
+{{- default (printf "sip:origin@%s" (first .Values.sipEdge.domains | lower)) .Values.origin.subject -}}
+{{- end -}}
+
 {{- define "p2pims.tmpVolumeMount" -}}
 - name: tmp
   mountPath: /tmp

@@ -29,7 +29,7 @@ const canonical = (v) => JSON.stringify(v, (k, x) => (x && typeof x === "object"
 const matches = (selector, labels) => Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
 
 // Components and their workloads.
-const comps = { "sip-edge": "Deployment", rights: "Deployment", charging: "Deployment", tracker: "StatefulSet" };
+const comps = { "sip-edge": "Deployment", rights: "Deployment", charging: "Deployment", tracker: "StatefulSet", origin: "StatefulSet" };
 for (const [comp, kind] of Object.entries(comps)) {
   const w = named(kind, `-${comp}`);
   check(`${comp} is a ${kind}`, !!w);
@@ -147,7 +147,10 @@ for (const comp of Object.keys(comps)) {
 }
 const peerComps = (rules, dir) => rules.flatMap((r) => (r[dir] ?? []).map((x) => x.podSelector?.matchLabels?.["app.kubernetes.io/component"]).filter(Boolean));
 check("sip-edge may call only rights, charging and tracker (and PostgreSQL for digest credentials, DNS)", JSON.stringify(peerComps(np("sip-edge").spec.egress, "to").sort()) === JSON.stringify(mode === "dev" ? ["charging", "postgresql", "rights", "tracker"] : ["charging", "rights", "tracker"]));
-check("only sip-edge and the tracker may call rights' gRPC", JSON.stringify(peerComps(np("rights").spec.ingress, "from").sort()) === JSON.stringify(["sip-edge", "tracker"]));
+check("only sip-edge, the tracker and the origin may call rights' gRPC", JSON.stringify(peerComps(np("rights").spec.ingress, "from").sort()) === JSON.stringify(["origin", "sip-edge", "tracker"]));
+check("the origin may call only rights and the tracker (and DNS, peers)", JSON.stringify([...new Set(peerComps(np("origin").spec.egress, "to"))].sort()) === JSON.stringify(["rights", "tracker"]));
+const originSubject = named("ConfigMap", "-origin").data.P2PIMS_SUBJECT;
+check("rights lets the origin's identity in as an operator seed", named("ConfigMap", "-rights").data.P2PIMS_OPERATOR_SEEDS.split(",").includes(originSubject), originSubject);
 check("only sip-edge and the tracker (metered usage) may call charging's gRPC", JSON.stringify(peerComps(np("charging").spec.ingress, "from").sort()) === JSON.stringify(["sip-edge", "tracker"]));
 check("the tracker may call only rights and charging (and PostgreSQL, DNS)", JSON.stringify(peerComps(np("tracker").spec.egress, "to")) === JSON.stringify(mode === "dev" ? ["rights", "charging", "postgresql"] : ["rights", "charging"]));
 const sipIngress = np("sip-edge").spec.ingress.find((r) => r.ports.some((p) => p.protocol === "UDP"));
@@ -188,7 +191,7 @@ if (mode === "production") {
   const sm = of("ServiceMonitor")[0];
   check("a ServiceMonitor scrapes the admin port", sm?.spec.endpoints[0].port === "admin");
   const scraped = of("Service").filter((s) => matches(sm.spec.selector.matchLabels, s.metadata.labels));
-  check("the ServiceMonitor selects one Service per component", JSON.stringify(scraped.map((s) => s.metadata.labels["app.kubernetes.io/component"]).sort()) === JSON.stringify(["charging", "rights", "sip-edge", "tracker"]));
+  check("the ServiceMonitor selects one Service per component", JSON.stringify(scraped.map((s) => s.metadata.labels["app.kubernetes.io/component"]).sort()) === JSON.stringify(["charging", "origin", "rights", "sip-edge", "tracker"]));
   check("every scraped Service has an admin port", scraped.every((s) => s.spec.ports.some((p) => p.name === "admin")));
   const rule = of("PrometheusRule")[0];
   const rules = parse(fs.readFileSync(rulesFile, "utf8"));
