@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "lib/grpc/status.h"
+#include "lib/grpc/tls.h"
 
 namespace p2pims {
 
@@ -16,7 +17,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, int max_re
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   if (max_receive_bytes > 0) args.SetMaxReceiveMessageSize(max_receive_bytes);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(target, GrpcChannelCredentials(), args);
 }
 
 absl::Status Call(const CallOptions& options,

@@ -19,7 +19,7 @@
 
 namespace p2pims {
 
-// An insecure channel for loopback and in-cluster use (mutual TLS arrives with the security work).
+// A channel with the process's transport security (lib/grpc/tls.h: plaintext unless configured).
 // `max_receive_bytes` > 0 raises gRPC's 4 MiB cap on answers (large pages, metainfo).
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, int max_receive_bytes = 0);
 

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/grpc/metrics_interceptor.h"
+#include "lib/grpc/tls.h"
 
 namespace p2pims {
 
@@ -18,7 +19,7 @@ absl::Status GrpcServer::Start(const std::string& address,
     return absl::InvalidArgumentError("a gRPC server needs at least one service");
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(address, GrpcServerCredentials(), &port_);
   for (grpc::Service* s : services) builder.RegisterService(s);
   if (registry != nullptr) {
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;

@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "lib/grpc/tls.h"
 #include "lib/http/admin.h"
 #include "lib/log/log.h"
 #include "lib/metrics/counter.h"
@@ -29,6 +30,7 @@ ServiceRuntime::ServiceRuntime(ServiceSpec spec)
   flags_.Add("log-level", "info", "debug, info, warn or error");
   flags_.Add("node-id", spec_.name + "-0",
              "this replica's name (StatefulSet pod name), in its logs");
+  AddGrpcTlsFlags(flags_);
 }
 
 absl::Status PrepareSchema(pg::Pool& pool, const std::string& schema,
@@ -64,6 +66,10 @@ std::optional<int> ServiceRuntime::Init(int argc, char** argv) {
   if (auto code = flags_.ParseCommandLine(argc, argv)) return code;
   log::Init(spec_.name, log::ParseLevel(flags_.Get("log-level")));
   log::Info("starting", {{"node_id", flags_.Get("node-id")}});
+  if (absl::Status s = ConfigureGrpcTls(GrpcTlsFromFlags(flags_)); !s.ok()) {
+    std::cerr << "error: " << s.message() << "\n";
+    return 2;
+  }
   auto pool_size = flags_.GetInt("db-pool-size");
   auto wait = flags_.GetInt("db-wait");
   if (!pool_size.ok() || !wait.ok()) {

@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "lib/config/flags.h"
 #include "lib/grpc/client.h"
+#include "lib/grpc/tls.h"
 #include "lib/http/admin.h"
 #include "lib/http/server.h"
 #include "lib/log/log.h"
@@ -40,6 +41,7 @@ void AddOriginFlags(p2pims::Flags& flags) {
             "swarm; stalls a lone leecher)");
   flags.Add("admin-listen", "127.0.0.1:9105", "operator endpoints (/metrics, /healthz, /readyz)");
   flags.Add("log-level", "info", "debug, info, warn or error");
+  p2pims::AddGrpcTlsFlags(flags);  // for its gRPC clients of rights and the tracker
 }
 
 std::string HostName() {
@@ -57,6 +59,10 @@ int main(int argc, char** argv) {
   AddOriginFlags(flags);
   if (auto code = flags.ParseCommandLine(argc, argv)) return *code;
   log::Init("origin", log::ParseLevel(flags.Get("log-level")));
+  if (absl::Status s = ConfigureGrpcTls(GrpcTlsFromFlags(flags)); !s.ok()) {
+    std::cerr << "error: " << s.message() << "\n";
+    return 2;
+  }
   const auto port = flags.GetInt("port");
   const auto rescan = flags.GetInt("rescan-seconds");
   const auto connections = flags.GetInt("max-connections");

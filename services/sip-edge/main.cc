@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "lib/config/flags.h"
+#include "lib/grpc/tls.h"
 #include "lib/http/admin.h"
 #include "lib/http/server.h"
 #include "lib/log/log.h"
@@ -35,6 +36,10 @@ int main(int argc, char** argv) {
   AddEdgeFlags(flags);
   if (auto code = flags.ParseCommandLine(argc, argv)) return *code;
   log::Init("sip-edge", log::ParseLevel(flags.Get("log-level")));
+  if (absl::Status s = ConfigureGrpcTls(GrpcTlsFromFlags(flags)); !s.ok()) {
+    std::cerr << "error: " << s.message() << "\n";
+    return 2;
+  }
   absl::StatusOr<EdgeSettings> settings = ReadEdgeFlags(flags);
   if (!settings.ok()) {
     std::cerr << "error: " << settings.status().message() << "\n";

@@ -19,9 +19,10 @@ helm_q() { "$HELM" "$@" 2> >(grep -v 'found symbolic link in path' >&2); }
 declare -A SETS=(
   [default]=""
   [production]="-f $CHART/values-production.yaml"
+  [tls]="--set grpcTls.enabled=true --set grpcTls.existingSecret=p2pims-grpc-tls"
   [dev]="--set postgresql.enabled=true --set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true --set grafana.dashboards.enabled=true --set sipEdge.service.type=NodePort --set sipEdge.service.nodePorts.sipUdp=30060 --set tracker.replicaCount=2 --set tracker.bittorrentService.perReplica=true --set sipEdge.autoscaling.enabled=true --set sipEdge.hostNetwork=true"
 )
-for mode in default production dev; do
+for mode in default production dev tls; do
   echo "# $mode values"
   # shellcheck disable=SC2086
   if helm_q lint --strict "$CHART" ${SETS[$mode]} >"$SCRATCH/lint-$mode.txt"; then

@@ -12,8 +12,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "lib/grpc/tls.h"
 #include "tools/p2pimsctl/cli_error.h"
 #include "tools/p2pimsctl/command.h"
 
@@ -45,6 +47,12 @@ void AddGlobalFlags(CommandLine& cl) {
       .Flag("actor", "NAME",
             "operator identity for rights' audit and charging's ledger (default $USER, else "
             "p2pimsctl)")
+      .Flag("tls-ca", "FILE",
+            "PEM CA the services' gRPC certificates are checked against: talk TLS (env "
+            "P2PIMS_GRPC_TLS_CA; default: plaintext)")
+      .Flag("tls-cert", "FILE",
+            "PEM client certificate, for services that require one (env P2PIMS_GRPC_TLS_CERT)")
+      .Flag("tls-key", "FILE", "PEM key of --tls-cert (env P2PIMS_GRPC_TLS_KEY)")
       .Switch("json", "print JSON instead of text")
       .Flag("timeout", "SECONDS",
             absl::StrCat("deadline of each call to rights, charging or the tracker (default ",
@@ -54,7 +62,7 @@ void AddGlobalFlags(CommandLine& cl) {
 // Global flags taking a value, which may come before the command words.
 bool IsGlobalValueFlag(const std::string& arg) {
   return arg == "--rights" || arg == "--charging" || arg == "--tracker" || arg == "--actor" ||
-         arg == "--timeout";
+         arg == "--timeout" || arg == "--tls-ca" || arg == "--tls-cert" || arg == "--tls-key";
 }
 
 std::string TopUsage(const std::vector<Command>& commands) {
@@ -171,6 +179,15 @@ int Main(const std::vector<std::string>& args) {
   if (charging_address.empty()) return Fail(UsageError("--charging cannot be empty"));
   if (tracker_address.empty()) return Fail(UsageError("--tracker cannot be empty"));
   if (actor.empty()) return Fail(UsageError("--actor cannot be empty"));
+  const GrpcTls tls{.ca_file = cl.Get("tls-ca", EnvOr("P2PIMS_GRPC_TLS_CA", "")),
+                    .cert_file = cl.Get("tls-cert", EnvOr("P2PIMS_GRPC_TLS_CERT", "")),
+                    .key_file = cl.Get("tls-key", EnvOr("P2PIMS_GRPC_TLS_KEY", ""))};
+  if (!tls.cert_file.empty() && tls.ca_file.empty()) {
+    return Fail(UsageError("--tls-cert needs --tls-ca (the CA the services are checked against)"));
+  }
+  if (absl::Status s = ConfigureGrpcTls(tls); !s.ok()) {
+    return Fail(UsageError(absl::StrReplaceAll(s.message(), {{"--grpc-tls-", "--tls-"}})));
+  }
 
   RightsClient rights(address, absl::Seconds(timeout));
   ChargingClient charging(charging_address, absl::Seconds(timeout));

@@ -129,6 +129,16 @@ app.kubernetes.io/component: {{ index . 1 }}
   value: $(POD_NAME)
 - name: P2PIMS_LOG_LEVEL
   value: {{ default $root.Values.logLevel $c.logLevel | quote }}
+{{- if $root.Values.grpcTls.enabled }}
+- name: P2PIMS_GRPC_TLS_CA
+  value: /etc/p2pims/grpc-tls/ca.crt
+- name: P2PIMS_GRPC_TLS_CERT
+  value: /etc/p2pims/grpc-tls/tls.crt
+- name: P2PIMS_GRPC_TLS_KEY
+  value: /etc/p2pims/grpc-tls/tls.key
+- name: P2PIMS_GRPC_TLS_REQUIRE_CLIENT_CERT
+  value: {{ $root.Values.grpcTls.requireClientCert | quote }}
+{{- end }}
 {{- end -}}
 
 {{/* Pod-level settings every component shares: include "p2pims.podCommon" (list . $values) */}}
@@ -190,7 +200,13 @@ livenessProbe:
 {{- end }}
 {{- with $c.readinessProbe }}
 readinessProbe:
+  {{- if and $root.Values.grpcTls.enabled .grpc }}
+  {{- /* kubelet's gRPC probes speak no TLS: /readyz tells the same (gRPC health follows it). */}}
+  httpGet: {path: /readyz, port: admin}
+  {{- toYaml (omit . "grpc") | nindent 2 }}
+  {{- else }}
   {{- toYaml . | nindent 2 }}
+  {{- end }}
 {{- end }}
 {{- with $c.startupProbe }}
 startupProbe:
@@ -205,13 +221,24 @@ resources:
 {{- default (printf "sip:origin@%s" (first .Values.sipEdge.domains | lower)) .Values.origin.subject -}}
 {{- end -}}
 
-{{- define "p2pims.tmpVolumeMount" -}}
+{{/* Volumes every workload has: /tmp, and the internal gRPC's certificates when grpcTls is on. */}}
+{{- define "p2pims.commonVolumeMounts" -}}
 - name: tmp
   mountPath: /tmp
+{{- if .Values.grpcTls.enabled }}
+- name: grpc-tls
+  mountPath: /etc/p2pims/grpc-tls
+  readOnly: true
+{{- end }}
 {{- end -}}
 
-{{- define "p2pims.tmpVolume" -}}
+{{- define "p2pims.commonVolumes" -}}
 - name: tmp
   emptyDir:
     sizeLimit: 64Mi
+{{- if .Values.grpcTls.enabled }}
+- name: grpc-tls
+  secret:
+    secretName: {{ required "grpcTls.existingSecret is required with grpcTls.enabled" .Values.grpcTls.existingSecret }}
+{{- end }}
 {{- end -}}

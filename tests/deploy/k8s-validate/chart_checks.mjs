@@ -139,6 +139,16 @@ if (mode === "dev") {
   }
 }
 
+// Internal TLS: every service container gets the certificates, and no probe speaks plaintext gRPC.
+if (mode === "tls") {
+  for (const [comp, kind] of Object.entries(comps)) {
+    const w = named(kind, `-${comp}`);
+    const c = podSpec(w).containers[0];
+    check(`${comp} has the gRPC TLS files`, ["P2PIMS_GRPC_TLS_CA", "P2PIMS_GRPC_TLS_CERT", "P2PIMS_GRPC_TLS_KEY"].every((n) => c.env.some((e) => e.name === n && e.value.startsWith("/etc/p2pims/grpc-tls/"))) && c.volumeMounts.some((m) => m.mountPath === "/etc/p2pims/grpc-tls"));
+    check(`${comp} probes no plaintext gRPC`, ![c.livenessProbe, c.readinessProbe, c.startupProbe].some((p) => p?.grpc));
+  }
+}
+
 // Network policies: one per component, only the design's flows.
 const np = (comp) => of("NetworkPolicy").find((p) => p.spec.podSelector.matchLabels["app.kubernetes.io/component"] === comp);
 for (const comp of Object.keys(comps)) {
