@@ -120,12 +120,17 @@ absl::StatusOr<AdmittedToken> Admission::Verify(std::string_view token, absl::Ti
   }
   if (!*binding) return absl::NotFoundError("content is not in the tracker's index");
   // A session closed before this replica started (or elsewhere) ends its announces too.
+  int64_t metered_up = 0, metered_down = 0;
   if (closed_) {
-    auto closed = closed_(claims->session_id);
-    if (!closed.ok()) return absl::UnavailableError("the sessions cannot be read; try again later");
-    if (*closed) return absl::PermissionDeniedError("this token's access has ended");
+    auto stored = closed_(claims->session_id);
+    if (!stored.ok()) return absl::UnavailableError("the sessions cannot be read; try again later");
+    if (stored->ended) return absl::PermissionDeniedError("this token's access has ended");
+    metered_up = stored->metered_up;
+    metered_down = stored->metered_down;
   }
   auto entry = std::make_shared<AdmittedEntry>();
+  entry->metered_up = metered_up;
+  entry->metered_down = metered_down;
   entry->session_key = SessionKey(claims->session_id);
   entry->expires_at = claims->expires_at;
   entry->claims = *std::move(claims);

@@ -52,6 +52,9 @@ struct AdmittedEntry {
   uint32_t expires_at = 0;  // claims.expires_at
   std::array<char, 16> session_key{};  // SessionKey(claims.session_id): the peers' key in Swarms
   PeerTraits traits;        // from the claims, once (locality keys hash the path)
+  // The session's metered usage when this token was admitted: where a peer of it that this
+  // replica has not seen resumes counting (after a restart, or a swarm moving between replicas).
+  int64_t metered_up = 0, metered_down = 0;
   SwarmBinding binding;
   token::Claims claims;
 
@@ -76,8 +79,13 @@ class Admission {
   // The token of the session an announce key stands for; nullopt when none.
   using KeyLookup =
       std::function<absl::StatusOr<std::optional<std::string>>(const std::string& key)>;
-  // Whether a session was closed (by CloseSession on any replica, before a restart).
-  using ClosedLookup = std::function<absl::StatusOr<bool>(const std::string& session_id)>;
+  // What PostgreSQL holds of a session: whether it ended (CloseSession on any replica, before a
+  // restart; or credit control) and the usage metered for it so far.
+  struct StoredSession {
+    bool ended = false;
+    int64_t metered_up = 0, metered_down = 0;
+  };
+  using ClosedLookup = std::function<absl::StatusOr<StoredSession>(const std::string& session_id)>;
 
   // `keys` and `closed` may be empty: no announce keys, no closed-session check at first use.
   Admission(const token::Verifier& verifier, const token::RevocationList& revocations,

@@ -107,6 +107,8 @@ absl::Status AnnounceHandler::Announce(const AnnounceRequest& req, absl::Time no
   a.traits = token.traits;
   a.uploaded = req.uploaded;
   a.downloaded = req.downloaded;
+  a.resume_up = token.metered_up;
+  a.resume_down = token.metered_down;
   a.left = req.left;
   a.event = req.event == AnnounceEvent::kPaused ? AnnounceEvent::kNone : req.event;
   a.numwant = req.numwant;

@@ -51,7 +51,11 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
       admission_(
           verifier, revocations, IndexOf(store), registry, options_.admission,
           [&store](const std::string& key) { return store.TokenByAnnounceKey(key); },
-          [&store](const std::string& session_id) { return store.SessionClosed(session_id); }),
+          [&store](const std::string& session_id) -> absl::StatusOr<Admission::StoredSession> {
+            auto s = store.FindSessionState(session_id);
+            if (!s.ok()) return s.status();
+            return Admission::StoredSession{s->ended, s->bytes_up, s->bytes_down};
+          }),
       delivery_(store, charging, registry, options_.delivery),
       credit_(
           store.credit(), std::move(charging),

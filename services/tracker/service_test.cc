@@ -759,6 +759,29 @@ TEST_F(TrackerServiceTest, ASessionGoesOnWithARenewedToken) {
             (std::vector<std::string>{"1|t"}));
 }
 
+TEST_F(TrackerServiceTest, UsageResumesWhereItWasMeteredWhenTheTrackerRestarts) {
+  ASSERT_TRUE(plane_->Start("127.0.0.1:0").ok());
+  const std::string hash = IndexHybrid("film");
+  const std::string token = Sign(Claims(hash, "s-restart"));
+  ASSERT_TRUE(Open(token, "s-restart").ok());
+  Announce(plane_->http_port(), token, hash, 'r', 0, 0, 1000);
+  Announce(plane_->http_port(), token, hash, 'r', 0, 400, 600);
+  plane_->Stop();  // writes what was metered
+
+  // A new tracker process: nothing in memory, the same database. The client, unaware, reports
+  // its running totals without `started`.
+  metrics::Registry other;
+  AnnouncePlaneOptions options;
+  AnnouncePlane restarted(*store_, verifier_, revocations_, nullptr, other, std::move(options));
+  ASSERT_TRUE(restarted.Start("127.0.0.1:0").ok());
+  Announce(restarted.http_port(), token, hash, 'r', 0, 700, 300);
+  restarted.FlushUsage();
+  EXPECT_EQ(Rows("SELECT bytes_down FROM tracker.session WHERE session_id = 's-restart'"),
+            (std::vector<std::string>{"700"}))
+      << "400 before the restart and 300 after, not 400 + 700";
+  restarted.Stop();
+}
+
 // A UDP client on one loopback socket (connection ids are bound to its address and port).
 class UdpClient {
  public:

@@ -59,7 +59,8 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
        "SELECT token FROM tracker.session WHERE announce_key = $1 AND token IS NOT NULL"},
       // Closed, or its access ended by credit control.
       {"tracker_session_closed",
-       "SELECT closed_at IS NOT NULL OR cc_ended IS NOT NULL FROM tracker.session"
+       "SELECT closed_at IS NOT NULL OR cc_ended IS NOT NULL, bytes_up, bytes_down"
+       " FROM tracker.session"
        " WHERE session_id = $1"},
       {"tracker_close_session",
        "UPDATE tracker.session SET closed_at = coalesce(closed_at, now()),"
@@ -210,14 +211,25 @@ absl::StatusOr<std::optional<std::string>> TrackerStore::TokenByAnnounceKey(
 }
 
 absl::StatusOr<bool> TrackerStore::SessionClosed(const std::string& session_id) {
-  bool closed = false;
+  auto state = FindSessionState(session_id);
+  if (!state.ok()) return state.status();
+  return state->ended;
+}
+
+absl::StatusOr<TrackerStore::StoredSession> TrackerStore::FindSessionState(
+    const std::string& session_id) {
+  StoredSession out;
   absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
     pqxx::result r = tx.exec_prepared("tracker_session_closed", session_id);
-    closed = !r.empty() && r[0][0].as<bool>();
+    if (!r.empty()) {
+      out.ended = r[0][0].as<bool>();
+      out.bytes_up = r[0][1].as<int64_t>();
+      out.bytes_down = r[0][2].as<int64_t>();
+    }
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
-  return closed;
+  return out;
 }
 
 namespace {

@@ -85,6 +85,13 @@ class TrackerStore {
   absl::StatusOr<std::optional<std::string>> TokenByAnnounceKey(const std::string& key);
   // Whether the session was closed (false when unknown).
   absl::StatusOr<bool> SessionClosed(const std::string& session_id);
+  // Closed (or its access ended by credit control), and its metered totals; an unknown session
+  // is neither.
+  struct StoredSession {
+    bool ended = false;
+    int64_t bytes_up = 0, bytes_down = 0;
+  };
+  absl::StatusOr<StoredSession> FindSessionState(const std::string& session_id);
   // Closes a session once and returns its usage, the part of it never delivered to charging,
   // and when its token expires (Unix seconds, 0 when unknown). Usage already handed to charging
   // is delivered first with `deliver` (Unavailable when that fails: nothing changes).

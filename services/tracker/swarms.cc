@@ -79,9 +79,14 @@ absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, Rng& rng,
           absl::StrCat("token already in use from ", addresses, " addresses"));
     }
   }
-  const int64_t before_up = found == swarm.index.end() ? 0 : swarm.peers[found->second].uploaded;
-  const int64_t before_down =
-      found == swarm.index.end() ? 0 : swarm.peers[found->second].downloaded;
+  // A peer new here without `started` was counted up to its session's metered usage already.
+  const bool resumed = found == swarm.index.end() && a.event != AnnounceEvent::kStarted;
+  const int64_t before_up = found != swarm.index.end() ? swarm.peers[found->second].uploaded
+                            : resumed                  ? a.resume_up
+                                                       : 0;
+  const int64_t before_down = found != swarm.index.end() ? swarm.peers[found->second].downloaded
+                              : resumed                  ? a.resume_down
+                                                         : 0;
   out->delta_uploaded = Delta(a.uploaded, before_up);
   out->delta_downloaded = Delta(a.downloaded, before_down);
   out->peers.clear();

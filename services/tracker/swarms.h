@@ -34,6 +34,9 @@ struct PeerAnnounce {
   PeerEndpoint endpoint;
   PeerTraits traits;           // locality, role flags from the token; `seeder` from left == 0
   int64_t uploaded = 0, downloaded = 0, left = 0;
+  // Where a peer first seen here without `started` resumes counting: its session's usage
+  // metered so far (by this replica before a restart, or by the swarm's previous owner).
+  int64_t resume_up = 0, resume_down = 0;
   AnnounceEvent event = AnnounceEvent::kNone;  // kPaused (BEP 21) counts as kNone
   int numwant = 50;
 };
@@ -51,8 +54,9 @@ struct AnnounceResult {
   // downloading now most likely came from), -1 when it was offered nobody.
   int previous_best_tier = -1;
   int64_t seeders = 0, leechers = 0, completed = 0;
-  // Bytes since this peer's previous announce in its session (its first counts from zero). A
-  // counter that went down (the client restarted) counts from zero again. A `started` whose
+  // Bytes since this peer's previous announce in its session (a `started` one counts from zero;
+  // another first announce from the session's metered usage, resume_*). A counter that went
+  // down (the client restarted) counts from zero again. A `started` whose
   // totals went on counts the difference: libtorrent announces `started` to a renewed token's
   // URL with the totals it had.
   int64_t delta_uploaded = 0, delta_downloaded = 0;

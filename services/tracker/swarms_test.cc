@@ -86,6 +86,30 @@ TEST_F(SwarmsTest, UsageIsTheDeltaSinceTheLastAnnounceAndSurvivesCounterResets) 
   EXPECT_EQ(r.delta_downloaded, 3);
 }
 
+TEST_F(SwarmsTest, APeerFirstSeenWithoutStartedResumesFromItsSessionsMeteredUsage) {
+  // After a restart (or a swarm moving here) the session had 300 down and 40 up metered.
+  PeerAnnounce a = At(kHash, 1, 100, 50, 500);
+  a.resume_up = 40;
+  a.resume_down = 300;
+  AnnounceResult r = Do(a);
+  EXPECT_EQ(r.delta_uploaded, 10);
+  EXPECT_EQ(r.delta_downloaded, 200);
+  // The client restarted as well: its totals are below what was metered, so they count whole.
+  PeerAnnounce b = At(kHash, 2, 100, 5, 20);
+  b.resume_up = 40;
+  b.resume_down = 300;
+  r = Do(b);
+  EXPECT_EQ(r.delta_uploaded, 5);
+  EXPECT_EQ(r.delta_downloaded, 20);
+  // A `started` peer is new: from zero, whatever its session metered.
+  PeerAnnounce c = At(kHash, 3, 100, 7, 9, AnnounceEvent::kStarted);
+  c.resume_up = 40;
+  c.resume_down = 300;
+  r = Do(c);
+  EXPECT_EQ(r.delta_uploaded, 7);
+  EXPECT_EQ(r.delta_downloaded, 9);
+}
+
 TEST_F(SwarmsTest, StoppedLeavesTheSwarmAndCompletedCountsOnce) {
   Do(At(kHash, 1, 0));
   Do(At(kHash, 2, 100));
