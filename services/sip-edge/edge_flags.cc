@@ -40,6 +40,9 @@ void AddEdgeFlags(Flags& flags) {
   flags.Add("min-se-seconds", "90", "smallest session interval accepted (RFC 4028 Min-SE; below: 422)");
   flags.Add("progress-interval-seconds", "5",
             "how often subscribed sessions' progress is checked (a NOTIFY when it changed)");
+  flags.Add("access-check-seconds", "5",
+            "how often open sessions are checked for swarm access ended by online charging (then "
+            "a BYE, Reason 402)");
   flags.Add("max-progress-subscriptions", "10000",
             "progress subscriptions held at most (then 503)");
   flags.Add("min-expires", "60", "shortest registration accepted, seconds (shorter: 423)");
@@ -67,6 +70,7 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   auto max_expires = positive("max-expires");
   auto max_registrations = positive("max-registrations");
   auto progress_interval = positive("progress-interval-seconds");
+  auto access_check = positive("access-check-seconds");
   auto session_expires = flags.GetInt("session-expires-seconds");
   auto min_se = positive("min-se-seconds");
   auto max_progress = positive("max-progress-subscriptions");
@@ -74,7 +78,7 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
        {deadline.status(), workers.status(), max_queue.status(), max_session.status(),
         db_wait.status(), min_expires.status(), max_expires.status(), max_registrations.status(),
         progress_interval.status(), max_progress.status(), session_expires.status(),
-        min_se.status()}) {
+        min_se.status(), access_check.status()}) {
     if (!st.ok()) return st;
   }
   if (*session_expires < 0 || *session_expires > 86400 || *min_se > 86400 ||
@@ -103,6 +107,7 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   s.progress.domains = s.sessions.domains;
   s.progress.max_subscriptions = static_cast<int>(std::min<int64_t>(*max_progress, 1 << 30));
   s.progress_interval = absl::Seconds(*progress_interval);
+  s.access_check_interval = absl::Seconds(*access_check);
   s.registrar.min_expires = absl::Seconds(*min_expires);
   s.registrar.max_expires = absl::Seconds(*max_expires);
   s.registrar.default_expires = std::min(absl::Hours(1), s.registrar.max_expires);

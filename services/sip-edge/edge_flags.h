@@ -29,6 +29,7 @@ struct EdgeSettings {
   AuthConfig auth;
   ProgressConfig progress;  // its domains are the sessions' domains
   absl::Duration progress_interval = absl::Seconds(5);
+  absl::Duration access_check_interval = absl::Seconds(5);
   int workers = 32;
   size_t max_queue = 1024;
   std::string admin_listen;

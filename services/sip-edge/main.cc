@@ -23,6 +23,7 @@
 #include "services/sip-edge/edge_flags.h"
 #include "services/sip-edge/presence.h"
 #include "services/sip-edge/progress.h"
+#include "services/sip-edge/access_watch.h"
 #include "services/sip-edge/registrar.h"
 #include "services/sip-edge/sessions.h"
 #include "services/sip-edge/sofia_stack.h"
@@ -176,6 +177,9 @@ int main(int argc, char** argv) {
   // progress subscribers get a NOTIFY when their session changed (one poll at a time).
   std::atomic<bool> polling{false};
   absl::Time next_poll = absl::Now() + settings->progress_interval;
+  AccessWatch access(sessions, *backends, registry);
+  std::atomic<bool> checking{false};
+  absl::Time next_check = absl::Now() + settings->access_check_interval;
   std::mutex housekeeping_mu;
   std::condition_variable housekeeping_wake;
   bool stopping = false;
@@ -195,6 +199,15 @@ int main(int argc, char** argv) {
               polling = false;
             })) {
           polling = false;  // overloaded: the next round tries again
+        }
+      }
+      if (now >= next_check && sessions.active() > 0 && !checking.exchange(true)) {
+        next_check = now + settings->access_check_interval;
+        if (!pool.Submit([&] {
+              for (auto& [dialog, reason] : access.Poll()) stack.Bye(dialog, std::move(reason));
+              checking = false;
+            })) {
+          checking = false;
         }
       }
       lock.lock();

@@ -372,13 +372,31 @@ std::vector<uint64_t> SessionManager::Overdue(absl::Time now) {
   std::vector<uint64_t> due;
   absl::MutexLock lock(&mu_);
   for (auto& [id, a] : active_) {
-    if (a.ends_at <= now && a.cause != "timeout") {
+    if (a.ends_at <= now && a.cause == "normal") {
       a.cause = "timeout";
       due.push_back(id);
     }
   }
   if (!due.empty()) log::Info("sessions past their end", {{"count", static_cast<int64_t>(due.size())}});
   return due;
+}
+
+std::vector<std::pair<uint64_t, std::string>> SessionManager::OpenSessions() const {
+  std::vector<std::pair<uint64_t, std::string>> out;
+  absl::MutexLock lock(&mu_);
+  out.reserve(active_.size());
+  for (const auto& [id, a] : active_) {
+    if (a.cause == "normal") out.emplace_back(id, a.session_id);
+  }
+  return out;
+}
+
+bool SessionManager::EndForCredit(uint64_t id) {
+  absl::MutexLock lock(&mu_);
+  auto it = active_.find(id);
+  if (it == active_.end() || it->second.cause != "normal") return false;
+  it->second.cause = "out_of_credit";
+  return true;
 }
 
 size_t SessionManager::active() const {

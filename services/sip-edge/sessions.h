@@ -66,6 +66,11 @@ class SessionManager {
   // Dialogs of sessions past their end (max_session or token expiry), each returned once: the
   // caller sends their BYE, and the dialog's end tears them down with cause "timeout".
   std::vector<uint64_t> Overdue(absl::Time now);
+  // The open sessions (dialog id, session id), for the access check; a snapshot.
+  std::vector<std::pair<uint64_t, std::string>> OpenSessions() const;
+  // Marks the session of dialog `id` ended by online charging: its teardown's cause becomes
+  // "out_of_credit". False when it is gone or already ending; the caller sends the BYE.
+  bool EndForCredit(uint64_t id);
 
  private:
   struct Active {
@@ -78,7 +83,7 @@ class SessionManager {
     std::string called_party;         // the request URI, for the CDR
     bool credit_controlled = false;  // INITIAL answered SUCCESS: a TERMINATION is owed
     absl::Time ends_at = absl::InfiniteFuture();
-    std::string cause = "normal";  // "timeout" once Overdue ended it
+    std::string cause = "normal";  // "timeout" once Overdue ended it, "out_of_credit" ...
   };
   cv1::CreditControlRequest Ccr(const Active& a, cv1::RequestType type, int64_t number) const;
   cv1::AccountingRequest Acr(const Active& a, cv1::RecordType type, int64_t number) const;

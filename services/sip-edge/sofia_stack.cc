@@ -72,7 +72,7 @@ struct SofiaStack::Impl {
 
   absl::Mutex mu;
   std::deque<std::pair<uint64_t, SipResponse>> outbox ABSL_GUARDED_BY(mu);
-  std::vector<uint64_t> byes ABSL_GUARDED_BY(mu);
+  std::vector<std::pair<uint64_t, std::string>> byes ABSL_GUARDED_BY(mu);  // dialog, Reason
   std::vector<OutgoingMessage> messages ABSL_GUARDED_BY(mu);
   std::vector<OutgoingNotify> notifies ABSL_GUARDED_BY(mu);
   bool stop_requested ABSL_GUARDED_BY(mu) = false;
@@ -390,7 +390,7 @@ struct SofiaStack::Impl {
     ssize_t ignored = read(wake_fd, &counter, sizeof counter);
     (void)ignored;
     std::deque<std::pair<uint64_t, SipResponse>> batch;
-    std::vector<uint64_t> ending;
+    std::vector<std::pair<uint64_t, std::string>> ending;
     std::vector<OutgoingMessage> sending;
     std::vector<OutgoingNotify> notifying;
     bool stop;
@@ -414,11 +414,12 @@ struct SofiaStack::Impl {
                   SIPTAG_CONTENT_TYPE_STR(m.content_type.c_str()),
                   SIPTAG_PAYLOAD_STR(m.body.c_str()), TAG_END());
     }
-    for (uint64_t id : ending) {
+    for (const auto& [id, reason] : ending) {
       if (auto it = handles.find(id);
           it != handles.end() && !it->second.one_shot && !it->second.subscription) {
         byes_asked.insert(id);
-        nua_bye(it->second.nh, TAG_END());
+        nua_bye(it->second.nh, TAG_IF(!reason.empty(), SIPTAG_REASON_STR(reason.c_str())),
+                TAG_END());
       }
     }
     if (stop && !shutting_down) {
@@ -499,10 +500,10 @@ void SofiaStack::Respond(uint64_t id, SipResponse response) {
   impl_->Wake();
 }
 
-void SofiaStack::Bye(uint64_t id) {
+void SofiaStack::Bye(uint64_t id, std::string reason) {
   {
     absl::MutexLock lock(&impl_->mu);
-    impl_->byes.push_back(id);
+    impl_->byes.emplace_back(id, std::move(reason));
   }
   impl_->Wake();
 }

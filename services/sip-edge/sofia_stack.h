@@ -54,9 +54,10 @@ class SofiaStack {
   absl::Status Start();
   void Run();
   void Respond(uint64_t id, SipResponse response);
-  // Ends dialog `id` with a BYE from sip-edge (a session past its end); its end then arrives as
-  // a TERMINATED request like any other. Nothing happens if the dialog is gone.
-  void Bye(uint64_t id);
+  // Ends dialog `id` with a BYE from sip-edge (a session past its end, or out of credit),
+  // carrying `reason` as its Reason header (RFC 3326) when set; its end then arrives as a
+  // TERMINATED request like any other. Nothing happens if the dialog is gone.
+  void Bye(uint64_t id, std::string reason = "");
   // Sends a MESSAGE outside any dialog; its answer is only logged when it is a failure.
   void SendMessage(OutgoingMessage message);
   // Sends a NOTIFY in an accepted subscription (nothing when it is gone). A subscription that

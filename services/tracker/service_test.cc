@@ -535,6 +535,26 @@ TEST_F(TrackerServiceTest, CloseSessionReturnsUsageAndTimesOnce) {
   EXPECT_EQ(Close("", &none).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(TrackerServiceTest, SessionProgressTellsWhenOnlineChargingEndedTheAccess) {
+  const std::string hash = IndexHybrid("match");
+  ASSERT_TRUE(Open(Sign(Claims(hash, "s-cc")), "s-cc").ok());
+  v1::SessionProgressRequest req;
+  req.add_session_ids("s-cc");
+  v1::SessionProgressResponse resp;
+  ASSERT_TRUE(tracker_->SessionProgress(nullptr, &req, &resp).ok());
+  ASSERT_EQ(resp.sessions_size(), 1);
+  EXPECT_FALSE(resp.sessions(0).access_ended());
+  ASSERT_OK(pool().WithTransaction([](pqxx::work& tx) {
+    tx.exec("UPDATE tracker.session SET cc_ended = 'out of credit' WHERE session_id = 's-cc'");
+    return absl::OkStatus();
+  }));
+  resp.Clear();
+  ASSERT_TRUE(tracker_->SessionProgress(nullptr, &req, &resp).ok());
+  EXPECT_TRUE(resp.sessions(0).access_ended());
+  EXPECT_EQ(resp.sessions(0).access_end_reason(), "out of credit");
+  EXPECT_FALSE(resp.sessions(0).closed()) << "ended access is not a closed session";
+}
+
 // ---- RegisterPresence ----
 
 TEST_F(TrackerServiceTest, PresenceIsUpsertedAndDeleted) {

@@ -124,8 +124,8 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
   all.emplace_back(
       "tracker_session_progress",
       "SELECT s.session_id, s.subject, c.content_id, c.size_bytes, s.bytes_down, s.bytes_up,"
-      " s.closed_at IS NOT NULL, coalesce(s.close_cause, ''), encode(c.info_hash, 'hex')"
-      " FROM tracker.session s JOIN tracker.content c"
+      " s.closed_at IS NOT NULL, coalesce(s.close_cause, ''), encode(c.info_hash, 'hex'),"
+      " coalesce(s.cc_ended, '') FROM tracker.session s JOIN tracker.content c"
       " ON c.info_hash = s.info_hash OR c.info_hash_v2_truncated = s.info_hash"
       " WHERE s.session_id = ANY($1::text[])");
   for (auto& s : CreditStore::Statements()) all.push_back(std::move(s));
@@ -398,6 +398,8 @@ absl::StatusOr<std::vector<TrackerStore::Progress>> TrackerStore::SessionProgres
       p.fields.set_closed(r[6].as<bool>());
       p.fields.set_close_cause(r[7].as<std::string>());
       p.info_hash = Unhex(r[8].as<std::string>()).value_or("");
+      p.fields.set_access_end_reason(r[9].as<std::string>());
+      p.fields.set_access_ended(!p.fields.access_end_reason().empty());
     }
     return absl::OkStatus();
   });

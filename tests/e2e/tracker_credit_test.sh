@@ -3,8 +3,9 @@
 # as the S-CSCF holding a per-byte session open, and curl as the subscriber's BitTorrent client.
 # sip-edge's INITIAL grants the first 100 MiB; as the client reports downloading most of it, the
 # tracker sends a Ro UPDATE (held back while charging is down, never lost); when the balance
-# covers no more and the final units are used, the session's token stops working; the BYE's
-# TERMINATION follows the tracker's UPDATEs, and the CDR holds the client's totals.
+# covers no more and the final units are used, the session's token stops working and sip-edge
+# ends the session with a BYE (Reason 402) at once; the TERMINATION follows the tracker's
+# UPDATEs, and the CDR holds the client's totals.
 source "$(dirname "$0")/../lib/harness.sh"
 harness_start
 
@@ -12,6 +13,10 @@ ALICE=sip:alice@ims.localhost  # prepaid 10.00 EUR: 200 MiB of live-match at 0.0
 MIB=1048576
 SIZE=734003200
 HOLD_MS=22000
+# SIPp as the S-CSCF awaits sip-edge's BYE and checks its Reason (RFC 3326).
+HOLD_SCENARIO=$SUITE_DIR/invite_await_credit_bye.xml
+sed 's|<recv request="BYE" timeout="30000"/>|<recv request="BYE" timeout="60000"><action><ereg regexp="SIP;cause=402;text=\"[^\"]+\"" search_in="hdr" header="Reason:" check_it="true" assign_to="reason"/></action></recv>|; s|variables="ctype,token,icid"|variables="ctype,token,icid,reason"|' \
+  "$SUITE_SRC/tests/sipp/invite_await_bye.xml" >"$HOLD_SCENARIO"
 
 # announce DOWNLOADED [EVENT]: one HTTP announce as alice's client.
 announce() {
@@ -22,7 +27,7 @@ credit_row() {
                      FROM tracker.session WHERE session_id = '$SESSION'"
 }
 
-echo "# alice opens a per-byte session and holds it for $((HOLD_MS / 1000)) s"
+echo "# alice opens a per-byte session and holds it until sip-edge ends it"
 check "the 200 OK carried a token" hold_session live-match "$ALICE" "$HOLD_MS"
 check_eq "one open tracker session for alice" 1 "$(wc -w <<<"$SESSION")"
 check_eq "the tracker holds the INITIAL's grant: 100 MiB, not final" "0|$((100 * MIB))|f|f" "$(credit_row)"
@@ -51,8 +56,9 @@ check "the session's access ends" eventually 10 eval '[[ $(credit_row) == "1|$((
 check "the next announce is refused" eval 'announce $((202 * MIB)) | grep -q "access has ended"'
 check "the ended session is counted" tracker_metric_at_least p2pims_tracker_credit_sessions_ended_total 1
 
-echo "# BYE: the TERMINATION follows UPDATE 1 and carries the rest"
-check "SIPp's BYE got its 200" wait "$HOLD_PID"
+echo "# sip-edge's BYE (Reason 402): the TERMINATION follows UPDATE 1 and carries the rest"
+check "sip-edge sent the BYE with Reason: SIP;cause=402 and SIPp answered it" wait "$HOLD_PID"
+check "sip-edge counted it" eval '[[ $(sip_metric p2pims_sip_sessions_ended_by_credit_total) == 1 ]]'
 check "one CDR for alice" wait_sql 1 "SELECT count(*) FROM charging.cdr WHERE served_identity = '$ALICE'"
 check_eq "charging's session ended with TERMINATION 2 and the client's total" "2|$((201 * MIB))|terminated" \
   "$(suite_psql -tA -c "SELECT last_request_number, bytes_down, state FROM charging.cc_session WHERE session_id = '$SESSION'")"

@@ -118,9 +118,10 @@ tracker_metric_at_least() { [[ $(tracker_metric "$1") -ge $2 ]] 2>/dev/null; }
 # in the background and sends its BYE HOLD_MS after the ACK. Sets HOLD_PID (wait for it: the
 # BYE's 200) and, once the 200 OK came, TOKEN, SESSION (the tracker's open session of SUBJECT)
 # and HASH (the content's info-hash, percent-encoded for announces); fails when no token came.
+# HOLD_SCENARIO replaces the scenario (one that awaits sip-edge's BYE, say).
 hold_session() {
   local content=$1 subject=$2 hold_ms=$3 msgs=$SUITE_DIR/hold-$RANDOM.log
-  (cd "$SUITE_DIR" && timeout 90 sipp -sf "$SUITE_SRC/tests/sipp/invite_hold_bye.xml" \
+  (cd "$SUITE_DIR" && timeout 90 sipp -sf "${HOLD_SCENARIO:-$SUITE_SRC/tests/sipp/invite_hold_bye.xml}" \
     -d "$hold_ms" -s "$content" -key domain "$SIP_DOMAIN" -key subject "$subject" -m 1 \
     -p "$(free_port)" -timeout 60s -timeout_error -nostdin -trace_msg -message_file "$msgs" \
     "127.0.0.1:$SIP_PORT" >"$SUITE_DIR/sipp-hold.out" 2>&1) &

@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/sip/digest.h"
@@ -32,6 +33,7 @@ struct SipUa::Impl {
   bool in_session = false;
   bool shut_down = false;
   std::string ended_by_network;
+  int ended_cause = 0;  // the SIP cause of the BYE's Reason (RFC 3326), 0 when none
   // The request being waited for: its answer event, the final answer once it came, and whether
   // the credentials were already offered for it (a second challenge means they are wrong).
   nua_event_t waiting_for = nua_i_none;
@@ -91,6 +93,27 @@ struct SipUa::Impl {
     return absl::StrCat(c.proxy ? "Proxy-Authorization: " : "Authorization: ", value);
   }
 
+  // The network's BYE: its Reason (RFC 3326), when it gave one, says why.
+  void EndedByNetwork(const sip_t* sip) {
+    ended_by_network = "the network ended the session (BYE)";
+    ended_cause = 0;
+    if (sip == nullptr || sip->sip_reason == nullptr) return;
+    const sip_reason_t* r = sip->sip_reason;
+    std::string text;
+    for (const msg_param_t* p = r->re_params; p != nullptr && *p != nullptr; ++p) {
+      const std::string param = *p;
+      if (absl::StartsWithIgnoreCase(param, "cause=")) {
+        if (r->re_protocol != nullptr && absl::EqualsIgnoreCase(r->re_protocol, "SIP")) {
+          (void)absl::SimpleAtoi(param.substr(6), &ended_cause);
+        }
+      } else if (absl::StartsWithIgnoreCase(param, "text=")) {
+        text = Unquote(*p + 5);
+      }
+    }
+    if (!text.empty()) ended_by_network = "the network ended the session: " + text;
+    if (ended_cause != 0) absl::StrAppend(&ended_by_network, " (", ended_cause, ")");
+  }
+
   void Record(int status, const char* phrase, const sip_t* sip) {
     answer = SipAnswer{.status = status, .phrase = phrase != nullptr ? phrase : ""};
     if (sip == nullptr) return;
@@ -119,7 +142,7 @@ struct SipUa::Impl {
         return;
       }
       case nua_i_bye:
-        ended_by_network = "the network ended the session (BYE)";
+        EndedByNetwork(sip);
         return;
       case nua_r_shutdown:
         if (status >= 200) shut_down = true;
@@ -262,6 +285,7 @@ SipAnswer SipUa::Invite(const std::string& uri) {
   Impl& m = *impl_;
   m.call = nua_handle(m.nua, &m, SIPTAG_TO_STR(uri.c_str()), TAG_END());
   m.ended_by_network.clear();
+  m.ended_cause = 0;
   const std::string pani = "P-Access-Network-Info: " + m.config.access_network_info;
   SipAnswer a = m.WithDigest(
       nua_r_invite, &m.call, "INVITE", uri, uri,
@@ -299,5 +323,6 @@ void SipUa::Pump(absl::Duration d) {
 bool SipUa::in_session() const { return impl_->in_session; }
 
 const std::string& SipUa::ended_by_network() const { return impl_->ended_by_network; }
+int SipUa::ended_cause() const { return impl_->ended_cause; }
 
 }  // namespace p2pims::ue

@@ -56,6 +56,8 @@ class SipUa {
   bool in_session() const;
   // Why the network ended the session ("" while it runs or after our own BYE).
   const std::string& ended_by_network() const;
+  // The SIP cause of the network's BYE's Reason header (402: out of credit), 0 when none.
+  int ended_cause() const;
 
   struct Impl;
 
