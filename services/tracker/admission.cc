@@ -121,16 +121,19 @@ absl::StatusOr<AdmittedToken> Admission::Verify(std::string_view token, absl::Ti
   if (!*binding) return absl::NotFoundError("content is not in the tracker's index");
   // A session closed before this replica started (or elsewhere) ends its announces too.
   int64_t metered_up = 0, metered_down = 0;
+  bool credit_by_bytes = false;
   if (closed_) {
     auto stored = closed_(claims->session_id);
     if (!stored.ok()) return absl::UnavailableError("the sessions cannot be read; try again later");
     if (stored->ended) return absl::PermissionDeniedError("this token's access has ended");
     metered_up = stored->metered_up;
     metered_down = stored->metered_down;
+    credit_by_bytes = stored->credit_by_bytes;
   }
   auto entry = std::make_shared<AdmittedEntry>();
   entry->metered_up = metered_up;
   entry->metered_down = metered_down;
+  entry->credit_by_bytes = credit_by_bytes;
   entry->session_key = SessionKey(claims->session_id);
   entry->expires_at = claims->expires_at;
   entry->claims = *std::move(claims);

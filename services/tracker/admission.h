@@ -55,6 +55,8 @@ struct AdmittedEntry {
   // The session's metered usage when this token was admitted: where a peer of it that this
   // replica has not seen resumes counting (after a restart, or a swarm moving between replicas).
   int64_t metered_up = 0, metered_down = 0;
+  // Online charging grants the session bytes: its announces, which report them, come often.
+  bool credit_by_bytes = false;
   SwarmBinding binding;
   token::Claims claims;
 
@@ -84,6 +86,7 @@ class Admission {
   struct StoredSession {
     bool ended = false;
     int64_t metered_up = 0, metered_down = 0;
+    bool credit_by_bytes = false;  // online charging grants it bytes: its peers announce often
   };
   using ClosedLookup = std::function<absl::StatusOr<StoredSession>(const std::string& session_id)>;
 

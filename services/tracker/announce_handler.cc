@@ -112,6 +112,7 @@ absl::Status AnnounceHandler::Announce(const AnnounceRequest& req, absl::Time no
   a.left = req.left;
   a.event = req.event == AnnounceEvent::kPaused ? AnnounceEvent::kNone : req.event;
   a.numwant = req.numwant;
+  out->credit_by_bytes = token.credit_by_bytes;
   if (absl::Status s = swarms_.Announce(a, now, rng, out); !s.ok()) return s;
   counters_.Traffic(*out);
   if (on_usage_ && (out->delta_uploaded != 0 || out->delta_downloaded != 0)) {
@@ -161,8 +162,8 @@ void AnnounceHandler::HandleHttp(std::string_view request_line, const PeerAddres
   counters_.Announce(Protocol::kHttp, s);
   if (!s.ok()) return Failure(s, body);
   body->clear();
-  AppendAnnounceReply({.interval_seconds = options_.interval_seconds,
-                       .min_interval_seconds = options_.min_interval_seconds,
+  AppendAnnounceReply({.interval_seconds = Interval(result),
+                       .min_interval_seconds = MinInterval(result),
                        .complete = result.seeders,
                        .incomplete = result.leechers,
                        .tracker_id = {},
@@ -202,8 +203,8 @@ void AnnounceHandler::HandleUdp(std::string_view datagram, const PeerEndpoint& f
     return;
   }
   udp::AppendAnnounceResponse(r.transaction_id,
-                              {.interval_seconds = options_.interval_seconds,
-                               .min_interval_seconds = options_.min_interval_seconds,
+                              {.interval_seconds = Interval(result),
+                               .min_interval_seconds = MinInterval(result),
                                .complete = result.seeders,
                                .incomplete = result.leechers,
                                .tracker_id = {},

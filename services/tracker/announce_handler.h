@@ -8,6 +8,7 @@
 //   handler.HandleHttp("GET /a/<token>/announce?... HTTP/1.1", remote, now, rng, &body);
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <random>
@@ -35,6 +36,9 @@ struct AnnounceHandlerOptions {
   RequestLimits limits;
   int64_t interval_seconds = 1800;
   int64_t min_interval_seconds = 900;
+  // For sessions whose online charging grants bytes: their downloads are reported (and the
+  // grant checked) this often, not every half hour.
+  int64_t credit_interval_seconds = 60;
   // Swarms owned by other replicas are refused with the owner's host.
   ReplicaMap replicas;
 };
@@ -100,6 +104,15 @@ class AnnounceHandler {
   // replica's swarm, too many addresses for the token.
   absl::Status Announce(const AnnounceRequest& req, absl::Time now, Rng& rng,
                         AnnounceResult* out);
+  // The reply's intervals: short for sessions whose credit is granted in bytes.
+  int64_t Interval(const AnnounceResult& r) const {
+    return r.credit_by_bytes ? std::min(options_.interval_seconds, options_.credit_interval_seconds)
+                             : options_.interval_seconds;
+  }
+  int64_t MinInterval(const AnnounceResult& r) const {
+    return r.credit_by_bytes ? std::min(options_.min_interval_seconds, Interval(r) / 2)
+                             : options_.min_interval_seconds;
+  }
   // Statistics for `hashes`, which must all belong to the token's own swarm (the other hashes
   // are not the holder's business); one entry per hash, in order.
   absl::Status Scrape(std::string_view token, std::span<const InfoHash> hashes, absl::Time now,

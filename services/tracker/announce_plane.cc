@@ -54,7 +54,8 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
           [&store](const std::string& session_id) -> absl::StatusOr<Admission::StoredSession> {
             auto s = store.FindSessionState(session_id);
             if (!s.ok()) return s.status();
-            return Admission::StoredSession{s->ended, s->bytes_up, s->bytes_down};
+            return Admission::StoredSession{s->ended, s->bytes_up, s->bytes_down,
+                                            s->credit_by_bytes};
           }),
       delivery_(store, charging, registry, options_.delivery),
       credit_(

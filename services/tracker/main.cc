@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
   rt.flags().Add("key-refresh", "30", "seconds between signing-key refreshes");
   rt.flags().Add("usage-flush-ms", "1000",
                  "how often metered usage is written to PostgreSQL and sent on (ms, 100..60000)");
+  rt.flags().Add("credit-announce-seconds", "60",
+                 "announce interval handed to peers of sessions whose online charging grants "
+                 "bytes (their downloads are checked against the grant this often; 10..1800)");
   tracker::AddPolicyFlags(rt.flags());
   rt.flags().Add("charging", "127.0.0.1:50052",
                  "charging gRPC address for metered usage (INTERIM records); empty: none, the "
@@ -50,6 +53,11 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  auto credit_announce = rt.flags().GetInt("credit-announce-seconds");
+  if (!credit_announce.ok() || *credit_announce < 10 || *credit_announce > 1800) {
+    log::Error("--credit-announce-seconds must be 10..1800");
+    return 2;
+  }
   auto usage_flush = rt.flags().GetInt("usage-flush-ms");
   if (!usage_flush.ok() || *usage_flush < 100 || *usage_flush > 60000) {
     log::Error("--usage-flush-ms must be 100..60000");
@@ -98,6 +106,7 @@ int main(int argc, char** argv) {
   plane_options.threads = static_cast<int>(*announce_threads);
   plane_options.usage_flush_period = absl::Milliseconds(*usage_flush);
   plane_options.handler.replicas = *replicas;
+  plane_options.handler.credit_interval_seconds = *credit_announce;
   plane_options.delivery.node_id = rt.flags().Get("node-id");
   plane_options.credit.node_id = rt.flags().Get("node-id");
   plane_options.swarms.policy = *policy;

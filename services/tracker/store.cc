@@ -59,8 +59,8 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
        "SELECT token FROM tracker.session WHERE announce_key = $1 AND token IS NOT NULL"},
       // Closed, or its access ended by credit control.
       {"tracker_session_closed",
-       "SELECT closed_at IS NOT NULL OR cc_ended IS NOT NULL, bytes_up, bytes_down"
-       " FROM tracker.session"
+       "SELECT closed_at IS NOT NULL OR cc_ended IS NOT NULL, bytes_up, bytes_down,"
+       " cc_granted_bytes IS NOT NULL FROM tracker.session"
        " WHERE session_id = $1"},
       {"tracker_close_session",
        "UPDATE tracker.session SET closed_at = coalesce(closed_at, now()),"
@@ -225,6 +225,7 @@ absl::StatusOr<TrackerStore::StoredSession> TrackerStore::FindSessionState(
       out.ended = r[0][0].as<bool>();
       out.bytes_up = r[0][1].as<int64_t>();
       out.bytes_down = r[0][2].as<int64_t>();
+      out.credit_by_bytes = r[0][3].as<bool>();
     }
     return absl::OkStatus();
   });

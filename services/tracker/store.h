@@ -90,6 +90,7 @@ class TrackerStore {
   struct StoredSession {
     bool ended = false;
     int64_t bytes_up = 0, bytes_down = 0;
+    bool credit_by_bytes = false;  // online charging grants it bytes (per-byte content)
   };
   absl::StatusOr<StoredSession> FindSessionState(const std::string& session_id);
   // Closes a session once and returns its usage, the part of it never delivered to charging,

@@ -32,6 +32,8 @@ check "the 200 OK carried a token" hold_session live-match "$ALICE" "$HOLD_MS"
 check_eq "one open tracker session for alice" 1 "$(wc -w <<<"$SESSION")"
 check_eq "the tracker holds the INITIAL's grant: 100 MiB, not final" "0|$((100 * MIB))|f|f" "$(credit_row)"
 check "the first announce is answered with peers" eval 'announce 0 started | grep -q "5:peers"'
+check "... and asks for the next in 60 s, not 1800: the grant is in bytes" \
+  eval 'announce 0 | grep -q "8:intervali60e12:min intervali30e"'
 
 echo "# 90 MiB reported while charging is down: the UPDATE waits, announces go on"
 suite_stop charging
