@@ -191,7 +191,7 @@ int main(int argc, char** argv) {
       for (PresenceChange& gone : registrar.Expire(now)) {
         pool.SubmitAlways([&presence, gone = std::move(gone)] { presence.Report(gone); });
       }
-      for (uint64_t id : sessions.Overdue(now)) stack.Bye(id);
+      for (uint64_t id : sessions.Overdue(now)) stack.Bye(id, kTimeLimitReason);
       if (now >= next_poll && progress.subscriptions() > 0 && !polling.exchange(true)) {
         next_poll = now + settings->progress_interval;
         if (!pool.Submit([&] {

@@ -47,6 +47,10 @@ struct SessionConfig {
 };
 
 // Thread-safe: INVITEs and BYEs of different dialogs run on different workers.
+// The Reason (RFC 3326) of sip-edge's BYE for a session past its end (maximum duration, token
+// expiry): the terminal can tell it from a hang-up.
+inline constexpr char kTimeLimitReason[] = "SIP;cause=408;text=\"session time limit reached\"";
+
 class SessionManager {
  public:
   SessionManager(Backends& backends, SessionConfig config, metrics::Registry& registry);

@@ -10,7 +10,10 @@ ALICE=sip:alice@ims.localhost
 
 echo "# alice's session for live-match, then silence"
 check "SIPp gets sip-edge's BYE and answers it" \
-  sipp_call "$SUITE_SRC/tests/sipp/invite_await_bye.xml" live-match "$ALICE" -timeout 40s
+  sipp_call "$SUITE_SRC/tests/sipp/invite_await_bye.xml" live-match "$ALICE" -timeout 40s \
+  -trace_msg -message_file "$SUITE_DIR/limit-messages.log"
+check "the BYE says why: Reason 408, session time limit" \
+  grep -q 'Reason: SIP;cause=408;text="session time limit reached"' "$SUITE_DIR/limit-messages.log"
 check "one CDR for alice" wait_sql 1 "SELECT count(*) FROM charging.cdr WHERE served_identity = '$ALICE'"
 check_eq "closed for its time limit" "time_limit|t" \
   "$(suite_psql -tA -c "SELECT cause_for_record_closing, duration_seconds BETWEEN 2 AND 10
