@@ -34,4 +34,10 @@ Outcome FromSip(const SipAnswer& a, const std::string& what) {
   }
 }
 
+Outcome FromNetworkBye(const std::string& message, int cause) {
+  const std::string kept = "; what was fetched is kept: fetch again to resume";
+  if (cause == 402) return {kOutOfCredit, message + kept};
+  return {kUnavailable, message + kept};
+}
+
 }  // namespace p2pims::ue

@@ -24,5 +24,17 @@ TEST(OutcomeTest, EachRefusalHasItsExitCodeAndTheNetworksWords) {
   EXPECT_EQ(FromSip(Answer(488, "Not Acceptable Here"), "x").code, kRefused);
 }
 
+TEST(OutcomeTest, ANetworkByeMidFetchSaysWhyAndThatTheBytesAreKept) {
+  Outcome credit = FromNetworkBye("the network ended the session: out of credit (402)", 402);
+  EXPECT_EQ(credit.code, kOutOfCredit);
+  EXPECT_EQ(credit.message,
+            "the network ended the session: out of credit (402); what was fetched is kept: fetch "
+            "again to resume");
+  EXPECT_EQ(FromNetworkBye("the network ended the session: session time limit reached (408)", 408)
+                .code,
+            kUnavailable);
+  EXPECT_EQ(FromNetworkBye("the network ended the session (BYE)", 0).code, kUnavailable);
+}
+
 }  // namespace
 }  // namespace p2pims::ue
