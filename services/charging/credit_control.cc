@@ -146,14 +146,26 @@ v1::CreditControlAnswer Engine::Initial(const v1::CreditControlRequest& req, Ses
                                                              ", account in ", account->currency));
   }
   const int64_t available = account->available();
-  if (available < *reserve) {
-    return refuse(v1::RESULT_CODE_CREDIT_LIMIT_REACHED,
-                  absl::StrCat("out of credit: ", available, " available, ", *reserve, " needed"));
-  }
   const bool per_byte = rating.price_model() == "per_byte";
   s.granted_bytes = per_byte ? (req.requested().bytes_down() > 0 ? req.requested().bytes_down()
                                                                  : tariff.per_byte_grant_bytes)
                              : 0;
+  bool final_units = false;
+  if (available < *reserve) {
+    // Per-byte content: what the balance covers, as the last units, when that is a MiB or more
+    // (as UPDATE does when the next grant is only partly affordable).
+    const int64_t price = rating.price().minor();
+    if (!per_byte || price <= 0 || available < price) {
+      return refuse(v1::RESULT_CODE_CREDIT_LIMIT_REACHED,
+                    absl::StrCat("out of credit: ", available, " available, ",
+                                 per_byte ? std::min(*reserve, std::max<int64_t>(price, 1)) : *reserve,
+                                 " needed"));
+    }
+    s.granted_bytes = BytesFor(price, available);
+    if (PerMiB(price, s.granted_bytes) > available) --s.granted_bytes;  // rounding
+    *reserve = PerMiB(price, s.granted_bytes);
+    final_units = true;
+  }
   s.state = "open";
   open_reservations_.fetch_add(1, std::memory_order_relaxed);
   s.reserved_minor = *reserve;
@@ -165,7 +177,7 @@ v1::CreditControlAnswer Engine::Initial(const v1::CreditControlRequest& req, Ses
   out.mutable_granted()->set_bytes_down(s.granted_bytes);
   out.set_validity_seconds(tariff.validity_seconds);
   // The last units the balance can cover: after this grant another one would not be affordable.
-  if (per_byte && available - *reserve < *reserve) {
+  if (per_byte && (final_units || available - *reserve < *reserve)) {
     out.set_final_unit_action(v1::FINAL_UNIT_ACTION_TERMINATE);
   }
   return out;

@@ -129,6 +129,23 @@ TEST_F(CreditControlTest, FreeSessionsGetTheirCdrAtStopWithTheirRecordsTotals) {
             (std::vector<std::string>{"1500|70|0|studio|free"}));
 }
 
+TEST_F(CreditControlTest, AnInitialPartlyAffordableGrantsWhatTheBalanceCoversAsTheLastUnits) {
+  // 1000 cents at 10 per MiB cover 100 MiB; 150 MiB are asked for.
+  v1::CreditControlRequest initial = Request("p1", 0, v1::REQUEST_TYPE_INITIAL);
+  initial.mutable_requested()->set_bytes_down(150 * kMiB);
+  auto first = store_->CreditControl(initial);
+  ASSERT_OK(first.status());
+  EXPECT_EQ(first->result_code(), v1::RESULT_CODE_SUCCESS);
+  EXPECT_EQ(first->granted().bytes_down(), 100 * kMiB);
+  EXPECT_EQ(first->final_unit_action(), v1::FINAL_UNIT_ACTION_TERMINATE);
+  EXPECT_EQ(Account().reserved().minor(), 1000);
+  // Nothing left: a second session is refused, saying what one MiB would need.
+  auto second = store_->CreditControl(Request("p2", 0, v1::REQUEST_TYPE_INITIAL));
+  ASSERT_OK(second.status());
+  EXPECT_EQ(second->result_code(), v1::RESULT_CODE_CREDIT_LIMIT_REACHED);
+  EXPECT_EQ(second->message(), "out of credit: 0 available, 10 needed");
+}
+
 TEST_F(CreditControlTest, EventChargesOnceWithItsOwnCdr) {
   v1::CreditControlRequest buy = Request("e1", 0, v1::REQUEST_TYPE_EVENT, "purchase", 299);
   auto charged = store_->CreditControl(buy);

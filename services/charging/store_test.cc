@@ -73,11 +73,13 @@ TEST_F(ChargingStoreTest, ConcurrentRetransmissionsDebitOnce) {
 }
 
 TEST_F(ChargingStoreTest, OutOfCreditUnknownUserAndFreeContent) {
-  v1::CreditControlRequest big = Request("s5", 0, v1::REQUEST_TYPE_INITIAL);
-  big.mutable_requested()->set_bytes_down(200 * kMiB);  // 2000 > 1000 available
-  auto refused = store_->CreditControl(big);
+  // Not even one MiB affordable (a larger grant only part affordable is reduced instead:
+  // credit_control_test).
+  v1::CreditControlRequest dear = Request("s5", 0, v1::REQUEST_TYPE_INITIAL, "per_byte", 1500);
+  auto refused = store_->CreditControl(dear);
   ASSERT_OK(refused.status());
   EXPECT_EQ(refused->result_code(), v1::RESULT_CODE_CREDIT_LIMIT_REACHED);
+  EXPECT_EQ(refused->message(), "out of credit: 1000 available, 1500 needed");
   EXPECT_EQ(Account().reserved().minor(), 0);
 
   v1::CreditControlRequest stranger = Request("s6", 0, v1::REQUEST_TYPE_INITIAL);

@@ -247,12 +247,22 @@ void Seeder::PumpAlerts(absl::Duration wait) {
   for (lt::alert* a : alerts) {
     if (auto* checked = lt::alert_cast<lt::torrent_checked_alert>(a)) {
       OnChecked(checked->handle);
-    } else if (lt::alert_cast<lt::tracker_reply_alert>(a) != nullptr) {
+    } else if (auto* reply = lt::alert_cast<lt::tracker_reply_alert>(a)) {
       announces_.Add({{"result", "ok"}}).Increment();
+      if (auto it = torrents_.find(ContentOf(reply->handle)); it != torrents_.end()) {
+        it->second.announce_failing = false;
+      }
     } else if (bt::TrackerProblem p = bt::TrackerProblemOf(a); !p.message.empty()) {
       const std::string id = ContentOf(lt::alert_cast<lt::tracker_error_alert>(a)->handle);
       announces_.Add({{"result", p.refused ? "refused" : "failed"}}).Increment();
-      if (!p.refused) continue;  // libtorrent tries again
+      if (!p.refused) {  // libtorrent tries again; said once per outage
+        auto it = torrents_.find(id);
+        if (it != torrents_.end() && !it->second.announce_failing) {
+          it->second.announce_failing = true;
+          log::Warn("announce failed; trying again", {{"content_id", id}, {"error", p.message}});
+        }
+        continue;
+      }
       // A revoked or closed session: a new token, or rights' refusal, at the next round.
       if (auto it = torrents_.find(id); it != torrents_.end()) it->second.renew_now = true;
       log::Warn("the tracker refused the origin", {{"content_id", id}, {"reason", p.message}});

@@ -72,6 +72,7 @@ class Seeder {
     bool renew_now = false;  // the tracker refused the token
     int64_t uploaded = 0;    // payload bytes counted so far
     int peers = 0;
+    bool announce_failing = false;  // logged once until an announce works again
   };
 
   void Add(const HeldContent& content);

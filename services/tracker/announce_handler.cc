@@ -86,6 +86,15 @@ void RequestCounters::Traffic(const AnnounceResult& result) {
   }
 }
 
+int64_t AnnounceHandler::IntervalFor(const AdmittedEntry& token) const {
+  int64_t interval = options_.interval_seconds;
+  if (token.credit_by_bytes) interval = std::min(interval, options_.credit_interval_seconds);
+  if (token.claims.role != token::Role::kLeech) {
+    interval = std::min(interval, options_.seed_interval_seconds);
+  }
+  return interval;
+}
+
 absl::Status AnnounceHandler::Announce(const AnnounceRequest& req, absl::Time now,
                                                 Rng& rng, AnnounceResult* out) {
   auto admitted = admit_(req.token, req.session_key, now);
@@ -112,7 +121,7 @@ absl::Status AnnounceHandler::Announce(const AnnounceRequest& req, absl::Time no
   a.left = req.left;
   a.event = req.event == AnnounceEvent::kPaused ? AnnounceEvent::kNone : req.event;
   a.numwant = req.numwant;
-  out->credit_by_bytes = token.credit_by_bytes;
+  out->interval_seconds = IntervalFor(token);
   if (absl::Status s = swarms_.Announce(a, now, rng, out); !s.ok()) return s;
   counters_.Traffic(*out);
   if (on_usage_ && (out->delta_uploaded != 0 || out->delta_downloaded != 0)) {

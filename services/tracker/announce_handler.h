@@ -9,8 +9,10 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -39,6 +41,13 @@ struct AnnounceHandlerOptions {
   // For sessions whose online charging grants bytes: their downloads are reported (and the
   // grant checked) this often, not every half hour.
   int64_t credit_interval_seconds = 60;
+  // For the operator's seeds (token role seed or origin): a tracker that restarted (its swarms
+  // in memory empty) has them back within this, whoever else announces only every half hour.
+  int64_t seed_interval_seconds = 300;
+  // The key of UDP connection ids. Shared by every replica and kept in PostgreSQL
+  // (TrackerStore::UdpConnectionKey), so a client's id survives a restart or a swarm moving;
+  // unset: a random key for this process.
+  std::optional<std::array<uint8_t, udp::ConnectionIds::kKeySize>> udp_key;
   // Swarms owned by other replicas are refused with the owner's host.
   ReplicaMap replicas;
 };
@@ -82,7 +91,9 @@ class AnnounceHandler {
         admit_(std::move(admit)),
         on_usage_(std::move(on_usage)),
         counters_(counters),
-        options_(options) {}
+        options_(options),
+        connection_ids_(options_.udp_key ? udp::ConnectionIds(*options_.udp_key)
+                                         : udp::ConnectionIds()) {}
 
   const AnnounceHandlerOptions& options() const { return options_; }
 
@@ -104,14 +115,12 @@ class AnnounceHandler {
   // replica's swarm, too many addresses for the token.
   absl::Status Announce(const AnnounceRequest& req, absl::Time now, Rng& rng,
                         AnnounceResult* out);
-  // The reply's intervals: short for sessions whose credit is granted in bytes.
-  int64_t Interval(const AnnounceResult& r) const {
-    return r.credit_by_bytes ? std::min(options_.interval_seconds, options_.credit_interval_seconds)
-                             : options_.interval_seconds;
-  }
+  // The reply's intervals: shorter for sessions whose credit is granted in bytes and for the
+  // operator's seeds.
+  int64_t IntervalFor(const AdmittedEntry& token) const;
+  static int64_t Interval(const AnnounceResult& r) { return r.interval_seconds; }
   int64_t MinInterval(const AnnounceResult& r) const {
-    return r.credit_by_bytes ? std::min(options_.min_interval_seconds, Interval(r) / 2)
-                             : options_.min_interval_seconds;
+    return std::min(options_.min_interval_seconds, r.interval_seconds / 2);
   }
   // Statistics for `hashes`, which must all belong to the token's own swarm (the other hashes
   // are not the holder's business); one entry per hash, in order.
@@ -123,7 +132,7 @@ class AnnounceHandler {
   const OnUsage on_usage_;
   RequestCounters& counters_;
   const AnnounceHandlerOptions options_;
-  const udp::ConnectionIds connection_ids_;  // random key per process
+  const udp::ConnectionIds connection_ids_;
 };
 
 }  // namespace p2pims::tracker

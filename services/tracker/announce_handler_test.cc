@@ -36,7 +36,7 @@ class AnnounceHandlerTest : public ::testing::Test {
 
   // A token for the swarm `hash_byte` (every byte of the info-hash), issued to peer `n`.
   std::string Token(char hash_byte, int n, const std::string& locality = "262-01/a/c",
-                    uint32_t expires = kNow + 3600) {
+                    uint32_t expires = kNow + 3600, token::Role role = token::Role::kLeech) {
     token::Claims c;
     c.subject = "sip:user" + std::to_string(n) + "@ims.example.net";
     c.info_hash.fill(static_cast<uint8_t>(hash_byte));
@@ -45,6 +45,7 @@ class AnnounceHandlerTest : public ::testing::Test {
     c.issued_at = kNow - 10;
     c.expires_at = expires;
     c.token_id.fill(static_cast<uint8_t>(n));
+    c.role = role;
     return *signer_->Sign(c);
   }
 
@@ -222,6 +223,16 @@ TEST_F(AnnounceHandlerTest, SwarmsOfOtherReplicasAreRefusedWithTheirOwner) {
   EXPECT_EQ(Field(handle(Request(Token('k', 2), 'k', 2, 0)), "failure reason"),
             "this swarm is served by the tracker at t1.test:6969");
   EXPECT_EQ(swarms_.swarms(), 1);
+}
+
+TEST_F(AnnounceHandlerTest, TheOperatorsSeedsAnnounceEveryFiveMinutesOthersEveryHalfHour) {
+  const std::string leecher = Handle(Request(Token('a', 1), 'a', 1, 100));
+  EXPECT_EQ(Field(leecher, "interval"), "1800");
+  EXPECT_EQ(Field(leecher, "min interval"), "900");
+  const std::string origin =
+      Handle(Request(Token('a', 2, "262-01", kNow + 3600, token::Role::kOrigin), 'a', 2, 0), 2);
+  EXPECT_EQ(Field(origin, "interval"), "300");
+  EXPECT_EQ(Field(origin, "min interval"), "150");
 }
 
 TEST_F(AnnounceHandlerTest, TraitsComeFromTheToken) {

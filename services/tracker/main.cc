@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
   rt.flags().Add("key-refresh", "30", "seconds between signing-key refreshes");
   rt.flags().Add("usage-flush-ms", "1000",
                  "how often metered usage is written to PostgreSQL and sent on (ms, 100..60000)");
+  rt.flags().Add("seed-announce-seconds", "300",
+                 "announce interval handed to the operator's seeds (role seed or origin), so a "
+                 "restarted tracker has them back this soon (10..1800)");
   rt.flags().Add("credit-announce-seconds", "60",
                  "announce interval handed to peers of sessions whose online charging grants "
                  "bytes (their downloads are checked against the grant this often; 10..1800)");
@@ -56,6 +59,11 @@ int main(int argc, char** argv) {
   auto credit_announce = rt.flags().GetInt("credit-announce-seconds");
   if (!credit_announce.ok() || *credit_announce < 10 || *credit_announce > 1800) {
     log::Error("--credit-announce-seconds must be 10..1800");
+    return 2;
+  }
+  auto seed_announce = rt.flags().GetInt("seed-announce-seconds");
+  if (!seed_announce.ok() || *seed_announce < 10 || *seed_announce > 1800) {
+    log::Error("--seed-announce-seconds must be 10..1800");
     return 2;
   }
   auto usage_flush = rt.flags().GetInt("usage-flush-ms");
@@ -107,6 +115,15 @@ int main(int argc, char** argv) {
   plane_options.usage_flush_period = absl::Milliseconds(*usage_flush);
   plane_options.handler.replicas = *replicas;
   plane_options.handler.credit_interval_seconds = *credit_announce;
+  plane_options.handler.seed_interval_seconds = *seed_announce;
+  auto udp_key = store.UdpConnectionKey();
+  if (!udp_key.ok() || udp_key->size() != tracker::udp::ConnectionIds::kKeySize) {
+    log::Error("cannot read the UDP connection-id key",
+               {{"error", udp_key.ok() ? "wrong size" : std::string(udp_key.status().message())}});
+    return 1;
+  }
+  plane_options.handler.udp_key.emplace();
+  std::copy(udp_key->begin(), udp_key->end(), plane_options.handler.udp_key->begin());
   plane_options.delivery.node_id = rt.flags().Get("node-id");
   plane_options.credit.node_id = rt.flags().Get("node-id");
   plane_options.swarms.policy = *policy;

@@ -58,6 +58,8 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
       {"tracker_token_by_key",
        "SELECT token FROM tracker.session WHERE announce_key = $1 AND token IS NOT NULL"},
       // Closed, or its access ended by credit control.
+      {"tracker_udp_connection_key",
+       "SELECT encode(key, 'hex') FROM tracker.udp_connection_key WHERE id = 1"},
       {"tracker_session_closed",
        "SELECT closed_at IS NOT NULL OR cc_ended IS NOT NULL, bytes_up, bytes_down,"
        " cc_granted_bytes IS NOT NULL FROM tracker.session"
@@ -208,6 +210,16 @@ absl::StatusOr<std::optional<std::string>> TrackerStore::TokenByAnnounceKey(
   });
   if (!s.ok()) return s;
   return token;
+}
+
+absl::StatusOr<std::string> TrackerStore::UdpConnectionKey() {
+  std::string key;
+  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
+    key = Unhex(tx.exec_prepared1("tracker_udp_connection_key")[0].as<std::string>()).value_or("");
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return key;
 }
 
 absl::StatusOr<bool> TrackerStore::SessionClosed(const std::string& session_id) {

@@ -85,6 +85,8 @@ class TrackerStore {
   absl::StatusOr<std::optional<std::string>> TokenByAnnounceKey(const std::string& key);
   // Whether the session was closed (false when unknown).
   absl::StatusOr<bool> SessionClosed(const std::string& session_id);
+  // The UDP connection-id key every replica shares (migration 0008).
+  absl::StatusOr<std::string> UdpConnectionKey();
   // Closed (or its access ended by credit control), and its metered totals; an unknown session
   // is neither.
   struct StoredSession {

@@ -60,9 +60,8 @@ struct AnnounceResult {
   // totals went on counts the difference: libtorrent announces `started` to a renewed token's
   // URL with the totals it had.
   int64_t delta_uploaded = 0, delta_downloaded = 0;
-  // Set by the announce handler, not the swarm: the session's credit is granted in bytes, so
-  // its client is asked to announce at the short credit interval.
-  bool credit_by_bytes = false;
+  // Set by the announce handler, not the swarm: the interval its reply asks for.
+  int64_t interval_seconds = 0;
 };
 
 struct SwarmStats {

@@ -128,9 +128,10 @@ class ConnectionIds {
   static constexpr size_t kKeySize = 16;
   static constexpr absl::Duration kBucket = absl::Seconds(60);
 
-  // A random key for this process: ids do not survive a restart, and clients then reconnect.
+  // A random key for this process: ids do not survive a restart (clients time out, then
+  // reconnect).
   ConnectionIds();
-  // A fixed key, for tests.
+  // A given key: the replicas' shared one, or a test's.
   explicit ConnectionIds(const std::array<uint8_t, kKeySize>& key) : key_(key) {}
 
   uint64_t Issue(const PeerEndpoint& from, absl::Time now) const;
