@@ -1,6 +1,8 @@
 #include "lib/bt/managed_peer.h"
 
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/address.hpp>
+#include <libtorrent/ip_filter.hpp>
 #include <libtorrent/posix_disk_io.hpp>
 
 namespace p2pims::bt {
@@ -36,6 +38,15 @@ lt::session_params ManagedSessionParams(lt::settings_pack settings) {
   lt::session_params params(std::move(settings));
   params.disk_io_constructor = lt::posix_disk_io_constructor;
   return params;
+}
+
+void LimitEveryPeer(lt::session& session) {
+  lt::ip_filter every;
+  const std::uint32_t global = 1u << static_cast<std::uint32_t>(lt::session::global_peer_class_id);
+  every.add_rule(lt::make_address("0.0.0.0"), lt::make_address("255.255.255.255"), global);
+  every.add_rule(lt::make_address("::"),
+                 lt::make_address("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), global);
+  session.set_peer_class_filter(every);
 }
 
 TrackerProblem TrackerProblemOf(const lt::alert* a) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <libtorrent/alert.hpp>
+#include <libtorrent/session.hpp>
 #include <libtorrent/session_params.hpp>
 #include <libtorrent/settings_pack.hpp>
 
@@ -25,6 +26,11 @@ lt::settings_pack ManagedPeerSettings(const PeerEndpoint& endpoint);
 // Session parameters with plain file I/O instead of libtorrent 2's memory-mapped files: a mapped
 // file counts in the process's resident memory as it is read or written (the whole file, in time).
 lt::session_params ManagedSessionParams(lt::settings_pack settings);
+
+// Puts every peer, whatever its address, in libtorrent's global peer class, so that rate limits
+// (the terminal's --upload-cap, the origin's upload limit) hold for all. By default peers on
+// loopback and private networks are exempt, and in an operator's network that is every peer.
+void LimitEveryPeer(lt::session& session);
 
 // What a tracker_error_alert means for the peer: a "failure reason" is the tracker refusing this
 // token (access ended, revoked, ...), which retrying will not change; anything else (unreachable,

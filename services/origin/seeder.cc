@@ -72,7 +72,9 @@ Seeder::Seeder(Catalogue& catalogue, SeedAccess& access, metrics::Registry& regi
                      .Name("p2pims_origin_announces_total")
                      .Help("The origin's announces, by result: ok, refused (the tracker's failure "
                            "reason), failed (no answer).")
-                     .Register(registry)) {}
+                     .Register(registry)) {
+  bt::LimitEveryPeer(*session_);
+}
 
 Seeder::~Seeder() = default;
 
