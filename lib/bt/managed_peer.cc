@@ -26,7 +26,7 @@ lt::settings_pack ManagedPeerSettings(const PeerEndpoint& e) {
   sp.set_bool(lt::settings_pack::ssrf_mitigation, false);
   // Announce as often as the operator's tracker asks: it asks every minute for sessions charged
   // by the byte (libtorrent would otherwise wait at least five).
-  sp.set_int(lt::settings_pack::min_announce_interval, 30);
+  sp.set_int(lt::settings_pack::min_announce_interval, 10);
   // Peers of one cell may sit behind one address (and all do in tests on loopback).
   sp.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
   sp.set_int(lt::settings_pack::alert_mask,
