@@ -10,7 +10,7 @@
 #include "absl/time/clock.h"
 #include "lib/config/flags.h"
 #include "lib/grpc/client.h"
-#include "lib/grpc/tls.h"
+#include "lib/runtime/process_start.h"
 #include "lib/http/admin.h"
 #include "lib/http/server.h"
 #include "lib/log/log.h"
@@ -40,8 +40,6 @@ void AddOriginFlags(p2pims::Flags& flags) {
             "BEP 16 initial seeding: reveal pieces one at a time (less origin upload in a large "
             "swarm; stalls a lone leecher)");
   flags.Add("admin-listen", "127.0.0.1:9105", "operator endpoints (/metrics, /healthz, /readyz)");
-  flags.Add("log-level", "info", "debug, info, warn or error");
-  p2pims::AddGrpcTlsFlags(flags);  // for its gRPC clients of rights and the tracker
 }
 
 std::string HostName() {
@@ -54,15 +52,10 @@ std::string HostName() {
 int main(int argc, char** argv) {
   using namespace p2pims;
   using namespace p2pims::origin;
-  BlockTerminationSignals();
   Flags flags("p2pims-origin", "The operator's origin seeder: seeds the indexed content it holds.");
+  AddProcessFlags(flags);
   AddOriginFlags(flags);
-  if (auto code = flags.ParseCommandLine(argc, argv)) return *code;
-  log::Init("origin", log::ParseLevel(flags.Get("log-level")));
-  if (absl::Status s = ConfigureGrpcTls(GrpcTlsFromFlags(flags)); !s.ok()) {
-    std::cerr << "error: " << s.message() << "\n";
-    return 2;
-  }
+  if (auto code = StartProcess(flags, "origin", argc, argv)) return *code;
   const auto port = flags.GetInt("port");
   const auto rescan = flags.GetInt("rescan-seconds");
   const auto connections = flags.GetInt("max-connections");

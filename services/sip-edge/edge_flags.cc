@@ -5,7 +5,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "lib/grpc/tls.h"
 
 namespace p2pims::sip_edge {
 
@@ -48,8 +47,6 @@ void AddEdgeFlags(Flags& flags) {
   flags.Add("min-expires", "60", "shortest registration accepted, seconds (shorter: 423)");
   flags.Add("max-expires", "7200", "longest registration granted, seconds");
   flags.Add("max-registrations", "1000000", "public identities registered at most (then 503)");
-  flags.Add("log-level", "info", "debug, info, warn or error");
-  AddGrpcTlsFlags(flags);  // for its gRPC clients of rights, charging and the tracker
 }
 
 absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {

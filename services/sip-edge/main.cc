@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "lib/config/flags.h"
-#include "lib/grpc/tls.h"
+#include "lib/runtime/process_start.h"
 #include "lib/http/admin.h"
 #include "lib/http/server.h"
 #include "lib/log/log.h"
@@ -32,15 +32,10 @@
 int main(int argc, char** argv) {
   using namespace p2pims;
   using namespace p2pims::sip_edge;
-  BlockTerminationSignals();
   Flags flags("p2pims-sip-edge", "IMS application server for managed P2P content sessions.");
+  AddProcessFlags(flags);
   AddEdgeFlags(flags);
-  if (auto code = flags.ParseCommandLine(argc, argv)) return *code;
-  log::Init("sip-edge", log::ParseLevel(flags.Get("log-level")));
-  if (absl::Status s = ConfigureGrpcTls(GrpcTlsFromFlags(flags)); !s.ok()) {
-    std::cerr << "error: " << s.message() << "\n";
-    return 2;
-  }
+  if (auto code = StartProcess(flags, "sip-edge", argc, argv)) return *code;
   absl::StatusOr<EdgeSettings> settings = ReadEdgeFlags(flags);
   if (!settings.ok()) {
     std::cerr << "error: " << settings.status().message() << "\n";
