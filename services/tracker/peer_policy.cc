@@ -90,8 +90,9 @@ void PeerPolicy::Choose(const PeerTraits& self, int self_index,
       if (!self.seeder) origins_.push_back(static_cast<uint32_t>(i));
       continue;
     }
-    const int tier = SharedTier(self.locality, peer.locality);
-    if (!Eligible(self, peer, tier)) continue;
+    const int shared = SharedTier(self.locality, peer.locality);
+    if (!Eligible(self, peer, shared)) continue;
+    const int tier = config_.locality ? shared : 3;
     // A seeder's candidates are all leechers; a leecher wants seeders first when so configured.
     const bool first = !self.seeder && config_.seeders_first && peer.seeder;
     (first ? seeders_ : leechers_)[tier].push_back(static_cast<uint32_t>(i));
@@ -101,9 +102,9 @@ void PeerPolicy::Choose(const PeerTraits& self, int self_index,
   const size_t start = out->size();
   bool got_seeder = false;
   for (int tier = 3; tier >= 0 && out->size() - start < want; --tier) {
+    const double share = config_.locality ? config_.tier_share[3 - tier] : 1.0;
     size_t room = std::min(want - (out->size() - start),
-                           static_cast<size_t>(std::ceil(config_.tier_share[3 - tier] *
-                                                         static_cast<double>(want))));
+                           static_cast<size_t>(std::ceil(share * static_cast<double>(want))));
     for (std::vector<uint32_t>* bucket : {&seeders_[tier], &leechers_[tier]}) {
       const size_t n = Sample(*bucket, room, rng);
       out->insert(out->end(), bucket->begin(), bucket->begin() + static_cast<std::ptrdiff_t>(n));

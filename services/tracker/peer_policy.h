@@ -54,6 +54,10 @@ struct PolicyConfig {
   std::array<double, 4> tier_share = {1.0, 1.0, 1.0, 1.0};
   // Leechers get a tier's seeders before its leechers.
   bool seeders_first = true;
+  // Rank by locality. Off: every eligible candidate is in one tier and the reply is a random
+  // sample of them (the baseline the locality policy is measured against); who is eligible and
+  // the origin fill-in stay as they are.
+  bool locality = true;
 
   // InvalidArgument naming the field when a value is out of range.
   absl::Status Validate() const;
