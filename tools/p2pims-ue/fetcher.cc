@@ -11,6 +11,7 @@
 #include <libtorrent/torrent_status.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace p2pims::ue {
 
@@ -38,6 +39,10 @@ lt::settings_pack Settings(const FetchOptions& o) {
   sp.set_bool(lt::settings_pack::enable_incoming_utp, false);
   // Peers of one cell may sit behind one address (and all do in tests on loopback).
   sp.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
+  // Report every payload byte received (duplicates of the end game too) as downloaded: the
+  // network meters and charges what reached the terminal, and the incentive cap compares
+  // uploaders' claims with downloaders' reports, which would otherwise fall short of them.
+  sp.set_bool(lt::settings_pack::report_true_downloaded, true);
   sp.set_int(lt::settings_pack::alert_mask,
              lt::alert_category::error | lt::alert_category::status | lt::alert_category::tracker);
   if (o.upload_cap_kib > 0) sp.set_int(lt::settings_pack::upload_rate_limit, o.upload_cap_kib * 1024);
@@ -48,6 +53,21 @@ lt::settings_pack Settings(const FetchOptions& o) {
     sp.set_int(lt::settings_pack::max_out_request_queue, 100);
   }
   return sp;
+}
+
+FetchStatus FromStatus(const lt::torrent_status& s) {
+  FetchStatus out;
+  out.done = s.total_wanted_done;
+  out.total = s.total_wanted;
+  out.downloaded = s.total_payload_download;
+  out.uploaded = s.total_payload_upload;
+  out.redundant = s.total_redundant_bytes;
+  out.failed = s.total_failed_bytes;
+  out.peers = s.num_peers;
+  out.checking = s.state == lt::torrent_status::checking_files ||
+                 s.state == lt::torrent_status::checking_resume_data;
+  out.finished = s.is_finished && s.has_metadata && !out.checking;
+  return out;
 }
 
 }  // namespace
@@ -111,15 +131,7 @@ FetchStatus Fetcher::Poll() {
     }
   }
   const lt::torrent_status s = m.torrent.status();
-  FetchStatus out;
-  out.done = s.total_wanted_done;
-  out.total = s.total_wanted;
-  out.downloaded = s.total_payload_download;
-  out.uploaded = s.total_payload_upload;
-  out.peers = s.num_peers;
-  out.checking = s.state == lt::torrent_status::checking_files ||
-                 s.state == lt::torrent_status::checking_resume_data;
-  out.finished = s.is_finished && s.has_metadata && !out.checking;
+  FetchStatus out = FromStatus(s);
   out.error = m.error;
   out.warning = m.warning;
   if (s.has_metadata) m.name = s.name;
@@ -127,6 +139,32 @@ FetchStatus Fetcher::Poll() {
 }
 
 void Fetcher::Reannounce() { impl_->torrent.force_reannounce(); }
+
+FetchStatus Fetcher::Stop(absl::Duration limit) {
+  Impl& m = *impl_;
+  const absl::Time deadline = absl::Now() + limit;
+  // Not auto-managed, or the session's queue would resume it. Pausing disconnects every peer and
+  // sends event=stopped with the final counters.
+  m.torrent.unset_flags(lt::torrent_flags::auto_managed);
+  m.torrent.pause();
+  bool answered = false;
+  std::vector<lt::alert*> alerts;
+  while (!answered && absl::Now() < deadline) {
+    const auto wait = absl::ToChronoMilliseconds(deadline - absl::Now());
+    if (m.session->wait_for_alert(wait) == nullptr) break;
+    m.session->pop_alerts(&alerts);
+    for (lt::alert* a : alerts) {
+      // An error (refused, unreachable) is an answer too: nothing more to wait for.
+      if (lt::alert_cast<lt::tracker_reply_alert>(a) != nullptr ||
+          lt::alert_cast<lt::tracker_error_alert>(a) != nullptr) {
+        answered = true;
+      }
+    }
+  }
+  FetchStatus out = FromStatus(m.torrent.status());
+  out.error = m.error;
+  return out;
+}
 
 std::string Fetcher::path() const { return (std::filesystem::path(impl_->out_dir) / impl_->name).string(); }
 

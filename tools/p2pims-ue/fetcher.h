@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "tools/p2pims-ue/descriptor.h"
 
 namespace p2pims::ue {
@@ -29,6 +30,8 @@ struct FetchStatus {
   int64_t total = 0;
   int64_t downloaded = 0;  // payload bytes received from peers in this run
   int64_t uploaded = 0;
+  int64_t redundant = 0;  // of `downloaded`: blocks that came twice (end game)
+  int64_t failed = 0;     // of `downloaded`: pieces that failed their hash check
   int peers = 0;
   bool checking = false;  // verifying what was already on disk
   bool finished = false;
@@ -43,6 +46,11 @@ class Fetcher {
   FetchStatus Poll();
   // Announces now instead of at the tracker's interval (new peers arrived that only we can dial).
   void Reannounce();
+  // Stops sharing (every peer disconnected, so the counters stop) and tells the tracker the
+  // final totals (event=stopped), waiting at most `limit` for its answer: the tracker meters
+  // usage from announces, so without this the bytes moved since the last announce would be
+  // missing from the session's CDR. Returns the final status.
+  FetchStatus Stop(absl::Duration limit);
   std::string path() const;  // the fetched file or directory
 
   struct Impl;
