@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The swarm benchmark (bench/run swarm), part one: the thin terminal. The same
-# BENCH_SWARM_FILE_MB (100) MiB file is fetched from the same seeding terminal, one client after
-# the other, by p2pims-ue, by transmission-cli and by aria2c, each with its own content session
-# (the two others get a .torrent whose announce URL carries their session's token). For each:
-# peak memory (RSS) and CPU time from /usr/bin/time, and the wall time of the fetch; ratios are
-# p2pims-ue's over the lower of the two others (target: p2pims-ue the lowest, ratio <= 1).
-# Part two (N terminals in network namespaces against the fluid bound) is not built yet.
+# bench/run swarm, part one: the thin terminal. The same BENCH_SWARM_FILE_MB (100) MiB file is
+# fetched from the same seeding terminal, one client after the other, by p2pims-ue, by
+# transmission-cli and by aria2c, each with its own content session (the two others get a
+# .torrent whose announce URL carries their session's token). For each: peak memory (RSS) and CPU
+# time from /usr/bin/time, and the wall time of the fetch; ratios are p2pims-ue's over the lower
+# of the two others (target: p2pims-ue the lowest, ratio <= 1). Prints one JSON object of these
+# figures; bench/swarm/run.sh builds the binaries first.
 #
 # Environment: BENCH_SWARM_FILE_MB (100), BENCH_KEEP=1 keeps the temporary directory.
 set -euo pipefail
@@ -20,7 +20,6 @@ for tool in transmission-cli aria2c sipp /usr/bin/time; do
 done
 /usr/bin/python3 -c 'import libtorrent' 2>/dev/null || die "python3-libtorrent is not installed"
 
-bench_build p2pims-rights p2pims-charging p2pims-tracker p2pims-sip-edge p2pims-ue p2pimsctl
 load_at_start=$(load1)
 bench_tmpdir
 bench_suite_up
@@ -130,12 +129,11 @@ TR_RSS=$RSS_KB TR_CPU=$CPU_S TR_WALL=$WALL_S
 best_rss=$((ARIA2_RSS < TR_RSS ? ARIA2_RSS : TR_RSS))
 best_cpu=$(awk -v a="$ARIA2_CPU" -v b="$TR_CPU" 'BEGIN { print (a < b ? a : b) }')
 lowest() { awk -v u="$1" -v a="$2" -v b="$3" 'BEGIN { print (u <= a && u <= b) ? "true" : "false" }'; }
-printf '{"bench":"swarm","file_mb":%d,"ue_rss_kb":%d,"transmission_rss_kb":%d,"aria2_rss_kb":%d,' \
+printf '{"file_mb":%d,"ue_rss_kb":%d,"transmission_rss_kb":%d,"aria2_rss_kb":%d,' \
   "$FILE_MB" "$UE_RSS" "$TR_RSS" "$ARIA2_RSS"
 printf '"ue_cpu_s":%s,"transmission_cpu_s":%s,"aria2_cpu_s":%s,' "$UE_CPU" "$TR_CPU" "$ARIA2_CPU"
 printf '"ue_fetch_s":%s,"transmission_fetch_s":%s,"aria2_fetch_s":%s,' "$UE_WALL" "$TR_WALL" "$ARIA2_WALL"
 printf '"ue_rss_ratio":%s,"ue_cpu_ratio":%s,"ue_lowest_rss":%s,"ue_lowest_cpu":%s,' \
   "$(ratio "$UE_RSS" "$best_rss")" "$(ratio "$UE_CPU" "$best_cpu")" \
   "$(lowest "$UE_RSS" "$ARIA2_RSS" "$TR_RSS")" "$(lowest "$UE_CPU" "$ARIA2_CPU" "$TR_CPU")"
-printf '"experiments":"skipped: N terminals in network namespaces are not built yet",'
 printf '"load1_at_start":%s,"load1_at_end":%s}\n' "$load_at_start" "$(load1)"
