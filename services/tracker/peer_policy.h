@@ -51,6 +51,8 @@ struct PolicyConfig {
   int short_supply_below = 5;
   // Share of numwant each tier (cell, area, network, elsewhere) may take at most, so that a
   // crowded cell still leaves room for the next tier when wanted. 1 everywhere: strict order.
+  // Fractions of a peer are rounded at random: a share of 0.001 of numwant 200 gives one peer
+  // from that tier to a fifth of the replies, none to the others.
   std::array<double, 4> tier_share = {1.0, 1.0, 1.0, 1.0};
   // Leechers get a tier's seeders before its leechers.
   bool seeders_first = true;

@@ -137,6 +137,25 @@ TEST(PeerPolicyTest, ATierShareLeavesRoomForTheNextTier) {
   EXPECT_EQ(std::set<uint32_t>(got.begin() + 2, got.end()), (std::set<uint32_t>{10, 11}));
 }
 
+TEST(PeerPolicyTest, ASmallShareGivesATierPeerToThatFractionOfReplies) {
+  PolicyConfig config;
+  config.tier_share = {1.0, 0.001, 0.001, 0.001};  // 0.2 of a peer per reply of 200
+  PeerPolicy policy(config);
+  std::vector<PeerTraits> candidates(5, Peer("n/a/c", true));  // 0..4: same cell
+  candidates.resize(10, Peer("n/a/d", true));                  // 5..9: same area
+  Rng rng(42);
+  int with_area_peer = 0;
+  for (int i = 0; i < 1000; ++i) {
+    std::vector<uint32_t> got;
+    policy.Choose(Peer("n/a/c"), -1, candidates, 200, rng, &got);
+    ASSERT_GE(got.size(), 5u);
+    ASSERT_LE(got.size(), 6u);  // the cell, and at most one from the area
+    with_area_peer += got.size() == 6 ? 1 : 0;
+  }
+  EXPECT_GT(with_area_peer, 150);  // about a fifth of 1,000
+  EXPECT_LT(with_area_peer, 250);
+}
+
 TEST(PeerPolicyTest, WithoutLocalityAllTiersAreOneRandomSample) {
   PolicyConfig config;
   config.tier_share = {0.2, 0.2, 0.2, 0.2};  // not applied without locality
