@@ -20,6 +20,7 @@ struct Fetcher::Impl {
   lt::torrent_handle torrent;
   std::string out_dir, name;
   std::string error, warning;
+  bool super_seed = false;  // wanted, and not set on the torrent yet
 };
 
 namespace {
@@ -96,8 +97,12 @@ absl::StatusOr<std::unique_ptr<Fetcher>> Fetcher::Start(const Descriptor& d, Fet
     impl->name = d.name;
   }
   p.trackers = d.announce;
+  // Nor peer exchange: peers telling each other of further peers would undo the operator's choice
+  // of who meets whom (its locality policy).
+  p.flags |= lt::torrent_flags::disable_pex;
   p.save_path = options.out_dir;
   impl->out_dir = options.out_dir;
+  impl->super_seed = options.super_seed;
   lt::session_params params(Settings(options));
   // Plain reads and writes instead of libtorrent 2's memory-mapped files: a mapped file counts
   // in the terminal's resident memory as it is fetched (the whole file, once done).
@@ -135,6 +140,10 @@ FetchStatus Fetcher::Poll() {
   out.error = m.error;
   out.warning = m.warning;
   if (s.has_metadata) m.name = s.name;
+  if (m.super_seed && s.is_seeding) {
+    m.torrent.set_flags(lt::torrent_flags::super_seeding);  // has no effect before it is a seed
+    m.super_seed = false;
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 // The terminal's BitTorrent side: one torrent from a session descriptor, fetched with
 // libtorrent-rasterbar into a directory, announcing only to the descriptor's token-bearing URLs
-// (no DHT, local discovery or port mapping: the operator's tracker decides who meets whom).
+// (no DHT, peer exchange, local discovery or port mapping: the operator's tracker decides who
+// meets whom).
 // What is already on disk is checked and kept, so an interrupted fetch resumes.
 //
 //   auto f = Fetcher::Start(descriptor, {.out_dir = "."});
@@ -23,6 +24,9 @@ struct FetchOptions {
   int upload_cap_kib = 0;          // KiB/s to upload at most; 0: no cap
   // A metered or mobile link: few connections and little memory; uploads only with a cap.
   bool metered = false;
+  // Once complete, show each peer one piece at a time (BEP 16 super-seeding), so that a seeder
+  // whose upload is the swarm's bottleneck (the first copy) sends each piece about once.
+  bool super_seed = false;
 };
 
 struct FetchStatus {

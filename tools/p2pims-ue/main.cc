@@ -55,6 +55,9 @@ void AddFlags(Flags& flags) {
   flags.Add("upload-cap", "0", "fetch: KiB/s to upload at most (0: no cap)");
   flags.Add("metered", "false", "fetch: a metered or mobile link: few connections, little memory");
   flags.Add("seed-seconds", "0", "fetch: keep sharing this long after the fetch finished");
+  flags.Add("super-seed", "false",
+            "fetch: once complete, offer each peer one piece at a time (BEP 16 super-seeding), so "
+            "that each piece leaves this terminal about once");
   flags.Add("quiet", "false", "fetch: no progress line");
   flags.Add("summary", "",
             "fetch: write a JSON summary to this file once the content is complete and again at "
@@ -132,6 +135,7 @@ int Fetch(const Flags& flags, SipUa& ua, const std::string& uri) {
   options.bind = flags.Get("bind");
   options.upload_cap_kib = static_cast<int>(flags.GetInt("upload-cap").value_or(0));
   options.metered = flags.GetBool("metered").value_or(false);
+  options.super_seed = flags.GetBool("super-seed").value_or(false);
   auto fetcher = Fetcher::Start(*descriptor, options);
   if (!fetcher.ok()) {
     ua.Bye();
