@@ -9,7 +9,7 @@
 #   SWARM_UE=.../p2pims-ue SWARM_CTL=.../p2pimsctl SWARM_DIR=/tmp/x SWARM_FILE_BYTES=$((16<<20))
 #   SWARM_UP_KBIT=4000 SWARM_DOWN_KBIT=16000 SWARM_ORIGIN_UP_KBIT=4000 SWARM_ORIGIN_DOWN_KBIT=16000
 #   swarm_setup                     # the incentive tariff, once
-#   swarm_run n20-on 20 2 on        # LABEL N CELLS POLICY (on: the operator's, off: random)
+#   swarm_run n20-on 20 2 on        # LABEL N CELLS POLICY (on, wide, off: below)
 #   echo "${SWARM[time_ratio]} ${SWARM[in_cell_share]} ${SWARM[cdr_beyond_piece]}"
 #
 # Every figure is measured in the run: distribution time from the terminals' own clocks (start
@@ -21,9 +21,15 @@ declare -gA SWARM=()
 
 SWARM_PRICE_PER_MIB=${SWARM_PRICE_PER_MIB:-10}          # minor units (EUR cents) per MiB down
 SWARM_INCENTIVE_PER_GIB=${SWARM_INCENTIVE_PER_GIB:-5120}  # minor units per GiB up: 5 per MiB
-# The operator's policy: the whole cell, one peer from each outer tier (services/tracker README §6).
-SWARM_POLICY_ON_ARGS=${SWARM_POLICY_ON_ARGS:---policy-tier-share=1,0.004,0.004,0.004}
+# Policies (services/tracker/README.md §6). on, the operator's: the whole cell, and one peer of
+# each outer tier for about every fifth reply (0.001 of libtorrent's numwant 200); wide: one peer of
+# each outer tier in every reply; off: no locality, a random sample of the swarm.
+SWARM_POLICY_ON_ARGS=${SWARM_POLICY_ON_ARGS:---policy-tier-share=1,0.001,0.001,0.001}
+SWARM_POLICY_WIDE_ARGS=${SWARM_POLICY_WIDE_ARGS:---policy-tier-share=1,0.004,0.004,0.004}
 SWARM_POLICY_OFF_ARGS=${SWARM_POLICY_OFF_ARGS:---policy-locality=false}
+# Further flags of the origin stand-in, e.g. --super-seed (BEP 16: each piece about once; with
+# cells that hardly meet, the swarm can stall: docs/results.md).
+SWARM_ORIGIN_ARGS=${SWARM_ORIGIN_ARGS:-}
 SWARM_ORIGIN_ADDR=10.77.0.2
 
 swarm_say() { echo "swarm: $*" >&2; }
@@ -73,15 +79,18 @@ swarm_start_origin() {
   local ns=$1 addr=$2 content=$3 file=$4 dir=$5
   mkdir -p "$dir/origin"
   cp "$file" "$dir/origin/"
+  # shellcheck disable=SC2086  # SWARM_ORIGIN_ARGS are words
   ip netns exec "$ns" "$SWARM_UE" fetch "sip:$content@$SIP_DOMAIN" --server "$NETNS_HUB_ADDR:$SIP_PORT" \
     --bind "$addr" --identity sip:origin@ims.localhost --user origin-impi --password origin-secret \
     --locality "$(swarm_cell_id 0)" --out "$dir/origin" --seed-seconds 86400 --quiet \
-    --summary "$dir/origin.json" >"$dir/origin.out" 2>"$dir/origin.err" &
+    --summary "$dir/origin.json" ${SWARM_ORIGIN_ARGS:-} >"$dir/origin.out" 2>"$dir/origin.err" &
   SWARM_ORIGIN_PID=$!
   local deadline=$((SECONDS + 60))
   until (($(swarm_seeders "$content") >= 1)); do
-    kill -0 "$SWARM_ORIGIN_PID" 2>/dev/null && ((SECONDS < deadline)) ||
-      { swarm_say "the origin did not join the swarm: $(tail -n 2 "$dir/origin.err")"; return 1; }
+    if ! kill -0 "$SWARM_ORIGIN_PID" 2>/dev/null || ((SECONDS >= deadline)); then
+      swarm_say "the origin did not join the swarm: $(tail -n 2 "$dir/origin.err")"
+      return 1
+    fi
     sleep 0.2
   done
 }
@@ -111,8 +120,13 @@ swarm_run() {
   ((n % cells == 0)) || { swarm_say "N=$n does not split into $cells cells"; return 1; }
   mkdir -p "$rd/media"
   swarm_say "$label: N=$n in $cells cells of $per_cell, policy $policy, $((SWARM_FILE_BYTES >> 20)) MiB"
-  local args=$SWARM_POLICY_ON_ARGS
-  [[ $policy == off ]] && args=$SWARM_POLICY_OFF_ARGS
+  local args
+  case $policy in
+    on) args=$SWARM_POLICY_ON_ARGS ;;
+    wide) args=$SWARM_POLICY_WIDE_ARGS ;;
+    off) args=$SWARM_POLICY_OFF_ARGS ;;
+    *) swarm_say "unknown policy $policy (on, wide, off)"; return 1 ;;
+  esac
   swarm_restart_tracker "$args" || return 1
 
   # The content: random bytes, per byte (credit-controlled sessions, so uploads earn incentives).
@@ -277,11 +291,10 @@ swarm_charging() {
     echo "$who $(swarm_json_field "$summary" downloaded) $(swarm_json_field "$summary" uploaded)" >>"$rd/moved.txt"
   done
   # One line of figures from the two files joined by identity.
-  read -r SWARM[cdr_matched] SWARM[cdr_max_dev_bytes] SWARM[cdr_beyond_piece] SWARM[cdr_bytes_down] \
-    SWARM[moved_bytes_down] SWARM[cdr_bytes_up] SWARM[moved_bytes_up] SWARM[uploaders] \
-    SWARM[uploaders_credited] SWARM[non_uploaders] SWARM[non_uploaders_credited] \
-    SWARM[incentive_minor] SWARM[bytes_up_credited] SWARM[bytes_up_over_claimed] SWARM[charge_minor] \
-    < <(awk -v piece="$piece" -v per_gib="$SWARM_INCENTIVE_PER_GIB" '
+  local keys=(cdr_matched cdr_max_dev_bytes cdr_beyond_piece cdr_bytes_down moved_bytes_down
+    cdr_bytes_up moved_bytes_up uploaders uploaders_credited non_uploaders non_uploaders_credited
+    incentive_minor bytes_up_credited bytes_up_over_claimed charge_minor) values i
+  read -r -a values < <(awk -v piece="$piece" -v per_gib="$SWARM_INCENTIVE_PER_GIB" '
       function abs(x) { return x < 0 ? -x : x }
       FNR == NR { down[$1] = $2; up[$1] = $3; inc[$1] = $4; cred += $5; over += $6; charge += $7; next }
       {
@@ -302,6 +315,7 @@ swarm_charging() {
           beyond, cdr_down, moved_down, cdr_up, moved_up, uploaders, credited, idle, idle_credited,
           incentive, cred, over, charge
       }' "$rd/cdrs.txt" "$rd/moved.txt")
+  for i in "${!keys[@]}"; do SWARM[${keys[i]}]=${values[i]:-0}; done
 }
 
 # swarm_json PREFIX: the run's figures as JSON members "PREFIX<key>":value (no braces).
