@@ -15,11 +15,12 @@
 #
 # Addresses: 10.77.0.0/16 on one L2 segment. 10.77.0.0/24 is the infrastructure (hub .1, origin
 # and other operator nodes), 10.77.<c>.0/24 the terminals of cell c. Each node's upload passes a
-# tbf (its upload rate) holding an htb that only counts: every packet the node sends is put in
-# one of three classes by destination (its own cell, the other cells, the infrastructure and
-# anything not IPv4), so the bytes a terminal sent inside its cell are read from the kernel,
-# independently of the tracker and of the BitTorrent client. The classes have a rate far above
-# the link's, so only the tbf shapes; each has its own short queue.
+# tbf (its upload rate) holding an htb that counts: every packet the node sends is put in one of
+# three classes by destination (its own cell, the other cells, the infrastructure and anything
+# not IPv4), so the bytes a terminal sent inside its cell are read from the kernel, independently
+# of the tracker and of the BitTorrent client. The classes have a rate far above the link's, so
+# only the tbf shapes; each has its own short queue, and traffic to the infrastructure goes
+# first (signalling before data, as on the way down).
 
 NETNS_TAG=${NETNS_TAG:-$$}
 readonly NETNS_HUB_ADDR=10.77.0.1
@@ -78,19 +79,31 @@ netns_node_up() {
   ip -n "$hub" link set "$port" master br0 up
   ip -n "$ns" addr add "$addr/$NETNS_PREFIX" dev eth0
   ip -n "$ns" link set eth0 up
-  # Download: the hub's egress towards the node.
+  # Download: the hub's egress towards the node, a tbf holding an htb that sends what the hub's
+  # services send (SIP, tracker replies) and anything not IPv4 (ARP) before data (20:10 before
+  # 20:20), as a mobile network gives signalling its own bearer: without it, a downlink full of
+  # peers' data lost tracker replies and ARP answers at N = 40 (docs/results.md).
+  local class queue=$((down * 1000 / 8 / 20))
+  ((queue < 6056)) && queue=6056
   # shellcheck disable=SC2046  # word splitting of the tbf parameters is wanted
-  tc -n "$hub" qdisc add dev "$port" root tbf $(netns_tbf_args "$down")
+  tc -n "$hub" qdisc add dev "$port" root handle 1: tbf $(netns_tbf_args "$down")
+  tc -n "$hub" qdisc add dev "$port" parent 1:1 handle 20: htb default 10
+  tc -n "$hub" class add dev "$port" parent 20: classid 20:10 htb rate 10gbit quantum 3028 prio 0
+  tc -n "$hub" class add dev "$port" parent 20: classid 20:20 htb rate 10gbit quantum 3028 prio 1
+  for class in 10 20; do tc -n "$hub" qdisc add dev "$port" parent "20:$class" bfifo limit "$queue"; done
+  tc -n "$hub" filter add dev "$port" parent 20: prio 1 protocol ip u32 match ip src "$NETNS_HUB_ADDR/32" classid 20:10
+  tc -n "$hub" filter add dev "$port" parent 20: prio 2 protocol ip u32 match ip src 0.0.0.0/0 classid 20:20
   # Upload: tbf, and inside it the counting htb (classes 10:10 own cell, 10:20 other cells,
-  # 10:30 the rest), each class with a queue of about 50 ms of the link.
-  local queue=$((up * 1000 / 8 / 20))
+  # 10:30 the rest: the hub, the origin, ARP; the rest first, as above), each class with a queue
+  # of about 50 ms of the link.
+  queue=$((up * 1000 / 8 / 20))
   ((queue < 6056)) && queue=6056
   # shellcheck disable=SC2046
   tc -n "$ns" qdisc add dev eth0 root handle 1: tbf $(netns_tbf_args "$up")
   tc -n "$ns" qdisc add dev eth0 parent 1:1 handle 10: htb default 30
-  local class
   for class in 10 20 30; do
-    tc -n "$ns" class add dev eth0 parent 10: classid "10:$class" htb rate 10gbit quantum 3028
+    tc -n "$ns" class add dev eth0 parent 10: classid "10:$class" htb rate 10gbit quantum 3028 \
+      prio $((class == 30 ? 0 : 1))
     tc -n "$ns" qdisc add dev eth0 parent "10:$class" bfifo limit "$queue"
   done
   [[ -n $own ]] && tc -n "$ns" filter add dev eth0 parent 10: prio 1 protocol ip u32 \

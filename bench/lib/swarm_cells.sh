@@ -24,8 +24,8 @@ SWARM_INCENTIVE_PER_GIB=${SWARM_INCENTIVE_PER_GIB:-5120}  # minor units per GiB 
 # Policies (services/tracker/README.md §6). on, the operator's: the whole cell, and one peer of
 # each outer tier for about every fifth reply (0.001 of libtorrent's numwant 200); wide: one peer of
 # each outer tier in every reply; off: no locality, a random sample of the swarm.
-SWARM_POLICY_ON_ARGS=${SWARM_POLICY_ON_ARGS:---policy-tier-share=1,0.001,0.001,0.001}
-SWARM_POLICY_WIDE_ARGS=${SWARM_POLICY_WIDE_ARGS:---policy-tier-share=1,0.004,0.004,0.004}
+SWARM_POLICY_ON_ARGS=${SWARM_POLICY_ON_ARGS:---policy-tier-share=1,0.001,1,1}
+SWARM_POLICY_WIDE_ARGS=${SWARM_POLICY_WIDE_ARGS:---policy-tier-share=1,0.004,1,1}
 SWARM_POLICY_OFF_ARGS=${SWARM_POLICY_OFF_ARGS:---policy-locality=false}
 # Further flags of the origin stand-in, e.g. --super-seed (BEP 16: each piece about once; with
 # cells that hardly meet, the swarm can stall: docs/results.md).
@@ -203,7 +203,7 @@ swarm_run_in_namespaces() {
   swarm_figures "$n" "$cells" "$rd" "$content" "$piece" "$bound"
 }
 
-# swarm_bound N: the fluid lower bound in seconds, max(F/u_s, F/d_min, N F / (u_s + N u)), of
+# swarm_bound N: the fluid lower bound in seconds, max(F/u_s, F/d_min, N F / (u_s + Σu_i)), of
 # the shaped link rates (every terminal alike).
 swarm_bound() {
   awk -v f="$SWARM_FILE_BYTES" -v n="$1" -v us="$SWARM_ORIGIN_UP_KBIT" -v u="$SWARM_UP_KBIT" \
@@ -237,6 +237,11 @@ swarm_figures() {
   done
   read -r a b c < <(netns_node_bytes org)
   SWARM[origin_bytes]=$b  # to the terminals
+  # How much of the upload capacity the run used: every byte any node sent, over the time and
+  # the sum of the upload rates (early finishers share on until the last completes).
+  SWARM[upload_use]=$(awk -v sent=$((in_cell + cross + rest + a + b + c)) -v t="${SWARM[time_s]}" \
+    -v n="$n" -v us="$SWARM_ORIGIN_UP_KBIT" -v u="$SWARM_UP_KBIT" \
+    'BEGIN { printf "%.3f", sent / (t * (us + n * u) * 125) }')
   SWARM[origin_over_f]=$(swarm_ratio "$b" "$SWARM_FILE_BYTES")
   SWARM[p2p_bytes]=$((in_cell + cross))
   SWARM[in_cell_bytes]=$in_cell
@@ -255,6 +260,13 @@ swarm_figures() {
   total=$(awk -v a="${SWARM[tracker_cell]}" -v b="${SWARM[tracker_area]}" -v c="${SWARM[tracker_network]}" \
     -v d="${SWARM[tracker_elsewhere]}" 'BEGIN { printf "%.0f", a + b + c + d }')
   SWARM[tracker_cell_share]=$(swarm_ratio "${SWARM[tracker_cell]}" "$total")
+  # Announces the tracker answered, and refused or could not serve (should be none).
+  local result
+  for result in ok denied bad_request unavailable; do
+    SWARM[announces_$result]=$(curl -fsS "http://127.0.0.1:$TRACKER_ADMIN/metrics" |
+      awk -v r="result=\"$result\"" '$1 ~ /^p2pims_tracker_announces_total/ && index($1, r) { s += $2 }
+                                      END { printf "%.0f\n", s }')
+  done
 
   swarm_charging "$rd" "$content" "$piece"
 }
@@ -321,9 +333,10 @@ swarm_charging() {
 # swarm_json PREFIX: the run's figures as JSON members "PREFIX<key>":value (no braces).
 swarm_json() {
   local prefix=$1 key out=""
-  for key in n cells time_s bound_s time_ratio origin_bytes origin_over_f origin_payload_over_f \
+  for key in n cells time_s bound_s time_ratio upload_use origin_bytes origin_over_f origin_payload_over_f \
     p2p_bytes in_cell_bytes in_cell_share tracker_cell_share tracker_cell tracker_area \
-    tracker_network tracker_elsewhere tracker_origin tracker_none sessions cdrs cdr_matched \
+    tracker_network tracker_elsewhere tracker_origin tracker_none announces_ok announces_denied \
+    announces_bad_request announces_unavailable sessions cdrs cdr_matched \
     cdr_max_dev_bytes cdr_beyond_piece piece_bytes cdr_bytes_down moved_bytes_down cdr_bytes_up \
     moved_bytes_up uploaders uploaders_credited non_uploaders non_uploaders_credited \
     incentive_minor bytes_up_credited bytes_up_over_claimed charge_minor; do

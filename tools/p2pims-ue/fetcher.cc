@@ -19,7 +19,8 @@ struct Fetcher::Impl {
   std::unique_ptr<lt::session> session;
   lt::torrent_handle torrent;
   std::string out_dir, name;
-  std::string error, warning;
+  std::string error, warning, last_warning;
+  int64_t tracker_warnings = 0;
   bool super_seed = false;  // wanted, and not set on the torrent yet
 };
 
@@ -126,6 +127,8 @@ FetchStatus Fetcher::Poll() {
         m.error = "the tracker refused: " + reason;
       } else {
         m.warning = "tracker: " + t->error.message();
+        m.last_warning = m.warning;
+        ++m.tracker_warnings;
       }
     } else if (auto* f = lt::alert_cast<lt::file_error_alert>(a)) {
       m.error = absl::StrCat("disk: ", f->filename(), ": ", f->error.message());
@@ -139,6 +142,7 @@ FetchStatus Fetcher::Poll() {
   FetchStatus out = FromStatus(s);
   out.error = m.error;
   out.warning = m.warning;
+  out.tracker_warnings = m.tracker_warnings;
   if (s.has_metadata) m.name = s.name;
   if (m.super_seed && s.is_seeding) {
     m.torrent.set_flags(lt::torrent_flags::super_seeding);  // has no effect before it is a seed
@@ -164,14 +168,19 @@ FetchStatus Fetcher::Stop(absl::Duration limit) {
     m.session->pop_alerts(&alerts);
     for (lt::alert* a : alerts) {
       // An error (refused, unreachable) is an answer too: nothing more to wait for.
-      if (lt::alert_cast<lt::tracker_reply_alert>(a) != nullptr ||
-          lt::alert_cast<lt::tracker_error_alert>(a) != nullptr) {
+      if (lt::alert_cast<lt::tracker_reply_alert>(a) != nullptr) answered = true;
+      if (auto* t = lt::alert_cast<lt::tracker_error_alert>(a)) {
         answered = true;
+        const std::string reason = t->failure_reason();
+        m.last_warning = "tracker: " + (reason.empty() ? t->error.message() : reason);
+        ++m.tracker_warnings;
       }
     }
   }
   FetchStatus out = FromStatus(m.torrent.status());
   out.error = m.error;
+  out.warning = m.last_warning;  // what went wrong last, if anything: for the summary
+  out.tracker_warnings = m.tracker_warnings;
   return out;
 }
 

@@ -41,6 +41,7 @@ struct FetchStatus {
   bool finished = false;
   std::string error;  // the tracker refused us, a disk error, ...: the fetch cannot go on
   std::string warning;  // a tracker error worth showing that may pass (unreachable, ...)
+  int64_t tracker_warnings = 0;  // how many such errors came (announces that failed)
 };
 
 class Fetcher {

@@ -113,6 +113,8 @@ void WriteSummary(const std::string& file, const std::string& uri, const FetchSt
         finished == absl::InfiniteFuture() ? int64_t{0} : absl::ToUnixMillis(finished));
   o.Add("downloaded", s.downloaded).Add("uploaded", s.uploaded);
   o.Add("redundant", s.redundant).Add("failed", s.failed);
+  o.Add("tracker_warnings", s.tracker_warnings);
+  if (!s.warning.empty()) o.Add("last_tracker_warning", s.warning);
   if (ended != absl::InfiniteFuture())
     o.Add("ended_ms", absl::ToUnixMillis(ended)).Add("exit", exit_code);
   const std::string aside = file + ".part";
@@ -191,6 +193,8 @@ int Fetch(const Flags& flags, SipUa& ua, const std::string& uri) {
   s.uploaded = last.uploaded;
   s.redundant = last.redundant;
   s.failed = last.failed;
+  s.tracker_warnings = last.tracker_warnings;
+  s.warning = last.warning;
   SipAnswer bye = ua.Bye();
   WriteSummary(summary, uri, s, start, finished_at, absl::Now(), outcome.code);
   if (outcome.code != kDone) return Fail(outcome);
