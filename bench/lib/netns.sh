@@ -81,8 +81,7 @@ netns_node_up() {
   ip -n "$ns" link set eth0 up
   # Download: the hub's egress towards the node, a tbf holding an htb that sends what the hub's
   # services send (SIP, tracker replies) and anything not IPv4 (ARP) before data (20:10 before
-  # 20:20), as a mobile network gives signalling its own bearer: without it, a downlink full of
-  # peers' data lost tracker replies and ARP answers at N = 40 (docs/results.md).
+  # 20:20), as a mobile network gives signalling a bearer of its own.
   local class queue=$((down * 1000 / 8 / 20))
   ((queue < 6056)) && queue=6056
   # shellcheck disable=SC2046  # word splitting of the tbf parameters is wanted
