@@ -5,7 +5,7 @@
 # is no delay). Nothing touches the root namespace: every name ends in the run's tag, addresses
 # exist only inside these namespaces, and netns_cleanup removes them (and ends what runs in them).
 #
-#   NETNS_TAG=$$
+#   export NETNS_TAG=$$ NETNS_MOUNT_PID=$$         # the latter for the scripts run in the hub
 #   netns_refuse_taken || exit 1
 #   trap netns_cleanup EXIT
 #   netns_hub_up                                     # p2pims-hub-<tag>, bridge br0, 10.77.0.1/16
@@ -28,6 +28,19 @@ readonly NETNS_PREFIX=16
 readonly NETNS_INFRA_NET=10.77.0.0/24
 readonly NETNS_ALL_NET=10.77.0.0/16
 
+# netns_ip ARGS: ip, for adding and deleting namespaces. Inside the hub (ip netns exec gave that
+# shell a mount namespace of its own) a namespace added plainly would be mounted there only: the
+# root namespace would list its name but could not enter it, so neither end what runs in it nor
+# remove it if the hub's shell died. There NETNS_MOUNT_PID (the root side's shell) names the mount
+# namespace to do it in, whose mounts reach the hub's.
+netns_ip() {
+  if [[ -n ${NETNS_MOUNT_PID:-} ]]; then
+    nsenter --mount="/proc/$NETNS_MOUNT_PID/ns/mnt" ip "$@"
+  else
+    ip "$@"
+  fi
+}
+
 # netns_name ROLE: the namespace of a role in this run, p2pims-<role>-<tag>.
 netns_name() { echo "p2pims-$1-$NETNS_TAG"; }
 
@@ -48,7 +61,7 @@ netns_refuse_taken() {
 netns_hub_up() {
   local hub
   hub=$(netns_name hub)
-  ip netns add "$hub"
+  netns_ip netns add "$hub"
   ip -n "$hub" link set lo up
   ip -n "$hub" link add br0 type bridge
   ip -n "$hub" link set br0 up
@@ -73,7 +86,7 @@ netns_node_up() {
   hub=$(netns_name hub)
   ns=$(netns_name "$role")
   port="v$role"
-  ip netns add "$ns"
+  netns_ip netns add "$ns"
   ip -n "$ns" link set lo up
   ip -n "$hub" link add "$port" type veth peer name eth0 netns "$ns"
   ip -n "$hub" link set "$port" master br0 up
@@ -146,7 +159,7 @@ netns_delete() {
       kill -KILL "$pid" 2>/dev/null || true
     done
   fi
-  for ns in "$@"; do ip netns delete "$ns" 2>/dev/null || true; done
+  for ns in "$@"; do netns_ip netns delete "$ns" 2>/dev/null || true; done
 }
 
 # netns_cleanup: every namespace of this run, nodes first, the hub last.

@@ -18,4 +18,4 @@ trap netns_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 netns_hub_up
-ip netns exec "$(netns_name hub)" bash "$BENCH_SRC/bench/swarm/cells_hub.sh"
+NETNS_MOUNT_PID=$$ ip netns exec "$(netns_name hub)" bash "$BENCH_SRC/bench/swarm/cells_hub.sh"

@@ -26,7 +26,7 @@ if [[ ${1:-} != --in-hub ]]; then
   trap netns_cleanup EXIT
   netns_hub_up
   rc=0
-  ip netns exec "$(netns_name hub)" bash "$0" --in-hub || rc=$?
+  NETNS_MOUNT_PID=$$ ip netns exec "$(netns_name hub)" bash "$0" --in-hub || rc=$?
   netns_cleanup
   check_eq "no namespace of the test is left" "" "$(netns_list)"
   if ((rc == 0)); then finish || rc=1; fi
