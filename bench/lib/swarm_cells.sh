@@ -21,9 +21,10 @@ declare -gA SWARM=()
 
 SWARM_PRICE_PER_MIB=${SWARM_PRICE_PER_MIB:-10}          # minor units (EUR cents) per MiB down
 SWARM_INCENTIVE_PER_GIB=${SWARM_INCENTIVE_PER_GIB:-5120}  # minor units per GiB up: 5 per MiB
-# Policies (services/tracker/README.md §6). on, the operator's: the whole cell, and one peer of
-# each outer tier for about every fifth reply (0.001 of libtorrent's numwant 200); wide: one peer of
-# each outer tier in every reply; off: no locality, a random sample of the swarm.
+# Policies (services/tracker/README.md §6). on, the operator's: the whole cell, a peer of another
+# cell (the area tier) in about one reply in five (0.001 of libtorrent's numwant 200), and the
+# origin, alone in the network tier (share 1); wide: another cell's peer in about four replies in
+# five; off: no locality, a random sample of the swarm.
 SWARM_POLICY_ON_ARGS=${SWARM_POLICY_ON_ARGS:---policy-tier-share=1,0.001,1,1}
 SWARM_POLICY_WIDE_ARGS=${SWARM_POLICY_WIDE_ARGS:---policy-tier-share=1,0.004,1,1}
 SWARM_POLICY_OFF_ARGS=${SWARM_POLICY_OFF_ARGS:---policy-locality=false}
