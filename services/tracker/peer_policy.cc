@@ -1,7 +1,6 @@
 #include "services/tracker/peer_policy.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
@@ -24,6 +23,17 @@ size_t Sample(std::vector<uint32_t>& from, size_t n, Rng& rng) {
     std::swap(from[i], from[pick(rng)]);
   }
   return n;
+}
+
+// How many of `want` a tier with `share` may take: share × want, rounded at random to one of the
+// two whole numbers around it, so that on average a tier gets its share even when that is less
+// than one peer (a share below 1 / want offers an outer tier's peer to some replies only).
+size_t Room(double share, size_t want, Rng& rng) {
+  const double exact = share * static_cast<double>(want);
+  size_t room = static_cast<size_t>(exact);
+  const double fraction = exact - static_cast<double>(room);
+  if (fraction > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < fraction) ++room;
+  return room;
 }
 
 }  // namespace
@@ -90,8 +100,9 @@ void PeerPolicy::Choose(const PeerTraits& self, int self_index,
       if (!self.seeder) origins_.push_back(static_cast<uint32_t>(i));
       continue;
     }
-    const int tier = SharedTier(self.locality, peer.locality);
-    if (!Eligible(self, peer, tier)) continue;
+    const int shared = SharedTier(self.locality, peer.locality);
+    if (!Eligible(self, peer, shared)) continue;
+    const int tier = config_.locality ? shared : 3;
     // A seeder's candidates are all leechers; a leecher wants seeders first when so configured.
     const bool first = !self.seeder && config_.seeders_first && peer.seeder;
     (first ? seeders_ : leechers_)[tier].push_back(static_cast<uint32_t>(i));
@@ -101,9 +112,8 @@ void PeerPolicy::Choose(const PeerTraits& self, int self_index,
   const size_t start = out->size();
   bool got_seeder = false;
   for (int tier = 3; tier >= 0 && out->size() - start < want; --tier) {
-    size_t room = std::min(want - (out->size() - start),
-                           static_cast<size_t>(std::ceil(config_.tier_share[3 - tier] *
-                                                         static_cast<double>(want))));
+    const double share = config_.locality ? config_.tier_share[3 - tier] : 1.0;
+    size_t room = std::min(want - (out->size() - start), Room(share, want, rng));
     for (std::vector<uint32_t>* bucket : {&seeders_[tier], &leechers_[tier]}) {
       const size_t n = Sample(*bucket, room, rng);
       out->insert(out->end(), bucket->begin(), bucket->begin() + static_cast<std::ptrdiff_t>(n));

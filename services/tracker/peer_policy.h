@@ -51,9 +51,15 @@ struct PolicyConfig {
   int short_supply_below = 5;
   // Share of numwant each tier (cell, area, network, elsewhere) may take at most, so that a
   // crowded cell still leaves room for the next tier when wanted. 1 everywhere: strict order.
+  // Fractions of a peer are rounded at random: a share of 0.001 of numwant 200 gives one peer
+  // from that tier to a fifth of the replies, none to the others.
   std::array<double, 4> tier_share = {1.0, 1.0, 1.0, 1.0};
   // Leechers get a tier's seeders before its leechers.
   bool seeders_first = true;
+  // Rank by locality. Off: every eligible candidate is in one tier and the reply is a random
+  // sample of them (the baseline the locality policy is measured against); who is eligible and
+  // the origin fill-in stay as they are.
+  bool locality = true;
 
   // InvalidArgument naming the field when a value is out of range.
   absl::Status Validate() const;

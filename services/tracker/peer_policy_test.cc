@@ -137,6 +137,63 @@ TEST(PeerPolicyTest, ATierShareLeavesRoomForTheNextTier) {
   EXPECT_EQ(std::set<uint32_t>(got.begin() + 2, got.end()), (std::set<uint32_t>{10, 11}));
 }
 
+TEST(PeerPolicyTest, ASmallShareGivesATierPeerToThatFractionOfReplies) {
+  PolicyConfig config;
+  config.tier_share = {1.0, 0.001, 0.001, 0.001};  // 0.2 of a peer per reply of 200
+  PeerPolicy policy(config);
+  std::vector<PeerTraits> candidates(5, Peer("n/a/c", true));  // 0..4: same cell
+  candidates.resize(10, Peer("n/a/d", true));                  // 5..9: same area
+  Rng rng(42);
+  int with_area_peer = 0;
+  for (int i = 0; i < 1000; ++i) {
+    std::vector<uint32_t> got;
+    policy.Choose(Peer("n/a/c"), -1, candidates, 200, rng, &got);
+    ASSERT_GE(got.size(), 5u);
+    ASSERT_LE(got.size(), 6u);  // the cell, and at most one from the area
+    with_area_peer += got.size() == 6 ? 1 : 0;
+  }
+  EXPECT_GT(with_area_peer, 150);  // about a fifth of 1,000
+  EXPECT_LT(with_area_peer, 250);
+}
+
+TEST(PeerPolicyTest, WithoutLocalityAllTiersAreOneRandomSample) {
+  PolicyConfig config;
+  config.tier_share = {0.2, 0.2, 0.2, 0.2};  // not applied without locality
+  config.locality = false;
+  PeerPolicy random(config);
+  PeerPolicy ranked(PolicyConfig{});
+  std::vector<PeerTraits> candidates(10, Peer("n/a/c", true));  // 0..9: same cell
+  candidates.resize(20, Peer("m/x/y", true));                   // 10..19: another network
+  Rng rng(42), rng_ranked(42);
+  int elsewhere = 0, elsewhere_ranked = 0;
+  for (int i = 0; i < 200; ++i) {
+    std::vector<uint32_t> got, got_ranked;
+    random.Choose(Peer("n/a/c"), -1, candidates, 5, rng, &got);
+    ranked.Choose(Peer("n/a/c"), -1, candidates, 5, rng_ranked, &got_ranked);
+    ASSERT_EQ(got.size(), 5u);
+    for (uint32_t g : got) elsewhere += g >= 10 ? 1 : 0;
+    for (uint32_t g : got_ranked) elsewhere_ranked += g >= 10 ? 1 : 0;
+  }
+  EXPECT_EQ(elsewhere_ranked, 0);  // with locality the cell fills every reply
+  EXPECT_GT(elsewhere, 400);       // without, half of the 1,000 picks, give or take
+  EXPECT_LT(elsewhere, 600);
+  // Everything when numwant allows it, whatever the shares.
+  EXPECT_EQ(Choose(random, Peer("n/a/c"), candidates, 50).size(), 20u);
+}
+
+TEST(PeerPolicyTest, WithoutLocalityEligibilityAndOriginFillInStay) {
+  PolicyConfig config;
+  config.locality = false;
+  config.max_origin = 1;
+  PeerPolicy policy(config);
+  PeerTraits mobile_there = Peer("n/a/d", true), origin = Peer("core/dc/1", true);
+  mobile_there.constrained = true;
+  origin.origin = true;
+  // The metered peer of another cell is no source; the supply is short, so the origin fills in.
+  const std::vector<PeerTraits> candidates = {mobile_there, Peer("m/x/y", true), origin};
+  EXPECT_EQ(Choose(policy, Peer("n/a/c"), candidates, 10), (std::vector<uint32_t>{1, 2}));
+}
+
 TEST(PeerPolicyTest, NeverSelfAndNothingForNothing) {
   PeerPolicy policy(PolicyConfig{});
   const std::vector<PeerTraits> candidates = {Peer("n/a/c", true), Peer("n/a/c", true)};

@@ -15,6 +15,9 @@ void AddPolicyFlags(Flags& flags) {
   flags.Add("policy-tier-share", "1,1,1,1",
             "share of numwant each tier may take: same cell, area, network, elsewhere (0 < x <= 1)");
   flags.Add("policy-seeders-first", "true", "leechers get a tier's seeders before its leechers");
+  flags.Add("policy-locality", "true",
+            "rank peers by shared locality; false: a random sample of all eligible peers (the "
+            "baseline to measure the policy against)");
 }
 
 absl::StatusOr<PolicyConfig> PolicyFromFlags(const Flags& flags) {
@@ -22,12 +25,15 @@ absl::StatusOr<PolicyConfig> PolicyFromFlags(const Flags& flags) {
   auto max_origin = flags.GetInt("policy-max-origin");
   auto short_supply = flags.GetInt("policy-short-supply");
   auto seeders_first = flags.GetBool("policy-seeders-first");
+  auto locality = flags.GetBool("policy-locality");
   if (!max_origin.ok()) return absl::InvalidArgumentError("--policy-max-origin must be a number");
   if (!short_supply.ok()) return absl::InvalidArgumentError("--policy-short-supply must be a number");
   if (!seeders_first.ok()) return absl::InvalidArgumentError("--policy-seeders-first must be true or false");
+  if (!locality.ok()) return absl::InvalidArgumentError("--policy-locality must be true or false");
   c.max_origin = static_cast<int>(*max_origin);
   c.short_supply_below = static_cast<int>(*short_supply);
   c.seeders_first = *seeders_first;
+  c.locality = *locality;
   const std::vector<std::string> shares = absl::StrSplit(flags.Get("policy-tier-share"), ',');
   if (shares.size() != c.tier_share.size()) {
     return absl::InvalidArgumentError("--policy-tier-share needs four values: cell,area,network,elsewhere");

@@ -25,17 +25,20 @@ TEST(PolicyFlagsTest, DefaultsAreThePolicyDefaults) {
   EXPECT_EQ(c->short_supply_below, PolicyConfig{}.short_supply_below);
   EXPECT_EQ(c->tier_share, PolicyConfig{}.tier_share);
   EXPECT_TRUE(c->seeders_first);
+  EXPECT_TRUE(c->locality);
 }
 
 TEST(PolicyFlagsTest, ValuesAreTaken) {
-  auto c = Parse({"--policy-max-origin=4", "--policy-short-supply=10",
-                  "--policy-tier-share=0.5,0.5,1,1", "--policy-seeders-first=false"});
+  auto c =
+      Parse({"--policy-max-origin=4", "--policy-short-supply=10", "--policy-tier-share=0.5,0.5,1,1",
+             "--policy-seeders-first=false", "--policy-locality=false"});
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->max_origin, 4);
   EXPECT_EQ(c->short_supply_below, 10);
   EXPECT_EQ(c->tier_share[0], 0.5);
   EXPECT_EQ(c->tier_share[3], 1.0);
   EXPECT_FALSE(c->seeders_first);
+  EXPECT_FALSE(c->locality);
 }
 
 TEST(PolicyFlagsTest, BadValuesNameTheFlag) {
@@ -48,6 +51,8 @@ TEST(PolicyFlagsTest, BadValuesNameTheFlag) {
   EXPECT_NE(Parse({"--policy-max-origin=-1"}).status().message().find("max_origin"),
             absl::string_view::npos);
   EXPECT_FALSE(Parse({"--policy-seeders-first=maybe"}).ok());
+  EXPECT_NE(Parse({"--policy-locality=off"}).status().message().find("--policy-locality"),
+            absl::string_view::npos);
 }
 
 }  // namespace

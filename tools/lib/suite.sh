@@ -11,6 +11,10 @@
 #   SIP_DOMAIN    content domain (default p2p.localhost)
 #   TRUSTED_CSCF  CIDRs trusted to assert identity (default 127.0.0.1/32)
 #   ORIGIN_SUBJECT  the origin seeder's operator seed identity (default sip:origin@$SIP_DOMAIN)
+#   SUITE_SIP_HOST       address sip-edge's SIP listens on (default 127.0.0.1)
+#   SUITE_ANNOUNCE_HOST  address the tracker's BitTorrent endpoints listen on and announce URLs
+#                        name (default 127.0.0.1)
+#   SUITE_TRACKER_ARGS   further tracker flags, e.g. --policy-locality=false (default none)
 # The origin seeder is not one of SUITE_SERVICES by default: add it (SUITE_SERVICES+=(origin))
 # with ORIGIN_BT and ORIGIN_ADMIN ports (ORIGIN_BIND, default 127.0.0.1) to have it seed what
 # $SUITE_DIR/content holds.
@@ -19,6 +23,8 @@ SUITE_SERVICES=(rights charging tracker sip-edge)
 SIP_DOMAIN=${SIP_DOMAIN:-p2p.localhost}
 TRUSTED_CSCF=${TRUSTED_CSCF:-127.0.0.1/32}
 ORIGIN_SUBJECT=${ORIGIN_SUBJECT:-sip:origin@$SIP_DOMAIN}
+SUITE_SIP_HOST=${SUITE_SIP_HOST:-127.0.0.1}
+SUITE_ANNOUNCE_HOST=${SUITE_ANNOUNCE_HOST:-127.0.0.1}
 
 suite_db() { echo "host=127.0.0.1 port=$PG_PORT dbname=p2pims user=postgres"; }
 
@@ -69,10 +75,11 @@ suite_args() {
         --db "'$db'" ;;
     tracker)
       echo --grpc-listen "127.0.0.1:$TRACKER_GRPC" --admin-listen "127.0.0.1:$TRACKER_ADMIN" \
-        --db "'$db'" --rights "127.0.0.1:$RIGHTS_GRPC" --announce-host "127.0.0.1:$TRACKER_BT" \
-        --charging "'${CHARGING_GRPC:+127.0.0.1:$CHARGING_GRPC}'" ;;  # none without charging
+        --db "'$db'" --rights "127.0.0.1:$RIGHTS_GRPC" \
+        --announce-host "$SUITE_ANNOUNCE_HOST:$TRACKER_BT" \
+        --charging "'${CHARGING_GRPC:+127.0.0.1:$CHARGING_GRPC}'" ${SUITE_TRACKER_ARGS:-} ;;  # none without charging
     sip-edge)
-      echo --sip-url "sip:127.0.0.1:$SIP_PORT" --admin-listen "127.0.0.1:$SIP_ADMIN" \
+      echo --sip-url "sip:$SUITE_SIP_HOST:$SIP_PORT" --admin-listen "127.0.0.1:$SIP_ADMIN" \
         --domains "$SIP_DOMAIN" --trusted-cscf "$TRUSTED_CSCF" \
         --rights "127.0.0.1:$RIGHTS_GRPC" --charging "'${CHARGING_GRPC:+127.0.0.1:$CHARGING_GRPC}'" \
         --tracker "127.0.0.1:$TRACKER_GRPC" --db "'$db'" ;;

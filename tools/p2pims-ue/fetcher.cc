@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/bt/managed_peer.h"
+#include "absl/time/clock.h"
 
 namespace p2pims::ue {
 
@@ -18,13 +19,19 @@ struct Fetcher::Impl {
   std::unique_ptr<lt::session> session;
   lt::torrent_handle torrent;
   std::string out_dir, name;
-  std::string error, warning;
+  std::string error, warning, last_warning;
+  int64_t tracker_warnings = 0;
+  bool super_seed = false;  // wanted, and not set on the torrent yet
 };
 
 namespace {
 
 lt::settings_pack Settings(const FetchOptions& o) {
   lt::settings_pack sp = bt::ManagedPeerSettings({.bind = o.bind});
+  // Report every payload byte received (duplicates of the end game too) as downloaded: the
+  // network meters and charges what reached the terminal, and the incentive cap compares
+  // uploaders' claims with downloaders' reports, which would otherwise fall short of them.
+  sp.set_bool(lt::settings_pack::report_true_downloaded, true);
   if (o.upload_cap_kib > 0) sp.set_int(lt::settings_pack::upload_rate_limit, o.upload_cap_kib * 1024);
   if (o.metered) {
     sp.set_int(lt::settings_pack::connections_limit, 8);
@@ -33,6 +40,21 @@ lt::settings_pack Settings(const FetchOptions& o) {
     sp.set_int(lt::settings_pack::max_out_request_queue, 100);
   }
   return sp;
+}
+
+FetchStatus FromStatus(const lt::torrent_status& s) {
+  FetchStatus out;
+  out.done = s.total_wanted_done;
+  out.total = s.total_wanted;
+  out.downloaded = s.total_payload_download;
+  out.uploaded = s.total_payload_upload;
+  out.redundant = s.total_redundant_bytes;
+  out.failed = s.total_failed_bytes;
+  out.peers = s.num_peers;
+  out.checking = s.state == lt::torrent_status::checking_files ||
+                 s.state == lt::torrent_status::checking_resume_data;
+  out.finished = s.is_finished && s.has_metadata && !out.checking;
+  return out;
 }
 
 }  // namespace
@@ -61,8 +83,12 @@ absl::StatusOr<std::unique_ptr<Fetcher>> Fetcher::Start(const Descriptor& d, Fet
     impl->name = d.name;
   }
   p.trackers = d.announce;
+  // Nor peer exchange: peers telling each other of further peers would undo the operator's choice
+  // of who meets whom (its locality policy).
+  p.flags |= lt::torrent_flags::disable_pex;
   p.save_path = options.out_dir;
   impl->out_dir = options.out_dir;
+  impl->super_seed = options.super_seed;
   impl->session = std::make_unique<lt::session>(bt::ManagedSessionParams(Settings(options)));
   lt::error_code added;
   impl->torrent = impl->session->add_torrent(std::move(p), added);
@@ -80,6 +106,8 @@ FetchStatus Fetcher::Poll() {
         m.error = "the tracker refused: " + t.message;
       } else {
         m.warning = "tracker: " + t.message;
+        m.last_warning = m.warning;
+        ++m.tracker_warnings;
       }
     } else if (auto* f = lt::alert_cast<lt::file_error_alert>(a)) {
       m.error = absl::StrCat("disk: ", f->filename(), ": ", f->error.message());
@@ -90,22 +118,50 @@ FetchStatus Fetcher::Poll() {
     }
   }
   const lt::torrent_status s = m.torrent.status();
-  FetchStatus out;
-  out.done = s.total_wanted_done;
-  out.total = s.total_wanted;
-  out.downloaded = s.total_payload_download;
-  out.uploaded = s.total_payload_upload;
-  out.peers = s.num_peers;
-  out.checking = s.state == lt::torrent_status::checking_files ||
-                 s.state == lt::torrent_status::checking_resume_data;
-  out.finished = s.is_finished && s.has_metadata && !out.checking;
+  FetchStatus out = FromStatus(s);
   out.error = m.error;
   out.warning = m.warning;
+  out.tracker_warnings = m.tracker_warnings;
   if (s.has_metadata) m.name = s.name;
+  if (m.super_seed && s.is_seeding) {
+    m.torrent.set_flags(lt::torrent_flags::super_seeding);  // has no effect before it is a seed
+    m.super_seed = false;
+  }
   return out;
 }
 
 void Fetcher::Reannounce() { impl_->torrent.force_reannounce(); }
+
+FetchStatus Fetcher::Stop(absl::Duration limit) {
+  Impl& m = *impl_;
+  const absl::Time deadline = absl::Now() + limit;
+  // Not auto-managed, or the session's queue would resume it. Pausing disconnects every peer and
+  // sends event=stopped with the final counters.
+  m.torrent.unset_flags(lt::torrent_flags::auto_managed);
+  m.torrent.pause();
+  bool answered = false;
+  std::vector<lt::alert*> alerts;
+  while (!answered && absl::Now() < deadline) {
+    const auto wait = absl::ToChronoMilliseconds(deadline - absl::Now());
+    if (m.session->wait_for_alert(wait) == nullptr) break;
+    m.session->pop_alerts(&alerts);
+    for (lt::alert* a : alerts) {
+      // An error (refused, unreachable) is an answer too: nothing more to wait for.
+      if (lt::alert_cast<lt::tracker_reply_alert>(a) != nullptr) answered = true;
+      if (auto* t = lt::alert_cast<lt::tracker_error_alert>(a)) {
+        answered = true;
+        const std::string reason = t->failure_reason();
+        m.last_warning = "tracker: " + (reason.empty() ? t->error.message() : reason);
+        ++m.tracker_warnings;
+      }
+    }
+  }
+  FetchStatus out = FromStatus(m.torrent.status());
+  out.error = m.error;
+  out.warning = m.last_warning;  // what went wrong last, if anything: for the summary
+  out.tracker_warnings = m.tracker_warnings;
+  return out;
+}
 
 std::string Fetcher::path() const { return (std::filesystem::path(impl_->out_dir) / impl_->name).string(); }
 

@@ -1,6 +1,7 @@
 // The terminal's BitTorrent side: one torrent from a session descriptor, fetched with
 // libtorrent-rasterbar into a directory, announcing only to the descriptor's token-bearing URLs
-// (no DHT, local discovery or port mapping: the operator's tracker decides who meets whom).
+// (no DHT, peer exchange, local discovery or port mapping: the operator's tracker decides who
+// meets whom).
 // What is already on disk is checked and kept, so an interrupted fetch resumes.
 //
 //   auto f = Fetcher::Start(descriptor, {.out_dir = "."});
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "tools/p2pims-ue/descriptor.h"
 
 namespace p2pims::ue {
@@ -22,6 +24,9 @@ struct FetchOptions {
   int upload_cap_kib = 0;          // KiB/s to upload at most; 0: no cap
   // A metered or mobile link: few connections and little memory; uploads only with a cap.
   bool metered = false;
+  // Once complete, show each peer one piece at a time (BEP 16 super-seeding), so that a seeder
+  // whose upload is the swarm's bottleneck (the first copy) sends each piece about once.
+  bool super_seed = false;
 };
 
 struct FetchStatus {
@@ -29,11 +34,14 @@ struct FetchStatus {
   int64_t total = 0;
   int64_t downloaded = 0;  // payload bytes received from peers in this run
   int64_t uploaded = 0;
+  int64_t redundant = 0;  // of `downloaded`: blocks that came twice (end game)
+  int64_t failed = 0;     // of `downloaded`: pieces that failed their hash check
   int peers = 0;
   bool checking = false;  // verifying what was already on disk
   bool finished = false;
   std::string error;  // the tracker refused us, a disk error, ...: the fetch cannot go on
   std::string warning;  // a tracker error worth showing that may pass (unreachable, ...)
+  int64_t tracker_warnings = 0;  // how many such errors came (announces that failed)
 };
 
 class Fetcher {
@@ -43,6 +51,11 @@ class Fetcher {
   FetchStatus Poll();
   // Announces now instead of at the tracker's interval (new peers arrived that only we can dial).
   void Reannounce();
+  // Stops sharing (every peer disconnected, so the counters stop) and tells the tracker the
+  // final totals (event=stopped), waiting at most `limit` for its answer: the tracker meters
+  // usage from announces, so without this the bytes moved since the last announce would be
+  // missing from the session's CDR. Returns the final status.
+  FetchStatus Stop(absl::Duration limit);
   std::string path() const;  // the fetched file or directory
 
   struct Impl;

@@ -8,12 +8,15 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/config/flags.h"
+#include "lib/json/json.h"
 #include "lib/progress/progress_line.h"
 #include "tools/p2pims-ue/descriptor.h"
 #include "tools/p2pims-ue/fetcher.h"
@@ -25,8 +28,10 @@ namespace {
 
 volatile std::sig_atomic_t g_interrupted = 0;
 volatile std::sig_atomic_t g_reannounce = 0;
+volatile std::sig_atomic_t g_stop_sharing = 0;
 void OnSignal(int) { g_interrupted = 1; }
 void OnReannounce(int) { g_reannounce = 1; }
+void OnStopSharing(int) { g_stop_sharing = 1; }
 
 constexpr char kUsageText[] =
     "usage: p2pims-ue register [flags]          (online until interrupted)\n"
@@ -50,7 +55,13 @@ void AddFlags(Flags& flags) {
   flags.Add("upload-cap", "0", "fetch: KiB/s to upload at most (0: no cap)");
   flags.Add("metered", "false", "fetch: a metered or mobile link: few connections, little memory");
   flags.Add("seed-seconds", "0", "fetch: keep sharing this long after the fetch finished");
+  flags.Add("super-seed", "false",
+            "fetch: once complete, offer each peer one piece at a time (BEP 16 super-seeding), so "
+            "that each piece leaves this terminal about once");
   flags.Add("quiet", "false", "fetch: no progress line");
+  flags.Add("summary", "",
+            "fetch: write a JSON summary to this file once the content is complete and again at "
+            "the end (times, bytes from and to peers)");
 }
 
 int Fail(const Outcome& o) {
@@ -90,8 +101,30 @@ int Register(const Flags& flags, SipUa& ua) {
   return kDone;
 }
 
+// The --summary file: one JSON object, replaced whole (written aside, then renamed), so a reader
+// polling it never sees half of it. `ended` is absent until the terminal has hung up.
+void WriteSummary(const std::string& file, const std::string& uri, const FetchStatus& s,
+                  absl::Time start, absl::Time finished, absl::Time ended, int exit_code) {
+  if (file.empty()) return;
+  JsonObject o;
+  o.Add("content", uri).Add("size", s.total).Add("complete", s.finished);
+  o.Add("started_ms", absl::ToUnixMillis(start));
+  o.Add("finished_ms",
+        finished == absl::InfiniteFuture() ? int64_t{0} : absl::ToUnixMillis(finished));
+  o.Add("downloaded", s.downloaded).Add("uploaded", s.uploaded);
+  o.Add("redundant", s.redundant).Add("failed", s.failed);
+  o.Add("tracker_warnings", s.tracker_warnings);
+  if (!s.warning.empty()) o.Add("last_tracker_warning", s.warning);
+  if (ended != absl::InfiniteFuture())
+    o.Add("ended_ms", absl::ToUnixMillis(ended)).Add("exit", exit_code);
+  const std::string aside = file + ".part";
+  std::ofstream(aside, std::ios::trunc) << o.Close() << "\n";
+  std::rename(aside.c_str(), file.c_str());
+}
+
 int Fetch(const Flags& flags, SipUa& ua, const std::string& uri) {
   const absl::Time start = absl::Now();
+  const std::string summary = flags.Get("summary");
   SipAnswer a = ua.Invite(uri);
   if (a.status < 200 || a.status >= 300) return Fail(FromSip(a, uri));
   auto descriptor = ParseDescriptor(a.content_type, a.body);
@@ -104,6 +137,7 @@ int Fetch(const Flags& flags, SipUa& ua, const std::string& uri) {
   options.bind = flags.Get("bind");
   options.upload_cap_kib = static_cast<int>(flags.GetInt("upload-cap").value_or(0));
   options.metered = flags.GetBool("metered").value_or(false);
+  options.super_seed = flags.GetBool("super-seed").value_or(false);
   auto fetcher = Fetcher::Start(*descriptor, options);
   if (!fetcher.ok()) {
     ua.Bye();
@@ -146,11 +180,23 @@ int Fetch(const Flags& flags, SipUa& ua, const std::string& uri) {
                                                              : ua.ended_by_network()};
       break;
     }
-    if (s.finished && finished_at == absl::InfiniteFuture()) finished_at = now;
-    if (now >= finished_at + seed_for) break;
+    if (s.finished && finished_at == absl::InfiniteFuture()) {
+      finished_at = now;
+      WriteSummary(summary, uri, s, start, finished_at, absl::InfiniteFuture(), 0);
+    }
+    if (now >= finished_at + seed_for || (g_stop_sharing && s.finished)) break;
   }
   if (tty && !quiet) std::cerr << "\n";
+  // The tracker gets the final totals before the BYE closes the session (its CDR holds them).
+  const FetchStatus last = (*fetcher)->Stop(absl::Seconds(3));
+  s.downloaded = last.downloaded;
+  s.uploaded = last.uploaded;
+  s.redundant = last.redundant;
+  s.failed = last.failed;
+  s.tracker_warnings = last.tracker_warnings;
+  s.warning = last.warning;
   SipAnswer bye = ua.Bye();
+  WriteSummary(summary, uri, s, start, finished_at, absl::Now(), outcome.code);
   if (outcome.code != kDone) return Fail(outcome);
   if (bye.status < 200 || bye.status >= 300) {
     std::cerr << "p2pims-ue: the BYE was not answered (" << bye.status << "); the network ends "
@@ -197,6 +243,7 @@ int Main(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGUSR1, OnReannounce);  // fetch: announce now
+  std::signal(SIGUSR2, OnStopSharing);  // fetch: hang up once complete, as after --seed-seconds
   return command == "register" ? Register(flags, **ua) : Fetch(flags, **ua, uri);
 }
 
