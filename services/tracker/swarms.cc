@@ -79,14 +79,20 @@ absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, Rng& rng,
           absl::StrCat("token already in use from ", addresses, " addresses"));
     }
   }
-  // A peer new here without `started` was counted up to its session's metered usage already.
-  const bool resumed = found == swarm.index.end() && a.event != AnnounceEvent::kStarted;
-  const int64_t before_up = found != swarm.index.end() ? swarm.peers[found->second].uploaded
-                            : resumed                  ? a.resume_up
-                                                       : 0;
-  const int64_t before_down = found != swarm.index.end() ? swarm.peers[found->second].downloaded
-                              : resumed                  ? a.resume_down
-                                                         : 0;
+  // A peer new here without `started` was counted up to its session's metered usage already;
+  // one that left with `stopped` a moment ago, up to the totals it left with.
+  int64_t before_up = 0, before_down = 0;
+  if (found != swarm.index.end()) {
+    before_up = swarm.peers[found->second].uploaded;
+    before_down = swarm.peers[found->second].downloaded;
+  } else if (auto gone = swarm.departed.find(key); gone != swarm.departed.end()) {
+    before_up = gone->second.uploaded;
+    before_down = gone->second.downloaded;
+    swarm.departed.erase(gone);
+  } else if (a.event != AnnounceEvent::kStarted) {
+    before_up = a.resume_up;
+    before_down = a.resume_down;
+  }
   out->delta_uploaded = Delta(a.uploaded, before_up);
   out->delta_downloaded = Delta(a.downloaded, before_down);
   out->peers.clear();
@@ -99,6 +105,7 @@ absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, Rng& rng,
       if (!swarm.traits[found->second].seeder && a.left == 0) ++swarm.completed;
       swarm.Remove(found->second);
     }
+    swarm.departed[key] = {.uploaded = a.uploaded, .downloaded = a.downloaded, .at = now};
   } else {
     uint32_t slot;
     if (found == swarm.index.end()) {
@@ -144,7 +151,9 @@ absl::Status Swarms::Announce(const PeerAnnounce& a, absl::Time now, Rng& rng,
   out->seeders = swarm.seeders;
   out->leechers = static_cast<int64_t>(swarm.peers.size()) - swarm.seeders;
   out->completed = swarm.completed;
-  if (swarm.peers.empty() && swarm.completed == 0) shard.swarms.erase(swarm_it);
+  if (swarm.peers.empty() && swarm.completed == 0 && swarm.departed.empty()) {
+    shard.swarms.erase(swarm_it);
+  }
   return absl::OkStatus();
 }
 
@@ -213,7 +222,10 @@ int64_t Swarms::Expire(absl::Time now) {
           ++slot;
         }
       }
-      if (swarm.peers.empty()) {
+      absl::erase_if(swarm.departed, [&](const auto& kv) {
+        return now - kv.second.at > options_.peer_ttl;
+      });
+      if (swarm.peers.empty() && swarm.departed.empty()) {
         shard->swarms.erase(it++);
       } else {
         ++it;

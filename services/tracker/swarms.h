@@ -139,6 +139,13 @@ class Swarms {
     std::vector<PeerTraits> traits;
     std::vector<PeerEndpoint> endpoints;
     absl::flat_hash_map<PeerKey, uint32_t> index;  // key -> slot
+    // Peers that left with `stopped`, with the totals they left with, until they would have
+    // expired: an announce of theirs after it (libtorrent may send one) counts from there.
+    struct Departed {
+      int64_t uploaded = 0, downloaded = 0;
+      absl::Time at;
+    };
+    absl::flat_hash_map<PeerKey, Departed> departed;
     int64_t completed = 0;
     int64_t seeders = 0;  // peers whose traits say seeder, kept so counts cost nothing
     void Remove(uint32_t slot);

@@ -110,6 +110,18 @@ TEST_F(SwarmsTest, APeerFirstSeenWithoutStartedResumesFromItsSessionsMeteredUsag
   EXPECT_EQ(r.delta_downloaded, 9);
 }
 
+TEST_F(SwarmsTest, AnAnnounceAfterStoppedCountsFromTheTotalsItLeftWith) {
+  Do(At(kHash, 1, 0, 0, 0, AnnounceEvent::kStarted));
+  AnnounceResult r = Do(At(kHash, 1, 0, 4000, 0, AnnounceEvent::kStopped));
+  EXPECT_EQ(r.delta_uploaded, 4000);
+  EXPECT_EQ(swarms_.peers(), 0);
+  // libtorrent's regular announce overtaken by its `stopped`: the same totals, nothing new.
+  r = Do(At(kHash, 1, 0, 4000, 0));
+  EXPECT_EQ(r.delta_uploaded, 0) << "not counted twice";
+  r = Do(At(kHash, 1, 0, 4500, 0));
+  EXPECT_EQ(r.delta_uploaded, 500);
+}
+
 TEST_F(SwarmsTest, StoppedLeavesTheSwarmAndCompletedCountsOnce) {
   Do(At(kHash, 1, 0));
   Do(At(kHash, 2, 100));

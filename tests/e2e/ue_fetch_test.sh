@@ -37,10 +37,13 @@ head -c $((4 * 1024 * 1024 + 777)) /dev/urandom >"$W/media/clip.bin"
 check "p2pimsctl content add" "$CTL" --rights "127.0.0.1:$RIGHTS_GRPC" --tracker "127.0.0.1:$TRACKER_GRPC" \
   --actor e2e content add "$W/media/clip.bin" --id clip --owner e2e-studio --price-model free
 
-echo "# bob has the file and shares it"
+echo "# bob shares the file (seed): first with half of it, then whole"
+head -c $((2 * 1024 * 1024)) "$W/media/clip.bin" >"$W/bob/clip.bin"
+check_eq "seeding an incomplete copy fails: 8" 8 "$(exit_code bob seed "sip:clip@$SIP_DOMAIN" --out "$W/bob")"
+check "... saying so" grep -q "does not hold the whole content" "$W/bob.err"
 cp "$W/media/clip.bin" "$W/bob/"
 # Started directly, not through ue(), so that $! is the terminal itself.
-"$UE" fetch "sip:clip@$SIP_DOMAIN" --out "$W/bob" --seed-seconds 120 --server "127.0.0.1:$SIP_PORT" \
+"$UE" seed "sip:clip@$SIP_DOMAIN" --out "$W/bob" --server "127.0.0.1:$SIP_PORT" \
   --bind 127.0.0.2 --identity sip:bob@ims.localhost --user bob-impi --password bob-secret \
   >"$W/bob-seed.out" 2>"$W/bob-seed.err" &
 BOB_PID=$!
@@ -62,9 +65,12 @@ kill -TERM "$BOB_PID"
 rc=0
 wait "$BOB_PID" || rc=$?
 BOB_PID=
-check_eq "bob's terminal exits 130 (interrupted)" 130 "$rc"
-check "bob's session ended in a CDR too" wait_sql 1 \
-  "SELECT count(*) FROM charging.cdr WHERE served_identity = 'sip:bob@ims.localhost' AND content_id = 'clip'"
+check_eq "bob's terminal exits 0: stopping is how sharing ends" 0 "$rc"
+check "... and says what it shared" grep -q "shared 4.0 MiB in .*: 0 B from peers, 4.0 MiB shared" "$W/bob-seed.err"
+check "bob's sessions ended in CDRs: the refused seed (nothing moved) and the one that shared" \
+  wait_sql "0|0,0|$((4 * 1024 * 1024 + 777))" \
+  "SELECT string_agg(bytes_down || '|' || bytes_up, ',' ORDER BY bytes_up) FROM charging.cdr
+   WHERE served_identity = 'sip:bob@ims.localhost' AND content_id = 'clip'"
 
 echo "# refusals: exit codes and the network's reasons"
 check_eq "bob has no entitlement to sintel: 3" 3 "$(exit_code bob fetch "sip:sintel@$SIP_DOMAIN" --out "$W/x")"

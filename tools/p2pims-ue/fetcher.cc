@@ -86,10 +86,12 @@ absl::StatusOr<std::unique_ptr<Fetcher>> Fetcher::Start(const Descriptor& d, Fet
   // Nor peer exchange: peers telling each other of further peers would undo the operator's choice
   // of who meets whom (its locality policy).
   p.flags |= lt::torrent_flags::disable_pex;
+  if (options.share_only) p.flags |= lt::torrent_flags::upload_mode;
   p.save_path = options.out_dir;
   impl->out_dir = options.out_dir;
   impl->super_seed = options.super_seed;
   impl->session = std::make_unique<lt::session>(bt::ManagedSessionParams(Settings(options)));
+  bt::LimitEveryPeer(*impl->session);  // --upload-cap holds for peers on private networks too
   lt::error_code added;
   impl->torrent = impl->session->add_torrent(std::move(p), added);
   if (added) return absl::InternalError("cannot add the torrent: " + added.message());

@@ -27,6 +27,8 @@ struct FetchOptions {
   // Once complete, show each peer one piece at a time (BEP 16 super-seeding), so that a seeder
   // whose upload is the swarm's bottleneck (the first copy) sends each piece about once.
   bool super_seed = false;
+  // `seed`: share what is on disk and fetch nothing (an incomplete copy is an error).
+  bool share_only = false;
 };
 
 struct FetchStatus {

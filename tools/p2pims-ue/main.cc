@@ -3,6 +3,7 @@
 //   p2pims-ue register --server 127.0.0.1:5060 --identity sip:alice@ims.localhost
 //       --user alice-impi --password alice-secret
 //   p2pims-ue fetch sip:sintel@p2p.localhost --server ... --out ~/Downloads
+//   p2pims-ue seed sip:sintel@p2p.localhost --server ... --out ~/Downloads   (until Ctrl-C)
 //
 // Exit codes: outcome.h. Messages go to stderr; `fetch` prints the fetched path on stdout.
 #include <unistd.h>
@@ -35,7 +36,8 @@ void OnStopSharing(int) { g_stop_sharing = 1; }
 
 constexpr char kUsageText[] =
     "usage: p2pims-ue register [flags]          (online until interrupted)\n"
-    "       p2pims-ue fetch sip:<content>@<domain> [flags]\n";
+    "       p2pims-ue fetch sip:<content>@<domain> [flags]\n"
+    "       p2pims-ue seed sip:<content>@<domain> --out DIR [flags]   (shares what DIR holds)\n";
 
 void AddFlags(Flags& flags) {
   flags.Add("server", "127.0.0.1:5060", "host:port of the P-CSCF or sip-edge every request goes to");
@@ -51,7 +53,9 @@ void AddFlags(Flags& flags) {
   flags.Add("domain", "", "register: the registrar's domain (default: your identity's)");
   flags.Add("expires", "3600", "register: seconds each registration lasts (refreshed while online)");
   flags.Add("online-seconds", "0", "register: stay online this long, then unregister (0: until interrupted)");
-  flags.Add("out", ".", "fetch: directory to fetch into (what is there already is kept)");
+  flags.Add("out", ".",
+            "fetch: directory to fetch into (what is there already is kept); seed: the directory "
+            "holding the content");
   flags.Add("upload-cap", "0", "fetch: KiB/s to upload at most (0: no cap)");
   flags.Add("metered", "false", "fetch: a metered or mobile link: few connections, little memory");
   flags.Add("seed-seconds", "0", "fetch: keep sharing this long after the fetch finished");
@@ -122,7 +126,9 @@ void WriteSummary(const std::string& file, const std::string& uri, const FetchSt
   std::rename(aside.c_str(), file.c_str());
 }
 
-int Fetch(const Flags& flags, SipUa& ua, const std::string& uri) {
+// fetch, or with `share_only` seed: the same session, but nothing is fetched and the content
+// must be whole on disk; sharing lasts until interrupted (or --seed-seconds).
+int Fetch(const Flags& flags, SipUa& ua, const std::string& uri, bool share_only) {
   const absl::Time start = absl::Now();
   const std::string summary = flags.Get("summary");
   SipAnswer a = ua.Invite(uri);
@@ -138,6 +144,7 @@ int Fetch(const Flags& flags, SipUa& ua, const std::string& uri) {
   options.upload_cap_kib = static_cast<int>(flags.GetInt("upload-cap").value_or(0));
   options.metered = flags.GetBool("metered").value_or(false);
   options.super_seed = flags.GetBool("super-seed").value_or(false);
+  options.share_only = share_only;
   auto fetcher = Fetcher::Start(*descriptor, options);
   if (!fetcher.ok()) {
     ua.Bye();
@@ -147,7 +154,9 @@ int Fetch(const Flags& flags, SipUa& ua, const std::string& uri) {
   const bool tty = isatty(STDERR_FILENO) == 1;
   absl::Time last_line = start;
   absl::Time finished_at = absl::InfiniteFuture();
-  const absl::Duration seed_for = absl::Seconds(flags.GetInt("seed-seconds").value_or(0));
+  const int64_t seed_seconds = flags.GetInt("seed-seconds").value_or(0);
+  const absl::Duration seed_for = share_only && seed_seconds == 0 ? absl::InfiniteDuration()
+                                                                  : absl::Seconds(seed_seconds);
   Outcome outcome;
   FetchStatus s;
   while (true) {
@@ -162,7 +171,7 @@ int Fetch(const Flags& flags, SipUa& ua, const std::string& uri) {
       const std::string extra = s.checking ? "checking what is on disk"
                                            : absl::StrCat(s.peers, s.peers == 1 ? " peer" : " peers");
       const std::string line =
-          ProgressLine("fetching", s.done, s.total > 0 ? s.total : descriptor->size, now - start,
+          ProgressLine(share_only ? "sharing" : "fetching", s.done, s.total > 0 ? s.total : descriptor->size, now - start,
                        extra, s.downloaded);
       std::cerr << (tty ? "\r" + line + "\x1b[K" : line + "\n") << std::flush;
       last_line = now;
@@ -172,12 +181,23 @@ int Fetch(const Flags& flags, SipUa& ua, const std::string& uri) {
       break;
     }
     if (g_interrupted) {
-      outcome = {kInterrupted, "interrupted; what was fetched is kept: fetch again to resume"};
+      // Interrupting is how sharing ends; a fetch interrupted is one to resume.
+      if (!(share_only && s.finished)) {
+        outcome = {kInterrupted, "interrupted; what was fetched is kept: fetch again to resume"};
+      }
+      break;
+    }
+    if (share_only && !s.checking && !s.finished && s.total > 0) {
+      outcome = {kDownloadFailed,
+                 absl::StrCat(flags.Get("out"), " does not hold the whole content (",
+                              FormatBytes(s.done), " of ", FormatBytes(s.total),
+                              "): fetch it first")};
       break;
     }
     if (!ua.in_session()) {
-      outcome = {kUnavailable, ua.ended_by_network().empty() ? "the session ended"
-                                                             : ua.ended_by_network()};
+      outcome = FromNetworkBye(
+          ua.ended_by_network().empty() ? "the session ended" : ua.ended_by_network(),
+          ua.ended_cause());
       break;
     }
     if (s.finished && finished_at == absl::InfiniteFuture()) {
@@ -202,16 +222,22 @@ int Fetch(const Flags& flags, SipUa& ua, const std::string& uri) {
     std::cerr << "p2pims-ue: the BYE was not answered (" << bye.status << "); the network ends "
               << "the session by itself\n";
   }
-  std::cerr << "p2pims-ue: fetched " << FormatBytes(s.total) << " in "
+  std::cerr << "p2pims-ue: " << (share_only ? "shared " : "fetched ") << FormatBytes(s.total)
+            << " in "
             << absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Milliseconds(100)))
             << ": " << FormatBytes(s.downloaded) << " from peers, " << FormatBytes(s.uploaded)
             << " shared\n";
+  if (s.failed > 0) {
+    std::cerr << "p2pims-ue: " << FormatBytes(s.failed) << " from peers failed their check "
+              << "(corrupt data) and were fetched again from others\n";
+  }
   std::cout << (*fetcher)->path() << "\n";
   return kDone;
 }
 
 int Main(int argc, char** argv) {
-  if (argc < 2 || (std::string(argv[1]) != "register" && std::string(argv[1]) != "fetch")) {
+  if (argc < 2 || (std::string(argv[1]) != "register" && std::string(argv[1]) != "fetch" &&
+                    std::string(argv[1]) != "seed")) {
     if (argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
       std::cout << kUsageText;
       return kDone;
@@ -220,9 +246,10 @@ int Main(int argc, char** argv) {
     return kUsage;
   }
   const std::string command = argv[1];
-  Flags flags("p2pims-ue " + command, command == "fetch"
-                                          ? "Fetches content through a managed P2P session."
-                                          : "Registers with the IMS core.");
+  Flags flags("p2pims-ue " + command,
+              command == "fetch"  ? "Fetches content through a managed P2P session."
+              : command == "seed" ? "Shares content you hold through a managed P2P session."
+                                  : "Registers with the IMS core.");
   AddFlags(flags);
   if (auto code = flags.ParseCommandLine(argc - 1, argv + 1)) return *code;
   if (flags.Get("identity").find('@') == std::string::npos) {
@@ -230,9 +257,10 @@ int Main(int argc, char** argv) {
     return kUsage;
   }
   std::string uri;
-  if (command == "fetch") {
+  if (command == "fetch" || command == "seed") {
     if (flags.positional().size() != 1 || !absl::StartsWith(flags.positional()[0], "sip:")) {
-      std::cerr << "p2pims-ue: fetch needs one content address, e.g. sip:sintel@p2p.example.net\n";
+      std::cerr << "p2pims-ue: " << command
+                << " needs one content address, e.g. sip:sintel@p2p.example.net\n";
       return kUsage;
     }
     uri = flags.positional()[0];
@@ -244,7 +272,8 @@ int Main(int argc, char** argv) {
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGUSR1, OnReannounce);  // fetch: announce now
   std::signal(SIGUSR2, OnStopSharing);  // fetch: hang up once complete, as after --seed-seconds
-  return command == "register" ? Register(flags, **ua) : Fetch(flags, **ua, uri);
+  return command == "register" ? Register(flags, **ua)
+                                : Fetch(flags, **ua, uri, /*share_only=*/command == "seed");
 }
 
 }  // namespace
