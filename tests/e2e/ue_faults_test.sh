@@ -8,8 +8,9 @@
 #   - the token expires mid-download (rights' lifetime is 25 s here): the network's BYE says
 #     why, the terminal exits 6 keeping what it has, and a second fetch resumes; the CDRs never
 #     count a byte twice.
-# (Credit running out mid-download is tracker_credit_test's: sip-edge's BYE with Reason 402,
-# which p2pims-ue turns into exit 4, outcome_test.)
+#   - online charging refuses more mid-download (bob's balance covers 4 MiB of per-byte
+#     content): at his first report the tracker ends his access, sip-edge's BYE says out of
+#     credit (402), the terminal exits 4, and bob's account never goes below zero.
 source "$(dirname "$0")/../lib/harness.sh"
 ORIGIN_BT=$(free_port) ORIGIN_ADMIN=$(free_port) ORIGIN_BIND=127.0.0.4
 SUITE_SERVICES+=(origin)
@@ -109,4 +110,21 @@ check "two CDRs" wait_sql 2 "SELECT count(*) FROM charging.cdr WHERE served_iden
 check "that add up to no more than the file" \
   eval '[[ $(cdr alice c-long | awk "{ s += \$1 } END { print s }") -le $((40 * MIB)) ]]'
 
+echo "# out of credit mid-download: bob's 1.00 EUR buys 4 MiB of 90 at 0.25 EUR per MiB"
+# Tokens as long as by default again (rights restarted without the 25 s lifetime), so that the
+# session outlives its first usage report.
+unset P2PIMS_TOKEN_TTL
+suite_stop rights
+suite_start rights
+check "rights is ready again, with the default token lifetime" \
+  suite_wait_url "http://127.0.0.1:$RIGHTS_ADMIN/readyz" 30
+check "per-byte content d-payg held by the origin" add d-payg 90 --price-model per_byte --price 25
+# Per-byte sessions report every minute (the tracker's --credit-announce-seconds): at bob's
+# first report the grant is used up, the tracker ends his access, and sip-edge ends the session.
+fetch credit bob d-payg
+check_eq "sip-edge ends the session: exit 4 (out of credit)" 4 "$(cat "$W/credit.rc")"
+check "... saying so (402)" grep -q "(402); what was fetched is kept" "$W/credit.err"
+check "bob's CDR" wait_sql 1 "SELECT count(*) FROM charging.cdr WHERE served_identity = 'sip:bob@ims.localhost' AND content_id = 'd-payg'"
+check_eq "bob's balance is used up, never below zero" 0 \
+  "$(suite_psql -tA -c "SELECT balance_minor FROM charging.account WHERE subject = 'sip:bob@ims.localhost'")"
 harness_finish
