@@ -134,6 +134,7 @@ absl::StatusOr<AdmittedToken> Admission::Verify(std::string_view token, absl::Ti
   entry->metered_up = metered_up;
   entry->metered_down = metered_down;
   entry->credit_by_bytes = credit_by_bytes;
+  entry->operator_seed = claims->role != token::Role::kLeech;
   entry->session_key = SessionKey(claims->session_id);
   entry->expires_at = claims->expires_at;
   entry->claims = *std::move(claims);

@@ -57,6 +57,7 @@ struct AdmittedEntry {
   int64_t metered_up = 0, metered_down = 0;
   // Online charging grants the session bytes: its announces, which report them, come often.
   bool credit_by_bytes = false;
+  bool operator_seed = false;  // role seed or origin: announces every few minutes
   SwarmBinding binding;
   token::Claims claims;
 

@@ -89,9 +89,7 @@ void RequestCounters::Traffic(const AnnounceResult& result) {
 int64_t AnnounceHandler::IntervalFor(const AdmittedEntry& token) const {
   int64_t interval = options_.interval_seconds;
   if (token.credit_by_bytes) interval = std::min(interval, options_.credit_interval_seconds);
-  if (token.claims.role != token::Role::kLeech) {
-    interval = std::min(interval, options_.seed_interval_seconds);
-  }
+  if (token.operator_seed) interval = std::min(interval, options_.seed_interval_seconds);
   return interval;
 }
 
