@@ -40,6 +40,7 @@ class GrpcBackends final : public Backends {
         search_catalogue_(Method("rights", "SearchCatalogue")),
         credit_control_(Method("charging", "CreditControl")),
         accounting_(Method("charging", "Accounting")),
+        accounting_batch_(Method("charging", "AccountingBatch")),
         open_session_(Method("tracker", "OpenSession")),
         close_session_(Method("tracker", "CloseSession")),
         register_presence_(Method("tracker", "RegisterPresence")),
@@ -62,6 +63,11 @@ class GrpcBackends final : public Backends {
   absl::StatusOr<cv1::AccountingAnswer> Accounting(const cv1::AccountingRequest& req) override {
     return Unary<cv1::AccountingAnswer>(accounting_,
         [&](grpc::ClientContext& c, auto* r) { return charging_->Accounting(&c, req, r); });
+  }
+  absl::StatusOr<cv1::AccountingBatchResponse> AccountingBatch(
+      const cv1::AccountingBatchRequest& req) override {
+    return Unary<cv1::AccountingBatchResponse>(accounting_batch_,
+        [&](grpc::ClientContext& c, auto* r) { return charging_->AccountingBatch(&c, req, r); });
   }
   absl::StatusOr<tv1::OpenSessionResponse> OpenSession(
       const tv1::OpenSessionRequest& req) override {
@@ -112,7 +118,8 @@ class GrpcBackends final : public Backends {
   CallOptions options_;
   metrics::Family<metrics::Histogram>& seconds_;
   metrics::Family<metrics::Counter>& errors_;
-  const MethodMetrics authorize_, search_catalogue_, credit_control_, accounting_, open_session_,
+  const MethodMetrics authorize_, search_catalogue_, credit_control_, accounting_, accounting_batch_,
+      open_session_,
       close_session_, register_presence_, session_progress_;
 };
 

@@ -27,6 +27,8 @@ class Backends {
   virtual absl::StatusOr<cv1::CreditControlAnswer> CreditControl(
       const cv1::CreditControlRequest& req) = 0;
   virtual absl::StatusOr<cv1::AccountingAnswer> Accounting(const cv1::AccountingRequest& req) = 0;
+  virtual absl::StatusOr<cv1::AccountingBatchResponse> AccountingBatch(
+      const cv1::AccountingBatchRequest& req) = 0;
   virtual absl::StatusOr<tv1::OpenSessionResponse> OpenSession(
       const tv1::OpenSessionRequest& req) = 0;
   virtual absl::StatusOr<tv1::CloseSessionResponse> CloseSession(

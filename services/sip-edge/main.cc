@@ -72,7 +72,10 @@ int main(int argc, char** argv) {
   config.on_ended = [&](const std::string& session_id) {
     for (OutgoingNotify& n : progress.Poll(session_id)) stack_ptr->Notify(std::move(n));
   };
-  SessionManager sessions(*backends, config, registry);
+  // Declared before everything that submits to it: destroyed last, it sends what the others
+  // queued on their way out.
+  AccountingQueue accounting(*backends, {}, registry);
+  SessionManager sessions(*backends, accounting, config, registry);
   Registrar registrar(reply, config.trusted, registry, settings->registrar, authenticator.get());
   Catalogue catalogue(*backends, identify, reply, {.domains = config.domains});
   PresenceReporter presence(*backends, registry);

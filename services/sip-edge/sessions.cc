@@ -82,9 +82,10 @@ cv1::AccountingRequest SessionManager::Acr(const Active& a, cv1::RecordType type
   return r;
 }
 
-SessionManager::SessionManager(Backends& backends, SessionConfig config,
-                               metrics::Registry& registry)
+SessionManager::SessionManager(Backends& backends, AccountingQueue& accounting,
+                               SessionConfig config, metrics::Registry& registry)
     : backends_(backends),
+      accounting_(accounting),
       config_(std::move(config)),
       reply_(registry, {.warn_agent = config_.warn_agent,
                         .retry_after_seconds = config_.retry_after_seconds}),
@@ -249,9 +250,10 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
     return reply_("INVITE", 500, "Server Internal Error", std::string(swarm.status().message()));
   }
 
-  const cv1::AccountingRequest start_record = Acr(a, cv1::RECORD_TYPE_START, 0);
-  if (!backends_.Accounting(start_record).ok()) {
-    ReleaseReservation(a);
+  // Sent in a batch after this answer; a full queue means charging has not taken records for
+  // long, and sessions whose CDR might not be written are not started.
+  if (!accounting_.Submit(Acr(a, cv1::RECORD_TYPE_START, 0))) {
+    AbandonSession(a);
     return reply_.Unavailable("INVITE", "charging");
   }
 
@@ -317,6 +319,14 @@ void SessionManager::ReleaseReservation(const Active& a) {
   Retry("release", a, [&] { return backends_.CreditControl(ccr).status(); });
 }
 
+void SessionManager::AbandonSession(const Active& a) {
+  tv1::CloseSessionRequest close;
+  close.set_session_id(a.session_id);
+  close.set_cause("setup_failed");
+  Retry("close_session", a, [&] { return backends_.CloseSession(close).status(); });
+  ReleaseReservation(a);
+}
+
 bool SessionManager::HandleBye(const SipRequest& req) {
   Active a;
   {
@@ -361,7 +371,10 @@ bool SessionManager::Teardown(const Active& a) {
   stop.mutable_used()->set_bytes_down(usage.unreported_bytes_down());
   stop.mutable_used()->set_bytes_up(usage.unreported_bytes_up());
   stop.set_cause(a.cause);
-  ok = Retry("accounting_stop", a, [&] { return backends_.Accounting(stop).status(); }) && ok;
+  // Queued behind the session's START; sent here and now only when the queue is full.
+  if (!accounting_.Submit(stop)) {
+    ok = Retry("accounting_stop", a, [&] { return backends_.Accounting(stop).status(); }) && ok;
+  }
   if (!ok) teardown_failures_.Increment();
   log::Info("session closed", {{"session_id", a.session_id}, {"icid", a.icid}, {"complete", ok}});
   if (config_.on_ended) config_.on_ended(a.session_id);

@@ -1,6 +1,7 @@
 // Content sessions (DESIGN.md §2): INVITE sip:<content-id>@<domain> -> rights Authorize ->
-// charging INITIAL -> tracker OpenSession -> accounting START -> 200 OK with the session
-// descriptor; BYE -> tracker CloseSession -> charging TERMINATION -> accounting STOP (one CDR).
+// charging INITIAL -> tracker OpenSession -> 200 OK with the session descriptor, accounting START
+// queued; BYE -> tracker CloseSession -> charging TERMINATION, accounting STOP queued (one CDR).
+// The Rf records go through the AccountingQueue: no call waits for them.
 // Failures map to SIP: 400 malformed, 403 + Warning denied, 402 out of credit, 404 unknown
 // content, 503 + Retry-After when a backend is down.
 #pragma once
@@ -20,6 +21,7 @@
 #include "lib/metrics/gauge.h"
 #include "lib/metrics/histogram.h"
 #include "lib/metrics/registry.h"
+#include "services/sip-edge/accounting_queue.h"
 #include "services/sip-edge/authenticator.h"
 #include "services/sip-edge/backends.h"
 #include "services/sip-edge/identity.h"
@@ -53,7 +55,8 @@ inline constexpr char kTimeLimitReason[] = "SIP;cause=408;text=\"session time li
 
 class SessionManager {
  public:
-  SessionManager(Backends& backends, SessionConfig config, metrics::Registry& registry);
+  SessionManager(Backends& backends, AccountingQueue& accounting, SessionConfig config,
+                 metrics::Registry& registry);
 
   // Marks dialog `id`'s INVITE as being set up, before it is queued for a worker, so that the
   // dialog's end (a CANCEL) handled first still finds it; AbandonSetUp when it is not queued.
@@ -95,10 +98,13 @@ class SessionManager {
   SipResponse SetUp(const SipRequest& req, Active* established);
   bool Teardown(const Active& a);
   void ReleaseReservation(const Active& a);
+  // Undoes a set-up that got as far as an open tracker session.
+  void AbandonSession(const Active& a);
   template <typename F>
   bool Retry(const char* step, const Active& a, F&& attempt);
 
   Backends& backends_;
+  AccountingQueue& accounting_;
   SessionConfig config_;
   Responder reply_;
   const Identifier identify_;

@@ -46,6 +46,13 @@ class ScriptedBackends : public UnscriptedBackends {
                     std::to_string(req.used().bytes_down()));
     return cv1::AccountingAnswer();
   }
+  // The queue's thread calls this; the tests read `calls` only after Settle().
+  absl::StatusOr<cv1::AccountingBatchResponse> AccountingBatch(
+      const cv1::AccountingBatchRequest& req) override {
+    cv1::AccountingBatchResponse out;
+    for (const cv1::AccountingRequest& r : req.records()) *out.add_outcomes()->mutable_answer() = *Accounting(r);
+    return out;
+  }
   absl::StatusOr<tv1::OpenSessionResponse> OpenSession(
       const tv1::OpenSessionRequest& req) override {
     calls.push_back("open " + req.token() +
@@ -113,14 +120,29 @@ class SessionsTest : public ::testing::Test {
     return "";
   }
 
+  // Every Rf record queued so far was sent (the calls are then in order, and read on this
+  // thread only).
+  void Settle() { ASSERT_TRUE(accounting_.WaitIdle(absl::Seconds(30))); }
+  SipResponse Invited(SessionManager& m, const SipRequest& req) {
+    SipResponse r = m.HandleInvite(req);
+    Settle();
+    return r;
+  }
+  bool Ended(SessionManager& m, const SipRequest& req) {
+    const bool ok = m.HandleBye(req);
+    Settle();
+    return ok;
+  }
+
   ScriptedBackends backends_;
   SessionConfig config_;
   metrics::Registry registry_;
+  AccountingQueue accounting_{backends_, {}, registry_};
 };
 
 TEST_F(SessionsTest, InviteThenByeRunsTheWholeFlow) {
-  SessionManager m(backends_, config_, registry_);
-  SipResponse r = m.HandleInvite(Invite());
+  SessionManager m(backends_, accounting_, config_, registry_);
+  SipResponse r = Invited(m, Invite());
   ASSERT_EQ(r.status, 200) << r.phrase;
   EXPECT_EQ(r.content_type, "application/vnd.p2pims.session+json");
   EXPECT_NE(r.body.find("\"token\":\"TOKEN\""), std::string::npos) << r.body;
@@ -129,7 +151,7 @@ TEST_F(SessionsTest, InviteThenByeRunsTheWholeFlow) {
   SipRequest bye;
   bye.id = 7;
   bye.method = "BYE";
-  EXPECT_TRUE(m.HandleBye(bye));
+  EXPECT_TRUE(Ended(m, bye));
   EXPECT_EQ(m.active(), 0u);
   std::vector<std::string> want = {"authorize sip:alice@ims.example.net",
                                    "cc REQUEST_TYPE_INITIAL purchase",
@@ -139,18 +161,18 @@ TEST_F(SessionsTest, InviteThenByeRunsTheWholeFlow) {
                                    "cc REQUEST_TYPE_TERMINATION #3 used 512",
                                    "acct RECORD_TYPE_STOP 1024"};
   EXPECT_EQ(backends_.calls, want);
-  EXPECT_TRUE(m.HandleBye(bye));  // a second BYE (or the dialog's end) does nothing more
+  EXPECT_TRUE(Ended(m, bye));  // a second BYE (or the dialog's end) does nothing more
   EXPECT_EQ(backends_.calls.size(), want.size());
 }
 
 TEST_F(SessionsTest, FreeContentHasNoCreditControlAtTheTracker) {
   backends_.initial_result = cv1::RESULT_CODE_CREDIT_CONTROL_NOT_APPLICABLE;
-  SessionManager m(backends_, config_, registry_);
-  ASSERT_EQ(m.HandleInvite(Invite()).status, 200);
+  SessionManager m(backends_, accounting_, config_, registry_);
+  ASSERT_EQ(Invited(m, Invite()).status, 200);
   SipRequest bye;
   bye.id = 7;
   bye.method = "BYE";
-  EXPECT_TRUE(m.HandleBye(bye));
+  EXPECT_TRUE(Ended(m, bye));
   std::vector<std::string> want = {"authorize sip:alice@ims.example.net",
                                    "cc REQUEST_TYPE_INITIAL purchase",
                                    "open TOKEN",
@@ -161,63 +183,63 @@ TEST_F(SessionsTest, FreeContentHasNoCreditControlAtTheTracker) {
 }
 
 TEST_F(SessionsTest, MalformedAndUntrustedRequests) {
-  SessionManager m(backends_, config_, registry_);
-  EXPECT_EQ(m.HandleInvite(Invite("")).status, 400);
-  EXPECT_EQ(m.HandleInvite(Invite("bad id!")).status, 400);
+  SessionManager m(backends_, accounting_, config_, registry_);
+  EXPECT_EQ(Invited(m, Invite("")).status, 400);
+  EXPECT_EQ(Invited(m, Invite("bad id!")).status, 400);
   SipRequest other_domain = Invite();
   other_domain.request_host = "elsewhere.example";
-  EXPECT_EQ(m.HandleInvite(other_domain).status, 404);
+  EXPECT_EQ(Invited(m, other_domain).status, 404);
   SipRequest untrusted = Invite();
   untrusted.source_ip = "192.0.2.1";
-  SipResponse r = m.HandleInvite(untrusted);
+  SipResponse r = Invited(m, untrusted);
   EXPECT_EQ(r.status, 403);
   EXPECT_NE(Header(r, "Warning").find("untrusted"), std::string::npos);
   SipRequest no_pai = Invite();
   no_pai.p_asserted_identity.clear();
-  EXPECT_EQ(m.HandleInvite(no_pai).status, 400);
+  EXPECT_EQ(Invited(m, no_pai).status, 400);
   EXPECT_TRUE(backends_.calls.empty());  // nothing reached a backend
 }
 
 TEST_F(SessionsTest, DenialsMapToSipCodes) {
-  SessionManager m(backends_, config_, registry_);
+  SessionManager m(backends_, accounting_, config_, registry_);
   backends_.decision.set_allowed(false);
   backends_.decision.set_reason(rv1::DENY_REASON_UNKNOWN_CONTENT);
   backends_.decision.set_message("unknown content");
-  EXPECT_EQ(m.HandleInvite(Invite()).status, 404);
+  EXPECT_EQ(Invited(m, Invite()).status, 404);
   backends_.decision.set_reason(rv1::DENY_REASON_NOT_ENTITLED);
   backends_.decision.set_message("no entitlement for this content");
-  SipResponse r = m.HandleInvite(Invite());
+  SipResponse r = Invited(m, Invite());
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(Header(r, "Warning"), "399 p2pims \"no entitlement for this content\"");
 }
 
 TEST_F(SessionsTest, OutOfCreditIs402AndBackendDownIs503) {
-  SessionManager m(backends_, config_, registry_);
+  SessionManager m(backends_, accounting_, config_, registry_);
   backends_.initial_result = cv1::RESULT_CODE_CREDIT_LIMIT_REACHED;
-  EXPECT_EQ(m.HandleInvite(Invite()).status, 402);
+  EXPECT_EQ(Invited(m, Invite()).status, 402);
   backends_.authorize_status = absl::UnavailableError("down");
-  SipResponse r = m.HandleInvite(Invite());
+  SipResponse r = Invited(m, Invite());
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(Header(r, "Retry-After"), "5");
 }
 
 TEST_F(SessionsTest, TrackerFailureReleasesTheReservation) {
-  SessionManager m(backends_, config_, registry_);
+  SessionManager m(backends_, accounting_, config_, registry_);
   backends_.open_status = absl::UnavailableError("tracker down");
-  EXPECT_EQ(m.HandleInvite(Invite()).status, 503);
+  EXPECT_EQ(Invited(m, Invite()).status, 503);
   ASSERT_FALSE(backends_.calls.empty());
   EXPECT_EQ(backends_.calls.back(), "cc REQUEST_TYPE_TERMINATION #1 used 0");
   EXPECT_EQ(m.active(), 0u);
 }
 
 TEST_F(SessionsTest, TeardownRetriesTransientFailures) {
-  SessionManager m(backends_, config_, registry_);
-  ASSERT_EQ(m.HandleInvite(Invite()).status, 200);
+  SessionManager m(backends_, accounting_, config_, registry_);
+  ASSERT_EQ(Invited(m, Invite()).status, 200);
   backends_.cc_failures = {absl::UnavailableError("blip"), absl::DeadlineExceededError("slow")};
   SipRequest bye;
   bye.id = 7;
   bye.method = "BYE";
-  EXPECT_TRUE(m.HandleBye(bye));
+  EXPECT_TRUE(Ended(m, bye));
   int terminations = 0;
   for (const auto& c : backends_.calls)
     terminations += c.rfind("cc REQUEST_TYPE_TERMINATION", 0) == 0;
@@ -227,8 +249,8 @@ TEST_F(SessionsTest, TeardownRetriesTransientFailures) {
 
 TEST_F(SessionsTest, ASessionPastItsEndIsEndedOnceWithCauseTimeout) {
   config_.max_session = absl::Hours(1);
-  SessionManager m(backends_, config_, registry_);
-  ASSERT_EQ(m.HandleInvite(Invite()).status, 200);
+  SessionManager m(backends_, accounting_, config_, registry_);
+  ASSERT_EQ(Invited(m, Invite()).status, 200);
   const absl::Time now = absl::Now();
   EXPECT_TRUE(m.Overdue(now + absl::Minutes(59)).empty());
   EXPECT_EQ(m.Overdue(now + absl::Minutes(61)), std::vector<uint64_t>{7});
@@ -237,7 +259,7 @@ TEST_F(SessionsTest, ASessionPastItsEndIsEndedOnceWithCauseTimeout) {
   SipRequest gone;
   gone.id = 7;
   gone.method = "TERMINATED";
-  EXPECT_TRUE(m.HandleBye(gone));
+  EXPECT_TRUE(Ended(m, gone));
   EXPECT_EQ(backends_.causes, (std::vector<std::string>{"timeout", "timeout", "timeout"}));
   EXPECT_EQ(m.active(), 0u);
 }
@@ -245,14 +267,14 @@ TEST_F(SessionsTest, ASessionPastItsEndIsEndedOnceWithCauseTimeout) {
 TEST_F(SessionsTest, TheStacksOwnByeEndsASessionWithCauseTimeoutAndTellsWhoWaits) {
   std::vector<std::string> ended;
   config_.on_ended = [&](const std::string& session_id) { ended.push_back(session_id); };
-  SessionManager m(backends_, config_, registry_);
-  SipResponse ok = m.HandleInvite(Invite());
+  SessionManager m(backends_, accounting_, config_, registry_);
+  SipResponse ok = Invited(m, Invite());
   ASSERT_EQ(ok.status, 200);
   SipRequest gone;
   gone.id = 7;
   gone.method = "TERMINATED";
   gone.stack_ended = true;  // the session timer ran out
-  EXPECT_TRUE(m.HandleBye(gone));
+  EXPECT_TRUE(Ended(m, gone));
   EXPECT_EQ(backends_.causes, (std::vector<std::string>{"timeout", "timeout", "timeout"}));
   ASSERT_EQ(ended.size(), 1u);
   EXPECT_NE(ok.body.find("\"session_id\":\"" + ended[0] + "\""), std::string::npos);
@@ -263,18 +285,18 @@ TEST_F(SessionsTest, TheStacksOwnByeEndsASessionWithCauseTimeoutAndTellsWhoWaits
 TEST_F(SessionsTest, ASessionEndsWhenItsTokenExpiresIfSooner) {
   config_.max_session = absl::Hours(4);
   backends_.decision.set_expires_at(absl::ToUnixSeconds(absl::Now() + absl::Minutes(10)));
-  SessionManager m(backends_, config_, registry_);
-  ASSERT_EQ(m.HandleInvite(Invite()).status, 200);
+  SessionManager m(backends_, accounting_, config_, registry_);
+  ASSERT_EQ(Invited(m, Invite()).status, 200);
   EXPECT_TRUE(m.Overdue(absl::Now() + absl::Minutes(9)).empty());
   EXPECT_EQ(m.Overdue(absl::Now() + absl::Minutes(11)).size(), 1u);
 }
 
 TEST_F(SessionsTest, AnSdpOfferIsAnsweredBesideTheDescriptor) {
-  SessionManager m(backends_, config_, registry_);
+  SessionManager m(backends_, accounting_, config_, registry_);
   SipRequest req = Invite();
   req.content_type = "application/sdp";
   req.body = "v=0\r\no=ue 1 1 IN IP4 192.0.2.7\r\ns=-\r\nt=0 0\r\nm=message 7654 TCP/MSRP *\r\n";
-  SipResponse r = m.HandleInvite(req);
+  SipResponse r = Invited(m, req);
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type.rfind("multipart/mixed;boundary=", 0), 0u);
   EXPECT_NE(r.body.find("Content-Type: application/sdp\r\n\r\nv=0"), std::string::npos);
@@ -284,28 +306,46 @@ TEST_F(SessionsTest, AnSdpOfferIsAnsweredBesideTheDescriptor) {
 }
 
 TEST_F(SessionsTest, AnUnusableOfferIs488BeforeAnyBackend) {
-  SessionManager m(backends_, config_, registry_);
+  SessionManager m(backends_, accounting_, config_, registry_);
   SipRequest req = Invite();
   req.content_type = "application/sdp";
   req.body = "v=0\r\no=ue 1 1 IN IP4 192.0.2.7\r\ns=-\r\n";
-  SipResponse r = m.HandleInvite(req);
+  SipResponse r = Invited(m, req);
   EXPECT_EQ(r.status, 488);
   EXPECT_TRUE(backends_.calls.empty());
 }
 
 TEST_F(SessionsTest, ADialogEndingBeforeItsWorkerStartsIsTornDownAfterSetUp) {
-  SessionManager m(backends_, config_, registry_);
+  SessionManager m(backends_, accounting_, config_, registry_);
   m.BeginSetUp(7);  // the SIP loop queued the INVITE
   SipRequest gone;  // a CANCEL ended the dialog; its end reached a worker first
   gone.id = 7;
   gone.method = "TERMINATED";
-  EXPECT_TRUE(m.HandleBye(gone));
+  EXPECT_TRUE(Ended(m, gone));
   EXPECT_TRUE(backends_.calls.empty());
-  EXPECT_EQ(m.HandleInvite(Invite()).status, 487);
+  EXPECT_EQ(Invited(m, Invite()).status, 487);
   EXPECT_EQ(m.active(), 0u);
   ASSERT_GE(backends_.calls.size(), 3u);
   EXPECT_EQ(backends_.calls[backends_.calls.size() - 3], "close");  // set up, then torn down
   EXPECT_EQ(backends_.calls.back(), "acct RECORD_TYPE_STOP 1024");
+}
+
+TEST_F(SessionsTest, AFullAccountingQueueRefusesTheSessionAndUndoesItsSetUp) {
+  metrics::Registry other;
+  AccountingQueue full(backends_, {.capacity = 0}, other);
+  SessionManager m(backends_, full, config_, registry_);
+  SipResponse r = m.HandleInvite(Invite());
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(Header(r, "Retry-After"), "5");
+  EXPECT_EQ(m.active(), 0u);
+  // The tracker session is closed and the reservation released without a charge.
+  std::vector<std::string> want = {"authorize sip:alice@ims.example.net",
+                                   "cc REQUEST_TYPE_INITIAL purchase",
+                                   "open TOKEN credit #0 1000 bytes 60 s final",
+                                   "close",
+                                   "cc REQUEST_TYPE_TERMINATION #1 used 0"};
+  EXPECT_EQ(backends_.calls, want);
+  EXPECT_EQ(backends_.causes, (std::vector<std::string>{"setup_failed", "setup_failed"}));
 }
 
 }  // namespace

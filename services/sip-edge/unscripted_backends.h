@@ -17,6 +17,10 @@ class UnscriptedBackends : public Backends {
   absl::StatusOr<cv1::AccountingAnswer> Accounting(const cv1::AccountingRequest&) override {
     return Unscripted();
   }
+  absl::StatusOr<cv1::AccountingBatchResponse> AccountingBatch(
+      const cv1::AccountingBatchRequest&) override {
+    return Unscripted();
+  }
   absl::StatusOr<tv1::OpenSessionResponse> OpenSession(const tv1::OpenSessionRequest&) override {
     return Unscripted();
   }
