@@ -15,6 +15,7 @@
 #   SUITE_ANNOUNCE_HOST  address the tracker's BitTorrent endpoints listen on and announce URLs
 #                        name (default 127.0.0.1)
 #   SUITE_TRACKER_ARGS   further tracker flags, e.g. --policy-locality=false (default none)
+#   SUITE_CHARGING_ARGS  further charging flags, e.g. --sweep-interval 2 (default none)
 # The origin seeder is not one of SUITE_SERVICES by default: add it (SUITE_SERVICES+=(origin))
 # with ORIGIN_BT and ORIGIN_ADMIN ports (ORIGIN_BIND, default 127.0.0.1) to have it seed what
 # $SUITE_DIR/content holds.
@@ -72,7 +73,7 @@ suite_args() {
         --operator-seeds "$ORIGIN_SUBJECT" ;;
     charging)
       echo --grpc-listen "127.0.0.1:$CHARGING_GRPC" --admin-listen "127.0.0.1:$CHARGING_ADMIN" \
-        --db "'$db'" ;;
+        --db "'$db'" ${SUITE_CHARGING_ARGS:-} ;;
     tracker)
       echo --grpc-listen "127.0.0.1:$TRACKER_GRPC" --admin-listen "127.0.0.1:$TRACKER_ADMIN" \
         --db "'$db'" --rights "127.0.0.1:$RIGHTS_GRPC" \
