@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Helm chart helm/p2pims: `helm lint` and `helm template` (helm 4, fetched by tools/fetch-helm)
-# with the default values, values-production.yaml and the development database; every rendered
+# with the default values, values-production.yaml, the development database, internal TLS from an
+# existing Secret and without internal TLS (local development); every rendered
 # object validated against the Kubernetes and Prometheus Operator schemas
 # (k8s-validate/validate.mjs); the chart's promises checked on the rendered objects
 # (k8s-validate/chart_checks.mjs); every P2PIMS_* variable the chart sets is a flag the binary
@@ -19,10 +20,11 @@ helm_q() { "$HELM" "$@" 2> >(grep -v 'found symbolic link in path' >&2); }
 declare -A SETS=(
   [default]=""
   [production]="-f $CHART/values-production.yaml"
-  [tls]="--set grpcTls.enabled=true --set grpcTls.existingSecret=p2pims-grpc-tls"
+  [tls]="--set grpcTls.existingSecret=p2pims-grpc-tls"
+  [plaintext]="--set grpcTls.enabled=false"
   [dev]="--set postgresql.enabled=true --set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true --set grafana.dashboards.enabled=true --set sipEdge.service.type=NodePort --set sipEdge.service.nodePorts.sipUdp=30060 --set tracker.replicaCount=2 --set tracker.bittorrentService.perReplica=true --set sipEdge.autoscaling.enabled=true --set sipEdge.hostNetwork=true"
 )
-for mode in default production dev tls; do
+for mode in default production dev tls plaintext; do
   echo "# $mode values"
   # shellcheck disable=SC2086
   if helm_q lint --strict "$CHART" ${SETS[$mode]} >"$SCRATCH/lint-$mode.txt"; then
@@ -57,6 +59,19 @@ for mode in default production; do
     sed -n '/^NOTES:/,$p')
   check "helm install --dry-run=client prints the notes ($mode)" grep -q 'is installed as release p2pims' <<<"$notes"
 done
+notes() { helm_q install p2pims "$CHART" --namespace p2pims --dry-run=client "$@" | sed -n '/^NOTES:/,$p'; }
+out=$(notes)
+check "the notes say where the generated gRPC certificates are" grep -q 'generated its CA and certificates in Secret' <<<"$out"
+check "... and how to get the operator's client certificate out" \
+  grep -qF "get secret \$s -o jsonpath='{.data.operator\\.key}'" <<<"$out"
+check "... and use it with p2pimsctl" grep -q 'p2pimsctl --rights localhost:50051 --tls-ca ca.crt --tls-cert operator.crt --tls-key operator.key' <<<"$out"
+check "... and no plaintext warning" bash -c '! grep -q "internal gRPC is plaintext" <<<"$1"' _ "$out"
+out=$(notes ${SETS[plaintext]})
+check "the notes warn when the internal gRPC is plaintext" grep -q 'internal gRPC is plaintext (grpcTls.enabled=false)' <<<"$out"
+check "... and then tell of no certificate" bash -c '! grep -q "operator.crt" <<<"$1"' _ "$out"
+out=$(notes ${SETS[tls]})
+check "with an existing Secret the notes name it and no generated one" \
+  bash -c 'grep -q "certificates of Secret p2pims-grpc-tls" <<<"$1" && ! grep -q "operator.key" <<<"$1"' _ "$out"
 check "the notes warn when no CSCF is trusted" grep -q 'trusts no CSCF' <<<"$(helm_q install p2pims "$CHART" --dry-run=client)"
 
 echo "# every P2PIMS_* variable is a flag of its binary"
@@ -93,6 +108,9 @@ check "a CIDR that is not one" refused --set 'sipEdge.trustedCscf={cscf.example.
 check "a port out of range" refused --set rights.ports.grpc=70000
 check "no signing key source" refused --set rights.signingKeys.generate=false
 check "no database host" refused --set database.host=
+check "a gRPC certificate IP address that is not one" refused --set 'grpcTls.generated.extraIpAddresses={localhost}'
+check "a gRPC certificate name with a space" refused --set 'grpcTls.generated.extraDnsNames={a b}'
+check "a certificate valid for no day" refused --set grpcTls.generated.certDays=0
 check "the default values still render" bash -c "\"\$1\" template p2pims \"\$2\" >/dev/null 2>&1" _ "$HELM" "$CHART"
 
 finish
