@@ -4,7 +4,7 @@
 //
 // Every query uses only metrics the services expose today (services/*/README.md, lib/grpc,
 // lib/runtime) and the job label of the scrape config (job = sip-edge, rights, charging,
-// tracker); tests/deploy/prometheus_live_test.sh runs each against a live suite.
+// tracker, origin); tests/deploy/prometheus_live_test.sh runs each against a live suite.
 import fs from "node:fs";
 import path from "node:path";
 
@@ -127,7 +127,7 @@ const dashboards = {
         stat("Server errors", "Share of INVITEs answered 500 or 503.", `sum(rate(p2pims_sip_responses_total{method="INVITE",code=~"5.."}[${RATE}])) / clamp_min(${q.invites}, 1e-9)`, "percentunit", redAbove(0.05)),
         stat("Setups within 0.5 s", "SLO: 99% of INVITEs answered within 0.5 s.", `sum(rate(p2pims_sip_session_setup_seconds_bucket{le="0.5"}[${RATE}])) / clamp_min(sum(rate(p2pims_sip_session_setup_seconds_count[${RATE}])), 1e-9)`, "percentunit", redBelow(0.99)),
         stat("CDRs/s", "CDRs written by charging per second.", `sum(rate(p2pims_charging_cdrs_written_total[${RATE}]))`, "ops"),
-        stat("Replicas up", "Replicas Prometheus scrapes, all components.", `sum(up{job=~"sip-edge|rights|charging|tracker"})`),
+        stat("Replicas up", "Replicas Prometheus scrapes, all components.", `sum(up{job=~"sip-edge|rights|charging|tracker|origin"})`),
       ] },
       { panels: [
         timeseries("INVITE answers by code", "Final answers sip-edge decided, per second: 200 session, 402 out of credit, 403 refused, 404 unknown content, 400 malformed, 500/503 platform failures.",
@@ -152,7 +152,7 @@ const dashboards = {
     ]),
 
   "p2pims-swarms.json": dashboard("p2pims-swarms", "p2pims / Swarms",
-    "The tracker: announces, swarms and peers, locality of the peers offered and of the bytes moved, the usage queue to charging, sessions, token verifications, revocations.", [
+    "The tracker: announces, swarms and peers, locality of the peers offered and of the bytes moved, the usage queue to charging, sessions, token verifications, revocations; the origin seeders.", [
       { h: 5, panels: [
         stat("Swarms", "Swarms in the replicas' memory.", "sum(p2pims_tracker_swarms)"),
         stat("Peers", "Peers in the swarms, all roles.", "sum(p2pims_tracker_peers)"),
@@ -192,6 +192,29 @@ const dashboards = {
         timeseries("OpenSession latency", "Wire-level latency of OpenSession at the tracker.",
           [target(`histogram_quantile(0.5, sum by (le) (rate(p2pims_grpc_server_handling_seconds_bucket{job="tracker",method=~".*/OpenSession"}[${RATE}])))`, "p50"),
            target(`histogram_quantile(0.99, sum by (le) (rate(p2pims_grpc_server_handling_seconds_bucket{job="tracker",method=~".*/OpenSession"}[${RATE}])))`, "p99")], "s"),
+      ] },
+      "Origin seeders",
+      { h: 5, panels: [
+        stat("Origin replicas up", "Origin seeder replicas Prometheus scrapes.", `sum(up{job="origin"})`, "short", redBelow(1)),
+        stat("Content seeding", "Content the origins seed (with a token and a tracker session), all replicas.", `sum(p2pims_origin_torrents{state="seeding"})`),
+        stat("Content checking", "Content the origins hold but do not seed yet: bytes being checked, or no token or session (P2pimsOriginSessionsFailing).", `sum(p2pims_origin_torrents{state="checking"})`),
+        stat("Origin peers", "Peers connected to the origins.", "sum(p2pims_origin_peers)"),
+        stat("Origin upload", "Payload the origins upload to peers.", `sum(rate(p2pims_origin_uploaded_bytes_total[${RATE}]))`, "Bps"),
+      ] },
+      { panels: [
+        timeseries("Origin content by state", "Content each origin holds: seeding, or checking (not announced yet).",
+          [target("sum by (instance, state) (p2pims_origin_torrents)", "{{instance}} {{state}}")]),
+        timeseries("Origin upload by replica", "Payload bytes per second each origin uploads to peers.",
+          [target(`sum by (instance) (rate(p2pims_origin_uploaded_bytes_total[${RATE}]))`, "{{instance}}")], "Bps"),
+        timeseries("Origin peers by replica", "Peers connected to each origin, over all its content.",
+          [target("sum by (instance) (p2pims_origin_peers)", "{{instance}}")]),
+      ] },
+      { panels: [
+        timeseries("Origin announces by result", "The origins' announces per second: ok, refused (the tracker's failure reason: the token is renewed), failed (no answer).",
+          [target(`sum by (result) (rate(p2pims_origin_announces_total[${RATE}]))`, "{{result}}")], "ops"),
+        timeseries("Origin tokens and failures", "Tokens renewed, and content not seeded by reason: refused (rights or the tracker said no), unavailable (no answer), mismatch (bytes differ from the index), metainfo.",
+          [target(`sum(rate(p2pims_origin_token_renewals_total[${RATE}]))`, "renewed"),
+           target(`sum by (reason) (rate(p2pims_origin_failures_total[${RATE}]))`, "not seeded: {{reason}}")], "ops"),
       ] },
     ]),
 
@@ -256,7 +279,7 @@ const dashboards = {
     "Saturation and errors of every replica: scrapes, gRPC rates, errors and latency, PostgreSQL pools, CPU, memory, file descriptors.", [
       { panels: [
         timeseries("Replicas up", "1 per replica Prometheus scrapes.",
-          [target(`sum by (job) (up{job=~"sip-edge|rights|charging|tracker"})`, "{{job}}")]),
+          [target(`sum by (job) (up{job=~"sip-edge|rights|charging|tracker|origin"})`, "{{job}}")]),
         timeseries("gRPC calls", "Calls served per second, by service.",
           [target(`sum by (job) (rate(p2pims_grpc_server_handled_total[${RATE}]))`, "{{job}}")], "ops"),
         timeseries("gRPC server errors", "Share of calls ending in UNAVAILABLE, INTERNAL, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNKNOWN or DATA_LOSS.",
@@ -273,11 +296,11 @@ const dashboards = {
       ] },
       { panels: [
         timeseries("CPU", "CPU seconds per second, per replica.",
-          [target(`rate(process_cpu_seconds_total{job=~"sip-edge|rights|charging|tracker"}[${RATE}])`, "{{job}} {{instance}}")], "percentunit"),
+          [target(`rate(process_cpu_seconds_total{job=~"sip-edge|rights|charging|tracker|origin"}[${RATE}])`, "{{job}} {{instance}}")], "percentunit"),
         timeseries("Resident memory", "Per replica.",
-          [target(`process_resident_memory_bytes{job=~"sip-edge|rights|charging|tracker"}`, "{{job}} {{instance}}")], "bytes"),
+          [target(`process_resident_memory_bytes{job=~"sip-edge|rights|charging|tracker|origin"}`, "{{job}} {{instance}}")], "bytes"),
         timeseries("File descriptors", "Open over maximum, per replica.",
-          [target(`process_open_fds{job=~"sip-edge|rights|charging|tracker"} / process_max_fds{job=~"sip-edge|rights|charging|tracker"}`, "{{job}} {{instance}}")], "percentunit"),
+          [target(`process_open_fds{job=~"sip-edge|rights|charging|tracker|origin"} / process_max_fds{job=~"sip-edge|rights|charging|tracker|origin"}`, "{{job}} {{instance}}")], "percentunit"),
       ] },
     ]),
 };

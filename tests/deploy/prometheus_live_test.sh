@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The monitoring of deploy/ against the real thing: the suite (PostgreSQL, the four services) on
+# The monitoring of deploy/ against the real thing: the suite (PostgreSQL, the four services and
+# the origin seeder) on
 # free loopback ports, a real Prometheus (Debian's) scraping it every second with the rules of
 # deploy/prometheus, SIPp traffic as the S-CSCF and a billing consumer (p2pimsctl), then every
 # recording rule, alert and dashboard query evaluated through Prometheus' HTTP API: each parses,
@@ -7,6 +8,10 @@
 # healthy suite.
 source "$(dirname "$0")/../lib/harness.sh"
 
+# The origin seeder too (on its own loopback address, as in tests/e2e/origin_seed_test.sh):
+# content it seeds, content it is refused, a terminal fetching from it.
+ORIGIN_BT=$(free_port) ORIGIN_ADMIN=$(free_port) ORIGIN_BIND=127.0.0.4
+SUITE_SERVICES+=(origin)
 harness_start
 
 PROM_DIR=$SUITE_DIR/prometheus
@@ -47,7 +52,7 @@ query() {  # query EXPR -> the first value of an instant query (empty when none)
     node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s).data.result;console.log(r.length?r[0].value[1]:"")})'
 }
 value_is() { [[ $(query "$2") == "$1" ]]; }
-check "Prometheus scrapes all four services" eventually 30 value_is 4 'count(up == 1)'
+check "Prometheus scrapes all five services" eventually 30 value_is 5 'count(up == 1)'
 
 echo "# traffic: sessions, refusals, a billing consumer"
 ALICE=sip:alice@ims.localhost BOB=sip:bob@ims.localhost CAROL=sip:carol@ims.localhost
@@ -78,6 +83,37 @@ check "Prometheus saw the billing consumer's lag" eventually 30 value_is 2 \
   'p2pims_charging_consumer_lag_cdrs{consumer="billing-live-test"}'
 check "Prometheus saw the tracker's token checks" eventually 30 value_is 4 \
   'sum(p2pims_tracker_token_verifications_total{result="ok"})'
+
+echo "# the origin: seeds one content, is refused a withdrawn one, uploads to a terminal"
+W=$SUITE_DIR/origin-live
+mkdir -p "$W/media" "$W/alice"
+octl() { "$SUITE_BIN/tools/p2pimsctl/p2pimsctl" --rights "127.0.0.1:$RIGHTS_GRPC" \
+  --tracker "127.0.0.1:$TRACKER_GRPC" --actor prometheus-live-test "$@" >/dev/null; }
+origin_metric() { service_metric origin "$@"; }
+for id in live-clip live-old; do
+  head -c $((2 * 1024 * 1024 + 333)) /dev/urandom >"$W/media/$id.bin"
+  check "p2pimsctl content add $id" octl content add "$W/media/$id.bin" --id "$id" --owner live-studio \
+    --price-model free
+done
+check "live-old is withdrawn" octl content withdraw live-old --reason "prometheus live test"
+cp "$W/media/live-clip.bin" "$W/media/live-old.bin" "$SUITE_DIR/content/"
+check "the origin seeds live-clip" \
+  eventually 30 eval '[[ $(origin_metric p2pims_origin_torrents state=\"seeding\") == 1 ]]'
+check "... and announced it" \
+  eventually 20 eval '[[ $(origin_metric p2pims_origin_announces_total result=\"ok\") -ge 1 ]]'
+check "rights refuses the origin live-old (withdrawn)" \
+  eventually 30 eval '[[ $(origin_metric p2pims_origin_failures_total reason=\"refused\") -ge 1 ]]'
+rc=0
+"$SUITE_BIN/tools/p2pims-ue/p2pims-ue" fetch "sip:live-clip@$SIP_DOMAIN" --out "$W/alice" --quiet \
+  --server "127.0.0.1:$SIP_PORT" --bind 127.0.0.2 --identity "$ALICE" --user alice-impi \
+  --password alice-secret --timeout-seconds 20 >"$W/alice.out" 2>"$W/alice.err" || rc=$?
+check_eq "alice fetches live-clip from the origin" 0 "$rc"
+check "... its bytes" cmp -s "$W/media/live-clip.bin" "$W/alice/live-clip.bin"
+size=$(stat -c %s "$W/media/live-clip.bin")
+check "Prometheus saw the origin seeding" eventually 30 value_is 1 'sum(p2pims_origin_torrents{state="seeding"})'
+check "... its upload" eventually 30 value_is 1 "sum(p2pims_origin_uploaded_bytes_total) >= bool $size"
+check "... and the refusal" eventually 30 value_is 1 'sum(p2pims_origin_failures_total{reason="refused"}) >= bool 1'
+traffic_end=$(date +%s)
 
 check "three scrapes of every target after the traffic" \
   eventually 30 value_is 1 "min(timestamp(up)) > bool $((traffic_end + 3))"

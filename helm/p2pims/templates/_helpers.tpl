@@ -182,6 +182,10 @@ prometheus.io/scrape: "true"
 prometheus.io/port: {{ index . 2 | quote }}
 prometheus.io/path: /metrics
 {{- end }}
+{{- if and $root.Values.grpcTls.enabled (not $root.Values.grpcTls.existingSecret) }}
+{{- /* The pods restart when the chart renews the certificates (they read them at start-up). */}}
+checksum/grpc-tls: {{ index (include "p2pims.grpcTlsGenerated" $root | fromJson).data "tls.crt" | sha256sum }}
+{{- end }}
 {{- with $c.podAnnotations }}
 {{ toYaml . }}
 {{- end }}
@@ -221,7 +225,8 @@ resources:
 {{- default (printf "sip:origin@%s" (first .Values.sipEdge.domains | lower)) .Values.origin.subject -}}
 {{- end -}}
 
-{{/* Volumes every workload has: /tmp, and the internal gRPC's certificates when grpcTls is on. */}}
+{{/* Volumes every workload has: /tmp, and the internal gRPC's certificates when grpcTls is on
+     (only ca.crt, tls.crt and tls.key: never the CA's key or the operators' certificate). */}}
 {{- define "p2pims.commonVolumeMounts" -}}
 - name: tmp
   mountPath: /tmp
@@ -239,6 +244,98 @@ resources:
 {{- if .Values.grpcTls.enabled }}
 - name: grpc-tls
   secret:
-    secretName: {{ required "grpcTls.existingSecret is required with grpcTls.enabled" .Values.grpcTls.existingSecret }}
+    secretName: {{ include "p2pims.grpcTlsSecretName" . }}
+    defaultMode: 288  # 0440: owner and the pod's fsGroup read
+    items:
+      - {key: ca.crt, path: ca.crt}
+      - {key: tls.crt, path: tls.crt}
+      - {key: tls.key, path: tls.key}
 {{- end }}
+{{- end -}}
+
+{{/* Internal TLS (docs/operations.md, "Internal TLS"). */}}
+{{- define "p2pims.grpcTlsSecretName" -}}
+{{- default (include "p2pims.component" (list . "grpc-tls")) .Values.grpcTls.existingSecret -}}
+{{- end -}}
+
+{{/* The names the generated service certificate holds, as a JSON list: every component's
+     Service (short, namespaced and full names), the StatefulSets' pods through their headless
+     Services (a wildcard: any replica count), and grpcTls.generated.extraDnsNames. */}}
+{{- define "p2pims.grpcTlsDnsNames" -}}
+{{- $ns := .Release.Namespace -}}
+{{- $domain := .Values.grpcTls.generated.clusterDomain -}}
+{{- $names := list -}}
+{{- range $comp := list "rights" "charging" "tracker" "tracker-headless" "origin" "origin-headless" "sip-edge" -}}
+{{- $svc := include "p2pims.component" (list $ $comp) -}}
+{{- $names = concat $names (list $svc (printf "%s.%s" $svc $ns) (printf "%s.%s.svc" $svc $ns) (printf "%s.%s.svc.%s" $svc $ns $domain)) -}}
+{{- end -}}
+{{- range $comp := list "tracker-headless" "origin-headless" -}}
+{{- $svc := include "p2pims.component" (list $ $comp) -}}
+{{- $names = concat $names (list (printf "*.%s.%s.svc" $svc $ns) (printf "*.%s.%s.svc.%s" $svc $ns $domain)) -}}
+{{- end -}}
+{{- concat $names .Values.grpcTls.generated.extraDnsNames | uniq | toJson -}}
+{{- end -}}
+
+{{/* The generated CA and certificates, made once per rendering (memoized on the root context,
+     so that the Secret, the pods' checksum and NOTES.txt see the same ones) as JSON:
+     {state, data (base64, as in the Secret), annotations}. state: "created" (no Secret yet),
+     "kept" (the Secret's contents as they are), "renewed: <why>" (new service and operator
+     certificates from the kept CA: the names changed, or they expire within renewBeforeDays).
+     The CA itself is never replaced here: that is a rotation (docs/operations.md). */}}
+{{- define "p2pims.grpcTlsGenerated" -}}
+{{- if not (hasKey . "p2pimsGrpcTlsGenerated") -}}
+{{- $g := .Values.grpcTls.generated -}}
+{{- $name := include "p2pims.grpcTlsSecretName" . -}}
+{{- $dns := include "p2pims.grpcTlsDnsNames" . | fromJsonArray -}}
+{{- $ips := $g.extraIpAddresses -}}
+{{- $sans := list -}}
+{{- range $dns }}{{ $sans = append $sans (printf "DNS:%s" .) }}{{ end -}}
+{{- range $ips }}{{ $sans = append $sans (printf "IP:%s" .) }}{{ end -}}
+{{- $names := join "," $sans -}}
+{{- $now := now | unixEpoch | int64 -}}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace $name -}}
+{{- $data := dict -}}
+{{- $ann := dict -}}
+{{- $state := "created" -}}
+{{- $ca := dict -}}
+{{- if $existing -}}
+{{- $data = deepCopy (default (dict) $existing.data) -}}
+{{- if not (and (hasKey $data "ca.crt") (hasKey $data "ca.key")) -}}
+{{- fail (printf "grpcTls: Secret %s exists without ca.crt and ca.key, so the chart cannot keep or renew it: set grpcTls.existingSecret=%s to use it as it is, or delete it to have a new CA generated" $name $name) -}}
+{{- end -}}
+{{- $ca = buildCustomCert (index $data "ca.crt") (index $data "ca.key") -}}
+{{- range $k, $v := default (dict) $existing.metadata.annotations -}}
+{{- if hasPrefix "p2pims.io/grpc-tls-" $k -}}
+{{- $_ := set $ann $k $v -}}
+{{- end -}}
+{{- end -}}
+{{- $notAfter := index $ann "p2pims.io/grpc-tls-not-after" | default "0" | int64 -}}
+{{- $state = "kept" -}}
+{{- if not (and (hasKey $data "tls.crt") (hasKey $data "tls.key") (hasKey $data "operator.crt") (hasKey $data "operator.key")) -}}
+{{- $state = "renewed: certificates missing from the Secret" -}}
+{{- else if ne (index $ann "p2pims.io/grpc-tls-names" | default "") $names -}}
+{{- $state = "renewed: the certificate's names changed" -}}
+{{- else if lt (sub $notAfter $now) (mul (int64 $g.renewBeforeDays) 86400) -}}
+{{- $state = "renewed: the certificates expire within grpcTls.generated.renewBeforeDays" -}}
+{{- end -}}
+{{- else -}}
+{{- $ca = genCA (printf "%s internal gRPC CA" (include "p2pims.fullname" .)) (int $g.caDays) -}}
+{{- $_ := set $data "ca.crt" ($ca.Cert | b64enc) -}}
+{{- $_ := set $data "ca.key" ($ca.Key | b64enc) -}}
+{{- end -}}
+{{- if ne $state "kept" -}}
+{{- $svc := genSignedCert (printf "%s-services" (include "p2pims.fullname" .)) $ips $dns (int $g.certDays) $ca -}}
+{{- $op := genSignedCert (printf "%s-operator" (include "p2pims.fullname" .)) nil nil (int $g.certDays) $ca -}}
+{{- $_ := set $data "tls.crt" ($svc.Cert | b64enc) -}}
+{{- $_ := set $data "tls.key" ($svc.Key | b64enc) -}}
+{{- $_ := set $data "operator.crt" ($op.Cert | b64enc) -}}
+{{- $_ := set $data "operator.key" ($op.Key | b64enc) -}}
+{{- $expires := now | dateModify (printf "+%dh" (mul (int64 $g.certDays) 24)) -}}
+{{- $_ := set $ann "p2pims.io/grpc-tls-not-after" ($expires | unixEpoch | toString) -}}
+{{- $_ := set $ann "p2pims.io/grpc-tls-expires" (dateInZone "2006-01-02T15:04:05Z" $expires "UTC") -}}
+{{- $_ := set $ann "p2pims.io/grpc-tls-names" $names -}}
+{{- end -}}
+{{- $_ := set . "p2pimsGrpcTlsGenerated" (dict "state" $state "data" $data "annotations" $ann) -}}
+{{- end -}}
+{{- index . "p2pimsGrpcTlsGenerated" | toJson -}}
 {{- end -}}

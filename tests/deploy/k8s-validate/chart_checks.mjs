@@ -1,8 +1,9 @@
 // Expectations on rendered p2pims charts (helm template output), beyond schema validity:
 //   node chart_checks.mjs MODE FILE.yaml [RULES.yaml DASHBOARD_DIR]
-// MODE: default | production | dev. Prints one line per check; exit 1 when one fails.
+// MODE: default | production | dev | tls (existing Secret) | plaintext (grpcTls off). Prints one line per check; exit 1 when one fails.
 import fs from "node:fs";
 import path from "node:path";
+import crypto from "node:crypto";
 import { parseAllDocuments, parse } from "yaml";
 
 const [mode, file, rulesFile, dashDir] = process.argv.slice(2);
@@ -23,6 +24,7 @@ const named = (kind, suffix) => of(kind).find((d) => d.metadata.name.endsWith(su
 const workloads = [...of("Deployment"), ...of("StatefulSet"), ...of("Job")];
 const podSpec = (w) => w.spec.template.spec;
 const containers = (w) => [...(podSpec(w).initContainers ?? []), ...podSpec(w).containers];
+const fullname = "p2pims";  // helm template p2pims ...
 const hook = (d) => d.metadata.annotations?.["helm.sh/hook"] ?? "";
 // JSON with object keys sorted, for comparing parsed YAML regardless of key order.
 const canonical = (v) => JSON.stringify(v, (k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
@@ -139,13 +141,128 @@ if (mode === "dev") {
   }
 }
 
-// Internal TLS: every service container gets the certificates, and no probe speaks plaintext gRPC.
-if (mode === "tls") {
-  for (const [comp, kind] of Object.entries(comps)) {
-    const w = named(kind, `-${comp}`);
-    const c = podSpec(w).containers[0];
-    check(`${comp} has the gRPC TLS files`, ["P2PIMS_GRPC_TLS_CA", "P2PIMS_GRPC_TLS_CERT", "P2PIMS_GRPC_TLS_KEY"].every((n) => c.env.some((e) => e.name === n && e.value.startsWith("/etc/p2pims/grpc-tls/"))) && c.volumeMounts.some((m) => m.mountPath === "/etc/p2pims/grpc-tls"));
-    check(`${comp} probes no plaintext gRPC`, ![c.livenessProbe, c.readinessProbe, c.startupProbe].some((p) => p?.grpc));
+// Internal TLS (docs/operations.md, "Internal TLS"): on unless the mode turns it off; then every
+// p2pims container reads the three files from the mounted Secret and no probe speaks plaintext
+// gRPC. Without an existing Secret the chart generates one, checked here as a TLS client would.
+const tlsOn = mode !== "plaintext";
+const tlsSecretName = mode === "tls" ? "p2pims-grpc-tls" : `${fullname}-grpc-tls`;
+const tlsEnv = ["P2PIMS_GRPC_TLS_CA", "P2PIMS_GRPC_TLS_CERT", "P2PIMS_GRPC_TLS_KEY", "P2PIMS_GRPC_TLS_REQUIRE_CLIENT_CERT"];
+const p2pimsWorkloads = [...of("Deployment"), ...of("StatefulSet")].filter((w) => !w.metadata.name.endsWith("-postgresql"));
+check("the workloads to check are every component's", JSON.stringify(p2pimsWorkloads.map((w) => w.metadata.labels["app.kubernetes.io/component"]).sort()) === JSON.stringify(Object.keys(comps).sort()));
+// (The headless tracker Service, for names only, never said.)
+const grpcPorts = of("Service").filter((s) => s.spec.clusterIP !== "None").flatMap((s) => s.spec.ports.filter((p) => p.name === "grpc").map((p) => ({ s, p })));
+check("the gRPC Services are rights', charging's and the tracker's", JSON.stringify(grpcPorts.map(({ s }) => s.metadata.labels["app.kubernetes.io/component"]).sort()) === JSON.stringify(["charging", "rights", "tracker"]));
+if (tlsOn) {
+  for (const w of p2pimsWorkloads) {
+    const ps = podSpec(w);
+    const vol = (ps.volumes ?? []).find((v) => v.name === "grpc-tls");
+    for (const c of ps.containers) {
+      const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
+      check(`${w.metadata.name}/${c.name} reads its CA, certificate and key from /etc/p2pims/grpc-tls`,
+        env.P2PIMS_GRPC_TLS_CA === "/etc/p2pims/grpc-tls/ca.crt" && env.P2PIMS_GRPC_TLS_CERT === "/etc/p2pims/grpc-tls/tls.crt" &&
+        env.P2PIMS_GRPC_TLS_KEY === "/etc/p2pims/grpc-tls/tls.key", JSON.stringify(env));
+      check(`${w.metadata.name}/${c.name} requires client certificates`, env.P2PIMS_GRPC_TLS_REQUIRE_CLIENT_CERT === "true");
+      check(`${w.metadata.name}/${c.name} mounts the grpc-tls volume there, read-only`,
+        (c.volumeMounts ?? []).some((m) => m.name === "grpc-tls" && m.mountPath === "/etc/p2pims/grpc-tls" && m.readOnly === true && !m.subPath));
+      check(`${w.metadata.name}/${c.name} probes no plaintext gRPC`, ![c.livenessProbe, c.readinessProbe, c.startupProbe].some((p) => p?.grpc));
+    }
+    check(`${w.metadata.name}: the grpc-tls volume is Secret ${tlsSecretName}`, vol?.secret?.secretName === tlsSecretName, JSON.stringify(vol));
+    // The pods get the CA and their own certificate, never the CA's key or the operators' certificate.
+    check(`${w.metadata.name}: it mounts only ca.crt, tls.crt and tls.key, readable by the pod's group`,
+      JSON.stringify((vol?.secret?.items ?? []).map((i) => `${i.key}=${i.path}`).sort()) === JSON.stringify(["ca.crt=ca.crt", "tls.crt=tls.crt", "tls.key=tls.key"]) &&
+      vol?.secret?.defaultMode === 0o440);
+  }
+  check("no gRPC Service port claims plaintext HTTP/2 (h2c)", grpcPorts.every(({ p }) => p.appProtocol !== "kubernetes.io/h2c"),
+    grpcPorts.filter(({ p }) => p.appProtocol).map(({ s }) => s.metadata.name).join(", "));
+} else {
+  for (const w of p2pimsWorkloads) {
+    for (const c of containers(w)) {
+      check(`${w.metadata.name}/${c.name}: no gRPC TLS setting (plaintext)`, !(c.env ?? []).some((e) => tlsEnv.includes(e.name)) &&
+        !(c.volumeMounts ?? []).some((m) => m.name === "grpc-tls"));
+    }
+    check(`${w.metadata.name}: no grpc-tls volume`, !(podSpec(w).volumes ?? []).some((v) => v.name === "grpc-tls"));
+    check(`${w.metadata.name}: no certificate checksum`, !w.spec.template.metadata.annotations?.["checksum/grpc-tls"]);
+  }
+  for (const comp of ["rights", "charging", "tracker"]) {
+    const c = podSpec(named(comps[comp], `-${comp}`)).containers[0];
+    check(`${comp}'s readiness is its gRPC health (plaintext)`, !!c.readinessProbe?.grpc);
+  }
+  check("the gRPC Service ports say h2c (plaintext HTTP/2)", grpcPorts.every(({ p }) => p.appProtocol === "kubernetes.io/h2c"));
+}
+const tlsSecret = of("Secret").find((s) => s.metadata.labels?.["app.kubernetes.io/component"] === "grpc-tls");
+if (!tlsOn || mode === "tls") {
+  check("no gRPC TLS Secret is generated", !tlsSecret);
+  for (const w of p2pimsWorkloads) check(`${w.metadata.name}: no certificate checksum with an existing Secret`, !w.spec.template.metadata.annotations?.["checksum/grpc-tls"]);
+} else {
+  check(`Secret ${tlsSecretName} is generated`, tlsSecret?.metadata.name === tlsSecretName);
+  check("... and kept on uninstall", tlsSecret?.metadata.annotations?.["helm.sh/resource-policy"] === "keep");
+  const data = tlsSecret?.data ?? {};
+  check("... holding ca.crt, ca.key, tls.crt, tls.key, operator.crt and operator.key",
+    JSON.stringify(Object.keys(data).sort()) === JSON.stringify(["ca.crt", "ca.key", "operator.crt", "operator.key", "tls.crt", "tls.key"]));
+  const pem = (k) => Buffer.from(data[k] ?? "", "base64").toString();
+  let ca, cert, op;
+  try {
+    ca = new crypto.X509Certificate(pem("ca.crt"));
+    cert = new crypto.X509Certificate(pem("tls.crt"));
+    op = new crypto.X509Certificate(pem("operator.crt"));
+  } catch (e) {
+    check("the certificates parse", false, e.message);
+  }
+  if (ca && cert && op) {
+    const keyOf = (k) => crypto.createPrivateKey(pem(k));
+    const days = (x) => (Date.parse(x.validTo) - Date.now()) / 86400e3;
+    const serverAuth = "1.3.6.1.5.5.7.3.1";
+    const clientAuth = "1.3.6.1.5.5.7.3.2";
+    check("the CA is a self-signed CA certificate", ca.ca === true && ca.verify(ca.publicKey));
+    check("ca.key is the CA's key", ca.checkPrivateKey(keyOf("ca.key")));
+    check("the CA is valid for caDays (3650)", Math.abs(days(ca) - 3650) < 2, ca.validTo);
+    for (const [what, x, key] of [["the services' certificate", cert, "tls.key"], ["the operator's certificate", op, "operator.key"]]) {
+      check(`${what} is signed by the CA`, x.checkIssued(ca) && x.verify(ca.publicKey) && !x.ca);
+      check(`${what} matches its key`, x.checkPrivateKey(keyOf(key)));
+      check(`${what} is valid for certDays (730)`, Math.abs(days(x) - 730) < 2, x.validTo);
+      check(`${what} may authenticate a client`, (x.keyUsage ?? []).includes(clientAuth), x.keyUsage);
+    }
+    check("the services' certificate may authenticate a server", (cert.keyUsage ?? []).includes(serverAuth));
+    check("the operator's certificate is another one, with another key", op.fingerprint256 !== cert.fingerprint256 && data["operator.key"] !== data["tls.key"]);
+    check("the CA's certificate is neither of them", ca.fingerprint256 !== cert.fingerprint256 && ca.fingerprint256 !== op.fingerprint256);
+    // Every address a gRPC client of the chart dials must be a name of the certificate.
+    const ns = "p2pims";
+    const dialled = new Set();
+    for (const cm of of("ConfigMap")) {
+      for (const k of ["P2PIMS_RIGHTS", "P2PIMS_CHARGING", "P2PIMS_TRACKER"]) {
+        if (cm.data?.[k]) dialled.add(cm.data[k].replace(/:\d+$/, ""));
+      }
+    }
+    check("the clients dial rights, charging and the tracker by Service name", dialled.size === 3, [...dialled].join(" "));
+    for (const host of dialled) check(`the certificate names ${host}`, cert.checkHost(host) === host);
+    for (const [sts, headless] of [["tracker", "tracker-headless"], ["origin", "origin-headless"]]) {
+      const w = named("StatefulSet", `-${sts}`);
+      for (let i = 0; i < Math.max(w.spec.replicas, 3); i++) {
+        for (const host of [`${w.metadata.name}-${i}.${fullname}-${headless}.${ns}.svc`, `${w.metadata.name}-${i}.${fullname}-${headless}.${ns}.svc.cluster.local`]) {
+          // checkHost answers with the name that matched: here the headless Service's wildcard.
+          check(`the certificate names ${sts} replica ${i} (${host})`, cert.checkHost(host) === host.replace(/^[^.]+/, "*"));
+        }
+      }
+    }
+    for (const comp of Object.keys(comps)) {
+      for (const host of [`${fullname}-${comp}`, `${fullname}-${comp}.${ns}`, `${fullname}-${comp}.${ns}.svc.cluster.local`]) {
+        check(`the certificate names ${host}`, cert.checkHost(host) === host);
+      }
+    }
+    check("the certificate names localhost and 127.0.0.1 (p2pimsctl through kubectl port-forward)", cert.checkHost("localhost") === "localhost" && cert.checkIP("127.0.0.1") === "127.0.0.1");
+    for (const host of [`${fullname}-rights.other.svc`, `a.${fullname}-tracker-0.${fullname}-tracker-headless.${ns}.svc`, "rights.example.net"]) {
+      check(`... and not ${host}`, cert.checkHost(host) === undefined);
+    }
+    check("the operator's certificate names no server", op.subjectAltName === undefined);
+    const ann = tlsSecret.metadata.annotations;
+    const sans = cert.subjectAltName.split(", ").map((n) => n.replace(/^IP Address:/, "IP:")).join(",");
+    check("the Secret records the certificate's names (a change renews it)", ann["p2pims.io/grpc-tls-names"] === sans, ann["p2pims.io/grpc-tls-names"]);
+    check("the Secret records the certificates' expiry (renewal before it)", Math.abs(Number(ann["p2pims.io/grpc-tls-not-after"]) * 1000 - Date.parse(cert.validTo)) <= 2000,
+      `${ann["p2pims.io/grpc-tls-not-after"]} vs ${cert.validTo}`);
+    const sum = crypto.createHash("sha256").update(data["tls.crt"]).digest("hex");
+    for (const w of p2pimsWorkloads) {
+      check(`${w.metadata.name}'s pods restart when the certificate changes (checksum/grpc-tls)`, w.spec.template.metadata.annotations?.["checksum/grpc-tls"] === sum);
+    }
   }
 }
 
