@@ -27,7 +27,10 @@ std::vector<EndedSession> ReadEnded(const pqxx::result& rows) {
 }  // namespace
 
 // The next UPDATE is due once all but a fifth of the grant's bytes are used (the margin lets the
-// next grant arrive before the peers run out), or once 80 % of its validity has passed.
+// next grant arrive before the peers run out), or once 80 % of its validity has passed and its
+// peers moved bytes since the last report. An idle session's reservation is let go: when no
+// peer moved a byte for a whole validity period (e.g. its sip-edge died and nobody will send its
+// BYE), charging's sweeper settles it as time-limited.
 std::vector<std::pair<std::string, std::string>> CreditStore::Statements() {
   return {
       {"tracker_credit_begin",
@@ -40,8 +43,9 @@ std::vector<std::pair<std::string, std::string>> CreditStore::Statements() {
       // Writes ahead: the next number, and the usage since what charging last recorded.
       {"tracker_credit_claim",
        std::string("WITH due AS (SELECT session_id FROM tracker.session WHERE") + kOpenCredit +
-           " AND cc_pending_down IS NULL AND (bytes_down >= cc_update_at_bytes OR cc_due_at <= "
-           "now()) ORDER BY session_id LIMIT $1 FOR UPDATE SKIP LOCKED)"
+           " AND cc_pending_down IS NULL AND (bytes_down >= cc_update_at_bytes OR (cc_due_at <= "
+           "now() AND (bytes_down > cc_reported_down OR bytes_up > cc_reported_up)))"
+           " ORDER BY session_id LIMIT $1 FOR UPDATE SKIP LOCKED)"
            " UPDATE tracker.session s SET cc_request_number = s.cc_request_number + 1,"
            " cc_pending_down = s.bytes_down - s.cc_reported_down,"
            " cc_pending_up = s.bytes_up - s.cc_reported_up FROM due"

@@ -192,6 +192,26 @@ TEST_F(CreditStoreTest, ContentNotPricedByBytesIsUpdatedAsItsValidityEnds) {
   EXPECT_TRUE(Due().empty());         // next due in 48 minutes
 }
 
+TEST_F(CreditStoreTest, AnIdleSessionIsNotKeptAliveByItsValidity) {
+  Begin(0, false, /*validity=*/1);
+  Download(100);
+  std::vector<CreditUpdate> due;
+  for (absl::Time until = absl::Now() + absl::Seconds(10); absl::Now() < until;) {
+    if (!(due = Due()).empty()) break;
+    absl::SleepFor(absl::Milliseconds(50));  // the polling interval
+  }
+  ASSERT_EQ(due.size(), 1u);
+  ASSERT_OK(credit().Granted(due[0], {.granted_bytes_down = 0, .validity_seconds = 1}));
+  // Its validity runs out again with nothing moved: no UPDATE, so charging lets it go.
+  Rows("UPDATE tracker.session SET cc_due_at = now() - interval '1 second' RETURNING 1");
+  EXPECT_TRUE(Due().empty());
+  Download(5);  // a peer moved bytes again
+  due = Due();
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].request_number, 2);
+  EXPECT_EQ(due[0].bytes_down, 5);
+}
+
 TEST_F(CreditStoreTest, SessionsWithoutCreditControlAreNeverDue) {
   Download(1 << 30);
   EXPECT_TRUE(Due().empty());
