@@ -264,14 +264,18 @@ std::vector<InterimRecord> ReadInterims(const pqxx::result& rows) {
   return out;
 }
 
-// Sends `records` and deletes the rows charging took; the error when it could not be reached.
+// Sends `records` and deletes the rows charging took (or refused for good); the error when it
+// could not be reached, or, with `all`, when it left some to send again (UNAVAILABLE for them).
 absl::Status DeliverAndDelete(pqxx::work& tx, const std::vector<InterimRecord>& records,
-                              const UsageSender& deliver) {
+                              const UsageSender& deliver, bool all = false) {
   auto taken = deliver(records);
   if (!taken.ok()) return taken.status();
   pg::ArrayParam ids;
   for (int64_t id : *taken) ids.Add(id);
   tx.exec_prepared("tracker_outbox_delete", ids.Take());
+  if (all && taken->size() < records.size()) {
+    return absl::UnavailableError("charging did not take every record yet");
+  }
   return absl::OkStatus();
 }
 
@@ -288,7 +292,9 @@ absl::StatusOr<v1::CloseSessionResponse> TrackerStore::CloseSession(
     const auto pending = ReadInterims(tx.exec_prepared("tracker_outbox_attempted", 1000, session_id));
     if (!pending.empty()) {
       if (!deliver) return absl::InternalError("usage was sent to charging, which is now unset");
-      if (absl::Status d = DeliverAndDelete(tx, pending, deliver); !d.ok()) {
+      // All of them, or none of this is committed: a record left behind would reach charging
+      // after sip-edge's STOP, which closes the session's accounting, and be refused there.
+      if (absl::Status d = DeliverAndDelete(tx, pending, deliver, /*all=*/true); !d.ok()) {
         return absl::UnavailableError(
             "this session's usage is still on its way to charging; close it again later");
       }
