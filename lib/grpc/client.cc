@@ -20,6 +20,19 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, int max_re
   return grpc::CreateCustomChannel(target, GrpcChannelCredentials(), args);
 }
 
+namespace {
+std::string& CallerToken() {
+  static std::string token;
+  return token;
+}
+}  // namespace
+
+void SetCallerToken(std::string token) { CallerToken() = std::move(token); }
+
+void AttachCallerToken(grpc::ClientContext& ctx) {
+  if (!CallerToken().empty()) ctx.AddMetadata("authorization", "Bearer " + CallerToken());
+}
+
 absl::Status Call(const CallOptions& options,
                   const std::function<grpc::Status(grpc::ClientContext&)>& attempt) {
   const int attempts = options.idempotent ? std::max(1, options.max_attempts) : 1;
@@ -36,6 +49,7 @@ absl::Status Call(const CallOptions& options,
     // The first attempt fails fast while the backend is down; a retry waits (within its
     // deadline) for a channel that is reconnecting, e.g. just after the backend restarted.
     if (i > 0) ctx.set_wait_for_ready(true);
+    AttachCallerToken(ctx);
     last = attempt(ctx);
     if (last.error_code() != grpc::StatusCode::UNAVAILABLE) break;
   }

@@ -34,6 +34,12 @@ struct CallOptions {
   absl::Duration backoff = absl::Milliseconds(50);
 };
 
+// A bearer token every call of the process carries (`authorization: Bearer <token>`), for the
+// admin RPCs (lib/grpc/admin_access.h); empty: none. Set once in main, before any call.
+void SetCallerToken(std::string token);
+// Adds that token to a context made by hand (Call adds it itself).
+void AttachCallerToken(grpc::ClientContext& ctx);
+
 // Runs `attempt` with a fresh ClientContext carrying the deadline, retrying as options allow.
 absl::Status Call(const CallOptions& options,
                   const std::function<grpc::Status(grpc::ClientContext&)>& attempt);

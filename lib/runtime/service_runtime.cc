@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "lib/grpc/admin_access.h"
 #include "lib/grpc/tls.h"
 #include "lib/http/admin.h"
 #include "lib/log/log.h"
@@ -31,6 +32,7 @@ ServiceRuntime::ServiceRuntime(ServiceSpec spec)
   flags_.Add("node-id", spec_.name + "-0",
              "this replica's name (StatefulSet pod name), in its logs");
   AddGrpcTlsFlags(flags_);
+  AddAdminAccessFlags(flags_);
 }
 
 absl::Status PrepareSchema(pg::Pool& pool, const std::string& schema,
@@ -67,6 +69,10 @@ std::optional<int> ServiceRuntime::Init(int argc, char** argv) {
   log::Init(spec_.name, log::ParseLevel(flags_.Get("log-level")));
   log::Info("starting", {{"node_id", flags_.Get("node-id")}});
   if (absl::Status s = ConfigureGrpcTls(GrpcTlsFromFlags(flags_)); !s.ok()) {
+    std::cerr << "error: " << s.message() << "\n";
+    return 2;
+  }
+  if (absl::Status s = ConfigureAdminAccess(flags_); !s.ok()) {
     std::cerr << "error: " << s.message() << "\n";
     return 2;
   }

@@ -4,6 +4,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "lib/grpc/admin_access.h"
 #include "lib/grpc/status.h"
 #include "services/charging/service.h"
 
@@ -27,16 +28,18 @@ grpc::Status Reply(absl::StatusOr<T> result, R* resp) {
 
 }  // namespace
 
-grpc::Status ChargingAdminService::PullCdrs(grpc::ServerContext*, const v1::PullCdrsRequest* req,
+grpc::Status ChargingAdminService::PullCdrs(grpc::ServerContext* ctx, const v1::PullCdrsRequest* req,
                                             v1::PullCdrsResponse* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kBilling); !denied.ok()) return denied;
   if (req->page_size() < 0) return InvalidArgument("page_size must not be negative");
   const int limit =
       req->page_size() == 0 ? kDefaultPage : std::min(req->page_size(), CdrStore::kMaxPage);
   return Reply(cdrs_.PullCdrs(req->consumer(), req->after_sequence(), limit), resp);
 }
 
-grpc::Status ChargingAdminService::AckCdrs(grpc::ServerContext*, const v1::AckCdrsRequest* req,
+grpc::Status ChargingAdminService::AckCdrs(grpc::ServerContext* ctx, const v1::AckCdrsRequest* req,
                                            v1::AckCdrsResponse* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kBilling); !denied.ok()) return denied;
   auto cursor = cdrs_.AckCdrs(req->consumer(), req->up_to_sequence());
   if (!cursor.ok()) return ToGrpcStatus(cursor.status());
   resp->set_acked_sequence(*cursor);
@@ -49,6 +52,7 @@ grpc::Status ChargingAdminService::AckCdrs(grpc::ServerContext*, const v1::AckCd
 grpc::Status ChargingAdminService::TailCdrs(grpc::ServerContext* ctx,
                                             const v1::TailCdrsRequest* req,
                                             grpc::ServerWriter<v1::Cdr>* writer) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kBilling); !denied.ok()) return denied;
   if (req->after_sequence() < 0) return InvalidArgument("after_sequence must not be negative");
   int64_t after = req->after_sequence();
   while (!ctx->IsCancelled()) {
@@ -63,9 +67,10 @@ grpc::Status ChargingAdminService::TailCdrs(grpc::ServerContext* ctx,
   return grpc::Status(grpc::StatusCode::CANCELLED, "CDR tail cancelled");
 }
 
-grpc::Status ChargingAdminService::GetSettlement(grpc::ServerContext*,
+grpc::Status ChargingAdminService::GetSettlement(grpc::ServerContext* ctx,
                                                  const v1::GetSettlementRequest* req,
                                                  v1::GetSettlementResponse* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kBilling); !denied.ok()) return denied;
   return Reply(cdrs_.Settlement(req->owner(), req->from_time(), req->to_time()), resp);
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "lib/grpc/admin_access.h"
 #include "lib/grpc/status.h"
 #include "lib/log/log.h"
 #include "services/charging/validation.h"
@@ -110,33 +111,38 @@ grpc::ServerUnaryReactor* ChargingService::AccountingBatch(grpc::CallbackServerC
   return reactor;
 }
 
-grpc::Status ChargingAdminService::CreateAccount(grpc::ServerContext*,
+grpc::Status ChargingAdminService::CreateAccount(grpc::ServerContext* ctx,
                                                  const v1::CreateAccountRequest* req,
                                                  v1::Account* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kOperator); !denied.ok()) return denied;
   if (absl::Status bad = CheckNewAccount(req->account()); !bad.ok()) return ToGrpcStatus(bad);
   return Reply(store_.CreateAccount(req->account(), req->actor()), resp);
 }
 
-grpc::Status ChargingAdminService::GetAccount(grpc::ServerContext*,
+grpc::Status ChargingAdminService::GetAccount(grpc::ServerContext* ctx,
                                               const v1::GetAccountRequest* req, v1::Account* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kBilling); !denied.ok()) return denied;
   return Reply(store_.GetAccount(req->subject()), resp);
 }
 
-grpc::Status ChargingAdminService::AdjustBalance(grpc::ServerContext*,
+grpc::Status ChargingAdminService::AdjustBalance(grpc::ServerContext* ctx,
                                                  const v1::AdjustBalanceRequest* req,
                                                  v1::Account* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kOperator); !denied.ok()) return denied;
   if (absl::Status bad = CheckAdjustment(*req); !bad.ok()) return ToGrpcStatus(bad);
   return Reply(store_.AdjustBalance(*req), resp);
 }
 
-grpc::Status ChargingAdminService::PutTariff(grpc::ServerContext*, const v1::PutTariffRequest* req,
+grpc::Status ChargingAdminService::PutTariff(grpc::ServerContext* ctx, const v1::PutTariffRequest* req,
                                              v1::Tariff* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kOperator); !denied.ok()) return denied;
   if (absl::Status bad = CheckTariff(req->tariff()); !bad.ok()) return ToGrpcStatus(bad);
   return Reply(store_.PutTariff(req->tariff(), req->actor()), resp);
 }
 
-grpc::Status ChargingAdminService::ListTariffs(grpc::ServerContext*, const v1::ListTariffsRequest*,
+grpc::Status ChargingAdminService::ListTariffs(grpc::ServerContext* ctx, const v1::ListTariffsRequest*,
                                                v1::ListTariffsResponse* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kBilling); !denied.ok()) return denied;
   auto tariffs = store_.ListTariffs();
   if (!tariffs.ok()) return ToGrpcStatus(tariffs.status());
   for (v1::Tariff& t : *tariffs) *resp->add_tariffs() = std::move(t);

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "lib/grpc/admin_access.h"
 #include "lib/grpc/status.h"
 #include "services/rights/validation.h"
 
@@ -202,9 +203,10 @@ grpc::Status RightsAdminService::Reply(const std::string& content_id, v1::Conten
   return grpc::Status::OK;
 }
 
-grpc::Status RightsAdminService::RegisterContent(grpc::ServerContext*,
+grpc::Status RightsAdminService::RegisterContent(grpc::ServerContext* ctx,
                                                  const v1::RegisterContentRequest* req,
                                                  v1::Content* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kOperator); !denied.ok()) return denied;
   const v1::Content& in = req->content();
   P2PIMS_CHECK_ARG(CheckContentId(in.content_id()));
   P2PIMS_CHECK_ARG(CheckName(in.title(), "title"));
@@ -228,9 +230,10 @@ grpc::Status RightsAdminService::RegisterContent(grpc::ServerContext*,
   return Reply(r.content_id, resp);
 }
 
-grpc::Status RightsAdminService::UpdateLicence(grpc::ServerContext*,
+grpc::Status RightsAdminService::UpdateLicence(grpc::ServerContext* ctx,
                                                const v1::UpdateLicenceRequest* req,
                                                v1::Content* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kOperator); !denied.ok()) return denied;
   P2PIMS_CHECK_ARG(CheckContentId(req->content_id()));
   P2PIMS_CHECK_ARG(CheckLicence(req->licence()));
   ContentRecord r;
@@ -241,9 +244,10 @@ grpc::Status RightsAdminService::UpdateLicence(grpc::ServerContext*,
   return Reply(r.content_id, resp);
 }
 
-grpc::Status RightsAdminService::WithdrawContent(grpc::ServerContext*,
+grpc::Status RightsAdminService::WithdrawContent(grpc::ServerContext* ctx,
                                                  const v1::WithdrawContentRequest* req,
                                                  v1::Content* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kOperator); !denied.ok()) return denied;
   P2PIMS_CHECK_ARG(CheckContentId(req->content_id()));
   const std::string reason = req->reason().empty() ? "withdrawn by operator" : req->reason();
   if (absl::Status s = store_.WithdrawContent(req->content_id(), reason, req->actor()); !s.ok()) {
@@ -254,15 +258,17 @@ grpc::Status RightsAdminService::WithdrawContent(grpc::ServerContext*,
   return Reply(req->content_id(), resp);
 }
 
-grpc::Status RightsAdminService::GetContent(grpc::ServerContext*, const v1::GetContentRequest* req,
+grpc::Status RightsAdminService::GetContent(grpc::ServerContext* ctx, const v1::GetContentRequest* req,
                                             v1::Content* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kReader); !denied.ok()) return denied;
   P2PIMS_CHECK_ARG(CheckContentId(req->content_id()));
   return Reply(req->content_id(), resp);
 }
 
-grpc::Status RightsAdminService::ListContent(grpc::ServerContext*,
+grpc::Status RightsAdminService::ListContent(grpc::ServerContext* ctx,
                                              const v1::ListContentRequest* req,
                                              v1::ListContentResponse* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kReader); !denied.ok()) return denied;
   const int limit = req->page_size() <= 0 ? 100 : std::min(req->page_size(), 1000);
   auto page = store_.ListContent(req->page_token(), limit, req->owner());
   if (!page.ok()) return ToGrpcStatus(page.status());
@@ -273,9 +279,10 @@ grpc::Status RightsAdminService::ListContent(grpc::ServerContext*,
 
 // ---- RightsAdmin: entitlements ----
 
-grpc::Status RightsAdminService::GrantEntitlement(grpc::ServerContext*,
+grpc::Status RightsAdminService::GrantEntitlement(grpc::ServerContext* ctx,
                                                   const v1::GrantEntitlementRequest* req,
                                                   v1::Entitlement* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kOperator); !denied.ok()) return denied;
   const v1::Entitlement& in = req->entitlement();
   P2PIMS_CHECK_ARG(CheckSubject(in.subject()));
   EntitlementRecord e;
@@ -325,9 +332,10 @@ grpc::Status RightsAdminService::GrantEntitlement(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status RightsAdminService::RevokeEntitlement(grpc::ServerContext*,
+grpc::Status RightsAdminService::RevokeEntitlement(grpc::ServerContext* ctx,
                                                    const v1::RevokeEntitlementRequest* req,
                                                    v1::Entitlement* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kOperator); !denied.ok()) return denied;
   int64_t id = 0;
   if (!absl::SimpleAtoi(req->entitlement_id(), &id) || id <= 0) {
     return InvalidArgument("entitlement_id must be a positive integer");
@@ -341,9 +349,10 @@ grpc::Status RightsAdminService::RevokeEntitlement(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status RightsAdminService::ListEntitlements(grpc::ServerContext*,
+grpc::Status RightsAdminService::ListEntitlements(grpc::ServerContext* ctx,
                                                   const v1::ListEntitlementsRequest* req,
                                                   v1::ListEntitlementsResponse* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kReader); !denied.ok()) return denied;
   if (req->subject().empty() == req->content_id().empty()) {
     return InvalidArgument("give exactly one of subject and content_id");
   }
@@ -358,8 +367,9 @@ grpc::Status RightsAdminService::ListEntitlements(grpc::ServerContext*,
 
 // ---- RightsAdmin: revocations and audit ----
 
-grpc::Status RightsAdminService::Revoke(grpc::ServerContext*, const v1::RevokeRequest* req,
+grpc::Status RightsAdminService::Revoke(grpc::ServerContext* ctx, const v1::RevokeRequest* req,
                                         v1::Revocation* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kOperator); !denied.ok()) return denied;
   const v1::Revocation& in = req->revocation();
   if (in.token_id().empty() && in.subject().empty() && in.content_id().empty()) {
     return InvalidArgument("a revocation names a token_id, a subject or a content_id");
@@ -385,9 +395,10 @@ grpc::Status RightsAdminService::Revoke(grpc::ServerContext*, const v1::RevokeRe
   return grpc::Status::OK;
 }
 
-grpc::Status RightsAdminService::QueryAudit(grpc::ServerContext*,
+grpc::Status RightsAdminService::QueryAudit(grpc::ServerContext* ctx,
                                             const v1::QueryAuditRequest* req,
                                             v1::QueryAuditResponse* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kReader); !denied.ok()) return denied;
   if (req->from_time() < 0 || req->to_time() < 0 ||
       (req->to_time() != 0 && req->to_time() <= req->from_time())) {
     return InvalidArgument("from_time and to_time are Unix seconds with from_time < to_time");

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "lib/grpc/admin_access.h"
 #include "lib/encoding/encoding.h"
 #include "lib/grpc/status.h"
 #include "lib/log/log.h"
@@ -238,9 +239,10 @@ grpc::Status TrackerService::SessionProgress(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status ContentIndexService::IndexContent(grpc::ServerContext*,
+grpc::Status ContentIndexService::IndexContent(grpc::ServerContext* ctx,
                                                const v1::IndexContentRequest* req,
                                                v1::IndexedContent* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kOperator); !denied.ok()) return denied;
   if (req->content_id().empty()) return InvalidArgument("content_id is required");
   v1::IndexedContent c;
   c.set_content_id(req->content_id());
@@ -268,9 +270,10 @@ grpc::Status ContentIndexService::IndexContent(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status ContentIndexService::GetIndexedContent(grpc::ServerContext*,
+grpc::Status ContentIndexService::GetIndexedContent(grpc::ServerContext* ctx,
                                                     const v1::GetIndexedContentRequest* req,
                                                     v1::IndexedContent* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kReader); !denied.ok()) return denied;
   if (req->content_id().empty() && req->info_hash().size() != 20) {
     return InvalidArgument("content_id or a 20-byte info_hash is required");
   }
@@ -281,9 +284,10 @@ grpc::Status ContentIndexService::GetIndexedContent(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status ContentIndexService::ListIndexedContent(grpc::ServerContext*,
+grpc::Status ContentIndexService::ListIndexedContent(grpc::ServerContext* ctx,
                                                      const v1::ListIndexedContentRequest* req,
                                                      v1::ListIndexedContentResponse* resp) {
+  if (grpc::Status denied = CheckAdmin(ctx, AdminRole::kReader); !denied.ok()) return denied;
   const int limit = req->page_size() <= 0 ? 100 : std::min(req->page_size(), 1000);
   auto page = store_.ListContent(req->page_token(), limit);
   if (!page.ok()) return ToGrpcStatus(page.status());

@@ -20,6 +20,15 @@ done
 check "helm template renders the Secret's CA, certificates and keys" \
   grep -q "BEGIN RSA PRIVATE KEY" "$PKI/tls.key" "$PKI/operator.key"
 chmod 600 "$PKI"/*.key
+# The admin-access grants of the same rendering: the operator certificate is operator, the
+# services' certificate reader.
+"$HELM" template p2pims "$SUITE_SRC/helm/p2pims" --namespace p2pims \
+  --show-only templates/configmap.yaml 2>/dev/null |
+  awk '/name: .*-admin-access$/ {f = 1} f && /^  grants: \|/ {g = 1; next}
+       g && /^    / {sub(/^    /, ""); print; next} g {exit}' >"$PKI/admin-access"
+check "helm template renders the admin grants for its certificates" \
+  grep -q '^operator cert:.*-operator$' "$PKI/admin-access"
+export P2PIMS_ADMIN_ACCESS_FILE=$PKI/admin-access
 export P2PIMS_GRPC_TLS_CA=$PKI/ca.crt P2PIMS_GRPC_TLS_CERT=$PKI/tls.crt
 export P2PIMS_GRPC_TLS_KEY=$PKI/tls.key P2PIMS_GRPC_TLS_REQUIRE_CLIENT_CERT=true
 harness_start
@@ -48,6 +57,13 @@ check "with the Secret's operator certificate it lists the catalogue" eval \
   "op_ctl --tls-ca '$PKI/ca.crt' --tls-cert '$PKI/operator.crt' --tls-key '$PKI/operator.key' content list | grep -q sintel"
 check "... and reads charging's CDRs" eval \
   "op_ctl --tls-ca '$PKI/ca.crt' --tls-cert '$PKI/operator.crt' --tls-key '$PKI/operator.key' cdr pull --consumer chart-tls-test --max 1 >/dev/null"
+check "with the services' certificate (reader) it lists the catalogue" eval \
+  "op_ctl --tls-ca '$PKI/ca.crt' --tls-cert '$PKI/tls.crt' --tls-key '$PKI/tls.key' content list | grep -q sintel"
+rc=0
+op_ctl --tls-ca "$PKI/ca.crt" --tls-cert "$PKI/tls.crt" --tls-key "$PKI/tls.key" \
+  cdr pull --consumer chart-tls-test --max 1 >/dev/null 2>"$SUITE_DIR/reader.err" || rc=$?
+check "... but may not pull CDRs (billing)" grep -q "PERMISSION_DENIED: this RPC needs the billing role" \
+  "$SUITE_DIR/reader.err"
 rc=0
 op_ctl --tls-ca "$PKI/ca.crt" content list >/dev/null 2>"$SUITE_DIR/nocert.err" || rc=$?
 check "with the CA but no client certificate it is refused" test "$rc" -ne 0

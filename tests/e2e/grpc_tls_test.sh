@@ -20,12 +20,23 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=
   -days 2 -keyout "$PKI/ca.key" -out "$PKI/ca.crt" 2>/dev/null
 pki service p2pims-services "IP:127.0.0.1,DNS:localhost"
 pki operator p2pimsctl-operator
+pki stranger someone-else  # from the same CA, granted no role
+# The admin RPCs need a role: the operator's certificate is operator, the services' own is
+# reader (the origin lists the content index with it), and a bearer token is billing.
+BILLING_TOKEN=billing-$RANDOM$RANDOM
+cat >"$PKI/admin-access" <<EOT
+operator cert:p2pimsctl-operator
+reader   cert:p2pims-services
+billing  token-sha256:$(printf %s "$BILLING_TOKEN" | sha256sum | cut -d' ' -f1)
+EOT
 export P2PIMS_GRPC_TLS_CA=$PKI/ca.crt P2PIMS_GRPC_TLS_CERT=$PKI/service.crt
 export P2PIMS_GRPC_TLS_KEY=$PKI/service.key P2PIMS_GRPC_TLS_REQUIRE_CLIENT_CERT=true
+export P2PIMS_ADMIN_ACCESS_FILE=$PKI/admin-access
 harness_start
 
 CTL=$SUITE_BIN/tools/p2pimsctl/p2pimsctl
-ctl() { "$CTL" --rights "127.0.0.1:$RIGHTS_GRPC" --tracker "127.0.0.1:$TRACKER_GRPC" --timeout 5 "$@"; }
+ctl() { "$CTL" --rights "127.0.0.1:$RIGHTS_GRPC" --tracker "127.0.0.1:$TRACKER_GRPC" \
+  --charging "127.0.0.1:$CHARGING_GRPC" --timeout 5 "$@"; }
 plain_ctl() { env -u P2PIMS_GRPC_TLS_CA -u P2PIMS_GRPC_TLS_CERT -u P2PIMS_GRPC_TLS_KEY "$CTL" \
   --rights "127.0.0.1:$RIGHTS_GRPC" --timeout 5 "$@"; }
 
@@ -66,6 +77,36 @@ check "... naming the flag and the file" grep -q -- "--tls-ca: cannot read PEM f
 rc=0
 plain_ctl --tls-cert "$PKI/operator.crt" --tls-key "$PKI/operator.key" content list >/dev/null 2>"$SUITE_DIR/noca.err" || rc=$?
 check_eq "a client certificate without a CA is a usage error (2)" 2 "$rc"
+
+echo "# admin RPCs need a role"
+as_cert() { local who=$1; shift; ctl --tls-cert "$PKI/$who.crt" --tls-key "$PKI/$who.key" "$@"; }
+ALICE=sip:alice@ims.localhost
+check "the operator's certificate (operator) may change an account" eval \
+  "as_cert operator account adjust '$ALICE' --amount 1 --currency EUR --reason goodwill >/dev/null"
+check "the services' certificate (reader) reads the catalogue" eval \
+  "as_cert service content list | grep -q sintel"
+rc=0
+as_cert service account show "$ALICE" >/dev/null 2>"$SUITE_DIR/reader.err" || rc=$?
+check_eq "... but not an account (billing): exit 1" 1 "$rc"
+check "... PERMISSION_DENIED, naming the role needed and held" \
+  grep -q "PERMISSION_DENIED: this RPC needs the billing role; the caller has reader" "$SUITE_DIR/reader.err"
+check "a billing token reads the account" eval \
+  "P2PIMS_ADMIN_TOKEN='$BILLING_TOKEN' as_cert service account show '$ALICE' | grep -q '^balance: *1001 EUR'"
+printf '%s\n' "$BILLING_TOKEN" >"$PKI/token"
+rc=0
+as_cert service --token-file "$PKI/token" account adjust "$ALICE" --amount 5 --currency EUR \
+  --reason goodwill >/dev/null 2>"$SUITE_DIR/billing.err" || rc=$?
+check "... from --token-file, and may not change it" grep -q "needs the operator role; the caller has billing" \
+  "$SUITE_DIR/billing.err"
+rc=0
+as_cert stranger content list >/dev/null 2>"$SUITE_DIR/stranger.err" || rc=$?
+check "a certificate granted no role is UNAUTHENTICATED" grep -q "UNAUTHENTICATED: this RPC needs the reader role" \
+  "$SUITE_DIR/stranger.err"
+rc=0
+P2PIMS_ADMIN_TOKEN=wrong as_cert stranger account show "$ALICE" >/dev/null 2>&1 || rc=$?
+check_eq "... and so is a wrong token" 1 "$rc"
+check_eq "only the operator's adjustment moved money" 1001 \
+  "$(suite_psql -tA -c "SELECT balance_minor FROM charging.account WHERE subject = '$ALICE'")"
 
 echo "# a service with half a configuration does not start"
 rc=0

@@ -64,6 +64,7 @@ absl::Status ChargingClient::TailCdrs(
   // No deadline: a tail runs until it is stopped. wait_for_ready stays false, so charging being
   // down is UNAVAILABLE at once rather than a hang.
   grpc::ClientContext ctx;
+  AttachCallerToken(ctx);
   interrupts.OnInterrupt([&ctx] { ctx.TryCancel(); });
   std::unique_ptr<grpc::ClientReader<cv1::Cdr>> reader = stub_->TailCdrs(&ctx, req);
   absl::Status callback_error;

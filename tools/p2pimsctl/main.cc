@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "lib/grpc/client.h"
 #include "lib/grpc/tls.h"
 #include "tools/p2pimsctl/cli_error.h"
 #include "tools/p2pimsctl/command.h"
@@ -53,6 +55,9 @@ void AddGlobalFlags(CommandLine& cl) {
       .Flag("tls-cert", "FILE",
             "PEM client certificate, for services that require one (env P2PIMS_GRPC_TLS_CERT)")
       .Flag("tls-key", "FILE", "PEM key of --tls-cert (env P2PIMS_GRPC_TLS_KEY)")
+      .Flag("token-file", "FILE",
+            "a bearer token for the admin RPCs, granted a role by the services' "
+            "--admin-access-file (env P2PIMS_ADMIN_TOKEN holds the token itself)")
       .Switch("json", "print JSON instead of text")
       .Flag("timeout", "SECONDS",
             absl::StrCat("deadline of each call to rights, charging or the tracker (default ",
@@ -62,7 +67,8 @@ void AddGlobalFlags(CommandLine& cl) {
 // Global flags taking a value, which may come before the command words.
 bool IsGlobalValueFlag(const std::string& arg) {
   return arg == "--rights" || arg == "--charging" || arg == "--tracker" || arg == "--actor" ||
-         arg == "--timeout" || arg == "--tls-ca" || arg == "--tls-cert" || arg == "--tls-key";
+         arg == "--timeout" || arg == "--tls-ca" || arg == "--tls-cert" || arg == "--tls-key" ||
+         arg == "--token-file";
 }
 
 std::string TopUsage(const std::vector<Command>& commands) {
@@ -188,6 +194,15 @@ int Main(const std::vector<std::string>& args) {
   if (absl::Status s = ConfigureGrpcTls(tls); !s.ok()) {
     return Fail(UsageError(absl::StrReplaceAll(s.message(), {{"--grpc-tls-", "--tls-"}})));
   }
+
+  std::string token = EnvOr("P2PIMS_ADMIN_TOKEN", "");
+  if (const std::string file = cl.Get("token-file", ""); !file.empty()) {
+    std::ifstream in(file);
+    if (!std::getline(in, token) || token.empty()) {
+      return Fail(UsageError("--token-file: cannot read a token from " + file));
+    }
+  }
+  SetCallerToken(std::move(token));
 
   RightsClient rights(address, absl::Seconds(timeout));
   ChargingClient charging(charging_address, absl::Seconds(timeout));

@@ -139,6 +139,7 @@ app.kubernetes.io/component: {{ index . 1 }}
 - name: P2PIMS_GRPC_TLS_REQUIRE_CLIENT_CERT
   value: {{ $root.Values.grpcTls.requireClientCert | quote }}
 {{- end }}
+
 {{- end -}}
 
 {{/* Pod-level settings every component shares: include "p2pims.podCommon" (list . $values) */}}
@@ -251,6 +252,50 @@ resources:
       - {key: tls.crt, path: tls.crt}
       - {key: tls.key, path: tls.key}
 {{- end }}
+{{- end -}}
+
+{{/* The admin-access grants, for the components serving admin RPCs (rights, charging, the
+     tracker): their environment, mount, volume and pod annotation. */}}
+{{- define "p2pims.adminAccessEnv" -}}
+{{- if .Values.adminAccess.enabled }}
+- name: P2PIMS_ADMIN_ACCESS_FILE
+  value: /etc/p2pims/admin-access/grants
+{{- end }}
+{{- end -}}
+{{- define "p2pims.adminAccessVolumeMount" -}}
+{{- if .Values.adminAccess.enabled }}
+- name: admin-access
+  mountPath: /etc/p2pims/admin-access
+  readOnly: true
+{{- end }}
+{{- end -}}
+{{- define "p2pims.adminAccessVolume" -}}
+{{- if .Values.adminAccess.enabled }}
+- name: admin-access
+  configMap:
+    name: {{ include "p2pims.component" (list . "admin-access") }}
+{{- end }}
+{{- end -}}
+{{- define "p2pims.adminAccessAnnotation" -}}
+{{- if .Values.adminAccess.enabled }}
+{{- /* The pods restart when the grants change (they read them at start-up). */}}
+checksum/admin-access: {{ include "p2pims.adminAccessGrants" . | sha256sum }}
+{{- end }}
+{{- end -}}
+
+{{/* The admin-access grants file (lib/grpc/admin_access.h): the generated certificates' roles,
+     then adminAccess.grants. Refuses to render a file that would let nobody in. */}}
+{{- define "p2pims.adminAccessGrants" -}}
+{{- $lines := list -}}
+{{- if and .Values.grpcTls.enabled (not .Values.grpcTls.existingSecret) -}}
+{{- $lines = append $lines (printf "operator cert:%s-operator" (include "p2pims.fullname" .)) -}}
+{{- $lines = append $lines (printf "reader cert:%s-services" (include "p2pims.fullname" .)) -}}
+{{- end -}}
+{{- $lines = concat $lines .Values.adminAccess.grants -}}
+{{- if not $lines -}}
+{{- fail "adminAccess: nobody could administer: with grpcTls.existingSecret or grpcTls.enabled=false list who may in adminAccess.grants (\"operator cert:<CN>\" or \"operator token-sha256:<hex>\"), or set adminAccess.enabled=false for local development" -}}
+{{- end -}}
+{{- join "\n" $lines -}}
 {{- end -}}
 
 {{/* Internal TLS (docs/operations.md, "Internal TLS"). */}}

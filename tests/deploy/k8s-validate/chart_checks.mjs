@@ -189,6 +189,37 @@ if (tlsOn) {
   }
   check("the gRPC Service ports say h2c (plaintext HTTP/2)", grpcPorts.every(({ p }) => p.appProtocol === "kubernetes.io/h2c"));
 }
+// Admin access (lib/grpc/admin_access.h): on unless the mode turns it off; every p2pims
+// container reads the grants from the admin-access ConfigMap, which grants the generated
+// certificates' names (or, with an existing Secret, what the values list).
+const adminOn = mode !== "plaintext";
+const adminMap = of("ConfigMap").find((m) => m.metadata.name === `${fullname}-admin-access`);
+if (adminOn) {
+  const want = mode === "tls" ? "operator cert:ops.example.net"
+    : `operator cert:${fullname}-operator\nreader cert:${fullname}-services`;
+  check("the admin-access ConfigMap grants the operator and the services' certificates their roles",
+    adminMap?.data?.grants?.trim() === want, JSON.stringify(adminMap?.data));
+  const adminServers = p2pimsWorkloads.filter((w) => ["rights", "charging", "tracker"].includes(w.metadata.labels["app.kubernetes.io/component"]));
+  check("the admin RPCs' servers are rights, charging and the tracker", adminServers.length === 3);
+  for (const w of adminServers) {
+    const ps = podSpec(w);
+    const vol = (ps.volumes ?? []).find((v) => v.name === "admin-access");
+    check(`${w.metadata.name}: the admin-access volume is that ConfigMap`, vol?.configMap?.name === `${fullname}-admin-access`);
+    check(`${w.metadata.name}: restarts when the grants change`, !!w.spec.template.metadata.annotations?.["checksum/admin-access"]);
+    for (const c of ps.containers) {
+      const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
+      check(`${w.metadata.name}/${c.name} reads its admin grants from /etc/p2pims/admin-access/grants`,
+        env.P2PIMS_ADMIN_ACCESS_FILE === "/etc/p2pims/admin-access/grants" &&
+        (c.volumeMounts ?? []).some((m) => m.name === "admin-access" && m.mountPath === "/etc/p2pims/admin-access" && m.readOnly === true));
+    }
+  }
+} else {
+  check("no admin-access ConfigMap (adminAccess off)", !adminMap);
+  for (const w of p2pimsWorkloads) {
+    check(`${w.metadata.name}: no admin grants (adminAccess off)`,
+      !podSpec(w).containers.some((c) => (c.env ?? []).some((e) => e.name === "P2PIMS_ADMIN_ACCESS_FILE")));
+  }
+}
 const tlsSecret = of("Secret").find((s) => s.metadata.labels?.["app.kubernetes.io/component"] === "grpc-tls");
 if (!tlsOn || mode === "tls") {
   check("no gRPC TLS Secret is generated", !tlsSecret);
