@@ -135,8 +135,8 @@ int main(int argc, char** argv) {
       [&](std::string_view t, bool session_key, absl::Time at) {
         return session_key ? admission.AdmitKey(t, at) : admission.Admit(t, at);
       },
-      [&](const AdmittedEntry& t, int64_t up, int64_t down) {
-        meter.Add(t.claims.session_id, up, down);
+      [&](const AdmittedToken& t, int64_t up, int64_t down) {
+        meter.Add(t, t->usage, t->claims.session_id, up, down);
       },
       counters, {});
   Rng rng(7);

@@ -30,6 +30,7 @@
 #include "lib/token/signer.h"
 #include "services/tracker/announce_request.h"
 #include "services/tracker/peer_policy.h"
+#include "services/tracker/usage_meter.h"
 
 namespace p2pims::tracker {
 
@@ -58,6 +59,8 @@ struct AdmittedEntry {
   // Online charging grants the session bytes: its announces, which report them, come often.
   bool credit_by_bytes = false;
   bool operator_seed = false;  // role seed or origin: announces every few minutes
+  // This token's announces' bytes not yet collected by the usage flush (UsageMeter).
+  UsageCell usage;
   SwarmBinding binding;
   token::Claims claims;
 

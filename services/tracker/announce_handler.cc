@@ -123,7 +123,7 @@ absl::Status AnnounceHandler::Announce(const AnnounceRequest& req, absl::Time no
   if (absl::Status s = swarms_.Announce(a, now, rng, out); !s.ok()) return s;
   counters_.Traffic(*out);
   if (on_usage_ && (out->delta_uploaded != 0 || out->delta_downloaded != 0)) {
-    on_usage_(token, out->delta_uploaded, out->delta_downloaded);
+    on_usage_(*admitted, out->delta_uploaded, out->delta_downloaded);
   }
   return absl::OkStatus();
 }

@@ -83,7 +83,7 @@ class AnnounceHandler {
                                                             bool session_key, absl::Time)>;
   // Bytes a peer moved since its previous announce, to meter against its session.
   using OnUsage =
-      std::function<void(const AdmittedEntry& token, int64_t uploaded, int64_t downloaded)>;
+      std::function<void(const AdmittedToken& token, int64_t uploaded, int64_t downloaded)>;
 
   AnnounceHandler(Swarms& swarms, Admit admit, OnUsage on_usage, RequestCounters& counters,
                   AnnounceHandlerOptions options)

@@ -99,8 +99,8 @@ class AnnounceHandlerTest : public ::testing::Test {
   AnnounceHandler handler_{
       swarms_,
       [this](std::string_view t, bool, absl::Time now) { return admission_.Admit(t, now); },
-      [this](const AdmittedEntry& e, int64_t up, int64_t down) {
-        usage_.emplace_back(e.claims.session_id, up, down);
+      [this](const AdmittedToken& e, int64_t up, int64_t down) {
+        usage_.emplace_back(e->claims.session_id, up, down);
       },
       counters_,
       {}};

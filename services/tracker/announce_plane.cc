@@ -70,8 +70,8 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
           [this](std::string_view token, bool session_key, absl::Time now) {
             return session_key ? admission_.AdmitKey(token, now) : admission_.Admit(token, now);
           },
-          [this](const AdmittedEntry& t, int64_t up, int64_t down) {
-            usage_.Add(t.claims.session_id, up, down);
+          [this](const AdmittedToken& t, int64_t up, int64_t down) {
+            usage_.Add(t, t->usage, t->claims.session_id, up, down);
           },
           counters_, options_.handler),
       http_connections_(Gauge(registry, "p2pims_tracker_http_connections",

@@ -64,37 +64,54 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
        "SELECT closed_at IS NOT NULL OR cc_ended IS NOT NULL, bytes_up, bytes_down,"
        " cc_granted_bytes IS NOT NULL FROM tracker.session"
        " WHERE session_id = $1"},
+      // At close, under the session row's lock (numbering and the flush skip or wait): what no
+      // record carried is unreported (an operator seed's usage never goes to charging).
       {"tracker_close_session",
        "UPDATE tracker.session SET closed_at = coalesce(closed_at, now()),"
        " close_cause = coalesce(close_cause, $2),"
-       " unreported_bytes_up = coalesce(unreported_bytes_up, $3),"
-       " unreported_bytes_down = coalesce(unreported_bytes_down, $4) WHERE session_id = $1"
+       " unreported_bytes_up = coalesce(unreported_bytes_up,"
+       " CASE WHEN operator_seed THEN 0 ELSE bytes_up - queued_up END),"
+       " unreported_bytes_down = coalesce(unreported_bytes_down,"
+       " CASE WHEN operator_seed THEN 0 ELSE bytes_down - queued_down END) WHERE session_id = $1"
        " RETURNING bytes_down, bytes_up, bytes_up_in_cell,"
        " (extract(epoch from opened_at) * 1000)::bigint, (extract(epoch from closed_at) * "
        "1000)::bigint, coalesce(extract(epoch from token_expires_at)::bigint, 0),"
        " unreported_bytes_down, unreported_bytes_up"},
-      // Usage goes to the open session's totals and to its gathering row of the outbox.
+      // Usage goes to the open session's totals only. What it gathers for its next record is
+      // the totals less queued_*; a session that had nothing gathered gets its marker (record 0).
       {"tracker_add_usage",
        "WITH u AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(id, up, down)),"
        " s AS (UPDATE tracker.session s SET bytes_up = s.bytes_up + u.up,"
        " bytes_down = s.bytes_down + u.down FROM u"
        " WHERE s.session_id = u.id AND s.closed_at IS NULL"
-       " RETURNING s.session_id, u.up, u.down, s.operator_seed)"
-       " , o AS (INSERT INTO tracker.usage_outbox AS o (session_id, bytes_up, bytes_down)"
-       " SELECT session_id, up, down FROM s WHERE NOT operator_seed"
-       " ON CONFLICT (session_id) WHERE NOT attempted DO UPDATE"
-       " SET bytes_up = o.bytes_up + EXCLUDED.bytes_up,"
-       " bytes_down = o.bytes_down + EXCLUDED.bytes_down)"
+       " RETURNING s.session_id, NOT s.operator_seed AND (u.up <> 0 OR u.down <> 0)"
+       " AND s.bytes_up - u.up = s.queued_up AND s.bytes_down - u.down = s.queued_down AS starts)"
+       " , o AS (INSERT INTO tracker.usage_outbox (session_id, bytes_up, bytes_down)"
+       " SELECT session_id, 0, 0 FROM s WHERE starts"
+       " ON CONFLICT (session_id) WHERE record_number = 0 DO NOTHING)"
        // Sessions that took nothing: closed (maybe by another replica) or unknown.
        " SELECT id FROM u WHERE id NOT IN (SELECT session_id FROM s)"},
-      // Picks gathering rows for delivery and numbers them: record 0 is sip-edge's START, 1 its
-      // STOP, the tracker's INTERIM records are 2, 3, ...
+      // Cuts records from marked sessions: the totals less queued_*, numbered 2, 3, ... (record 0
+      // is sip-edge's START, 1 its STOP), one at a time per session: a session whose record is
+      // still on its way gathers on behind it, so the outbox holds at most two rows a session
+      // however long charging is away. Sessions and markers another transaction holds (a close,
+      // a flush, another replica's numbering) wait for the next round.
       {"tracker_outbox_number",
-       "WITH picked AS (SELECT id, session_id FROM tracker.usage_outbox WHERE NOT attempted"
-       " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),"
-       " bumped AS (UPDATE tracker.session s SET interim_records = s.interim_records + 1"
-       " FROM picked p WHERE s.session_id = p.session_id RETURNING s.session_id, s.interim_records)"
-       " UPDATE tracker.usage_outbox o SET attempted = true, record_number = 1 + b.interim_records"
+       "WITH picked AS (SELECT s.session_id, g.id, s.bytes_up - s.queued_up AS up,"
+       " s.bytes_down - s.queued_down AS down"
+       " FROM tracker.usage_outbox g JOIN tracker.session s USING (session_id)"
+       " WHERE g.record_number = 0 AND s.closed_at IS NULL AND NOT s.operator_seed"
+       " AND NOT EXISTS (SELECT 1 FROM tracker.usage_outbox r"
+       " WHERE r.session_id = g.session_id AND r.record_number > 0)"
+       " ORDER BY g.id LIMIT $1 FOR UPDATE OF g, s SKIP LOCKED),"
+       " bumped AS (UPDATE tracker.session s SET interim_records = s.interim_records + 1,"
+       " queued_up = s.bytes_up, queued_down = s.bytes_down"
+       " FROM picked p WHERE s.session_id = p.session_id AND (p.up <> 0 OR p.down <> 0)"
+       " RETURNING s.session_id, s.interim_records),"
+       " idle AS (DELETE FROM tracker.usage_outbox o USING picked p"
+       " WHERE o.id = p.id AND p.up = 0 AND p.down = 0)"
+       " UPDATE tracker.usage_outbox o SET record_number = 1 + b.interim_records,"
+       " bytes_up = p.up, bytes_down = p.down"
        " FROM picked p JOIN bumped b USING (session_id) WHERE o.id = p.id"},
       {"tracker_outbox_attempted",
        "SELECT o.id, o.session_id, o.record_number, o.bytes_up, o.bytes_down,"
@@ -102,15 +119,17 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
        " coalesce(c.content_id, '') FROM tracker.usage_outbox o"
        " JOIN tracker.session s USING (session_id)"
        " LEFT JOIN tracker.content c ON c.info_hash = s.info_hash"
-       " WHERE o.attempted AND ($2 = '' OR o.session_id = $2)"
+       " WHERE o.record_number > 0 AND ($2 = '' OR o.session_id = $2)"
        " ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED"},
       {"tracker_outbox_delete", "DELETE FROM tracker.usage_outbox WHERE id = ANY($1::bigint[])"},
-      // At close: waits for a delivery holding the session's rows, then takes what was never sent.
+      // At close: holds the session row first (the order the flush and numbering take), then
+      // waits for a delivery holding the session's records.
+      {"tracker_session_lock",
+       "SELECT 1 FROM tracker.session WHERE session_id = $1 FOR UPDATE"},
       {"tracker_outbox_lock_session",
        "SELECT id FROM tracker.usage_outbox WHERE session_id = $1 FOR UPDATE"},
-      {"tracker_outbox_take_gathering",
-       "DELETE FROM tracker.usage_outbox WHERE session_id = $1 AND NOT attempted"
-       " RETURNING bytes_up, bytes_down"},
+      {"tracker_outbox_drop_marker",
+       "DELETE FROM tracker.usage_outbox WHERE session_id = $1 AND record_number = 0"},
       {"tracker_outbox_depth", "SELECT count(*) FROM tracker.usage_outbox"},
       {"tracker_upsert_presence",
        "INSERT INTO tracker.presence (subject, locality, verified, expires_at)"
@@ -286,7 +305,12 @@ absl::StatusOr<v1::CloseSessionResponse> TrackerStore::CloseSession(
     int64_t* token_expires_at) {
   v1::CloseSessionResponse out;
   absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) -> absl::Status {
-    // A delivery of this session's usage in flight finishes first; one that failed is retried
+    // The session row first: a flush or a numbering of it in progress finishes, later ones skip
+    // it until the close is committed, and then find it closed.
+    if (tx.exec_prepared("tracker_session_lock", session_id).empty()) {
+      return absl::NotFoundError("no such session " + session_id);
+    }
+    // A delivery of this session's record in flight finishes first; one that failed is retried
     // here, so that every INTERIM reaches charging before sip-edge sends the STOP.
     tx.exec_prepared("tracker_outbox_lock_session", session_id);
     const auto pending = ReadInterims(tx.exec_prepared("tracker_outbox_attempted", 1000, session_id));
@@ -299,14 +323,9 @@ absl::StatusOr<v1::CloseSessionResponse> TrackerStore::CloseSession(
             "this session's usage is still on its way to charging; close it again later");
       }
     }
-    int64_t unreported_up = 0, unreported_down = 0;
-    for (const pqxx::row& r : tx.exec_prepared("tracker_outbox_take_gathering", session_id)) {
-      unreported_up += r[0].as<int64_t>();
-      unreported_down += r[1].as<int64_t>();
-    }
-    pqxx::result r = tx.exec_prepared("tracker_close_session", session_id, cause, unreported_up,
-                                      unreported_down);
-    if (r.empty()) return absl::NotFoundError("no such session " + session_id);
+    // What no record carried (the totals less queued) is unreported: the STOP carries it.
+    pqxx::result r = tx.exec_prepared("tracker_close_session", session_id, cause);
+    tx.exec_prepared("tracker_outbox_drop_marker", session_id);
     out.set_session_id(session_id);
     out.set_bytes_down(r[0][0].as<int64_t>());
     out.set_bytes_up(r[0][1].as<int64_t>());

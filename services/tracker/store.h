@@ -103,14 +103,18 @@ class TrackerStore {
                                                         const std::string& cause,
                                                         const UsageSender& deliver,
                                                         int64_t* token_expires_at);
-  // Delivers up to `max_records` of the outbox with `deliver` and deletes what charging took;
-  // how many were sent. The rows stay (and are resent as the same records) when it fails.
+  // Cuts INTERIM records from up to `max_records` sessions' gathered usage (one record in
+  // flight a session), delivers up to `max_records` of them with `deliver` and deletes what
+  // charging took; how many were sent. The records stay (and are resent as the same records)
+  // when it fails.
   absl::StatusOr<int> DeliverUsage(int max_records, const UsageSender& deliver);
   // Rows waiting in the outbox.
   absl::StatusOr<int64_t> OutboxDepth();
-  // Adds metered usage to open sessions and to their outbox rows in one statement. Closed and
-  // unknown sessions are skipped (a session's usage is final once closed); their ids are
-  // returned, so that a replica learns of sessions another replica closed.
+  // Adds metered usage to open sessions' totals in one statement: one row written per session
+  // (plus a marker in the outbox when the session had nothing gathered for charging; what it
+  // gathers is its totals less what was cut into INTERIM records). Closed and unknown sessions
+  // are skipped (a session's usage is final once closed); their ids are returned, so that a
+  // replica learns of sessions another replica closed.
   absl::StatusOr<std::vector<std::string>> AddUsage(const std::vector<SessionUsage>& usage);
   absl::Status SetPresence(const v1::RegisterPresenceRequest& req);
   absl::StatusOr<v1::SwarmStatsResponse> SwarmStats(const std::string& info_hash);

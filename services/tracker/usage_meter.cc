@@ -1,5 +1,8 @@
 #include "services/tracker/usage_meter.h"
 
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "services/tracker/shard_index.h"
 
@@ -9,49 +12,52 @@ UsageMeter::UsageMeter(int shards) {
   for (int i = 0; i < std::max(1, shards); ++i) shards_.push_back(std::make_unique<Shard>());
 }
 
-void UsageMeter::Add(std::string_view session_id, int64_t uploaded, int64_t downloaded) {
-  const absl::string_view key(session_id.data(), session_id.size());
-  Shard& shard = *shards_[ShardIndex(absl::HashOf(key), shards_.size())];
+void UsageMeter::List(std::shared_ptr<const void> owner, const UsageCell& cell,
+                      std::string_view session_id) {
+  Shard& shard = *shards_[ShardIndex(absl::HashOf(&cell), shards_.size())];
   absl::MutexLock lock(&shard.mu);
-  auto it = shard.sessions.find(key);
-  if (it == shard.sessions.end()) it = shard.sessions.try_emplace(std::string(session_id)).first;
-  it->second.up += uploaded;
-  it->second.down += downloaded;
+  shard.cells.push_back({std::move(owner), &cell, session_id});
 }
 
 absl::Status UsageMeter::Flush(
     const std::function<absl::Status(const std::vector<SessionUsage>&)>& write) {
   absl::MutexLock flush_lock(&flush_mu_);
-  // A session id hashes to one shard, so the shards' maps are disjoint: their entries move into
-  // the batch as they are. Only a failed batch, kept from before, is merged in.
-  std::vector<SessionUsage> batch;
-  absl::flat_hash_map<std::string, size_t> at;  // session id -> its place in the batch
-  const bool merge = !unwritten_.empty();
-  if (merge) {
-    batch = std::move(unwritten_);
-    unwritten_.clear();
-    at.reserve(batch.size());
-    for (size_t i = 0; i < batch.size(); ++i) at.try_emplace(batch[i].session_id, i);
-  }
+  std::vector<Listed> listed;  // outlives `at` below, which views the ids in its owners
   for (auto& shard : shards_) {
-    absl::flat_hash_map<std::string, Totals> part;
+    std::vector<Listed> part;
     {
       absl::MutexLock lock(&shard->mu);
-      part.swap(shard->sessions);
-      // The next second's announces find the map already sized.
-      shard->sessions.reserve(part.size());
+      part.swap(shard->cells);
+      shard->cells.reserve(part.size());  // the next period lists about as many
     }
-    batch.reserve(batch.size() + part.size());
-    for (auto it = part.begin(); it != part.end();) {
-      auto node = part.extract(it++);  // erasing leaves the other iterators valid
-      if (merge) {
-        if (auto it = at.find(node.key()); it != at.end()) {
-          batch[it->second].bytes_up += node.mapped().up;
-          batch[it->second].bytes_down += node.mapped().down;
-          continue;
-        }
-      }
-      batch.push_back({std::move(node.key()), node.mapped().up, node.mapped().down});
+    if (listed.empty()) {
+      listed = std::move(part);
+    } else {
+      listed.insert(listed.end(), std::make_move_iterator(part.begin()),
+                    std::make_move_iterator(part.end()));
+    }
+  }
+  // A failed batch first, then the cells; one entry per session. The batch never reallocates
+  // (reserved), so the views into its ids stay valid.
+  std::vector<SessionUsage> batch = std::move(unwritten_);
+  unwritten_.clear();
+  batch.reserve(batch.size() + listed.size());
+  absl::flat_hash_map<std::string_view, size_t> at;  // session id -> its place in the batch
+  at.reserve(batch.capacity());
+  for (size_t i = 0; i < batch.size(); ++i) at.try_emplace(batch[i].session_id, i);
+  for (const Listed& l : listed) {
+    // Unlisted before the counts are taken: an add that finds it unlisted lists it again, and
+    // its bytes go to this batch or the next, never nowhere.
+    l.cell->listed.store(false);
+    const int64_t up = l.cell->up.exchange(0);
+    const int64_t down = l.cell->down.exchange(0);
+    if (up == 0 && down == 0) continue;
+    auto [it, fresh] = at.try_emplace(l.session_id, batch.size());
+    if (fresh) {
+      batch.push_back({std::string(l.session_id), up, down});  // kept if the write fails
+    } else {
+      batch[it->second].bytes_up += up;
+      batch[it->second].bytes_down += down;
     }
   }
   if (batch.empty()) {
@@ -68,7 +74,7 @@ size_t UsageMeter::pending() const {
   size_t n = unwritten_count_.load(std::memory_order_relaxed);
   for (const auto& shard : shards_) {
     absl::MutexLock lock(&shard->mu);
-    n += shard->sessions.size();
+    n += shard->cells.size();
   }
   return n;
 }

@@ -15,6 +15,27 @@ namespace {
 
 using Totals = std::map<std::string, std::pair<int64_t, int64_t>>;
 
+// A token as the meter sees it: its usage cell and its session, owned by a shared pointer.
+struct Token {
+  explicit Token(std::string id) : session_id(std::move(id)) {}
+  UsageCell usage;
+  std::string session_id;
+};
+
+// One token per session id, made on first use (as admission caches a token).
+class Tokens {
+ public:
+  explicit Tokens(UsageMeter& meter) : meter_(meter) {}
+  void Add(const std::string& session_id, int64_t up, int64_t down) {
+    std::shared_ptr<Token>& t = tokens_[session_id];
+    if (!t) t = std::make_shared<Token>(session_id);
+    meter_.Add(t, t->usage, t->session_id, up, down);
+  }
+
+ private:
+  UsageMeter& meter_;
+  std::map<std::string, std::shared_ptr<Token>> tokens_;
+};
 // Flushes into a map (failing with `fail`), checking that no session appears twice in a batch.
 absl::Status FlushInto(UsageMeter& meter, Totals* written, bool fail = false) {
   return meter.Flush([&](const std::vector<SessionUsage>& batch) -> absl::Status {
@@ -34,9 +55,10 @@ absl::Status FlushInto(UsageMeter& meter, Totals* written, bool fail = false) {
 
 TEST(UsageMeterTest, SumsPerSessionAndEmptiesOnFlush) {
   UsageMeter meter(4);
-  meter.Add("s1", 10, 100);
-  meter.Add("s2", 1, 2);
-  meter.Add("s1", 5, 50);
+  Tokens tokens(meter);
+  tokens.Add("s1", 10, 100);
+  tokens.Add("s2", 1, 2);
+  tokens.Add("s1", 5, 50);
   EXPECT_EQ(meter.pending(), 2u);
   Totals written;
   ASSERT_TRUE(FlushInto(meter, &written).ok());
@@ -49,15 +71,16 @@ TEST(UsageMeterTest, SumsPerSessionAndEmptiesOnFlush) {
 
 TEST(UsageMeterTest, AFailedBatchIsMergedIntoTheNextOnce) {
   UsageMeter meter(4);
-  for (int i = 0; i < 100; ++i) meter.Add(absl::StrCat("s", i), i, 2 * i);
+  Tokens tokens(meter);
+  for (int i = 0; i < 100; ++i) tokens.Add(absl::StrCat("s", i), i, 2 * i);
   Totals written;
   EXPECT_FALSE(FlushInto(meter, &written, /*fail=*/true).ok());
   EXPECT_TRUE(written.empty());
-  EXPECT_EQ(meter.pending(), 100u);
+  EXPECT_EQ(meter.pending(), 99u) << "s0 moved no bytes: nothing to write";
   // New usage of some of the same sessions and of new ones.
-  for (int i = 50; i < 150; ++i) meter.Add(absl::StrCat("s", i), 1, 1);
+  for (int i = 50; i < 150; ++i) tokens.Add(absl::StrCat("s", i), 1, 1);
   EXPECT_FALSE(FlushInto(meter, &written, /*fail=*/true).ok());
-  meter.Add("s0", 1000, 1000);
+  tokens.Add("s0", 1000, 1000);
   ASSERT_TRUE(FlushInto(meter, &written).ok());
   ASSERT_EQ(written.size(), 150u);
   for (int i = 0; i < 150; ++i) {
@@ -71,11 +94,19 @@ TEST(UsageMeterTest, AFailedBatchIsMergedIntoTheNextOnce) {
 TEST(UsageMeterTest, ConcurrentAddsAreAllCountedOnce) {
   UsageMeter meter;
   constexpr int kThreads = 4, kAdds = 20000, kSessions = 300;
+  // Two tokens a session (a renewed one), each announced on every thread.
+  std::vector<std::shared_ptr<Token>> tokens;
+  for (int i = 0; i < 2 * kSessions; ++i) {
+    tokens.push_back(std::make_shared<Token>(absl::StrCat("s", i % kSessions)));
+  }
   Totals written;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&meter] {
-      for (int i = 0; i < kAdds; ++i) meter.Add(absl::StrCat("s", i % kSessions), 1, 2);
+    threads.emplace_back([&meter, &tokens] {
+      for (int i = 0; i < kAdds; ++i) {
+        const std::shared_ptr<Token>& token = tokens[static_cast<size_t>(i) % tokens.size()];
+        meter.Add(token, token->usage, token->session_id, 1, 2);
+      }
     });
   }
   // Flushes while the adds go on; whatever a flush misses, the next one takes.
@@ -88,6 +119,26 @@ TEST(UsageMeterTest, ConcurrentAddsAreAllCountedOnce) {
   EXPECT_EQ(up, int64_t{kThreads} * kAdds);
   EXPECT_EQ(down, 2 * int64_t{kThreads} * kAdds);
   EXPECT_EQ(written.size(), static_cast<size_t>(kSessions));
+}
+
+TEST(UsageMeterTest, TheTokensOfOneSessionAreOneEntryAndOutliveTheirCaller) {
+  UsageMeter meter;
+  auto first = std::make_shared<Token>("s1");
+  auto renewed = std::make_shared<Token>("s1");
+  meter.Add(first, first->usage, first->session_id, 10, 100);
+  meter.Add(renewed, renewed->usage, renewed->session_id, 1, 2);
+  // Admission drops a token (expired, or its cache shard full) before the flush.
+  std::weak_ptr<Token> dropped = first;
+  first.reset();
+  EXPECT_FALSE(dropped.expired()) << "the meter keeps it until its usage is collected";
+  Totals written;
+  ASSERT_TRUE(FlushInto(meter, &written).ok());
+  EXPECT_EQ(written, (Totals{{"s1", {11, 102}}}));
+  EXPECT_TRUE(dropped.expired()) << "and lets it go then";
+  meter.Add(renewed, renewed->usage, renewed->session_id, 3, 4);
+  Totals next;
+  ASSERT_TRUE(FlushInto(meter, &next).ok());
+  EXPECT_EQ(next, (Totals{{"s1", {3, 4}}})) << "listed again after the flush";
 }
 
 }  // namespace
