@@ -89,6 +89,10 @@ bench_wait_http "http://127.0.0.1:$RIGHTS_ADMIN/readyz" 60 "$rights_pid" ||
 NO_CHARGING=()
 tracker_help=$("$TRACKER" --help 2>&1 || true)
 [[ $tracker_help == *--charging* ]] && NO_CHARGING=(--charging=)
+# The load generator is one address standing for every simulated peer: the tracker's limit of
+# new tokens per address (--cold-admissions-per-address) would refuse the fill. Set through the
+# environment, which an older binary under BENCH_TRACKER ignores.
+export P2PIMS_COLD_ADMISSIONS_PER_ADDRESS=0
 start_tracker() {
   TRACKER_PORT=$(bench_free_port)
   TRACKER_ADMIN=$(bench_free_port)

@@ -132,8 +132,8 @@ int main(int argc, char** argv) {
   RequestCounters counters(registry);
   AnnounceHandler handler(
       swarm_set,
-      [&](std::string_view t, bool session_key, absl::Time at) {
-        return session_key ? admission.AdmitKey(t, at) : admission.Admit(t, at);
+      [&](std::string_view t, bool session_key, absl::Time at, uint64_t source) {
+        return session_key ? admission.AdmitKey(t, at, source) : admission.Admit(t, at, source);
       },
       [&](const AdmittedToken& t, int64_t up, int64_t down) {
         meter.Add(t, t->usage, t->claims.session_id, up, down);

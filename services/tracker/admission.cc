@@ -36,7 +36,8 @@ Admission::Admission(const token::Verifier& verifier, const token::RevocationLis
       closed_(std::move(closed)),
       options_(options),
       hits_(Lookups(registry, "hit")),
-      misses_(Lookups(registry, "miss")) {
+      misses_(Lookups(registry, "miss")),
+      cold_(options.cold_per_source, options.cold_burst) {
   for (int i = 0; i < std::max(1, options_.shards); ++i) {
     shards_.push_back(std::make_unique<Shard>());
     stops_.push_back(std::make_unique<StopShard>());
@@ -61,7 +62,14 @@ std::string_view CacheKey(std::string_view token) {
   return dot == std::string_view::npos ? token : token.substr(dot + 1);
 }
 
-absl::StatusOr<AdmittedToken> Admission::Admit(std::string_view token, absl::Time now) {
+namespace {
+absl::Status TooManyNewTokens() {
+  return absl::ResourceExhaustedError("too many new tokens from this address; try again later");
+}
+}  // namespace
+
+absl::StatusOr<AdmittedToken> Admission::Admit(std::string_view token, absl::Time now,
+                                               uint64_t source) {
   const std::string_view key = CacheKey(token);
   Shard& shard = ShardOf(key);
   AdmittedToken entry;
@@ -74,6 +82,7 @@ absl::StatusOr<AdmittedToken> Admission::Admit(std::string_view token, absl::Tim
     hits_.Increment();
   } else {
     misses_.Increment();
+    if (!cold_.Allow(source, now)) return TooManyNewTokens();
     auto verified = Verify(token, now);
     if (!verified.ok()) return verified.status();
     entry = *std::move(verified);
@@ -82,7 +91,8 @@ absl::StatusOr<AdmittedToken> Admission::Admit(std::string_view token, absl::Tim
   return entry;
 }
 
-absl::StatusOr<AdmittedToken> Admission::AdmitKey(std::string_view key, absl::Time now) {
+absl::StatusOr<AdmittedToken> Admission::AdmitKey(std::string_view key, absl::Time now,
+                                                  uint64_t source) {
   const absl::string_view k(key.data(), key.size());
   KeyShard& shard = *key_shards_[ShardIndex(absl::HashOf(k), key_shards_.size())];
   AdmittedToken entry;
@@ -97,6 +107,7 @@ absl::StatusOr<AdmittedToken> Admission::AdmitKey(std::string_view key, absl::Ti
     return entry;
   }
   if (!keys_) return absl::UnauthenticatedError("unknown announce key");
+  if (!cold_.Allow(source, now)) return TooManyNewTokens();
   auto token = keys_(std::string(key));
   if (!token.ok()) return absl::UnavailableError("the sessions cannot be read; try again later");
   if (!*token) return absl::UnauthenticatedError("unknown announce key");

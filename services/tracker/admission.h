@@ -28,6 +28,7 @@
 #include "lib/token/claims.h"
 #include "lib/token/revocation_list.h"
 #include "lib/token/signer.h"
+#include "services/tracker/source_limiter.h"
 #include "services/tracker/announce_request.h"
 #include "services/tracker/peer_policy.h"
 #include "services/tracker/usage_meter.h"
@@ -73,6 +74,10 @@ struct AdmissionOptions {
   // then starts over.
   size_t max_cached = 1 << 20;
   int shards = 16;
+  // Cold admissions (a token not cached: a signature check; an announce key not cached: a
+  // PostgreSQL read) per source address and second, and their burst; 0: no limit.
+  double cold_per_source = 50;
+  double cold_burst = 200;
 };
 
 // Thread-safe; Admit takes one shard's reader lock on a hit.
@@ -103,10 +108,13 @@ class Admission {
   // the verifier's (malformed, unknown or retired key, bad signature, expired), "token
   // revoked", "content is not in the tracker's index", "this token's access has ended" (Stop,
   // or its session found closed at first use), or Unavailable when PostgreSQL could not be read.
-  absl::StatusOr<AdmittedToken> Admit(std::string_view token, absl::Time now);
+  // `source` (SourceOf the announcing address; 0: none) pays for a cold admission: beyond its
+  // limit, ResourceExhausted "too many new tokens from this address".
+  absl::StatusOr<AdmittedToken> Admit(std::string_view token, absl::Time now, uint64_t source = 0);
   // As Admit, for the token a session's announce key stands for (UDP URLs /s/<key>); the key is
   // resolved once and cached. "unknown announce key" when no session has it.
-  absl::StatusOr<AdmittedToken> AdmitKey(std::string_view key, absl::Time now);
+  absl::StatusOr<AdmittedToken> AdmitKey(std::string_view key, absl::Time now,
+                                         uint64_t source = 0);
 
   // Refuses every later announce with a token of this session until `until` (the token's expiry,
   // after which it is refused anyway): the session was closed or charging refused more credit.
@@ -154,6 +162,7 @@ class Admission {
   std::vector<std::unique_ptr<StopShard>> stops_;
   metrics::Counter& hits_;
   metrics::Counter& misses_;
+  SourceLimiter cold_;
 };
 
 // A peer's traits from its token: locality, origin role, metered (constrained), upload cap.

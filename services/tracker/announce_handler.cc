@@ -18,7 +18,8 @@ void Failure(const absl::Status& s, std::string* body) {
 metrics::Counter& RequestCounter(metrics::Family<metrics::Counter>& family, Protocol protocol,
                                  int result) {
   static constexpr const char* kProtocols[] = {"http", "udp"};
-  static constexpr const char* kResults[] = {"ok", "bad_request", "denied", "unavailable"};
+  static constexpr const char* kResults[] = {"ok", "bad_request", "denied", "unavailable",
+                                             "throttled"};
   return family.Add({{"protocol", kProtocols[static_cast<int>(protocol)]},
                      {"result", kResults[result]}});
 }
@@ -30,7 +31,8 @@ RequestCounters::RequestCounters(metrics::Registry& registry) {
                         .Name("p2pims_tracker_announces_total")
                         .Help("Announces answered, by protocol and result (bad_request: "
                               "malformed; denied: token refused or not for this swarm, or too "
-                              "many addresses; unavailable: the back end failed).")
+                              "many addresses; unavailable: the back end failed; throttled: too "
+                              "many new tokens from one address).")
                         .Register(registry);
   auto& scrapes = metrics::BuildCounter()
                       .Name("p2pims_tracker_scrapes_total")
@@ -65,6 +67,7 @@ int RequestCounters::ResultIndex(const absl::Status& status) {
   if (status.ok()) return 0;
   if (absl::IsInvalidArgument(status)) return 1;
   if (absl::IsUnavailable(status) || absl::IsInternal(status)) return 3;
+  if (absl::IsResourceExhausted(status)) return 4;
   return 2;
 }
 
@@ -95,7 +98,7 @@ int64_t AnnounceHandler::IntervalFor(const AdmittedEntry& token) const {
 
 absl::Status AnnounceHandler::Announce(const AnnounceRequest& req, absl::Time now,
                                                 Rng& rng, AnnounceResult* out) {
-  auto admitted = admit_(req.token, req.session_key, now);
+  auto admitted = admit_(req.token, req.session_key, now, SourceOf(req.peer.address));
   if (!admitted.ok()) return admitted.status();
   const AdmittedEntry& token = **admitted;
   if (!token.binding.Matches(req.info_hash)) {
@@ -130,8 +133,9 @@ absl::Status AnnounceHandler::Announce(const AnnounceRequest& req, absl::Time no
 
 absl::Status AnnounceHandler::Scrape(std::string_view token,
                                               std::span<const InfoHash> hashes, absl::Time now,
+                                              uint64_t source,
                                               std::vector<ScrapeEntry>* out) {
-  auto admitted = admit_(token, false, now);
+  auto admitted = admit_(token, false, now, source);
   if (!admitted.ok()) return admitted.status();
   const SwarmBinding& binding = (*admitted)->binding;
   out->clear();
@@ -155,7 +159,7 @@ void AnnounceHandler::HandleHttp(std::string_view request_line, const PeerAddres
   if (target->endpoint == TrackerEndpoint::kScrape) {
     auto req = ParseScrapeQuery(target->token, target->query, options_.limits);
     thread_local std::vector<ScrapeEntry> entries;
-    absl::Status s = req.ok() ? Scrape(req->token, req->info_hashes, now, &entries)
+    absl::Status s = req.ok() ? Scrape(req->token, req->info_hashes, now, SourceOf(remote), &entries)
                               : req.status();
     counters_.Scrape(Protocol::kHttp, s);
     if (!s.ok()) return Failure(s, body);

@@ -66,7 +66,7 @@ class RequestCounters {
   void Traffic(const AnnounceResult& result);
 
  private:
-  static constexpr int kResults = 4;  // ok, bad_request, denied, unavailable
+  static constexpr int kResults = 5;  // ok, bad_request, denied, unavailable, throttled
   static int ResultIndex(const absl::Status& status);
   metrics::Counter* announces_[2][kResults];
   metrics::Counter* scrapes_[2][kResults];
@@ -79,8 +79,9 @@ class AnnounceHandler {
   // A token's claims and swarm at `now`, or an error whose message is fit for a `failure reason`
   // (Admission::Admit in the service).
   // `session_key`: `token` is a session's announce key (Admission::AdmitKey).
-  using Admit = std::function<absl::StatusOr<AdmittedToken>(std::string_view token,
-                                                            bool session_key, absl::Time)>;
+  // `source`: SourceOf the announcing address, which pays for cold admissions.
+  using Admit = std::function<absl::StatusOr<AdmittedToken>(
+      std::string_view token, bool session_key, absl::Time, uint64_t source)>;
   // Bytes a peer moved since its previous announce, to meter against its session.
   using OnUsage =
       std::function<void(const AdmittedToken& token, int64_t uploaded, int64_t downloaded)>;
@@ -125,7 +126,7 @@ class AnnounceHandler {
   // Statistics for `hashes`, which must all belong to the token's own swarm (the other hashes
   // are not the holder's business); one entry per hash, in order.
   absl::Status Scrape(std::string_view token, std::span<const InfoHash> hashes, absl::Time now,
-                      std::vector<ScrapeEntry>* out);
+                      uint64_t source, std::vector<ScrapeEntry>* out);
 
   Swarms& swarms_;
   const Admit admit_;

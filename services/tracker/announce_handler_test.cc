@@ -92,13 +92,18 @@ class AnnounceHandlerTest : public ::testing::Test {
   token::Verifier verifier_;
   token::RevocationList revocations_;
   metrics::Registry registry_;
-  Admission admission_{verifier_, revocations_, Lookup, registry_, {}};
+  // Cold admissions limited to a burst of 3 per source address, then one a second (the test's
+  // clock stands still, so only the burst counts).
+  Admission admission_{verifier_, revocations_, Lookup, registry_,
+                       {.cold_per_source = 1, .cold_burst = 3}};
   Swarms swarms_{SwarmsOptions{.shards = 4}};
   std::vector<std::tuple<std::string, int64_t, int64_t>> usage_;
   RequestCounters counters_{registry_};
   AnnounceHandler handler_{
       swarms_,
-      [this](std::string_view t, bool, absl::Time now) { return admission_.Admit(t, now); },
+      [this](std::string_view t, bool, absl::Time now, uint64_t source) {
+        return admission_.Admit(t, now, source);
+      },
       [this](const AdmittedToken& e, int64_t up, int64_t down) {
         usage_.emplace_back(e->claims.session_id, up, down);
       },
@@ -117,6 +122,24 @@ TEST_F(AnnounceHandlerTest, AdmittedPeersOfOneSwarmGetEachOtherCompact) {
   EXPECT_EQ(Field(leecher, "interval"), "1800");
   // 10.0.0.1:6882 as BEP 23 compact bytes.
   EXPECT_EQ(Field(leecher, "peers"), std::string("\x0a\x00\x00\x01\x1a\xe2", 6));
+}
+
+TEST_F(AnnounceHandlerTest, NewTokensFromOneAddressAreLimitedCachedOnesAreNot) {
+  std::string forged = Token('h', 9);
+  forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
+  const std::string good = Request(Token('h', 1), 'h', 1, 0);
+  EXPECT_EQ(Field(Handle(good, 1), "failure reason"), "<none>");  // cold: 1 of 3
+  EXPECT_NE(Field(Handle(Request(forged, 'h', 9, 0), 1), "failure reason"), "<none>");  // 2
+  EXPECT_NE(Field(Handle(Request(forged, 'h', 9, 0), 1), "failure reason"), "<none>");  // 3
+  // The burst is spent: another new token from 10.0.0.1 is refused before any signature check.
+  EXPECT_EQ(Field(Handle(Request(Token('h', 2), 'h', 2, 0), 1), "failure reason"),
+            "too many new tokens from this address; try again later");
+  // A token already admitted costs nothing and goes on; another address has its own limit.
+  EXPECT_EQ(Field(Handle(good, 1), "failure reason"), "<none>");
+  EXPECT_EQ(Field(Handle(Request(Token('h', 2), 'h', 2, 0), 2), "failure reason"), "<none>");
+  const std::string metrics = registry_.Serialize();
+  EXPECT_NE(metrics.find("p2pims_tracker_announces_total{protocol=\"http\",result=\"throttled\"} 1"),
+            std::string::npos);
 }
 
 TEST_F(AnnounceHandlerTest, UsageDeltasAreReportedPerSession) {
@@ -210,7 +233,10 @@ TEST_F(AnnounceHandlerTest, OffersAndDownloadsAreCountedByTier) {
 TEST_F(AnnounceHandlerTest, SwarmsOfOtherReplicasAreRefusedWithTheirOwner) {
   // Two replicas; this is replica 0. 'h' (0x68...) maps to 0, 'k' (0x6b...) to 1.
   AnnounceHandler replica0(
-      swarms_, [this](std::string_view t, bool, absl::Time now) { return admission_.Admit(t, now); },
+      swarms_,
+      [this](std::string_view t, bool, absl::Time now, uint64_t source) {
+        return admission_.Admit(t, now, source);
+      },
       nullptr, counters_,
       {.replicas = ReplicaMap({.count = 2, .self = 0, .announce_host = "t{i}.test:6969"})});
   auto handle = [&](const std::string& line) {

@@ -67,8 +67,9 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
       counters_(registry),
       handler_(
           swarms_,
-          [this](std::string_view token, bool session_key, absl::Time now) {
-            return session_key ? admission_.AdmitKey(token, now) : admission_.Admit(token, now);
+          [this](std::string_view token, bool session_key, absl::Time now, uint64_t source) {
+            return session_key ? admission_.AdmitKey(token, now, source)
+                               : admission_.Admit(token, now, source);
           },
           [this](const AdmittedToken& t, int64_t up, int64_t down) {
             usage_.Add(t, t->usage, t->claims.session_id, up, down);

@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
   rt.flags().Add("credit-announce-seconds", "60",
                  "announce interval handed to peers of sessions whose online charging grants "
                  "bytes (their downloads are checked against the grant this often; 10..1800)");
+  rt.flags().Add("cold-admissions-per-address", "50",
+                 "new tokens (a signature check) or announce keys (a database read) one source "
+                 "address may present per second, with a burst of four times that; beyond, its "
+                 "announces are refused at once (0: no limit)");
   tracker::AddPolicyFlags(rt.flags());
   rt.flags().Add("charging", "127.0.0.1:50052",
                  "charging gRPC address for metered usage (INTERIM records); empty: none, the "
@@ -64,6 +68,11 @@ int main(int argc, char** argv) {
   auto seed_announce = rt.flags().GetInt("seed-announce-seconds");
   if (!seed_announce.ok() || *seed_announce < 10 || *seed_announce > 1800) {
     log::Error("--seed-announce-seconds must be 10..1800");
+    return 2;
+  }
+  auto cold = rt.flags().GetInt("cold-admissions-per-address");
+  if (!cold.ok() || *cold < 0 || *cold > 1000000) {
+    log::Error("--cold-admissions-per-address must be 0..1000000");
     return 2;
   }
   auto usage_flush = rt.flags().GetInt("usage-flush-ms");
@@ -116,6 +125,8 @@ int main(int argc, char** argv) {
   plane_options.handler.replicas = *replicas;
   plane_options.handler.credit_interval_seconds = *credit_announce;
   plane_options.handler.seed_interval_seconds = *seed_announce;
+  plane_options.admission.cold_per_source = static_cast<double>(*cold);
+  plane_options.admission.cold_burst = 4.0 * static_cast<double>(*cold);
   auto udp_key = store.UdpConnectionKey();
   if (!udp_key.ok() || udp_key->size() != tracker::udp::ConnectionIds::kKeySize) {
     log::Error("cannot read the UDP connection-id key",
