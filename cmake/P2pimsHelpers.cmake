@@ -16,7 +16,11 @@ set(P2PIMS_SANITIZER_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer 
 
 function(_p2pims_common target)
   target_compile_options(${target} PRIVATE ${P2PIMS_WARNINGS})
-  if(P2PIMS_SANITIZE)
+  if(P2PIMS_FUZZ)
+    # Coverage for libFuzzer in every p2pims library; the fuzz binaries add -fsanitize=fuzzer.
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link ${P2PIMS_SANITIZER_FLAGS})
+    target_link_options(${target} PRIVATE ${P2PIMS_SANITIZER_FLAGS})
+  elseif(P2PIMS_SANITIZE)
     target_compile_options(${target} PRIVATE ${P2PIMS_SANITIZER_FLAGS})
     target_link_options(${target} PRIVATE ${P2PIMS_SANITIZER_FLAGS})
   endif()

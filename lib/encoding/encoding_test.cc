@@ -12,6 +12,15 @@ TEST(EncodingTest, Base64UrlRoundTripAndRejectsPaddingAndForeignCharacters) {
   EXPECT_FALSE(Base64UrlDecode("a+b/").has_value());
 }
 
+TEST(EncodingTest, Base64UrlRefusesBytesAboveAscii) {
+  // libsodium alone decodes "AAA\x80" like "AAA_".
+  EXPECT_EQ(*Base64UrlDecode("AAA_"), std::string("\0\0\x3f", 3));
+  for (int b = 0x80; b <= 0xff; ++b) {
+    EXPECT_FALSE(Base64UrlDecode(std::string("AAA") + static_cast<char>(b)).has_value()) << b;
+  }
+  EXPECT_FALSE(Base64UrlDecode(std::string("ab\xe2\x82")).has_value());
+}
+
 TEST(EncodingTest, HexRoundTrip) {
   EXPECT_EQ(Hex(std::string("\x01\xff\x00", 3)), "01ff00");
   EXPECT_EQ(*Unhex("01FF00"), std::string("\x01\xff\x00", 3));

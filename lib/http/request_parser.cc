@@ -113,8 +113,17 @@ absl::StatusOr<Request> ParseRequestHead(std::string_view head) {
     }
     const std::string name = ToLower(line.substr(0, colon));
     const std::string_view value = TrimSpaceAndTab(line.substr(colon + 1));
+    // A bare CR or a NUL inside a value (RFC 9110 section 5.5).
+    if (value.find_first_of(std::string_view("\r\0", 2)) != std::string_view::npos) {
+      return absl::InvalidArgumentError("CR or NUL in a header field value");
+    }
     auto [it, inserted] = request.headers.emplace(name, std::string(value));
-    if (!inserted) it->second.append(", ").append(value);
+    // Repeated fields join as one list; an empty one adds no element (RFC 9110 section 5.3),
+    // so the joined value has no dangling ", " (found by http_head_fuzz).
+    if (!inserted && !value.empty()) {
+      if (!it->second.empty()) it->second.append(", ");
+      it->second.append(value);
+    }
   }
   return request;
 }

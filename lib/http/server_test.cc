@@ -247,5 +247,20 @@ TEST(RequestParserTest, FindsTheEndOfTheHead) {
   EXPECT_FALSE(ParseRequestHead("GET / HTTP/1.1\r\n folded\r\n\r\n").ok());
 }
 
+TEST(RequestParserTest, RepeatedEmptyFieldsAddNothing) {
+  const absl::StatusOr<Request> r =
+      ParseRequestHead("GET / HTTP/1.1\r\nX-A:1\r\nX-A:\t\r\nX-B:\r\nx-b: 2\r\n\r\n");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->headers.at("x-a"), "1");
+  EXPECT_EQ(r->headers.at("x-b"), "2");
+}
+
+TEST(RequestParserTest, RefusesCrAndNulInHeaderValues) {
+  // RFC 9110 section 5.5: reject, or replace with SP (http_head_fuzz found the bare CR kept).
+  EXPECT_FALSE(ParseRequestHead("HEAD / HTTP/1.1\r\nX-A: 1\r  2\r\n\r\n").ok());
+  EXPECT_FALSE(ParseRequestHead(std::string("GET / HTTP/1.1\r\nX-A: 1\0 2\r\n\r\n", 29)).ok());
+  EXPECT_TRUE(ParseRequestHead("GET / HTTP/1.1\r\nX-A: 1\t2\r\n\r\n").ok());
+}
+
 }  // namespace
 }  // namespace p2pims::http

@@ -25,6 +25,15 @@ struct JsonValue {
   std::vector<JsonValue> items;                             // kArray
   std::vector<std::pair<std::string, JsonValue>> members;  // kObject, in document order
 
+  // Defined in json_reader.cc, where JsonValue is complete: clang with libstdc++ refuses to
+  // instantiate std::pair<std::string, JsonValue> inside JsonValue's own definition.
+  JsonValue();
+  JsonValue(const JsonValue&);
+  JsonValue(JsonValue&&) noexcept;
+  JsonValue& operator=(const JsonValue&);
+  JsonValue& operator=(JsonValue&&) noexcept;
+  ~JsonValue();
+
   // The member called `key` of an object (the first one), or nullptr.
   const JsonValue* Find(std::string_view key) const;
   // A number written as an integer (no fraction or exponent), else `fallback`.

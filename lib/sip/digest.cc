@@ -140,8 +140,11 @@ NonceSource::Check NonceSource::Verify(std::string_view nonce, absl::Time now,
                                        std::string_view client) const {
   const size_t dot = nonce.find('.');
   int64_t issued = 0;
-  if (dot == std::string_view::npos ||
-      !absl::SimpleAtoi(absl::string_view(nonce.data(), dot), &issued)) {
+  const absl::string_view issued_text(nonce.data(), dot == std::string_view::npos ? 0 : dot);
+  // Only the digits Make writes: SimpleAtoi also takes "+", leading zeros and blanks, which made
+  // one nonce valid under many spellings (found by digest_fuzz).
+  if (dot == std::string_view::npos || !absl::SimpleAtoi(issued_text, &issued) ||
+      absl::StrCat(issued) != issued_text) {
     return Check::kForged;
   }
   const std::string want = Tag(issued, client);

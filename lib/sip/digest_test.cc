@@ -70,5 +70,15 @@ TEST(DigestTest, NoncesAreValidThenStaleAndBoundToTheClient) {
   EXPECT_EQ(other.Verify(n, t0, "192.0.2.7"), NonceSource::Check::kForged);
 }
 
+TEST(DigestTest, ANonceHasOneSpelling) {
+  NonceSource nonces(absl::Minutes(5));
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  const std::string n = nonces.Make(t0, "192.0.2.7");
+  // The same time stamp written otherwise under the genuine tag (digest_fuzz found "000...").
+  for (const std::string prefix : {"0", "00000000000", "+", " "}) {
+    EXPECT_EQ(nonces.Verify(prefix + n, t0, "192.0.2.7"), NonceSource::Check::kForged) << prefix;
+  }
+}
+
 }  // namespace
 }  // namespace p2pims::sip

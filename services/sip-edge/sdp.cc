@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -17,6 +19,12 @@ std::optional<SdpOffer> ParseSdpOffer(const std::string& body, std::string* why)
     if (line.empty()) continue;
     if (line.size() < 2 || line[1] != '=') {
       *why = "SDP line without type=value";
+      return std::nullopt;
+    }
+    // SDP never holds NUL or CR inside a line (RFC 4566 section 5), and the m-lines come back
+    // in the answer: they must not add lines to it (sdp_fuzz found NULs reflected).
+    if (line.find_first_of(absl::string_view("\0\r", 2)) != absl::string_view::npos) {
+      *why = "SDP line with a NUL or CR";
       return std::nullopt;
     }
     const absl::string_view value = line.substr(2);
@@ -35,6 +43,11 @@ std::optional<SdpOffer> ParseSdpOffer(const std::string& body, std::string* why)
         std::vector<absl::string_view> f = absl::StrSplit(value, ' ', absl::SkipEmpty());
         if (f.size() < 4) {
           *why = "m-line needs media, port, protocol and a format";
+          return std::nullopt;
+        }
+        if (std::any_of(value.begin(), value.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < ' ' || c == 0x7f; })) {
+          *why = "m-line with a control character";
           return std::nullopt;
         }
         offer.media.emplace_back(value);

@@ -39,6 +39,12 @@ TEST(SdpTest, RefusesUnusableOffers) {
   EXPECT_EQ(why, "SDP offer without an m-line");
   EXPECT_FALSE(ParseSdpOffer("v=0\r\no=a 1 1 IN IP4 x\r\ns=-\r\nm=audio 1\r\n", &why).has_value());
   EXPECT_FALSE(ParseSdpOffer("hello world", &why).has_value());
+  // Nothing of an m-line that the answer repeats may end or add a line (sdp_fuzz).
+  const std::string head = "v=0\r\no=a 1 1 IN IP4 x\r\ns=-\r\n";
+  EXPECT_FALSE(ParseSdpOffer(head + std::string("m=audio 1 RTP/AVP 0\0x\r\n", 23), &why).has_value());
+  EXPECT_FALSE(ParseSdpOffer(head + "m=audio 1 RTP/AVP 0\ra=x\r\n", &why).has_value());
+  EXPECT_FALSE(ParseSdpOffer(head + "m=audio 1 RTP/AVP 0\t8\r\n", &why).has_value());
+  EXPECT_EQ(why, "m-line with a control character");
 }
 
 TEST(SdpTest, MultipartBodyHoldsEachPartOnce) {

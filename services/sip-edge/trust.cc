@@ -25,6 +25,16 @@ bool ParseAddress(const std::string& text, int* family, std::array<uint8_t, 16>*
   return false;
 }
 
+// A URI is printable ASCII without blanks, quotes or angle brackets (RFC 3986 escapes the rest):
+// not the whole text after a bare URI (ims_headers_fuzz found "tel:+1}\0...>" taken whole).
+bool UriCharacters(absl::string_view uri) {
+  for (const char ch : uri) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c <= ' ' || c >= 0x7f || c == '"' || c == '<' || c == '>') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 absl::Status TrustedNetworks::Parse(const std::string& list) {
@@ -79,8 +89,9 @@ std::optional<std::string> FirstAssertedIdentity(const std::string& value) {
     } else if (auto semi = part.find(';'); semi != absl::string_view::npos) {
       part = part.substr(0, semi);  // name-addr without brackets cannot carry parameters
     }
-    if (absl::StartsWith(part, "sip:") || absl::StartsWith(part, "sips:") ||
-        absl::StartsWith(part, "tel:")) {
+    if ((absl::StartsWith(part, "sip:") || absl::StartsWith(part, "sips:") ||
+         absl::StartsWith(part, "tel:")) &&
+        UriCharacters(part)) {
       return std::string(part);
     }
   }

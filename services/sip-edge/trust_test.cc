@@ -36,5 +36,11 @@ TEST(TrustTest, FirstAssertedIdentity) {
   EXPECT_FALSE(FirstAssertedIdentity("").has_value());
 }
 
+TEST(TrustTest, AssertedIdentityIsAUriNotTheRestOfTheHeader) {
+  EXPECT_FALSE(FirstAssertedIdentity(std::string("tel:+49151}\0\0>\xff", 15)).has_value());
+  EXPECT_FALSE(FirstAssertedIdentity("<sip:alice@x y>").has_value());
+  EXPECT_EQ(*FirstAssertedIdentity("<sip:al\xc3\xa9>, <tel:+4912345>"), "tel:+4912345");
+}
+
 }  // namespace
 }  // namespace p2pims::sip_edge

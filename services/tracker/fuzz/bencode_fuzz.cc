@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "services/tracker/bencode.h"
-#include "services/tracker/fuzz/fuzz_check.h"
+#include "lib/fuzzing/fuzz_check.h"
 
 namespace p2pims::tracker::bencode {
 namespace {

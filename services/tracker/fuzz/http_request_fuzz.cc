@@ -14,7 +14,7 @@
 #include "services/tracker/announce_request.h"
 #include "services/tracker/announce_response.h"
 #include "services/tracker/bencode.h"
-#include "services/tracker/fuzz/fuzz_check.h"
+#include "lib/fuzzing/fuzz_check.h"
 
 namespace p2pims::tracker {
 namespace {

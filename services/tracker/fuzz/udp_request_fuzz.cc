@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "services/tracker/fuzz/fuzz_check.h"
+#include "lib/fuzzing/fuzz_check.h"
 #include "services/tracker/udp_protocol.h"
 #include "services/tracker/udp_protocol_testing.h"
 
