@@ -25,6 +25,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "lib/encoding/encoding.h"
 #include "lib/log/log.h"
 #include "services/sip-edge/sdp.h"
 #include "services/sip-edge/stack_metrics.h"
@@ -103,13 +104,15 @@ struct SofiaStack::Impl {
         absl::StrAppend(&r.authorization, i == 0 ? " " : ", ", au->au_params[i]);
       }
     }
-    if (sip->sip_from != nullptr) r.from = UrlText(home, sip->sip_from->a_url);
-    if (sip->sip_to != nullptr) r.to = UrlText(home, sip->sip_to->a_url);
-    if (sip->sip_call_id != nullptr) r.call_id = sip->sip_call_id->i_id;
+    // What goes on to the backends travels in protobuf strings, which must be UTF-8 (a receiver
+    // refuses a message with other bytes): anything else from the wire is replaced here.
+    if (sip->sip_from != nullptr) r.from = SanitizeUtf8(UrlText(home, sip->sip_from->a_url));
+    if (sip->sip_to != nullptr) r.to = SanitizeUtf8(UrlText(home, sip->sip_to->a_url));
+    if (sip->sip_call_id != nullptr) r.call_id = SanitizeUtf8(sip->sip_call_id->i_id);
     // IMS P- headers are not in Sofia's default parser set; they arrive as unknown headers.
     for (const sip_unknown_t* u = sip->sip_unknown; u != nullptr; u = u->un_next) {
       const std::string name = absl::AsciiStrToLower(u->un_name != nullptr ? u->un_name : "");
-      const std::string value = u->un_value != nullptr ? u->un_value : "";
+      const std::string value = SanitizeUtf8(u->un_value != nullptr ? u->un_value : "");
       if (name == "p-asserted-identity") {
         r.p_asserted_identity += (r.p_asserted_identity.empty() ? "" : ", ") + value;
       } else if (name == "p-charging-vector") {

@@ -77,6 +77,46 @@ check "an asserted identity carrying quotes is an unknown subscriber: 403, no en
   sipp_call "$(rejected_scenario 403 Warning: 'entitlement')" sintel "sip:x'OR'1'='1'--@ims.localhost"
 check "announce fields carrying it are plain data: the announce is served" eval \
   "announce 2 '$TOKEN' 1 '&key=%27%29%3BDROP%20TABLE%20tracker.session%3B--&trackerid=%27%3B--' | grep -q interval"
+echo "# bytes that are not UTF-8 in the headers that reach charging"
+# A raw INVITE (SIPp's scenarios are XML, which cannot carry such bytes), then ACK and BYE.
+raw_session() {
+  python3 - "$SIP_PORT" "$SIP_DOMAIN" "$ALICE" <<'PY'
+import re, socket, sys
+port, domain, subject = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+s.settimeout(10)
+me = "127.0.0.1:%d" % s.getsockname()[1]
+def send(method, cseq, to_tag=""):
+    msg = (f"{method} sip:sintel@{domain} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-{method}-abuse\r\n"
+           f"From: <sip:scscf.ims.localhost>;tag=abuse1\r\nTo: <sip:sintel@{domain}>{to_tag}\r\n"
+           f"Call-ID: abuse-utf8\r\nCSeq: {cseq} {method}\r\nContact: <sip:scscf@{me}>\r\nMax-Forwards: 70\r\n"
+           f"P-Asserted-Identity: <{subject}>\r\n").encode()
+    msg += b"P-Charging-Vector: icid-value=icid-\xfe\xff-abuse\r\n"
+    msg += b"P-Access-Network-Info: 3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=26201ab12c34d56e\xc3\x28\r\n"
+    msg += b"Content-Length: 0\r\n\r\n"
+    s.sendto(msg, ("127.0.0.1", port))
+def final(method):
+    while True:
+        data = s.recv(65535)
+        code = int(data.split(b" ", 2)[1])
+        if code >= 200 and method.encode() in data.split(b"CSeq:", 1)[1].split(b"\r\n", 1)[0]:
+            return code, data
+send("INVITE", 1)
+code, data = final("INVITE")
+codes = [code]
+if code == 200:
+    tag = re.search(rb"\r\nTo:[^\r]*?(;tag=[^;\r>]+)", data).group(1).decode()
+    send("ACK", 1, tag)
+    send("BYE", 2, tag)
+    codes.append(final("BYE")[0])
+print(" ".join(map(str, codes)))
+PY
+}
+check_eq "the session is set up and ended: 200, then 200 to the BYE" "200 200" "$(raw_session)"
+check "its CDR holds the ICID and access network with those bytes replaced" wait_sql 1 \
+  "SELECT count(*) FROM charging.cdr WHERE icid LIKE 'icid-%-abuse' AND icid <> 'icid--abuse'"
+
 check_eq "rights' catalogue, charging's accounts and the tracker's sessions are all there" "5|3|1" \
   "$(suite_psql -tA -c "SELECT (SELECT count(*) FROM rights.content), (SELECT count(*) FROM charging.account),
                                (SELECT count(*) FROM tracker.session WHERE closed_at IS NULL)")"
