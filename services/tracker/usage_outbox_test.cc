@@ -23,6 +23,7 @@ namespace {
 // Charging as the store sees it: records every call; takes every record unless it is down.
 struct FakeCharging {
   bool down = false;
+  bool takes = true;  // false: answers, but leaves every record to resend (its batch failed)
   std::vector<std::vector<std::string>> calls;  // "session #number up/down" per record
 
   UsageSender Sender() {
@@ -33,7 +34,7 @@ struct FakeCharging {
       for (const InterimRecord& r : records) {
         call.push_back(absl::StrCat(r.session_id, " #", r.record_number, " ", r.bytes_up, "/",
                                     r.bytes_down));
-        taken.push_back(r.id);
+        if (takes) taken.push_back(r.id);
       }
       calls.push_back(call);
       if (down) return absl::UnavailableError("charging is down");
@@ -253,6 +254,25 @@ TEST_F(UsageOutboxTest, TheMigrationTurnsGatheringRowsIntoWhatTheSessionsStillOw
                      return absl::OkStatus();
                    })
                    .ok());
+}
+
+// Usage already handed to charging must be taken before the session closes, or the record
+// would reach charging after sip-edge's STOP closed the session's accounting, and be refused.
+TEST_F(UsageOutboxTest, ARecordChargingLeftToResendKeepsTheSessionOpenUntilTaken) {
+  Open("s-1");
+  Flush({{.session_id = "s-1", .bytes_up = 0, .bytes_down = 100}});
+  charging_.takes = false;
+  EXPECT_EQ(Deliver(), 1);  // INTERIM 2, answered UNAVAILABLE
+  auto refused = Close("s-1", charging_.Sender());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable) << refused.status();
+  EXPECT_EQ(Rows("SELECT closed_at IS NULL FROM tracker.session"), std::vector<std::string>{"t"});
+  charging_.takes = true;
+  auto closed = Close("s-1", charging_.Sender());
+  ASSERT_OK(closed.status());
+  EXPECT_EQ(closed->bytes_down(), 100);
+  EXPECT_EQ(closed->unreported_bytes_down(), 0);  // it went as INTERIM 2, now taken
+  const std::vector<std::string> record{"s-1 #2 0/100"};
+  EXPECT_EQ(charging_.calls, (std::vector<std::vector<std::string>>{record, record, record}));
 }
 
 }  // namespace
