@@ -77,6 +77,12 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
           counters_, options_.handler),
       http_connections_(Gauge(registry, "p2pims_tracker_http_connections",
                               "Open HTTP tracker connections.")),
+      http_busy_(metrics::BuildCounter()
+                     .Name("p2pims_tracker_http_busy_total")
+                     .Help("HTTP connections refused over --http-max-connections, with a "
+                           "'tracker busy' failure reply and retry in 1 minute.")
+                     .Register(registry)
+                     .Add({})),
       swarms_gauge_(Gauge(registry, "p2pims_tracker_swarms", "Swarms with peers in memory.")),
       seeders_gauge_(PeersByRole(registry, "seeder")),
       leechers_gauge_(PeersByRole(registry, "leecher")),
@@ -95,7 +101,7 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
             o.threads = options_.threads;
             return o;
           }(),
-          &http_connections_),
+          &http_connections_, &http_busy_),
       udp_(
           [this](std::span<const uint8_t> datagram, const PeerEndpoint& from, absl::Time now,
                  Rng& rng, std::string* reply) {

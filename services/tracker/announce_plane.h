@@ -84,6 +84,7 @@ class AnnouncePlane {
   RequestCounters counters_;
   AnnounceHandler handler_;
   metrics::Gauge& http_connections_;
+  metrics::Counter& http_busy_;
   metrics::Gauge& swarms_gauge_;
   metrics::Gauge &seeders_gauge_, &leechers_gauge_, &origins_gauge_;
   metrics::Gauge& cached_tokens_;

@@ -204,7 +204,15 @@ class HttpListener::Worker {
         return;
       }
       if (owner_.open_.load(std::memory_order_relaxed) >= owner_.options_.max_connections) {
-        close(fd);  // over the cap: the client retries later
+        // Over the cap: a failure reply with BEP 31's "retry in", written once without waiting
+        // (the request is most likely here: TCP_DEFER_ACCEPT), then closed. No state is kept.
+        // The request is read first, so that the close is a FIN, not a reset that could
+        // discard the reply before the client reads it.
+        if (owner_.busy_ != nullptr) owner_.busy_->Increment();
+        char request[4096];
+        (void)!read(fd, request, sizeof request);
+        (void)!write(fd, owner_.busy_reply_.data(), owner_.busy_reply_.size());
+        close(fd);
         continue;
       }
       auto owned = std::make_unique<Connection>();
@@ -363,9 +371,22 @@ class HttpListener::Worker {
   char read_buffer_[kReadChunk];
 };
 
+namespace {
+std::string BusyReply() {
+  std::string body, out;
+  AppendFailureReply({.reason = "tracker busy; retry later", .retry_in_minutes = 1}, &body);
+  AppendResponse(1, 200, "OK", false, body, &out);
+  return out;
+}
+}  // namespace
+
 HttpListener::HttpListener(Handler handler, HttpListenerOptions options,
-                           metrics::Gauge* connections)
-    : handler_(std::move(handler)), options_(options), connections_(connections) {}
+                           metrics::Gauge* connections, metrics::Counter* busy)
+    : handler_(std::move(handler)),
+      options_(options),
+      connections_(connections),
+      busy_(busy),
+      busy_reply_(BusyReply()) {}
 
 HttpListener::~HttpListener() { Stop(); }
 

@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "lib/metrics/counter.h"
 #include "lib/metrics/gauge.h"
 #include "services/tracker/announce_request.h"
 #include "services/tracker/rng.h"
@@ -28,7 +29,8 @@ namespace p2pims::tracker {
 
 struct HttpListenerOptions {
   int threads = 2;
-  // Open connections at most (all workers); one beyond is closed at once.
+  // Open connections at most (all workers); one beyond gets a `failure reason` ("tracker busy")
+  // with BEP 31's `retry in` and is closed at once.
   int max_connections = 50'000;
   // A connection with nothing to do for this long (mid-request or between requests) is closed.
   absl::Duration idle_timeout = absl::Seconds(30);
@@ -43,8 +45,10 @@ class HttpListener {
   using Handler = std::function<void(std::string_view request_line, const PeerAddress& remote,
                                      absl::Time now, Rng& rng, std::string* body)>;
 
-  // `connections`, when given, follows the number of open connections.
-  HttpListener(Handler handler, HttpListenerOptions options, metrics::Gauge* connections);
+  // `connections`, when given, follows the number of open connections; `busy` counts the
+  // connections refused over the cap.
+  HttpListener(Handler handler, HttpListenerOptions options, metrics::Gauge* connections,
+               metrics::Counter* busy = nullptr);
   ~HttpListener();
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
@@ -62,6 +66,8 @@ class HttpListener {
   const Handler handler_;
   const HttpListenerOptions options_;
   metrics::Gauge* const connections_;
+  metrics::Counter* const busy_;
+  const std::string busy_reply_;  // the whole HTTP response over the cap, made once
   std::atomic<int> open_{0};
   std::vector<std::unique_ptr<Worker>> workers_;
   int port_ = 0;

@@ -142,14 +142,30 @@ TEST_F(HttpListenerTest, IdleConnectionsAreClosed) {
   close(fd);
 }
 
-TEST_F(HttpListenerTest, ConnectionsBeyondTheCapAreClosed) {
-  StartListener({.threads = 1, .max_connections = 1});
+TEST_F(HttpListenerTest, ConnectionsBeyondTheCapGetABusyFailureAndAreClosed) {
+  metrics::Counter busy;
+  listener_ = std::make_unique<HttpListener>(
+      [](std::string_view line, const PeerAddress&, absl::Time, Rng&, std::string* body) {
+        *body = std::string(line);
+      },
+      HttpListenerOptions{.threads = 1, .max_connections = 1}, &connections_, &busy);
+  ASSERT_TRUE(listener_->Start("127.0.0.1:0").ok());
   const int first = Connect();
   Send(first, "GET /a HTTP/1.1\r\n\r\n");
   EXPECT_NE(Receive(first, 1).find("GET /a"), std::string::npos);
   const int second = Connect();
+  Send(second, "GET /b HTTP/1.1\r\n\r\n");
+  const std::string r = Receive(second, 1);
+  EXPECT_EQ(r.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << r;
+  EXPECT_NE(r.find("d14:failure reason25:tracker busy; retry later8:retry ini1ee"), std::string::npos)
+      << r;
+  EXPECT_NE(r.find("Connection: close"), std::string::npos);
   EXPECT_TRUE(ClosedByServer(second));
+  EXPECT_EQ(busy.Value(), 1);
   close(second);
+  // The first connection is still served.
+  Send(first, "GET /c HTTP/1.1\r\n\r\n");
+  EXPECT_NE(Receive(first, 1).find("GET /c"), std::string::npos);
   close(first);
 }
 

@@ -40,6 +40,9 @@ int main(int argc, char** argv) {
   rt.flags().Add("credit-announce-seconds", "60",
                  "announce interval handed to peers of sessions whose online charging grants "
                  "bytes (their downloads are checked against the grant this often; 10..1800)");
+  rt.flags().Add("http-max-connections", "50000",
+                 "open HTTP tracker connections at most; one more gets a 'tracker busy' failure "
+                 "reply (retry in 1 minute) and is closed");
   rt.flags().Add("cold-admissions-per-address", "50",
                  "new tokens (a signature check) or announce keys (a database read) one source "
                  "address may present per second, with a burst of four times that; beyond, its "
@@ -73,6 +76,11 @@ int main(int argc, char** argv) {
   auto cold = rt.flags().GetInt("cold-admissions-per-address");
   if (!cold.ok() || *cold < 0 || *cold > 1000000) {
     log::Error("--cold-admissions-per-address must be 0..1000000");
+    return 2;
+  }
+  auto http_max = rt.flags().GetInt("http-max-connections");
+  if (!http_max.ok() || *http_max < 1 || *http_max > 10000000) {
+    log::Error("--http-max-connections must be 1..10000000");
     return 2;
   }
   auto usage_flush = rt.flags().GetInt("usage-flush-ms");
@@ -125,6 +133,7 @@ int main(int argc, char** argv) {
   plane_options.handler.replicas = *replicas;
   plane_options.handler.credit_interval_seconds = *credit_announce;
   plane_options.handler.seed_interval_seconds = *seed_announce;
+  plane_options.http.max_connections = static_cast<int>(*http_max);
   plane_options.admission.cold_per_source = static_cast<double>(*cold);
   plane_options.admission.cold_burst = 4.0 * static_cast<double>(*cold);
   auto udp_key = store.UdpConnectionKey();
