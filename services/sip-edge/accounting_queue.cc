@@ -109,9 +109,14 @@ void AccountingQueue::Run() {
       // In front of what came meanwhile, so a session's STOP never overtakes its START.
       queue_.insert(queue_.begin(), std::make_move_iterator(again.begin()),
                     std::make_move_iterator(again.end()));
-      auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
-      // A backoff while charging is away, cut short by shutdown (which sends once more).
-      mu_.AwaitWithTimeout(absl::Condition(&stop), std::min(pause, drain_until - absl::Now()));
+      // A backoff while charging is away, cut short when shutdown begins (which sends once
+      // more at once); while draining, the backoff holds too.
+      const bool was_stopping = stopping_;
+      auto stop_began = [this, was_stopping]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ != was_stopping;
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&stop_began),
+                           std::min(pause, drain_until - absl::Now()));
       pause = std::min(pause * 2, options_.retry_max);
     }
     depth_gauge_.Set(static_cast<double>(queue_.size()));
