@@ -371,7 +371,8 @@ TEST_F(UdpParse, UrlDataIsBounded) {
 
 TEST_F(UdpParse, ScrapeRoundTripKeepsOrderAndDuplicates) {
   const std::vector<InfoHash> hashes = {Hash('a'), Hash('b'), Hash('a')};
-  Request r = Parse(EncodeScrape(77, 88, hashes));
+  const std::string packet = EncodeScrape(77, 88, hashes);  // the request's hashes view it
+  Request r = Parse(packet);
   ASSERT_EQ(r.kind, RequestKind::kScrape) << r.error;
   EXPECT_EQ(r.connection_id, 77u);
   EXPECT_EQ(r.transaction_id, 88u);
