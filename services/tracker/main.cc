@@ -1,4 +1,7 @@
 // p2pims-tracker: content index and managed swarms.
+#include <optional>
+
+#include "absl/strings/str_cat.h"
 #include "lib/grpc/client.h"
 #include "lib/log/log.h"
 #include "lib/runtime/service_runtime.h"
@@ -63,31 +66,19 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  auto credit_announce = rt.flags().GetInt("credit-announce-seconds");
-  if (!credit_announce.ok() || *credit_announce < 10 || *credit_announce > 1800) {
-    log::Error("--credit-announce-seconds must be 10..1800");
-    return 2;
-  }
-  auto seed_announce = rt.flags().GetInt("seed-announce-seconds");
-  if (!seed_announce.ok() || *seed_announce < 10 || *seed_announce > 1800) {
-    log::Error("--seed-announce-seconds must be 10..1800");
-    return 2;
-  }
-  auto cold = rt.flags().GetInt("cold-admissions-per-address");
-  if (!cold.ok() || *cold < 0 || *cold > 1000000) {
-    log::Error("--cold-admissions-per-address must be 0..1000000");
-    return 2;
-  }
-  auto http_max = rt.flags().GetInt("http-max-connections");
-  if (!http_max.ok() || *http_max < 1 || *http_max > 10000000) {
-    log::Error("--http-max-connections must be 1..10000000");
-    return 2;
-  }
-  auto usage_flush = rt.flags().GetInt("usage-flush-ms");
-  if (!usage_flush.ok() || *usage_flush < 100 || *usage_flush > 60000) {
-    log::Error("--usage-flush-ms must be 100..60000");
-    return 2;
-  }
+  // An integer flag within [lo, hi]; nullopt (logged) when it is not.
+  auto ranged = [&](const char* name, int64_t lo, int64_t hi) -> std::optional<int64_t> {
+    auto v = rt.flags().GetInt(name);
+    if (v.ok() && *v >= lo && *v <= hi) return *v;
+    log::Error(absl::StrCat("--", name, " must be ", lo, "..", hi));
+    return std::nullopt;
+  };
+  const auto credit_announce = ranged("credit-announce-seconds", 10, 1800);
+  const auto seed_announce = ranged("seed-announce-seconds", 10, 1800);
+  const auto cold = ranged("cold-admissions-per-address", 0, 1000000);
+  const auto http_max = ranged("http-max-connections", 1, 10000000);
+  const auto usage_flush = ranged("usage-flush-ms", 100, 60000);
+  if (!credit_announce || !seed_announce || !cold || !http_max || !usage_flush) return 2;
 
   const std::shared_ptr<grpc::Channel> rights_channel = MakeChannel(rt.flags().Get("rights"));
   token::Verifier verifier;
