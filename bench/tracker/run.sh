@@ -13,6 +13,8 @@
 set -euo pipefail
 # shellcheck source=bench/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source=bench/lib/tracker_workload.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/tracker_workload.sh"
 
 readonly SECS=${BENCH_SECONDS:-15}
 readonly CONNS=${BENCH_CONNECTIONS:-32}
@@ -38,37 +40,15 @@ DB=$(bench_pg_conninfo p2pims)
 "$RIGHTS" --migrate --db "$DB" --log-level warn >&2
 "$TRACKER" --migrate --db "$DB" --log-level warn >&2
 
-# The info-hashes (pseudo-random, the load generator derives the same ones), indexed in the
-# tracker straight into tracker.content, as ContentIndex.IndexContent without metainfo would.
 say "indexing $FILL_SWARMS contents (the first $SWARMS are the load's swarms)"
-"$LOADGEN" --print-hashes "$FILL_SWARMS" >"$BENCH_TMP/hashes.txt"
-awk '{ print NR - 1 "\t" $1 }' "$BENCH_TMP/hashes.txt" >"$BENCH_TMP/hashes.tsv"
-bench_psql <<SQL
-CREATE TEMP TABLE h (i int, hex text);
-\copy h FROM '$BENCH_TMP/hashes.tsv'
-INSERT INTO tracker.content (content_id, info_hash, name, size_bytes)
-  SELECT 'bench-' || i, decode(hex, 'hex'), 'bench content ' || i, 1073741824 FROM h;
-SQL
+tracker_workload_index "$LOADGEN" bench_psql "$BENCH_TMP" "$FILL_SWARMS"
 
 "$RIGHTS" --generate-key bench1 >"$BENCH_TMP/signing.keys"
 ISSUED_AT=$(($(date +%s) - 60))
-# open_sessions PREFIX LOADGEN_ARGS...: the session rows of a workload's tokens, as
-# Tracker.OpenSession writes them (sip-edge opens a session before its terminal announces; the
-# tracker refuses announces of tokens whose session is not open).
+# open_sessions PREFIX LOADGEN_ARGS...: the session rows of a workload's tokens.
 open_sessions() {
-  local prefix=$1
-  shift
-  "$LOADGEN" --print-sessions --issued-at "$ISSUED_AT" --key-file "$BENCH_TMP/signing.keys" \
-    --session-prefix "$prefix" "$@" >"$BENCH_TMP/sessions-$prefix.tsv"
-  bench_psql <<SQL
-CREATE TEMP TABLE s (session_id text, token_id text, hash text, subject text, locality text,
-                     expires bigint, announce_key text, token text);
-\copy s FROM '$BENCH_TMP/sessions-$prefix.tsv'
-INSERT INTO tracker.session (session_id, token_id, info_hash, subject, locality, token_expires_at,
-                             announce_key, token)
-  SELECT session_id, token_id, decode(hash, 'hex'), subject, locality, to_timestamp(expires),
-         announce_key, token FROM s;
-SQL
+  tracker_workload_sessions "$LOADGEN" bench_psql "$BENCH_TMP" "$1" "$ISSUED_AT" \
+    "$BENCH_TMP/signing.keys" "${@:2}"
 }
 per_token=$(((FILL_PEERS + SWARMS - 1) / SWARMS))
 say "opening the sessions of the tokens (SQL into tracker.session)"

@@ -26,7 +26,11 @@
 // then includes the connect; --connection-close asks for that from the start. UDP: one socket
 // per thread, --inflight announces in flight (all threads together), replies read with recvmmsg
 // and the next requests sent with sendmmsg; a connection id is fetched at start and every 50 s;
-// an announce unanswered for 1 s is lost and replaced.
+// an announce unanswered for 1 s is lost and replaced. UDP with --rate N (open loop, for
+// overload): after the fill, N announces a second leave whatever comes back, and each is counted
+// answered, refused (error reply; "busy" ones also apart) or lost (no answer within 1 s); the
+// line adds offered, offered_per_s, busy, p999_ms and max_ms:
+//   tracker_load --udp 127.0.0.1:6969 --key-file signing.keys --rate 150000 --duration 10
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +55,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -163,12 +168,15 @@ struct Tally {
   int64_t errors = 0;      // transport errors (connection reset mid-answer, bad answers)
   int64_t retries = 0;     // requests sent again on a fresh connection after an EOF
   int64_t lost = 0;        // UDP announces unanswered for 1 s
+  int64_t offered = 0;     // --rate: announces sent inside the measured window
+  int64_t busy = 0;        // failures saying "busy" (the tracker shedding load), measured window
   int64_t peers_returned = 0;
   int64_t answered = 0;    // every answer, all phases (fill and warm-up too)
   std::string first_failure;
   std::vector<uint32_t> latency_us;
   void Fail(std::string_view what, bool measured) {
     if (measured) ++failures; else ++fill_failures;
+    if (measured && what.find("busy") != std::string_view::npos) ++busy;
     if (first_failure.empty()) first_failure = std::string(what.substr(0, 200));
   }
 };
@@ -176,6 +184,7 @@ struct Tally {
 struct Shared {
   const Workload* w = nullptr;
   int threads = 1;
+  double rate_per_thread = 0;  // --rate: UDP announces per second each thread offers; 0: closed loop
   Clock::time_point measure_from, stop;
   Clock::time_point fill_start, fill_end;
   std::atomic<bool> failed{false};
@@ -506,6 +515,20 @@ void Put64(uint8_t* p, uint64_t v) {
 uint32_t Get32(const uint8_t* p) { uint32_t v; std::memcpy(&v, p, 4); return ntohl(v); }
 uint64_t Get64(const uint8_t* p) { return (uint64_t{Get32(p)} << 32) | Get32(p + 4); }
 
+// When the kernel queued a datagram read with SO_TIMESTAMPNS on, if it says.
+std::optional<std::chrono::system_clock::time_point> ArrivalOf(const msghdr& m) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&m), c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      timespec ts;
+      std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      return std::chrono::system_clock::time_point(std::chrono::duration_cast<
+          std::chrono::system_clock::duration>(std::chrono::seconds(ts.tv_sec) +
+                                               std::chrono::nanoseconds(ts.tv_nsec)));
+    }
+  }
+  return std::nullopt;
+}
+
 // A connection id from a connect exchange, or 0 when none came within `tries` seconds.
 uint64_t UdpConnect(int fd, int tries) {
   for (int k = 0; k < tries; ++k) {
@@ -558,7 +581,13 @@ class UdpDriver {
     filling_ = false;
     after_fill_.arrive_and_wait();
     start_.arrive_and_wait();
-    if (!sh_.failed && sh_.stop > Clock::now()) Loop();
+    if (!sh_.failed && sh_.stop > Clock::now()) {
+      if (sh_.rate_per_thread > 0) {
+        RateLoop();
+      } else {
+        Loop();
+      }
+    }
     close(fd_);
   }
 
@@ -631,21 +660,7 @@ class UdpDriver {
         const uint32_t tid = Get32(b + 4);
         const int i = static_cast<int>(tid & 0xffff);
         if (i >= n_ || !slots_[i].busy || slots_[i].tid != tid) continue;  // late or foreign
-        ++out_->answered;
-        const uint32_t action = Get32(b);
-        if (action == 1 && len >= 20) {
-          if (measured) {
-            ++out_->ok;
-            out_->latency_us.push_back(static_cast<uint32_t>(
-                std::chrono::duration_cast<std::chrono::microseconds>(now - slots_[i].t0).count()));
-            out_->peers_returned += static_cast<int64_t>((len - 20) / 6);
-          }
-        } else if (action == 3) {
-          out_->Fail(std::string(reinterpret_cast<const char*>(b + 8), len - 8), measured);
-        } else {
-          ++out_->errors;
-          Note(absl::StrCat("unexpected UDP answer, action ", action, ", ", len, " bytes"));
-        }
+        Count(b, len, measured, now - slots_[i].t0);
         todo.push_back(i);
       }
       if (now - last_sweep > std::chrono::milliseconds(200)) {
@@ -667,6 +682,138 @@ class UdpDriver {
     }
   }
 
+  // Tallies one answer (at least 8 bytes) to an announce sent `waited` ago.
+  void Count(const uint8_t* b, size_t len, bool measured, Clock::duration waited) {
+    ++out_->answered;
+    const uint32_t action = Get32(b);
+    if (action == 1 && len >= 20) {
+      if (measured) {
+        ++out_->ok;
+        out_->latency_us.push_back(static_cast<uint32_t>(std::max<int64_t>(
+            0, std::chrono::duration_cast<std::chrono::microseconds>(waited).count())));
+        out_->peers_returned += static_cast<int64_t>((len - 20) / 6);
+      }
+    } else if (action == 3) {
+      out_->Fail(std::string(reinterpret_cast<const char*>(b + 8), len - 8), measured);
+    } else {
+      ++out_->errors;
+      Note(absl::StrCat("unexpected UDP answer, action ", action, ", ", len, " bytes"));
+    }
+  }
+
+  // Open loop (--rate): announces leave at the thread's rate whatever comes back, paced every
+  // millisecond in small sendmmsg batches; each is answered, refused, or lost (no answer within
+  // 1 s). Only those sent inside the measured window count, whenever their answer comes.
+  // Latency ends when the answer reached this socket (the kernel's SO_TIMESTAMPNS), not when
+  // this thread read it: at three times a server's rate the generator's own core is busy, and
+  // its receive queue is not the server's doing.
+  void RateLoop() {
+    // A fresh connection id: valid for at least 60 s of this phase (--warmup + --duration).
+    if (const uint64_t id = UdpConnect(fd_, 5); id != 0) conn_id_ = id;
+    const int on = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+    const double rate = sh_.rate_per_thread;
+    // One slot per announce of the last 2.5 s: sent in order, so the oldest is the next to be
+    // counted lost, and a slot comes round again only after its announce was settled.
+    const uint64_t ring = std::max<uint64_t>(4096, static_cast<uint64_t>(rate * 2.5));
+    struct Pending {
+      bool busy = false;
+      bool measured = false;
+      uint32_t tid = 0;
+      Clock::time_point t0;
+      std::chrono::system_clock::time_point sent_at;  // the clock of the kernel's timestamps
+    };
+    std::vector<Pending> pending(ring);
+    constexpr int kBatch = 32;
+    std::vector<std::string> outs(kBatch);
+    std::vector<mmsghdr> smsgs(kBatch), rmsgs(kBatch);
+    std::vector<iovec> siovs(kBatch), riovs(kBatch);
+    std::vector<std::array<uint8_t, 2048>> bufs(kBatch);
+    constexpr size_t kControl = CMSG_SPACE(sizeof(timespec));
+    std::vector<char> control(kBatch * kControl);
+    const Clock::time_point begin = Clock::now();
+    const Clock::time_point drain_until = sh_.stop + std::chrono::milliseconds(1100);
+    uint64_t sent = 0, oldest = 0;
+    for (;;) {
+      Clock::time_point now = Clock::now();
+      if (now >= drain_until) break;
+      const auto wall = std::chrono::system_clock::now();
+      const uint64_t due = now < sh_.stop
+          ? static_cast<uint64_t>(rate * std::chrono::duration<double>(now - begin).count())
+          : sent;
+      while (sent < due) {
+        const int ns = static_cast<int>(std::min<uint64_t>(kBatch, due - sent));
+        const bool measured = now >= sh_.measure_from;
+        for (int k = 0; k < ns; ++k) {
+          Pending& slot = pending[(sent + k) % ring];
+          if (slot.busy && slot.measured) ++out_->lost;  // not reached: the ring spans 2.5 s
+          slot = {.busy = true, .measured = measured,
+                  .tid = static_cast<uint32_t>(sent + k), .t0 = now, .sent_at = wall};
+          out_->offered += measured;
+          Build(RandomPeer(), false, slot.tid, &outs[k]);
+          siovs[k] = {outs[k].data(), outs[k].size()};
+          smsgs[k] = {};
+          smsgs[k].msg_hdr.msg_iov = &siovs[k];
+          smsgs[k].msg_hdr.msg_iovlen = 1;
+        }
+        for (int done = 0; done < ns;) {
+          const int m = sendmmsg(fd_, smsgs.data() + done, static_cast<unsigned>(ns - done), 0);
+          if (m > 0) {
+            done += m;
+          } else if (errno != EINTR && errno != EAGAIN && errno != ECONNREFUSED) {
+            ++out_->errors;
+            Note(absl::StrCat("sendmmsg: ", std::strerror(errno)));
+            break;
+          }
+        }
+        sent += static_cast<uint64_t>(ns);
+      }
+      // Answers until the next millisecond's sends are due.
+      pollfd pfd{fd_, POLLIN, 0};
+      if (poll(&pfd, 1, 1) > 0) {
+        for (;;) {
+          for (int k = 0; k < kBatch; ++k) {
+            riovs[k] = {bufs[k].data(), bufs[k].size()};
+            rmsgs[k] = {};
+            rmsgs[k].msg_hdr.msg_iov = &riovs[k];
+            rmsgs[k].msg_hdr.msg_iovlen = 1;
+            rmsgs[k].msg_hdr.msg_control = control.data() + k * kControl;
+            rmsgs[k].msg_hdr.msg_controllen = kControl;
+          }
+          const int n = recvmmsg(fd_, rmsgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+          if (n <= 0) break;
+          now = Clock::now();
+          for (int k = 0; k < n; ++k) {
+            if (rmsgs[k].msg_len < 8) {
+              ++out_->errors;
+              continue;
+            }
+            const uint32_t tid = Get32(bufs[k].data() + 4);
+            Pending& slot = pending[tid % ring];
+            if (!slot.busy || slot.tid != tid) continue;  // late (counted lost) or foreign
+            slot.busy = false;
+            const auto arrived = ArrivalOf(rmsgs[k].msg_hdr);
+            Count(bufs[k].data(), rmsgs[k].msg_len, slot.measured,
+                  arrived ? std::chrono::duration_cast<Clock::duration>(*arrived - slot.sent_at)
+                          : now - slot.t0);
+          }
+          if (n < kBatch) break;
+        }
+      }
+      now = Clock::now();
+      for (; oldest < sent; ++oldest) {
+        Pending& slot = pending[oldest % ring];
+        if (slot.busy && now - slot.t0 < std::chrono::seconds(1)) break;
+        if (slot.busy && slot.measured) ++out_->lost;
+        slot.busy = false;
+      }
+    }
+    for (; oldest < sent; ++oldest) {
+      Pending& slot = pending[oldest % ring];
+      if (slot.busy && slot.measured) ++out_->lost;
+    }
+  }
+
   // Builds slot i's next announce into *out; false when the phase is over for it.
   bool Next(int i, std::string* out) {
     int64_t p;
@@ -678,19 +825,31 @@ class UdpDriver {
       started = true;
     } else {
       if (Clock::now() >= sh_.stop) return false;
-      const int64_t mine = (w_.peers - t_ + sh_.threads - 1) / sh_.threads;
-      p = t_ + sh_.threads * std::uniform_int_distribution<int64_t>(0, mine - 1)(rng_);
-      states_[p].Advance(rng_);
+      p = RandomPeer();
     }
     Slot& s = slots_[i];
     s.tid = (++seq_ << 16) | static_cast<uint32_t>(i);
     s.t0 = Clock::now();
+    Build(p, started, s.tid, out);
+    return true;
+  }
+
+  // A random peer of this thread, its counters advanced (the measured phases' announces).
+  int64_t RandomPeer() {
+    const int64_t mine = (w_.peers - t_ + sh_.threads - 1) / sh_.threads;
+    const int64_t p = t_ + sh_.threads * std::uniform_int_distribution<int64_t>(0, mine - 1)(rng_);
+    states_[p].Advance(rng_);
+    return p;
+  }
+
+  // Peer p's announce datagram with transaction id `tid` into *out.
+  void Build(int64_t p, bool started, uint32_t tid, std::string* out) {
     const PeerState& st = states_[p];
     out->assign(98, '\0');
     uint8_t* b = reinterpret_cast<uint8_t*>(out->data());
     Put64(b, conn_id_);
     Put32(b + 8, 1);
-    Put32(b + 12, s.tid);
+    Put32(b + 12, tid);
     std::memcpy(b + 16, w_.hashes[w_.Swarm(p)].data(), 20);
     const std::string id = w_.PeerId(p);
     std::memcpy(b + 36, id.data(), 20);
@@ -716,7 +875,6 @@ class UdpDriver {
       }
       out->push_back(0);
     }
-    return true;
   }
 
   void Note(const std::string& what) {
@@ -837,6 +995,10 @@ int main(int argc, char** argv) {
   flags.Add("threads", "1", "client threads");
   flags.Add("connections", "32", "HTTP: keep-alive connections (all threads together)");
   flags.Add("inflight", "64", "UDP: announces in flight (all threads together)");
+  flags.Add("rate", "0",
+            "UDP: after the fill (closed loop), offer this many announces per second (all "
+            "threads together) whatever the answers, paced every millisecond (open loop; "
+            "--warmup + --duration at most 60 s, a connection id's life); 0: closed loop");
   flags.Add("warmup", "2", "seconds of random announces after the fill, before measuring");
   flags.Add("duration", "15", "measured seconds; 0: only the fill");
   if (auto code = flags.ParseCommandLine(argc, argv)) return *code;
@@ -856,6 +1018,10 @@ int main(int argc, char** argv) {
   }
   const bool print_sessions = flags.GetBool("print-sessions").value_or(false);
   const bool http = !flags.Get("http").empty();
+  if (http && num("rate") > 0) {
+    std::cerr << "error: --rate is for UDP\n";
+    return 2;
+  }
   if (!print_sessions && http == !flags.Get("udp").empty()) {
     std::cerr << "error: give exactly one of --http and --udp\n";
     return 2;
@@ -928,6 +1094,8 @@ int main(int argc, char** argv) {
   Shared sh;
   sh.w = &w;
   sh.threads = threads;
+  const int64_t rate = num("rate");
+  sh.rate_per_thread = static_cast<double>(rate) / threads;
   const int64_t warmup = num("warmup");
   const int64_t duration = num("duration");
   std::barrier after_fill(threads + 1);
@@ -970,6 +1138,8 @@ int main(int argc, char** argv) {
     all.errors += t.errors;
     all.retries += t.retries;
     all.lost += t.lost;
+    all.offered += t.offered;
+    all.busy += t.busy;
     all.peers_returned += t.peers_returned;
     all.answered += t.answered;
     if (all.first_failure.empty()) all.first_failure = t.first_failure;
@@ -979,6 +1149,8 @@ int main(int argc, char** argv) {
   const double per_s = duration > 0 ? static_cast<double>(all.ok) / static_cast<double>(duration) : 0;
   const double p50 = PercentileMs(all.latency_us, 0.50);
   const double p99 = PercentileMs(all.latency_us, 0.99);
+  const double p999 = PercentileMs(all.latency_us, 0.999);
+  const double max_ms = PercentileMs(all.latency_us, 1.0);
   char line[1024];
   std::snprintf(line, sizeof line,
                 "{\"announces_per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"announces\":%lld,"
@@ -992,6 +1164,15 @@ int main(int argc, char** argv) {
                 all.ok > 0 ? static_cast<double>(all.peers_returned) / static_cast<double>(all.ok) : 0,
                 fill_s, fill_s > 0 ? static_cast<double>(w.peers) / fill_s : 0,
                 static_cast<long long>(w.plain ? 0 : w.Tokens()), sign_s);
+  if (rate > 0) {
+    // Open loop: what was offered in the measured window, and what became of it.
+    std::snprintf(line + std::strlen(line), sizeof line - std::strlen(line),
+                  "\"rate\":%lld,\"offered\":%lld,\"offered_per_s\":%.1f,\"busy\":%lld,"
+                  "\"p999_ms\":%.3f,\"max_ms\":%.3f,",
+                  static_cast<long long>(rate), static_cast<long long>(all.offered),
+                  duration > 0 ? static_cast<double>(all.offered) / static_cast<double>(duration) : 0,
+                  static_cast<long long>(all.busy), p999, max_ms);
+  }
   std::cout << line << "\"answered\":" << all.answered << ",\"client_cores\":"
             << static_cast<double>(static_cast<int>(client_cores * 100)) / 100
             << ",\"first_failure\":\"" << JsonEscape(all.first_failure) << "\"}"

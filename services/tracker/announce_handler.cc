@@ -19,7 +19,7 @@ metrics::Counter& RequestCounter(metrics::Family<metrics::Counter>& family, Prot
                                  int result) {
   static constexpr const char* kProtocols[] = {"http", "udp"};
   static constexpr const char* kResults[] = {"ok", "bad_request", "denied", "unavailable",
-                                             "throttled"};
+                                             "throttled", "busy"};
   return family.Add({{"protocol", kProtocols[static_cast<int>(protocol)]},
                      {"result", kResults[result]}});
 }
@@ -32,7 +32,8 @@ RequestCounters::RequestCounters(metrics::Registry& registry) {
                         .Help("Announces answered, by protocol and result (bad_request: "
                               "malformed; denied: token refused or not for this swarm, or too "
                               "many addresses; unavailable: the back end failed; throttled: too "
-                              "many new tokens from one address).")
+                              "many new tokens from one address; busy: shed, the tracker was "
+                              "behind).")
                         .Register(registry);
   auto& scrapes = metrics::BuildCounter()
                       .Name("p2pims_tracker_scrapes_total")
@@ -73,6 +74,10 @@ int RequestCounters::ResultIndex(const absl::Status& status) {
 
 void RequestCounters::Announce(Protocol protocol, const absl::Status& status) {
   announces_[static_cast<int>(protocol)][ResultIndex(status)]->Increment();
+}
+
+void RequestCounters::Busy(Protocol protocol) {
+  announces_[static_cast<int>(protocol)][kResults - 1]->Increment();
 }
 
 void RequestCounters::Scrape(Protocol protocol, const absl::Status& status) {
@@ -221,6 +226,18 @@ void AnnounceHandler::HandleUdp(std::string_view datagram, const PeerEndpoint& f
                                .tracker_id = {},
                                .peers = result.peers},
                               from.address.v6, reply);
+}
+
+void AnnounceHandler::HandleUdpBusy(std::string_view datagram, const PeerEndpoint& from,
+                                    absl::Time now, Rng& rng, std::string* reply) {
+  udp::Header h;
+  if (!udp::ParseHeader(datagram, &h) || h.action != static_cast<uint32_t>(udp::Action::kAnnounce)) {
+    return HandleUdp(datagram, from, now, rng, reply);
+  }
+  reply->clear();
+  if (!connection_ids_.Valid(h.connection_id, from, now)) return;  // never answer a forged source
+  counters_.Busy(Protocol::kUdp);
+  udp::AppendErrorResponse(h.transaction_id, std::string_view("tracker busy; retry later"), reply);
 }
 
 }  // namespace p2pims::tracker

@@ -64,9 +64,12 @@ class RequestCounters {
   // Peers offered by tier, and the bytes the peer reports downloading, by the best tier it was
   // offered before (p2pims_tracker_peers_offered_total, p2pims_tracker_downloaded_bytes_total).
   void Traffic(const AnnounceResult& result);
+  // Counts one announce of `protocol` shed for overload (result "busy").
+  void Busy(Protocol protocol);
 
  private:
-  static constexpr int kResults = 5;  // ok, bad_request, denied, unavailable, throttled
+  // ok, bad_request, denied, unavailable, throttled, busy (not from a status: Busy)
+  static constexpr int kResults = 6;
   static int ResultIndex(const absl::Status& status);
   metrics::Counter* announces_[2][kResults];
   metrics::Counter* scrapes_[2][kResults];
@@ -103,6 +106,13 @@ class AnnounceHandler {
   // unknown or expired connection id: no reply reaches a forged source address).
   void HandleUdp(std::string_view datagram, const PeerEndpoint& from, absl::Time now,
                  Rng& rng, std::string* reply);
+
+  // The same for a datagram that waited in the socket beyond the listener's bound (the tracker
+  // is behind): an announce with a valid connection id gets the error "tracker busy; retry
+  // later" at once, without admission or swarm work, counted as result "busy"; connects and
+  // anything else, cheap already, are answered as HandleUdp does.
+  void HandleUdpBusy(std::string_view datagram, const PeerEndpoint& from, absl::Time now,
+                     Rng& rng, std::string* reply);
 
   // Replaces `body` with the bencoded answer to `request_line` (the first line of an HTTP
   // request, without its CRLF) from `remote`: an announce or scrape reply, or a `failure

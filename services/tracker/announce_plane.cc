@@ -19,6 +19,16 @@ metrics::Gauge& PeersByRole(metrics::Registry& registry, const char* role) {
       .Add({{"role", role}});
 }
 
+metrics::Counter& UdpDropped(metrics::Registry& registry, const char* reason) {
+  return metrics::BuildCounter()
+      .Name("p2pims_tracker_udp_dropped_total")
+      .Help("UDP datagrams dropped unanswered while the tracker was behind its load: "
+            "buffer_full, by the kernel (the socket's receive buffer full); too_late, by the "
+            "tracker (waited beyond --udp-max-wait-ms, beyond the few answered 'tracker busy').")
+      .Register(registry)
+      .Add({{"reason", reason}});
+}
+
 // The index row of an info-hash as the swarm it opens.
 Admission::IndexLookup IndexOf(TrackerStore& store) {
   return [&store](const InfoHash& hash) -> absl::StatusOr<std::optional<SwarmBinding>> {
@@ -83,6 +93,8 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
                            "'tracker busy' failure reply and retry in 1 minute.")
                      .Register(registry)
                      .Add({})),
+      udp_buffer_full_(UdpDropped(registry, "buffer_full")),
+      udp_too_late_(UdpDropped(registry, "too_late")),
       swarms_gauge_(Gauge(registry, "p2pims_tracker_swarms", "Swarms with peers in memory.")),
       seeders_gauge_(PeersByRole(registry, "seeder")),
       leechers_gauge_(PeersByRole(registry, "leecher")),
@@ -109,7 +121,15 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
                 {reinterpret_cast<const char*>(datagram.data()), datagram.size()}, from, now, rng,
                 reply);
           },
-          {.threads = options_.threads}) {}
+          [this](std::span<const uint8_t> datagram, const PeerEndpoint& from, absl::Time now,
+                 Rng& rng, std::string* reply) {
+            handler_.HandleUdpBusy(
+                {reinterpret_cast<const char*>(datagram.data()), datagram.size()}, from, now, rng,
+                reply);
+          },
+          {.threads = options_.threads,
+           .max_wait = options_.udp_max_wait,
+           .receive_buffer = options_.udp_receive_buffer}) {}
 
 AnnouncePlane::~AnnouncePlane() { Stop(); }
 
@@ -127,17 +147,17 @@ absl::Status AnnouncePlane::Start(const std::string& address) {
 }
 
 void AnnouncePlane::Stop() {
-  http_.Stop();
-  udp_.Stop();
+  // Housekeeping first: it reads the listeners' sockets (drop counters).
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
   wake_.notify_all();
-  if (housekeeping_.joinable()) {
-    housekeeping_.join();
-    FlushUsage();  // what the last announces reported
-  }
+  const bool started = housekeeping_.joinable();
+  if (started) housekeeping_.join();
+  http_.Stop();
+  udp_.Stop();
+  if (started) FlushUsage();  // what the last announces reported
 }
 
 void AnnouncePlane::Housekeeping() {
@@ -165,6 +185,9 @@ void AnnouncePlane::Housekeeping() {
     leechers_gauge_.Set(static_cast<double>(census.leechers));
     origins_gauge_.Set(static_cast<double>(census.origins));
     cached_tokens_.Set(static_cast<double>(admission_.cached()));
+    const UdpListener::Drops dropped = udp_.TakeDrops();
+    udp_buffer_full_.Increment(static_cast<double>(dropped.buffer_full));
+    udp_too_late_.Increment(static_cast<double>(dropped.too_late));
     lock.lock();
   }
 }

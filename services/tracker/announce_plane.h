@@ -38,6 +38,9 @@ struct AnnouncePlaneOptions {
   AnnounceHandlerOptions handler;
   AdmissionOptions admission;
   HttpListenerOptions http;
+  // UDP datagrams that waited in the socket longer than this get "tracker busy" (zero: none do).
+  absl::Duration udp_max_wait = absl::ZeroDuration();
+  int udp_receive_buffer = 0;  // bytes per UDP socket; 0: the system's default
   absl::Duration housekeeping_period = absl::Seconds(1);
   // Metered usage is written (one statement for all sessions), delivered and checked against
   // credit this often; CloseSession writes it at once whatever the period.
@@ -85,6 +88,7 @@ class AnnouncePlane {
   AnnounceHandler handler_;
   metrics::Gauge& http_connections_;
   metrics::Counter& http_busy_;
+  metrics::Counter &udp_buffer_full_, &udp_too_late_;
   metrics::Gauge& swarms_gauge_;
   metrics::Gauge &seeders_gauge_, &leechers_gauge_, &origins_gauge_;
   metrics::Gauge& cached_tokens_;

@@ -46,6 +46,13 @@ int main(int argc, char** argv) {
   rt.flags().Add("http-max-connections", "50000",
                  "open HTTP tracker connections at most; one more gets a 'tracker busy' failure "
                  "reply (retry in 1 minute) and is closed");
+  rt.flags().Add("udp-max-wait-ms", "50",
+                 "a UDP announce that waited longer than this in the socket (the tracker behind "
+                 "its load) gets 'tracker busy; retry later' at once instead of an answer (ms, "
+                 "0..60000; 0: answered however late)");
+  rt.flags().Add("udp-receive-buffer", "0",
+                 "receive buffer of each UDP socket, bytes (0..1073741824; 0: the system's "
+                 "net.core.rmem_default): room for bursts; --udp-max-wait-ms bounds the wait");
   rt.flags().Add("cold-admissions-per-address", "50",
                  "new tokens (a signature check) or announce keys (a database read) one source "
                  "address may present per second, with a burst of four times that; beyond, its "
@@ -78,7 +85,12 @@ int main(int argc, char** argv) {
   const auto cold = ranged("cold-admissions-per-address", 0, 1000000);
   const auto http_max = ranged("http-max-connections", 1, 10000000);
   const auto usage_flush = ranged("usage-flush-ms", 100, 60000);
-  if (!credit_announce || !seed_announce || !cold || !http_max || !usage_flush) return 2;
+  const auto udp_max_wait = ranged("udp-max-wait-ms", 0, 60000);
+  const auto udp_buffer = ranged("udp-receive-buffer", 0, 1 << 30);
+  if (!credit_announce || !seed_announce || !cold || !http_max || !usage_flush || !udp_max_wait ||
+      !udp_buffer) {
+    return 2;
+  }
 
   const std::shared_ptr<grpc::Channel> rights_channel = MakeChannel(rt.flags().Get("rights"));
   token::Verifier verifier;
@@ -125,6 +137,8 @@ int main(int argc, char** argv) {
   plane_options.handler.credit_interval_seconds = *credit_announce;
   plane_options.handler.seed_interval_seconds = *seed_announce;
   plane_options.http.max_connections = static_cast<int>(*http_max);
+  plane_options.udp_max_wait = absl::Milliseconds(*udp_max_wait);
+  plane_options.udp_receive_buffer = static_cast<int>(*udp_buffer);
   plane_options.admission.cold_per_source = static_cast<double>(*cold);
   plane_options.admission.cold_burst = 4.0 * static_cast<double>(*cold);
   auto udp_key = store.UdpConnectionKey();

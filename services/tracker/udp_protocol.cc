@@ -202,14 +202,22 @@ InfoHash ScrapeHashes::operator[](size_t i) const {
   return h;
 }
 
+bool ParseHeader(std::string_view packet, Header* out) {
+  if (packet.size() < kHeaderSize) return false;
+  *out = {.connection_id = U64(packet, 0), .action = U32(packet, 8),
+          .transaction_id = U32(packet, 12)};
+  return true;
+}
+
 Request ParseRequest(std::string_view packet, const PeerAddress& remote,
                      const RequestLimits& limits, std::string* url_data) {
   Request r;
+  Header h;
   // Too short to hold a transaction id: there is no one to answer.
-  if (packet.size() < kHeaderSize) return r;
-  r.connection_id = U64(packet, 0);
-  r.transaction_id = U32(packet, 12);
-  switch (U32(packet, 8)) {
+  if (!ParseHeader(packet, &h)) return r;
+  r.connection_id = h.connection_id;
+  r.transaction_id = h.transaction_id;
+  switch (h.action) {
     case static_cast<uint32_t>(Action::kConnect):
       // Without the protocol id this is not BEP 15 at all (a stray or scanning packet).
       if (r.connection_id == kProtocolId) r.kind = RequestKind::kConnect;

@@ -76,6 +76,15 @@ struct Request {
   ScrapeHashes scrape;
 };
 
+// What every request starts with, read without parsing the rest (the listener's busy path).
+struct Header {
+  uint64_t connection_id = 0;
+  uint32_t action = 0;  // an Action, or anything a client sent
+  uint32_t transaction_id = 0;
+};
+// The header of `packet`; false when it is shorter than kHeaderSize (no one to answer).
+bool ParseHeader(std::string_view packet, Header* out);
+
 // Parses one datagram from `remote` (the socket's source address).
 //
 // Connect: 16 bytes or more, connection id kProtocolId, else dropped.

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Tracker overload, long form (issue 9 item 2): the tracker's UDP capacity measured closed loop,
+# then three times that offered open loop, in the same run. Prints progress on stderr and, last,
+# one JSON line: capacity, offered ratio, goodput over capacity, latency of the answered
+# announces, failure replies, losses, kernel drops and RSS growth.
+#
+#   bench/overload/tracker.sh          # Release build in build-bench/, about 2 minutes
+#
+# The tracker gets one announce thread and one core (taskset), the load generator the other; and,
+# where the cgroup cpu controller is writable (root), the tracker only BENCH_TRACKER_CPU_PERCENT
+# of its core (a CFS quota per 10 ms), so that one core of load generator can offer three times
+# what the tracker answers: unlimited, one tracker core answers about as fast as one generator
+# core can send.
+# Environment: BENCH_SECONDS (20, measured seconds per phase), BENCH_OVERLOAD_FACTOR (3),
+# BENCH_TRACKER_CPU_PERCENT (35; 0: no quota),
+# BENCH_PEERS (50000), BENCH_SWARMS (1000), BENCH_INFLIGHT (256, the capacity run: enough to keep one worker busy),
+# BENCH_TRACKER_CPU (0), BENCH_LOAD_CPU (1), BENCH_TRACKER_ARGS (more tracker flags),
+# BENCH_TRACKER (another p2pims-tracker binary), BENCH_KEEP=1, BENCH_JOBS.
+set -euo pipefail
+# shellcheck source=bench/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source=bench/lib/tracker_workload.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/tracker_workload.sh"
+
+readonly SECS=${BENCH_SECONDS:-20}
+readonly FACTOR=${BENCH_OVERLOAD_FACTOR:-3}
+readonly PEERS=${BENCH_PEERS:-50000}
+readonly SWARMS=${BENCH_SWARMS:-1000}
+readonly INFLIGHT=${BENCH_INFLIGHT:-256}
+readonly TRACKER_CPU=${BENCH_TRACKER_CPU:-0}
+readonly LOAD_CPU=${BENCH_LOAD_CPU:-1}
+readonly CPU_PERCENT=${BENCH_TRACKER_CPU_PERCENT:-35}
+((SECS + 2 <= 60)) || die "BENCH_SECONDS must be at most 58 (a UDP connection id's life)"
+
+bench_build p2pims-tracker p2pims-rights tracker_load
+TRACKER=${BENCH_TRACKER:-$BENCH_BIN/services/tracker/p2pims-tracker}
+RIGHTS=$BENCH_BIN/services/rights/p2pims-rights
+LOADGEN=$BENCH_BIN/bench/tracker/tracker_load
+load_at_start=$(load1)
+
+bench_tmpdir
+bench_pg_start
+DB=$(bench_pg_conninfo p2pims)
+"$RIGHTS" --migrate --db "$DB" --log-level warn >&2
+"$TRACKER" --migrate --db "$DB" --log-level warn >&2
+tracker_workload_index "$LOADGEN" bench_psql "$BENCH_TMP" "$SWARMS"
+"$RIGHTS" --generate-key bench1 >"$BENCH_TMP/signing.keys"
+ISSUED_AT=$(($(date +%s) - 60))
+tracker_workload_sessions "$LOADGEN" bench_psql "$BENCH_TMP" ovl "$ISSUED_AT" \
+  "$BENCH_TMP/signing.keys" --swarms "$SWARMS" --peers "$PEERS"
+
+RIGHTS_GRPC=$(bench_free_port)
+bench_spawn rights "$RIGHTS" --db "$DB" --signing-key-file "$BENCH_TMP/signing.keys" \
+  --grpc-listen "127.0.0.1:$RIGHTS_GRPC" --admin-listen "127.0.0.1:$(bench_free_port)" --log-level warn
+TRACKER_PORT=$(bench_free_port)
+TRACKER_ADMIN=$(bench_free_port)
+# shellcheck disable=SC2086  # BENCH_TRACKER_ARGS: several flags
+bench_spawn tracker taskset -c "$TRACKER_CPU" "$TRACKER" --db "$DB" --rights "127.0.0.1:$RIGHTS_GRPC" \
+  --announce-listen "127.0.0.1:$TRACKER_PORT" --announce-host "127.0.0.1:$TRACKER_PORT" \
+  --announce-threads 1 --grpc-listen "127.0.0.1:$(bench_free_port)" \
+  --admin-listen "127.0.0.1:$TRACKER_ADMIN" --charging= --cold-admissions-per-address 0 \
+  --log-level warn ${BENCH_TRACKER_ARGS:-}
+TRACKER_PID=$SPAWNED_PID
+
+# limit_cpu PID PERCENT: a CFS quota of PERCENT of one core (per 10 ms) for PID's threads, in a
+# cgroup of its own (v1 or v2); sets CPU_LIMIT to what was done.
+CGROUP=""
+limit_cpu() {
+  local v1=/sys/fs/cgroup/cpu v2=/sys/fs/cgroup quota=$(($2 * 100))
+  CPU_LIMIT="none"
+  if [[ -w $v1/cgroup.procs ]] && mkdir "$v1/p2pims-bench-$$" 2>/dev/null; then
+    CGROUP=$v1/p2pims-bench-$$
+    echo 10000 >"$CGROUP/cpu.cfs_period_us" && echo "$quota" >"$CGROUP/cpu.cfs_quota_us" &&
+      echo "$1" >"$CGROUP/cgroup.procs" && CPU_LIMIT="$2%"
+  elif [[ -w $v2/cgroup.procs && -f $v2/cgroup.controllers ]] && mkdir "$v2/p2pims-bench-$$" 2>/dev/null; then
+    CGROUP=$v2/p2pims-bench-$$
+    echo "$quota 10000" >"$CGROUP/cpu.max" && echo "$1" >"$CGROUP/cgroup.procs" && CPU_LIMIT="$2%"
+  fi
+  [[ $CPU_LIMIT != none ]] || say "warning: no CPU quota for the tracker (cgroup not writable)"
+}
+# The cgroup goes once its process has (bench_cleanup stops it).
+trap 'bench_cleanup; [[ -z $CGROUP ]] || rmdir "$CGROUP" 2>/dev/null || true' EXIT
+CPU_LIMIT="none"
+((CPU_PERCENT == 0)) || limit_cpu "$TRACKER_PID" "$CPU_PERCENT"
+bench_wait_http "http://127.0.0.1:$TRACKER_ADMIN/readyz" 60 "$TRACKER_PID" ||
+  die "p2pims-tracker did not become ready (see $BENCH_TMP/tracker.log)"
+
+# load NAME ARGS...: one run of the load generator on its own core; prints its JSON line.
+load() {
+  local name=$1
+  shift
+  taskset -c "$LOAD_CPU" "$LOADGEN" --udp "127.0.0.1:$TRACKER_PORT" --swarms "$SWARMS" \
+    --peers "$PEERS" --key-file "$BENCH_TMP/signing.keys" --issued-at "$ISSUED_AT" \
+    --session-prefix ovl "$@" 2>"$BENCH_TMP/$name.err" || {
+    cat "$BENCH_TMP/$name.err" >&2
+    die "the load generator failed ($name)"
+  }
+}
+# metric NAME [LABELS]: the sum of a tracker metric's samples whose labels contain LABELS.
+metric() {
+  curl -fsS "http://127.0.0.1:$TRACKER_ADMIN/metrics" | awk -v m="$1" -v l="${2:-}" '
+    ($1 == m || index($1, m "{") == 1) && index($1, l) > 0 { v += $2 } END { printf "%.0f\n", v + 0 }'
+}
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+
+# Every run starts with a fill (each peer announces once); the first finds every token cold (a
+# signature check and a database read each, a few thousand a second), which with many in flight
+# would wait beyond --udp-max-wait-ms. So a first fill, few in flight, warms the token cache.
+say "warming the token cache: every peer announces once, 16 in flight"
+warm_run=$(load warm --inflight 16 --duration 0)
+say "  $warm_run"
+say "capacity: closed loop, $INFLIGHT in flight, ${SECS} s, tracker on CPU $TRACKER_CPU (quota: $CPU_LIMIT)"
+capacity_run=$(load capacity --inflight "$INFLIGHT" --duration "$SECS")
+say "  $capacity_run"
+capacity=$(json_get announces_per_s "$capacity_run")
+rate=$(awk -v c="$capacity" -v f="$FACTOR" 'BEGIN { printf "%.0f\n", c * f }')
+
+pid=$TRACKER_PID
+rss_before=$(rss_kb "$pid")
+drops0=$(metric p2pims_tracker_udp_dropped_total 'reason="buffer_full"')
+late0=$(metric p2pims_tracker_udp_dropped_total 'reason="too_late"')
+busy0=$(metric p2pims_tracker_announces_total 'result="busy"')
+say "overload: ${FACTOR}x = $rate announces/s offered open loop, ${SECS} s"
+over_run=$(load overload --rate "$rate" --duration "$SECS")
+say "  $over_run"
+kill -0 "$pid" 2>/dev/null || die "p2pims-tracker exited under overload"
+rss_after=$(rss_kb "$pid")
+drops=$(($(metric p2pims_tracker_udp_dropped_total 'reason="buffer_full"') - drops0))
+too_late=$(($(metric p2pims_tracker_udp_dropped_total 'reason="too_late"') - late0))
+busy_counted=$(($(metric p2pims_tracker_announces_total 'result="busy"') - busy0))
+curl -fsS -o /dev/null "http://127.0.0.1:$TRACKER_ADMIN/readyz" || die "the tracker is not ready after the overload"
+after_run=$(load after --inflight 8 --duration 2 --warmup 0)
+say "after: $after_run"
+
+offered=$(json_get offered_per_s "$over_run")
+goodput=$(json_get announces_per_s "$over_run")
+printf '{"bench":"overload_tracker","capacity_per_s":%s,"capacity_p50_ms":%s,"capacity_p99_ms":%s,' \
+  "$capacity" "$(json_get p50_ms "$capacity_run")" "$(json_get p99_ms "$capacity_run")"
+printf '"offered_per_s":%s,"offered_ratio":%s,"goodput_per_s":%s,"goodput_ratio":%s,' \
+  "$offered" "$(ratio "$offered" "$capacity")" "$goodput" "$(ratio "$goodput" "$capacity")"
+printf '"p50_ms":%s,"p99_ms":%s,"p999_ms":%s,"max_ms":%s,' "$(json_get p50_ms "$over_run")" \
+  "$(json_get p99_ms "$over_run")" "$(json_get p999_ms "$over_run")" "$(json_get max_ms "$over_run")"
+printf '"offered":%s,"answered":%s,"failure_replies":%s,"busy_replies":%s,"busy_counted":%s,' \
+  "$(json_get offered "$over_run")" "$(json_get announces "$over_run")" \
+  "$(json_get failures "$over_run")" "$(json_get busy "$over_run")" "$busy_counted"
+printf '"lost":%s,"lost_ratio":%s,"kernel_drops":%s,"too_late_drops":%s,"errors":%s,' \
+  "$(json_get lost "$over_run")" "$(ratio "$(json_get lost "$over_run")" "$(json_get offered "$over_run")")" \
+  "$drops" "$too_late" "$(json_get errors "$over_run")"
+printf '"rss_kb_before":%s,"rss_kb_after":%s,"rss_growth_kb":%s,"after_per_s":%s,"after_failures":%s,' \
+  "$rss_before" "$rss_after" "$((rss_after - rss_before))" "$(json_get announces_per_s "$after_run")" \
+  "$(json_get failures "$after_run")"
+printf '"tracker_cpu_limit":"%s","tracker_args":"%s",' "$CPU_LIMIT" "${BENCH_TRACKER_ARGS:-}"
+printf '"client_cores":%s,"factor":%s,"seconds":%s,"peers":%s,"load1_at_start":%s,"load1_at_end":%s}\n' \
+  "$(json_get client_cores "$over_run")" "$FACTOR" "$SECS" "$PEERS" "$load_at_start" "$(load1)"
