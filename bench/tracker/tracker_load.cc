@@ -26,7 +26,7 @@
 // then includes the connect; --connection-close asks for that from the start. UDP: one socket
 // per thread, --inflight announces in flight (all threads together), replies read with recvmmsg
 // and the next requests sent with sendmmsg; a connection id is fetched at start and every 50 s;
-// an announce unanswered for 1 s is lost and replaced. UDP with --rate N (open loop, for
+// an announce unanswered for 1 s (--lost-after-ms) is lost and replaced. UDP with --rate N (open loop, for
 // overload): after the fill, N announces a second leave whatever comes back, and each is counted
 // answered, refused (error reply; "busy" ones also apart) or lost (no answer within 1 s); the
 // line adds offered, offered_per_s, busy, p999_ms and max_ms:
@@ -167,7 +167,7 @@ struct Tally {
   int64_t fill_failures = 0;
   int64_t errors = 0;      // transport errors (connection reset mid-answer, bad answers)
   int64_t retries = 0;     // requests sent again on a fresh connection after an EOF
-  int64_t lost = 0;        // UDP announces unanswered for 1 s
+  int64_t lost = 0;        // UDP announces unanswered for --lost-after-ms
   int64_t offered = 0;     // --rate: announces sent inside the measured window
   int64_t busy = 0;        // failures saying "busy" (the tracker shedding load), measured window
   int64_t peers_returned = 0;
@@ -185,6 +185,7 @@ struct Shared {
   const Workload* w = nullptr;
   int threads = 1;
   double rate_per_thread = 0;  // --rate: UDP announces per second each thread offers; 0: closed loop
+  Clock::duration lost_after = std::chrono::seconds(1);  // UDP: unanswered this long is lost
   Clock::time_point measure_from, stop;
   Clock::time_point fill_start, fill_end;
   std::atomic<bool> failed{false};
@@ -666,7 +667,7 @@ class UdpDriver {
       if (now - last_sweep > std::chrono::milliseconds(200)) {
         last_sweep = now;
         for (int i = 0; i < n_; ++i) {
-          if (slots_[i].busy && now - slots_[i].t0 > std::chrono::seconds(1) &&
+          if (slots_[i].busy && now - slots_[i].t0 > sh_.lost_after &&
               std::find(todo.begin(), todo.end(), i) == todo.end()) {
             ++out_->lost;
             todo.push_back(i);
@@ -713,8 +714,9 @@ class UdpDriver {
     const int on = 1;
     setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
     const double rate = sh_.rate_per_thread;
-    // One slot per announce of the last 2.5 s: sent in order, so the oldest is the next to be
-    // counted lost, and a slot comes round again only after its announce was settled.
+    // One slot per announce of the last 2.5 s (--lost-after-ms is at most 2 s): sent in order,
+    // so the oldest is the next to be counted lost, and a slot comes round again only after its
+    // announce was settled.
     const uint64_t ring = std::max<uint64_t>(4096, static_cast<uint64_t>(rate * 2.5));
     struct Pending {
       bool busy = false;
@@ -732,15 +734,22 @@ class UdpDriver {
     constexpr size_t kControl = CMSG_SPACE(sizeof(timespec));
     std::vector<char> control(kBatch * kControl);
     const Clock::time_point begin = Clock::now();
-    const Clock::time_point drain_until = sh_.stop + std::chrono::milliseconds(1100);
-    uint64_t sent = 0, oldest = 0;
+    const Clock::time_point drain_until = sh_.stop + sh_.lost_after + std::chrono::milliseconds(100);
+    uint64_t sent = 0, oldest = 0, skipped = 0;
     for (;;) {
       Clock::time_point now = Clock::now();
       if (now >= drain_until) break;
       const auto wall = std::chrono::system_clock::now();
-      const uint64_t due = now < sh_.stop
-          ? static_cast<uint64_t>(rate * std::chrono::duration<double>(now - begin).count())
-          : sent;
+      // A thread that was not scheduled for a while catches up by at most 50 ms of announces:
+      // the rest of the gap is skipped, not offered (offered_per_s tells), rather than a burst.
+      uint64_t due = sent;
+      if (now < sh_.stop) {
+        const uint64_t scheduled =
+            static_cast<uint64_t>(rate * std::chrono::duration<double>(now - begin).count());
+        const uint64_t cap = sent + static_cast<uint64_t>(rate / 20) + 1;
+        if (scheduled - skipped > cap) skipped = scheduled - cap;
+        due = scheduled - skipped;
+      }
       while (sent < due) {
         const int ns = static_cast<int>(std::min<uint64_t>(kBatch, due - sent));
         const bool measured = now >= sh_.measure_from;
@@ -803,7 +812,7 @@ class UdpDriver {
       now = Clock::now();
       for (; oldest < sent; ++oldest) {
         Pending& slot = pending[oldest % ring];
-        if (slot.busy && now - slot.t0 < std::chrono::seconds(1)) break;
+        if (slot.busy && now - slot.t0 < sh_.lost_after) break;
         if (slot.busy && slot.measured) ++out_->lost;
         slot.busy = false;
       }
@@ -811,6 +820,7 @@ class UdpDriver {
     for (; oldest < sent; ++oldest) {
       Pending& slot = pending[oldest % ring];
       if (slot.busy && slot.measured) ++out_->lost;
+      slot.busy = false;
     }
   }
 
@@ -995,6 +1005,8 @@ int main(int argc, char** argv) {
   flags.Add("threads", "1", "client threads");
   flags.Add("connections", "32", "HTTP: keep-alive connections (all threads together)");
   flags.Add("inflight", "64", "UDP: announces in flight (all threads together)");
+  flags.Add("lost-after-ms", "1000",
+            "UDP: an announce unanswered this long is lost (closed loop: replaced); 1..2000");
   flags.Add("rate", "0",
             "UDP: after the fill (closed loop), offer this many announces per second (all "
             "threads together) whatever the answers, paced every millisecond (open loop; "
@@ -1096,6 +1108,7 @@ int main(int argc, char** argv) {
   sh.threads = threads;
   const int64_t rate = num("rate");
   sh.rate_per_thread = static_cast<double>(rate) / threads;
+  sh.lost_after = std::chrono::milliseconds(std::clamp<int64_t>(num("lost-after-ms"), 1, 2000));
   const int64_t warmup = num("warmup");
   const int64_t duration = num("duration");
   std::barrier after_fill(threads + 1);

@@ -7,6 +7,7 @@
 
 #include "lib/token/signer.h"
 #include "services/tracker/bencode.h"
+#include "services/tracker/udp_protocol_testing.h"
 
 namespace p2pims::tracker {
 namespace {
@@ -271,6 +272,39 @@ TEST_F(AnnounceHandlerTest, TraitsComeFromTheToken) {
   EXPECT_TRUE(t.constrained);
   EXPECT_FALSE(t.upload_allowed);
   EXPECT_EQ(SharedTier(t.locality, ParseLocality("262-01/a/c")), 3);
+}
+
+TEST_F(AnnounceHandlerTest, LateUdpAnnouncesGetTrackerBusyWithoutAnyWork) {
+  const PeerEndpoint from{PeerAddress::V4({10, 0, 0, 1}), 7000};
+  const absl::Time now = absl::FromUnixSeconds(kNow);
+  std::string reply;
+  // A connect is cheap: answered as usual, late or not.
+  handler_.HandleUdpBusy(udp::testing::EncodeConnect(udp::kProtocolId, 5), from, now, rng_, &reply);
+  auto connect = udp::testing::DecodeResponse(reply, false);
+  ASSERT_TRUE(connect.ok()) << connect.status();
+  ASSERT_EQ(connect->action, 0u);
+
+  udp::testing::AnnouncePacket a;
+  a.connection_id = connect->connection_id;
+  a.transaction_id = 6;
+  a.info_hash.fill('h');
+  a.options = udp::testing::UrlData("/a/" + Token('h', 1));
+  handler_.HandleUdpBusy(udp::testing::EncodeAnnounce(a), from, now, rng_, &reply);
+  auto busy = udp::testing::DecodeResponse(reply, false);
+  ASSERT_TRUE(busy.ok()) << busy.status();
+  EXPECT_EQ(busy->action, 3u);
+  EXPECT_EQ(busy->transaction_id, 6u);
+  EXPECT_EQ(busy->message, "tracker busy; retry later");
+  EXPECT_EQ(admission_.cached(), 0u) << "no token was admitted";
+  EXPECT_EQ(swarms_.swarms(), 0) << "no swarm was touched";
+  EXPECT_NE(registry_.Serialize().find(
+                "p2pims_tracker_announces_total{protocol=\"udp\",result=\"busy\"} 1"),
+            std::string::npos);
+
+  // Not even a refusal for a source that cannot show its connection id (a forged address).
+  a.connection_id ^= 1;
+  handler_.HandleUdpBusy(udp::testing::EncodeAnnounce(a), from, now, rng_, &reply);
+  EXPECT_EQ(reply, "");
 }
 
 }  // namespace

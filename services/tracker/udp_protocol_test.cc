@@ -76,6 +76,18 @@ TEST_F(UdpParse, DropsPacketsTooShortForATransactionId) {
   }
 }
 
+TEST_F(UdpParse, TheHeaderAloneGivesConnectionActionAndTransaction) {
+  Header h;
+  EXPECT_FALSE(ParseHeader(EncodeConnect(kProtocolId, 7).substr(0, kHeaderSize - 1), &h));
+  AnnouncePacket a = ValidAnnounce();
+  a.connection_id = 0x0102030405060708;
+  a.transaction_id = 0xa0b0c0d0;
+  ASSERT_TRUE(ParseHeader(EncodeAnnounce(a), &h));
+  EXPECT_EQ(h.connection_id, 0x0102030405060708u);
+  EXPECT_EQ(h.action, static_cast<uint32_t>(Action::kAnnounce));
+  EXPECT_EQ(h.transaction_id, 0xa0b0c0d0u);
+}
+
 TEST_F(UdpParse, ConnectRoundTrip) {
   Request r = Parse(EncodeConnect(kProtocolId, 0xa1b2c3d4));
   ASSERT_EQ(r.kind, RequestKind::kConnect);

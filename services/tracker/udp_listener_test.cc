@@ -1,0 +1,153 @@
+// The UDP tracker front on real loopback sockets, under overload: datagrams that waited in the
+// socket beyond max_wait are shed (the first of a batch answered by the busy handler, the rest
+// dropped and counted), fresh ones are served. The handlers echo a word.
+#include "services/tracker/udp_listener.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+
+namespace p2pims::tracker {
+namespace {
+
+// The kernel turns receive timestamps on for the whole system some time after the first socket
+// asks (deferred work); until then a datagram is stamped when read, so it never looks late.
+// Waits until a datagram that sat in a socket comes back stamped at its arrival.
+bool KernelTimestampsActive() {
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  const int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof addr;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
+  connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  bool active = false;
+  for (int attempt = 0; attempt < 200 && !active; ++attempt) {
+    (void)!send(fd, "t", 1, 0);
+    absl::SleepFor(absl::Milliseconds(5));
+    char data[8], control[CMSG_SPACE(sizeof(timespec))];
+    iovec iov{data, sizeof data};
+    msghdr m{};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control;
+    m.msg_controllen = sizeof control;
+    if (recvmsg(fd, &m, 0) <= 0) break;
+    const absl::Time read_at = absl::Now();
+    for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+      timespec ts;
+      std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      if (c->cmsg_type == SCM_TIMESTAMPNS) {
+        active = read_at - absl::TimeFromTimespec(ts) > absl::Milliseconds(2);
+      }
+    }
+  }
+  close(fd);
+  return active;
+}
+
+class UdpListenerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fd_ = socket(AF_INET, SOCK_DGRAM, 0);
+    timeval timeout{.tv_sec = 5, .tv_usec = 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  }
+  void TearDown() override {
+    if (!release_.HasBeenNotified()) release_.Notify();  // a worker still held
+    if (listener_) listener_->Stop();
+    close(fd_);
+  }
+
+  // The first datagram's handler holds the worker until release_, so later ones queue up.
+  void Start(absl::Duration max_wait) {
+    listener_ = std::make_unique<UdpListener>(
+        [this](std::span<const uint8_t>, const PeerEndpoint&, absl::Time, Rng&, std::string* r) {
+          if (!held_.HasBeenNotified()) {
+            held_.Notify();
+            release_.WaitForNotification();
+          }
+          *r = "served";
+        },
+        [](std::span<const uint8_t>, const PeerEndpoint&, absl::Time, Rng&, std::string* r) {
+          *r = "busy";
+        },
+        UdpListenerOptions{.threads = 1, .max_wait = max_wait});
+    ASSERT_TRUE(listener_->Start("127.0.0.1:0").ok());
+    // The listener's socket keeps them on from now.
+    if (max_wait > absl::ZeroDuration()) {
+      ASSERT_TRUE(KernelTimestampsActive());
+    }
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(listener_->port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  }
+
+  void Send(int n) {
+    for (int i = 0; i < n; ++i) ASSERT_EQ(send(fd_, "x", 1, 0), 1);
+  }
+
+  // The next `n` replies, counted by word.
+  std::pair<int, int> Replies(int n) {
+    int served = 0, busy = 0;
+    char buf[64];
+    for (int i = 0; i < n; ++i) {
+      const ssize_t got = recv(fd_, buf, sizeof buf, 0);
+      if (got <= 0) break;
+      const std::string word(buf, static_cast<size_t>(got));
+      served += word == "served";
+      busy += word == "busy";
+    }
+    return {served, busy};
+  }
+
+  int fd_ = -1;
+  absl::Notification held_, release_;
+  std::unique_ptr<UdpListener> listener_;
+};
+
+TEST_F(UdpListenerTest, DatagramsThatWaitedTooLongAreShedAFewAnsweredBusy) {
+  Start(absl::Milliseconds(20));
+  Send(1);
+  held_.WaitForNotification();
+  Send(20);
+  // The 20 must be older than max_wait when the worker reads them: the bound is on age.
+  absl::SleepFor(absl::Milliseconds(40));
+  release_.Notify();
+  // The held one, then one reply group of "busy" (8); the other 12 are dropped unanswered.
+  EXPECT_EQ(Replies(9), std::make_pair(1, 8));
+  // Served again once the backlog is gone; the drops are counted when housekeeping asks.
+  Send(1);
+  EXPECT_EQ(Replies(1), std::make_pair(1, 0));
+  const UdpListener::Drops drops = listener_->TakeDrops();
+  EXPECT_EQ(drops.too_late, 12u);
+  EXPECT_EQ(drops.buffer_full, 0u);
+  EXPECT_EQ(listener_->TakeDrops().too_late, 0u) << "counted once";
+}
+
+TEST_F(UdpListenerTest, WithoutABoundEveryDatagramIsServedHoweverLate) {
+  Start(absl::ZeroDuration());
+  Send(1);
+  held_.WaitForNotification();
+  Send(20);
+  absl::SleepFor(absl::Milliseconds(40));
+  release_.Notify();
+  EXPECT_EQ(Replies(21), std::make_pair(21, 0));
+  EXPECT_EQ(listener_->TakeDrops().too_late, 0u);
+}
+
+}  // namespace
+}  // namespace p2pims::tracker
