@@ -64,6 +64,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/config/flags.h"
+#include "lib/net/receive_timestamp.h"
 #include "lib/token/signer.h"
 
 namespace {
@@ -518,16 +519,11 @@ uint64_t Get64(const uint8_t* p) { return (uint64_t{Get32(p)} << 32) | Get32(p +
 
 // When the kernel queued a datagram read with SO_TIMESTAMPNS on, if it says.
 std::optional<std::chrono::system_clock::time_point> ArrivalOf(const msghdr& m) {
-  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&m), c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-      timespec ts;
-      std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-      return std::chrono::system_clock::time_point(std::chrono::duration_cast<
-          std::chrono::system_clock::duration>(std::chrono::seconds(ts.tv_sec) +
-                                               std::chrono::nanoseconds(ts.tv_nsec)));
-    }
-  }
-  return std::nullopt;
+  const std::optional<timespec> ts = p2pims::net::ReceiveTimestamp(m);
+  if (!ts) return std::nullopt;
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::seconds(ts->tv_sec) + std::chrono::nanoseconds(ts->tv_nsec)));
 }
 
 // A connection id from a connect exchange, or 0 when none came within `tries` seconds.
@@ -731,7 +727,7 @@ class UdpDriver {
     std::vector<mmsghdr> smsgs(kBatch), rmsgs(kBatch);
     std::vector<iovec> siovs(kBatch), riovs(kBatch);
     std::vector<std::array<uint8_t, 2048>> bufs(kBatch);
-    constexpr size_t kControl = CMSG_SPACE(sizeof(timespec));
+    constexpr size_t kControl = p2pims::net::kReceiveTimestampControl;
     std::vector<char> control(kBatch * kControl);
     const Clock::time_point begin = Clock::now();
     const Clock::time_point drain_until = sh_.stop + sh_.lost_after + std::chrono::milliseconds(100);

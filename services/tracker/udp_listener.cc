@@ -8,13 +8,13 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstring>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/log/log.h"
 #include "lib/net/listen_socket.h"
+#include "lib/net/receive_timestamp.h"
 #include "services/tracker/listener_workers.h"
 #include "services/tracker/socket_peer.h"
 
@@ -25,19 +25,12 @@ constexpr unsigned kReplyGroup = 8;
 // Datagrams of one batch that waited too long and still get the busy handler's reply: one reply
 // group, so that refusing costs at most one more sendmmsg a batch.
 constexpr unsigned kBusyPerBatch = kReplyGroup;
-// Room for one SCM_TIMESTAMPNS control message per datagram.
-constexpr size_t kControlSize = CMSG_SPACE(sizeof(timespec));
+constexpr size_t kControlSize = net::kReceiveTimestampControl;
 
-// When the kernel queued the datagram (SCM_TIMESTAMPNS, the realtime clock), or `fallback`.
+// When the kernel queued the datagram, or `fallback`.
 absl::Time ArrivalOf(const msghdr& m, absl::Time fallback) {
-  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&m), c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-      timespec ts;
-      std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-      return absl::TimeFromTimespec(ts);
-    }
-  }
-  return fallback;
+  const std::optional<timespec> at = net::ReceiveTimestamp(m);
+  return at ? absl::TimeFromTimespec(*at) : fallback;
 }
 
 }  // namespace

@@ -9,11 +9,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstring>
+#include <optional>
 #include <string>
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "lib/net/receive_timestamp.h"
 
 namespace p2pims::tracker {
 namespace {
@@ -36,7 +37,7 @@ bool KernelTimestampsActive() {
   for (int attempt = 0; attempt < 200 && !active; ++attempt) {
     (void)!send(fd, "t", 1, 0);
     absl::SleepFor(absl::Milliseconds(5));
-    char data[8], control[CMSG_SPACE(sizeof(timespec))];
+    char data[8], control[net::kReceiveTimestampControl];
     iovec iov{data, sizeof data};
     msghdr m{};
     m.msg_iov = &iov;
@@ -44,14 +45,8 @@ bool KernelTimestampsActive() {
     m.msg_control = control;
     m.msg_controllen = sizeof control;
     if (recvmsg(fd, &m, 0) <= 0) break;
-    const absl::Time read_at = absl::Now();
-    for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
-      timespec ts;
-      std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-      if (c->cmsg_type == SCM_TIMESTAMPNS) {
-        active = read_at - absl::TimeFromTimespec(ts) > absl::Milliseconds(2);
-      }
-    }
+    const std::optional<timespec> stamped = net::ReceiveTimestamp(m);
+    active = stamped && absl::Now() - absl::TimeFromTimespec(*stamped) > absl::Milliseconds(2);
   }
   close(fd);
   return active;
@@ -100,6 +95,16 @@ class UdpListenerTest : public ::testing::Test {
     for (int i = 0; i < n; ++i) ASSERT_EQ(send(fd_, "x", 1, 0), 1);
   }
 
+  // One datagram that holds the worker, then `n` that wait behind it 40 ms, longer than the
+  // tests' bound (the bound is on age, so they must age), then the worker goes on.
+  void QueueBehindAHeldOne(int n) {
+    Send(1);
+    held_.WaitForNotification();
+    Send(n);
+    absl::SleepFor(absl::Milliseconds(40));
+    release_.Notify();
+  }
+
   // The next `n` replies, counted by word.
   std::pair<int, int> Replies(int n) {
     int served = 0, busy = 0;
@@ -121,12 +126,7 @@ class UdpListenerTest : public ::testing::Test {
 
 TEST_F(UdpListenerTest, DatagramsThatWaitedTooLongAreShedAFewAnsweredBusy) {
   Start(absl::Milliseconds(20));
-  Send(1);
-  held_.WaitForNotification();
-  Send(20);
-  // The 20 must be older than max_wait when the worker reads them: the bound is on age.
-  absl::SleepFor(absl::Milliseconds(40));
-  release_.Notify();
+  QueueBehindAHeldOne(20);
   // The held one, then one reply group of "busy" (8); the other 12 are dropped unanswered.
   EXPECT_EQ(Replies(9), std::make_pair(1, 8));
   // Served again once the backlog is gone; the drops are counted when housekeeping asks.
@@ -140,11 +140,7 @@ TEST_F(UdpListenerTest, DatagramsThatWaitedTooLongAreShedAFewAnsweredBusy) {
 
 TEST_F(UdpListenerTest, WithoutABoundEveryDatagramIsServedHoweverLate) {
   Start(absl::ZeroDuration());
-  Send(1);
-  held_.WaitForNotification();
-  Send(20);
-  absl::SleepFor(absl::Milliseconds(40));
-  release_.Notify();
+  QueueBehindAHeldOne(20);
   EXPECT_EQ(Replies(21), std::make_pair(21, 0));
   EXPECT_EQ(listener_->TakeDrops().too_late, 0u);
 }
