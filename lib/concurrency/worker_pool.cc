@@ -1,8 +1,11 @@
 #include "lib/concurrency/worker_pool.h"
 
+#include "absl/time/clock.h"
+
 namespace p2pims {
 
-WorkerPool::WorkerPool(int threads, size_t max_queue) : max_queue_(max_queue) {
+WorkerPool::WorkerPool(int threads, size_t max_queue, absl::Duration max_wait)
+    : max_queue_(max_queue), max_wait_(max_wait) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
 }
 
@@ -14,17 +17,20 @@ WorkerPool::~WorkerPool() {
   for (auto& t : threads_) t.join();
 }
 
-bool WorkerPool::Submit(std::function<void()> work) {
+bool WorkerPool::Submit(std::function<void()> work, std::function<void()> shed) {
+  // The clock only when the wait is bounded and the work can be shed.
+  const absl::Time now =
+      shed && max_wait_ != absl::InfiniteDuration() ? absl::Now() : absl::InfiniteFuture();
   absl::MutexLock lock(&mu_);
   if (stopping_ || queue_.size() >= max_queue_) return false;
-  queue_.push_back(std::move(work));
+  queue_.push_back({std::move(work), std::move(shed), now});
   return true;
 }
 
 bool WorkerPool::SubmitAlways(std::function<void()> work) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return false;
-  queue_.push_back(std::move(work));
+  queue_.push_back({std::move(work), nullptr, absl::InfiniteFuture()});
   return true;
 }
 
@@ -35,7 +41,7 @@ size_t WorkerPool::queued() const {
 
 void WorkerPool::Loop() {
   for (;;) {
-    std::function<void()> work;
+    Item item;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
@@ -43,10 +49,15 @@ void WorkerPool::Loop() {
                ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) { return p->stopping_ || !p->queue_.empty(); },
           this));
       if (queue_.empty()) return;  // stopping and drained
-      work = std::move(queue_.front());
+      item = std::move(queue_.front());
       queue_.pop_front();
     }
-    work();
+    // Work queued with the clock read (InfiniteFuture otherwise, never late).
+    if (item.queued != absl::InfiniteFuture() && absl::Now() - item.queued > max_wait_) {
+      item.shed();
+    } else {
+      item.work();
+    }
   }
 }
 

@@ -21,6 +21,10 @@ void AddEdgeFlags(Flags& flags) {
   flags.Add("backend-deadline-ms", "800", "deadline of each backend call");
   flags.Add("workers", "32", "threads calling the backends (each blocks on one session's calls)");
   flags.Add("max-queue", "1024", "requests waiting for a worker before 503");
+  flags.Add("max-queue-wait-ms", "200",
+            "a request a worker takes later than this after it arrived is answered 503 instead "
+            "(bounds the latency of the work done under overload; below SIP's T1 of 500 ms, so the "
+            "CSCF does not retransmit first)");
   flags.Add("admin-listen", "127.0.0.1:9101",
             "HTTP listen address for /metrics, /healthz, /readyz");
   flags.Add("node-id", "sip-edge-0", "this replica's name in logs, ICIDs and CDRs");
@@ -61,6 +65,7 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   auto deadline = positive("backend-deadline-ms");
   auto workers = positive("workers");
   auto max_queue = positive("max-queue");
+  auto max_queue_wait = positive("max-queue-wait-ms");
   auto max_session = positive("max-session-seconds");
   auto db_wait = flags.GetInt("db-wait");
   auto min_expires = positive("min-expires");
@@ -72,7 +77,8 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   auto min_se = positive("min-se-seconds");
   auto max_progress = positive("max-progress-subscriptions");
   for (const absl::Status& st :
-       {deadline.status(), workers.status(), max_queue.status(), max_session.status(),
+       {deadline.status(), workers.status(), max_queue.status(), max_queue_wait.status(),
+        max_session.status(),
         db_wait.status(), min_expires.status(), max_expires.status(), max_registrations.status(),
         progress_interval.status(), max_progress.status(), session_expires.status(),
         min_se.status(), access_check.status()}) {
@@ -131,6 +137,7 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   if (s.auth.algorithms.empty()) return absl::InvalidArgumentError("--digest-algorithms is empty");
   s.workers = static_cast<int>(*workers);
   s.max_queue = static_cast<size_t>(*max_queue);
+  s.max_queue_wait = absl::Milliseconds(*max_queue_wait);
   s.admin_listen = flags.Get("admin-listen");
   s.db = flags.Get("db");
   s.db_wait = absl::Seconds(*db_wait);
