@@ -18,19 +18,20 @@ WorkerPool::~WorkerPool() {
 }
 
 bool WorkerPool::Submit(std::function<void()> work, std::function<void()> shed) {
-  // The clock only when the wait is bounded and the work can be shed.
-  const absl::Time now =
-      shed && max_wait_ != absl::InfiniteDuration() ? absl::Now() : absl::InfiniteFuture();
+  const absl::Time now = absl::Now();
   absl::MutexLock lock(&mu_);
   if (stopping_ || queue_.size() >= max_queue_) return false;
+  // The front is the oldest work queued: past the bound, this work would wait as long.
+  if (shed && !queue_.empty() && now - queue_.front().queued > max_wait_) return false;
   queue_.push_back({std::move(work), std::move(shed), now});
   return true;
 }
 
 bool WorkerPool::SubmitAlways(std::function<void()> work) {
+  const absl::Time now = absl::Now();
   absl::MutexLock lock(&mu_);
   if (stopping_) return false;
-  queue_.push_back({std::move(work), nullptr, absl::InfiniteFuture()});
+  queue_.push_back({std::move(work), nullptr, now});
   return true;
 }
 
@@ -52,8 +53,7 @@ void WorkerPool::Loop() {
       item = std::move(queue_.front());
       queue_.pop_front();
     }
-    // Work queued with the clock read (InfiniteFuture otherwise, never late).
-    if (item.queued != absl::InfiniteFuture() && absl::Now() - item.queued > max_wait_) {
+    if (item.shed && absl::Now() - item.queued > max_wait_) {
       item.shed();
     } else {
       item.work();

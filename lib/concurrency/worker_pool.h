@@ -1,7 +1,9 @@
 // A fixed set of threads running blocking work (backend or database calls) off an event loop
 // (SIP, gRPC callbacks), with a bounded queue so overload is refused at once instead of queueing
 // without end. A bound on the time waited in the queue keeps the latency of the work that is
-// done bounded too: work that waited longer is shed (its `shed` runs instead: refuse it).
+// done bounded too: work that waited longer is shed (its `shed` runs instead: refuse it), and
+// while the oldest work queued has waited that long, new sheddable work is refused at once (it
+// would wait as long; refusing it on arrival costs the caller nothing more).
 #pragma once
 
 #include <deque>
@@ -23,8 +25,9 @@ class WorkerPool {
   WorkerPool(int threads, size_t max_queue, absl::Duration max_wait = absl::InfiniteDuration());
   ~WorkerPool();
 
-  // False when the queue is full (the caller refuses the request: SIP 503, gRPC UNAVAILABLE).
-  // `shed`, when given, runs on a worker instead of `work` if the work waited past max_wait.
+  // False when the queue is full (the caller refuses the request: SIP 503, gRPC UNAVAILABLE),
+  // or, for work with a `shed`, when the oldest work queued has waited past max_wait. `shed`
+  // runs on a worker instead of `work` if the work waited past max_wait.
   bool Submit(std::function<void()> work, std::function<void()> shed = nullptr);
   // Queues work that must not be dropped (session teardown: money and CDRs depend on it), past
   // the bound. False only while the pool is being destroyed.

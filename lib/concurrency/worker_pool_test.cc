@@ -64,6 +64,28 @@ TEST(WorkerPoolTest, ShedsWorkThatWaitedPastTheBound) {
   EXPECT_EQ(kept.load(), 2);
 }
 
+TEST(WorkerPoolTest, RefusesSheddableWorkOnArrivalWhileTheOldestIsLate) {
+  const absl::Duration max_wait = absl::Milliseconds(50);  // no preemption between two Submits is that long
+  std::atomic<int> done{0}, shed{0};
+  {
+    WorkerPool pool(1, 10, max_wait);
+    Blocker blocker;
+    ASSERT_TRUE(pool.Submit(blocker.Work()));
+    blocker.started.WaitForNotification();
+    ASSERT_TRUE(pool.Submit([&] { ++done; }, [&] { ++shed; }));
+    const absl::Time first = absl::Now();  // after the oldest was queued
+    EXPECT_TRUE(pool.Submit([&] { ++done; }, [&] { ++shed; })) << "the oldest is not late yet";
+    while (absl::Now() - first <= max_wait) {
+    }
+    EXPECT_FALSE(pool.Submit([&] { ++done; }, [&] { ++shed; })) << "it would wait as long";
+    EXPECT_TRUE(pool.Submit([&] { ++done; })) << "work that cannot be shed is still queued";
+    EXPECT_TRUE(pool.SubmitAlways([&] { ++done; }));
+    blocker.release.Notify();
+  }
+  EXPECT_EQ(shed.load(), 2) << "the two sheddable ones waited past the bound";
+  EXPECT_EQ(done.load(), 2);
+}
+
 TEST(WorkerPoolTest, DoesWorkThatCameInTime) {
   std::atomic<int> done{0}, shed{0};
   {

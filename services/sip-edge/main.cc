@@ -80,21 +80,22 @@ int main(int argc, char** argv) {
   Catalogue catalogue(*backends, identify, reply, {.domains = config.domains});
   PresenceReporter presence(*backends, registry);
 
-  // A full worker queue (503 at once) or a request that waited past --max-queue-wait-ms (503
-  // when a worker takes it): counted apart from the backends' 503s.
+  // 503 for overload, counted apart from the backends' 503s: on arrival (the worker queue full,
+  // or its oldest request waiting past --max-queue-wait-ms) or when a worker takes a request
+  // that waited past it.
   metrics::Family<metrics::Counter>& overload =
       metrics::BuildCounter()
           .Name("p2pims_sip_overload_rejections_total")
-          .Help("Requests answered 503 because the worker queue was full (reason queue_full) or "
-                "they waited in it too long (queue_wait), by method.")
+          .Help("Requests answered 503 for overload, by method: on arrival (reason arrival: the "
+                "worker queue full or behind) or after waiting too long for a worker (waited).")
           .Register(registry);
-  auto Overloaded = [&](const char* method, const char* reason = "queue_full") {
+  auto Overloaded = [&](const char* method, const char* reason = "arrival") {
     overload.Add({{"method", method}, {"reason", reason}}).Increment();
     return reply.Unavailable(method, "sip-edge overloaded,");
   };
   // What a worker runs instead of a request that waited too long.
   auto Shed = [&](const char* method, uint64_t id) {
-    return [&, method, id] { stack_ptr->Respond(id, Overloaded(method, "queue_wait")); };
+    return [&, method, id] { stack_ptr->Respond(id, Overloaded(method, "waited")); };
   };
   // The pool is declared after the stack so that it is destroyed first: work it still runs at
   // shutdown may answer through the stack.
@@ -166,7 +167,7 @@ int main(int argc, char** argv) {
             [&, req = std::move(req)] { stack_ptr->Respond(req.id, sessions.HandleInvite(req)); },
             [&, id] {
               sessions.AbandonSetUp(id);
-              stack_ptr->Respond(id, Overloaded("INVITE", "queue_wait"));
+              stack_ptr->Respond(id, Overloaded("INVITE", "waited"));
             })) {
       sessions.AbandonSetUp(id);
       stack_ptr->Respond(id, Overloaded("INVITE"));

@@ -7,7 +7,16 @@
 # queue without that bound would grow for the whole burst; the served rate does not collapse;
 # sip-edge's memory stays bounded; every served session, and no refused one, has its CDR; and
 # service goes on afterwards. Figures are printed.
-export P2PIMS_WORKERS=1 P2PIMS_MAX_QUEUE_WAIT_MS=${P2PIMS_MAX_QUEUE_WAIT_MS:-200}
+#
+# The long form (bench/run overload) runs this script on the Release build with sip-edge's
+# default workers, more sessions in flight and a longer burst: OVERLOAD_WORKERS (1),
+# OVERLOAD_CAPACITY_CALLS (400), OVERLOAD_INFLIGHT (16), OVERLOAD_SECONDS (6); OVERLOAD_FIGURES
+# names a file for the figures as JSON members.
+export P2PIMS_WORKERS=${OVERLOAD_WORKERS:-1}
+export P2PIMS_MAX_QUEUE_WAIT_MS=${P2PIMS_MAX_QUEUE_WAIT_MS:-200}
+CAPACITY_CALLS=${OVERLOAD_CAPACITY_CALLS:-400}
+INFLIGHT=${OVERLOAD_INFLIGHT:-16}
+BURST_SECONDS=${OVERLOAD_SECONDS:-6}
 source "$(dirname "$0")/../lib/harness.sh"
 harness_start
 
@@ -28,8 +37,9 @@ run_load() {
   local name=$1
   shift
   mkdir -p "$SUITE_DIR/$name"
-  (cd "$SUITE_DIR/$name" && timeout 120 sipp -sf "$SCENARIO" -s big-buck-bunny \
-    -key domain "$SIP_DOMAIN" -key subject "$BOB" -p "$(free_port)" -nostdin -timeout 90s \
+  (cd "$SUITE_DIR/$name" && timeout $((120 + 2 * BURST_SECONDS)) sipp -sf "$SCENARIO" \
+    -s big-buck-bunny -key domain "$SIP_DOMAIN" -key subject "$BOB" -p "$(free_port)" -nostdin \
+    -timeout $((90 + BURST_SECONDS))s \
     -timeout_error -recv_timeout 10000 -trace_logs -log_file calls.log -trace_rtt -rtt_freq 1 \
     -trace_err -error_file errors.log "$@" "127.0.0.1:$SIP_PORT" >sipp.out 2>&1)
 }
@@ -41,16 +51,18 @@ setup_ms() {
     awk -v q="$2" '{ v[NR] = $1 } END { i = int(NR * q + 0.5); if (i < 1) i = 1; printf "%d", v[i] }'
 }
 
-echo "# capacity: 400 sessions, 16 in flight, as fast as they are served"
+echo "# capacity: $CAPACITY_CALLS sessions, $INFLIGHT in flight, as fast as they are served"
 T0=$(now_ms)
-check "every session of the capacity run is served" run_load capacity -m 400 -r 10000 -l 16
+check "every session of the capacity run is served" \
+  run_load capacity -m "$CAPACITY_CALLS" -r 100000 -l "$INFLIGHT"
 T1=$(now_ms)
-CAPACITY=$((400 * 1000 / (T1 - T0)))
-echo "# capacity: $CAPACITY sessions/s (one worker), set-up p50 $(setup_ms capacity 0.5) ms"
+CAPACITY=$((CAPACITY_CALLS * 1000 / (T1 - T0)))
+echo "# capacity: $CAPACITY sessions/s ($P2PIMS_WORKERS workers), set-up p50" \
+  "$(setup_ms capacity 0.5) ms"
 check "a capacity was measured" test "$CAPACITY" -ge 10
 
-RATE=$((3 * CAPACITY)) CALLS=$((3 * CAPACITY * 6))
-echo "# overload: $RATE INVITEs/s (three times capacity) for 6 s, $CALLS calls"
+RATE=$((3 * CAPACITY)) CALLS=$((3 * CAPACITY * BURST_SECONDS))
+echo "# overload: $RATE INVITEs/s (three times capacity) for $BURST_SECONDS s, $CALLS calls"
 RSS_BEFORE=$(rss_kib) REFUSED_BEFORE=$(refused_so_far)
 T0=$(now_ms)
 check "every INVITE is answered: 200, or 503 with Retry-After" \
@@ -65,24 +77,24 @@ echo "# overload: $SERVED served ($SERVED_RATE/s), $REFUSED refused 503, set-up 
 check_eq "served and refused make every call" "$CALLS" "$((SERVED + REFUSED))"
 check "some INVITEs were refused" test "$REFUSED" -gt 0
 check_eq "sip-edge counted each refusal" "$REFUSED" "$(($(refused_so_far) - REFUSED_BEFORE))"
-check "most refusals were for waiting too long (the queue itself is long)" \
-  eval '[[ $(sip_metric p2pims_sip_overload_rejections_total "method=\"INVITE\"" "reason=\"queue_wait\"") -gt 0 ]]'
 # The bound: --max-queue-wait-ms (200) for the wait, then the session's own backend calls, with a
 # wide margin for a shared machine. Without the wait bound the queue grows by twice the capacity
 # every second of the burst, and the last set-ups wait seconds.
 check "served sessions keep their set-up bound: p99 under 1 s" test "$P99" -lt 1000
 check "the served rate does not collapse: at least half the capacity" \
   test "$((SERVED_RATE * 2))" -ge "$CAPACITY"
-# Sofia-SIP keeps each call's transactions for up to 32 s (timer J of the BYE's, on UDP), all of
-# this burst's: memory follows the offered rate times that, about 12 KiB a call here, not the
-# queue (a refused INVITE keeps nothing of sip-edge's).
-check "sip-edge grew by less than 64 MiB" test $((RSS_AFTER - RSS_BEFORE)) -lt $((64 * 1024))
+# Sofia-SIP keeps each call's transactions for up to 32 s (timer J of the BYE's, on UDP): memory
+# follows the offered rate times that (about 12 KiB a call measured), not the queue (a refused
+# INVITE keeps nothing of sip-edge's). Allowed: 16 KiB a call offered in the last 32 s, + 16 MiB.
+RSS_LIMIT=$((16 * 1024 + 16 * RATE * (BURST_SECONDS < 32 ? BURST_SECONDS : 32)))
+check "sip-edge grew by less than $((RSS_LIMIT / 1024)) MiB" \
+  test $((RSS_AFTER - RSS_BEFORE)) -lt "$RSS_LIMIT"
 check "sip-edge is alive" suite_wait_url "http://127.0.0.1:$SIP_ADMIN/healthz" 5
 
 echo "# money and records: every served session has its CDR, no refused one has"
 CAPACITY_SERVED=$(served capacity)
 check "one CDR per served session" wait_sql "$((CAPACITY_SERVED + SERVED))" \
-  "SELECT count(*) FROM charging.cdr WHERE served_identity = '$BOB'" 60
+  "SELECT count(*) FROM charging.cdr WHERE served_identity = '$BOB'" $((60 + SERVED / 100))
 check_eq "no CDR for a refused call" "0" "$(
   grep -o 'icid-[^ ]*' "$SUITE_DIR/overload/calls.log" | sort -u >"$SUITE_DIR/served-icids"
   suite_psql -tA -c "SELECT icid FROM charging.cdr WHERE served_identity = '$BOB'" | sort -u |
@@ -93,6 +105,14 @@ check "every accounting session has its CDR (none left open by a refusal)" wait_
    WHERE NOT EXISTS (SELECT 1 FROM charging.cdr_session c WHERE c.session_id = r.session_id)" 60
 check_eq "charging holds no open reservation" 0 \
   "$(suite_psql -tA -c "SELECT count(*) FROM charging.cc_session WHERE state = 'open'")"
+
+if [[ -n ${OVERLOAD_FIGURES:-} ]]; then
+  printf '"workers":%s,"capacity_per_s":%s,"offered_per_s":%s,"burst_seconds":%s,"served":%s,"refused_503":%s,"served_per_s":%s,"goodput_ratio":%s,"setup_p50_ms":%s,"setup_p99_ms":%s,"capacity_setup_p50_ms":%s,"rss_growth_kib":%s,"max_queue_wait_ms":%s\n' \
+    "$P2PIMS_WORKERS" "$CAPACITY" "$RATE" "$BURST_SECONDS" "$SERVED" "$REFUSED" "$SERVED_RATE" \
+    "$(awk -v a="$SERVED_RATE" -v b="$CAPACITY" 'BEGIN { printf "%.3f", a / b }')" "$P50" "$P99" \
+    "$(setup_ms capacity 0.5)" "$((RSS_AFTER - RSS_BEFORE))" "$P2PIMS_MAX_QUEUE_WAIT_MS" \
+    >"$OVERLOAD_FIGURES"
+fi
 
 echo "# afterwards: service goes on"
 check "an INVITE/BYE succeeds" eventually 30 sipp_call "$SUITE_SRC/tests/sipp/invite_bye.xml" \
