@@ -22,6 +22,7 @@
 #include "lib/metrics/registry.h"
 #include "services/tracker/http_listener.h"
 #include "services/tracker/https_context.h"
+#include "services/tracker/loopback_testing.h"
 
 namespace p2pims::tracker {
 namespace {
@@ -78,25 +79,9 @@ void WritePair(const fs::path& cert_path, const fs::path& key_path,
 }
 
 int ConnectTcp(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  timeval timeout{.tv_sec = 5, .tv_usec = 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const int fd = ConnectLoopback(port);
+  EXPECT_GE(fd, 0);
   return fd;
-}
-
-// Complete HTTP responses (head and Content-Length body) at the start of `in`.
-int CompleteResponses(const std::string& in) {
-  int complete = 0;
-  for (size_t at = 0; (at = in.find("\r\n\r\n", at)) != std::string::npos; at += 4) {
-    const size_t cl = in.rfind("Content-Length: ", at);
-    if (cl != std::string::npos && in.size() >= at + 4 + std::stoul(in.substr(cl + 16))) ++complete;
-  }
-  return complete;
 }
 
 // A blocking TLS client that trusts the test CA and checks the name "localhost".
@@ -120,7 +105,7 @@ class TlsClient {
   std::string Receive(int responses) {
     std::string in;
     char buf[4096];
-    while (CompleteResponses(in) < responses) {
+    while (CompleteHttpResponses(in) < responses) {
       const int n = SSL_read(ssl_, buf, sizeof buf);
       if (n <= 0) break;
       in.append(buf, static_cast<size_t>(n));
@@ -190,6 +175,13 @@ class HttpsListenerTest : public ::testing::Test {
   std::unique_ptr<TlsClient> Client() {
     return std::make_unique<TlsClient>(client_ctx_, listener_->port());
   }
+  // True when a client made from `ctx` gets no TLS session; the client is closed after.
+  bool HandshakeFails(SSL_CTX* ctx) {
+    TlsClient client(ctx, listener_->port());
+    const bool failed = !client.Handshake();
+    ERR_clear_error();
+    return failed;
+  }
 
   double Counter(const std::string& name, const metrics::Labels& labels = {}) {
     return metrics::BuildCounter().Name(name).Register(registry_).Add(labels).Value();
@@ -258,7 +250,7 @@ TEST_F(HttpsListenerTest, LargePipelinedBurstsAreAllAnswered) {
   for (int i = 0; i < 200; ++i) absl::StrAppend(&burst, "GET /", i, "?", padding, " HTTP/1.1\r\n\r\n");
   client->Send(burst);
   const std::string r = client->Receive(200);
-  EXPECT_EQ(CompleteResponses(r), 200);
+  EXPECT_EQ(CompleteHttpResponses(r), 200);
   EXPECT_NE(r.find("GET /199?"), std::string::npos);
 }
 
@@ -286,22 +278,14 @@ TEST_F(HttpsListenerTest, GarbageAndAbandonedHandshakesAreClosedAndCounted) {
   // A client that does not trust the certificate gives up mid-handshake with an alert.
   SSL_CTX* distrusting = SSL_CTX_new(TLS_client_method());
   SSL_CTX_set_verify(distrusting, SSL_VERIFY_PEER, nullptr);
-  {
-    TlsClient client(distrusting, listener_->port());
-    EXPECT_FALSE(client.Handshake());
-    ERR_clear_error();
-  }
+  EXPECT_TRUE(HandshakeFails(distrusting));
   SSL_CTX_free(distrusting);
   // And TLS 1.1, below the minimum.
   SSL_CTX* old = SSL_CTX_new(TLS_client_method());
   SSL_CTX_set_min_proto_version(old, TLS1_VERSION);
   SSL_CTX_set_max_proto_version(old, TLS1_1_VERSION);
   SSL_CTX_set_cipher_list(old, "DEFAULT:@SECLEVEL=0");
-  {
-    TlsClient client(old, listener_->port());
-    EXPECT_FALSE(client.Handshake());
-    ERR_clear_error();
-  }
+  EXPECT_TRUE(HandshakeFails(old));
   SSL_CTX_free(old);
   // The failures are counted before the server closes; one more connection after them proves
   // the server got to the last one.
@@ -330,11 +314,7 @@ TEST_F(HttpsListenerTest, OverTheCapAConnectionIsClosedWithoutAHandshake) {
   ASSERT_TRUE(first->Handshake());
   first->Send("GET /a HTTP/1.1\r\n\r\n");
   EXPECT_NE(first->Receive(1).find("GET /a"), std::string::npos);
-  {
-    TlsClient second(client_ctx_, listener_->port());
-    EXPECT_FALSE(second.Handshake());
-    ERR_clear_error();
-  }
+  EXPECT_TRUE(HandshakeFails(client_ctx_));
   EXPECT_EQ(busy_.Value(), 1);
   first->Send("GET /b HTTP/1.1\r\n\r\n");
   EXPECT_NE(first->Receive(1).find("GET /b"), std::string::npos);

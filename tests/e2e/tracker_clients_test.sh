@@ -52,17 +52,6 @@ CAROL=sip:carol@ims.localhost DAVE=sip:dave@ims.localhost
 W=$SUITE_DIR/bt
 mkdir -p "$W" "$W/sessions"
 
-# Client processes this test started, stopped by id when it ends; PID and PORT by client name.
-CLIENT_PIDS=()
-declare -A PID PORT
-stop_clients() {
-  local pid
-  for pid in "${CLIENT_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${CLIENT_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  CLIENT_PIDS=()
-}
-at_exit stop_clients
-
 ctl() {
   "$CTL" --rights "127.0.0.1:$RIGHTS_GRPC" --charging "127.0.0.1:$CHARGING_GRPC" \
     --tracker "127.0.0.1:$TRACKER_GRPC" --actor e2e "$@"
@@ -112,21 +101,12 @@ by() {
 }
 not() { ! "$@"; }
 
-# --- sessions over SIP (open_session, close_session, field) -------------------------------
+# --- sessions over SIP (open_session, close_session, field), libtorrent clients (start_lt) --
 # shellcheck source=tests/lib/bt_sessions.sh
 source "$SUITE_SRC/tests/lib/bt_sessions.sh"
 
 # --- clients -------------------------------------------------------------------------------
 # Each starts in the background; its log is $W/NAME.log, its files in $W/NAME/.
-start_lt() {  # start_lt seed|leech NAME TORRENT
-  local mode=$1 name=$2 torrent=$3 port
-  port=$(free_port)
-  mkdir -p "$W/$name"
-  [[ $mode == seed ]] && cp "$W/media/clip.bin" "$W/$name/"
-  "${BT[@]}" "$mode" "$torrent" "$W/$name" "$port" "$W/$name.log" 2>"$W/$name.err" &
-  CLIENT_PIDS+=($!)
-  PID[$name]=$! PORT[$name]=$port
-}
 start_aria2() {  # start_aria2 NAME TORRENT
   local name=$1 torrent=$2 port
   port=$(free_port)

@@ -54,26 +54,8 @@ source "$SUITE_SRC/tests/lib/bt_sessions.sh"
 HTTPS=https://127.0.0.1:$HTTPS_PORT
 CA=$TLS/ca.crt
 
-CLIENT_PIDS=()
-declare -A PID
-stop_clients() {
-  local pid
-  for pid in "${CLIENT_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${CLIENT_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  CLIENT_PIDS=()
-}
-at_exit stop_clients
-# start_lt seed|leech NAME TORRENT: libtorrent trusting the test CA (and nothing else)
-start_lt() {
-  local port
-  port=$(free_port)
-  mkdir -p "$W/$2"
-  [[ $1 == seed ]] && cp "$W/media/clip.bin" "$W/$2/"
-  SSL_CERT_FILE=$CA SSL_CERT_DIR=/nonexistent "${BT[@]}" "$1" "$3" "$W/$2" "$port" "$W/$2.log" \
-    2>"$W/$2.err" &
-  CLIENT_PIDS+=($!)
-  PID[$2]=$!
-}
+# libtorrent clients (start_lt) trust the test CA and nothing else.
+LT_ENV=(SSL_CERT_FILE="$CA" SSL_CERT_DIR=/nonexistent)
 ctl() {
   "$CTL" --rights "127.0.0.1:$RIGHTS_GRPC" --charging "127.0.0.1:$CHARGING_GRPC" \
     --tracker "127.0.0.1:$TRACKER_GRPC" --actor e2e "$@"
@@ -92,6 +74,10 @@ served_cn() {
 }
 served_cn_is() { [[ $(served_cn) == "$1" ]]; }
 not() { ! "$@"; }
+intact() { [[ $(sha "$1") == "$FILE_SHA" ]]; }
+handshakes_failed() { (($(failures protocol) + $(failures closed) >= $1)); }
+replies_since() { (($(count_in "$W/$1.log" "tracker-reply v1") > $2)); }
+# shellcheck disable=SC2001  # every two hex digits, not one pattern
 pct() { sed 's/../%&/g' <<<"$1"; }  # hex -> URL-encoded bytes
 
 echo "# a key that is not the certificate's stops a tracker at start-up"
@@ -117,8 +103,8 @@ check "alice's session" open_session alice clip "$ALICE"
 ((FAILURES == 0)) || exit 1
 check_eq "the first announce URL is the HTTPS one, carrying the token" \
   "$HTTPS/a/$(field alice token)/announce" "$(field alice announce 0)"
-check "the HTTP and UDP URLs follow" \
-  eval '[[ $(field alice announce 1) == http://* && $(field alice announce 2) == udp://* ]]'
+check_eq "the HTTP and UDP URLs follow" "http:// udp://" \
+  "$(field alice announce 1 | cut -c1-7) $(field alice announce 2 | cut -c1-6)"
 V1=$("${BT[@]}" info "$W/clip.torrent" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["info_hash_v1"])')
 
 echo "# curl --cacert: announce and scrape over HTTPS"
@@ -141,7 +127,7 @@ check "plain HTTP on the HTTPS port gets a plain 400 saying so" has "this port s
 check_eq "... counted as plain_http" 1 "$(failures plain_http)"
 check "a client without the CA refuses the certificate" not curl -sS --max-time 5 -o /dev/null "$HTTPS/announce"
 check "... and the tracker counts the failed handshake" \
-  eventually 5 eval '(( $(failures protocol) + $(failures closed) >= 1 ))'
+  eventually 5 handshakes_failed 1
 check "the plain HTTP port still answers" \
   has '"failure reason"' "$(curl -sS --max-time 5 "http://127.0.0.1:$TRACKER_BT/announce?$q" | "${BT[@]}" bdecode)"
 
@@ -155,9 +141,8 @@ check "the seeder's HTTPS announce is answered" \
   eventually 20 log_has "$W/seeder.log" "tracker-reply v1"
 check "... at the https:// URL" log_has "$W/seeder.log" "$HTTPS/a/"
 start_lt leech alice "$W/alice.torrent"
-check "the leecher completes, file intact" eventually 60 eval '[[ $(sha "$W/alice/clip.bin") == "$FILE_SHA" ]]'
-check "no tracker errors in either client" \
-  eval '! grep -q tracker-error "$W/seeder.log" "$W/alice.log"'
+check "the leecher completes, file intact" eventually 60 intact "$W/alice/clip.bin"
+check "no tracker errors in either client" not grep -q tracker-error "$W/seeder.log" "$W/alice.log"
 check "the tracker counted completed handshakes" metric_above p2pims_tracker_https_handshakes_total 1
 check "... and the announces (protocol http: HTTPS is HTTP underneath)" \
   metric_above 'p2pims_tracker_announces_total{protocol="http",result="ok"}' 2
@@ -178,7 +163,7 @@ check "the expiry gauge follows the new certificate" \
   test "$(metric p2pims_tracker_https_certificate_expiry_timestamp_seconds)" != "$expiry_before"
 kill -USR1 "${PID[seeder]}"  # announce now
 check "the seeder announces again after the rotation" \
-  eventually 20 eval '(( $(count_in "$W/seeder.log" "tracker-reply v1") > replies_before ))'
+  eventually 20 replies_since seeder "$replies_before"
 reply=$(curl -sS --max-time 5 --cacert "$CA" "${ANNOUNCE%/announce}/scrape?info_hash=$(pct "$V1")" |
   "${BT[@]}" bdecode)
 check "a scrape after the rotation sees the seeder and alice's completion" has '"complete": 1' "$reply"
