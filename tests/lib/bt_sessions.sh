@@ -41,7 +41,7 @@ field() { "${BT[@]}" field "$W/sessions/$1.json" "${@:2}"; }
 
 # Client processes the test started, stopped by id when it ends; PID and PORT by client name.
 CLIENT_PIDS=()
-declare -A PID PORT  # shellcheck disable=SC2034  # read by the tests
+declare -A PID PORT
 stop_clients() {
   local pid
   for pid in "${CLIENT_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -60,5 +60,6 @@ start_lt() {
   env ${LT_ENV:+"${LT_ENV[@]}"} "${BT[@]}" "$mode" "$torrent" "$W/$name" "$port" "$W/$name.log" \
     2>"$W/$name.err" &
   CLIENT_PIDS+=($!)
+  # shellcheck disable=SC2034  # PID and PORT are read by the tests
   PID[$name]=$! PORT[$name]=$port
 }
