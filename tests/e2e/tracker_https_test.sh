@@ -21,19 +21,19 @@ TLS=$SUITE_DIR/tls
 mkdir -p "$W" "$TLS"
 
 # --- certificates: a CA, the tracker's certificate (chain file: leaf then CA), a stray key ---
-# new_leaf NAME CN: a key and a certificate for 127.0.0.1 and localhost signed by the CA.
+# new_leaf NAME CN DAYS: a key and a certificate for 127.0.0.1 and localhost signed by the CA.
 new_leaf() {
   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$2" \
     -keyout "$TLS/$1.key" -out "$TLS/$1.csr" 2>/dev/null
   openssl x509 -req -in "$TLS/$1.csr" -CA "$TLS/ca.crt" -CAkey "$TLS/ca.key" -CAcreateserial \
-    -days 2 -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n') \
+    -days "$3" -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n') \
     -out "$TLS/$1.crt" 2>/dev/null
   cat "$TLS/$1.crt" "$TLS/ca.crt" >"$TLS/$1.chain"
 }
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=p2pims e2e CA" \
   -days 2 -keyout "$TLS/ca.key" -out "$TLS/ca.crt" 2>/dev/null
-new_leaf first tracker-first
-new_leaf second tracker-second
+new_leaf first tracker-first 2
+new_leaf second tracker-second 3  # another notAfter, for the expiry gauge
 # What the tracker reads: the files a Secret rotation swaps (by rename, as kubelet does).
 install_pair() {
   cp "$TLS/$1.chain" "$TLS/tls.crt.new" && cp "$TLS/$1.key" "$TLS/tls.key.new"
@@ -125,7 +125,7 @@ plain=$(curl -sS --max-time 5 -w ' %{http_code}' "http://127.0.0.1:$HTTPS_PORT/a
 echo "  plain HTTP on the HTTPS port: $plain"
 check "plain HTTP on the HTTPS port gets a plain 400 saying so" has "this port speaks HTTPS" "$plain"
 check_eq "... counted as plain_http" 1 "$(failures plain_http)"
-check "a client without the CA refuses the certificate" not curl -sS --max-time 5 -o /dev/null "$HTTPS/announce"
+check "a client without the CA refuses the certificate" not curl -sS --max-time 5 -o /dev/null "$HTTPS/announce" 2>/dev/null
 check "... and the tracker counts the failed handshake" \
   eventually 5 handshakes_failed 1
 check "the plain HTTP port still answers" \
@@ -143,6 +143,14 @@ check "... at the https:// URL" log_has "$W/seeder.log" "$HTTPS/a/"
 start_lt leech alice "$W/alice.torrent"
 check "the leecher completes, file intact" eventually 60 intact "$W/alice/clip.bin"
 check "no tracker errors in either client" not grep -q tracker-error "$W/seeder.log" "$W/alice.log"
+# The same client without the CA: libtorrent verifies the tracker's certificate, so it refuses.
+LT_ENV=(SSL_CERT_FILE=/dev/null SSL_CERT_DIR=/nonexistent)
+start_lt leech distrusting "$W/alice.torrent"
+LT_ENV=(SSL_CERT_FILE="$CA" SSL_CERT_DIR=/nonexistent)
+check "libtorrent without the CA refuses the tracker's certificate" \
+  eventually 20 log_has "$W/distrusting.log" "tracker-error"
+grep -m1 tracker-error "$W/distrusting.log" | cut -c1-160 | sed 's/^/  /'
+kill -TERM "${PID[distrusting]}"
 check "the tracker counted completed handshakes" metric_above p2pims_tracker_https_handshakes_total 1
 check "... and the announces (protocol http: HTTPS is HTTP underneath)" \
   metric_above 'p2pims_tracker_announces_total{protocol="http",result="ok"}' 2
