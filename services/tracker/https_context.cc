@@ -29,9 +29,10 @@ std::string OpenSslErrors() {
 metrics::Counter& Failures(metrics::Registry& registry, const char* reason) {
   return metrics::BuildCounter()
       .Name("p2pims_tracker_https_handshake_failures_total")
-      .Help("HTTPS connections closed before their TLS handshake completed, by reason: "
-            "plain_http (a plain HTTP request on the HTTPS port), timeout, closed (the client "
-            "left), protocol (anything else).")
+      .Help(
+          "HTTPS connections closed before their TLS handshake completed, by reason: "
+          "plain_http (a plain HTTP request on the HTTPS port), timeout, closed (the client "
+          "left), protocol (anything else).")
       .Register(registry)
       .Add({{"reason", reason}});
 }
@@ -39,8 +40,9 @@ metrics::Counter& Failures(metrics::Registry& registry, const char* reason) {
 metrics::Counter& Reloads(metrics::Registry& registry, const char* result) {
   return metrics::BuildCounter()
       .Name("p2pims_tracker_https_certificate_reloads_total")
-      .Help("Changed HTTPS certificate files read again, by result: ok (new connections use "
-            "them), failed (the old certificate stays).")
+      .Help(
+          "Changed HTTPS certificate files read again, by result: ok (new connections use "
+          "them), failed (the old certificate stays).")
       .Register(registry)
       .Add({{"result", result}});
 }
@@ -89,11 +91,11 @@ absl::StatusOr<HttpsContext::Stamps> HttpsContext::StampsOf(const HttpsOptions& 
   Stamps stamps;
   for (auto [path, stamp, flag] : {std::tuple{&options.cert_file, &stamps.cert, "cert"},
                                    std::tuple{&options.key_file, &stamps.key, "key"}}) {
-    struct stat st{};
+    struct stat st {};
     if (path->empty() || stat(path->c_str(), &st) != 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "cannot read --https-", flag, "-file '", *path, "': ",
-          path->empty() ? "not set" : std::strerror(errno)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot read --https-", flag, "-file '", *path,
+                       "': ", path->empty() ? "not set" : std::strerror(errno)));
     }
     *stamp = {st.st_dev, st.st_ino, st.st_size,
               int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec};
@@ -122,16 +124,17 @@ absl::StatusOr<SSL_CTX*> HttpsContext::Build(const HttpsOptions& options, absl::
   // One TLS 1.3 session ticket, not two: less to write per handshake.
   SSL_CTX_set_num_tickets(ctx, 1);
   if (SSL_CTX_use_certificate_chain_file(ctx, options.cert_file.c_str()) != 1) {
-    return fail(absl::StrCat("--https-cert-file '", options.cert_file,
-                             "' holds no PEM certificate chain"));
+    return fail(
+        absl::StrCat("--https-cert-file '", options.cert_file, "' holds no PEM certificate chain"));
   }
   // OpenSSL checks the key against the certificate as it takes it.
   if (SSL_CTX_use_PrivateKey_file(ctx, options.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
       SSL_CTX_check_private_key(ctx) != 1) {
     const bool mismatch = ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
-    return fail(absl::StrCat("--https-key-file '", options.key_file, "' ",
-                             mismatch ? "is not the key of the certificate in '" + options.cert_file + "'"
-                                      : "holds no usable PEM private key"));
+    return fail(
+        absl::StrCat("--https-key-file '", options.key_file, "' ",
+                     mismatch ? "is not the key of the certificate in '" + options.cert_file + "'"
+                              : "holds no usable PEM private key"));
   }
   std::tm tm{};
   const X509* cert = SSL_CTX_get0_certificate(ctx);
@@ -210,10 +213,18 @@ bool HttpsContext::ReloadIfChanged() {
 
 void HttpsContext::CountHandshakeFailure(HandshakeFailure reason) {
   switch (reason) {
-    case HandshakeFailure::kPlainHttp: plain_http_.Increment(); break;
-    case HandshakeFailure::kTimeout: timeouts_.Increment(); break;
-    case HandshakeFailure::kClosed: closed_.Increment(); break;
-    case HandshakeFailure::kProtocol: protocol_.Increment(); break;
+    case HandshakeFailure::kPlainHttp:
+      plain_http_.Increment();
+      break;
+    case HandshakeFailure::kTimeout:
+      timeouts_.Increment();
+      break;
+    case HandshakeFailure::kClosed:
+      closed_.Increment();
+      break;
+    case HandshakeFailure::kProtocol:
+      protocol_.Increment();
+      break;
   }
 }
 

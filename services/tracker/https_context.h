@@ -97,11 +97,11 @@ class HttpsContext {
   mutable absl::Mutex mu_;
   SSL_CTX* ctx_ ABSL_GUARDED_BY(mu_) = nullptr;
   absl::Time not_after_ ABSL_GUARDED_BY(mu_);
-  absl::Mutex reload_mu_;  // one reload at a time
-  Stamps loaded_ ABSL_GUARDED_BY(reload_mu_);  // the files as last loaded
-  Stamps refused_ ABSL_GUARDED_BY(reload_mu_);  // the files as last refused: not retried
+  absl::Mutex reload_mu_;                                // one reload at a time
+  Stamps loaded_ ABSL_GUARDED_BY(reload_mu_);            // the files as last loaded
+  Stamps refused_ ABSL_GUARDED_BY(reload_mu_);           // the files as last refused: not retried
   bool unreadable_ ABSL_GUARDED_BY(reload_mu_) = false;  // logged once per spell
-  std::atomic<int64_t> next_check_ns_{0};  // absl::ToUnixNanos of the next look
+  std::atomic<int64_t> next_check_ns_{0};                // absl::ToUnixNanos of the next look
 
   metrics::Counter& handshakes_;
   metrics::Counter &plain_http_, &timeouts_, &closed_, &protocol_;

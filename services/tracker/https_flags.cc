@@ -35,7 +35,8 @@ absl::StatusOr<HttpsSettings> HttpsFromFlags(const Flags& flags, metrics::Regist
     return s;
   }
   if (cert.empty() || key.empty()) {
-    return absl::InvalidArgumentError("--https-listen needs --https-cert-file and --https-key-file");
+    return absl::InvalidArgumentError(
+        "--https-listen needs --https-cert-file and --https-key-file");
   }
   auto context = HttpsContext::Load({.cert_file = cert, .key_file = key}, registry);
   if (!context.ok()) return context.status();

@@ -164,11 +164,10 @@ class HttpsListenerTest : public ::testing::Test {
     ASSERT_TRUE(https.ok()) << https.status();
     https_ = std::move(*https);
     options.https = https_.get();
-    listener_ = std::make_unique<HttpListener>(
-        [](std::string_view line, const PeerAddress&, absl::Time, Rng&, std::string* body) {
-          *body = std::string(line);
-        },
-        options, &connections_, &busy_);
+    listener_ =
+        std::make_unique<HttpListener>([](std::string_view line, const PeerAddress&, absl::Time,
+                                          Rng&, std::string* body) { *body = std::string(line); },
+                                       options, &connections_, &busy_);
     ASSERT_TRUE(listener_->Start("127.0.0.1:0").ok());
   }
 
@@ -231,7 +230,8 @@ TEST_F(HttpsListenerTest, PipelinedRequestsAreAnsweredInOrderThenClosed) {
   StartListener({.threads = 1});
   auto client = Client();
   ASSERT_TRUE(client->Handshake());
-  client->Send("GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3 HTTP/1.1\r\nConnection: close\r\n\r\n");
+  client->Send(
+      "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3 HTTP/1.1\r\nConnection: close\r\n\r\n");
   const std::string r = client->Receive(3);
   const size_t one = r.find("GET /1"), two = r.find("GET /2"), three = r.find("GET /3");
   ASSERT_NE(three, std::string::npos) << r;
@@ -247,7 +247,8 @@ TEST_F(HttpsListenerTest, LargePipelinedBurstsAreAllAnswered) {
   ASSERT_TRUE(client->Handshake());
   std::string burst;
   const std::string padding(3000, 'p');
-  for (int i = 0; i < 200; ++i) absl::StrAppend(&burst, "GET /", i, "?", padding, " HTTP/1.1\r\n\r\n");
+  for (int i = 0; i < 200; ++i)
+    absl::StrAppend(&burst, "GET /", i, "?", padding, " HTTP/1.1\r\n\r\n");
   client->Send(burst);
   const std::string r = client->Receive(200);
   EXPECT_EQ(CompleteHttpResponses(r), 200);
@@ -327,7 +328,9 @@ TEST_F(HttpsListenerTest, ARotatedCertificateServesNewConnectionsAndOpenOnesGoOn
   EXPECT_EQ(old_client->PeerName(), "tracker-a");
   const double expiry_a = metrics::BuildGauge()
                               .Name("p2pims_tracker_https_certificate_expiry_timestamp_seconds")
-                              .Register(registry_).Add({}).Value();
+                              .Register(registry_)
+                              .Add({})
+                              .Value();
   EXPECT_GT(expiry_a, 0);
 
   // Half a rotation: b's certificate with a's key. Refused; a stays in use.
