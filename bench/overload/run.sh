@@ -4,7 +4,7 @@
 # how the work that is served keeps its latency bound while the rest is refused.
 #
 # Part sip: tests/e2e/sip_overload_rate_test.sh on the Release build, with sip-edge's default
-# workers (32), 64 sessions in flight for the capacity and a 30 s burst at three times it, once
+# workers (32), 128 sessions in flight for the capacity and a 30 s burst at three times it, once
 # over one TCP connection (as a CSCF keeps one for ISC) and once over UDP. The test's checks
 # (every INVITE answered 200 or 503 with Retry-After, set-up p99 under 1 s, served rate not
 # collapsed, memory bounded, one CDR per served session) must pass over TCP; over UDP their
@@ -12,7 +12,7 @@
 # Part tracker (tracker.sh): the tracker's UDP and HTTP fronts at three times capacity.
 #
 # Environment: BENCH_OVERLOAD_PART (all; sip or tracker), BENCH_OVERLOAD_SECONDS (30),
-# BENCH_OVERLOAD_WORKERS (sip-edge's --workers, 32), BENCH_OVERLOAD_INFLIGHT (64).
+# BENCH_OVERLOAD_WORKERS (sip-edge's --workers, 32), BENCH_OVERLOAD_INFLIGHT (128).
 set -euo pipefail
 # shellcheck source=bench/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
@@ -32,7 +32,7 @@ sip_run() {
   say "sip-edge at three times its capacity over $1 (tests/e2e/sip_overload_rate_test.sh, Release)"
   P2PIMS_SOURCE_DIR=$BENCH_SRC P2PIMS_BINARY_DIR=$BENCH_BIN P2PIMS_LOG_LEVEL=warn \
     OVERLOAD_TRANSPORT=$1 OVERLOAD_WORKERS=${BENCH_OVERLOAD_WORKERS:-32} \
-    OVERLOAD_INFLIGHT=${BENCH_OVERLOAD_INFLIGHT:-64} OVERLOAD_CAPACITY_CALLS=4000 \
+    OVERLOAD_INFLIGHT=${BENCH_OVERLOAD_INFLIGHT:-128} OVERLOAD_CAPACITY_CALLS=4000 \
     OVERLOAD_SECONDS=${BENCH_OVERLOAD_SECONDS:-30} OVERLOAD_FIGURES=$figures \
     bash "$BENCH_SRC/tests/e2e/sip_overload_rate_test.sh" >&2 || passed=false
   [[ -s $figures ]] || die "the sip-edge overload run over $1 left no figures (see above)"

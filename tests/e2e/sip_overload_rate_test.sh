@@ -58,9 +58,10 @@ T0=$(now_ms)
 check "every INVITE of the capacity run is answered" \
   run_load capacity -m "$CAPACITY_CALLS" -r 100000 -l "$INFLIGHT"
 T1=$(now_ms)
-# Capacity is what was served: 503s (a queue that fell behind) are not.
-check "the capacity run was served, not refused (at most 5 % 503)" \
-  test "$(($(served capacity) * 100))" -ge "$((CAPACITY_CALLS * 95))"
+# Capacity is what was served per second with that many in flight: 503s (the queue behind its
+# wait bound) are not counted, but most must have been served for the figure to mean saturation.
+check "most of the capacity run was served, not refused" \
+  test "$(($(served capacity) * 2))" -ge "$CAPACITY_CALLS"
 CAPACITY=$(($(served capacity) * 1000 / (T1 - T0)))
 echo "# capacity: $CAPACITY sessions/s ($P2PIMS_WORKERS workers), set-up p50" \
   "$(setup_ms capacity 0.5) ms"
