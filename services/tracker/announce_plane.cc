@@ -108,9 +108,12 @@ std::unique_ptr<HttpListener> AnnouncePlane::MakeHttpListener(HttpsContext* http
   o.threads = options_.threads;
   o.https = https;
   o.shared_open = &http_open_;
+  const Protocol protocol = https != nullptr ? Protocol::kHttps : Protocol::kHttp;
   return std::make_unique<HttpListener>(
-      [this](std::string_view line, const PeerAddress& remote, absl::Time now, Rng& rng,
-             std::string* body) { handler_.HandleHttp(line, remote, now, rng, body); },
+      [this, protocol](std::string_view line, const PeerAddress& remote, absl::Time now, Rng& rng,
+                       std::string* body) {
+        handler_.HandleHttp(line, remote, now, rng, body, protocol);
+      },
       o, &http_connections_, &http_busy_);
 }
 

@@ -152,8 +152,8 @@ check "libtorrent without the CA refuses the tracker's certificate" \
 grep -m1 tracker-error "$W/distrusting.log" | cut -c1-160 | sed 's/^/  /'
 kill -TERM "${PID[distrusting]}"
 check "the tracker counted completed handshakes" metric_above p2pims_tracker_https_handshakes_total 1
-check "... and the announces (protocol http: HTTPS is HTTP underneath)" \
-  metric_above 'p2pims_tracker_announces_total{protocol="http",result="ok"}' 2
+check "... and the announces, as protocol https" \
+  metric_above 'p2pims_tracker_announces_total{protocol="https",result="ok"}' 2
 check "alice's session metered the download" \
   wait_sql t "SELECT bytes_down >= $(stat -c %s "$W/media/clip.bin") FROM tracker.session
               WHERE session_id = '$(field alice session_id)'" 20
