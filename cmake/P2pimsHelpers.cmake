@@ -52,7 +52,7 @@ function(p2pims_cc_test)
     set(A_LABELS unit)
   endif()
   set_tests_properties(${A_NAME} PROPERTIES LABELS "${A_LABELS}"
-    ENVIRONMENT "P2PIMS_SOURCE_DIR=${PROJECT_SOURCE_DIR};P2PIMS_BINARY_DIR=${PROJECT_BINARY_DIR}")
+    ENVIRONMENT "P2PIMS_SOURCE_DIR=${PROJECT_SOURCE_DIR};P2PIMS_BINARY_DIR=${PROJECT_BINARY_DIR};P2PIMS_SANITIZE=${P2PIMS_SANITIZE}")
 endfunction()
 
 # Generates C++ and gRPC stubs at build time; generated code is never committed.
@@ -98,7 +98,9 @@ function(p2pims_embed_sql)
 endfunction()
 
 # An end-to-end test written in bash (tests/e2e/*.sh), run by CTest with the checkout and the
-# build directory in its environment. Labelled "e2e" so `ctest -L unit` can skip them.
+# build directory in its environment, and whether the build is sanitized (P2PIMS_SANITIZE=ON:
+# checks that measure memory or inspect the binaries' libraries know it). Labelled "e2e" so
+# `ctest -L unit` can skip them.
 function(p2pims_sh_test)
   cmake_parse_arguments(A "" "NAME;SCRIPT;TIMEOUT" "DEPENDS" ${ARGN})
   if(NOT A_TIMEOUT)
@@ -106,5 +108,5 @@ function(p2pims_sh_test)
   endif()
   add_test(NAME ${A_NAME} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/${A_SCRIPT})
   set_tests_properties(${A_NAME} PROPERTIES LABELS "e2e" TIMEOUT ${A_TIMEOUT} RUN_SERIAL TRUE
-    ENVIRONMENT "P2PIMS_SOURCE_DIR=${PROJECT_SOURCE_DIR};P2PIMS_BINARY_DIR=${PROJECT_BINARY_DIR}")
+    ENVIRONMENT "P2PIMS_SOURCE_DIR=${PROJECT_SOURCE_DIR};P2PIMS_BINARY_DIR=${PROJECT_BINARY_DIR};P2PIMS_SANITIZE=${P2PIMS_SANITIZE}")
 endfunction()

@@ -1,8 +1,11 @@
 #include "lib/concurrency/worker_pool.h"
 
+#include "absl/time/clock.h"
+
 namespace p2pims {
 
-WorkerPool::WorkerPool(int threads, size_t max_queue) : max_queue_(max_queue) {
+WorkerPool::WorkerPool(int threads, size_t max_queue, absl::Duration max_wait)
+    : max_queue_(max_queue), max_wait_(max_wait) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
 }
 
@@ -14,17 +17,21 @@ WorkerPool::~WorkerPool() {
   for (auto& t : threads_) t.join();
 }
 
-bool WorkerPool::Submit(std::function<void()> work) {
+bool WorkerPool::Submit(std::function<void()> work, std::function<void()> shed) {
+  const absl::Time now = absl::Now();
   absl::MutexLock lock(&mu_);
   if (stopping_ || queue_.size() >= max_queue_) return false;
-  queue_.push_back(std::move(work));
+  // The front is the oldest work queued: past the bound, this work would wait as long.
+  if (shed && !queue_.empty() && now - queue_.front().queued > max_wait_) return false;
+  queue_.push_back({std::move(work), std::move(shed), now});
   return true;
 }
 
 bool WorkerPool::SubmitAlways(std::function<void()> work) {
+  const absl::Time now = absl::Now();
   absl::MutexLock lock(&mu_);
   if (stopping_) return false;
-  queue_.push_back(std::move(work));
+  queue_.push_back({std::move(work), nullptr, now});
   return true;
 }
 
@@ -35,7 +42,7 @@ size_t WorkerPool::queued() const {
 
 void WorkerPool::Loop() {
   for (;;) {
-    std::function<void()> work;
+    Item item;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
@@ -43,10 +50,14 @@ void WorkerPool::Loop() {
                ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) { return p->stopping_ || !p->queue_.empty(); },
           this));
       if (queue_.empty()) return;  // stopping and drained
-      work = std::move(queue_.front());
+      item = std::move(queue_.front());
       queue_.pop_front();
     }
-    work();
+    if (item.shed && absl::Now() - item.queued > max_wait_) {
+      item.shed();
+    } else {
+      item.work();
+    }
   }
 }
 

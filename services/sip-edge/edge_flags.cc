@@ -12,6 +12,9 @@ void AddEdgeFlags(Flags& flags) {
   flags.Add("sip-url", "sip:127.0.0.1:5060", "SIP listen URL (UDP and TCP)");
   flags.Add("sips-url", "", "SIP over TLS listen URL, e.g. sips:*:5061 (empty: no TLS)");
   flags.Add("tls-dir", "", "directory with agent.pem (certificate and key) and cafile.pem, for TLS");
+  flags.Add("udp-receive-buffer-kb", "4096",
+            "SIP UDP socket receive buffer, KiB (capped by net.core.rmem_max): bursts wait there "
+            "instead of being dropped");
   flags.Add("domains", "p2p.localhost", "comma-separated content domains (Request-URI hosts)");
   flags.Add("trusted-cscf", "127.0.0.1/32",
             "comma-separated CIDRs of CSCFs whose P-Asserted-Identity is trusted");
@@ -21,6 +24,10 @@ void AddEdgeFlags(Flags& flags) {
   flags.Add("backend-deadline-ms", "800", "deadline of each backend call");
   flags.Add("workers", "32", "threads calling the backends (each blocks on one session's calls)");
   flags.Add("max-queue", "1024", "requests waiting for a worker before 503");
+  flags.Add("max-queue-wait-ms", "200",
+            "a request a worker takes later than this after it arrived is answered 503 instead "
+            "(bounds the latency of the work done under overload; below SIP's T1 of 500 ms, so the "
+            "CSCF does not retransmit first)");
   flags.Add("admin-listen", "127.0.0.1:9101",
             "HTTP listen address for /metrics, /healthz, /readyz");
   flags.Add("node-id", "sip-edge-0", "this replica's name in logs, ICIDs and CDRs");
@@ -61,6 +68,8 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   auto deadline = positive("backend-deadline-ms");
   auto workers = positive("workers");
   auto max_queue = positive("max-queue");
+  auto max_queue_wait = positive("max-queue-wait-ms");
+  auto udp_receive_buffer = positive("udp-receive-buffer-kb");
   auto max_session = positive("max-session-seconds");
   auto db_wait = flags.GetInt("db-wait");
   auto min_expires = positive("min-expires");
@@ -72,7 +81,9 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   auto min_se = positive("min-se-seconds");
   auto max_progress = positive("max-progress-subscriptions");
   for (const absl::Status& st :
-       {deadline.status(), workers.status(), max_queue.status(), max_session.status(),
+       {deadline.status(), workers.status(), max_queue.status(), max_queue_wait.status(),
+        udp_receive_buffer.status(),
+        max_session.status(),
         db_wait.status(), min_expires.status(), max_expires.status(), max_registrations.status(),
         progress_interval.status(), max_progress.status(), session_expires.status(),
         min_se.status(), access_check.status()}) {
@@ -94,6 +105,7 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   s.stack.url = flags.Get("sip-url");
   s.stack.sips_url = flags.Get("sips-url");
   s.stack.tls_dir = flags.Get("tls-dir");
+  s.stack.udp_receive_buffer = static_cast<unsigned>(std::min<int64_t>(*udp_receive_buffer, 1 << 20) * 1024);
   s.stack.session_expires = static_cast<unsigned>(*session_expires);
   s.stack.min_se = static_cast<unsigned>(*min_se);
   s.sessions.node_id = flags.Get("node-id");
@@ -131,6 +143,7 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   if (s.auth.algorithms.empty()) return absl::InvalidArgumentError("--digest-algorithms is empty");
   s.workers = static_cast<int>(*workers);
   s.max_queue = static_cast<size_t>(*max_queue);
+  s.max_queue_wait = absl::Milliseconds(*max_queue_wait);
   s.admin_listen = flags.Get("admin-listen");
   s.db = flags.Get("db");
   s.db_wait = absl::Seconds(*db_wait);

@@ -32,6 +32,7 @@ struct EdgeSettings {
   absl::Duration access_check_interval = absl::Seconds(5);
   int workers = 32;
   size_t max_queue = 1024;
+  absl::Duration max_queue_wait = absl::Milliseconds(200);
   std::string admin_listen;
   std::string db;  // empty: no digest (direct clients are refused)
   absl::Duration db_wait = absl::Seconds(30);

@@ -26,6 +26,8 @@ TEST(EdgeFlagsTest, DefaultsMakeAWorkingEdgeWithoutDigest) {
   EXPECT_EQ(s->sessions.max_session, absl::Hours(4));
   EXPECT_EQ(s->progress_interval, absl::Seconds(5));
   EXPECT_EQ(s->workers, 32);
+  EXPECT_EQ(s->max_queue_wait, absl::Milliseconds(200));  // under SIP's T1
+  EXPECT_EQ(s->stack.udp_receive_buffer, 4u << 20);
   EXPECT_EQ(s->stack.session_expires, 1800u);
   EXPECT_EQ(s->stack.min_se, 90u);
   EXPECT_EQ(s->progress.domains, s->sessions.domains);
@@ -39,8 +41,9 @@ TEST(EdgeFlagsTest, ValuesReachTheirParts) {
   auto s = Read({"--domains", " P2P.Example.NET , other.net", "--max-expires", "300",
                  "--realm", "ims.example.net", "--sips-url", "sips:*:5061", "--tls-dir", "/tls",
                  "--backend-deadline-ms", "250", "--progress-interval-seconds", "2",
-                 "--max-progress-subscriptions", "7"});
+                 "--max-progress-subscriptions", "7", "--max-queue-wait-ms", "50"});
   ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->max_queue_wait, absl::Milliseconds(50));
   EXPECT_EQ(s->progress_interval, absl::Seconds(2));
   EXPECT_EQ(s->progress.max_subscriptions, 7);
   EXPECT_EQ(s->progress.domains, (std::vector<std::string>{"p2p.example.net", "other.net"}));
@@ -64,6 +67,9 @@ TEST(EdgeFlagsTest, BadValuesNameTheirFlag) {
     return s.ok() ? std::string("ok") : std::string(s.status().message());
   };
   EXPECT_NE(message({"--workers", "0"}).find("--workers"), std::string::npos);
+  EXPECT_NE(message({"--max-queue-wait-ms", "0"}).find("--max-queue-wait-ms"), std::string::npos);
+  EXPECT_NE(message({"--udp-receive-buffer-kb", "0"}).find("--udp-receive-buffer-kb"),
+            std::string::npos);
   EXPECT_NE(message({"--max-session-seconds", "-5"}).find("--max-session-seconds"), std::string::npos);
   EXPECT_NE(message({"--min-expires", "600", "--max-expires", "60"}).find("--max-expires"),
             std::string::npos);

@@ -80,15 +80,22 @@ int main(int argc, char** argv) {
   Catalogue catalogue(*backends, identify, reply, {.domains = config.domains});
   PresenceReporter presence(*backends, registry);
 
-  // A full worker queue: 503 at once, counted apart from the backends' 503s.
+  // 503 for overload, counted apart from the backends' 503s: on arrival (the worker queue full,
+  // or its oldest request waiting past --max-queue-wait-ms) or when a worker takes a request
+  // that waited past it.
   metrics::Family<metrics::Counter>& overload =
       metrics::BuildCounter()
           .Name("p2pims_sip_overload_rejections_total")
-          .Help("Requests answered 503 because the worker queue was full, by method.")
+          .Help("Requests answered 503 for overload, by method: on arrival (reason arrival: the "
+                "worker queue full or behind) or after waiting too long for a worker (waited).")
           .Register(registry);
-  auto Overloaded = [&](const char* method) {
-    overload.Add({{"method", method}}).Increment();
+  auto Overloaded = [&](const char* method, const char* reason = "arrival") {
+    overload.Add({{"method", method}, {"reason", reason}}).Increment();
     return reply.Unavailable(method, "sip-edge overloaded,");
+  };
+  // What a worker runs instead of a request that waited too long.
+  auto Shed = [&](const char* method, uint64_t id) {
+    return [&, method, id] { stack_ptr->Respond(id, Overloaded(method, "waited")); };
   };
   // The pool is declared after the stack so that it is destroyed first: work it still runs at
   // shutdown may answer through the stack.
@@ -110,31 +117,37 @@ int main(int argc, char** argv) {
         return;
       }
       // A direct client's digest may read PostgreSQL: on a worker.
-      if (!pool_ptr->Submit([&, req = std::move(req)] {
-            RegisterResult r = registrar.Register(req, absl::Now());
-            stack_ptr->Respond(req.id, std::move(r.response));
-            if (r.presence) presence.Report(*r.presence);
-          })) {
+      if (!pool_ptr->Submit(
+              [&, req = std::move(req)] {
+                RegisterResult r = registrar.Register(req, absl::Now());
+                stack_ptr->Respond(req.id, std::move(r.response));
+                if (r.presence) presence.Report(*r.presence);
+              },
+              Shed("REGISTER", id))) {
         stack_ptr->Respond(id, Overloaded("REGISTER"));
       }
       return;
     }
     if (req.method == "MESSAGE") {
-      if (!pool_ptr->Submit([&, req = std::move(req)] {
-            CatalogueReply r = catalogue.Handle(req);
-            stack_ptr->Respond(req.id, std::move(r.response));
-            if (r.message) stack_ptr->SendMessage(std::move(*r.message));
-          })) {
+      if (!pool_ptr->Submit(
+              [&, req = std::move(req)] {
+                CatalogueReply r = catalogue.Handle(req);
+                stack_ptr->Respond(req.id, std::move(r.response));
+                if (r.message) stack_ptr->SendMessage(std::move(*r.message));
+              },
+              Shed("MESSAGE", id))) {
         stack_ptr->Respond(id, Overloaded("MESSAGE"));
       }
       return;
     }
     if (req.method == "SUBSCRIBE") {
-      if (!pool_ptr->Submit([&, req = std::move(req)] {
-            SubscribeReply r = progress.Subscribe(req);
-            stack_ptr->Respond(req.id, std::move(r.response));
-            if (r.first) stack_ptr->Notify(std::move(*r.first));
-          })) {
+      if (!pool_ptr->Submit(
+              [&, req = std::move(req)] {
+                SubscribeReply r = progress.Subscribe(req);
+                stack_ptr->Respond(req.id, std::move(r.response));
+                if (r.first) stack_ptr->Notify(std::move(*r.first));
+              },
+              Shed("SUBSCRIBE", id))) {
         stack_ptr->Respond(id, Overloaded("SUBSCRIBE"));
       }
       return;
@@ -150,15 +163,18 @@ int main(int argc, char** argv) {
     }
     // Marked before a worker takes it: a CANCEL handled first must still find the set-up.
     sessions.BeginSetUp(id);
-    if (!pool_ptr->Submit([&, req = std::move(req)] {
-          stack_ptr->Respond(req.id, sessions.HandleInvite(req));
-        })) {
+    if (!pool_ptr->Submit(
+            [&, req = std::move(req)] { stack_ptr->Respond(req.id, sessions.HandleInvite(req)); },
+            [&, id] {
+              sessions.AbandonSetUp(id);
+              stack_ptr->Respond(id, Overloaded("INVITE", "waited"));
+            })) {
       sessions.AbandonSetUp(id);
       stack_ptr->Respond(id, Overloaded("INVITE"));
     }
   }, registry);
   stack_ptr = &stack;
-  WorkerPool pool(settings->workers, settings->max_queue);
+  WorkerPool pool(settings->workers, settings->max_queue, settings->max_queue_wait);
   pool_ptr = &pool;
   if (absl::Status s = stack.Start(); !s.ok()) {
     log::Error("cannot start SIP", {{"error", s.message()}});

@@ -476,6 +476,7 @@ absl::Status SofiaStack::Start() {
       nua_create(impl_->root, NuaCallback, impl_.get(), NUTAG_URL(impl_->config.url.c_str()),
                  TAG_IF(tls, NUTAG_SIPS_URL(impl_->config.sips_url.c_str())),
                  TAG_IF(tls, TPTAG_CERTIFICATE(impl_->config.tls_dir.c_str())),
+                 TPTAG_UDP_RMEM(impl_->config.udp_receive_buffer),
                  NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0), NUTAG_ENABLEMESSAGE(1),
                  // Answered by sip-edge (registrar, catalogue), not by the stack.
                  NUTAG_APPL_METHOD("REGISTER, MESSAGE, SUBSCRIBE"),

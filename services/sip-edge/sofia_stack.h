@@ -38,6 +38,10 @@ struct StackConfig {
   // the terminal is asked to refresh, and a session not refreshed in time is ended by the stack.
   unsigned session_expires = 1800;
   unsigned min_se = 90;
+  // SO_RCVBUF of the UDP socket (bytes; the kernel caps it at net.core.rmem_max). A burst the
+  // loop cannot take at once waits there instead of being dropped: a dropped ACK keeps its final
+  // response retransmitting for up to 32 s, and under overload those pile up (docs/results.md).
+  unsigned udp_receive_buffer = 4u << 20;
 };
 
 // Start, Run and the request callback are on the loop thread; Respond and Stop are thread-safe.

@@ -17,7 +17,7 @@ void Failure(const absl::Status& s, std::string* body) {
 
 metrics::Counter& RequestCounter(metrics::Family<metrics::Counter>& family, Protocol protocol,
                                  int result) {
-  static constexpr const char* kProtocols[] = {"http", "udp"};
+  static constexpr const char* kProtocols[] = {"http", "udp", "https"};
   static constexpr const char* kResults[] = {"ok", "bad_request", "denied", "unavailable",
                                              "throttled", "busy"};
   return family.Add({{"protocol", kProtocols[static_cast<int>(protocol)]},
@@ -56,7 +56,7 @@ RequestCounters::RequestCounters(metrics::Registry& registry) {
           .Register(registry);
   for (int t = 0; t < kTiers; ++t) offered_[t] = &offered.Add({{"tier", kTierNames[t]}});
   for (int t = 0; t <= kTiers; ++t) downloaded_[t] = &downloaded.Add({{"tier", kTierNames[t]}});
-  for (Protocol p : {Protocol::kHttp, Protocol::kUdp}) {
+  for (Protocol p : {Protocol::kHttp, Protocol::kUdp, Protocol::kHttps}) {
     for (int r = 0; r < kResults; ++r) {
       announces_[static_cast<int>(p)][r] = &RequestCounter(announces, p, r);
       scrapes_[static_cast<int>(p)][r] = &RequestCounter(scrapes, p, r);
@@ -153,12 +153,13 @@ absl::Status AnnounceHandler::Scrape(std::string_view token,
 }
 
 void AnnounceHandler::HandleHttp(std::string_view request_line, const PeerAddress& remote,
-                                 absl::Time now, Rng& rng, std::string* body) {
+                                 absl::Time now, Rng& rng, std::string* body,
+                                 Protocol protocol) {
   auto line = ParseRequestLine(request_line, options_.limits);
   auto target = line.ok() ? ParseTarget(line->target, options_.limits)
                           : absl::StatusOr<TrackerTarget>(line.status());
   if (!target.ok()) {
-    counters_.Announce(Protocol::kHttp, target.status());
+    counters_.Announce(protocol, target.status());
     return Failure(target.status(), body);
   }
   if (target->endpoint == TrackerEndpoint::kScrape) {
@@ -166,7 +167,7 @@ void AnnounceHandler::HandleHttp(std::string_view request_line, const PeerAddres
     thread_local std::vector<ScrapeEntry> entries;
     absl::Status s = req.ok() ? Scrape(req->token, req->info_hashes, now, SourceOf(remote), &entries)
                               : req.status();
-    counters_.Scrape(Protocol::kHttp, s);
+    counters_.Scrape(protocol, s);
     if (!s.ok()) return Failure(s, body);
     body->clear();
     AppendScrapeReply(entries, body);
@@ -175,7 +176,7 @@ void AnnounceHandler::HandleHttp(std::string_view request_line, const PeerAddres
   auto req = ParseAnnounceQuery(target->token, target->query, remote, options_.limits);
   thread_local AnnounceResult result;
   absl::Status s = req.ok() ? Announce(*req, now, rng, &result) : req.status();
-  counters_.Announce(Protocol::kHttp, s);
+  counters_.Announce(protocol, s);
   if (!s.ok()) return Failure(s, body);
   body->clear();
   AppendAnnounceReply({.interval_seconds = Interval(result),

@@ -52,7 +52,7 @@ struct AnnounceHandlerOptions {
   ReplicaMap replicas;
 };
 
-enum class Protocol { kHttp = 0, kUdp = 1 };
+enum class Protocol { kHttp = 0, kUdp = 1, kHttps = 2 };
 
 // p2pims_tracker_announces_total / _scrapes_total {protocol, result}, resolved once.
 class RequestCounters {
@@ -71,8 +71,8 @@ class RequestCounters {
   // ok, bad_request, denied, unavailable, throttled, busy (not from a status: Busy)
   static constexpr int kResults = 6;
   static int ResultIndex(const absl::Status& status);
-  metrics::Counter* announces_[2][kResults];
-  metrics::Counter* scrapes_[2][kResults];
+  metrics::Counter* announces_[3][kResults];
+  metrics::Counter* scrapes_[3][kResults];
   metrics::Counter* offered_[kTiers];
   metrics::Counter* downloaded_[kTiers + 1];  // the last: offered nobody before
 };
@@ -116,9 +116,10 @@ class AnnounceHandler {
 
   // Replaces `body` with the bencoded answer to `request_line` (the first line of an HTTP
   // request, without its CRLF) from `remote`: an announce or scrape reply, or a `failure
-  // reason`. Thread-safe when `admit` and `on_usage` are.
+  // reason`. Thread-safe when `admit` and `on_usage` are. `protocol` (kHttp or kHttps) labels
+  // the counters.
   void HandleHttp(std::string_view request_line, const PeerAddress& remote, absl::Time now,
-                  Rng& rng, std::string* body);
+                  Rng& rng, std::string* body, Protocol protocol = Protocol::kHttp);
 
  private:
   // Admits and records one parsed announce (either protocol) and fills `out` (peers chosen by

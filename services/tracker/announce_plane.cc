@@ -103,17 +103,7 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
                            "Verified tokens in the announce verification cache.")),
       usage_pending_(Gauge(registry, "p2pims_tracker_usage_pending_sessions",
                            "Sessions with metered usage not yet written to PostgreSQL.")),
-      http_(
-          [this](std::string_view line, const PeerAddress& remote, absl::Time now,
-                 Rng& rng, std::string* body) {
-            handler_.HandleHttp(line, remote, now, rng, body);
-          },
-          [&] {
-            HttpListenerOptions o = options_.http;
-            o.threads = options_.threads;
-            return o;
-          }(),
-          &http_connections_, &http_busy_),
+      http_(MakeHttpListener(nullptr)),
       udp_(
           [this](std::span<const uint8_t> datagram, const PeerEndpoint& from, absl::Time now,
                  Rng& rng, std::string* reply) {
@@ -133,14 +123,36 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
 
 AnnouncePlane::~AnnouncePlane() { Stop(); }
 
+std::unique_ptr<HttpListener> AnnouncePlane::MakeHttpListener(HttpsContext* https) {
+  HttpListenerOptions o = options_.http;
+  o.threads = options_.threads;
+  o.https = https;
+  o.shared_open = &http_open_;
+  const Protocol protocol = https != nullptr ? Protocol::kHttps : Protocol::kHttp;
+  return std::make_unique<HttpListener>(
+      [this, protocol](std::string_view line, const PeerAddress& remote, absl::Time now, Rng& rng,
+                       std::string* body) {
+        handler_.HandleHttp(line, remote, now, rng, body, protocol);
+      },
+      o, &http_connections_, &http_busy_);
+}
+
 absl::Status AnnouncePlane::Start(const std::string& address) {
-  if (absl::Status s = http_.Start(address); !s.ok()) return s;
+  if (absl::Status s = http_->Start(address); !s.ok()) return s;
   // The same port number for UDP, even when the kernel picked it for TCP (port 0).
   std::string host, port;
   (void)net::SplitHostPort(address, host, port);
-  if (absl::Status s = udp_.Start(net::JoinHostPort(host, http_.port())); !s.ok()) {
-    http_.Stop();
+  if (absl::Status s = udp_.Start(net::JoinHostPort(host, http_->port())); !s.ok()) {
+    http_->Stop();
     return s;
+  }
+  if (options_.https != nullptr) {
+    https_ = MakeHttpListener(options_.https);
+    if (absl::Status s = https_->Start(options_.https_listen); !s.ok()) {
+      http_->Stop();
+      udp_.Stop();
+      return s;
+    }
   }
   housekeeping_ = std::thread([this] { Housekeeping(); });
   return absl::OkStatus();
@@ -155,7 +167,8 @@ void AnnouncePlane::Stop() {
   wake_.notify_all();
   const bool started = housekeeping_.joinable();
   if (started) housekeeping_.join();
-  http_.Stop();
+  http_->Stop();
+  if (https_) https_->Stop();
   udp_.Stop();
   if (started) FlushUsage();  // what the last announces reported
 }

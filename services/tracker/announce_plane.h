@@ -8,6 +8,7 @@
 //   plane.Stop();
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,10 @@ struct AnnouncePlaneOptions {
   // UDP datagrams that waited in the socket longer than this get "tracker busy" (zero: none do).
   absl::Duration udp_max_wait = absl::ZeroDuration();
   int udp_receive_buffer = 0;  // bytes per UDP socket; 0: the system's default
+  // An HTTPS listener beside the plain one, on this address with this certificate (not owned);
+  // none while null. The two share --http-max-connections and the connection metrics.
+  HttpsContext* https = nullptr;
+  std::string https_listen;
   absl::Duration housekeeping_period = absl::Seconds(1);
   // Metered usage is written (one statement for all sessions), delivered and checked against
   // credit this often; CloseSession writes it at once whatever the period.
@@ -59,13 +64,15 @@ class AnnouncePlane {
                 metrics::Registry& registry, AnnouncePlaneOptions options);
   ~AnnouncePlane();
 
-  // Listens on `address` with TCP (HTTP tracker) and UDP (UDP tracker) and starts housekeeping.
+  // Listens on `address` with TCP (HTTP tracker) and UDP (UDP tracker), and on
+  // options.https_listen with HTTPS when set, and starts housekeeping.
   absl::Status Start(const std::string& address);
   // Stops the listeners and writes the usage still in memory. Idempotent.
   void Stop();
 
-  int http_port() const { return http_.port(); }
+  int http_port() const { return http_->port(); }
   int udp_port() const { return udp_.port(); }
+  int https_port() const { return https_ ? https_->port() : 0; }
   Admission& admission() { return admission_; }
   Swarms& swarms() { return swarms_; }
   // Writes the usage metered so far to the session rows and the outbox now (also done once a
@@ -76,6 +83,8 @@ class AnnouncePlane {
 
  private:
   void Housekeeping();
+  // The listener of HTTP or HTTPS (the options of both, on the shared connection count).
+  std::unique_ptr<HttpListener> MakeHttpListener(HttpsContext* https);
 
   TrackerStore& store_;
   const AnnouncePlaneOptions options_;
@@ -93,7 +102,8 @@ class AnnouncePlane {
   metrics::Gauge &seeders_gauge_, &leechers_gauge_, &origins_gauge_;
   metrics::Gauge& cached_tokens_;
   metrics::Gauge& usage_pending_;
-  HttpListener http_;
+  std::atomic<int> http_open_{0};  // open HTTP and HTTPS connections, for the shared cap
+  std::unique_ptr<HttpListener> http_, https_;
   UdpListener udp_;
 
   std::mutex mu_;

@@ -3,12 +3,16 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <climits>
 #include <thread>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
@@ -28,6 +32,9 @@ namespace {
 constexpr size_t kReadChunk = 16 * 1024;
 // Output waiting for a slow reader beyond which its later requests are not read yet.
 constexpr size_t kMaxPendingOutput = 256 * 1024;
+// What a TLS read or write returns besides a byte count and 0 (the peer closed).
+constexpr ssize_t kTlsWouldBlock = -1;
+constexpr ssize_t kTlsFailed = -2;
 
 struct Connection {
   int fd = -1;
@@ -41,6 +48,13 @@ struct Connection {
   bool watched = false;  // registered with epoll (not before its first read came up short)
   bool nodelay = false;  // TCP_NODELAY set (only once the connection is kept alive)
   absl::Time last_active;
+  // HTTPS only; null on a plain listener.
+  SSL* ssl = nullptr;
+  bool handshake_done = false;
+  bool tls_broken = false;            // a fatal TLS error: no close_notify
+  bool tls_read_wants_write = false;  // SSL_read must write first: wait for EPOLLOUT
+  bool tls_write_wants_read = false;  // SSL_write must read first: wait for EPOLLIN
+  absl::Time accepted_at;             // the handshake must finish within the idle timeout
 };
 
 // What the head says about the request, besides its first line.
@@ -176,6 +190,12 @@ class HttpListener::Worker {
         if (it == connections_.end()) continue;
         Connection& c = *it->second;
         if (events[i].events & (EPOLLERR | EPOLLHUP)) {
+          // A reset mid-handshake (a client that distrusts the certificate may close with the
+          // server's flight unread) is a failed handshake too.
+          if (c.ssl != nullptr && !c.handshake_done) {
+            https_->CountHandshakeFailure(HandshakeFailure::kClosed);
+            c.tls_broken = true;
+          }
           Close(c, true);
         } else if (c.writing) {
           Flush(c, now);
@@ -186,6 +206,7 @@ class HttpListener::Worker {
       if (now - last_sweep >= absl::Seconds(1)) {
         last_sweep = now;
         SweepIdle(now);
+        if (https_ != nullptr) https_->MaybeReload(now);
       }
     }
   }
@@ -209,9 +230,11 @@ class HttpListener::Worker {
         // The request is read first, so that the close is a FIN, not a reset that could
         // discard the reply before the client reads it.
         if (owner_.busy_ != nullptr) owner_.busy_->Increment();
-        char request[4096];
-        (void)!read(fd, request, sizeof request);
-        (void)!write(fd, owner_.busy_reply_.data(), owner_.busy_reply_.size());
+        if (https_ == nullptr) {
+          char request[4096];
+          (void)!read(fd, request, sizeof request);
+          (void)!write(fd, owner_.busy_reply_.data(), owner_.busy_reply_.size());
+        }
         close(fd);
         continue;
       }
@@ -223,6 +246,7 @@ class HttpListener::Worker {
       connections_.emplace(fd, std::move(owned));
       owner_.open_.fetch_add(1, std::memory_order_relaxed);
       if (owner_.connections_ != nullptr) owner_.connections_->Increment();
+      if (https_ != nullptr && !StartTls(c, now)) continue;
       // The request is most likely here already (TCP_DEFER_ACCEPT): serve it now, and watch
       // the connection only if it stays open.
       if (Read(c, now) && !c.watched) Watch(c, EPOLLIN | EPOLLRDHUP);
@@ -234,25 +258,105 @@ class HttpListener::Worker {
     bool peer_closed = false;
     for (;;) {
       // Into the worker's buffer, then appended: no zero-filling of a chunk per read.
-      const ssize_t n = recv(c.fd, read_buffer_, sizeof read_buffer_, 0);
+      const ssize_t n =
+          c.ssl == nullptr ? recv(c.fd, read_buffer_, sizeof read_buffer_, 0) : TlsRead(c);
       if (n > 0) {
         c.in.append(read_buffer_, static_cast<size_t>(n));
         // A short read took all there was; level-triggered epoll reports anything later, so
-        // no second recv just to see EAGAIN.
-        if (static_cast<size_t>(n) < sizeof read_buffer_) break;
+        // no second recv just to see EAGAIN. (SSL_read returns a record at a time: read on.)
+        if (static_cast<size_t>(n) < sizeof read_buffer_ && c.ssl == nullptr) break;
         if (c.in.size() > owner_.options_.max_head_bytes * 4) break;  // serve what came first
         continue;
       }
       if (n == 0) peer_closed = true;
-      else if (errno == EINTR) continue;
+      else if (c.ssl != nullptr) {
+        if (n == kTlsFailed) return TlsFailed(c);
+      } else if (errno == EINTR) continue;
       else if (errno != EAGAIN && errno != EWOULDBLOCK) return Close(c, true);
       break;
     }
+    if (peer_closed && c.ssl != nullptr && !c.handshake_done) return TlsFailed(c);
     c.last_active = now;
     Serve(c, now);
     if (peer_closed && c.out_sent == c.out.size()) return Close(c, true);
     if (peer_closed) c.close_after_output = true;
-    return Flush(c, now);
+    if (!Flush(c, now)) return false;
+    if (c.tls_read_wants_write && !c.writing) {  // handshake data waits for room to write
+      c.writing = true;
+      Watch(c, EPOLLOUT);
+    }
+    return true;
+  }
+
+  // Makes the accepted connection a TLS server connection; false when it was closed instead.
+  bool StartTls(Connection& c, absl::Time now) {
+    c.ssl = https_->NewConnection();
+    if (c.ssl == nullptr || SSL_set_fd(c.ssl, c.fd) != 1) {
+      ERR_clear_error();
+      return Close(c, true);
+    }
+    SSL_set_accept_state(c.ssl);  // SSL_read does the handshake
+    c.accepted_at = now;
+    // Without it the answer after a TLS 1.3 session ticket waits for the client's delayed ACK.
+    const int on = 1;
+    setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    c.nodelay = true;
+    return true;
+  }
+
+  // SSL_read into the worker's buffer: bytes, 0 (the peer closed), kTlsWouldBlock or kTlsFailed.
+  ssize_t TlsRead(Connection& c) {
+    ERR_clear_error();  // SSL_get_error reads this thread's queue
+    const int n = SSL_read(c.ssl, read_buffer_, static_cast<int>(sizeof read_buffer_));
+    if (!c.handshake_done && SSL_is_init_finished(c.ssl)) {
+      c.handshake_done = true;
+      https_->CountHandshake();
+    }
+    return n > 0 ? n : TlsOutcome(c, n, SSL_ERROR_WANT_READ, &c.tls_read_wants_write);
+  }
+
+  // SSL_write of the pending output; as TlsRead.
+  ssize_t TlsWrite(Connection& c) {
+    ERR_clear_error();
+    const size_t left = std::min<size_t>(c.out.size() - c.out_sent, INT_MAX);
+    const int n = SSL_write(c.ssl, c.out.data() + c.out_sent, static_cast<int>(left));
+    return n > 0 ? n : TlsOutcome(c, n, SSL_ERROR_WANT_WRITE, &c.tls_write_wants_read);
+  }
+
+  // What a failed SSL_read or SSL_write means. It would block waiting for `waits_for`, or for
+  // the other direction (`*crossed` set: a handshake message to send or to receive first).
+  static ssize_t TlsOutcome(Connection& c, int result, int waits_for, bool* crossed) {
+    const int e = SSL_get_error(c.ssl, result);
+    if (e == waits_for) return kTlsWouldBlock;
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+      *crossed = true;
+      return kTlsWouldBlock;
+    }
+    return e == SSL_ERROR_ZERO_RETURN ? 0 : kTlsFailed;
+  }
+
+  // Closes a connection whose TLS failed (or that ended mid-handshake); a failed handshake is
+  // counted, and a plain HTTP request gets a plain answer saying where it went wrong. False.
+  bool TlsFailed(Connection& c) {
+    c.tls_broken = true;
+    if (!c.handshake_done) {
+      const unsigned long e = ERR_peek_error();
+      const bool plain_http =
+          ERR_GET_LIB(e) == ERR_LIB_SSL && (ERR_GET_REASON(e) == SSL_R_HTTP_REQUEST ||
+                                            ERR_GET_REASON(e) == SSL_R_HTTPS_PROXY_REQUEST);
+      if (plain_http) {
+        // OpenSSL read only a record header: read the rest first, so that the close is a FIN
+        // and not a reset that could discard the answer.
+        (void)!recv(c.fd, read_buffer_, sizeof read_buffer_, 0);
+        (void)!send(c.fd, owner_.plain_on_https_reply_.data(),
+                    owner_.plain_on_https_reply_.size(), MSG_NOSIGNAL);
+      }
+      https_->CountHandshakeFailure(plain_http ? HandshakeFailure::kPlainHttp
+                                    : e == 0   ? HandshakeFailure::kClosed
+                                               : HandshakeFailure::kProtocol);
+    }
+    ERR_clear_error();
+    return Close(c, true);
   }
 
   // Answers every complete request in the input, in order.
@@ -310,11 +414,19 @@ class HttpListener::Worker {
     }
     while (c.out_sent < c.out.size()) {
       const ssize_t n =
-          send(c.fd, c.out.data() + c.out_sent, c.out.size() - c.out_sent, MSG_NOSIGNAL);
+          c.ssl == nullptr
+              ? send(c.fd, c.out.data() + c.out_sent, c.out.size() - c.out_sent, MSG_NOSIGNAL)
+              : TlsWrite(c);
       if (n > 0) {
         c.out_sent += static_cast<size_t>(n);
         c.last_active = now;
         continue;
+      }
+      if (c.ssl != nullptr) {
+        if (n != kTlsWouldBlock) return TlsFailed(c);
+        c.writing = true;
+        Watch(c, std::exchange(c.tls_write_wants_read, false) ? EPOLLIN : EPOLLOUT);
+        return true;
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -332,6 +444,11 @@ class HttpListener::Worker {
     if (c.writing) {
       c.writing = false;
       Watch(c, EPOLLIN | EPOLLRDHUP);
+      // TLS: SSL_read stopped to write handshake data, or holds a record read already.
+      if (c.ssl != nullptr &&
+          (std::exchange(c.tls_read_wants_write, false) || SSL_has_pending(c.ssl) == 1)) {
+        return Read(c, now);
+      }
     }
     // Requests held back while output was pending.
     if (!c.in.empty()) {
@@ -344,7 +461,15 @@ class HttpListener::Worker {
   void SweepIdle(absl::Time now) {
     std::vector<Connection*> idle;
     for (auto& [fd, c] : connections_) {
-      if (now - c->last_active > owner_.options_.idle_timeout) idle.push_back(c.get());
+      // A handshake trickling in byte by byte is bounded from the accept, not the last read.
+      if (c->ssl != nullptr && !c->handshake_done &&
+          now - c->accepted_at > owner_.options_.idle_timeout) {
+        https_->CountHandshakeFailure(HandshakeFailure::kTimeout);
+        c->tls_broken = true;
+        idle.push_back(c.get());
+      } else if (now - c->last_active > owner_.options_.idle_timeout) {
+        idle.push_back(c.get());
+      }
     }
     for (Connection* c : idle) Close(*c, true);
   }
@@ -352,15 +477,23 @@ class HttpListener::Worker {
   // Closes the socket; `erase` drops it from the map (not while the destructor iterates it).
   // Returns false (the connection is gone), for Read and Flush to pass on.
   bool Close(Connection& c, bool erase) {
+    if (c.ssl != nullptr) {
+      // close_notify, best effort: tells a client reading to the end that nothing is cut off.
+      if (c.handshake_done && !c.tls_broken) SSL_shutdown(c.ssl);
+      SSL_free(c.ssl);
+      ERR_clear_error();
+    }
     const int fd = c.fd;
-    close(fd);
+    // Counted off before the close, so that a client seeing its end sees the gauge without it.
     owner_.open_.fetch_sub(1, std::memory_order_relaxed);
     if (owner_.connections_ != nullptr) owner_.connections_->Decrement();
+    close(fd);
     if (erase) connections_.erase(fd);
     return false;
   }
 
   HttpListener& owner_;
+  HttpsContext* const https_ = owner_.options_.https;
   const int listen_fd_;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
@@ -378,6 +511,13 @@ std::string BusyReply() {
   AppendResponse(1, 200, "OK", false, body, &out);
   return out;
 }
+
+std::string PlainOnHttpsReply() {
+  std::string body, out;
+  AppendFailureReply({.reason = "this port speaks HTTPS: announce to the https:// URL"}, &body);
+  AppendResponse(1, 400, "Bad Request", false, body, &out);
+  return out;
+}
 }  // namespace
 
 HttpListener::HttpListener(Handler handler, HttpListenerOptions options,
@@ -386,7 +526,9 @@ HttpListener::HttpListener(Handler handler, HttpListenerOptions options,
       options_(options),
       connections_(connections),
       busy_(busy),
-      busy_reply_(BusyReply()) {}
+      busy_reply_(BusyReply()),
+      plain_on_https_reply_(PlainOnHttpsReply()),
+      open_(options_.shared_open != nullptr ? *options_.shared_open : own_open_) {}
 
 HttpListener::~HttpListener() { Stop(); }
 

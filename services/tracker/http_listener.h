@@ -2,7 +2,10 @@
 // asking a small GET and getting a small bencoded body. One epoll loop per worker thread, each
 // with its own SO_REUSEPORT listening socket, so the kernel spreads connections over the cores
 // and no lock is shared between workers. HTTP/1.0 and 1.1, keep-alive and pipelining; request
-// heads are bounded; idle connections are closed.
+// heads are bounded; idle connections are closed. With an HttpsContext the same loop serves
+// HTTPS: the handshake, reads and writes are non-blocking OpenSSL calls driven by the same
+// epoll events, and a plain listener pays nothing for it but a null-pointer check per read and
+// write.
 //
 //   HttpListener http(handler, {.threads = 2}, &connections_gauge);
 //   absl::Status s = http.Start("[::]:6969");
@@ -23,6 +26,7 @@
 #include "lib/metrics/counter.h"
 #include "lib/metrics/gauge.h"
 #include "services/tracker/announce_request.h"
+#include "services/tracker/https_context.h"
 #include "services/tracker/rng.h"
 
 namespace p2pims::tracker {
@@ -36,6 +40,14 @@ struct HttpListenerOptions {
   absl::Duration idle_timeout = absl::Seconds(30);
   // Largest request head (request line and headers); a longer one is refused and closed.
   size_t max_head_bytes = 8 * 1024;
+  // Serve HTTPS with this certificate (not owned; it outlives the listener). A handshake must
+  // finish within idle_timeout. Over the cap an HTTPS connection is closed without a reply:
+  // answering would take the handshake the cap is there to save. The process must ignore
+  // SIGPIPE (ServiceRuntime does): OpenSSL writes with write(2).
+  HttpsContext* https = nullptr;
+  // The count of open connections max_connections applies to, when several listeners share
+  // one cap (the plain and the HTTPS listener); null: this listener's own.
+  std::atomic<int>* shared_open = nullptr;
 };
 
 class HttpListener {
@@ -68,7 +80,9 @@ class HttpListener {
   metrics::Gauge* const connections_;
   metrics::Counter* const busy_;
   const std::string busy_reply_;  // the whole HTTP response over the cap, made once
-  std::atomic<int> open_{0};
+  const std::string plain_on_https_reply_;  // to a plain HTTP request on the HTTPS port
+  std::atomic<int> own_open_{0};
+  std::atomic<int>& open_;
   std::vector<std::unique_ptr<Worker>> workers_;
   int port_ = 0;
 };

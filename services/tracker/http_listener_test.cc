@@ -1,6 +1,7 @@
 // The HTTP tracker front on real loopback sockets: keep-alive, pipelining, HTTP/1.0, bounded
 // heads, bodies refused, idle connections closed. The handler echoes the request line.
 #include "services/tracker/http_listener.h"
+#include "services/tracker/loopback_testing.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -29,14 +30,8 @@ class HttpListenerTest : public ::testing::Test {
   }
 
   int Connect() {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    timeval timeout{.tv_sec = 5, .tv_usec = 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(listener_->port()));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    const int fd = ConnectLoopback(listener_->port());
+    EXPECT_GE(fd, 0);
     return fd;
   }
 
@@ -49,13 +44,7 @@ class HttpListenerTest : public ::testing::Test {
     std::string in;
     char buf[4096];
     for (;;) {
-      int complete = 0;
-      for (size_t at = 0; (at = in.find("\r\n\r\n", at)) != std::string::npos; at += 4) {
-        const size_t cl = in.rfind("Content-Length: ", at);
-        const size_t length = std::stoul(in.substr(cl + 16));
-        if (in.size() >= at + 4 + length) ++complete;
-      }
-      if (complete >= responses) return in;
+      if (CompleteHttpResponses(in) >= responses) return in;
       const ssize_t n = read(fd, buf, sizeof buf);
       if (n <= 0) return in;
       in.append(buf, static_cast<size_t>(n));

@@ -7,6 +7,7 @@
 #include "lib/runtime/service_runtime.h"
 #include "lib/token/revocation_list.h"
 #include "services/tracker/announce_plane.h"
+#include "services/tracker/https_flags.h"
 #include "services/tracker/key_fetcher.h"
 #include "services/tracker/policy_flags.h"
 #include "services/tracker/revocation_watcher.h"
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
                  "address may present per second, with a burst of four times that; beyond, its "
                  "announces are refused at once (0: no limit)");
   tracker::AddPolicyFlags(rt.flags());
+  tracker::AddHttpsFlags(rt.flags());
   rt.flags().Add("charging", "127.0.0.1:50052",
                  "charging gRPC address for metered usage (INTERIM records); empty: none, the "
                  "STOP record carries all usage");
@@ -116,10 +118,17 @@ int main(int argc, char** argv) {
     log::Error(std::string(policy.status().message()));
     return 2;
   }
+  auto https = tracker::HttpsFromFlags(rt.flags(), rt.registry());
+  if (!https.ok()) {
+    log::Error(std::string(https.status().message()));
+    return 2;
+  }
   tracker::ReplicaConfig replica_config;
   replica_config.count = replica_count.ok() ? static_cast<int>(*replica_count) : 0;
   replica_config.self = replica_index;
   replica_config.announce_host = rt.flags().Get("announce-host");
+  replica_config.https_announce_host = https->announce_host;
+  replica_config.plain_announce_urls = https->plain_announce_urls;
   auto replicas = tracker::ReplicaMap::Create(std::move(replica_config));
   if (!replicas.ok()) {
     log::Error(std::string(replicas.status().message()));
@@ -152,6 +161,8 @@ int main(int argc, char** argv) {
   plane_options.delivery.node_id = rt.flags().Get("node-id");
   plane_options.credit.node_id = rt.flags().Get("node-id");
   plane_options.swarms.policy = *policy;
+  plane_options.https = https->context.get();
+  plane_options.https_listen = https->listen;
   tracker::AnnouncePlane plane(store, verifier, revocations, std::move(charging), rt.registry(),
                                std::move(plane_options));
   tracker::TrackerOptions service_options;
@@ -165,7 +176,8 @@ int main(int argc, char** argv) {
     log::Error("cannot serve the BitTorrent tracker", {{"error", std::string(s.message())}});
     return 1;
   }
-  log::Info("BitTorrent tracker listening", {{"address", announce_listen}});
+  log::Info("BitTorrent tracker listening",
+            {{"address", announce_listen}, {"https", https->listen}});
   const int code = rt.Serve({&service, &index});
   plane.Stop();
   return code;

@@ -21,6 +21,16 @@ absl::StatusOr<ReplicaMap> ReplicaMap::Create(ReplicaConfig config) {
         "with several replicas the announce host must name each one: put {i} where the "
         "replica's index goes, e.g. tracker-{i}.tracker:6969");
   }
+  if (config.count > 1 && !config.https_announce_host.empty() &&
+      config.https_announce_host.find("{i}") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        "with several replicas the HTTPS announce host must name each one: put {i} where the "
+        "replica's index goes, e.g. tracker-{i}.p2p.example.net:443");
+  }
+  if (!config.plain_announce_urls && config.https_announce_host.empty()) {
+    return absl::InvalidArgumentError(
+        "without plain announce URLs an HTTPS announce host is needed (no URL to hand out)");
+  }
   return ReplicaMap(std::move(config));
 }
 
@@ -30,8 +40,31 @@ int ReplicaMap::Owner(const InfoHash& info_hash) const {
   return static_cast<int>(prefix % static_cast<uint64_t>(config_.count));
 }
 
+namespace {
+// A host pattern with "{i}" standing for the replica's index.
+std::string ForReplica(const std::string& pattern, int replica) {
+  return absl::StrReplaceAll(pattern, {{"{i}", absl::StrCat(replica)}});
+}
+}  // namespace
+
 std::string ReplicaMap::AnnounceHost(int replica) const {
-  return absl::StrReplaceAll(config_.announce_host, {{"{i}", absl::StrCat(replica)}});
+  return ForReplica(config_.announce_host, replica);
+}
+
+std::vector<std::string> ReplicaMap::AnnounceUrls(int replica, const std::string& token,
+                                              const std::string& announce_key) const {
+  std::vector<std::string> urls;
+  if (!config_.https_announce_host.empty()) {
+    const std::string host = ForReplica(config_.https_announce_host, replica);
+    urls.push_back(absl::StrCat("https://", host, "/a/", token, "/announce"));
+  }
+  if (config_.plain_announce_urls) {
+    const std::string host = AnnounceHost(replica);
+    urls.push_back(absl::StrCat("http://", host, "/a/", token, "/announce"));
+    // UDP: the session's short key, as a BEP 41 URL path must fit one 255-byte option.
+    urls.push_back(absl::StrCat("udp://", host, "/s/", announce_key));
+  }
+  return urls;
 }
 
 int OrdinalOf(const std::string& node_id) {

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "services/tracker/announce_request.h"
@@ -20,6 +22,10 @@ struct ReplicaConfig {
   int self = 0;
   // host:port of the announce endpoint; "{i}" stands for a replica's index.
   std::string announce_host = "127.0.0.1:6969";
+  // host:port of the HTTPS announce endpoint, "{i}" as above; empty: no https:// URL.
+  std::string https_announce_host;
+  // Hand out the http:// and udp:// URLs too (false: https:// alone; needs https_announce_host).
+  bool plain_announce_urls = true;
 };
 
 class ReplicaMap {
@@ -36,6 +42,11 @@ class ReplicaMap {
   int Owner(const InfoHash& info_hash) const;
   bool Owns(const InfoHash& info_hash) const { return Owner(info_hash) == config_.self; }
   std::string AnnounceHost(int replica) const;
+  // The announce URLs of a replica, in the order clients should try them: https (when set),
+  // then http and udp (unless plain URLs are off). The HTTP ones carry `token`, the UDP one
+  // the session's short `announce_key`.
+  std::vector<std::string> AnnounceUrls(int replica, const std::string& token,
+                                        const std::string& announce_key) const;
   const ReplicaConfig& config() const { return config_; }
 
  private:

@@ -44,6 +44,36 @@ TEST(ReplicaMapTest, BadConfigurationsAreRefused) {
   EXPECT_TRUE(ReplicaMap::Create({.count = 1, .self = 0, .announce_host = "t:1"}).ok());
 }
 
+TEST(ReplicaMapTest, AnnounceUrlsPutHttpsFirstAndCanLeaveThePlainOnesOut) {
+  auto plain = ReplicaMap::Create({.count = 2, .self = 0, .announce_host = "t{i}:6969"});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->AnnounceUrls(1, "TOKEN", "KEY"),
+            (std::vector<std::string>{"http://t1:6969/a/TOKEN/announce", "udp://t1:6969/s/KEY"}));
+  auto both = ReplicaMap::Create({.count = 2,
+                                  .self = 0,
+                                  .announce_host = "t{i}:6969",
+                                  .https_announce_host = "t{i}.example.net:443"});
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->AnnounceUrls(1, "TOKEN", "KEY"),
+            (std::vector<std::string>{"https://t1.example.net:443/a/TOKEN/announce",
+                                      "http://t1:6969/a/TOKEN/announce", "udp://t1:6969/s/KEY"}));
+  auto https_only = ReplicaMap::Create({.count = 1,
+                                        .announce_host = "t:6969",
+                                        .https_announce_host = "t.example.net:443",
+                                        .plain_announce_urls = false});
+  ASSERT_TRUE(https_only.ok());
+  EXPECT_EQ(https_only->AnnounceUrls(0, "TOKEN", "KEY"),
+            (std::vector<std::string>{"https://t.example.net:443/a/TOKEN/announce"}));
+  EXPECT_FALSE(ReplicaMap::Create({.count = 2, .announce_host = "t{i}:1",
+                                   .https_announce_host = "t.example.net:443"})
+                   .ok())
+      << "every replica needs its own HTTPS name too";
+  EXPECT_FALSE(ReplicaMap::Create({.count = 1, .announce_host = "t:1",
+                                   .plain_announce_urls = false})
+                   .ok())
+      << "no URL at all";
+}
+
 TEST(ReplicaMapTest, OrdinalsComeFromTheNodeIdsTrailingNumber) {
   EXPECT_EQ(OrdinalOf("p2pims-tracker-12"), 12);
   EXPECT_EQ(OrdinalOf("tracker-0"), 0);

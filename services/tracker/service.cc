@@ -132,11 +132,10 @@ grpc::Status TrackerService::OpenSession(grpc::ServerContext*, const v1::OpenSes
   resp->set_name((*content)->name());
   resp->set_size_bytes((*content)->size_bytes());
   // The replica that owns the swarm serves its announces.
-  const std::string host =
-      options_.replicas.AnnounceHost(options_.replicas.Owner(SwarmKey((*content)->info_hash())));
-  resp->add_announce_urls(absl::StrCat("http://", host, "/a/", req->token(), "/announce"));
-  // UDP: the session's short key, as a BEP 41 URL path must fit one 255-byte option.
-  resp->add_announce_urls(absl::StrCat("udp://", host, "/s/", *announce_key));
+  const int owner = options_.replicas.Owner(SwarmKey((*content)->info_hash()));
+  for (std::string& url : options_.replicas.AnnounceUrls(owner, req->token(), *announce_key)) {
+    resp->add_announce_urls(std::move(url));
+  }
   // The first peers, as the terminal's first announce would get them (numwant 50 by default).
   const int max_peers = req->max_peers() <= 0 ? 50 : std::min(req->max_peers(), 200);
   thread_local Rng rng{std::random_device{}()};

@@ -24,6 +24,7 @@
 #include "lib/pg/testing/schema_test.h"
 #include "lib/status/status_testing.h"
 #include "lib/token/codec.h"
+#include "services/tracker/loopback_testing.h"
 #include "services/tracker/udp_protocol_testing.h"
 #include "lib/token/signer.h"
 #include "services/tracker/metainfo.h"
@@ -642,20 +643,13 @@ std::string Announce(int port, const std::string& token, const std::string& info
       "GET /a/", token, "/announce?info_hash=", hash, "&peer_id=", std::string(19, '-') + peer,
       "&port=", 7000 + peer, "&uploaded=", uploaded, "&downloaded=", downloaded, "&left=", left,
       " HTTP/1.1\r\nConnection: close\r\n\r\n");
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  timeval timeout{.tv_sec = 5, .tv_usec = 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const int fd = ConnectLoopback(port);
   std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+  if (fd >= 0 && write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
     char buf[4096];
     for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) response.append(buf, n);
   }
-  close(fd);
+  if (fd >= 0) close(fd);
   const size_t body = response.find("\r\n\r\n");
   return body == std::string::npos ? "" : response.substr(body + 4);
 }

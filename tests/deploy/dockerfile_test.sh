@@ -66,6 +66,8 @@ if has_candidate libc6; then
   provided=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
     --no-replaces --no-enhances $packages 2>/dev/null | grep -v '^ ' | sed 's/:.*//' | sort -u)
   base="libc6 libgcc-s1 libstdc++6 zlib1g libcom-err2 libkeyutils1"  # in debian:12-slim already
+  # The image builds without sanitizers; a sanitized test build links their runtimes besides.
+  sanitized && base+=" libasan8 libubsan1"
   binaries=()
   for b in "$BIN"/services/*/p2pims-* "$BIN"/tools/p2pimsctl/p2pimsctl "$BIN"/tools/p2pimsctl/p2pims-mktorrent; do
     [[ -x $b && -f $b ]] && binaries+=("$b")

@@ -26,7 +26,7 @@ declare -A SETS=(
   [production]="-f $CHART/values-production.yaml"
   [tls]="--set grpcTls.existingSecret=p2pims-grpc-tls -f $SCRATCH/admin-grants.yaml"
   [plaintext]="--set grpcTls.enabled=false --set adminAccess.enabled=false"
-  [dev]="--set postgresql.enabled=true --set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true --set grafana.dashboards.enabled=true --set sipEdge.service.type=NodePort --set sipEdge.service.nodePorts.sipUdp=30060 --set tracker.replicaCount=2 --set tracker.bittorrentService.perReplica=true --set sipEdge.autoscaling.enabled=true --set sipEdge.hostNetwork=true"
+  [dev]="--set postgresql.enabled=true --set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true --set grafana.dashboards.enabled=true --set sipEdge.service.type=NodePort --set sipEdge.service.nodePorts.sipUdp=30060 --set tracker.replicaCount=2 --set tracker.bittorrentService.perReplica=true --set sipEdge.autoscaling.enabled=true --set sipEdge.hostNetwork=true --set tracker.https.enabled=true --set tracker.https.existingSecret=p2pims-tracker-https"
 )
 for mode in default production dev tls plaintext; do
   echo "# $mode values"
@@ -169,11 +169,11 @@ fi
 kill "$API_PID" 2>/dev/null || true
 
 echo "# every P2PIMS_* variable is a flag of its binary"
-vars_of() {  # the P2PIMS_* names in the ConfigMap and container env of one component
+vars_of() {  # vars_of COMPONENT [MODE]: the P2PIMS_* names in its ConfigMap and container env
   node --input-type=module -e "
     import fs from 'node:fs';
     import { parseAllDocuments } from '$VALIDATOR/node_modules/yaml/dist/index.js';
-    const docs = parseAllDocuments(fs.readFileSync('$SCRATCH/default.yaml', 'utf8')).map((d) => d.toJS()).filter(Boolean);
+    const docs = parseAllDocuments(fs.readFileSync('$SCRATCH/${2:-default}.yaml', 'utf8')).map((d) => d.toJS()).filter(Boolean);
     const comp = '$1';
     const names = new Set();
     for (const d of docs) {
@@ -188,6 +188,7 @@ for comp in sip-edge rights charging tracker origin; do
   if [[ ! -x $binary ]]; then fail "$binary is not built"; continue; fi
   help=$("$binary" --help 2>&1 || true)
   vars=$(vars_of "$comp")
+  [[ $comp == tracker ]] && vars+=" $(vars_of tracker dev | grep -E 'HTTPS|PLAIN_ANNOUNCE' | tr '\n' ' ')"  # HTTPS on
   check "the chart sets variables for $comp" test -n "$vars"
   for v in $vars; do
     check "$comp knows $v" grep -q "(env $v," <<<"$help"
@@ -206,6 +207,7 @@ check "a gRPC certificate IP address that is not one" refused --set 'grpcTls.gen
 check "a gRPC certificate name with a space" refused --set 'grpcTls.generated.extraDnsNames={a b}'
 check "a certificate valid for no day" refused --set grpcTls.generated.certDays=0
 check "admin access with no grant to anybody" refused --set grpcTls.enabled=false
+check "the tracker's HTTPS without its certificate's Secret" refused --set tracker.https.enabled=true
 check "an admin grant that is not one" refused --set 'adminAccess.grants={root cert:x}'
 check "the default values still render" bash -c "\"\$1\" template p2pims \"\$2\" >/dev/null 2>&1" _ "$HELM" "$CHART"
 

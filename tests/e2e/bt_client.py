@@ -3,9 +3,9 @@
 # (libtorrent-rasterbar 2.0). Run it with /usr/bin/python3 (the module is not in other Pythons).
 #
 #   bt_client.py info T.torrent                        JSON: v1/v2 info-hashes, name, size, metainfo
-#   bt_client.py torrent --descriptor D.json --tracker http|udp OUT.torrent
+#   bt_client.py torrent --descriptor D.json --tracker https|http|udp OUT.torrent
 #                                                      the descriptor's metainfo, announcing only to
-#                                                      the descriptor's HTTP or UDP URL
+#                                                      the descriptor's HTTPS, HTTP or UDP URL
 #   bt_client.py torrent --from T.torrent --announce URL OUT.torrent   same, any URL
 #   bt_client.py field D.json KEY [INDEX]              one field of a JSON file (announce 0 ...)
 #   bt_client.py bdecode < BODY                        a bencoded tracker reply as JSON
@@ -19,6 +19,8 @@
 # DHT, local service discovery, PEX, UPnP or NAT-PMP. The tracker hands out peers that all live
 # on 127.0.0.1, so allow_multiple_connections_per_ip must be on (libtorrent's default allows one
 # connection per IP address, which would leave a leecher with a single peer).
+# An https:// tracker's certificate is verified against OpenSSL's default roots: SSL_CERT_FILE
+# in the environment names a test's CA.
 import base64
 import json
 import os
@@ -60,9 +62,10 @@ def cmd_torrent(args):
         d = load_json(opts["--descriptor"])
         b64 = d["metainfo"]
         raw = base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4))
-        urls = d["announce"]
-        url = {"http": urls[0], "udp": urls[1]}[opts["--tracker"]]
-        assert url.startswith(opts["--tracker"] + "://"), url
+        scheme = opts["--tracker"] + "://"
+        url = next((u for u in d["announce"] if u.startswith(scheme)), None)
+        if url is None:
+            sys.exit("bt_client: no %s URL in the descriptor: %s" % (scheme, d["announce"]))
     else:
         with open(opts["--from"], "rb") as f:
             raw = f.read()

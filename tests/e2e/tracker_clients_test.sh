@@ -46,23 +46,11 @@ UDP_ANNOUNCE=${UDP_ANNOUNCE:-1}
 harness_start
 
 CTL=$SUITE_BIN/tools/p2pimsctl/p2pimsctl
-SCENARIOS=$SUITE_SRC/tests/sipp
 PANI='P-Access-Network-Info: 3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=26201ab12c34d56e; np'
 SEEDER=sip:seeder@ims.localhost ALICE=sip:alice@ims.localhost BOB=sip:bob@ims.localhost
 CAROL=sip:carol@ims.localhost DAVE=sip:dave@ims.localhost
 W=$SUITE_DIR/bt
 mkdir -p "$W" "$W/sessions"
-
-# Client processes this test started, stopped by id when it ends; PID and PORT by client name.
-CLIENT_PIDS=()
-declare -A PID PORT
-stop_clients() {
-  local pid
-  for pid in "${CLIENT_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${CLIENT_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  CLIENT_PIDS=()
-}
-at_exit stop_clients
 
 ctl() {
   "$CTL" --rights "127.0.0.1:$RIGHTS_GRPC" --charging "127.0.0.1:$CHARGING_GRPC" \
@@ -113,43 +101,12 @@ by() {
 }
 not() { ! "$@"; }
 
-# --- sessions over SIP ---------------------------------------------------------------------
-# open_session NAME CONTENT SUBJECT [PANI-LINE]: INVITE + ACK as the S-CSCF; the session stays
-# open (close_session sends the BYE). The descriptor lands in $W/sessions/NAME.json.
-open_session() {
-  local name=$1 content=$2 subject=$3 pani=${4-$PANI} port
-  local log=$W/sessions/$name.log
-  port=$(free_port)
-  rm -f "$log"
-  (cd "$SUITE_DIR" && timeout 60 sipp -sf "$SCENARIOS/invite_hold.xml" -s "$content" \
-    -key domain "$SIP_DOMAIN" -key subject "$subject" -key fromtag "from-$name" -key pani "$pani" \
-    -cid_str "call-$name@e2e" -m 1 -p "$port" -timeout 20s -timeout_error -nostdin \
-    -trace_logs -log_file "$log" "127.0.0.1:$SIP_PORT" >"$W/sessions/$name.sipp" 2>&1) || return 1
-  echo "$content" >"$W/sessions/$name.content"
-  sed -n 's/^descriptor //p' "$log" >"$W/sessions/$name.json"
-  [[ -s $W/sessions/$name.json ]]
-}
-close_session() {
-  local name=$1 port log=$W/sessions/$1.log
-  port=$(free_port)
-  (cd "$SUITE_DIR" && timeout 60 sipp -sf "$SCENARIOS/bye.xml" -s "$(cat "$W/sessions/$name.content")" \
-    -key domain "$SIP_DOMAIN" -key fromtag "from-$name" -key totag "$(sed -n 's/^totag //p' "$log")" \
-    -key target "$(sed -n 's/^contact //p' "$log")" -cid_str "call-$name@e2e" -m 1 -p "$port" \
-    -timeout 20s -timeout_error -nostdin "127.0.0.1:$SIP_PORT" >"$W/sessions/$name.bye" 2>&1)
-}
-field() { "${BT[@]}" field "$W/sessions/$1.json" "${@:2}"; }
+# --- sessions over SIP (open_session, close_session, field), libtorrent clients (start_lt) --
+# shellcheck source=tests/lib/bt_sessions.sh
+source "$SUITE_SRC/tests/lib/bt_sessions.sh"
 
 # --- clients -------------------------------------------------------------------------------
 # Each starts in the background; its log is $W/NAME.log, its files in $W/NAME/.
-start_lt() {  # start_lt seed|leech NAME TORRENT
-  local mode=$1 name=$2 torrent=$3 port
-  port=$(free_port)
-  mkdir -p "$W/$name"
-  [[ $mode == seed ]] && cp "$W/media/clip.bin" "$W/$name/"
-  "${BT[@]}" "$mode" "$torrent" "$W/$name" "$port" "$W/$name.log" 2>"$W/$name.err" &
-  CLIENT_PIDS+=($!)
-  PID[$name]=$! PORT[$name]=$port
-}
 start_aria2() {  # start_aria2 NAME TORRENT
   local name=$1 torrent=$2 port
   port=$(free_port)

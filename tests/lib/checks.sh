@@ -16,6 +16,10 @@ check() {  # check "description" command...
 check_eq() {  # check_eq "description" expected actual
   if [[ $2 == "$3" ]]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
 }
+skip() { echo "skip - $*"; }
+# True in a build under AddressSanitizer: its quarantine holds freed memory (RSS says nothing of
+# leaks there; LeakSanitizer reports them) and the binaries link its runtime.
+sanitized() { [[ ${P2PIMS_SANITIZE:-OFF} == ON ]]; }
 finish() {
   echo "$PASSES passed, $FAILURES failed"
   ((FAILURES == 0))

@@ -318,6 +318,30 @@ if (mode === "production") {
   check("no SIP ingress while no CSCF is trusted", !sipIngress);
 }
 
+// The tracker over HTTPS: off unless asked (dev asks); on, its Secret is mounted as a directory
+// (a rotation reaches the pod), the flags name the files, and the port is open on the pods, the
+// BitTorrent Services and the NetworkPolicy.
+{
+  const tc = podSpec(named("StatefulSet", "-tracker")).containers[0];
+  const env = (n) => tc.env.find((e) => e.name === n)?.value;
+  const httpsPort = tc.ports.find((p) => p.name === "bt-https")?.containerPort;
+  if (mode === "dev") {
+    const vol = podSpec(named("StatefulSet", "-tracker")).volumes.find((v) => v.name === "tracker-https");
+    const mount = tc.volumeMounts.find((m) => m.name === "tracker-https");
+    check("tracker HTTPS: its kubernetes.io/tls Secret is a volume", vol?.secret?.secretName === "p2pims-tracker-https" && JSON.stringify(vol.secret.items.map((i) => i.key)) === '["tls.crt","tls.key"]');
+    check("... mounted read-only as a directory (no subPath: rotation reaches the pod)", !!mount && !mount.subPath && mount.readOnly === true);
+    check("... the flags name its files", env("P2PIMS_HTTPS_CERT_FILE") === `${mount?.mountPath}/tls.crt` && env("P2PIMS_HTTPS_KEY_FILE") === `${mount?.mountPath}/tls.key`);
+    check("... the listener is on the pods' bt-https port", httpsPort === 6970 && env("P2PIMS_HTTPS_LISTEN") === "0.0.0.0:6970", env("P2PIMS_HTTPS_LISTEN"));
+    check("... the https:// announce host names every replica", /^p2pims-tracker-\{i\}\..*:6970$/.test(env("P2PIMS_HTTPS_ANNOUNCE_HOST") ?? ""), env("P2PIMS_HTTPS_ANNOUNCE_HOST"));
+    check("... the plain announce URLs are still handed out", env("P2PIMS_PLAIN_ANNOUNCE_URLS") === "true");
+    const btServices = of("Service").filter((s) => s.spec.ports.some((p) => p.name === "bt-udp"));
+    check("... every BitTorrent Service carries the HTTPS port", btServices.length > 1 && btServices.every((s) => s.spec.ports.some((p) => p.name === "bt-https" && p.port === 6970 && p.targetPort === "bt-https")));
+    check("... and the NetworkPolicy lets peers reach it", np("tracker").spec.ingress.some((r) => r.ports?.some((p) => p.port === 6970 && p.protocol === "TCP")));
+  } else {
+    check("no tracker HTTPS unless asked", httpsPort === undefined && env("P2PIMS_HTTPS_LISTEN") === undefined);
+  }
+}
+
 // Autoscaling and disruption budgets.
 const hpas = of("HorizontalPodAutoscaler").map((h) => h.metadata.labels["app.kubernetes.io/component"]);
 if (mode === "production") {
