@@ -5,6 +5,7 @@
 # its tokens open. PSQL names a function that runs psql against the tracker's database
 # (bench_psql, suite_psql); files go to DIR.
 #
+#   tracker_workload_backends "$RIGHTS" "$TRACKER"      # benchmarks: sets DB, RIGHTS_GRPC, ISSUED_AT
 #   tracker_workload_index "$LOADGEN" bench_psql "$DIR" 100000
 #   tracker_workload_sessions "$LOADGEN" bench_psql "$DIR" http "$ISSUED_AT" "$KEYS" --peers 50000
 
@@ -40,4 +41,24 @@ INSERT INTO tracker.session (session_id, token_id, info_hash, subject, locality,
   SELECT session_id, token_id, decode(hash, 'hex'), subject, locality, to_timestamp(expires),
          announce_key, token FROM s;
 SQL
+}
+
+# tracker_workload_backends RIGHTS TRACKER (benchmarks, after bench_tmpdir; bench/lib/common.sh):
+# PostgreSQL with both schemas, a signing key in $BENCH_TMP/signing.keys (the load generator
+# signs with it) and p2pims-rights serving it to the tracker; sets DB, RIGHTS_GRPC and ISSUED_AT
+# (the tokens' issued_at, a minute ago, the same for every run of the load generator).
+tracker_workload_backends() {
+  local rights=$1 tracker=$2 admin
+  bench_pg_start
+  DB=$(bench_pg_conninfo p2pims)
+  "$rights" --migrate --db "$DB" --log-level warn >&2
+  "$tracker" --migrate --db "$DB" --log-level warn >&2
+  "$rights" --generate-key bench1 >"$BENCH_TMP/signing.keys"
+  ISSUED_AT=$(($(date +%s) - 60))
+  RIGHTS_GRPC=$(bench_free_port)
+  admin=$(bench_free_port)
+  bench_spawn rights "$rights" --db "$DB" --signing-key-file "$BENCH_TMP/signing.keys" \
+    --grpc-listen "127.0.0.1:$RIGHTS_GRPC" --admin-listen "127.0.0.1:$admin" --log-level warn
+  bench_wait_http "http://127.0.0.1:$admin/readyz" 60 "$SPAWNED_PID" ||
+    die "p2pims-rights did not become ready (see $BENCH_TMP/rights.log)"
 }

@@ -40,19 +40,11 @@ LOADGEN=$BENCH_BIN/bench/tracker/tracker_load
 load_at_start=$(load1)
 
 bench_tmpdir
-bench_pg_start
-DB=$(bench_pg_conninfo p2pims)
-"$RIGHTS" --migrate --db "$DB" --log-level warn >&2
-"$TRACKER" --migrate --db "$DB" --log-level warn >&2
+tracker_workload_backends "$RIGHTS" "$TRACKER"
 tracker_workload_index "$LOADGEN" bench_psql "$BENCH_TMP" "$SWARMS"
-"$RIGHTS" --generate-key bench1 >"$BENCH_TMP/signing.keys"
-ISSUED_AT=$(($(date +%s) - 60))
 tracker_workload_sessions "$LOADGEN" bench_psql "$BENCH_TMP" ovl "$ISSUED_AT" \
   "$BENCH_TMP/signing.keys" --swarms "$SWARMS" --peers "$PEERS"
 
-RIGHTS_GRPC=$(bench_free_port)
-bench_spawn rights "$RIGHTS" --db "$DB" --signing-key-file "$BENCH_TMP/signing.keys" \
-  --grpc-listen "127.0.0.1:$RIGHTS_GRPC" --admin-listen "127.0.0.1:$(bench_free_port)" --log-level warn
 TRACKER_PORT=$(bench_free_port)
 TRACKER_ADMIN=$(bench_free_port)
 # shellcheck disable=SC2086  # BENCH_TRACKER_ARGS: several flags

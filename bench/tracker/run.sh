@@ -35,16 +35,11 @@ LOADGEN=$BENCH_BIN/bench/tracker/tracker_load
 load_at_start=$(load1)
 
 bench_tmpdir
-bench_pg_start
-DB=$(bench_pg_conninfo p2pims)
-"$RIGHTS" --migrate --db "$DB" --log-level warn >&2
-"$TRACKER" --migrate --db "$DB" --log-level warn >&2
+tracker_workload_backends "$RIGHTS" "$TRACKER"
 
 say "indexing $FILL_SWARMS contents (the first $SWARMS are the load's swarms)"
 tracker_workload_index "$LOADGEN" bench_psql "$BENCH_TMP" "$FILL_SWARMS"
 
-"$RIGHTS" --generate-key bench1 >"$BENCH_TMP/signing.keys"
-ISSUED_AT=$(($(date +%s) - 60))
 # open_sessions PREFIX LOADGEN_ARGS...: the session rows of a workload's tokens.
 open_sessions() {
   tracker_workload_sessions "$LOADGEN" bench_psql "$BENCH_TMP" "$1" "$ISSUED_AT" \
@@ -55,13 +50,6 @@ say "opening the sessions of the tokens (SQL into tracker.session)"
 open_sessions http --swarms "$SWARMS" --peers "$PEERS"
 open_sessions fillp --swarms "$SWARMS" --peers "$FILL_PEERS" --peers-per-token "$per_token"
 open_sessions fills --swarms "$FILL_SWARMS" --peers "$FILL_SWARMS"
-RIGHTS_GRPC=$(bench_free_port)
-RIGHTS_ADMIN=$(bench_free_port)
-bench_spawn rights "$RIGHTS" --db "$DB" --signing-key-file "$BENCH_TMP/signing.keys" \
-  --grpc-listen "127.0.0.1:$RIGHTS_GRPC" --admin-listen "127.0.0.1:$RIGHTS_ADMIN" --log-level warn
-rights_pid=$SPAWNED_PID
-bench_wait_http "http://127.0.0.1:$RIGHTS_ADMIN/readyz" 60 "$rights_pid" ||
-  die "p2pims-rights did not become ready (see $BENCH_TMP/rights.log)"
 
 # start_tracker NAME: a fresh p2pims-tracker; sets TRACKER_PID, TRACKER_PORT, TRACKER_ADMIN.
 # Without charging (--charging=, where the tracker has the flag): metered usage still lands in
