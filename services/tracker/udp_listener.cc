@@ -191,10 +191,10 @@ class UdpListener::Worker {
   std::thread thread_;
   Rng rng_;
   std::vector<uint8_t> buffers_;
-  std::vector<char> control_;  // the datagrams' timestamps; empty without max_wait
-  uint32_t drops_seen_ = 0;        // housekeeping's
+  std::vector<char> control_;          // the datagrams' timestamps; empty without max_wait
+  uint32_t drops_seen_ = 0;            // housekeeping's
   std::atomic<uint64_t> too_late_{0};  // the worker's, read by housekeeping
-  uint64_t too_late_seen_ = 0;
+  uint64_t too_late_seen_ = 0;         // housekeeping's
   std::vector<sockaddr_storage> from_;
   std::vector<iovec> in_iov_;
   std::vector<mmsghdr> in_;
