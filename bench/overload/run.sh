@@ -9,7 +9,7 @@
 # (every INVITE answered 200 or 503 with Retry-After, set-up p99 under 1 s, served rate not
 # collapsed, memory bounded, one CDR per served session) must pass over TCP; over UDP their
 # outcome is reported ("checks_passed"): see docs/results.md "Overload" for why it fails there.
-# Part tracker (tracker.sh): the tracker's UDP and HTTP fronts at three times capacity.
+# Part tracker (tracker.sh): the tracker's UDP front at three times capacity (HTTP: docs/results.md).
 #
 # Environment: BENCH_OVERLOAD_PART (all; sip or tracker), BENCH_OVERLOAD_SECONDS (30),
 # BENCH_OVERLOAD_WORKERS (sip-edge's --workers, 32), BENCH_OVERLOAD_INFLIGHT (128).
