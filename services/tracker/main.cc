@@ -49,8 +49,8 @@ int main(int argc, char** argv) {
                  "reply (retry in 1 minute) and is closed");
   rt.flags().Add("udp-max-wait-ms", "50",
                  "a UDP announce that waited longer than this in the socket (the tracker behind "
-                 "its load) gets 'tracker busy; retry later' at once instead of an answer (ms, "
-                 "0..60000; 0: answered however late)");
+                 "its load) is not served: the first few of a batch get 'tracker busy; retry "
+                 "later', the rest are dropped and counted (ms, 0..60000; 0: served however late)");
   rt.flags().Add("udp-receive-buffer", "0",
                  "receive buffer of each UDP socket, bytes (0..1073741824; 0: the system's "
                  "net.core.rmem_default): room for bursts; --udp-max-wait-ms bounds the wait");
