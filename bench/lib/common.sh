@@ -15,7 +15,6 @@ BENCH_SRC=${BENCH_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BENCH_BIN=${BENCH_BIN:-$BENCH_SRC/build-bench}
 BENCH_JOBS=${BENCH_JOBS:-1}
 BENCH_PIDS=()
-BENCH_PORTS=" "
 BENCH_TMP=""
 PG_DIR=""
 
@@ -56,6 +55,7 @@ bench_tmpdir() {
 
 bench_cleanup() {
   local pid
+  rm -f "${TMPDIR:-/tmp}/p2pims-bench-ports.$$"
   for pid in "${BENCH_PIDS[@]}"; do
     kill -TERM "$pid" 2>/dev/null || true
   done
@@ -74,14 +74,16 @@ bench_cleanup() {
   fi
 }
 
-# A loopback TCP port nobody listens on, not handed out before in this run.
+# A loopback TCP port nobody listens on, not handed out before in this run. Callers use
+# $(bench_free_port), a subshell, so the ports handed out are kept in a file of this shell's
+# ($$ is the same in its subshells), removed on exit with the rest.
 bench_free_port() {
-  local port tries
+  local port tries given=${TMPDIR:-/tmp}/p2pims-bench-ports.$$
   for ((tries = 0; tries < 200; tries++)); do
     port=$((20000 + RANDOM % 12000))  # below the kernel's ephemeral range (32768 up)
-    [[ $BENCH_PORTS == *" $port "* ]] && continue
+    grep -qx "$port" "$given" 2>/dev/null && continue
     if ! ss -Htan "sport = :$port" | grep -q .; then
-      BENCH_PORTS+="$port "
+      echo "$port" >>"$given"
       echo "$port"
       return 0
     fi

@@ -14,20 +14,21 @@ source "$SUITE_SRC/tools/lib/suite.sh"
 # shellcheck source=tests/lib/checks.sh
 source "$SUITE_SRC/tests/lib/checks.sh"
 
-HARNESS_PORTS=" "
 
 # A loopback port nobody listens on (TCP or UDP) and not handed out before in this run. It lies
 # below the kernel's ephemeral range, so that no outgoing connection of another process can take
-# it before a service binds it.
+# it before a service binds it. The ports handed out are kept in a file, not a variable: callers
+# use $(free_port), a subshell, and a variable set there would be lost (two services then got
+# the same port now and then).
 free_port() {
-  local p low
+  local p low given=$SUITE_DIR/.ports-given
   low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
   ((low > 21000)) || low=32768
   for _ in $(seq 200); do
     p=$((20000 + RANDOM % (low - 20000)))
-    [[ $HARNESS_PORTS == *" $p "* ]] && continue
+    grep -qx "$p" "$given" 2>/dev/null && continue
     if ! ss -Htanu 2>/dev/null | awk '{print $5}' | grep -qE "[:.]$p\$"; then
-      HARNESS_PORTS+="$p "
+      echo "$p" >>"$given"
       echo "$p"
       return 0
     fi
