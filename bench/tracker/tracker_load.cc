@@ -26,11 +26,15 @@
 // then includes the connect; --connection-close asks for that from the start. UDP: one socket
 // per thread, --inflight announces in flight (all threads together), replies read with recvmmsg
 // and the next requests sent with sendmmsg; a connection id is fetched at start and every 50 s;
-// an announce unanswered for 1 s (--lost-after-ms) is lost and replaced. UDP with --rate N (open loop, for
-// overload): after the fill, N announces a second leave whatever comes back, and each is counted
-// answered, refused (error reply; "busy" ones also apart) or lost (no answer within 1 s); the
-// line adds offered, offered_per_s, busy, p999_ms and max_ms:
+// an announce unanswered for 1 s (--lost-after-ms) is lost and replaced. --rate N (open loop, for
+// overload): after the fill, N announces a second leave whatever comes back (HTTP: each on a
+// connection of its own), and each is counted answered, refused (failure or error reply; "busy"
+// ones also apart), lost (no answer within 1 s) or, HTTP, an error (connect failed, closed
+// unanswered); the line adds offered, offered_per_s, busy, p999_ms and max_ms, and for HTTP
+// first_try_p50_ms and first_try_p99_ms (answers whose connection needed no TCP retransmission:
+// the latency the server is answerable for) and retransmitted (answers that needed one):
 //   tracker_load --udp 127.0.0.1:6969 --key-file signing.keys --rate 150000 --duration 10
+//   tracker_load --http 127.0.0.1:6969 --key-file signing.keys --rate 30000 --duration 10
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -175,6 +179,10 @@ struct Tally {
   int64_t answered = 0;    // every answer, all phases (fill and warm-up too)
   std::string first_failure;
   std::vector<uint32_t> latency_us;
+  // HTTP --rate: answers on connections that needed no TCP retransmission (the kernel took the
+  // connection and the request at the first try), and how many did need one, measured window.
+  std::vector<uint32_t> first_try_latency_us;
+  int64_t retransmitted = 0;
   void Fail(std::string_view what, bool measured) {
     if (measured) ++failures; else ++fill_failures;
     if (measured && what.find("busy") != std::string_view::npos) ++busy;
@@ -213,6 +221,16 @@ bool ParseHostPort(const std::string& s, sockaddr_in* out) {
 
 // ---------------------------------------------------------------- HTTP
 
+// When the kernel queued bytes read (a datagram, or a TCP read's last) with SO_TIMESTAMPNS on, if it says.
+std::optional<std::chrono::system_clock::time_point> ArrivalOf(const msghdr& m) {
+  const std::optional<timespec> ts = p2pims::net::ReceiveTimestamp(m);
+  if (!ts) return std::nullopt;
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::seconds(ts->tv_sec) + std::chrono::nanoseconds(ts->tv_nsec)));
+}
+
+
 class HttpDriver {
  public:
   HttpDriver(Shared& sh, int t, int connections, sockaddr_in addr, std::barrier<>& after_fill,
@@ -236,8 +254,12 @@ class HttpDriver {
     after_fill_.arrive_and_wait();
     start_.arrive_and_wait();
     if (sh_.stop > Clock::now()) {
-      for (int i = 0; i < nconn_; ++i) StartNext(i);
-      Loop([this] { return active_ == 0; });
+      if (sh_.rate_per_thread > 0) {
+        RateLoop();
+      } else {
+        for (int i = 0; i < nconn_; ++i) StartNext(i);
+        Loop([this] { return active_ == 0; });
+      }
     }
     for (auto& c : conns_) {
       if (c.fd >= 0) close(c.fd);
@@ -258,7 +280,99 @@ class HttpDriver {
     std::string in;
     int64_t peer = -1;
     Clock::time_point t0;
+    // --rate only:
+    bool measured = false;                          // sent inside the measured window
+    std::chrono::system_clock::time_point sent_at;  // the clock of the kernel's timestamps
+    std::optional<std::chrono::system_clock::time_point> arrived;  // the answer's last bytes
   };
+
+  // Open loop (--rate): announces leave at the thread's rate whatever comes back, each on a
+  // connection of its own (as many peers announcing once each), paced every millisecond; each
+  // is answered, refused, lost (no answer within --lost-after-ms: reset and counted) or an
+  // error (connect failed, closed unanswered). Only those sent inside the measured window
+  // count. Latency runs from the connect to the answer reaching the socket (SO_TIMESTAMPNS),
+  // so that the generator's own backlog is not counted. Slots are a ring of 1.5 s of
+  // announces: sent in order, so the oldest is the next to be counted lost.
+  void RateLoop() {
+    open_loop_ = true;
+    closes_ = true;
+    const double rate = sh_.rate_per_thread;
+    const uint64_t ring = std::max<uint64_t>(1024, static_cast<uint64_t>(rate * 1.5) + 1);
+    for (auto& c : conns_) {
+      if (c.fd >= 0) Drop(static_cast<int>(&c - conns_.data()));
+    }
+    conns_.assign(ring, Conn{});
+    const Clock::time_point begin = Clock::now();
+    const Clock::time_point drain_until = sh_.stop + sh_.lost_after + std::chrono::milliseconds(100);
+    uint64_t sent = 0, oldest = 0, skipped = 0;
+    epoll_event evs[256];
+    for (;;) {
+      Clock::time_point now = Clock::now();
+      if (now >= drain_until) break;
+      uint64_t due = sent;
+      if (now < sh_.stop) {
+        // As the UDP loop: a thread late by more than 50 ms skips the rest of the gap.
+        const uint64_t scheduled =
+            static_cast<uint64_t>(rate * std::chrono::duration<double>(now - begin).count());
+        const uint64_t cap = sent + static_cast<uint64_t>(rate / 20) + 1;
+        if (scheduled - skipped > cap) skipped = scheduled - cap;
+        due = scheduled - skipped;
+      }
+      const auto wall = std::chrono::system_clock::now();
+      // At most a batch between two looks at the answers: they must not wait behind the opens.
+      for (int batch = 0; sent < due && batch < 256; ++sent, ++batch) {
+        const int i = static_cast<int>(sent % ring);
+        Conn& c = conns_[i];
+        if (c.peer >= 0) Settle(i, true);  // not reached: the ring spans 1.5 s
+        const int64_t p = RandomPeer();
+        states_[p].Advance(rng_);
+        c.peer = p;
+        c.measured = now >= sh_.measure_from;
+        out_->offered += c.measured;
+        Build(p, false, &c.req);
+        c.sent = 0;
+        c.in.clear();
+        c.arrived.reset();
+        c.t0 = now;
+        c.sent_at = wall;
+        Open(i);
+      }
+      // Everything that is ready, then more opens; waiting (up to 1 ms) only when none are due.
+      for (int n = 256, wait = sent < due ? 0 : 1; n == 256; wait = 0) {
+        n = epoll_wait(ep_, evs, 256, wait);
+        for (int k = 0; k < n; ++k) OnEvent(static_cast<int>(evs[k].data.u32), evs[k].events);
+      }
+      now = Clock::now();
+      for (; oldest < sent; ++oldest) {
+        const int i = static_cast<int>(oldest % ring);
+        if (conns_[i].peer >= 0 && now - conns_[i].t0 < sh_.lost_after) break;
+        if (conns_[i].peer >= 0) Settle(i, true);
+      }
+    }
+    for (; oldest < sent; ++oldest) {
+      if (conns_[oldest % ring].peer >= 0) Settle(static_cast<int>(oldest % ring), true);
+    }
+  }
+
+  // Open loop: frees slot i, counting its announce lost when `unanswered`; an unanswered
+  // connection is reset, so that no TIME_WAIT holds its port.
+  void Settle(int i, bool unanswered) {
+    Conn& c = conns_[i];
+    if (unanswered && c.measured) ++out_->lost;
+    if (c.fd >= 0) {
+      if (unanswered) {
+        const linger reset{1, 0};
+        setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+      }
+      Drop(i);
+    }
+    c.peer = -1;
+  }
+
+  int64_t RandomPeer() {
+    const int64_t mine = (w_.peers - t_ + sh_.threads - 1) / sh_.threads;
+    return t_ + sh_.threads * std::uniform_int_distribution<int64_t>(0, mine - 1)(rng_);
+  }
 
   template <typename Done>
   void Loop(Done done) {
@@ -269,8 +383,10 @@ class HttpDriver {
     }
   }
 
-  // Gives connection i its next announce, or retires it (fill done, or time is up).
+  // Gives connection i its next announce, or retires it (fill done, or time is up). Open loop:
+  // the announce is settled, the slot free.
   void StartNext(int i) {
+    if (open_loop_) return Settle(i, false);
     Conn& c = conns_[i];
     int64_t p;
     bool started = false;
@@ -281,8 +397,7 @@ class HttpDriver {
       started = true;
     } else {
       if (Clock::now() >= sh_.stop) return Retire(i);
-      const int64_t mine = (w_.peers - t_ + sh_.threads - 1) / sh_.threads;
-      p = t_ + sh_.threads * std::uniform_int_distribution<int64_t>(0, mine - 1)(rng_);
+      p = RandomPeer();
       states_[p].Advance(rng_);
     }
     if (c.peer < 0) ++active_;
@@ -319,7 +434,7 @@ class HttpDriver {
                     "&left=", s.left, "&compact=1&numwant=", w_.numwant);
     if (started) r->append("&event=started");
     r->append(" HTTP/1.1\r\nHost: 127.0.0.1\r\n");
-    if (w_.connection_close) r->append("Connection: close\r\n");
+    if (w_.connection_close || open_loop_) r->append("Connection: close\r\n");
     r->append("\r\n");
   }
 
@@ -328,6 +443,7 @@ class HttpDriver {
     c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     const int one = 1;
     setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (open_loop_) setsockopt(c.fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
     c.fresh = true;
     const int rc = connect(c.fd, reinterpret_cast<const sockaddr*>(&addr_), sizeof addr_);
     epoll_event ev{};
@@ -346,6 +462,7 @@ class HttpDriver {
       Note(absl::StrCat("connect: ", std::strerror(errno)));
       close(c.fd);
       c.fd = -1;
+      if (open_loop_) return Settle(i, false);
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
       Open(i);
     }
@@ -380,6 +497,12 @@ class HttpDriver {
   // The connection ended before an answer: the same request again on a fresh connection.
   void Resend(int i) {
     Conn& c = conns_[i];
+    if (open_loop_) {  // no second try: the schedule goes on
+      ++out_->errors;
+      Note(c.in.empty() ? "connection closed without an answer"
+                        : "connection closed in the middle of an answer");
+      return Settle(i, false);
+    }
     if (!c.in.empty()) {
       ++out_->errors;
       Note("connection closed in the middle of an answer");
@@ -402,6 +525,7 @@ class HttpDriver {
         ++out_->errors;
         Note(absl::StrCat("connect: ", std::strerror(err)));
         Drop(i);
+        if (open_loop_) return Settle(i, false);
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
         return Open(i);
       }
@@ -422,9 +546,17 @@ class HttpDriver {
     }
     if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR))) return;
     char buf[16384];
+    char control[p2pims::net::kReceiveTimestampControl];
     for (;;) {
-      const ssize_t n = recv(c.fd, buf, sizeof buf, 0);
+      iovec iov{buf, sizeof buf};
+      msghdr m{};
+      m.msg_iov = &iov;
+      m.msg_iovlen = 1;
+      m.msg_control = control;
+      m.msg_controllen = sizeof control;
+      const ssize_t n = recvmsg(c.fd, &m, 0);
       if (n > 0) {
+        if (open_loop_) c.arrived = ArrivalOf(m);
         c.in.append(buf, static_cast<size_t>(n));
         if (static_cast<size_t>(n) < sizeof buf) break;
         continue;
@@ -463,7 +595,8 @@ class HttpDriver {
     if (c.in.size() < head_end + 4 + length) return;
     const std::string_view body(c.in.data() + head_end + 4, length);
     const Clock::time_point now = Clock::now();
-    const bool measured = !filling_ && now >= sh_.measure_from && now < sh_.stop;
+    const bool measured =
+        open_loop_ ? c.measured : !filling_ && now >= sh_.measure_from && now < sh_.stop;
     c.fresh = false;
     ++out_->answered;
     if (status != 200 || body.find("failure reason") != std::string_view::npos) {
@@ -471,8 +604,23 @@ class HttpDriver {
                  measured);
     } else if (measured) {
       ++out_->ok;
-      out_->latency_us.push_back(static_cast<uint32_t>(
-          std::chrono::duration_cast<std::chrono::microseconds>(now - c.t0).count()));
+      const auto waited =
+          open_loop_ && c.arrived
+              ? std::chrono::duration_cast<Clock::duration>(*c.arrived - c.sent_at)
+              : now - c.t0;
+      const auto us = static_cast<uint32_t>(std::max<int64_t>(
+          0, std::chrono::duration_cast<std::chrono::microseconds>(waited).count()));
+      out_->latency_us.push_back(us);
+      if (open_loop_) {
+        // A SYN or request the server's kernel dropped (its listen queue full) was sent again
+        // after a TCP timeout: TCP's back-off, not time the server kept the request waiting.
+        tcp_info info{};
+        socklen_t length = sizeof info;
+        const bool retransmitted =
+            getsockopt(c.fd, IPPROTO_TCP, TCP_INFO, &info, &length) == 0 && info.tcpi_total_retrans > 0;
+        if (retransmitted) ++out_->retransmitted;
+        else out_->first_try_latency_us.push_back(us);
+      }
       const size_t peers = body.find("5:peers");
       if (peers != std::string_view::npos) {
         out_->peers_returned += std::strtoll(body.data() + peers + 7, nullptr, 10) / 6;
@@ -502,6 +650,7 @@ class HttpDriver {
   int active_ = 0;
   bool filling_ = false;
   bool closes_ = false;
+  bool open_loop_ = false;  // --rate
   int64_t next_fill_ = 0;
 };
 
@@ -516,15 +665,6 @@ void Put64(uint8_t* p, uint64_t v) {
 }
 uint32_t Get32(const uint8_t* p) { uint32_t v; std::memcpy(&v, p, 4); return ntohl(v); }
 uint64_t Get64(const uint8_t* p) { return (uint64_t{Get32(p)} << 32) | Get32(p + 4); }
-
-// When the kernel queued a datagram read with SO_TIMESTAMPNS on, if it says.
-std::optional<std::chrono::system_clock::time_point> ArrivalOf(const msghdr& m) {
-  const std::optional<timespec> ts = p2pims::net::ReceiveTimestamp(m);
-  if (!ts) return std::nullopt;
-  return std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::seconds(ts->tv_sec) + std::chrono::nanoseconds(ts->tv_nsec)));
-}
 
 // A connection id from a connect exchange, or 0 when none came within `tries` seconds.
 uint64_t UdpConnect(int fd, int tries) {
@@ -1004,9 +1144,10 @@ int main(int argc, char** argv) {
   flags.Add("lost-after-ms", "1000",
             "UDP: an announce unanswered this long is lost (closed loop: replaced); 1..2000");
   flags.Add("rate", "0",
-            "UDP: after the fill (closed loop), offer this many announces per second (all "
-            "threads together) whatever the answers, paced every millisecond (open loop; "
-            "--warmup + --duration at most 60 s, a connection id's life); 0: closed loop");
+            "after the fill (closed loop), offer this many announces per second (all threads "
+            "together) whatever the answers, paced every millisecond (open loop; HTTP: a "
+            "connection each; UDP: --warmup + --duration at most 60 s, a connection id's "
+            "life); 0: closed loop");
   flags.Add("warmup", "2", "seconds of random announces after the fill, before measuring");
   flags.Add("duration", "15", "measured seconds; 0: only the fill");
   if (auto code = flags.ParseCommandLine(argc, argv)) return *code;
@@ -1026,9 +1167,12 @@ int main(int argc, char** argv) {
   }
   const bool print_sessions = flags.GetBool("print-sessions").value_or(false);
   const bool http = !flags.Get("http").empty();
-  if (http && num("rate") > 0) {
-    std::cerr << "error: --rate is for UDP\n";
-    return 2;
+  if (num("rate") > 0) {
+    // HTTP: a connection per announce in flight; UDP: none, but the same limit costs nothing.
+    rlimit files{};
+    getrlimit(RLIMIT_NOFILE, &files);
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
   }
   if (!print_sessions && http == !flags.Get("udp").empty()) {
     std::cerr << "error: give exactly one of --http and --udp\n";
@@ -1153,6 +1297,9 @@ int main(int argc, char** argv) {
     all.answered += t.answered;
     if (all.first_failure.empty()) all.first_failure = t.first_failure;
     all.latency_us.insert(all.latency_us.end(), t.latency_us.begin(), t.latency_us.end());
+    all.first_try_latency_us.insert(all.first_try_latency_us.end(),
+                                    t.first_try_latency_us.begin(), t.first_try_latency_us.end());
+    all.retransmitted += t.retransmitted;
   }
   const double fill_s = std::chrono::duration<double>(sh.fill_end - sh.fill_start).count();
   const double per_s = duration > 0 ? static_cast<double>(all.ok) / static_cast<double>(duration) : 0;
@@ -1181,6 +1328,13 @@ int main(int argc, char** argv) {
                   static_cast<long long>(rate), static_cast<long long>(all.offered),
                   duration > 0 ? static_cast<double>(all.offered) / static_cast<double>(duration) : 0,
                   static_cast<long long>(all.busy), p999, max_ms);
+    if (http) {
+      std::snprintf(line + std::strlen(line), sizeof line - std::strlen(line),
+                    "\"first_try_p50_ms\":%.3f,\"first_try_p99_ms\":%.3f,\"retransmitted\":%lld,",
+                    PercentileMs(all.first_try_latency_us, 0.50),
+                    PercentileMs(all.first_try_latency_us, 0.99),
+                    static_cast<long long>(all.retransmitted));
+    }
   }
   std::cout << line << "\"answered\":" << all.answered << ",\"client_cores\":"
             << static_cast<double>(static_cast<int>(client_cores * 100)) / 100

@@ -76,8 +76,8 @@ void RequestCounters::Announce(Protocol protocol, const absl::Status& status) {
   announces_[static_cast<int>(protocol)][ResultIndex(status)]->Increment();
 }
 
-void RequestCounters::Busy(Protocol protocol) {
-  announces_[static_cast<int>(protocol)][kResults - 1]->Increment();
+void RequestCounters::Busy(Protocol protocol, bool scrape) {
+  (scrape ? scrapes_ : announces_)[static_cast<int>(protocol)][kResults - 1]->Increment();
 }
 
 void RequestCounters::Scrape(Protocol protocol, const absl::Status& status) {
@@ -186,6 +186,16 @@ void AnnounceHandler::HandleHttp(std::string_view request_line, const PeerAddres
                        .tracker_id = {},
                        .peers = result.peers},
                       body);
+}
+
+void AnnounceHandler::HandleHttpBusy(std::string_view request_line, const PeerAddress&,
+                                     absl::Time, Rng&, std::string* body, Protocol protocol) {
+  // Only the path's last segment is looked at: no parsing, no token.
+  const size_t query = request_line.find('?');
+  const std::string_view path = request_line.substr(0, std::min(query, request_line.rfind(' ')));
+  counters_.Busy(protocol, path.ends_with("/scrape"));
+  body->clear();
+  AppendFailureReply({.reason = "tracker busy; retry later", .retry_in_minutes = 1}, body);
 }
 
 void AnnounceHandler::HandleUdp(std::string_view datagram, const PeerEndpoint& from,

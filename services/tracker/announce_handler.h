@@ -64,8 +64,8 @@ class RequestCounters {
   // Peers offered by tier, and the bytes the peer reports downloading, by the best tier it was
   // offered before (p2pims_tracker_peers_offered_total, p2pims_tracker_downloaded_bytes_total).
   void Traffic(const AnnounceResult& result);
-  // Counts one announce of `protocol` shed for overload (result "busy").
-  void Busy(Protocol protocol);
+  // Counts one announce (or scrape) of `protocol` shed for overload (result "busy").
+  void Busy(Protocol protocol, bool scrape = false);
 
  private:
   // ok, bad_request, denied, unavailable, throttled, busy (not from a status: Busy)
@@ -120,6 +120,12 @@ class AnnounceHandler {
   // the counters.
   void HandleHttp(std::string_view request_line, const PeerAddress& remote, absl::Time now,
                   Rng& rng, std::string* body, Protocol protocol = Protocol::kHttp);
+
+  // The same for a request that waited beyond the listener's bound (the tracker is behind): a
+  // failure "tracker busy; retry later" with BEP 31's retry in 1 minute, without parsing or
+  // admission, counted as result "busy" (announce, or scrape when the path ends so).
+  void HandleHttpBusy(std::string_view request_line, const PeerAddress& remote, absl::Time now,
+                      Rng& rng, std::string* body, Protocol protocol = Protocol::kHttp);
 
  private:
   // Admits and records one parsed announce (either protocol) and fills `out` (peers chosen by

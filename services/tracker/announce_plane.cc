@@ -1,6 +1,7 @@
 #include "services/tracker/announce_plane.h"
 
 #include "absl/time/clock.h"
+#include "lib/net/listen_overflows.h"
 #include "lib/net/listen_socket.h"
 #include "lib/log/log.h"
 
@@ -93,6 +94,19 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
                            "'tracker busy' failure reply and retry in 1 minute.")
                      .Register(registry)
                      .Add({})),
+      http_queued_(Gauge(registry, "p2pims_tracker_http_listen_queue",
+                         "HTTP and HTTPS connections waiting in the kernel to be accepted "
+                         "(their workers' listen queues; see --http-listen-backlog).")),
+      listen_overflows_(
+          metrics::BuildCounter()
+              .Name("p2pims_tracker_listen_overflows_total")
+              .Help("Connections the kernel refused since the tracker started because a listen "
+                    "queue was full (TcpExt ListenOverflows): those clients retry after a TCP "
+                    "timeout. Every listener of the network namespace counts (in a pod, the "
+                    "pod's own).")
+              .Register(registry)
+              .Add({})),
+      listen_overflows_seen_(net::ListenOverflows()),
       udp_buffer_full_(UdpDropped(registry, "buffer_full")),
       udp_too_late_(UdpDropped(registry, "too_late")),
       swarms_gauge_(Gauge(registry, "p2pims_tracker_swarms", "Swarms with peers in memory.")),
@@ -133,6 +147,10 @@ std::unique_ptr<HttpListener> AnnouncePlane::MakeHttpListener(HttpsContext* http
       [this, protocol](std::string_view line, const PeerAddress& remote, absl::Time now, Rng& rng,
                        std::string* body) {
         handler_.HandleHttp(line, remote, now, rng, body, protocol);
+      },
+      [this, protocol](std::string_view line, const PeerAddress& remote, absl::Time now, Rng& rng,
+                       std::string* body) {
+        handler_.HandleHttpBusy(line, remote, now, rng, body, protocol);
       },
       o, &http_connections_, &http_busy_);
 }
@@ -198,6 +216,12 @@ void AnnouncePlane::Housekeeping() {
     leechers_gauge_.Set(static_cast<double>(census.leechers));
     origins_gauge_.Set(static_cast<double>(census.origins));
     cached_tokens_.Set(static_cast<double>(admission_.cached()));
+    http_queued_.Set(static_cast<double>(http_->Queued() + (https_ ? https_->Queued() : 0)));
+    if (const std::optional<uint64_t> overflows = net::ListenOverflows();
+        overflows && listen_overflows_seen_ && *overflows >= *listen_overflows_seen_) {
+      listen_overflows_.Increment(static_cast<double>(*overflows - *listen_overflows_seen_));
+      listen_overflows_seen_ = overflows;
+    }
     const UdpListener::Drops dropped = udp_.TakeDrops();
     udp_buffer_full_.Increment(static_cast<double>(dropped.buffer_full));
     udp_too_late_.Increment(static_cast<double>(dropped.too_late));

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -97,6 +98,9 @@ class AnnouncePlane {
   AnnounceHandler handler_;
   metrics::Gauge& http_connections_;
   metrics::Counter& http_busy_;
+  metrics::Gauge& http_queued_;
+  metrics::Counter& listen_overflows_;
+  std::optional<uint64_t> listen_overflows_seen_;  // the namespace's count at the last look
   metrics::Counter &udp_buffer_full_, &udp_too_late_;
   metrics::Gauge& swarms_gauge_;
   metrics::Gauge &seeders_gauge_, &leechers_gauge_, &origins_gauge_;

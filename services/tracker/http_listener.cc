@@ -10,7 +10,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
+#include <cstdlib>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -22,6 +25,7 @@
 #include "absl/time/clock.h"
 #include "lib/log/log.h"
 #include "lib/net/listen_socket.h"
+#include "lib/net/receive_timestamp.h"
 #include "services/tracker/listener_workers.h"
 #include "services/tracker/announce_response.h"
 #include "services/tracker/socket_peer.h"
@@ -35,6 +39,10 @@ constexpr size_t kMaxPendingOutput = 256 * 1024;
 // What a TLS read or write returns besides a byte count and 0 (the peer closed).
 constexpr ssize_t kTlsWouldBlock = -1;
 constexpr ssize_t kTlsFailed = -2;
+// New connections a worker accepts (and serves) per wake-up, so that under a flood of them the
+// connections it keeps open still get their turn.
+constexpr int kAcceptBatch = 64;
+constexpr int kMinAdaptiveBacklog = 16;
 
 struct Connection {
   int fd = -1;
@@ -47,6 +55,7 @@ struct Connection {
   bool writing = false;  // waiting for EPOLLOUT
   bool watched = false;  // registered with epoll (not before its first read came up short)
   bool nodelay = false;  // TCP_NODELAY set (only once the connection is kept alive)
+  bool late = false;     // what was just read waited beyond max_wait: answered busy
   absl::Time last_active;
   // HTTPS only; null on a plain listener.
   SSL* ssl = nullptr;
@@ -145,10 +154,26 @@ class HttpListener::Worker {
     // after accept, and a connection closed after one answer never touches epoll.
     const int defer_seconds = 1;
     setsockopt(listen_fd_, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_seconds, sizeof defer_seconds);
+    // listen() again changes the backlog of the socket listening already.
+    if (owner_.options_.listen_backlog > 0) listen(listen_fd_, owner_.options_.listen_backlog);
+    else if (timed()) SetBacklog(kMinAdaptiveBacklog * 8);  // until a rate is measured
+    if (timed()) {
+      // Accepted sockets inherit it: each read then says when its bytes arrived.
+      const int on = 1;
+      setsockopt(listen_fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+    }
     Watch(listen_fd_, EPOLLIN, EPOLL_CTL_ADD);
     Watch(wake_fd_, EPOLLIN, EPOLL_CTL_ADD);
     thread_ = std::thread([this] { Run(); });
     return absl::OkStatus();
+  }
+
+  int Queued() const {
+    tcp_info info{};
+    socklen_t length = sizeof info;
+    // Of a listening socket, tcpi_unacked is its accept queue's length.
+    if (getsockopt(listen_fd_, IPPROTO_TCP, TCP_INFO, &info, &length) != 0) return 0;
+    return static_cast<int>(info.tcpi_unacked);
   }
 
   void Stop() {
@@ -203,16 +228,45 @@ class HttpListener::Worker {
           Read(c, now);
         }
       }
+      if (n > 0) busy_ += absl::Now() - now;
       if (now - last_sweep >= absl::Seconds(1)) {
         last_sweep = now;
+        AdaptBacklog();
         SweepIdle(now);
         if (https_ != nullptr) https_->MaybeReload(now);
       }
     }
   }
 
+  // Plain requests are checked for their wait (HTTPS: OpenSSL reads, the arrival is not seen).
+  bool timed() const {
+    return owner_.options_.max_wait > absl::ZeroDuration() && https_ == nullptr &&
+           owner_.busy_handler_ != nullptr;
+  }
+
+  // The backlog as what this worker answers in half of max_wait, measured over the last second
+  // of its work (time spent handling events, not waiting for them).
+  void AdaptBacklog() {
+    const absl::Duration busy = std::exchange(busy_, absl::ZeroDuration());
+    const uint64_t answered = std::exchange(answered_, 0);
+    if (owner_.options_.listen_backlog > 0 || !timed() || answered < 100 ||
+        busy < absl::Milliseconds(10)) {
+      return;
+    }
+    const double per_second = static_cast<double>(answered) / absl::ToDoubleSeconds(busy);
+    const int backlog = static_cast<int>(std::clamp(
+        per_second * absl::ToDoubleSeconds(owner_.options_.max_wait) / 2,
+        static_cast<double>(kMinAdaptiveBacklog), static_cast<double>(SOMAXCONN)));
+    // Moves of less than a fifth are noise.
+    if (std::abs(backlog - backlog_) * 5 > backlog_) SetBacklog(backlog);
+  }
+
+  void SetBacklog(int backlog) {
+    if (listen(listen_fd_, backlog) == 0) backlog_ = backlog;
+  }
+
   void Accept(absl::Time now) {
-    for (;;) {
+    for (int accepted = 0; accepted < kAcceptBatch; ++accepted) {
       sockaddr_storage from{};
       socklen_t length = sizeof from;
       const int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&from), &length,
@@ -258,8 +312,9 @@ class HttpListener::Worker {
     bool peer_closed = false;
     for (;;) {
       // Into the worker's buffer, then appended: no zero-filling of a chunk per read.
-      const ssize_t n =
-          c.ssl == nullptr ? recv(c.fd, read_buffer_, sizeof read_buffer_, 0) : TlsRead(c);
+      const ssize_t n = c.ssl != nullptr ? TlsRead(c)
+                        : timed()        ? TimedRead(c)
+                                         : recv(c.fd, read_buffer_, sizeof read_buffer_, 0);
       if (n > 0) {
         c.in.append(read_buffer_, static_cast<size_t>(n));
         // A short read took all there was; level-triggered epoll reports anything later, so
@@ -286,6 +341,24 @@ class HttpListener::Worker {
       Watch(c, EPOLLOUT);
     }
     return true;
+  }
+
+  // recv that also notes whether the bytes waited beyond max_wait (c.late).
+  ssize_t TimedRead(Connection& c) {
+    iovec iov{read_buffer_, sizeof read_buffer_};
+    char control[net::kReceiveTimestampControl];
+    msghdr m{};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control;
+    m.msg_controllen = sizeof control;
+    const ssize_t n = recvmsg(c.fd, &m, 0);
+    if (n > 0) {
+      if (const std::optional<timespec> at = net::ReceiveTimestamp(m)) {
+        c.late |= absl::Now() - absl::TimeFromTimespec(*at) > owner_.options_.max_wait;
+      }
+    }
+    return n;
   }
 
   // Makes the accepted connection a TLS server connection; false when it was closed instead.
@@ -387,10 +460,14 @@ class HttpListener::Worker {
         consumed = c.in.size();
         break;
       }
-      owner_.handler_(head.request_line, c.remote, now, rng_, &body_);
+      ++answered_;
+      // Late: the cheap answer, so that the backlog drains and the rest keep their bound.
+      (c.late ? owner_.busy_handler_ : owner_.handler_)(head.request_line, c.remote, now, rng_,
+                                                         &body_);
       AppendResponse(head.http_minor, 200, "OK", head.keep_alive, body_, &c.out);
       if (!head.keep_alive) c.close_after_output = true;
     }
+    c.late = false;
     c.in.erase(0, consumed);
     c.scanned = c.scanned >= consumed ? c.scanned - consumed : 0;
   }
@@ -501,6 +578,10 @@ class HttpListener::Worker {
   absl::flat_hash_map<int, std::unique_ptr<Connection>> connections_;
   Rng rng_;
   std::string body_;
+  // The adaptive backlog's measure, reset each second.
+  absl::Duration busy_;
+  uint64_t answered_ = 0;
+  int backlog_ = 0;
   char read_buffer_[kReadChunk];
 };
 
@@ -520,9 +601,10 @@ std::string PlainOnHttpsReply() {
 }
 }  // namespace
 
-HttpListener::HttpListener(Handler handler, HttpListenerOptions options,
+HttpListener::HttpListener(Handler handler, Handler busy_handler, HttpListenerOptions options,
                            metrics::Gauge* connections, metrics::Counter* busy)
     : handler_(std::move(handler)),
+      busy_handler_(std::move(busy_handler)),
       options_(options),
       connections_(connections),
       busy_(busy),
@@ -539,5 +621,11 @@ absl::Status HttpListener::Start(const std::string& address) {
 }
 
 void HttpListener::Stop() { StopWorkers(workers_); }
+
+int HttpListener::Queued() const {
+  int queued = 0;
+  for (const auto& w : workers_) queued += w->Queued();
+  return queued;
+}
 
 }  // namespace p2pims::tracker

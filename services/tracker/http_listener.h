@@ -7,7 +7,13 @@
 // epoll events, and a plain listener pays nothing for it but a null-pointer check per read and
 // write.
 //
-//   HttpListener http(handler, {.threads = 2}, &connections_gauge);
+// Overload: new connections queue in the kernel (the listen backlog); with `max_wait`, a plain
+// HTTP request read more than that after it arrived (the kernel's receive timestamp) is not
+// served but gets the busy handler's answer ("tracker busy", cheap), so that the queue drains
+// and the requests served keep their latency bound. A worker takes at most a batch of new
+// connections per wake-up, so the ones it keeps open are served between batches.
+//
+//   HttpListener http(handler, busy_handler, {.threads = 2}, &connections_gauge);
 //   absl::Status s = http.Start("[::]:6969");
 //   ...
 //   http.Stop();
@@ -48,6 +54,16 @@ struct HttpListenerOptions {
   // The count of open connections max_connections applies to, when several listeners share
   // one cap (the plain and the HTTPS listener); null: this listener's own.
   std::atomic<int>* shared_open = nullptr;
+  // A plain HTTP request read this long after it arrived goes to the busy handler (zero: none
+  // does). Not for HTTPS: OpenSSL reads the socket itself, so the arrival time is not known.
+  absl::Duration max_wait = absl::ZeroDuration();
+  // Connections each worker's socket queues before the kernel drops new ones (their clients
+  // retry, as TCP does). Under overload, what a worker answers within max_wait is all it can
+  // serve in time: a longer queue only ages, and answering its stale connections "busy" costs
+  // nearly what serving them would (the TCP work), so goodput collapses. 0: with max_wait,
+  // half of what the worker answers in max_wait at its measured rate (re-measured each
+  // second, at least 16); without, the system's maximum (net.core.somaxconn).
+  int listen_backlog = 0;
 };
 
 class HttpListener {
@@ -57,10 +73,11 @@ class HttpListener {
   using Handler = std::function<void(std::string_view request_line, const PeerAddress& remote,
                                      absl::Time now, Rng& rng, std::string* body)>;
 
+  // `busy_handler` (same signature) answers the requests that waited beyond options.max_wait.
   // `connections`, when given, follows the number of open connections; `busy` counts the
   // connections refused over the cap.
-  HttpListener(Handler handler, HttpListenerOptions options, metrics::Gauge* connections,
-               metrics::Counter* busy = nullptr);
+  HttpListener(Handler handler, Handler busy_handler, HttpListenerOptions options,
+               metrics::Gauge* connections, metrics::Counter* busy = nullptr);
   ~HttpListener();
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
@@ -71,11 +88,15 @@ class HttpListener {
   // Closes every connection and joins the workers. Idempotent.
   void Stop();
   int port() const { return port_; }
+  // Connections waiting in the kernel to be accepted, all workers (TCP_INFO of the listening
+  // sockets). From any thread while started.
+  int Queued() const;
 
  private:
   class Worker;
 
   const Handler handler_;
+  const Handler busy_handler_;
   const HttpListenerOptions options_;
   metrics::Gauge* const connections_;
   metrics::Counter* const busy_;

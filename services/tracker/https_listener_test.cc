@@ -167,7 +167,7 @@ class HttpsListenerTest : public ::testing::Test {
     listener_ =
         std::make_unique<HttpListener>([](std::string_view line, const PeerAddress&, absl::Time,
                                           Rng&, std::string* body) { *body = std::string(line); },
-                                       options, &connections_, &busy_);
+                                       nullptr, options, &connections_, &busy_);
     ASSERT_TRUE(listener_->Start("127.0.0.1:0").ok());
   }
 
@@ -365,7 +365,7 @@ TEST_F(HttpsListenerTest, TheWorkersSweepReloadsChangedFiles) {
   ASSERT_TRUE(https.ok());
   https_ = std::move(*https);
   listener_ = std::make_unique<HttpListener>(
-      [](std::string_view, const PeerAddress&, absl::Time, Rng&, std::string*) {},
+      [](std::string_view, const PeerAddress&, absl::Time, Rng&, std::string*) {}, nullptr,
       HttpListenerOptions{.threads = 1, .https = https_.get()}, &connections_);
   ASSERT_TRUE(listener_->Start("127.0.0.1:0").ok());
   WritePair(cert_, key_, {&b_, &ca_}, b_);

@@ -51,6 +51,14 @@ int main(int argc, char** argv) {
                  "a UDP announce that waited longer than this in the socket (the tracker behind "
                  "its load) is not served: the first few of a batch get 'tracker busy; retry "
                  "later', the rest are dropped and counted (ms, 0..60000; 0: served however late)");
+  rt.flags().Add("http-max-wait-ms", "50",
+                 "an HTTP request read longer than this after it arrived (queued behind others "
+                 "while the tracker is behind its load) is not served: it gets 'tracker busy; "
+                 "retry later' (retry in 1 minute) at once (ms, 0..60000; 0: served however "
+                 "late; plain HTTP only, not HTTPS)");
+  rt.flags().Add("http-listen-backlog", "0",
+                 "connections queued for each HTTP worker before the kernel drops new ones "
+                 "(their clients retry); 0: net.core.somaxconn");
   rt.flags().Add("udp-receive-buffer", "0",
                  "receive buffer of each UDP socket, bytes (0..1073741824; 0: the system's "
                  "net.core.rmem_default): room for bursts; --udp-max-wait-ms bounds the wait");
@@ -88,9 +96,11 @@ int main(int argc, char** argv) {
   const auto http_max = ranged("http-max-connections", 1, 10000000);
   const auto usage_flush = ranged("usage-flush-ms", 100, 60000);
   const auto udp_max_wait = ranged("udp-max-wait-ms", 0, 60000);
+  const auto http_max_wait = ranged("http-max-wait-ms", 0, 60000);
+  const auto http_backlog = ranged("http-listen-backlog", 0, 1 << 20);
   const auto udp_buffer = ranged("udp-receive-buffer", 0, 1 << 30);
   if (!credit_announce || !seed_announce || !cold || !http_max || !usage_flush || !udp_max_wait ||
-      !udp_buffer) {
+      !http_max_wait || !http_backlog || !udp_buffer) {
     return 2;
   }
 
@@ -147,6 +157,8 @@ int main(int argc, char** argv) {
   plane_options.handler.seed_interval_seconds = *seed_announce;
   plane_options.http.max_connections = static_cast<int>(*http_max);
   plane_options.udp_max_wait = absl::Milliseconds(*udp_max_wait);
+  plane_options.http.max_wait = absl::Milliseconds(*http_max_wait);
+  plane_options.http.listen_backlog = static_cast<int>(*http_backlog);
   plane_options.udp_receive_buffer = static_cast<int>(*udp_buffer);
   plane_options.admission.cold_per_source = static_cast<double>(*cold);
   plane_options.admission.cold_burst = 4.0 * static_cast<double>(*cold);
