@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
-# Tracker overload, long form (issue 9 item 2): the tracker's UDP capacity measured closed loop,
-# then three times that offered open loop, in the same run. Prints progress on stderr and, last,
-# one JSON line: capacity, offered ratio, goodput over capacity, latency of the answered
-# announces, failure replies, losses, kernel drops and RSS growth.
+# Tracker overload, long form (issue 9 item 2): the capacity of the tracker's UDP or HTTP front
+# measured closed loop, then three times that offered open loop, in the same run. Prints
+# progress on stderr and, last, one JSON line: capacity, offered ratio, goodput over capacity,
+# latency of the answered announces, failure replies, losses, kernel drops and RSS growth.
 #
-#   bench/overload/tracker.sh          # Release build in build-bench/, about 2 minutes
+#   bench/overload/tracker.sh                              # UDP; Release build, about 2 minutes
+#   BENCH_TRACKER_PROTOCOL=http bench/overload/tracker.sh  # HTTP, a connection per announce
+#
+# HTTP: each announce on a connection of its own (closed loop for the capacity too), as many
+# peers announcing once each; the JSON adds the latency of the answers taken at the first try
+# (no TCP retransmission: first_try_*), how many needed one, and the listen queue's overflows.
 #
 # The tracker gets one announce thread and one core (taskset), the load generator the other; and,
 # where the cgroup cpu controller is writable (root), the tracker only BENCH_TRACKER_CPU_PERCENT
 # of its core (a CFS quota per 10 ms), so that one core of load generator can offer three times
 # what the tracker answers: unlimited, one tracker core answers about as fast as one generator
 # core can send.
-# Environment: BENCH_SECONDS (20, measured seconds per phase), BENCH_OVERLOAD_FACTOR (3),
-# BENCH_TRACKER_CPU_PERCENT (35; 0: no quota),
+# Environment: BENCH_TRACKER_PROTOCOL (udp; http), BENCH_SECONDS (20, measured seconds per
+# phase), BENCH_OVERLOAD_FACTOR (3), BENCH_TRACKER_CPU_PERCENT (UDP 35, HTTP 10; 0: no quota: on
+# loopback a TCP client's core does much of the server's TCP work),
+# BENCH_CONNECTIONS (64, HTTP's capacity run),
 # BENCH_PEERS (50000), BENCH_SWARMS (1000), BENCH_INFLIGHT (128, the capacity run: enough to keep one worker busy, few enough to fit the
 # kernel's default receive buffer),
 # BENCH_TRACKER_CPU (0), BENCH_LOAD_CPU (1), BENCH_TRACKER_ARGS (more tracker flags),
@@ -22,6 +29,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=bench/lib/tracker_workload.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/tracker_workload.sh"
+# shellcheck source=bench/lib/cpu_quota.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/cpu_quota.sh"
 
 readonly SECS=${BENCH_SECONDS:-20}
 readonly FACTOR=${BENCH_OVERLOAD_FACTOR:-3}
@@ -30,7 +39,13 @@ readonly SWARMS=${BENCH_SWARMS:-1000}
 readonly INFLIGHT=${BENCH_INFLIGHT:-128}
 readonly TRACKER_CPU=${BENCH_TRACKER_CPU:-0}
 readonly LOAD_CPU=${BENCH_LOAD_CPU:-1}
-readonly CPU_PERCENT=${BENCH_TRACKER_CPU_PERCENT:-35}
+readonly PROTOCOL=${BENCH_TRACKER_PROTOCOL:-udp}
+readonly CONNECTIONS=${BENCH_CONNECTIONS:-64}
+case $PROTOCOL in
+  udp) readonly CPU_PERCENT=${BENCH_TRACKER_CPU_PERCENT:-35} ;;
+  http) readonly CPU_PERCENT=${BENCH_TRACKER_CPU_PERCENT:-10} ;;
+  *) die "BENCH_TRACKER_PROTOCOL must be udp or http, not $PROTOCOL" ;;
+esac
 ((SECS + 2 <= 60)) || die "BENCH_SECONDS must be at most 58 (a UDP connection id's life)"
 
 bench_build p2pims-tracker p2pims-rights tracker_load
@@ -55,26 +70,11 @@ bench_spawn tracker taskset -c "$TRACKER_CPU" "$TRACKER" --db "$DB" --rights "12
   --log-level warn ${BENCH_TRACKER_ARGS:-}
 TRACKER_PID=$SPAWNED_PID
 
-# limit_cpu PID PERCENT: a CFS quota of PERCENT of one core (per 10 ms) for PID's threads, in a
-# cgroup of its own (v1 or v2); sets CPU_LIMIT to what was done.
-CGROUP=""
-limit_cpu() {
-  local v1=/sys/fs/cgroup/cpu v2=/sys/fs/cgroup quota=$(($2 * 100))
-  CPU_LIMIT="none"
-  if [[ -w $v1/cgroup.procs ]] && mkdir "$v1/p2pims-bench-$$" 2>/dev/null; then
-    CGROUP=$v1/p2pims-bench-$$
-    echo 10000 >"$CGROUP/cpu.cfs_period_us" && echo "$quota" >"$CGROUP/cpu.cfs_quota_us" &&
-      echo "$1" >"$CGROUP/cgroup.procs" && CPU_LIMIT="$2%"
-  elif [[ -w $v2/cgroup.procs && -f $v2/cgroup.controllers ]] && mkdir "$v2/p2pims-bench-$$" 2>/dev/null; then
-    CGROUP=$v2/p2pims-bench-$$
-    echo "$quota 10000" >"$CGROUP/cpu.max" && echo "$1" >"$CGROUP/cgroup.procs" && CPU_LIMIT="$2%"
-  fi
-  [[ $CPU_LIMIT != none ]] || say "warning: no CPU quota for the tracker (cgroup not writable)"
-}
-# The cgroup goes once its process has (bench_cleanup stops it).
-trap 'bench_cleanup; [[ -z $CGROUP ]] || rmdir "$CGROUP" 2>/dev/null || true' EXIT
-CPU_LIMIT="none"
-((CPU_PERCENT == 0)) || limit_cpu "$TRACKER_PID" "$CPU_PERCENT"
+trap 'bench_cleanup; cpu_quota_release' EXIT
+((CPU_PERCENT == 0)) || cpu_quota "$TRACKER_PID" "$CPU_PERCENT"
+CPU_LIMIT=$CPU_QUOTA
+((CPU_PERCENT == 0)) || [[ $CPU_LIMIT != none ]] ||
+  say "warning: no CPU quota for the tracker (cgroup not writable)"
 bench_wait_http "http://127.0.0.1:$TRACKER_ADMIN/readyz" 60 "$TRACKER_PID" ||
   die "p2pims-tracker did not become ready (see $BENCH_TMP/tracker.log)"
 
@@ -82,7 +82,7 @@ bench_wait_http "http://127.0.0.1:$TRACKER_ADMIN/readyz" 60 "$TRACKER_PID" ||
 load() {
   local name=$1
   shift
-  taskset -c "$LOAD_CPU" "$LOADGEN" --udp "127.0.0.1:$TRACKER_PORT" --swarms "$SWARMS" \
+  taskset -c "$LOAD_CPU" "$LOADGEN" "--$PROTOCOL" "127.0.0.1:$TRACKER_PORT" --swarms "$SWARMS" \
     --peers "$PEERS" --key-file "$BENCH_TMP/signing.keys" --issued-at "$ISSUED_AT" \
     --session-prefix ovl "$@" 2>"$BENCH_TMP/$name.err" || {
     cat "$BENCH_TMP/$name.err" >&2
@@ -101,12 +101,17 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 # signature check and a database read each, a few thousand a second), which with many in flight
 # would wait beyond --udp-max-wait-ms. So a first fill, few in flight, warms the token cache.
 say "warming the token cache: every peer announces once, 16 in flight"
-warm_run=$(load warm --inflight 16 --duration 0)
+warm_run=$(load warm --inflight 16 --connections 16 --duration 0)
 say "  $warm_run"
-say "capacity: closed loop, $INFLIGHT in flight, ${SECS} s, tracker on CPU $TRACKER_CPU (quota: $CPU_LIMIT)"
-# A lost announce (dropped by the kernel while the quota holds the tracker) is replaced after
-# 100 ms, not a second, so that it does not hold its place in the loop.
-capacity_run=$(load capacity --inflight "$INFLIGHT" --duration "$SECS" --lost-after-ms 100)
+if [[ $PROTOCOL == udp ]]; then
+  # A lost announce (dropped by the kernel while the quota holds the tracker) is replaced after
+  # 100 ms, not a second, so that it does not hold its place in the loop.
+  closed_loop=(--inflight "$INFLIGHT" --lost-after-ms 100)
+else
+  closed_loop=(--connections "$CONNECTIONS" --connection-close)
+fi
+say "capacity: closed loop, ${closed_loop[*]}, ${SECS} s, tracker on CPU $TRACKER_CPU (quota: $CPU_LIMIT)"
+capacity_run=$(load capacity "${closed_loop[@]}" --duration "$SECS")
 say "  $capacity_run"
 capacity=$(json_get announces_per_s "$capacity_run")
 rate=$(awk -v c="$capacity" -v f="$FACTOR" 'BEGIN { printf "%.0f\n", c * f }')
@@ -116,6 +121,7 @@ rss_before=$(rss_kb "$pid")
 drops0=$(metric p2pims_tracker_udp_dropped_total 'reason="buffer_full"')
 late0=$(metric p2pims_tracker_udp_dropped_total 'reason="too_late"')
 busy0=$(metric p2pims_tracker_announces_total 'result="busy"')
+overflows0=$(metric p2pims_tracker_listen_overflows_total)
 say "overload: ${FACTOR}x = $rate announces/s offered open loop, ${SECS} s"
 over_run=$(load overload --rate "$rate" --duration "$SECS")
 say "  $over_run"
@@ -124,13 +130,15 @@ rss_after=$(rss_kb "$pid")
 drops=$(($(metric p2pims_tracker_udp_dropped_total 'reason="buffer_full"') - drops0))
 too_late=$(($(metric p2pims_tracker_udp_dropped_total 'reason="too_late"') - late0))
 busy_counted=$(($(metric p2pims_tracker_announces_total 'result="busy"') - busy0))
+overflows=$(($(metric p2pims_tracker_listen_overflows_total) - overflows0))
 curl -fsS -o /dev/null "http://127.0.0.1:$TRACKER_ADMIN/readyz" || die "the tracker is not ready after the overload"
-after_run=$(load after --inflight 8 --duration 2 --warmup 0)
+after_run=$(load after --inflight 8 --connections 8 --duration 2 --warmup 0)
 say "after: $after_run"
 
 offered=$(json_get offered_per_s "$over_run")
 goodput=$(json_get announces_per_s "$over_run")
-printf '{"bench":"overload_tracker","capacity_per_s":%s,"capacity_p50_ms":%s,"capacity_p99_ms":%s,' \
+printf '{"bench":"overload_tracker","protocol":"%s",' "$PROTOCOL"
+printf '"capacity_per_s":%s,"capacity_p50_ms":%s,"capacity_p99_ms":%s,' \
   "$capacity" "$(json_get p50_ms "$capacity_run")" "$(json_get p99_ms "$capacity_run")"
 printf '"offered_per_s":%s,"offered_ratio":%s,"goodput_per_s":%s,"goodput_ratio":%s,' \
   "$offered" "$(ratio "$offered" "$capacity")" "$goodput" "$(ratio "$goodput" "$capacity")"
@@ -145,6 +153,11 @@ printf '"lost":%s,"lost_ratio":%s,"kernel_drops":%s,"too_late_drops":%s,"errors"
 printf '"rss_kb_before":%s,"rss_kb_after":%s,"rss_growth_kb":%s,"after_per_s":%s,"after_failures":%s,' \
   "$rss_before" "$rss_after" "$((rss_after - rss_before))" "$(json_get announces_per_s "$after_run")" \
   "$(json_get failures "$after_run")"
+if [[ $PROTOCOL == http ]]; then
+  printf '"first_try_p50_ms":%s,"first_try_p99_ms":%s,"retransmitted":%s,"listen_overflows":%s,' \
+    "$(json_get first_try_p50_ms "$over_run")" "$(json_get first_try_p99_ms "$over_run")" \
+    "$(json_get retransmitted "$over_run")" "$overflows"
+fi
 printf '"tracker_cpu_limit":"%s","tracker_args":"%s",' "$CPU_LIMIT" "${BENCH_TRACKER_ARGS:-}"
 printf '"client_cores":%s,"factor":%s,"seconds":%s,"peers":%s,"load1_at_start":%s,"load1_at_end":%s}\n' \
   "$(json_get client_cores "$over_run")" "$FACTOR" "$SECS" "$PEERS" "$load_at_start" "$(load1)"
