@@ -192,6 +192,12 @@ const dashboards = {
         timeseries("OpenSession latency", "Wire-level latency of OpenSession at the tracker.",
           [target(`histogram_quantile(0.5, sum by (le) (rate(p2pims_grpc_server_handling_seconds_bucket{job="tracker",method=~".*/OpenSession"}[${RATE}])))`, "p50"),
            target(`histogram_quantile(0.99, sum by (le) (rate(p2pims_grpc_server_handling_seconds_bucket{job="tracker",method=~".*/OpenSession"}[${RATE}])))`, "p99")], "s"),
+        timeseries("Announces shed (overload)", "Announces not served while a replica was behind its load: answered 'tracker busy' after waiting beyond the bound, UDP datagrams dropped (buffer full, too late), TCP connections the kernel refused with a listen queue full (P2pimsTrackerOverloaded).",
+          [target(`sum by (protocol) (rate(p2pims_tracker_announces_total{result="busy"}[${RATE}]))`, "busy {{protocol}}"),
+           target(`sum by (reason) (rate(p2pims_tracker_udp_dropped_total[${RATE}]))`, "udp dropped {{reason}}"),
+           target(`sum(rate(p2pims_tracker_listen_overflows_total[${RATE}]))`, "listen overflows")], "ops"),
+        timeseries("HTTP listen queue", "Connections waiting in the kernel to be accepted, by replica: near the queue's size the replica is at capacity (it sizes the queue to what it answers within --http-max-wait-ms).",
+          [target("sum by (instance) (p2pims_tracker_http_listen_queue)", "{{instance}}")]),
       ] },
       "Origin seeders",
       { h: 5, panels: [
