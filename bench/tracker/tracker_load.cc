@@ -221,15 +221,33 @@ bool ParseHostPort(const std::string& s, sockaddr_in* out) {
 
 // ---------------------------------------------------------------- HTTP
 
-// When the kernel queued bytes read (a datagram, or a TCP read's last) with SO_TIMESTAMPNS on, if it says.
-std::optional<std::chrono::system_clock::time_point> ArrivalOf(const msghdr& m) {
-  const std::optional<timespec> ts = p2pims::net::ReceiveTimestamp(m);
+// When the kernel queued bytes read with SO_TIMESTAMPNS on (a datagram, or a TCP read's last
+// segment), if it says.
+std::optional<std::chrono::system_clock::time_point> ArrivalOf(const std::optional<timespec>& ts) {
   if (!ts) return std::nullopt;
   return std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(
           std::chrono::seconds(ts->tv_sec) + std::chrono::nanoseconds(ts->tv_nsec)));
 }
+std::optional<std::chrono::system_clock::time_point> ArrivalOf(const msghdr& m) {
+  return ArrivalOf(p2pims::net::ReceiveTimestamp(m));
+}
 
+// Open-loop pacing (--rate): how many announces are due by `now`, `rate` a second since `begin`.
+// A thread that was not scheduled for a while catches up by at most 50 ms of announces: the
+// rest of the gap is skipped, not offered (offered_per_s tells), rather than sent in a burst.
+struct Pacer {
+  double rate;
+  Clock::time_point begin;
+  uint64_t skipped = 0;
+  uint64_t Due(Clock::time_point now, uint64_t sent) {
+    const uint64_t scheduled =
+        static_cast<uint64_t>(rate * std::chrono::duration<double>(now - begin).count());
+    const uint64_t cap = sent + static_cast<uint64_t>(rate / 20) + 1;
+    if (scheduled - skipped > cap) skipped = scheduled - cap;
+    return scheduled - skipped;
+  }
+};
 
 class HttpDriver {
  public:
@@ -302,22 +320,14 @@ class HttpDriver {
       if (c.fd >= 0) Drop(static_cast<int>(&c - conns_.data()));
     }
     conns_.assign(ring, Conn{});
-    const Clock::time_point begin = Clock::now();
+    Pacer pacer{.rate = rate, .begin = Clock::now()};
     const Clock::time_point drain_until = sh_.stop + sh_.lost_after + std::chrono::milliseconds(100);
-    uint64_t sent = 0, oldest = 0, skipped = 0;
+    uint64_t sent = 0, oldest = 0;
     epoll_event evs[256];
     for (;;) {
       Clock::time_point now = Clock::now();
       if (now >= drain_until) break;
-      uint64_t due = sent;
-      if (now < sh_.stop) {
-        // As the UDP loop: a thread late by more than 50 ms skips the rest of the gap.
-        const uint64_t scheduled =
-            static_cast<uint64_t>(rate * std::chrono::duration<double>(now - begin).count());
-        const uint64_t cap = sent + static_cast<uint64_t>(rate / 20) + 1;
-        if (scheduled - skipped > cap) skipped = scheduled - cap;
-        due = scheduled - skipped;
-      }
+      const uint64_t due = now < sh_.stop ? pacer.Due(now, sent) : sent;
       const auto wall = std::chrono::system_clock::now();
       // At most a batch between two looks at the answers: they must not wait behind the opens.
       for (int batch = 0; sent < due && batch < 256; ++sent, ++batch) {
@@ -546,17 +556,11 @@ class HttpDriver {
     }
     if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR))) return;
     char buf[16384];
-    char control[p2pims::net::kReceiveTimestampControl];
     for (;;) {
-      iovec iov{buf, sizeof buf};
-      msghdr m{};
-      m.msg_iov = &iov;
-      m.msg_iovlen = 1;
-      m.msg_control = control;
-      m.msg_controllen = sizeof control;
-      const ssize_t n = recvmsg(c.fd, &m, 0);
+      std::optional<timespec> at;
+      const ssize_t n = p2pims::net::ReceiveStamped(c.fd, buf, sizeof buf, 0, &at);
       if (n > 0) {
-        if (open_loop_) c.arrived = ArrivalOf(m);
+        if (open_loop_) c.arrived = ArrivalOf(at);
         c.in.append(buf, static_cast<size_t>(n));
         if (static_cast<size_t>(n) < sizeof buf) break;
         continue;
@@ -869,23 +873,14 @@ class UdpDriver {
     std::vector<std::array<uint8_t, 2048>> bufs(kBatch);
     constexpr size_t kControl = p2pims::net::kReceiveTimestampControl;
     std::vector<char> control(kBatch * kControl);
-    const Clock::time_point begin = Clock::now();
+    Pacer pacer{.rate = rate, .begin = Clock::now()};
     const Clock::time_point drain_until = sh_.stop + sh_.lost_after + std::chrono::milliseconds(100);
-    uint64_t sent = 0, oldest = 0, skipped = 0;
+    uint64_t sent = 0, oldest = 0;
     for (;;) {
       Clock::time_point now = Clock::now();
       if (now >= drain_until) break;
       const auto wall = std::chrono::system_clock::now();
-      // A thread that was not scheduled for a while catches up by at most 50 ms of announces:
-      // the rest of the gap is skipped, not offered (offered_per_s tells), rather than a burst.
-      uint64_t due = sent;
-      if (now < sh_.stop) {
-        const uint64_t scheduled =
-            static_cast<uint64_t>(rate * std::chrono::duration<double>(now - begin).count());
-        const uint64_t cap = sent + static_cast<uint64_t>(rate / 20) + 1;
-        if (scheduled - skipped > cap) skipped = scheduled - cap;
-        due = scheduled - skipped;
-      }
+      const uint64_t due = now < sh_.stop ? pacer.Due(now, sent) : sent;
       while (sent < due) {
         const int ns = static_cast<int>(std::min<uint64_t>(kBatch, due - sent));
         const bool measured = now >= sh_.measure_from;

@@ -16,4 +16,17 @@ std::optional<timespec> ReceiveTimestamp(const msghdr& message) {
   return std::nullopt;
 }
 
+ssize_t ReceiveStamped(int fd, void* buffer, size_t size, int flags, std::optional<timespec>* at) {
+  iovec iov{buffer, size};
+  char control[kReceiveTimestampControl];
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = sizeof control;
+  const ssize_t n = recvmsg(fd, &m, flags);
+  *at = n >= 0 ? ReceiveTimestamp(m) : std::nullopt;
+  return n;
+}
+
 }  // namespace p2pims::net

@@ -23,4 +23,8 @@ inline constexpr size_t kReceiveTimestampControl = CMSG_SPACE(sizeof(timespec));
 // on (deferred work after the first socket asks) a datagram is stamped when read.
 std::optional<timespec> ReceiveTimestamp(const msghdr& message);
 
+// recv(2) that also gives the timestamp of what it read (of a TCP read, its last segment's),
+// into *at (nullopt when the kernel gave none). Returns what recv would.
+ssize_t ReceiveStamped(int fd, void* buffer, size_t size, int flags, std::optional<timespec>* at);
+
 }  // namespace p2pims::net

@@ -345,19 +345,9 @@ class HttpListener::Worker {
 
   // recv that also notes whether the bytes waited beyond max_wait (c.late).
   ssize_t TimedRead(Connection& c) {
-    iovec iov{read_buffer_, sizeof read_buffer_};
-    char control[net::kReceiveTimestampControl];
-    msghdr m{};
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    m.msg_control = control;
-    m.msg_controllen = sizeof control;
-    const ssize_t n = recvmsg(c.fd, &m, 0);
-    if (n > 0) {
-      if (const std::optional<timespec> at = net::ReceiveTimestamp(m)) {
-        c.late |= absl::Now() - absl::TimeFromTimespec(*at) > owner_.options_.max_wait;
-      }
-    }
+    std::optional<timespec> at;
+    const ssize_t n = net::ReceiveStamped(c.fd, read_buffer_, sizeof read_buffer_, 0, &at);
+    if (n > 0 && at) c.late |= absl::Now() - absl::TimeFromTimespec(*at) > owner_.options_.max_wait;
     return n;
   }
 

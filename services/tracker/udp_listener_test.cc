@@ -37,15 +37,9 @@ bool KernelTimestampsActive() {
   for (int attempt = 0; attempt < 200 && !active; ++attempt) {
     (void)!send(fd, "t", 1, 0);
     absl::SleepFor(absl::Milliseconds(5));
-    char data[8], control[net::kReceiveTimestampControl];
-    iovec iov{data, sizeof data};
-    msghdr m{};
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    m.msg_control = control;
-    m.msg_controllen = sizeof control;
-    if (recvmsg(fd, &m, 0) <= 0) break;
-    const std::optional<timespec> stamped = net::ReceiveTimestamp(m);
+    char data[8];
+    std::optional<timespec> stamped;
+    if (net::ReceiveStamped(fd, data, sizeof data, 0, &stamped) <= 0) break;
     active = stamped && absl::Now() - absl::TimeFromTimespec(*stamped) > absl::Milliseconds(2);
   }
   close(fd);
