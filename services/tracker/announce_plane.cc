@@ -106,6 +106,13 @@ AnnouncePlane::AnnouncePlane(TrackerStore& store, const token::Verifier& verifie
                     "pod's own).")
               .Register(registry)
               .Add({})),
+      expired_closed_(metrics::BuildCounter()
+                          .Name("p2pims_tracker_sessions_expired_total")
+                          .Help("Open sessions closed by the tracker because their token had "
+                                "expired (--close-expired-sessions-minutes ago) and no "
+                                "CloseSession came: a sip-edge gone mid-session.")
+                          .Register(registry)
+                          .Add({})),
       listen_overflows_seen_(net::ListenOverflows()),
       udp_buffer_full_(UdpDropped(registry, "buffer_full")),
       udp_too_late_(UdpDropped(registry, "too_late")),
@@ -194,6 +201,7 @@ void AnnouncePlane::Stop() {
 void AnnouncePlane::Housekeeping() {
   absl::Time last_expiry = absl::Now();
   absl::Time last_flush = absl::Now();
+  absl::Time last_expired_sessions = absl::Now();
   const absl::Duration tick = std::min(options_.housekeeping_period, options_.usage_flush_period);
   std::unique_lock<std::mutex> lock(mu_);
   while (!wake_.wait_for(lock, absl::ToChronoMilliseconds(tick), [this] { return stopping_; })) {
@@ -209,6 +217,11 @@ void AnnouncePlane::Housekeeping() {
       last_expiry = now;
       swarms_.Expire(now);
       admission_.Sweep(now);
+    }
+    if (options_.close_expired_after > absl::ZeroDuration() &&
+        now - last_expired_sessions >= absl::Minutes(1)) {
+      last_expired_sessions = now;
+      CloseExpiredSessions();
     }
     swarms_gauge_.Set(static_cast<double>(swarms_.swarms()));
     const Swarms::Census census = swarms_.Count();
@@ -227,6 +240,36 @@ void AnnouncePlane::Housekeeping() {
     udp_too_late_.Increment(static_cast<double>(dropped.too_late));
     lock.lock();
   }
+}
+
+int AnnouncePlane::CloseExpiredSessions() {
+  auto expired = store_.ExpiredOpenSessions(options_.close_expired_after, 100);
+  if (!expired.ok()) {
+    log::Warn("cannot list expired sessions", {{"error", std::string(expired.status().message())}});
+    return 0;
+  }
+  if (expired->empty()) return 0;
+  FlushUsage();  // what their last announces reported
+  int closed = 0;
+  for (const std::string& id : *expired) {
+    int64_t token_expires_at = 0;
+    auto usage = store_.CloseSession(id, "expired", delivery_.Deliverer(), &token_expires_at);
+    if (!usage.ok()) {
+      log::Warn("cannot close an expired session yet",
+                {{"session_id", id}, {"error", std::string(usage.status().message())}});
+      continue;
+    }
+    // An UPDATE on its way is answered, as at CloseSession; one that fails stays written ahead
+    // for housekeeping's credit round.
+    (void)credit_.Settle(id);
+    ++closed;
+    expired_closed_.Increment();
+    log::Info("expired session closed", {{"session_id", id},
+                                         {"bytes_down", usage->bytes_down()},
+                                         {"bytes_up", usage->bytes_up()},
+                                         {"unreported_bytes_down", usage->unreported_bytes_down()}});
+  }
+  return closed;
 }
 
 void AnnouncePlane::FlushUsage() {

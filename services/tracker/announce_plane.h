@@ -53,6 +53,9 @@ struct AnnouncePlaneOptions {
   absl::Duration usage_flush_period = absl::Seconds(1);
   UsageDeliveryOptions delivery;
   CreditControlOptions credit;
+  // Open sessions whose token expired this long ago are closed by housekeeping (cause
+  // "expired"), once a minute; zero: never.
+  absl::Duration close_expired_after = absl::Hours(1);
 };
 
 class AnnouncePlane {
@@ -79,6 +82,11 @@ class AnnouncePlane {
   // Writes the usage metered so far to the session rows and the outbox now (also done once a
   // second).
   void FlushUsage();
+  // Closes, as CloseSession does, up to 100 open sessions whose token expired more than
+  // options.close_expired_after ago: their terminals can no longer announce, and no BYE came
+  // (a sip-edge killed mid-session). Returns how many it closed; a session whose usage cannot
+  // reach charging now is left for the next round. Housekeeping calls it once a minute.
+  int CloseExpiredSessions();
   UsageDelivery& usage_delivery() { return delivery_; }
   CreditControl& credit() { return credit_; }
 
@@ -100,6 +108,7 @@ class AnnouncePlane {
   metrics::Counter& http_busy_;
   metrics::Gauge& http_queued_;
   metrics::Counter& listen_overflows_;
+  metrics::Counter& expired_closed_;
   std::optional<uint64_t> listen_overflows_seen_;  // the namespace's count at the last look
   metrics::Counter &udp_buffer_full_, &udp_too_late_;
   metrics::Gauge& swarms_gauge_;

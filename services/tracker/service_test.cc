@@ -536,6 +536,37 @@ TEST_F(TrackerServiceTest, CloseSessionReturnsUsageAndTimesOnce) {
   EXPECT_EQ(Close("", &none).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// A sip-edge killed mid-session never sends the BYE's CloseSession: once the session's token has
+// expired for the grace period, housekeeping closes it itself. A session whose token is still
+// valid (or expired only recently) stays open, and the close is what CloseSession would do.
+TEST_F(TrackerServiceTest, SessionsWhoseTokenExpiredLongAgoAreClosedAsExpired) {
+  const std::string hash = IndexHybrid("film");
+  for (const char* id : {"orphan", "recent", "live"}) {
+    ASSERT_TRUE(Open(Sign(Claims(hash, id)), id).ok()) << id;
+  }
+  ASSERT_OK(pool().WithTransaction([](pqxx::work& tx) {
+    tx.exec(
+        "UPDATE tracker.session SET token_expires_at = now() - interval '2 hours',"
+        " bytes_down = 900 WHERE session_id = 'orphan'");
+    tx.exec(
+        "UPDATE tracker.session SET token_expires_at = now() - interval '10 minutes'"
+        " WHERE session_id = 'recent'");
+    return absl::OkStatus();
+  }));
+
+  EXPECT_EQ(plane_->CloseExpiredSessions(), 1);  // the grace is an hour by default
+  EXPECT_EQ(Rows("SELECT session_id || ' ' || coalesce(close_cause, 'open') FROM tracker.session"
+                 " ORDER BY session_id"),
+            (std::vector<std::string>{"live open", "orphan expired", "recent open"}));
+  EXPECT_EQ(plane_->CloseExpiredSessions(), 0) << "closed once";
+  // A late BYE still gets the session's figures.
+  v1::CloseSessionResponse late;
+  ASSERT_TRUE(Close("orphan", &late).ok());
+  EXPECT_EQ(late.bytes_down(), 900);
+  EXPECT_EQ(Rows("SELECT close_cause FROM tracker.session WHERE session_id = 'orphan'"),
+            (std::vector<std::string>{"expired"}));
+}
+
 TEST_F(TrackerServiceTest, SessionProgressTellsWhenOnlineChargingEndedTheAccess) {
   const std::string hash = IndexHybrid("match");
   ASSERT_TRUE(Open(Sign(Claims(hash, "s-cc")), "s-cc").ok());

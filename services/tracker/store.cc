@@ -126,6 +126,11 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
       // waits for a delivery holding the session's records.
       {"tracker_session_lock",
        "SELECT 1 FROM tracker.session WHERE session_id = $1 FOR UPDATE"},
+      // Open sessions whose token expired more than $1 seconds ago (operator seeds renew theirs).
+      {"tracker_expired_open_sessions",
+       "SELECT session_id FROM tracker.session WHERE closed_at IS NULL AND NOT operator_seed"
+       " AND token_expires_at < now() - make_interval(secs => $1) ORDER BY token_expires_at"
+       " LIMIT $2"},
       {"tracker_outbox_lock_session",
        "SELECT id FROM tracker.usage_outbox WHERE session_id = $1 FOR UPDATE"},
       {"tracker_outbox_drop_marker",
@@ -239,6 +244,20 @@ absl::StatusOr<std::string> TrackerStore::UdpConnectionKey() {
   });
   if (!s.ok()) return s;
   return key;
+}
+
+absl::StatusOr<std::vector<std::string>> TrackerStore::ExpiredOpenSessions(absl::Duration grace,
+                                                                          int limit) {
+  std::vector<std::string> out;
+  absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) {
+    for (const auto& row : tx.exec_prepared("tracker_expired_open_sessions",
+                                            absl::ToDoubleSeconds(grace), limit)) {
+      out.push_back(row[0].as<std::string>());
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
 }
 
 absl::StatusOr<bool> TrackerStore::SessionClosed(const std::string& session_id) {

@@ -12,6 +12,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "absl/synchronization/mutex.h"
 #include "lib/pg/migrate.h"
 #include "lib/pg/pool.h"
@@ -85,6 +86,9 @@ class TrackerStore {
   absl::StatusOr<std::optional<std::string>> TokenByAnnounceKey(const std::string& key);
   // Whether the session was closed (false when unknown).
   absl::StatusOr<bool> SessionClosed(const std::string& session_id);
+  // Up to `limit` open sessions (not operator seeds) whose token expired more than `grace` ago,
+  // the oldest first: no terminal can announce in them, and no BYE closed them.
+  absl::StatusOr<std::vector<std::string>> ExpiredOpenSessions(absl::Duration grace, int limit);
   // The UDP connection-id key every replica shares (migration 0008).
   absl::StatusOr<std::string> UdpConnectionKey();
   // Closed (or its access ended by credit control), and its metered totals; an unknown session
