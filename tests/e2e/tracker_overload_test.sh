@@ -126,6 +126,9 @@ overload() {
     echo "# the kernel kept the receive buffer small (no CAP_NET_ADMIN): the bound may not fire"
   fi
 
+  # What the overload left queued (HTTP: connections in the listen queue) is answered first.
+  [[ $protocol == udp ]] || check "http: the listen queue drained afterwards" \
+    eventually 10 eval '(( $(tracker_metric p2pims_tracker_http_listen_queue) == 0 ))'
   after=$(load "$protocol" --inflight 8 --connections 8 --duration 2 --warmup 0)
   echo "# $protocol afterwards: $after"
   check "$protocol: afterwards announces are answered normally" \
