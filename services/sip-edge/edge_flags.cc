@@ -15,6 +15,10 @@ void AddEdgeFlags(Flags& flags) {
   flags.Add("udp-receive-buffer-kb", "4096",
             "SIP UDP socket receive buffer, KiB (capped by net.core.rmem_max): bursts wait there "
             "instead of being dropped");
+  flags.Add("transaction-timeout-ms", "32000",
+            "how long a final response waits for its ACK (retransmitted over UDP meanwhile), and "
+            "a request sip-edge sends for its final response: SIP's 64 x T1 (timers H, B, F; RFC "
+            "3261: 32000). Lower keeps less under overload (docs/results.md); 1000..64000");
   flags.Add("domains", "p2p.localhost", "comma-separated content domains (Request-URI hosts)");
   flags.Add("trusted-cscf", "127.0.0.1/32",
             "comma-separated CIDRs of CSCFs whose P-Asserted-Identity is trusted");
@@ -70,6 +74,7 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   auto max_queue = positive("max-queue");
   auto max_queue_wait = positive("max-queue-wait-ms");
   auto udp_receive_buffer = positive("udp-receive-buffer-kb");
+  auto transaction_timeout = positive("transaction-timeout-ms");
   auto max_session = positive("max-session-seconds");
   auto db_wait = flags.GetInt("db-wait");
   auto min_expires = positive("min-expires");
@@ -82,7 +87,7 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   auto max_progress = positive("max-progress-subscriptions");
   for (const absl::Status& st :
        {deadline.status(), workers.status(), max_queue.status(), max_queue_wait.status(),
-        udp_receive_buffer.status(),
+        udp_receive_buffer.status(), transaction_timeout.status(),
         max_session.status(),
         db_wait.status(), min_expires.status(), max_expires.status(), max_registrations.status(),
         progress_interval.status(), max_progress.status(), session_expires.status(),
@@ -93,6 +98,9 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
       (*session_expires > 0 && *session_expires < *min_se)) {
     return absl::InvalidArgumentError(
         "--session-expires-seconds must be 0 (no session timer) or within --min-se-seconds..86400");
+  }
+  if (*transaction_timeout < 1000 || *transaction_timeout > 64000) {
+    return absl::InvalidArgumentError("--transaction-timeout-ms must be 1000..64000");
   }
   if (*max_expires < *min_expires) {
     return absl::InvalidArgumentError("--max-expires must not be below --min-expires");
@@ -106,6 +114,7 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   s.stack.sips_url = flags.Get("sips-url");
   s.stack.tls_dir = flags.Get("tls-dir");
   s.stack.udp_receive_buffer = static_cast<unsigned>(std::min<int64_t>(*udp_receive_buffer, 1 << 20) * 1024);
+  s.stack.transaction_timeout_ms = static_cast<unsigned>(*transaction_timeout);
   s.stack.session_expires = static_cast<unsigned>(*session_expires);
   s.stack.min_se = static_cast<unsigned>(*min_se);
   s.sessions.node_id = flags.Get("node-id");

@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nua.h>
+#include <sofia-sip/nta_tag.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
@@ -477,6 +478,7 @@ absl::Status SofiaStack::Start() {
                  TAG_IF(tls, NUTAG_SIPS_URL(impl_->config.sips_url.c_str())),
                  TAG_IF(tls, TPTAG_CERTIFICATE(impl_->config.tls_dir.c_str())),
                  TPTAG_UDP_RMEM(impl_->config.udp_receive_buffer),
+                 NTATAG_SIP_T1X64(impl_->config.transaction_timeout_ms),
                  NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0), NUTAG_ENABLEMESSAGE(1),
                  // Answered by sip-edge (registrar, catalogue), not by the stack.
                  NUTAG_APPL_METHOD("REGISTER, MESSAGE, SUBSCRIBE"),

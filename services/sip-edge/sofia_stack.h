@@ -42,6 +42,10 @@ struct StackConfig {
   // loop cannot take at once waits there instead of being dropped: a dropped ACK keeps its final
   // response retransmitting for up to 32 s, and under overload those pile up (docs/results.md).
   unsigned udp_receive_buffer = 4u << 20;
+  // SIP's 64 x T1 (ms): how long a final response waits for its ACK (timer H) and a request sent
+  // for its final response (B, F). Every response waiting over UDP is retransmitted and kept
+  // until then; under overload most are 503s, so a shorter wait keeps less.
+  unsigned transaction_timeout_ms = 32000;
 };
 
 // Start, Run and the request callback are on the loop thread; Respond and Stop are thread-safe.
