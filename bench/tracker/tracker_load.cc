@@ -309,13 +309,14 @@ class HttpDriver {
   // is answered, refused, lost (no answer within --lost-after-ms: reset and counted) or an
   // error (connect failed, closed unanswered). Only those sent inside the measured window
   // count. Latency runs from the connect to the answer reaching the socket (SO_TIMESTAMPNS),
-  // so that the generator's own backlog is not counted. Slots are a ring of 1.5 s of
-  // announces: sent in order, so the oldest is the next to be counted lost.
+  // so that the generator's own backlog is not counted. Slots are a ring of --lost-after-ms
+  // plus 0.5 s of announces: sent in order, so the oldest is the next to be counted lost.
   void RateLoop() {
     open_loop_ = true;
     closes_ = true;
     const double rate = sh_.rate_per_thread;
-    const uint64_t ring = std::max<uint64_t>(1024, static_cast<uint64_t>(rate * 1.5) + 1);
+    const double span_s = std::chrono::duration<double>(sh_.lost_after).count() + 0.5;
+    const uint64_t ring = std::max<uint64_t>(1024, static_cast<uint64_t>(rate * span_s) + 1);
     for (auto& c : conns_) {
       if (c.fd >= 0) Drop(static_cast<int>(&c - conns_.data()));
     }
@@ -333,7 +334,7 @@ class HttpDriver {
       for (int batch = 0; sent < due && batch < 256; ++sent, ++batch) {
         const int i = static_cast<int>(sent % ring);
         Conn& c = conns_[i];
-        if (c.peer >= 0) Settle(i, true);  // not reached: the ring spans 1.5 s
+        if (c.peer >= 0) Settle(i, true);  // not reached: lost before its slot comes round
         const int64_t p = RandomPeer();
         states_[p].Advance(rng_);
         c.peer = p;
