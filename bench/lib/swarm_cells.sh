@@ -162,14 +162,18 @@ swarm_run_in_namespaces() {
   local k cell host pids=()
   swarm_start_origin "$(netns_name org)" "$SWARM_ORIGIN_ADDR" "$content" "$file" "$rd" || return 1
 
-  # All N terminals at once; each writes its summary when it has every piece and seeds on.
+  # All N terminals at once; each writes its summary when it has every piece and seeds on. The
+  # last SWARM_METERED of them are metered (--metered without --upload-cap: they upload nothing).
+  local metered_from=$((n - ${SWARM_METERED:-0} + 1)) metered
   for ((k = 1; k <= n; k++)); do
     cell=$(((k - 1) / per_cell + 1)) host=$(((k - 1) % per_cell + 1))
+    metered=false
+    ((k >= metered_from)) && metered=true
     ip netns exec "$(netns_name "t$k")" "$SWARM_UE" fetch "sip:$content@$SIP_DOMAIN" \
       --server "$NETNS_HUB_ADDR:$SIP_PORT" --bind "10.77.$cell.$host" \
       --identity "sip:ue$k@ims.localhost" --user "ue$k-impi" --password "ue$k-secret" \
       --locality "$(swarm_cell_id "$cell")" --out "$rd/t$k" --seed-seconds 86400 --quiet \
-      --summary "$rd/t$k.json" >"$rd/t$k.out" 2>"$rd/t$k.err" &
+      --metered="$metered" --summary "$rd/t$k.json" >"$rd/t$k.out" 2>"$rd/t$k.err" &
     pids+=($!)
   done
   local bound deadline complete failed=0
@@ -205,12 +209,12 @@ swarm_run_in_namespaces() {
 }
 
 # swarm_bound N: the fluid lower bound in seconds, max(F/u_s, F/d_min, N F / (u_s + Σu_i)), of
-# the shaped link rates (every terminal alike).
+# the shaped link rates (every terminal alike; a metered one uploads nothing).
 swarm_bound() {
-  awk -v f="$SWARM_FILE_BYTES" -v n="$1" -v us="$SWARM_ORIGIN_UP_KBIT" -v u="$SWARM_UP_KBIT" \
-    -v d="$SWARM_DOWN_KBIT" 'BEGIN {
+  awk -v f="$SWARM_FILE_BYTES" -v n="$1" -v m="${SWARM_METERED:-0}" -v us="$SWARM_ORIGIN_UP_KBIT" \
+    -v u="$SWARM_UP_KBIT" -v d="$SWARM_DOWN_KBIT" 'BEGIN {
       us *= 125; u *= 125; d *= 125   # kbit/s to bytes/s
-      b = f / us; if (f / d > b) b = f / d; if (n * f / (us + n * u) > b) b = n * f / (us + n * u)
+      b = f / us; if (f / d > b) b = f / d; if (n * f / (us + (n - m) * u) > b) b = n * f / (us + (n - m) * u)
       printf "%.3f\n", b }'
 }
 
@@ -267,6 +271,12 @@ swarm_figures() {
     SWARM[announces_$result]=$(curl -fsS "http://127.0.0.1:$TRACKER_ADMIN/metrics" |
       awk -v r="result=\"$result\"" '$1 ~ /^p2pims_tracker_announces_total/ && index($1, r) { s += $2 }
                                       END { printf "%.0f\n", s }')
+  done
+
+  # What the metered terminals uploaded (payload, by their own count).
+  SWARM[metered]=${SWARM_METERED:-0} SWARM[metered_uploaded]=0
+  for ((k = n - ${SWARM_METERED:-0} + 1; k <= n; k++)); do
+    SWARM[metered_uploaded]=$((SWARM[metered_uploaded] + $(swarm_json_field "$rd/t$k.json" uploaded)))
   done
 
   swarm_charging "$rd" "$content" "$piece"
@@ -340,7 +350,7 @@ swarm_json() {
     announces_bad_request announces_unavailable sessions cdrs cdr_matched \
     cdr_max_dev_bytes cdr_beyond_piece piece_bytes cdr_bytes_down moved_bytes_down cdr_bytes_up \
     moved_bytes_up uploaders uploaders_credited non_uploaders non_uploaders_credited \
-    incentive_minor bytes_up_credited bytes_up_over_claimed charge_minor; do
+    incentive_minor bytes_up_credited bytes_up_over_claimed charge_minor metered metered_uploaded; do
     [[ -n ${SWARM[$key]:-} ]] && out+="\"$prefix$key\":${SWARM[$key]},"
   done
   echo "${out%,}"

@@ -10,7 +10,8 @@
 # Environment: BENCH_SWARM_NS ("10 20 40"), BENCH_SWARM_CELLS_MB (16, the file), BENCH_SWARM_UP_KBIT
 # (4000, every terminal's upload), BENCH_SWARM_DOWN_KBIT (16000), BENCH_SWARM_ORIGIN_UP_KBIT
 # (4000), BENCH_SWARM_CELL_SIZE (10 terminals a cell, at least 2 cells), BENCH_SWARM_POLICIES
-# ("on off"), BENCH_SWARM_WIDE_AT (20: the Ns that also run the "wide" policy), BENCH_KEEP=1;
+# ("on off"), BENCH_SWARM_WIDE_AT (20: the Ns that also run the "wide" policy),
+# BENCH_SWARM_METERED (0: terminals of each run started --metered, uploading nothing), BENCH_KEEP=1;
 # SWARM_POLICY_*_ARGS and SWARM_ORIGIN_ARGS as in bench/lib/swarm_cells.sh.
 set -euo pipefail
 # shellcheck source=bench/lib/common.sh
@@ -31,6 +32,7 @@ SWARM_UP_KBIT=${BENCH_SWARM_UP_KBIT:-4000}
 SWARM_DOWN_KBIT=${BENCH_SWARM_DOWN_KBIT:-16000}
 SWARM_ORIGIN_UP_KBIT=${BENCH_SWARM_ORIGIN_UP_KBIT:-4000}
 SWARM_ORIGIN_DOWN_KBIT=$SWARM_DOWN_KBIT
+SWARM_METERED=${BENCH_SWARM_METERED:-0}
 SWARM_UE=$BENCH_BIN/tools/p2pims-ue/p2pims-ue
 SWARM_CTL=$BENCH_BIN/tools/p2pimsctl/p2pimsctl
 

@@ -36,6 +36,9 @@ lt::settings_pack Settings(const FetchOptions& o) {
   if (o.metered) {
     sp.set_int(lt::settings_pack::connections_limit, 8);
     sp.set_int(lt::settings_pack::unchoke_slots_limit, o.upload_cap_kib > 0 ? 2 : 0);
+    // Without a cap nothing goes up. With no unchoke slots libtorrent unchokes nobody, but it
+    // still serves its allowed-fast pieces (BEP 6) to choked peers: a few pieces each.
+    if (o.upload_cap_kib == 0) sp.set_int(lt::settings_pack::allowed_fast_set_size, 0);
     sp.set_int(lt::settings_pack::cache_size_volatile, 16);
     sp.set_int(lt::settings_pack::max_out_request_queue, 100);
   }
