@@ -253,12 +253,15 @@ int AnnouncePlane::CloseExpiredSessions() {
   int closed = 0;
   for (const std::string& id : *expired) {
     int64_t token_expires_at = 0;
-    auto usage = store_.CloseSession(id, "expired", delivery_.Deliverer(), &token_expires_at);
+    bool closed_now = false;
+    auto usage =
+        store_.CloseSession(id, "expired", delivery_.Deliverer(), &token_expires_at, &closed_now);
     if (!usage.ok()) {
       log::Warn("cannot close an expired session yet",
                 {{"session_id", id}, {"error", std::string(usage.status().message())}});
       continue;
     }
+    if (!closed_now) continue;  // another replica's round (or a BYE) closed it meanwhile
     // An UPDATE on its way is answered, as at CloseSession; one that fails stays written ahead
     // for housekeeping's credit round.
     (void)credit_.Settle(id);

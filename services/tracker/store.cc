@@ -125,7 +125,7 @@ std::vector<std::pair<std::string, std::string>> TrackerStore::Statements() {
       // At close: holds the session row first (the order the flush and numbering take), then
       // waits for a delivery holding the session's records.
       {"tracker_session_lock",
-       "SELECT 1 FROM tracker.session WHERE session_id = $1 FOR UPDATE"},
+       "SELECT closed_at IS NULL FROM tracker.session WHERE session_id = $1 FOR UPDATE"},
       // Open sessions whose token expired more than $1 seconds ago (operator seeds renew theirs).
       {"tracker_expired_open_sessions",
        "SELECT session_id FROM tracker.session WHERE closed_at IS NULL AND NOT operator_seed"
@@ -321,14 +321,15 @@ absl::Status DeliverAndDelete(pqxx::work& tx, const std::vector<InterimRecord>& 
 
 absl::StatusOr<v1::CloseSessionResponse> TrackerStore::CloseSession(
     const std::string& session_id, const std::string& cause, const UsageSender& deliver,
-    int64_t* token_expires_at) {
+    int64_t* token_expires_at, bool* closed_now) {
   v1::CloseSessionResponse out;
+  bool was_open = false;
   absl::Status s = pool_.WithTransaction([&](pqxx::work& tx) -> absl::Status {
     // The session row first: a flush or a numbering of it in progress finishes, later ones skip
     // it until the close is committed, and then find it closed.
-    if (tx.exec_prepared("tracker_session_lock", session_id).empty()) {
-      return absl::NotFoundError("no such session " + session_id);
-    }
+    const pqxx::result locked = tx.exec_prepared("tracker_session_lock", session_id);
+    if (locked.empty()) return absl::NotFoundError("no such session " + session_id);
+    was_open = locked[0][0].as<bool>();
     // A delivery of this session's record in flight finishes first; one that failed is retried
     // here, so that every INTERIM reaches charging before sip-edge sends the STOP.
     tx.exec_prepared("tracker_outbox_lock_session", session_id);
@@ -357,6 +358,7 @@ absl::StatusOr<v1::CloseSessionResponse> TrackerStore::CloseSession(
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
+  if (closed_now != nullptr) *closed_now = was_open;
   return out;
 }
 

@@ -102,11 +102,13 @@ class TrackerStore {
   // Closes a session once and returns its usage, the part of it never delivered to charging,
   // and when its token expires (Unix seconds, 0 when unknown). Usage already handed to charging
   // is delivered first with `deliver` (Unavailable when that fails: nothing changes).
-  // NotFound when the session never existed.
+  // `closed_now`, when given, tells whether this call closed it (false: closed before, by this
+  // replica or another). NotFound when the session never existed.
   absl::StatusOr<v1::CloseSessionResponse> CloseSession(const std::string& session_id,
                                                         const std::string& cause,
                                                         const UsageSender& deliver,
-                                                        int64_t* token_expires_at);
+                                                        int64_t* token_expires_at,
+                                                        bool* closed_now = nullptr);
   // Cuts INTERIM records from up to `max_records` sessions' gathered usage (one record in
   // flight a session), delivers up to `max_records` of them with `deliver` and deletes what
   // charging took; how many were sent. The records stay (and are resent as the same records)

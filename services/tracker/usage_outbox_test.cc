@@ -193,6 +193,24 @@ TEST_F(UsageOutboxTest, WithoutChargingAllUsageIsUnreportedAtClose) {
   EXPECT_TRUE(Outbox().empty());
 }
 
+// Two replicas' housekeeping rounds (or a round and a BYE) may both close one session: the
+// second gets the same figures, and learns it was not the one that closed it (so it counts and
+// logs nothing).
+TEST_F(UsageOutboxTest, OnlyTheFirstCloseClosesTheSession) {
+  Open("s1");
+  Flush({{"s1", 3, 30}});
+  int64_t expires = 0;
+  bool first = false, second = true;
+  auto a = store_->CloseSession("s1", "expired", nullptr, &expires, &first);
+  auto b = store_->CloseSession("s1", "expired", nullptr, &expires, &second);
+  ASSERT_OK(a.status());
+  ASSERT_OK(b.status());
+  EXPECT_TRUE(first);
+  EXPECT_FALSE(second);
+  EXPECT_EQ(b->bytes_down(), a->bytes_down());
+  EXPECT_EQ(b->closed_at_ms(), a->closed_at_ms());
+}
+
 TEST_F(UsageOutboxTest, AnOperatorSeedsUsageNeverGoesToCharging) {
   Open("origin", /*operator_seed=*/true);
   Flush({{"origin", 800, 0}});
