@@ -63,8 +63,8 @@ int main(int argc, char** argv) {
                  "an open session whose token expired this long ago is closed by the tracker "
                  "(cause 'expired'; its terminal can no longer announce and no BYE came), "
                  "checked once a minute (0..10080; 0: never)");
-  rt.flags().Add("udp-receive-buffer", "0",
-                 "receive buffer of each UDP socket, bytes (0..1073741824; 0: the system's "
+  rt.flags().Add("udp-receive-buffer-kb", "0",
+                 "receive buffer of each UDP socket, KiB (0..1048576; 0: the system's "
                  "net.core.rmem_default): room for bursts; --udp-max-wait-ms bounds the wait");
   rt.flags().Add("cold-admissions-per-address", "50",
                  "new tokens (a signature check) or announce keys (a database read) one source "
@@ -103,9 +103,9 @@ int main(int argc, char** argv) {
   const auto http_max_wait = ranged("http-max-wait-ms", 0, 60000);
   const auto http_backlog = ranged("http-listen-backlog", 0, 1 << 20);
   const auto close_expired = ranged("close-expired-sessions-minutes", 0, 10080);
-  const auto udp_buffer = ranged("udp-receive-buffer", 0, 1 << 30);
+  const auto udp_buffer_kb = ranged("udp-receive-buffer-kb", 0, 1 << 20);
   if (!credit_announce || !seed_announce || !cold || !http_max || !usage_flush || !udp_max_wait ||
-      !http_max_wait || !http_backlog || !close_expired || !udp_buffer) {
+      !http_max_wait || !http_backlog || !close_expired || !udp_buffer_kb) {
     return 2;
   }
 
@@ -165,7 +165,7 @@ int main(int argc, char** argv) {
   plane_options.http.max_wait = absl::Milliseconds(*http_max_wait);
   plane_options.http.listen_backlog = static_cast<int>(*http_backlog);
   plane_options.close_expired_after = absl::Minutes(*close_expired);
-  plane_options.udp_receive_buffer = static_cast<int>(*udp_buffer);
+  plane_options.udp_receive_buffer = static_cast<int>(*udp_buffer_kb * 1024);
   plane_options.admission.cold_per_source = static_cast<double>(*cold);
   plane_options.admission.cold_burst = 4.0 * static_cast<double>(*cold);
   auto udp_key = store.UdpConnectionKey();

@@ -17,7 +17,7 @@
 #     (--http-max-wait-ms 0: a queue of net.core.somaxconn) connections wait for seconds and
 #     goodput collapses.
 # Long form: bench/overload/tracker.sh.
-SUITE_TRACKER_ARGS="--announce-threads 1 --cold-admissions-per-address 0 --udp-receive-buffer 8388608"
+SUITE_TRACKER_ARGS="--announce-threads 1 --cold-admissions-per-address 0 --udp-receive-buffer-kb 8192"
 source "$(dirname "$0")/../lib/harness.sh"
 # shellcheck source=bench/lib/tracker_workload.sh
 source "$SUITE_SRC/bench/lib/tracker_workload.sh"
