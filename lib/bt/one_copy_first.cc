@@ -1,0 +1,146 @@
+#include "lib/bt/one_copy_first.h"
+
+#include <libtorrent/bdecode.hpp>
+#include <libtorrent/error_code.hpp>
+#include <libtorrent/peer_connection_handle.hpp>
+#include <libtorrent/peer_request.hpp>
+#include <libtorrent/torrent_info.hpp>
+
+#include <initializer_list>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace p2pims::bt {
+namespace {
+
+// BitTorrent message ids (BEP 3, BEP 6, BEP 10).
+constexpr char kHave = 4;
+constexpr char kRejectRequest = 16;
+constexpr char kExtended = 20;
+
+class OneCopyPeer;
+
+// One torrent's state; libtorrent calls plugins on its network thread only.
+struct OneCopyTorrent {
+  std::shared_ptr<OneCopyStats> stats;
+  int pieces = -1;  // known at the first request
+  bool all_sent = false;
+  uint64_t next_peer = 1;
+  std::unordered_map<int, uint64_t> sent_to;  // piece -> the peer it was first sent to
+  std::vector<std::weak_ptr<OneCopyPeer>> peers;
+};
+
+class OneCopyPeer final : public lt::peer_plugin {
+ public:
+  OneCopyPeer(lt::peer_connection_handle pc, std::shared_ptr<OneCopyTorrent> t)
+      : pc_(std::move(pc)), t_(std::move(t)), id_(t_->next_peer++) {}
+
+  bool on_extension_handshake(const lt::bdecode_node& h) override {
+    if (lt::bdecode_node m = h.dict_find_dict("m")) {
+      dont_have_id_ = static_cast<int>(m.dict_find_int_value("lt_donthave", -1));
+    }
+    return true;
+  }
+
+  bool on_have(lt::piece_index_t piece) override {
+    assigned_.erase(static_cast<int>(piece));  // it arrived: the copy is in the swarm
+    return false;
+  }
+
+  void on_disconnect(const lt::error_code& ec) override {
+    // Pieces it never announced go back to the unsent ones, unless it leaves because it became
+    // a seed (a peer that completes drops its seeds without announcing its last pieces to them).
+    if (ec == lt::errors::upload_upload_connection) return;
+    for (int piece : assigned_) {
+      auto it = t_->sent_to.find(piece);
+      if (it != t_->sent_to.end() && it->second == id_) t_->sent_to.erase(it);
+    }
+    assigned_.clear();
+  }
+
+  bool on_request(const lt::peer_request& r) override {
+    if (t_->all_sent || dont_have_id_ < 0 || dont_have_id_ > 255) return false;
+    if (t_->pieces < 0) {
+      auto info = pc_.associated_torrent().torrent_file();
+      if (info == nullptr) return false;
+      t_->pieces = info->num_pieces();
+    }
+    const int piece = static_cast<int>(r.piece);
+    auto [it, first] = t_->sent_to.emplace(piece, id_);
+    if (first || it->second == id_) {  // a piece not sent yet, or the rest of this peer's one
+      assigned_.insert(piece);
+      if (static_cast<int>(t_->sent_to.size()) == t_->pieces) ShowEverythingAgain();
+      return false;
+    }
+    ++t_->stats->repeats_refused;
+    if (hidden_.insert(piece).second) Send(kExtended, {static_cast<uint32_t>(piece)}, dont_have_id_);
+    Send(kRejectRequest, {static_cast<uint32_t>(piece), static_cast<uint32_t>(r.start),
+                          static_cast<uint32_t>(r.length)});
+    return true;  // handled: libtorrent does not serve it
+  }
+
+ private:
+  void ShowEverythingAgain() {
+    t_->all_sent = true;
+    ++t_->stats->first_copies;
+    for (const std::weak_ptr<OneCopyPeer>& w : t_->peers) {
+      std::shared_ptr<OneCopyPeer> p = w.lock();
+      if (p == nullptr || p->pc_.is_disconnecting()) continue;
+      for (int piece : p->hidden_) p->Send(kHave, {static_cast<uint32_t>(piece)});
+      p->hidden_.clear();
+    }
+    t_->peers.clear();
+  }
+
+  // A length-prefixed message: id, then the extended message id when given, then 32-bit
+  // big-endian integers.
+  void Send(char id, std::initializer_list<uint32_t> ints, int extended = -1) {
+    char m[24];
+    int n = 4;
+    m[n++] = id;
+    if (extended >= 0) m[n++] = static_cast<char>(extended);
+    for (uint32_t v : ints) {
+      for (int shift = 24; shift >= 0; shift -= 8) m[n++] = static_cast<char>(v >> shift);
+    }
+    const uint32_t length = static_cast<uint32_t>(n - 4);
+    for (int i = 0; i < 4; ++i) m[i] = static_cast<char>(length >> (24 - 8 * i));
+    pc_.send_buffer(m, n);
+  }
+
+  lt::peer_connection_handle pc_;
+  std::shared_ptr<OneCopyTorrent> t_;
+  const uint64_t id_;
+  int dont_have_id_ = -1;
+  std::unordered_set<int> assigned_;  // pieces first sent to it, not announced by it yet
+  std::unordered_set<int> hidden_;    // pieces withdrawn from its view
+};
+
+class OneCopyPlugin final : public lt::torrent_plugin {
+ public:
+  explicit OneCopyPlugin(std::shared_ptr<OneCopyStats> stats)
+      : t_(std::make_shared<OneCopyTorrent>()) {
+    t_->stats = std::move(stats);
+  }
+  std::shared_ptr<lt::peer_plugin> new_connection(const lt::peer_connection_handle& pc) override {
+    if (t_->all_sent) return nullptr;
+    auto peer = std::make_shared<OneCopyPeer>(pc, t_);
+    // Forget peers gone since (their weak pointers expired) before adding one.
+    std::erase_if(t_->peers, [](const std::weak_ptr<OneCopyPeer>& w) { return w.expired(); });
+    t_->peers.push_back(peer);
+    return peer;
+  }
+
+ private:
+  std::shared_ptr<OneCopyTorrent> t_;
+};
+
+}  // namespace
+
+TorrentExtension OneCopyFirst(std::shared_ptr<OneCopyStats> stats) {
+  return [stats](const lt::torrent_handle&, lt::client_data_t) -> std::shared_ptr<lt::torrent_plugin> {
+    return std::make_shared<OneCopyPlugin>(stats);
+  };
+}
+
+}  // namespace p2pims::bt

@@ -1,0 +1,42 @@
+// A seed that sends every piece once before it sends any piece twice: the operator's origin.
+// A plain seed serves whatever its peers ask for, and peers that have not yet heard of each
+// other's pieces ask it for the same ones, so it sends one and a half to two copies of the file
+// while its link is what the whole swarm waits for. With this extension a request for a piece the
+// seed already sent to another peer is refused (BEP 6 reject) and the piece is withdrawn from
+// that peer's view (BEP 54 lt_donthave), so the peer takes it from the peer that has it and asks
+// the seed for a piece nobody has yet. Once every piece has left the seed, it shows every peer
+// all its pieces again (HAVE) and serves as a plain seed: a piece whose only copy left the swarm
+// stays obtainable. A piece sent to a peer that leaves before it announced the piece (HAVE) goes
+// back to the unsent ones.
+//
+// Only peers that support lt_donthave (libtorrent-based: the operator's terminals) are treated
+// so; others are served as by a plain seed. The messages are written in plain text: the seed's
+// session must not encrypt (in_enc_policy, out_enc_policy pe_disabled).
+//
+//   auto stats = std::make_shared<bt::OneCopyStats>();
+//   lt::add_torrent_params p = ...;       // a seed: the complete file
+//   p.extensions.push_back(bt::OneCopyFirst(stats));
+#pragma once
+
+#include <libtorrent/extensions.hpp>
+#include <libtorrent/torrent_handle.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+namespace p2pims::bt {
+
+// Counters over the torrents given the same stats; written on libtorrent's network thread.
+struct OneCopyStats {
+  std::atomic<int64_t> repeats_refused{0};  // requests for a piece already sent elsewhere
+  std::atomic<int64_t> first_copies{0};     // torrents whose every piece has left the seed once
+};
+
+using TorrentExtension =
+    std::function<std::shared_ptr<lt::torrent_plugin>(const lt::torrent_handle&, lt::client_data_t)>;
+
+TorrentExtension OneCopyFirst(std::shared_ptr<OneCopyStats> stats);
+
+}  // namespace p2pims::bt
