@@ -28,9 +28,10 @@ SWARM_INCENTIVE_PER_GIB=${SWARM_INCENTIVE_PER_GIB:-5120}  # minor units per GiB 
 SWARM_POLICY_ON_ARGS=${SWARM_POLICY_ON_ARGS:---policy-tier-share=1,0.001,1,1}
 SWARM_POLICY_WIDE_ARGS=${SWARM_POLICY_WIDE_ARGS:---policy-tier-share=1,0.004,1,1}
 SWARM_POLICY_OFF_ARGS=${SWARM_POLICY_OFF_ARGS:---policy-locality=false}
-# Further flags of the origin stand-in, e.g. --super-seed (BEP 16: each piece about once; with
-# cells that hardly meet, the swarm can stall: docs/results.md).
-SWARM_ORIGIN_ARGS=${SWARM_ORIGIN_ARGS:-}
+# Flags of the origin stand-in: by default --one-copy-first, the operator origin's strategy (every
+# piece once before any twice); empty for a plain seed; --super-seed for BEP 16 (each piece about
+# once; with cells that hardly meet the swarm can stall: docs/results.md).
+SWARM_ORIGIN_ARGS=${SWARM_ORIGIN_ARGS---one-copy-first}
 SWARM_ORIGIN_ADDR=10.77.0.2
 
 swarm_say() { echo "swarm: $*" >&2; }
@@ -84,7 +85,7 @@ swarm_start_origin() {
   ip netns exec "$ns" "$SWARM_UE" fetch "sip:$content@$SIP_DOMAIN" --server "$NETNS_HUB_ADDR:$SIP_PORT" \
     --bind "$addr" --identity sip:origin@ims.localhost --user origin-impi --password origin-secret \
     --locality "$(swarm_cell_id 0)" --out "$dir/origin" --seed-seconds 86400 --quiet \
-    --summary "$dir/origin.json" ${SWARM_ORIGIN_ARGS:-} >"$dir/origin.out" 2>"$dir/origin.err" &
+    --summary "$dir/origin.json" ${SWARM_ORIGIN_ARGS} >"$dir/origin.out" 2>"$dir/origin.err" &
   SWARM_ORIGIN_PID=$!
   local deadline=$((SECONDS + 60))
   until (($(swarm_seeders "$content") >= 1)); do

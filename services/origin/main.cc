@@ -38,7 +38,11 @@ void AddOriginFlags(p2pims::Flags& flags) {
   flags.Add("upload-rate-limit-kib", "0", "KiB/s the origin uploads at most (0: no limit)");
   flags.Add("super-seeding", "false",
             "BEP 16 initial seeding: reveal pieces one at a time (less origin upload in a large "
-            "swarm; stalls a lone leecher)");
+            "swarm; stalls a lone leecher); not with --one-copy-first");
+  flags.Add("one-copy-first", "true",
+            "send every piece once before any piece twice: a request for a piece already sent "
+            "elsewhere is refused while some piece has not left the origin (peers connect "
+            "unencrypted)");
   flags.Add("admin-listen", "127.0.0.1:9105", "operator endpoints (/metrics, /healthz, /readyz)");
 }
 
@@ -62,8 +66,10 @@ int main(int argc, char** argv) {
   const auto slots = flags.GetInt("upload-slots");
   const auto rate = flags.GetInt("upload-rate-limit-kib");
   const auto super_seeding = flags.GetBool("super-seeding");
+  const auto one_copy_first = flags.GetBool("one-copy-first");
   for (const absl::Status& s : {port.status(), rescan.status(), connections.status(),
-                                slots.status(), rate.status(), super_seeding.status()}) {
+                                slots.status(), rate.status(), super_seeding.status(),
+                                one_copy_first.status()}) {
     if (!s.ok()) {
       std::cerr << "error: " << s.message() << "\n";
       return 2;
@@ -71,6 +77,11 @@ int main(int argc, char** argv) {
   }
   if (flags.Get("content-dir").empty() || flags.Get("subject").empty()) {
     std::cerr << "error: --content-dir and --subject are required\n";
+    return 2;
+  }
+  if (*super_seeding && *one_copy_first) {
+    std::cerr << "error: --super-seeding and --one-copy-first exclude each other "
+                 "(--one-copy-first=false to super-seed)\n";
     return 2;
   }
   if (*port < 0 || *port > 65535 || *rescan < 1 || *connections < 1 || *slots < 1 || *rate < 0) {
@@ -93,7 +104,8 @@ int main(int argc, char** argv) {
                  .max_connections = static_cast<int>(*connections),
                  .upload_slots = static_cast<int>(*slots),
                  .upload_rate_limit_kib = static_cast<int>(*rate),
-                 .super_seeding = *super_seeding});
+                 .super_seeding = *super_seeding,
+                 .one_copy_first = *one_copy_first});
 
   http::Server admin;
   http::AddAdminHandlers(admin, registry, [&seeder] {

@@ -27,6 +27,10 @@ lt::settings_pack Settings(const SeederOptions& o) {
   sp.set_int(lt::settings_pack::active_limit, -1);
   // Upload slots go round the peers, so pieces spread instead of feeding the fastest peer.
   sp.set_int(lt::settings_pack::seed_choking_algorithm, lt::settings_pack::round_robin);
+  if (o.one_copy_first) {  // its messages are written in plain text
+    sp.set_int(lt::settings_pack::out_enc_policy, lt::settings_pack::pe_disabled);
+    sp.set_int(lt::settings_pack::in_enc_policy, lt::settings_pack::pe_disabled);
+  }
   return sp;
 }
 
@@ -56,6 +60,12 @@ Seeder::Seeder(Catalogue& catalogue, SeedAccess& access, metrics::Registry& regi
                     .Help("Payload bytes the origin uploaded to peers.")
                     .Register(registry)
                     .Add({})),
+      repeats_refused_(metrics::BuildCounter()
+                           .Name("p2pims_origin_repeats_refused_total")
+                           .Help("Requests for a piece the origin had already sent to another peer, "
+                                 "refused while some piece had not left it yet (--one-copy-first).")
+                           .Register(registry)
+                           .Add({})),
       renewals_(metrics::BuildCounter()
                     .Name("p2pims_origin_token_renewals_total")
                     .Help("Origin tokens and tracker sessions renewed before expiry or after a "
@@ -154,6 +164,7 @@ void Seeder::Add(const HeldContent& content) {
   p.flags &= ~(lt::torrent_flags::paused | lt::torrent_flags::auto_managed);
   p.flags |= lt::torrent_flags::upload_mode;
   if (options_.super_seeding) p.flags |= lt::torrent_flags::super_seeding;
+  if (options_.one_copy_first) p.extensions.push_back(bt::OneCopyFirst(one_copy_));
   lt::torrent_handle h = session_->add_torrent(std::move(p), ec);
   if (ec) {
     log::Warn("cannot add the torrent", {{"content_id", content.content_id}, {"error", ec.message()}});
@@ -279,6 +290,10 @@ void Seeder::PumpAlerts(absl::Duration wait) {
         }
       }
     }
+  }
+  if (const int64_t refused = one_copy_->repeats_refused.load(); refused > repeats_counted_) {
+    repeats_refused_.Increment(static_cast<double>(refused - repeats_counted_));
+    repeats_counted_ = refused;
   }
   RefreshGauges();
 }

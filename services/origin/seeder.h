@@ -24,6 +24,7 @@
 
 #include "absl/time/time.h"
 #include "lib/bt/managed_peer.h"
+#include "lib/bt/one_copy_first.h"
 #include "lib/metrics/counter.h"
 #include "lib/metrics/gauge.h"
 #include "lib/metrics/registry.h"
@@ -41,6 +42,10 @@ struct SeederOptions {
   // before the next, so the origin uploads close to one copy; a lone leecher crawls (libtorrent
   // waits for another peer to report each piece), so it is off by default.
   bool super_seeding = false;
+  // Every piece once before any piece twice (lib/bt/one_copy_first.h): close to one copy of the
+  // origin's upload per swarm whatever its size, and nobody waits on it. Connections are then
+  // unencrypted. Not with super_seeding.
+  bool one_copy_first = true;
   // How long content that failed (bytes do not match, rights refused) waits before a new try.
   absl::Duration retry_after = absl::Minutes(10);
 };
@@ -97,6 +102,9 @@ class Seeder {
   metrics::Gauge& seeding_;
   metrics::Gauge& peers_;
   metrics::Counter& uploaded_;
+  metrics::Counter& repeats_refused_;
+  const std::shared_ptr<bt::OneCopyStats> one_copy_ = std::make_shared<bt::OneCopyStats>();
+  int64_t repeats_counted_ = 0;
   metrics::Counter& renewals_;
   metrics::Family<metrics::Counter>& failures_;
   metrics::Family<metrics::Counter>& announces_;

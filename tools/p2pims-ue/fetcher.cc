@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/bt/managed_peer.h"
+#include "lib/bt/one_copy_first.h"
 #include "absl/time/clock.h"
 
 namespace p2pims::ue {
@@ -33,6 +34,10 @@ lt::settings_pack Settings(const FetchOptions& o) {
   // uploaders' claims with downloaders' reports, which would otherwise fall short of them.
   sp.set_bool(lt::settings_pack::report_true_downloaded, true);
   if (o.upload_cap_kib > 0) sp.set_int(lt::settings_pack::upload_rate_limit, o.upload_cap_kib * 1024);
+  if (o.one_copy_first) {  // its messages are written in plain text
+    sp.set_int(lt::settings_pack::out_enc_policy, lt::settings_pack::pe_disabled);
+    sp.set_int(lt::settings_pack::in_enc_policy, lt::settings_pack::pe_disabled);
+  }
   if (o.metered) {
     sp.set_int(lt::settings_pack::connections_limit, 8);
     sp.set_int(lt::settings_pack::unchoke_slots_limit, o.upload_cap_kib > 0 ? 2 : 0);
@@ -90,6 +95,7 @@ absl::StatusOr<std::unique_ptr<Fetcher>> Fetcher::Start(const Descriptor& d, Fet
   // of who meets whom (its locality policy).
   p.flags |= lt::torrent_flags::disable_pex;
   if (options.share_only) p.flags |= lt::torrent_flags::upload_mode;
+  if (options.one_copy_first) p.extensions.push_back(bt::OneCopyFirst(std::make_shared<bt::OneCopyStats>()));
   p.save_path = options.out_dir;
   impl->out_dir = options.out_dir;
   impl->super_seed = options.super_seed;

@@ -27,6 +27,9 @@ struct FetchOptions {
   // Once complete, show each peer one piece at a time (BEP 16 super-seeding), so that a seeder
   // whose upload is the swarm's bottleneck (the first copy) sends each piece about once.
   bool super_seed = false;
+  // As the seed of new content (the operator's origin, or a stand-in for it): every piece once
+  // before any twice (lib/bt/one_copy_first.h); connections unencrypted.
+  bool one_copy_first = false;
   // `seed`: share what is on disk and fetch nothing (an incomplete copy is an error).
   bool share_only = false;
 };

@@ -62,6 +62,9 @@ void AddFlags(Flags& flags) {
   flags.Add("super-seed", "false",
             "fetch: once complete, offer each peer one piece at a time (BEP 16 super-seeding), so "
             "that each piece leaves this terminal about once");
+  flags.Add("one-copy-first", "false",
+            "fetch: for the seed of new content (an origin): send every piece once before any "
+            "piece twice (peers connect unencrypted)");
   flags.Add("quiet", "false", "fetch: no progress line");
   flags.Add("summary", "",
             "fetch: write a JSON summary to this file once the content is complete and again at "
@@ -144,6 +147,7 @@ int Fetch(const Flags& flags, SipUa& ua, const std::string& uri, bool share_only
   options.upload_cap_kib = static_cast<int>(flags.GetInt("upload-cap").value_or(0));
   options.metered = flags.GetBool("metered").value_or(false);
   options.super_seed = flags.GetBool("super-seed").value_or(false);
+  options.one_copy_first = flags.GetBool("one-copy-first").value_or(false);
   options.share_only = share_only;
   auto fetcher = Fetcher::Start(*descriptor, options);
   if (!fetcher.ok()) {
