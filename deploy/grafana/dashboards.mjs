@@ -214,6 +214,8 @@ const dashboards = {
           [target(`sum by (instance) (rate(p2pims_origin_uploaded_bytes_total[${RATE}]))`, "{{instance}}")], "Bps"),
         timeseries("Origin peers by replica", "Peers connected to each origin, over all its content.",
           [target("sum by (instance) (p2pims_origin_peers)", "{{instance}}")]),
+        timeseries("Origin repeats refused", "Requests for a piece an origin had already sent to another peer, refused while some piece of that content had not left it yet (--one-copy-first): the peers take those pieces from each other.",
+          [target(`sum by (instance) (rate(p2pims_origin_repeats_refused_total[${RATE}]))`, "{{instance}}")], "ops"),
       ] },
       { panels: [
         timeseries("Origin announces by result", "The origins' announces per second: ok, refused (the tracker's failure reason: the token is renewed), failed (no answer).",
