@@ -51,10 +51,17 @@ class OneCopyPeer final : public lt::peer_plugin {
   void on_disconnect(const lt::error_code& ec) override {
     // Pieces it never announced go back to the unsent ones, unless it leaves because it became
     // a seed (a peer that completes drops its seeds without announcing its last pieces to them).
-    if (ec == lt::errors::upload_upload_connection) return;
+    if (ec == lt::errors::upload_upload_connection || t_->all_sent) return;
     for (int piece : assigned_) {
       auto it = t_->sent_to.find(piece);
-      if (it != t_->sent_to.end() && it->second == id_) t_->sent_to.erase(it);
+      if (it == t_->sent_to.end() || it->second != id_) continue;
+      t_->sent_to.erase(it);
+      // Peers refused it may be the only ones still missing it: show it to them again.
+      for (const std::weak_ptr<OneCopyPeer>& w : t_->peers) {
+        std::shared_ptr<OneCopyPeer> p = w.lock();
+        if (p == nullptr || p.get() == this || p->pc_.is_disconnecting()) continue;
+        if (p->hidden_.erase(piece) > 0) p->Send(kHave, {static_cast<uint32_t>(piece)});
+      }
     }
     assigned_.clear();
   }
@@ -91,6 +98,7 @@ class OneCopyPeer final : public lt::peer_plugin {
       p->hidden_.clear();
     }
     t_->peers.clear();
+    t_->sent_to.clear();  // plain seeding from now on: nothing more to remember
   }
 
   // A length-prefixed message: id, then the extended message id when given, then 32-bit

@@ -7,7 +7,7 @@
 // the seed for a piece nobody has yet. Once every piece has left the seed, it shows every peer
 // all its pieces again (HAVE) and serves as a plain seed: a piece whose only copy left the swarm
 // stays obtainable. A piece sent to a peer that leaves before it announced the piece (HAVE) goes
-// back to the unsent ones.
+// back to the unsent ones, and is shown again to the peers it was withdrawn from.
 //
 // Only peers that support lt_donthave (libtorrent-based: the operator's terminals) are treated
 // so; others are served as by a plain seed. The messages are written in plain text: the seed's
