@@ -145,6 +145,11 @@ class OneCopyPlugin final : public lt::torrent_plugin {
 
 }  // namespace
 
+void OneCopyFirstSettings(lt::settings_pack& settings) {
+  settings.set_int(lt::settings_pack::out_enc_policy, lt::settings_pack::pe_disabled);
+  settings.set_int(lt::settings_pack::in_enc_policy, lt::settings_pack::pe_disabled);
+}
+
 TorrentExtension OneCopyFirst(std::shared_ptr<OneCopyStats> stats) {
   return [stats](const lt::torrent_handle&, lt::client_data_t) -> std::shared_ptr<lt::torrent_plugin> {
     return std::make_shared<OneCopyPlugin>(stats);

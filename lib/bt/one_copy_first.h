@@ -11,14 +11,16 @@
 //
 // Only peers that support lt_donthave (libtorrent-based: the operator's terminals) are treated
 // so; others are served as by a plain seed. The messages are written in plain text: the seed's
-// session must not encrypt (in_enc_policy, out_enc_policy pe_disabled).
+// session must not encrypt (OneCopyFirstSettings).
 //
+//   OneCopyFirstSettings(settings);       // before the session is made
 //   auto stats = std::make_shared<bt::OneCopyStats>();
 //   lt::add_torrent_params p = ...;       // a seed: the complete file
 //   p.extensions.push_back(bt::OneCopyFirst(stats));
 #pragma once
 
 #include <libtorrent/extensions.hpp>
+#include <libtorrent/settings_pack.hpp>
 #include <libtorrent/torrent_handle.hpp>
 
 #include <atomic>
@@ -38,5 +40,9 @@ using TorrentExtension =
     std::function<std::shared_ptr<lt::torrent_plugin>(const lt::torrent_handle&, lt::client_data_t)>;
 
 TorrentExtension OneCopyFirst(std::shared_ptr<OneCopyStats> stats);
+
+// What the session needs for it: no stream encryption (MSE), so that the extension's own
+// messages reach the peer as written.
+void OneCopyFirstSettings(lt::settings_pack& settings);
 
 }  // namespace p2pims::bt

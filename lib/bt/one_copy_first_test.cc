@@ -60,10 +60,7 @@ class OneCopyFirstTest : public testing::Test {
   static std::unique_ptr<lt::session> Session(int upload_limit, bool plain_text) {
     lt::settings_pack sp = ManagedPeerSettings({.bind = "127.0.0.1"});
     if (upload_limit > 0) sp.set_int(lt::settings_pack::upload_rate_limit, upload_limit);
-    if (plain_text) {
-      sp.set_int(lt::settings_pack::out_enc_policy, lt::settings_pack::pe_disabled);
-      sp.set_int(lt::settings_pack::in_enc_policy, lt::settings_pack::pe_disabled);
-    }
+    if (plain_text) OneCopyFirstSettings(sp);
     sp.set_int(lt::settings_pack::alert_mask, lt::alert_category::upload);
     auto s = std::make_unique<lt::session>(ManagedSessionParams(std::move(sp)));
     LimitEveryPeer(*s);

@@ -34,10 +34,7 @@ lt::settings_pack Settings(const FetchOptions& o) {
   // uploaders' claims with downloaders' reports, which would otherwise fall short of them.
   sp.set_bool(lt::settings_pack::report_true_downloaded, true);
   if (o.upload_cap_kib > 0) sp.set_int(lt::settings_pack::upload_rate_limit, o.upload_cap_kib * 1024);
-  if (o.one_copy_first) {  // its messages are written in plain text
-    sp.set_int(lt::settings_pack::out_enc_policy, lt::settings_pack::pe_disabled);
-    sp.set_int(lt::settings_pack::in_enc_policy, lt::settings_pack::pe_disabled);
-  }
+  if (o.one_copy_first) bt::OneCopyFirstSettings(sp);
   if (o.metered) {
     sp.set_int(lt::settings_pack::connections_limit, 8);
     sp.set_int(lt::settings_pack::unchoke_slots_limit, o.upload_cap_kib > 0 ? 2 : 0);
