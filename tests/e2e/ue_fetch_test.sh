@@ -85,6 +85,9 @@ check "... authentication failed" grep -q "authentication failed" "$W/alice.err"
 check_eq "no server listening: 6" 6 \
   "$(SIP_PORT=$(free_port) exit_code alice fetch "sip:clip@$SIP_DOMAIN" --out "$W/x" --timeout-seconds 2)"
 check_eq "a content address that is not one: 2" 2 "$(exit_code alice fetch "clip" --out "$W/x")"
+check_eq "two piece strategies at once: 2" 2 \
+  "$(exit_code alice fetch "sip:clip@$SIP_DOMAIN" --out "$W/x" --super-seed --one-copy-first)"
+check "... and says why" grep -q "exclude each other" "$W/alice.err"
 echo "# register: online until stopped"
 "$UE" register --server "127.0.0.1:$SIP_PORT" --bind 127.0.0.2 --identity sip:alice@ims.localhost \
   --user alice-impi --password alice-secret >"$W/register.out" 2>"$W/register.err" &

@@ -269,6 +269,10 @@ int Main(int argc, char** argv) {
     }
     uri = flags.positional()[0];
   }
+  if (flags.GetBool("super-seed").value_or(false) && flags.GetBool("one-copy-first").value_or(false)) {
+    std::cerr << "p2pims-ue: --super-seed and --one-copy-first exclude each other\n";
+    return kUsage;
+  }
   auto timeout = flags.GetInt("timeout-seconds");
   auto ua = SipUa::Start(UaFrom(flags, timeout.ok() && *timeout > 0 ? *timeout : 15));
   if (!ua.ok()) return Fail({kUnavailable, std::string(ua.status().message())});
