@@ -45,6 +45,7 @@ class OneCopyPeer final : public lt::peer_plugin {
 
   bool on_have(lt::piece_index_t piece) override {
     assigned_.erase(static_cast<int>(piece));  // it arrived: the copy is in the swarm
+    hidden_.erase(static_cast<int>(piece));    // it has it: nothing to show again
     return false;
   }
 
