@@ -88,6 +88,9 @@ check_eq "a content address that is not one: 2" 2 "$(exit_code alice fetch "clip
 check_eq "two piece strategies at once: 2" 2 \
   "$(exit_code alice fetch "sip:clip@$SIP_DOMAIN" --out "$W/x" --super-seed --one-copy-first)"
 check "... and says why" grep -q "exclude each other" "$W/alice.err"
+check_eq "a receive buffer below 16 KiB: 2" 2 \
+  "$(exit_code alice fetch "sip:clip@$SIP_DOMAIN" --out "$W/x" --receive-buffer-kb=8)"
+check "... and says what it may be" grep -q "receive-buffer-kb must be 0" "$W/alice.err"
 echo "# register: online until stopped"
 "$UE" register --server "127.0.0.1:$SIP_PORT" --bind 127.0.0.2 --identity sip:alice@ims.localhost \
   --user alice-impi --password alice-secret >"$W/register.out" 2>"$W/register.err" &

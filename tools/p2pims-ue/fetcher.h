@@ -22,6 +22,9 @@ struct FetchOptions {
   std::string out_dir = ".";
   std::string bind = "127.0.0.1";  // address to listen and connect from
   int upload_cap_kib = 0;          // KiB/s to upload at most; 0: no cap
+  // Each peer connection's socket receive buffer (KiB); 0: the kernel's autotuning. libtorrent
+  // drains a connection's whole backlog into one buffer, so this bounds the terminal's memory.
+  int receive_buffer_kib = 256;
   // A metered or mobile link: few connections and little memory; uploads only with a cap.
   bool metered = false;
   // Once complete, show each peer one piece at a time (BEP 16 super-seeding), so that a seeder

@@ -57,6 +57,9 @@ void AddFlags(Flags& flags) {
             "fetch: directory to fetch into (what is there already is kept); seed: the directory "
             "holding the content");
   flags.Add("upload-cap", "0", "fetch: KiB/s to upload at most (0: no cap)");
+  flags.Add("receive-buffer-kb", "256",
+            "fetch: each peer connection's socket receive buffer in KiB, which bounds memory "
+            "(16 to 65536; 0: the kernel's autotuning)");
   flags.Add("metered", "false", "fetch: a metered or mobile link: few connections, little memory");
   flags.Add("seed-seconds", "0", "fetch: keep sharing this long after the fetch finished");
   flags.Add("super-seed", "false",
@@ -145,6 +148,7 @@ int Fetch(const Flags& flags, SipUa& ua, const std::string& uri, bool share_only
   options.out_dir = flags.Get("out");
   options.bind = flags.Get("bind");
   options.upload_cap_kib = static_cast<int>(flags.GetInt("upload-cap").value_or(0));
+  options.receive_buffer_kib = static_cast<int>(flags.GetInt("receive-buffer-kb").value_or(256));
   options.metered = flags.GetBool("metered").value_or(false);
   options.super_seed = flags.GetBool("super-seed").value_or(false);
   options.one_copy_first = flags.GetBool("one-copy-first").value_or(false);
@@ -271,6 +275,10 @@ int Main(int argc, char** argv) {
   }
   if (flags.GetBool("super-seed").value_or(false) && flags.GetBool("one-copy-first").value_or(false)) {
     std::cerr << "p2pims-ue: --super-seed and --one-copy-first exclude each other\n";
+    return kUsage;
+  }
+  if (auto kib = flags.GetInt("receive-buffer-kb"); !kib.ok() || (*kib != 0 && (*kib < 16 || *kib > 65536))) {
+    std::cerr << "p2pims-ue: --receive-buffer-kb must be 0 (the kernel's autotuning) or 16 to 65536\n";
     return kUsage;
   }
   auto timeout = flags.GetInt("timeout-seconds");
