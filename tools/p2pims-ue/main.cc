@@ -277,8 +277,10 @@ int Main(int argc, char** argv) {
     std::cerr << "p2pims-ue: --super-seed and --one-copy-first exclude each other\n";
     return kUsage;
   }
-  if (auto kib = flags.GetInt("receive-buffer-kb"); !kib.ok() || (*kib != 0 && (*kib < 16 || *kib > 65536))) {
-    std::cerr << "p2pims-ue: --receive-buffer-kb must be 0 (the kernel's autotuning) or 16 to 65536\n";
+  if (auto kib = flags.GetInt("receive-buffer-kb");
+      !kib.ok() || (*kib != 0 && (*kib < 16 || *kib > 65536))) {
+    std::cerr << "p2pims-ue: --receive-buffer-kb must be 0 (the kernel's autotuning) or 16 to "
+                 "65536\n";
     return kUsage;
   }
   auto timeout = flags.GetInt("timeout-seconds");
