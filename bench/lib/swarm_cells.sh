@@ -33,6 +33,9 @@ SWARM_POLICY_OFF_ARGS=${SWARM_POLICY_OFF_ARGS:---policy-locality=false}
 # once; with cells that hardly meet the swarm can stall: docs/results.md).
 SWARM_ORIGIN_ARGS=${SWARM_ORIGIN_ARGS---one-copy-first}
 SWARM_ORIGIN_ADDR=10.77.0.2
+# Piece size of the content in KiB (p2pimsctl content add --piece-kb); empty: libtorrent's choice
+# (64 KiB for 16 MiB).
+SWARM_PIECE_KB=${SWARM_PIECE_KB:-}
 
 swarm_say() { echo "swarm: $*" >&2; }
 
@@ -136,7 +139,8 @@ swarm_run() {
   head -c "$SWARM_FILE_BYTES" /dev/urandom >"$file"
   "$SWARM_CTL" --rights "127.0.0.1:$RIGHTS_GRPC" --tracker "127.0.0.1:$TRACKER_GRPC" --actor swarm --json \
     content add "$file" --id "$content" --v1-only --owner swarm-studio --price-model per_byte \
-    --price "$SWARM_PRICE_PER_MIB" --currency EUR >"$rd/add.json" 2>"$rd/add.err" ||
+    --price "$SWARM_PRICE_PER_MIB" --currency EUR ${SWARM_PIECE_KB:+--piece-kb "$SWARM_PIECE_KB"} \
+    >"$rd/add.json" 2>"$rd/add.err" ||
     { swarm_say "content add failed: $(cat "$rd/add.err")"; return 1; }
   local piece sha
   piece=$(swarm_json_field "$rd/add.json" piece_length)

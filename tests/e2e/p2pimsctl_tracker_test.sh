@@ -229,8 +229,19 @@ check_eq "its v1 info-hash is p2pims-mktorrent --v1-only's, in rights" \
 check_eq "the tracker has no truncated v2 info-hash for it" "$(json_field info_hash_v1) " \
   "$(tracker_hashes news)"
 
+# news.ts gets libtorrent's 16 KiB pieces, so 64 KiB ones are another torrent (another id).
+ctl --json content add "$SUITE_DIR/media/news.ts" --id news-64k --owner newsroom --price-model free \
+  --v1-only --piece-kb 64
+check_eq "content add --piece-kb 64 exits 0" 0 "$RC"
+check_eq "... with 64 KiB pieces" 65536 "$(json_field piece_length)"
+
 echo "# bad input: a clear message, and nothing changes"
 before=$(state)
+ctl content add "$SUITE_DIR/media/news.ts" --id news-odd --owner newsroom --price-model free --piece-kb 48
+check_eq "a piece size that is not a power of two exits 2" 2 "$RC"
+check "... saying what it must be" has "p2pimsctl: --piece-kb must be a power of two" "$ERR"
+ctl content add "$SUITE_DIR/media/news.ts" --id news-odd --owner newsroom --price-model free --piece-kb 8
+check_eq "a piece size below 16 KiB exits 2" 2 "$RC"
 ctl content add "$SUITE_DIR/media/missing.mkv" --id missing --owner studio --price-model free
 check_eq "a missing file exits 1" 1 "$RC"
 check "... saying it cannot read it" \

@@ -181,7 +181,10 @@ void DeclareAdd(CommandLine& cl) {
   cl.Arg("PATH", "the file, or directory of files, to hash");
   AddIdentityFlags(cl, "the file or directory name");
   cl.Switch("v1-only", "make a v1-only torrent (default: hybrid v1+v2)")
-      .Flag("torrent-out", "FILE", "also write the .torrent to FILE (atomically)");
+      .Flag("torrent-out", "FILE", "also write the .torrent to FILE (atomically)")
+      .Flag("piece-kb", "KIB",
+            "piece size: a power of two from 16 to 16384 (default: libtorrent's choice, e.g. 64 "
+            "for 16 MiB)");
   AddLicenceFlags(cl, LicenceFlagsFor::kRegister);
   cl.Note(
       "Hashes PATH into a torrent with libtorrent (progress on stderr), registers it in rights\n"
@@ -247,6 +250,11 @@ absl::Status RunAdd(const Invocation& in) {
   if (cl.Has("torrent-out") && torrent_out.empty()) {
     return UsageError("--torrent-out cannot be empty");
   }
+  int64_t piece_kib = 0;
+  P2PIMS_RETURN_IF_ERROR(cl.ReadInt("piece-kb", 16, 16384, &piece_kib));
+  if ((piece_kib & (piece_kib - 1)) != 0) {
+    return UsageError("--piece-kb must be a power of two (16, 32, 64, ... 16384)");
+  }
 
   // Local checks, then both services, before the (possibly long) hashing: any failure up to
   // there exits having changed nothing.
@@ -265,11 +273,12 @@ absl::Status RunAdd(const Invocation& in) {
 
   std::optional<ProgressMeter> bar;  // made before the first piece, when the total is known
   const bool interactive = ::isatty(STDERR_FILENO) == 1;
-  absl::StatusOr<MadeTorrent> made =
-      MakeTorrent(path, {.v1_only = cl.GetSwitch("v1-only")}, [&](int64_t done, int64_t total) {
-        if (!bar) bar.emplace(total, interactive, WriteStderr);
-        bar->Update(done);
-      });
+  const MakeTorrentOptions options{.v1_only = cl.GetSwitch("v1-only"),
+                                   .piece_bytes = static_cast<int>(piece_kib * 1024)};
+  absl::StatusOr<MadeTorrent> made = MakeTorrent(path, options, [&](int64_t done, int64_t total) {
+    if (!bar) bar.emplace(total, interactive, WriteStderr);
+    bar->Update(done);
+  });
   if (!made.ok()) return WithSuffix(made.status(), absl::StrCat("; ", kNothingChanged));
   if (!bar) bar.emplace(made->hashed_bytes, interactive, WriteStderr);
   bar->Finish(made->hashed_bytes);

@@ -62,7 +62,7 @@ absl::StatusOr<MadeTorrent> MakeTorrent(const std::string& path, const MakeTorre
     }
     const lt::create_flags_t flags =
         options.v1_only ? lt::create_torrent::v1_only : lt::create_flags_t{};
-    lt::create_torrent torrent(files, 0, flags);
+    lt::create_torrent torrent(files, options.piece_bytes, flags);
     if (!options.creator.empty()) torrent.set_creator(options.creator.c_str());
 
     MadeTorrent out;

@@ -74,6 +74,22 @@ TEST_F(TorrentMakerTest, V1OnlyHasNoV2Hash) {
   EXPECT_TRUE(made->summary.info_hash_v2.empty());
 }
 
+TEST_F(TorrentMakerTest, PieceSizeIsTheOneAskedFor) {
+  const fs::path file = WriteFile("clip.ts", 1 << 20);  // libtorrent's choice: 16 KiB
+  absl::StatusOr<MadeTorrent> chosen = MakeTorrent(file.string(), {.v1_only = true}, nullptr);
+  ASSERT_TRUE(chosen.ok()) << chosen.status();
+  absl::StatusOr<MadeTorrent> asked =
+      MakeTorrent(file.string(), {.v1_only = true, .piece_bytes = 64 * 1024}, nullptr);
+  ASSERT_TRUE(asked.ok()) << asked.status();
+  EXPECT_NE(chosen->piece_length, 64 * 1024);  // so that the size asked for is what changed it
+  EXPECT_EQ(asked->piece_length, 64 * 1024);
+  EXPECT_EQ(asked->num_pieces, 16);
+  EXPECT_NE(asked->summary.info_hash_v1, chosen->summary.info_hash_v1);
+  // The piece length is in the metainfo, as libtorrent reads it.
+  lt::torrent_info info(asked->bencoded, lt::from_span);
+  EXPECT_EQ(info.piece_length(), 64 * 1024);
+}
+
 TEST_F(TorrentMakerTest, DirectoryIsNamedAfterItAndCountsFilesWithoutPads) {
   WriteFile("season/e1.mkv", 100000);
   WriteFile("season/e2.mkv", 50001);
