@@ -15,6 +15,9 @@ void AddEdgeFlags(Flags& flags) {
   flags.Add("udp-receive-buffer-kb", "4096",
             "SIP UDP socket receive buffer, KiB (capped by net.core.rmem_max): bursts wait there "
             "instead of being dropped");
+  flags.Add("udp-send-buffer-kb", "4096",
+            "SIP UDP socket send buffer, KiB (capped by net.core.wmem_max): a burst of 200 OKs, "
+            "each carrying a session descriptor of tens of KiB, must fit");
   flags.Add("transaction-timeout-ms", "32000",
             "how long a final response waits for its ACK (retransmitted over UDP meanwhile), and "
             "a request sip-edge sends for its final response: SIP's 64 x T1 (timers H, B, F; RFC "
@@ -74,6 +77,7 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   auto max_queue = positive("max-queue");
   auto max_queue_wait = positive("max-queue-wait-ms");
   auto udp_receive_buffer = positive("udp-receive-buffer-kb");
+  auto udp_send_buffer = positive("udp-send-buffer-kb");
   auto transaction_timeout = positive("transaction-timeout-ms");
   auto max_session = positive("max-session-seconds");
   auto db_wait = flags.GetInt("db-wait");
@@ -87,7 +91,7 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   auto max_progress = positive("max-progress-subscriptions");
   for (const absl::Status& st :
        {deadline.status(), workers.status(), max_queue.status(), max_queue_wait.status(),
-        udp_receive_buffer.status(), transaction_timeout.status(),
+        udp_receive_buffer.status(), udp_send_buffer.status(), transaction_timeout.status(),
         max_session.status(),
         db_wait.status(), min_expires.status(), max_expires.status(), max_registrations.status(),
         progress_interval.status(), max_progress.status(), session_expires.status(),
@@ -114,6 +118,7 @@ absl::StatusOr<EdgeSettings> ReadEdgeFlags(const Flags& flags) {
   s.stack.sips_url = flags.Get("sips-url");
   s.stack.tls_dir = flags.Get("tls-dir");
   s.stack.udp_receive_buffer = static_cast<unsigned>(std::min<int64_t>(*udp_receive_buffer, 1 << 20) * 1024);
+  s.stack.udp_send_buffer = static_cast<unsigned>(std::min<int64_t>(*udp_send_buffer, 1 << 20) * 1024);
   s.stack.transaction_timeout_ms = static_cast<unsigned>(*transaction_timeout);
   s.stack.session_expires = static_cast<unsigned>(*session_expires);
   s.stack.min_se = static_cast<unsigned>(*min_se);

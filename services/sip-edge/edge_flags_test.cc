@@ -28,6 +28,7 @@ TEST(EdgeFlagsTest, DefaultsMakeAWorkingEdgeWithoutDigest) {
   EXPECT_EQ(s->workers, 32);
   EXPECT_EQ(s->max_queue_wait, absl::Milliseconds(200));  // under SIP's T1
   EXPECT_EQ(s->stack.udp_receive_buffer, 4u << 20);
+  EXPECT_EQ(s->stack.udp_send_buffer, 4u << 20);
   EXPECT_EQ(s->stack.transaction_timeout_ms, 32000u);  // RFC 3261's 64 x T1
   EXPECT_EQ(s->stack.session_expires, 1800u);
   EXPECT_EQ(s->stack.min_se, 90u);
@@ -70,6 +71,8 @@ TEST(EdgeFlagsTest, BadValuesNameTheirFlag) {
   EXPECT_NE(message({"--workers", "0"}).find("--workers"), std::string::npos);
   EXPECT_NE(message({"--max-queue-wait-ms", "0"}).find("--max-queue-wait-ms"), std::string::npos);
   EXPECT_NE(message({"--udp-receive-buffer-kb", "0"}).find("--udp-receive-buffer-kb"),
+            std::string::npos);
+  EXPECT_NE(message({"--udp-send-buffer-kb", "0"}).find("--udp-send-buffer-kb"),
             std::string::npos);
   EXPECT_NE(message({"--transaction-timeout-ms", "500"}).find("--transaction-timeout-ms"),
             std::string::npos);

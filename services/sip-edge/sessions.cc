@@ -21,6 +21,9 @@
 namespace p2pims::sip_edge {
 namespace {
 
+// The largest body a 200 over UDP may carry: 65,507 bytes a datagram less room for the headers.
+constexpr size_t kMaxUdpAnswerBody = 60 * 1024;
+
 // 1-128 of A-Z a-z 0-9 . _ ~ - (checked by hand: std::regex costs microseconds per INVITE).
 bool ValidContentId(const std::string& id) {
   return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
@@ -250,13 +253,6 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
     return reply_("INVITE", 500, "Server Internal Error", std::string(swarm.status().message()));
   }
 
-  // Sent in a batch after this answer; a full queue means charging has not taken records for
-  // long, and sessions whose CDR might not be written are not started.
-  if (!accounting_.Submit(Acr(a, cv1::RECORD_TYPE_START, 0))) {
-    AbandonSession(a);
-    return reply_.Unavailable("INVITE", "charging");
-  }
-
   SessionDescriptor d;
   d.session_id = a.session_id;
   d.icid = a.icid;
@@ -269,6 +265,29 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
   d.announce_urls.assign(swarm->announce_urls().begin(), swarm->announce_urls().end());
   d.metainfo = swarm->metainfo();
   d.progress_uri = absl::StrCat("sip:", a.session_id, "@", req.request_host);
+  std::string content_type = kDescriptorType, body = RenderDescriptor(d);
+  if (offer) {
+    Multipart both =
+        MultipartMixed({{"application/sdp", DeclineAll(*offer, a.session_id)}, {kDescriptorType, body}});
+    content_type = std::move(both.content_type);
+    body = std::move(both.body);
+  }
+  // A UDP datagram holds at most 65,507 bytes. The descriptor carries the metainfo, which grows
+  // with the number of pieces (52 bytes each for a hybrid torrent, before base64): beyond this
+  // Sofia-SIP could not send the 200 and would answer 500 itself, the session set up behind it.
+  if (req.transport == "udp" && body.size() > kMaxUdpAnswerBody) {
+    AbandonSession(a);
+    return reply_("INVITE", 500, "Server Internal Error",
+                  absl::StrCat("the session descriptor (", body.size(),
+                               " bytes) is too large for UDP: send the INVITE over TCP"));
+  }
+
+  // Sent in a batch after this answer; a full queue means charging has not taken records for
+  // long, and sessions whose CDR might not be written are not started.
+  if (!accounting_.Submit(Acr(a, cv1::RECORD_TYPE_START, 0))) {
+    AbandonSession(a);
+    return reply_.Unavailable("INVITE", "charging");
+  }
   a.ends_at = absl::Now() + config_.max_session;
   if (decision->expires_at() > 0) {
     a.ends_at = std::min(a.ends_at, absl::FromUnixSeconds(decision->expires_at()));
@@ -279,15 +298,8 @@ SipResponse SessionManager::SetUp(const SipRequest& req, Active* established) {
                                     {"subject", a.subject},
                                     {"content_id", a.content_id}});
   SipResponse ok = reply_("INVITE", 200, "OK");
-  if (offer) {
-    Multipart both = MultipartMixed(
-        {{"application/sdp", DeclineAll(*offer, a.session_id)}, {kDescriptorType, RenderDescriptor(d)}});
-    ok.content_type = std::move(both.content_type);
-    ok.body = std::move(both.body);
-  } else {
-    ok.content_type = kDescriptorType;
-    ok.body = RenderDescriptor(d);
-  }
+  ok.content_type = std::move(content_type);
+  ok.body = std::move(body);
   return ok;
 }
 

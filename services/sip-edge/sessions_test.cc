@@ -67,6 +67,7 @@ class ScriptedBackends : public UnscriptedBackends {
     if (!open_status.ok()) return open_status;
     tv1::OpenSessionResponse r;
     r.set_info_hash(std::string(20, '\xab'));
+    r.set_metainfo(metainfo);
     r.add_announce_urls("http://127.0.0.1:6969/a/" + req.token() + "/announce");
     return r;
   }
@@ -98,6 +99,7 @@ class ScriptedBackends : public UnscriptedBackends {
   cv1::ResultCode initial_result = cv1::RESULT_CODE_SUCCESS;
   std::deque<absl::Status> cc_failures;
   absl::Status open_status;
+  std::string metainfo = "d4:infod6:lengthi1eee";  // OpenSession's, into the descriptor
   std::vector<std::string> calls;
   std::vector<std::string> causes;  // of CloseSession, TERMINATION and STOP, in order
 };
@@ -363,6 +365,36 @@ TEST_F(SessionsTest, AFullAccountingQueueRefusesTheSessionAndUndoesItsSetUp) {
                                    "cc REQUEST_TYPE_TERMINATION #1 used 0"};
   EXPECT_EQ(backends_.calls, want);
   EXPECT_EQ(backends_.causes, (std::vector<std::string>{"setup_failed", "setup_failed"}));
+}
+
+TEST_F(SessionsTest, ADescriptorTooLargeForUdpIsRefusedAndTheSetUpUndone) {
+  SessionManager m(backends_, accounting_, config_, registry_);
+  // About 2,000 pieces of a hybrid torrent: 67 KB once in base64, more than a datagram holds.
+  backends_.metainfo = std::string(50000, 'x');
+  SipRequest udp = Invite();
+  udp.transport = "udp";
+  SipResponse r = Invited(m, udp);
+  EXPECT_EQ(r.status, 500);
+  EXPECT_NE(Header(r, "Warning").find("is too large for UDP: send the INVITE over TCP"),
+            std::string::npos)
+      << Header(r, "Warning");
+  EXPECT_EQ(m.active(), 0u);
+  // Undone as any set-up that fails after the tracker: no accounting START, nothing charged.
+  std::vector<std::string> want = {"authorize sip:alice@ims.example.net",
+                                   "cc REQUEST_TYPE_INITIAL purchase",
+                                   "open TOKEN credit #0 1000 bytes 60 s final",
+                                   "close",
+                                   "cc REQUEST_TYPE_TERMINATION #1 used 0"};
+  EXPECT_EQ(backends_.calls, want);
+  EXPECT_EQ(backends_.causes, (std::vector<std::string>{"setup_failed", "setup_failed"}));
+
+  // Over TCP the same content is served.
+  SipRequest tcp = Invite();
+  tcp.id = 8;
+  tcp.transport = "tcp";
+  r = Invited(m, tcp);
+  EXPECT_EQ(r.status, 200) << r.phrase;
+  EXPECT_GT(r.body.size(), 60u * 1024);
 }
 
 }  // namespace

@@ -478,6 +478,7 @@ absl::Status SofiaStack::Start() {
                  TAG_IF(tls, NUTAG_SIPS_URL(impl_->config.sips_url.c_str())),
                  TAG_IF(tls, TPTAG_CERTIFICATE(impl_->config.tls_dir.c_str())),
                  TPTAG_UDP_RMEM(impl_->config.udp_receive_buffer),
+                 TPTAG_UDP_WMEM(impl_->config.udp_send_buffer),
                  NTATAG_SIP_T1X64(impl_->config.transaction_timeout_ms),
                  NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0), NUTAG_ENABLEMESSAGE(1),
                  // Answered by sip-edge (registrar, catalogue), not by the stack.

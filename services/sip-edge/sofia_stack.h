@@ -42,6 +42,10 @@ struct StackConfig {
   // loop cannot take at once waits there instead of being dropped: a dropped ACK keeps its final
   // response retransmitting for up to 32 s, and under overload those pile up (docs/results.md).
   unsigned udp_receive_buffer = 4u << 20;
+  // SO_SNDBUF of the UDP socket (bytes; capped at net.core.wmem_max). A 200 OK carries the
+  // session descriptor with the metainfo (about 29 KB for 1,024 pieces); with the kernel's
+  // 208 KiB a burst of them overflowed it, the send failed and the caller got Sofia's 500.
+  unsigned udp_send_buffer = 4u << 20;
   // SIP's 64 x T1 (ms): how long a final response waits for its ACK (timer H) and a request sent
   // for its final response (B, F). Every response waiting over UDP is retransmitted and kept
   // until then; under overload most are 503s, so a shorter wait keeps less.

@@ -55,4 +55,11 @@ else
     "SELECT count(*) FROM charging.cdr WHERE served_identity = '$ALICE' AND node_id = 'sip-edge-v6'"
 fi
 
+echo "# the SIP UDP socket's buffers: 4 MiB each by default, or what the node allows"
+# The kernel caps SO_RCVBUF/SO_SNDBUF at net.core.rmem_max/wmem_max and reports twice the value.
+skmem=$(ss -u -a -m -n "sport = :$SIP_PORT" | grep -o 'skmem:([^)]*)' | head -n 1)
+cap() { local v=$(($(cat "/proc/sys/net/core/$1"))); echo $((2 * (v < 4194304 ? v : 4194304))); }
+check_eq "receive buffer (--udp-receive-buffer-kb)" "$(cap rmem_max)" "$(sed -n 's/.*,rb\([0-9]*\),.*/\1/p' <<<"$skmem")"
+check_eq "send buffer (--udp-send-buffer-kb)" "$(cap wmem_max)" "$(sed -n 's/.*,tb\([0-9]*\),.*/\1/p' <<<"$skmem")"
+
 harness_finish

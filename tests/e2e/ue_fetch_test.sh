@@ -91,6 +91,16 @@ check "... and says why" grep -q "exclude each other" "$W/alice.err"
 check_eq "a receive buffer below 16 KiB: 2" 2 \
   "$(exit_code alice fetch "sip:clip@$SIP_DOMAIN" --out "$W/x" --receive-buffer-kb=8)"
 check "... and says what it may be" grep -q "receive-buffer-kb must be 0" "$W/alice.err"
+
+echo "# content whose descriptor does not fit in a UDP datagram (1,536 pieces of a hybrid torrent)"
+head -c $((24 * 1024 * 1024)) /dev/urandom >"$W/media/big.bin"
+check "p2pimsctl content add --piece-kb 16" "$CTL" --rights "127.0.0.1:$RIGHTS_GRPC" \
+  --tracker "127.0.0.1:$TRACKER_GRPC" --actor e2e content add "$W/media/big.bin" --id big \
+  --owner e2e-studio --price-model free --piece-kb 16
+check_eq "fetching it over UDP: 6" 6 "$(exit_code alice fetch "sip:big@$SIP_DOMAIN" --out "$W/x")"
+check "... saying why and what to do" \
+  grep -q "is too large for UDP: send the INVITE over TCP (500)" "$W/alice.err"
+check_eq "... and no session stays open for it" 0 "$(sip_metric p2pims_sip_active_sessions)"
 echo "# register: online until stopped"
 "$UE" register --server "127.0.0.1:$SIP_PORT" --bind 127.0.0.2 --identity sip:alice@ims.localhost \
   --user alice-impi --password alice-secret >"$W/register.out" 2>"$W/register.err" &
