@@ -97,10 +97,29 @@ head -c $((24 * 1024 * 1024)) /dev/urandom >"$W/media/big.bin"
 check "p2pimsctl content add --piece-kb 16" "$CTL" --rights "127.0.0.1:$RIGHTS_GRPC" \
   --tracker "127.0.0.1:$TRACKER_GRPC" --actor e2e content add "$W/media/big.bin" --id big \
   --owner e2e-studio --price-model free --piece-kb 16
-check_eq "fetching it over UDP: 6" 6 "$(exit_code alice fetch "sip:big@$SIP_DOMAIN" --out "$W/x")"
-check "... saying why and what to do" \
-  grep -q "is too large for UDP: send the INVITE over TCP (500)" "$W/alice.err"
-check_eq "... and no session stays open for it" 0 "$(sip_metric p2pims_sip_active_sessions)"
+refused_before=$(sip_metric p2pims_sip_responses_total 'method="INVITE"' 'code="500"')
+mkdir -p "$W/bob-big" "$W/alice-big"
+cp "$W/media/big.bin" "$W/bob-big/"
+"$UE" seed "sip:big@$SIP_DOMAIN" --out "$W/bob-big" --server "127.0.0.1:$SIP_PORT" \
+  --bind 127.0.0.2 --identity sip:bob@ims.localhost --user bob-impi --password bob-secret \
+  >"$W/bob-big.out" 2>"$W/bob-big.err" &
+BOB_BIG_PID=$!
+at_exit 'kill -TERM $BOB_BIG_PID 2>/dev/null; wait $BOB_BIG_PID 2>/dev/null || true'
+big_seeders() {
+  "$CTL" --tracker "127.0.0.1:$TRACKER_GRPC" --json swarm stats big |
+    python3 -c 'import json, sys; print(json.load(sys.stdin).get("seeders", 0))'
+}
+check "bob seeds it: his INVITE over UDP was refused, the one over TCP served" \
+  eventually 30 eval '[[ $(big_seeders) -ge 1 ]]'
+check "... and his terminal said why it moved to TCP" \
+  grep -q "too large for UDP: send the INVITE over TCP; trying again over TCP" "$W/bob-big.err"
+check_eq "alice fetches it the same way" 0 \
+  "$(exit_code alice fetch "sip:big@$SIP_DOMAIN" --out "$W/alice-big" --quiet)"
+check_eq "... the whole file" "$(sha "$W/media/big.bin")" "$(sha "$W/alice-big/big.bin")"
+check_eq "sip-edge refused the two INVITEs over UDP with 500 and a reason" 2 \
+  "$(($(sip_metric p2pims_sip_responses_total 'method="INVITE"' 'code="500"') - ${refused_before:-0}))"
+check_eq "... leaving no session of theirs open (bob's TCP one aside)" 1 \
+  "$(sip_metric p2pims_sip_active_sessions)"
 echo "# register: online until stopped"
 "$UE" register --server "127.0.0.1:$SIP_PORT" --bind 127.0.0.2 --identity sip:alice@ims.localhost \
   --user alice-impi --password alice-secret >"$W/register.out" 2>"$W/register.err" &

@@ -134,10 +134,24 @@ void WriteSummary(const std::string& file, const std::string& uri, const FetchSt
 
 // fetch, or with `share_only` seed: the same session, but nothing is fetched and the content
 // must be whole on disk; sharing lasts until interrupted (or --seed-seconds).
-int Fetch(const Flags& flags, SipUa& ua, const std::string& uri, bool share_only) {
+int Fetch(const Flags& flags, std::unique_ptr<SipUa>& owned, const UaConfig& config,
+          const std::string& uri, bool share_only) {
   const absl::Time start = absl::Now();
   const std::string summary = flags.Get("summary");
-  SipAnswer a = ua.Invite(uri);
+  SipAnswer a = owned->Invite(uri);
+  if (config.transport == "udp" && WantsTcp(a)) {
+    // Large content: its descriptor does not fit in a datagram, and SIP cannot move a response
+    // to TCP (docs/sip.md "Descriptor size"), so the whole session moves.
+    std::cerr << "p2pims-ue: " << uri << ": " << a.warning << "; trying again over TCP\n";
+    UaConfig tcp = config;
+    tcp.transport = "tcp";
+    owned.reset();  // one Sofia-SIP stack at a time (su_init/su_deinit are process-wide)
+    auto again = SipUa::Start(tcp);
+    if (!again.ok()) return Fail({kUnavailable, std::string(again.status().message())});
+    owned = *std::move(again);
+    a = owned->Invite(uri);
+  }
+  SipUa& ua = *owned;
   if (a.status < 200 || a.status >= 300) return Fail(FromSip(a, uri));
   auto descriptor = ParseDescriptor(a.content_type, a.body);
   if (!descriptor.ok()) {
@@ -284,14 +298,15 @@ int Main(int argc, char** argv) {
     return kUsage;
   }
   auto timeout = flags.GetInt("timeout-seconds");
-  auto ua = SipUa::Start(UaFrom(flags, timeout.ok() && *timeout > 0 ? *timeout : 15));
+  const UaConfig config = UaFrom(flags, timeout.ok() && *timeout > 0 ? *timeout : 15);
+  auto ua = SipUa::Start(config);
   if (!ua.ok()) return Fail({kUnavailable, std::string(ua.status().message())});
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGUSR1, OnReannounce);  // fetch: announce now
   std::signal(SIGUSR2, OnStopSharing);  // fetch: hang up once complete, as after --seed-seconds
   return command == "register" ? Register(flags, **ua)
-                                : Fetch(flags, **ua, uri, /*share_only=*/command == "seed");
+                                : Fetch(flags, *ua, config, uri, /*share_only=*/command == "seed");
 }
 
 }  // namespace

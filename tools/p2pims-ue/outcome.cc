@@ -1,5 +1,6 @@
 #include "tools/p2pims-ue/outcome.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace p2pims::ue {
@@ -32,6 +33,10 @@ Outcome FromSip(const SipAnswer& a, const std::string& what) {
     default:
       return {a.status >= 200 && a.status < 300 ? kDone : kRefused, text};
   }
+}
+
+bool WantsTcp(const SipAnswer& a) {
+  return a.status == 500 && absl::StrContains(a.warning, "too large for UDP");
 }
 
 Outcome FromNetworkBye(const std::string& message, int cause) {

@@ -33,6 +33,10 @@ struct Outcome {
 // "out of credit: 0.50 EUR available, 2.99 EUR needed (402)".
 Outcome FromSip(const SipAnswer& a, const std::string& what);
 
+// The network's answer says the INVITE must come over TCP: sip-edge's 500 for a session
+// descriptor too large for a UDP datagram (docs/sip.md "Descriptor size").
+bool WantsTcp(const SipAnswer& a);
+
 // The network ended a session mid-fetch with a BYE: `message` as the UA read it (with its
 // Reason's text), `cause` the Reason's SIP cause (0: none). 402 is out of credit; anything else
 // is the network's doing. What was fetched is kept either way.

@@ -36,5 +36,20 @@ TEST(OutcomeTest, ANetworkByeMidFetchSaysWhyAndThatTheBytesAreKept) {
   EXPECT_EQ(FromNetworkBye("the network ended the session (BYE)", 0).code, kUnavailable);
 }
 
+TEST(OutcomeTest, OnlySipEdgesTooLargeForUdpAnswerAsksForTcp) {
+  SipAnswer too_large{.status = 500,
+                      .phrase = "Server Internal Error",
+                      .warning = "the session descriptor (70000 bytes) is too large for UDP: send "
+                                 "the INVITE over TCP"};
+  EXPECT_TRUE(WantsTcp(too_large));
+  SipAnswer other = too_large;
+  other.warning = "the tracker refused the token";
+  EXPECT_FALSE(WantsTcp(other));
+  other = too_large;
+  other.status = 503;
+  EXPECT_FALSE(WantsTcp(other));
+  EXPECT_FALSE(WantsTcp(SipAnswer{.status = 500}));  // Sofia-SIP's own 500: no Warning
+}
+
 }  // namespace
 }  // namespace p2pims::ue
