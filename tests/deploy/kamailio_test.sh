@@ -12,7 +12,7 @@ KAM_DIR=$SUITE_DIR/kamailio
 mkdir -p "$KAM_DIR"
 check "kamailio accepts the configuration" \
   bash -c "kamailio -c -f '$SUITE_SRC/deploy/kamailio/kamailio.cfg' -l 'udp:127.0.0.1:$KAM_PORT' >'$KAM_DIR/check.log' 2>&1"
-P2PIMS_CONTENT_DOMAIN=$SIP_DOMAIN P2PIMS_SIP_EDGE=sip:127.0.0.1:$SIP_PORT \
+P2PIMS_CONTENT_DOMAIN=$SIP_DOMAIN P2PIMS_SIP_EDGE="sip:127.0.0.1:$SIP_PORT;transport=tcp" \
   kamailio -DD -E -f "$SUITE_SRC/deploy/kamailio/kamailio.cfg" -Y "$KAM_DIR" -P "$KAM_DIR/kamailio.pid" \
   -l "udp:127.0.0.1:$KAM_PORT" -l "tcp:127.0.0.1:$KAM_PORT" >"$KAM_DIR/kamailio.log" 2>&1 &
 KAM_PID=$!
@@ -36,6 +36,8 @@ ue_call() {  # ue_call SCENARIO CONTENT SUBJECT TARGET_PORT [DOMAIN]
 }
 check "alice's session for sintel through the stand-in" ue_call "$UE" sintel "$ALICE" "$KAM_PORT"
 check "one CDR" wait_sql 1 "SELECT count(*) FROM charging.cdr" 20
+check "the stand-in reached sip-edge over TCP, as ISC is kept (the connection is still open)" \
+  bash -c "ss -Htnp state established '( dport = :$SIP_PORT )' | grep -q kamailio"
 check_eq "the CDR has the asserted identity, the proxy's ICID, the cell, a normal release" \
   "sip:alice@ims.localhost|t|262-01/AB12/C34D56E|normal_release" \
   "$(suite_psql -tA -c "SELECT served_identity, icid LIKE 'scscf-lab-%', locality, cause_for_record_closing FROM charging.cdr")"
