@@ -1,9 +1,10 @@
 #include "lib/bt/managed_peer.h"
 
+#include "lib/bt/kept_open_disk_io.h"
+
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/address.hpp>
 #include <libtorrent/ip_filter.hpp>
-#include <libtorrent/posix_disk_io.hpp>
 
 namespace p2pims::bt {
 
@@ -36,7 +37,7 @@ lt::settings_pack ManagedPeerSettings(const PeerEndpoint& e) {
 
 lt::session_params ManagedSessionParams(lt::settings_pack settings) {
   lt::session_params params(std::move(settings));
-  params.disk_io_constructor = lt::posix_disk_io_constructor;
+  params.disk_io_constructor = KeptOpenDiskIo;
   return params;
 }
 

@@ -23,8 +23,9 @@ struct PeerEndpoint {
 
 lt::settings_pack ManagedPeerSettings(const PeerEndpoint& endpoint);
 
-// Session parameters with plain file I/O instead of libtorrent 2's memory-mapped files: a mapped
-// file counts in the process's resident memory as it is read or written (the whole file, in time).
+// Session parameters with plain file I/O instead of libtorrent 2's memory-mapped files (a mapped
+// file counts in the process's resident memory as it is read or written: the whole file, in
+// time), each file kept open (lib/bt/kept_open_disk_io.h).
 lt::session_params ManagedSessionParams(lt::settings_pack settings);
 
 // Puts every peer, whatever its address, in libtorrent's global peer class, so that rate limits

@@ -1,0 +1,357 @@
+#include "lib/bt/kept_open_disk_io.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <libtorrent/add_torrent_params.hpp>
+#include <libtorrent/disk_buffer_holder.hpp>
+#include <libtorrent/error_code.hpp>
+#include <libtorrent/file_storage.hpp>
+#include <libtorrent/hasher.hpp>
+#include <libtorrent/session_handle.hpp>
+#include <libtorrent/storage_defs.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace p2pims::bt {
+namespace {
+
+constexpr int kBlock = lt::default_block_size;
+
+lt::storage_error Failed(int err, lt::file_index_t file, lt::operation_t op) {
+  return lt::storage_error(lt::error_code(err, lt::system_category()), file, op);
+}
+
+// One torrent's files, each opened at its first use and kept open until CloseAll.
+class TorrentFiles {
+ public:
+  explicit TorrentFiles(const lt::storage_params& p) : layout_(p.files), save_path_(p.path) {
+    if (p.mapped_files != nullptr) renamed_.emplace(*p.mapped_files);
+    open_.resize(static_cast<size_t>(layout_.num_files()));
+  }
+  ~TorrentFiles() { CloseAll(); }
+  TorrentFiles(const TorrentFiles&) = delete;
+  TorrentFiles& operator=(const TorrentFiles&) = delete;
+
+  const lt::file_storage& layout() const { return layout_; }
+
+  // Reads or writes `len` bytes at `offset` of `piece` (pad files read as zeros and are never
+  // written). Returns the bytes done: fewer when a file on disk ends early (a read), -1 with
+  // `error` set on a failure.
+  int Transfer(bool write, lt::piece_index_t piece, int offset, char* buf, int len,
+               lt::storage_error& error) {
+    int done = 0;
+    for (const lt::file_slice& s : layout_.map_block(piece, offset, len)) {
+      char* at = buf + done;
+      const int size = static_cast<int>(s.size);
+      if (layout_.pad_file_at(s.file_index)) {
+        if (!write) std::memset(at, 0, static_cast<size_t>(size));
+        done += size;
+        continue;
+      }
+      const int fd = Open(s.file_index, write, error);
+      if (fd < 0) return -1;
+      int left = size;
+      int64_t position = s.offset;
+      while (left > 0) {
+        const ssize_t n = write ? ::pwrite(fd, at, static_cast<size_t>(left), position)
+                                : ::pread(fd, at, static_cast<size_t>(left), position);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+          error = Failed(errno, s.file_index,
+                         write ? lt::operation_t::file_write : lt::operation_t::file_read);
+          return -1;
+        }
+        if (n == 0) return done + size - left;  // the file is shorter on disk
+        at += n, left -= static_cast<int>(n), position += n;
+      }
+      done += size;
+    }
+    return done;
+  }
+
+  // Whether any of the content's files is on disk with some bytes (then it is checked).
+  bool HasAnyFile() const {
+    for (lt::file_index_t i : layout_.file_range()) {
+      struct stat st {};
+      if (!layout_.pad_file_at(i) && ::stat(PathOf(i).c_str(), &st) == 0 && st.st_size > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // The empty files of the content, which no write would create.
+  void CreateEmptyFiles(lt::storage_error& error) {
+    for (lt::file_index_t i : layout_.file_range()) {
+      if (layout_.pad_file_at(i) || layout_.file_size(i) > 0) continue;
+      if (Open(i, /*write=*/true, error) < 0) return;
+    }
+  }
+
+  void CloseAll() {
+    for (OpenFile& f : open_) {
+      if (f.fd >= 0) ::close(f.fd);
+      f = OpenFile{};
+    }
+  }
+
+  void Delete(lt::storage_error& error) {
+    CloseAll();
+    for (lt::file_index_t i : layout_.file_range()) {
+      if (layout_.pad_file_at(i)) continue;
+      if (::unlink(PathOf(i).c_str()) != 0 && errno != ENOENT) {
+        error = Failed(errno, i, lt::operation_t::file_remove);
+      }
+    }
+  }
+
+ private:
+  struct OpenFile {
+    int fd = -1;
+    bool writable = false;
+  };
+
+  std::string PathOf(lt::file_index_t i) const {
+    return (renamed_ ? *renamed_ : layout_).file_path(i, save_path_);
+  }
+
+  // The file's descriptor, opened for writing when `write` (creating it and its directories);
+  // a file only read may be read-only on disk (a seed's).
+  int Open(lt::file_index_t i, bool write, lt::storage_error& error) {
+    OpenFile& f = open_[static_cast<size_t>(static_cast<int>(i))];
+    if (f.fd >= 0 && (f.writable || !write)) return f.fd;
+    const std::string path = PathOf(i);
+    int fd = -1;
+    bool writable = true;
+    if (write) {
+      std::error_code ignored;  // open() below says what is wrong
+      std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ignored);
+      fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    } else {
+      fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+      if (fd < 0 && (errno == EACCES || errno == EROFS)) {
+        fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        writable = false;
+      }
+    }
+    if (fd < 0) {
+      error = Failed(errno, i, lt::operation_t::file_open);
+      return -1;
+    }
+    if (f.fd >= 0) ::close(f.fd);
+    f = {fd, writable};
+    return fd;
+  }
+
+  const lt::file_storage& layout_;  // the torrent's, which outlives its storage
+  std::optional<lt::file_storage> renamed_;
+  const std::string save_path_;
+  std::vector<OpenFile> open_;  // by file index
+};
+
+class KeptOpenDisk final : public lt::disk_interface, public lt::buffer_allocator_interface {
+ public:
+  explicit KeptOpenDisk(lt::io_context& ioc) : ioc_(ioc) {}
+
+  lt::storage_holder new_torrent(const lt::storage_params& p,
+                                 const std::shared_ptr<void>&) override {
+    auto files = std::make_unique<TorrentFiles>(p);
+    if (!free_.empty()) {
+      const lt::storage_index_t idx = free_.back();
+      free_.pop_back();
+      torrents_[Slot(idx)] = std::move(files);
+      return lt::storage_holder(idx, *this);
+    }
+    torrents_.push_back(std::move(files));
+    return lt::storage_holder(lt::storage_index_t(static_cast<std::uint32_t>(torrents_.size() - 1)),
+                              *this);
+  }
+
+  void remove_torrent(lt::storage_index_t idx) override {
+    torrents_[Slot(idx)].reset();
+    free_.push_back(idx);
+  }
+
+  void async_read(lt::storage_index_t storage, const lt::peer_request& r,
+                  std::function<void(lt::disk_buffer_holder, const lt::storage_error&)> handler,
+                  lt::disk_job_flags_t) override {
+    lt::storage_error error;
+    char* block = static_cast<char*>(std::malloc(kBlock));
+    if (block == nullptr) {
+      error = lt::storage_error(lt::errors::no_memory, lt::operation_t::alloc_cache_piece);
+      Post([h = std::move(handler), this, error] { h(lt::disk_buffer_holder(*this, nullptr, 0), error); });
+      return;
+    }
+    lt::disk_buffer_holder buffer(*this, block, kBlock);
+    const int got = Files(storage).Transfer(false, r.piece, r.start, block, r.length, error);
+    if (!error.ec && got < r.length) {
+      error = lt::storage_error(boost::asio::error::eof, lt::operation_t::file_read);
+    }
+    Post([h = std::move(handler), b = std::move(buffer), error]() mutable { h(std::move(b), error); });
+  }
+
+  bool async_write(lt::storage_index_t storage, const lt::peer_request& r, const char* buf,
+                   std::shared_ptr<lt::disk_observer>,
+                   std::function<void(const lt::storage_error&)> handler,
+                   lt::disk_job_flags_t) override {
+    lt::storage_error error;
+    Files(storage).Transfer(true, r.piece, r.start, const_cast<char*>(buf), r.length, error);
+    Post([h = std::move(handler), error] { h(error); });
+    return false;  // never a queue to wait for
+  }
+
+  // A piece's SHA-1 (v1) and its blocks' SHA-256 (v2), read block by block as libtorrent's own
+  // back end does, but without reopening the file for each block.
+  void async_hash(
+      lt::storage_index_t storage, lt::piece_index_t piece, lt::span<lt::sha256_hash> v2,
+      lt::disk_job_flags_t flags,
+      std::function<void(lt::piece_index_t, const lt::sha1_hash&, const lt::storage_error&)>
+          handler) override {
+    TorrentFiles& files = Files(storage);
+    const lt::file_storage& layout = files.layout();
+    const bool v1 = bool(flags & lt::disk_interface::v1_hash);
+    const int size1 = v1 ? layout.piece_size(piece) : 0;
+    const int size2 = v2.empty() ? 0 : layout.piece_size2(piece);
+    const int blocks1 = (size1 + kBlock - 1) / kBlock;
+    const int blocks2 = v2.empty() ? 0 : layout.blocks_in_piece2(piece);
+    lt::hasher sha1;
+    lt::storage_error error;
+    for (int i = 0; i < std::max(blocks1, blocks2); ++i) {
+      const int offset = i * kBlock;
+      const int len1 = i < blocks1 ? std::min(kBlock, size1 - offset) : 0;
+      const int len2 = i < blocks2 ? std::min(kBlock, size2 - offset) : 0;
+      const int got = files.Transfer(false, piece, offset, block_.data(), std::max(len1, len2), error);
+      if (got <= 0) break;
+      if (len1 > 0) sha1.update(block_.data(), std::min(got, len1));
+      if (len2 > 0) v2[i] = lt::hasher256(block_.data(), std::min(got, len2)).final();
+    }
+    const lt::sha1_hash hash = v1 ? sha1.final() : lt::sha1_hash();
+    Post([h = std::move(handler), piece, hash, error] { h(piece, hash, error); });
+  }
+
+  void async_hash2(lt::storage_index_t storage, lt::piece_index_t piece, int offset,
+                   lt::disk_job_flags_t,
+                   std::function<void(lt::piece_index_t, const lt::sha256_hash&,
+                                      const lt::storage_error&)>
+                       handler) override {
+    TorrentFiles& files = Files(storage);
+    const int len = std::min(kBlock, files.layout().piece_size2(piece) - offset);
+    lt::storage_error error;
+    const int got = files.Transfer(false, piece, offset, block_.data(), len, error);
+    lt::hasher256 sha256;
+    if (got > 0) sha256.update(block_.data(), got);
+    const lt::sha256_hash hash = sha256.final();
+    Post([h = std::move(handler), piece, hash, error] { h(piece, hash, error); });
+  }
+
+  void async_move_storage(
+      lt::storage_index_t, std::string path, lt::move_flags_t,
+      std::function<void(lt::status_t, const std::string&, const lt::storage_error&)> handler)
+      override {
+    const lt::storage_error error = Failed(ENOTSUP, lt::file_index_t(-1), lt::operation_t::file_rename);
+    Post([h = std::move(handler), p = std::move(path), error] {
+      h(lt::status_t::fatal_disk_error, p, error);
+    });
+  }
+
+  void async_release_files(lt::storage_index_t storage, std::function<void()> handler) override {
+    Files(storage).CloseAll();
+    if (handler) Post(std::move(handler));
+  }
+
+  void async_check_files(lt::storage_index_t storage, const lt::add_torrent_params*,
+                         lt::aux::vector<std::string, lt::file_index_t>,
+                         std::function<void(lt::status_t, const lt::storage_error&)> handler)
+      override {
+    TorrentFiles& files = Files(storage);
+    lt::storage_error error;
+    files.CreateEmptyFiles(error);
+    // No resume data is kept: whatever is on disk is checked piece by piece (async_hash).
+    const lt::status_t status = error.ec            ? lt::status_t::fatal_disk_error
+                                : files.HasAnyFile() ? lt::status_t::need_full_check
+                                                     : lt::status_t::no_error;
+    Post([h = std::move(handler), status, error] { h(status, error); });
+  }
+
+  void async_stop_torrent(lt::storage_index_t storage, std::function<void()> handler) override {
+    Files(storage).CloseAll();
+    if (handler) Post(std::move(handler));
+  }
+
+  void async_rename_file(
+      lt::storage_index_t, lt::file_index_t index, std::string name,
+      std::function<void(const std::string&, lt::file_index_t, const lt::storage_error&)> handler)
+      override {
+    const lt::storage_error error = Failed(ENOTSUP, index, lt::operation_t::file_rename);
+    Post([h = std::move(handler), n = std::move(name), index, error] { h(n, index, error); });
+  }
+
+  void async_delete_files(lt::storage_index_t storage, lt::remove_flags_t options,
+                          std::function<void(const lt::storage_error&)> handler) override {
+    lt::storage_error error;
+    if (options & lt::session_handle::delete_files) {
+      Files(storage).Delete(error);
+    } else {
+      Files(storage).CloseAll();
+    }
+    Post([h = std::move(handler), error] { h(error); });
+  }
+
+  void async_set_file_priority(
+      lt::storage_index_t, lt::aux::vector<lt::download_priority_t, lt::file_index_t> priorities,
+      std::function<void(const lt::storage_error&,
+                         lt::aux::vector<lt::download_priority_t, lt::file_index_t>)>
+          handler) override {
+    Post([h = std::move(handler), p = std::move(priorities)]() mutable {
+      h(lt::storage_error(), std::move(p));
+    });
+  }
+
+  void async_clear_piece(lt::storage_index_t, lt::piece_index_t index,
+                         std::function<void(lt::piece_index_t)> handler) override {
+    Post([h = std::move(handler), index] { h(index); });
+  }
+
+  void update_stats_counters(lt::counters&) const override {}
+  std::vector<lt::open_file_state> get_status(lt::storage_index_t) const override { return {}; }
+  void abort(bool) override {}
+  void submit_jobs() override {}
+  void settings_updated() override {}
+
+  void free_disk_buffer(char* buffer) override { std::free(buffer); }
+
+ private:
+  static size_t Slot(lt::storage_index_t idx) {
+    return static_cast<size_t>(static_cast<std::uint32_t>(idx));
+  }
+  TorrentFiles& Files(lt::storage_index_t idx) { return *torrents_[Slot(idx)]; }
+  template <typename F>
+  void Post(F&& f) {
+    boost::asio::post(ioc_, std::forward<F>(f));
+  }
+
+  lt::io_context& ioc_;  // where completions run: the network thread
+  std::vector<std::unique_ptr<TorrentFiles>> torrents_;
+  std::vector<lt::storage_index_t> free_;
+  std::array<char, kBlock> block_{};  // hashing reads into it, on the network thread only
+};
+
+}  // namespace
+
+std::unique_ptr<lt::disk_interface> KeptOpenDiskIo(lt::io_context& ioc,
+                                                   const lt::settings_interface&, lt::counters&) {
+  return std::make_unique<KeptOpenDisk>(ioc);
+}
+
+}  // namespace p2pims::bt
