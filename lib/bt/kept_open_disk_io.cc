@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
@@ -32,10 +34,24 @@ lt::storage_error Failed(int err, lt::file_index_t file, lt::operation_t op) {
   return lt::storage_error(lt::error_code(err, lt::system_category()), file, op);
 }
 
-// One torrent's files, each opened at its first use and kept open until CloseAll.
+class TorrentFiles;
+
+// The files open across all torrents, at most `limit` (libtorrent's file_pool_size): an origin
+// may hold thousands. Past it the least recently used one is closed.
+struct OpenFileBudget {
+  int limit = 40;
+  int open = 0;
+  uint64_t clock = 0;  // a use's stamp
+  std::vector<std::unique_ptr<TorrentFiles>>* torrents = nullptr;
+  void MakeRoom();
+};
+
+// One torrent's files, each opened at its first use and kept open until CloseAll (or until the
+// budget needs its descriptor for another file).
 class TorrentFiles {
  public:
-  explicit TorrentFiles(const lt::storage_params& p) : layout_(p.files), save_path_(p.path) {
+  TorrentFiles(const lt::storage_params& p, OpenFileBudget& budget)
+      : layout_(p.files), save_path_(p.path), budget_(budget) {
     if (p.mapped_files != nullptr) renamed_.emplace(*p.mapped_files);
     open_.resize(static_cast<size_t>(layout_.num_files()));
   }
@@ -100,10 +116,23 @@ class TorrentFiles {
   }
 
   void CloseAll() {
-    for (OpenFile& f : open_) {
-      if (f.fd >= 0) ::close(f.fd);
-      f = OpenFile{};
+    for (size_t i = 0; i < open_.size(); ++i) Close(i);
+  }
+
+  // This torrent's least recently used open file: {stamp, index}; {UINT64_MAX, 0} if none.
+  std::pair<uint64_t, size_t> LeastRecent() const {
+    std::pair<uint64_t, size_t> least{UINT64_MAX, 0};
+    for (size_t i = 0; i < open_.size(); ++i) {
+      if (open_[i].fd >= 0 && open_[i].used < least.first) least = {open_[i].used, i};
     }
+    return least;
+  }
+
+  void Close(size_t i) {
+    if (open_[i].fd < 0) return;
+    ::close(open_[i].fd);
+    open_[i] = OpenFile{};
+    --budget_.open;
   }
 
   void Delete(lt::storage_error& error) {
@@ -120,6 +149,7 @@ class TorrentFiles {
   struct OpenFile {
     int fd = -1;
     bool writable = false;
+    uint64_t used = 0;  // OpenFileBudget::clock at the last use
   };
 
   std::string PathOf(lt::file_index_t i) const {
@@ -129,8 +159,14 @@ class TorrentFiles {
   // The file's descriptor, opened for writing when `write` (creating it and its directories);
   // a file only read may be read-only on disk (a seed's).
   int Open(lt::file_index_t i, bool write, lt::storage_error& error) {
-    OpenFile& f = open_[static_cast<size_t>(static_cast<int>(i))];
-    if (f.fd >= 0 && (f.writable || !write)) return f.fd;
+    const size_t slot = static_cast<size_t>(static_cast<int>(i));
+    OpenFile& f = open_[slot];
+    if (f.fd >= 0 && (f.writable || !write)) {
+      f.used = ++budget_.clock;
+      return f.fd;
+    }
+    Close(slot);  // reopened for writing, or not open
+    if (budget_.open >= budget_.limit) budget_.MakeRoom();
     const std::string path = PathOf(i);
     int fd = -1;
     bool writable = true;
@@ -149,24 +185,40 @@ class TorrentFiles {
       error = Failed(errno, i, lt::operation_t::file_open);
       return -1;
     }
-    if (f.fd >= 0) ::close(f.fd);
-    f = {fd, writable};
+    f = {fd, writable, ++budget_.clock};
+    ++budget_.open;
     return fd;
   }
 
   const lt::file_storage& layout_;  // the torrent's, which outlives its storage
   std::optional<lt::file_storage> renamed_;
   const std::string save_path_;
+  OpenFileBudget& budget_;
   std::vector<OpenFile> open_;  // by file index
 };
 
+void OpenFileBudget::MakeRoom() {
+  TorrentFiles* owner = nullptr;
+  std::pair<uint64_t, size_t> least{UINT64_MAX, 0};
+  for (const auto& t : *torrents) {
+    if (t == nullptr) continue;
+    const auto candidate = t->LeastRecent();
+    if (candidate.first < least.first) least = candidate, owner = t.get();
+  }
+  if (owner != nullptr) owner->Close(least.second);
+}
+
 class KeptOpenDisk final : public lt::disk_interface, public lt::buffer_allocator_interface {
  public:
-  explicit KeptOpenDisk(lt::io_context& ioc) : ioc_(ioc) {}
+  KeptOpenDisk(lt::io_context& ioc, const lt::settings_interface& settings)
+      : ioc_(ioc), settings_(settings) {
+    budget_.torrents = &torrents_;
+    settings_updated();
+  }
 
   lt::storage_holder new_torrent(const lt::storage_params& p,
                                  const std::shared_ptr<void>&) override {
-    auto files = std::make_unique<TorrentFiles>(p);
+    auto files = std::make_unique<TorrentFiles>(p, budget_);
     if (!free_.empty()) {
       const lt::storage_index_t idx = free_.back();
       free_.pop_back();
@@ -327,7 +379,9 @@ class KeptOpenDisk final : public lt::disk_interface, public lt::buffer_allocato
   std::vector<lt::open_file_state> get_status(lt::storage_index_t) const override { return {}; }
   void abort(bool) override {}
   void submit_jobs() override {}
-  void settings_updated() override {}
+  void settings_updated() override {
+    budget_.limit = std::max(1, settings_.get_int(lt::settings_pack::file_pool_size));
+  }
 
   void free_disk_buffer(char* buffer) override { std::free(buffer); }
 
@@ -342,6 +396,8 @@ class KeptOpenDisk final : public lt::disk_interface, public lt::buffer_allocato
   }
 
   lt::io_context& ioc_;  // where completions run: the network thread
+  const lt::settings_interface& settings_;
+  OpenFileBudget budget_;
   std::vector<std::unique_ptr<TorrentFiles>> torrents_;
   std::vector<lt::storage_index_t> free_;
   std::array<char, kBlock> block_{};  // hashing reads into it, on the network thread only
@@ -350,8 +406,9 @@ class KeptOpenDisk final : public lt::disk_interface, public lt::buffer_allocato
 }  // namespace
 
 std::unique_ptr<lt::disk_interface> KeptOpenDiskIo(lt::io_context& ioc,
-                                                   const lt::settings_interface&, lt::counters&) {
-  return std::make_unique<KeptOpenDisk>(ioc);
+                                                   const lt::settings_interface& settings,
+                                                   lt::counters&) {
+  return std::make_unique<KeptOpenDisk>(ioc, settings);
 }
 
 }  // namespace p2pims::bt

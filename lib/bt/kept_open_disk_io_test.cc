@@ -1,11 +1,16 @@
 // Real libtorrent sessions on loopback with the kept-open disk back end: a hybrid (v1 + v2)
-// torrent of a directory of two files (so pad files and both hash kinds), a seed that checks
-// its files on disk first, a leecher that fetches everything, and one that resumes from a
-// partial copy. Every byte must come out as the seed has it.
+// torrent of a directory of three files (so pad files and both hash kinds), a seed that checks
+// its files on disk first, a leecher that fetches everything, one that resumes from a partial
+// copy, and both with room for fewer open files than the torrent has. Every byte must come out
+// as the seed has it.
 #include "lib/bt/kept_open_disk_io.h"
 
 #include <gtest/gtest.h>
 #include <libtorrent/bencode.hpp>
+#include <libtorrent/disk_interface.hpp>
+#include <libtorrent/io_context.hpp>
+#include <libtorrent/performance_counters.hpp>
+#include <libtorrent/storage_defs.hpp>
 #include <libtorrent/create_torrent.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/torrent_flags.hpp>
@@ -54,8 +59,10 @@ class KeptOpenDiskIoTest : public testing::Test {
     // layout pads them to whole pieces.
     first_ = Bytes(5 * kPiece + 1234, 1);
     second_ = Bytes(3 * kPiece + 77, 2);
+    third_ = Bytes(kPiece / 2, 3);
     std::ofstream(dir_ / "seed" / "album" / "a.bin", std::ios::binary) << first_;
     std::ofstream(dir_ / "seed" / "album" / "b.bin", std::ios::binary) << second_;
+    std::ofstream(dir_ / "seed" / "album" / "c.bin", std::ios::binary) << third_;
     lt::file_storage files;
     lt::add_files(files, (dir_ / "seed" / "album").string());
     lt::create_torrent maker(files, kPiece);  // hybrid
@@ -66,12 +73,15 @@ class KeptOpenDiskIoTest : public testing::Test {
     lt::bencode(std::back_inserter(bencoded), maker.generate());
     info_ = std::make_shared<lt::torrent_info>(bencoded, lt::from_span);
     ASSERT_TRUE(info_->info_hashes().has_v1() && info_->info_hashes().has_v2());
-    ASSERT_GT(info_->files().num_files(), 2);  // a.bin, its pad file, b.bin
+    ASSERT_GT(info_->files().num_files(), 3);  // a.bin, its pad file, b.bin, ...
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  static std::unique_ptr<lt::session> Session() {
-    return std::make_unique<lt::session>(ManagedSessionParams(ManagedPeerSettings({.bind = "127.0.0.1"})));
+  // `open_files`: libtorrent's file_pool_size, the back end's bound on open files.
+  static std::unique_ptr<lt::session> Session(int open_files = 40) {
+    lt::settings_pack sp = ManagedPeerSettings({.bind = "127.0.0.1"});
+    sp.set_int(lt::settings_pack::file_pool_size, open_files);
+    return std::make_unique<lt::session>(ManagedSessionParams(std::move(sp)));
   }
 
   lt::torrent_handle Add(lt::session& s, const std::string& dir) {
@@ -97,7 +107,7 @@ class KeptOpenDiskIoTest : public testing::Test {
   }
 
   fs::path dir_;
-  std::string first_, second_;
+  std::string first_, second_, third_;
   std::shared_ptr<lt::torrent_info> info_;
 };
 
@@ -113,8 +123,70 @@ TEST_F(KeptOpenDiskIoTest, ALeecherGetsEveryFileFromASeedThatCheckedItsOwn) {
   ASSERT_TRUE(Eventually([&] { return leecher.status().is_seeding; }));
   EXPECT_EQ(Read(dir_ / "leech" / "album" / "a.bin"), first_);
   EXPECT_EQ(Read(dir_ / "leech" / "album" / "b.bin"), second_);
+  EXPECT_EQ(Read(dir_ / "leech" / "album" / "c.bin"), third_);
   EXPECT_FALSE(fs::exists(dir_ / "leech" / "album" / ".pad"));  // pad files are never written
   EXPECT_EQ(leecher.status().total_failed_bytes, 0);
+}
+
+// The back end alone, driven as libtorrent drives it: every block written, every piece hashed.
+// With room for one open file, at most one is open after any write, and the hashes still come
+// out right; with libtorrent's 40, all three stay open (so the count below can see them).
+TEST_F(KeptOpenDiskIoTest, TheBoundOnOpenFilesHolds) {
+  // The torrent's v1 byte image: the files in order, pad files as zeros.
+  std::string image;
+  const lt::file_storage& layout = info_->files();
+  for (lt::file_index_t f : layout.file_range()) {
+    const std::string name = layout.file_name(f).to_string();
+    image += layout.pad_file_at(f) ? std::string(static_cast<size_t>(layout.file_size(f)), '\0')
+             : name == "a.bin"     ? first_
+             : name == "b.bin"     ? second_
+                                   : third_;
+  }
+  ASSERT_EQ(static_cast<int64_t>(image.size()), layout.total_size());
+  auto open_files = [&](const fs::path& dir) {
+    int open = 0;
+    for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+      std::error_code ec;
+      if (fs::read_symlink(e.path(), ec).string().find(dir.string()) == 0 && !ec) ++open;
+    }
+    return open;
+  };
+  for (int room : {1, 40}) {
+    SCOPED_TRACE("room for " + std::to_string(room));
+    const fs::path dir = dir_ / ("direct-" + std::to_string(room));
+    lt::io_context ioc;
+    lt::settings_pack settings;
+    settings.set_int(lt::settings_pack::file_pool_size, room);
+    lt::counters counters;
+    std::unique_ptr<lt::disk_interface> disk = KeptOpenDiskIo(ioc, settings, counters);
+    const std::string path = dir.string();
+    lt::aux::vector<lt::download_priority_t, lt::file_index_t> priorities;
+    lt::storage_params params(layout, nullptr, path, lt::storage_mode_sparse, priorities,
+                              info_->info_hashes().v1);
+    lt::storage_holder storage = disk->new_torrent(params, nullptr);
+    int errors = 0, most_open = 0;
+    for (lt::piece_index_t p : layout.piece_range()) {
+      for (int offset = 0; offset < layout.piece_size(p); offset += kPiece) {
+        const lt::peer_request r{p, offset, std::min(kPiece, layout.piece_size(p) - offset)};
+        disk->async_write(storage, r, image.data() + static_cast<int>(p) * kPiece + offset, nullptr,
+                          [&](const lt::storage_error& e) { errors += e.ec ? 1 : 0; });
+        most_open = std::max(most_open, open_files(dir));
+      }
+    }
+    int bad_hashes = 0;
+    for (lt::piece_index_t p : layout.piece_range()) {
+      std::vector<lt::sha256_hash> v2(static_cast<size_t>(layout.blocks_in_piece2(p)));
+      disk->async_hash(storage, p, v2, lt::disk_interface::v1_hash,
+                       [&](lt::piece_index_t piece, const lt::sha1_hash& h, const lt::storage_error& e) {
+                         if (e.ec || h != info_->hash_for_piece(piece)) ++bad_hashes;
+                       });
+    }
+    ioc.run();  // the completions
+    EXPECT_EQ(errors, 0);
+    EXPECT_EQ(bad_hashes, 0);
+    EXPECT_EQ(most_open, room == 1 ? 1 : 3);
+    EXPECT_EQ(Read(dir / "album" / "c.bin"), third_);
+  }
 }
 
 TEST_F(KeptOpenDiskIoTest, APartialCopyIsCheckedAndCompleted) {
@@ -141,6 +213,7 @@ TEST_F(KeptOpenDiskIoTest, APartialCopyIsCheckedAndCompleted) {
   ASSERT_TRUE(Eventually([&] { return leecher.status().is_seeding; }));
   EXPECT_EQ(Read(dir_ / "leech" / "album" / "a.bin"), first_);
   EXPECT_EQ(Read(dir_ / "leech" / "album" / "b.bin"), second_);
+  EXPECT_EQ(Read(dir_ / "leech" / "album" / "c.bin"), third_);
 }
 
 }  // namespace
