@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/disk_buffer_holder.hpp>
 #include <libtorrent/error_code.hpp>
@@ -96,6 +97,40 @@ class TorrentFiles {
     return done;
   }
 
+  // Hashes the blocks written in order as they come, so that a piece written from its first
+  // block to its last (as one peer sends it) need not be read back for its check.
+  void Wrote(lt::piece_index_t piece, int offset, const char* buf, int len) {
+    InOrder& h = in_order_[piece];
+    if (h.broken || offset != h.next) {
+      h.broken = true;  // out of order or again: the check reads the piece back
+      return;
+    }
+    h.sha1.update(buf, len);
+    if (layout_.v2() && offset < layout_.piece_size2(piece)) {
+      h.sha256.push_back(
+          lt::hasher256(buf, std::min(len, layout_.piece_size2(piece) - offset)).final());
+    }
+    h.next += len;
+  }
+
+  // The piece's hashes from its in-order writes, when they cover what is asked; forgets them.
+  bool TakeHashes(lt::piece_index_t piece, bool v1, lt::span<lt::sha256_hash> v2,
+                  lt::sha1_hash& sha1) {
+    auto it = in_order_.find(piece);
+    if (it == in_order_.end()) return false;
+    InOrder h = std::move(it->second);
+    in_order_.erase(it);
+    if (h.broken || (v1 && h.next != layout_.piece_size(piece)) ||
+        h.sha256.size() < static_cast<size_t>(v2.size())) {
+      return false;
+    }
+    if (v1) sha1 = h.sha1.final();
+    std::copy_n(h.sha256.begin(), v2.size(), v2.begin());
+    return true;
+  }
+
+  void Forget(lt::piece_index_t piece) { in_order_.erase(piece); }
+
   // Whether any of the content's files is on disk with some bytes (then it is checked).
   bool HasAnyFile() const {
     for (lt::file_index_t i : layout_.file_range()) {
@@ -146,6 +181,12 @@ class TorrentFiles {
   }
 
  private:
+  struct InOrder {
+    int next = 0;  // the offset the next block must start at
+    bool broken = false;
+    lt::hasher sha1;
+    std::vector<lt::sha256_hash> sha256;  // v2: one per block
+  };
   struct OpenFile {
     int fd = -1;
     bool writable = false;
@@ -195,6 +236,7 @@ class TorrentFiles {
   const std::string save_path_;
   OpenFileBudget& budget_;
   std::vector<OpenFile> open_;  // by file index
+  std::map<lt::piece_index_t, InOrder> in_order_;  // pieces being written
 };
 
 void OpenFileBudget::MakeRoom() {
@@ -258,13 +300,17 @@ class KeptOpenDisk final : public lt::disk_interface, public lt::buffer_allocato
                    std::function<void(const lt::storage_error&)> handler,
                    lt::disk_job_flags_t) override {
     lt::storage_error error;
-    Files(storage).Transfer(true, r.piece, r.start, const_cast<char*>(buf), r.length, error);
+    TorrentFiles& files = Files(storage);
+    if (files.Transfer(true, r.piece, r.start, const_cast<char*>(buf), r.length, error) ==
+        r.length) {
+      files.Wrote(r.piece, r.start, buf, r.length);
+    }
     Post([h = std::move(handler), error] { h(error); });
     return false;  // never a queue to wait for
   }
 
-  // A piece's SHA-1 (v1) and its blocks' SHA-256 (v2), read block by block as libtorrent's own
-  // back end does, but without reopening the file for each block.
+  // A piece's SHA-1 (v1) and its blocks' SHA-256 (v2): from its in-order writes, or read block
+  // by block as libtorrent's own back end does, without reopening the file for each block.
   void async_hash(
       lt::storage_index_t storage, lt::piece_index_t piece, lt::span<lt::sha256_hash> v2,
       lt::disk_job_flags_t flags,
@@ -277,6 +323,11 @@ class KeptOpenDisk final : public lt::disk_interface, public lt::buffer_allocato
     const int size2 = v2.empty() ? 0 : layout.piece_size2(piece);
     const int blocks1 = (size1 + kBlock - 1) / kBlock;
     const int blocks2 = v2.empty() ? 0 : layout.blocks_in_piece2(piece);
+    lt::sha1_hash written;
+    if (files.TakeHashes(piece, v1, v2.first(blocks2), written)) {
+      Post([h = std::move(handler), piece, written] { h(piece, written, lt::storage_error()); });
+      return;
+    }
     lt::hasher sha1;
     lt::storage_error error;
     for (int i = 0; i < std::max(blocks1, blocks2); ++i) {
@@ -370,8 +421,9 @@ class KeptOpenDisk final : public lt::disk_interface, public lt::buffer_allocato
     });
   }
 
-  void async_clear_piece(lt::storage_index_t, lt::piece_index_t index,
+  void async_clear_piece(lt::storage_index_t storage, lt::piece_index_t index,
                          std::function<void(lt::piece_index_t)> handler) override {
+    Files(storage).Forget(index);
     Post([h = std::move(handler), index] { h(index); });
   }
 
