@@ -135,6 +135,18 @@ class SessionsTest : public ::testing::Test {
     return "";
   }
 
+  // A purchase set up as far as the tracker, then undone: the tracker session closed and the
+  // reservation released without a charge, both for "setup_failed"; no accounting record.
+  void ExpectSetUpUndone() {
+    std::vector<std::string> want = {"authorize sip:alice@ims.example.net",
+                                     "cc REQUEST_TYPE_INITIAL purchase",
+                                     "open TOKEN credit #0 1000 bytes 60 s final",
+                                     "close",
+                                     "cc REQUEST_TYPE_TERMINATION #1 used 0"};
+    EXPECT_EQ(backends_.calls, want);
+    EXPECT_EQ(backends_.causes, (std::vector<std::string>{"setup_failed", "setup_failed"}));
+  }
+
   // Every Rf record queued so far was sent (the calls are then in order, and read on this
   // thread only).
   void Settle() { ASSERT_TRUE(accounting_.WaitIdle(absl::Seconds(30))); }
@@ -357,14 +369,7 @@ TEST_F(SessionsTest, AFullAccountingQueueRefusesTheSessionAndUndoesItsSetUp) {
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(Header(r, "Retry-After"), "5");
   EXPECT_EQ(m.active(), 0u);
-  // The tracker session is closed and the reservation released without a charge.
-  std::vector<std::string> want = {"authorize sip:alice@ims.example.net",
-                                   "cc REQUEST_TYPE_INITIAL purchase",
-                                   "open TOKEN credit #0 1000 bytes 60 s final",
-                                   "close",
-                                   "cc REQUEST_TYPE_TERMINATION #1 used 0"};
-  EXPECT_EQ(backends_.calls, want);
-  EXPECT_EQ(backends_.causes, (std::vector<std::string>{"setup_failed", "setup_failed"}));
+  ExpectSetUpUndone();
 }
 
 TEST_F(SessionsTest, ADescriptorTooLargeForUdpIsRefusedAndTheSetUpUndone) {
@@ -379,14 +384,7 @@ TEST_F(SessionsTest, ADescriptorTooLargeForUdpIsRefusedAndTheSetUpUndone) {
             std::string::npos)
       << Header(r, "Warning");
   EXPECT_EQ(m.active(), 0u);
-  // Undone as any set-up that fails after the tracker: no accounting START, nothing charged.
-  std::vector<std::string> want = {"authorize sip:alice@ims.example.net",
-                                   "cc REQUEST_TYPE_INITIAL purchase",
-                                   "open TOKEN credit #0 1000 bytes 60 s final",
-                                   "close",
-                                   "cc REQUEST_TYPE_TERMINATION #1 used 0"};
-  EXPECT_EQ(backends_.calls, want);
-  EXPECT_EQ(backends_.causes, (std::vector<std::string>{"setup_failed", "setup_failed"}));
+  ExpectSetUpUndone();  // as any set-up that fails after the tracker
 
   // Over TCP the same content is served.
   SipRequest tcp = Invite();
