@@ -1,30 +1,22 @@
 #include "lib/bt/kept_open_disk_io.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
-#include <cstdint>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <map>
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/disk_buffer_holder.hpp>
 #include <libtorrent/error_code.hpp>
-#include <libtorrent/file_storage.hpp>
 #include <libtorrent/hasher.hpp>
 #include <libtorrent/session_handle.hpp>
 #include <libtorrent/storage_defs.hpp>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "lib/bt/torrent_files.h"
 
 namespace p2pims::bt {
 namespace {
@@ -33,221 +25,6 @@ constexpr int kBlock = lt::default_block_size;
 
 lt::storage_error Failed(int err, lt::file_index_t file, lt::operation_t op) {
   return lt::storage_error(lt::error_code(err, lt::system_category()), file, op);
-}
-
-class TorrentFiles;
-
-// The files open across all torrents, at most `limit` (libtorrent's file_pool_size): an origin
-// may hold thousands. Past it the least recently used one is closed.
-struct OpenFileBudget {
-  int limit = 40;
-  int open = 0;
-  uint64_t clock = 0;  // a use's stamp
-  std::vector<std::unique_ptr<TorrentFiles>>* torrents = nullptr;
-  void MakeRoom();
-};
-
-// One torrent's files, each opened at its first use and kept open until CloseAll (or until the
-// budget needs its descriptor for another file).
-class TorrentFiles {
- public:
-  TorrentFiles(const lt::storage_params& p, OpenFileBudget& budget)
-      : layout_(p.files), save_path_(p.path), budget_(budget) {
-    if (p.mapped_files != nullptr) renamed_.emplace(*p.mapped_files);
-    open_.resize(static_cast<size_t>(layout_.num_files()));
-  }
-  ~TorrentFiles() { CloseAll(); }
-  TorrentFiles(const TorrentFiles&) = delete;
-  TorrentFiles& operator=(const TorrentFiles&) = delete;
-
-  const lt::file_storage& layout() const { return layout_; }
-
-  // Reads or writes `len` bytes at `offset` of `piece` (pad files read as zeros and are never
-  // written). Returns the bytes done: fewer when a file on disk ends early (a read), -1 with
-  // `error` set on a failure.
-  int Transfer(bool write, lt::piece_index_t piece, int offset, char* buf, int len,
-               lt::storage_error& error) {
-    int done = 0;
-    for (const lt::file_slice& s : layout_.map_block(piece, offset, len)) {
-      char* at = buf + done;
-      const int size = static_cast<int>(s.size);
-      if (layout_.pad_file_at(s.file_index)) {
-        if (!write) std::memset(at, 0, static_cast<size_t>(size));
-        done += size;
-        continue;
-      }
-      const int fd = Open(s.file_index, write, error);
-      if (fd < 0) return -1;
-      int left = size;
-      int64_t position = s.offset;
-      while (left > 0) {
-        const ssize_t n = write ? ::pwrite(fd, at, static_cast<size_t>(left), position)
-                                : ::pread(fd, at, static_cast<size_t>(left), position);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-          error = Failed(errno, s.file_index,
-                         write ? lt::operation_t::file_write : lt::operation_t::file_read);
-          return -1;
-        }
-        if (n == 0) return done + size - left;  // the file is shorter on disk
-        at += n, left -= static_cast<int>(n), position += n;
-      }
-      done += size;
-    }
-    return done;
-  }
-
-  // Hashes the blocks written in order as they come, so that a piece written from its first
-  // block to its last (as one peer sends it) need not be read back for its check.
-  void Wrote(lt::piece_index_t piece, int offset, const char* buf, int len) {
-    InOrder& h = in_order_[piece];
-    if (h.broken || offset != h.next) {
-      h.broken = true;  // out of order or again: the check reads the piece back
-      return;
-    }
-    h.sha1.update(buf, len);
-    if (layout_.v2() && offset < layout_.piece_size2(piece)) {
-      h.sha256.push_back(
-          lt::hasher256(buf, std::min(len, layout_.piece_size2(piece) - offset)).final());
-    }
-    h.next += len;
-  }
-
-  // The piece's hashes from its in-order writes, when they cover what is asked; forgets them.
-  bool TakeHashes(lt::piece_index_t piece, bool v1, lt::span<lt::sha256_hash> v2,
-                  lt::sha1_hash& sha1) {
-    auto it = in_order_.find(piece);
-    if (it == in_order_.end()) return false;
-    InOrder h = std::move(it->second);
-    in_order_.erase(it);
-    if (h.broken || (v1 && h.next != layout_.piece_size(piece)) ||
-        h.sha256.size() < static_cast<size_t>(v2.size())) {
-      return false;
-    }
-    if (v1) sha1 = h.sha1.final();
-    std::copy_n(h.sha256.begin(), v2.size(), v2.begin());
-    return true;
-  }
-
-  void Forget(lt::piece_index_t piece) { in_order_.erase(piece); }
-
-  // Whether any of the content's files is on disk with some bytes (then it is checked).
-  bool HasAnyFile() const {
-    for (lt::file_index_t i : layout_.file_range()) {
-      struct stat st {};
-      if (!layout_.pad_file_at(i) && ::stat(PathOf(i).c_str(), &st) == 0 && st.st_size > 0) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  // The empty files of the content, which no write would create.
-  void CreateEmptyFiles(lt::storage_error& error) {
-    for (lt::file_index_t i : layout_.file_range()) {
-      if (layout_.pad_file_at(i) || layout_.file_size(i) > 0) continue;
-      if (Open(i, /*write=*/true, error) < 0) return;
-    }
-  }
-
-  void CloseAll() {
-    for (size_t i = 0; i < open_.size(); ++i) Close(i);
-  }
-
-  // This torrent's least recently used open file: {stamp, index}; {UINT64_MAX, 0} if none.
-  std::pair<uint64_t, size_t> LeastRecent() const {
-    std::pair<uint64_t, size_t> least{UINT64_MAX, 0};
-    for (size_t i = 0; i < open_.size(); ++i) {
-      if (open_[i].fd >= 0 && open_[i].used < least.first) least = {open_[i].used, i};
-    }
-    return least;
-  }
-
-  void Close(size_t i) {
-    if (open_[i].fd < 0) return;
-    ::close(open_[i].fd);
-    open_[i] = OpenFile{};
-    --budget_.open;
-  }
-
-  void Delete(lt::storage_error& error) {
-    CloseAll();
-    for (lt::file_index_t i : layout_.file_range()) {
-      if (layout_.pad_file_at(i)) continue;
-      if (::unlink(PathOf(i).c_str()) != 0 && errno != ENOENT) {
-        error = Failed(errno, i, lt::operation_t::file_remove);
-      }
-    }
-  }
-
- private:
-  struct InOrder {
-    int next = 0;  // the offset the next block must start at
-    bool broken = false;
-    lt::hasher sha1;
-    std::vector<lt::sha256_hash> sha256;  // v2: one per block
-  };
-  struct OpenFile {
-    int fd = -1;
-    bool writable = false;
-    uint64_t used = 0;  // OpenFileBudget::clock at the last use
-  };
-
-  std::string PathOf(lt::file_index_t i) const {
-    return (renamed_ ? *renamed_ : layout_).file_path(i, save_path_);
-  }
-
-  // The file's descriptor, opened for writing when `write` (creating it and its directories);
-  // a file only read may be read-only on disk (a seed's).
-  int Open(lt::file_index_t i, bool write, lt::storage_error& error) {
-    const size_t slot = static_cast<size_t>(static_cast<int>(i));
-    OpenFile& f = open_[slot];
-    if (f.fd >= 0 && (f.writable || !write)) {
-      f.used = ++budget_.clock;
-      return f.fd;
-    }
-    Close(slot);  // reopened for writing, or not open
-    if (budget_.open >= budget_.limit) budget_.MakeRoom();
-    const std::string path = PathOf(i);
-    int fd = -1;
-    bool writable = true;
-    if (write) {
-      std::error_code ignored;  // open() below says what is wrong
-      std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ignored);
-      fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    } else {
-      fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-      if (fd < 0 && (errno == EACCES || errno == EROFS)) {
-        fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        writable = false;
-      }
-    }
-    if (fd < 0) {
-      error = Failed(errno, i, lt::operation_t::file_open);
-      return -1;
-    }
-    f = {fd, writable, ++budget_.clock};
-    ++budget_.open;
-    return fd;
-  }
-
-  const lt::file_storage& layout_;  // the torrent's, which outlives its storage
-  std::optional<lt::file_storage> renamed_;
-  const std::string save_path_;
-  OpenFileBudget& budget_;
-  std::vector<OpenFile> open_;  // by file index
-  std::map<lt::piece_index_t, InOrder> in_order_;  // pieces being written
-};
-
-void OpenFileBudget::MakeRoom() {
-  TorrentFiles* owner = nullptr;
-  std::pair<uint64_t, size_t> least{UINT64_MAX, 0};
-  for (const auto& t : *torrents) {
-    if (t == nullptr) continue;
-    const auto candidate = t->LeastRecent();
-    if (candidate.first < least.first) least = candidate, owner = t.get();
-  }
-  if (owner != nullptr) owner->Close(least.second);
 }
 
 class KeptOpenDisk final : public lt::disk_interface, public lt::buffer_allocator_interface {
@@ -284,7 +61,9 @@ class KeptOpenDisk final : public lt::disk_interface, public lt::buffer_allocato
     char* block = static_cast<char*>(std::malloc(kBlock));
     if (block == nullptr) {
       error = lt::storage_error(lt::errors::no_memory, lt::operation_t::alloc_cache_piece);
-      Post([h = std::move(handler), this, error] { h(lt::disk_buffer_holder(*this, nullptr, 0), error); });
+      Post([h = std::move(handler), this, error] {
+        h(lt::disk_buffer_holder(*this, nullptr, 0), error);
+      });
       return;
     }
     lt::disk_buffer_holder buffer(*this, block, kBlock);
@@ -292,7 +71,9 @@ class KeptOpenDisk final : public lt::disk_interface, public lt::buffer_allocato
     if (!error.ec && got < r.length) {
       error = lt::storage_error(boost::asio::error::eof, lt::operation_t::file_read);
     }
-    Post([h = std::move(handler), b = std::move(buffer), error]() mutable { h(std::move(b), error); });
+    Post([h = std::move(handler), b = std::move(buffer), error]() mutable {
+      h(std::move(b), error);
+    });
   }
 
   bool async_write(lt::storage_index_t storage, const lt::peer_request& r, const char* buf,
@@ -334,7 +115,8 @@ class KeptOpenDisk final : public lt::disk_interface, public lt::buffer_allocato
       const int offset = i * kBlock;
       const int len1 = i < blocks1 ? std::min(kBlock, size1 - offset) : 0;
       const int len2 = i < blocks2 ? std::min(kBlock, size2 - offset) : 0;
-      const int got = files.Transfer(false, piece, offset, block_.data(), std::max(len1, len2), error);
+      const int got =
+          files.Transfer(false, piece, offset, block_.data(), std::max(len1, len2), error);
       if (got <= 0) break;
       if (len1 > 0) sha1.update(block_.data(), std::min(got, len1));
       if (len2 > 0) v2[i] = lt::hasher256(block_.data(), std::min(got, len2)).final();
@@ -343,11 +125,10 @@ class KeptOpenDisk final : public lt::disk_interface, public lt::buffer_allocato
     Post([h = std::move(handler), piece, hash, error] { h(piece, hash, error); });
   }
 
-  void async_hash2(lt::storage_index_t storage, lt::piece_index_t piece, int offset,
-                   lt::disk_job_flags_t,
-                   std::function<void(lt::piece_index_t, const lt::sha256_hash&,
-                                      const lt::storage_error&)>
-                       handler) override {
+  void async_hash2(
+      lt::storage_index_t storage, lt::piece_index_t piece, int offset, lt::disk_job_flags_t,
+      std::function<void(lt::piece_index_t, const lt::sha256_hash&, const lt::storage_error&)>
+          handler) override {
     TorrentFiles& files = Files(storage);
     const int len = std::min(kBlock, files.layout().piece_size2(piece) - offset);
     lt::storage_error error;
@@ -362,7 +143,8 @@ class KeptOpenDisk final : public lt::disk_interface, public lt::buffer_allocato
       lt::storage_index_t, std::string path, lt::move_flags_t,
       std::function<void(lt::status_t, const std::string&, const lt::storage_error&)> handler)
       override {
-    const lt::storage_error error = Failed(ENOTSUP, lt::file_index_t(-1), lt::operation_t::file_rename);
+    const lt::storage_error error =
+        Failed(ENOTSUP, lt::file_index_t(-1), lt::operation_t::file_rename);
     Post([h = std::move(handler), p = std::move(path), error] {
       h(lt::status_t::fatal_disk_error, p, error);
     });
@@ -373,15 +155,15 @@ class KeptOpenDisk final : public lt::disk_interface, public lt::buffer_allocato
     if (handler) Post(std::move(handler));
   }
 
-  void async_check_files(lt::storage_index_t storage, const lt::add_torrent_params*,
-                         lt::aux::vector<std::string, lt::file_index_t>,
-                         std::function<void(lt::status_t, const lt::storage_error&)> handler)
-      override {
+  void async_check_files(
+      lt::storage_index_t storage, const lt::add_torrent_params*,
+      lt::aux::vector<std::string, lt::file_index_t>,
+      std::function<void(lt::status_t, const lt::storage_error&)> handler) override {
     TorrentFiles& files = Files(storage);
     lt::storage_error error;
     files.CreateEmptyFiles(error);
     // No resume data is kept: whatever is on disk is checked piece by piece (async_hash).
-    const lt::status_t status = error.ec            ? lt::status_t::fatal_disk_error
+    const lt::status_t status = error.ec             ? lt::status_t::fatal_disk_error
                                 : files.HasAnyFile() ? lt::status_t::need_full_check
                                                      : lt::status_t::no_error;
     Post([h = std::move(handler), status, error] { h(status, error); });

@@ -19,7 +19,6 @@
 #include <libtorrent/io_context.hpp>
 #include <libtorrent/performance_counters.hpp>
 #include <libtorrent/settings_pack.hpp>
-
 #include <memory>
 
 namespace p2pims::bt {

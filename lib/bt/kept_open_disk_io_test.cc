@@ -6,16 +6,6 @@
 #include "lib/bt/kept_open_disk_io.h"
 
 #include <gtest/gtest.h>
-#include <libtorrent/bencode.hpp>
-#include <libtorrent/disk_interface.hpp>
-#include <libtorrent/io_context.hpp>
-#include <libtorrent/performance_counters.hpp>
-#include <libtorrent/storage_defs.hpp>
-#include <libtorrent/create_torrent.hpp>
-#include <libtorrent/session.hpp>
-#include <libtorrent/torrent_flags.hpp>
-#include <libtorrent/torrent_info.hpp>
-#include <libtorrent/torrent_status.hpp>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +14,16 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <libtorrent/bencode.hpp>
+#include <libtorrent/create_torrent.hpp>
+#include <libtorrent/disk_interface.hpp>
+#include <libtorrent/io_context.hpp>
+#include <libtorrent/performance_counters.hpp>
+#include <libtorrent/session.hpp>
+#include <libtorrent/storage_defs.hpp>
+#include <libtorrent/torrent_flags.hpp>
+#include <libtorrent/torrent_info.hpp>
+#include <libtorrent/torrent_status.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -170,25 +170,27 @@ TEST_F(KeptOpenDiskIoTest, TheBoundOnOpenFilesHolds) {
     int errors = 0, most_open = 0;
     for (lt::piece_index_t p : layout.piece_range()) {
       std::vector<int> offsets;
-      for (int offset = 0; offset < layout.piece_size(p); offset += kBlock) offsets.push_back(offset);
+      for (int offset = 0; offset < layout.piece_size(p); offset += kBlock)
+        offsets.push_back(offset);
       // Odd pieces' blocks last to first, as several peers may deliver them, and piece 0's first
       // block twice, as an end game may: those pieces' hashes must be read back.
       if (static_cast<int>(p) % 2 == 1) std::reverse(offsets.begin(), offsets.end());
       if (p == lt::piece_index_t(0)) offsets.push_back(0);
       for (int offset : offsets) {
         const lt::peer_request r{p, offset, std::min(kBlock, layout.piece_size(p) - offset)};
-        disk->async_write(storage, r, image.data() + static_cast<int>(p) * kPiece + offset,
-                          nullptr, [&](const lt::storage_error& e) { errors += e.ec ? 1 : 0; });
+        disk->async_write(storage, r, image.data() + static_cast<int>(p) * kPiece + offset, nullptr,
+                          [&](const lt::storage_error& e) { errors += e.ec ? 1 : 0; });
         most_open = std::max(most_open, open_files(dir));
       }
     }
     int bad_hashes = 0;
     for (lt::piece_index_t p : layout.piece_range()) {
       std::vector<lt::sha256_hash> v2(static_cast<size_t>(layout.blocks_in_piece2(p)));
-      disk->async_hash(storage, p, v2, lt::disk_interface::v1_hash,
-                       [&](lt::piece_index_t piece, const lt::sha1_hash& h, const lt::storage_error& e) {
-                         if (e.ec || h != info_->hash_for_piece(piece)) ++bad_hashes;
-                       });
+      disk->async_hash(
+          storage, p, v2, lt::disk_interface::v1_hash,
+          [&](lt::piece_index_t piece, const lt::sha1_hash& h, const lt::storage_error& e) {
+            if (e.ec || h != info_->hash_for_piece(piece)) ++bad_hashes;
+          });
     }
     ioc.run();  // the completions
     EXPECT_EQ(errors, 0);
