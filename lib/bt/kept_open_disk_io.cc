@@ -23,10 +23,6 @@ namespace {
 
 constexpr int kBlock = lt::default_block_size;
 
-lt::storage_error Failed(int err, lt::file_index_t file, lt::operation_t op) {
-  return lt::storage_error(lt::error_code(err, lt::system_category()), file, op);
-}
-
 class KeptOpenDisk final : public lt::disk_interface, public lt::buffer_allocator_interface {
  public:
   KeptOpenDisk(lt::io_context& ioc, const lt::settings_interface& settings)
@@ -144,7 +140,7 @@ class KeptOpenDisk final : public lt::disk_interface, public lt::buffer_allocato
       std::function<void(lt::status_t, const std::string&, const lt::storage_error&)> handler)
       override {
     const lt::storage_error error =
-        Failed(ENOTSUP, lt::file_index_t(-1), lt::operation_t::file_rename);
+        StorageFailure(ENOTSUP, lt::file_index_t(-1), lt::operation_t::file_rename);
     Post([h = std::move(handler), p = std::move(path), error] {
       h(lt::status_t::fatal_disk_error, p, error);
     });
@@ -178,7 +174,7 @@ class KeptOpenDisk final : public lt::disk_interface, public lt::buffer_allocato
       lt::storage_index_t, lt::file_index_t index, std::string name,
       std::function<void(const std::string&, lt::file_index_t, const lt::storage_error&)> handler)
       override {
-    const lt::storage_error error = Failed(ENOTSUP, index, lt::operation_t::file_rename);
+    const lt::storage_error error = StorageFailure(ENOTSUP, index, lt::operation_t::file_rename);
     Post([h = std::move(handler), n = std::move(name), index, error] { h(n, index, error); });
   }
 

@@ -10,13 +10,6 @@
 #include <filesystem>
 
 namespace p2pims::bt {
-namespace {
-
-lt::storage_error Failed(int err, lt::file_index_t file, lt::operation_t op) {
-  return lt::storage_error(lt::error_code(err, lt::system_category()), file, op);
-}
-
-}  // namespace
 
 void OpenFileBudget::MakeRoom() {
   TorrentFiles* owner = nullptr;
@@ -49,8 +42,8 @@ int TorrentFiles::Transfer(bool write, lt::piece_index_t piece, int offset, char
                               : ::pread(fd, at, static_cast<size_t>(left), position);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
-        error = Failed(errno, s.file_index,
-                       write ? lt::operation_t::file_write : lt::operation_t::file_read);
+        error = StorageFailure(errno, s.file_index,
+                               write ? lt::operation_t::file_write : lt::operation_t::file_read);
         return -1;
       }
       if (n == 0) return done + size - left;  // the file is shorter on disk
@@ -131,7 +124,7 @@ void TorrentFiles::Delete(lt::storage_error& error) {
   for (lt::file_index_t i : layout_.file_range()) {
     if (layout_.pad_file_at(i)) continue;
     if (::unlink(PathOf(i).c_str()) != 0 && errno != ENOENT) {
-      error = Failed(errno, i, lt::operation_t::file_remove);
+      error = StorageFailure(errno, i, lt::operation_t::file_remove);
     }
   }
 }
@@ -164,7 +157,7 @@ int TorrentFiles::Open(lt::file_index_t i, bool write, lt::storage_error& error)
     }
   }
   if (fd < 0) {
-    error = Failed(errno, i, lt::operation_t::file_open);
+    error = StorageFailure(errno, i, lt::operation_t::file_open);
     return -1;
   }
   f = {fd, writable, ++budget_.clock};

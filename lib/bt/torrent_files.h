@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <libtorrent/error_code.hpp>
 #include <libtorrent/file_storage.hpp>
 #include <libtorrent/hasher.hpp>
 #include <libtorrent/storage_defs.hpp>
@@ -18,6 +19,11 @@
 namespace p2pims::bt {
 
 class TorrentFiles;
+
+// A failed system call `op` on `file` (-1: none), with its errno, as libtorrent reports it.
+inline lt::storage_error StorageFailure(int err, lt::file_index_t file, lt::operation_t op) {
+  return lt::storage_error(lt::error_code(err, lt::system_category()), file, op);
+}
 
 // The files open across all torrents, at most `limit` (libtorrent's file_pool_size): an origin
 // may hold thousands. Past it the least recently used one is closed.
