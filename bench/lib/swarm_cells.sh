@@ -1,12 +1,14 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # SWARM is this library's result, read by the callers
 # One swarm experiment (bench/swarm part two, tests/e2e/swarm_cells_test.sh): N terminals
-# (p2pims-ue, libtorrent) in network namespaces grouped into cells, each link shaped, one origin
-# seeder, all against the real services running in the hub namespace, which is where this runs.
-# Source tools/lib/suite.sh (the suite is up, sip-edge and the tracker's BitTorrent endpoints on
-# the hub's address) and bench/lib/netns.sh first, and load bench/swarm/subscribers.sql.
+# (p2pims-ue, libtorrent) in network namespaces grouped into cells, each link shaped, the
+# operator's origin seeder (p2pims-origin) in a namespace of its own, all against the real
+# services running in the hub namespace, which is where this runs. Source tools/lib/suite.sh
+# (the suite is up with SUITE_GRPC_HOST=0.0.0.0, sip-edge and the tracker's BitTorrent endpoints
+# on the hub's address) and bench/lib/netns.sh first, and load bench/swarm/subscribers.sql.
 #
-#   SWARM_UE=.../p2pims-ue SWARM_CTL=.../p2pimsctl SWARM_DIR=/tmp/x SWARM_FILE_BYTES=$((16<<20))
+#   SWARM_UE=.../p2pims-ue SWARM_ORIGIN=.../p2pims-origin SWARM_CTL=.../p2pimsctl
+#   SWARM_DIR=/tmp/x SWARM_FILE_BYTES=$((16<<20))
 #   SWARM_UP_KBIT=4000 SWARM_DOWN_KBIT=16000 SWARM_ORIGIN_UP_KBIT=4000 SWARM_ORIGIN_DOWN_KBIT=16000
 #   swarm_setup                     # the incentive tariff, once
 #   swarm_run n20-on 20 2 on        # LABEL N CELLS POLICY (on, wide, off: below)
@@ -21,18 +23,19 @@ declare -gA SWARM=()
 
 SWARM_PRICE_PER_MIB=${SWARM_PRICE_PER_MIB:-10}          # minor units (EUR cents) per MiB down
 SWARM_INCENTIVE_PER_GIB=${SWARM_INCENTIVE_PER_GIB:-5120}  # minor units per GiB up: 5 per MiB
-# Policies (services/tracker/README.md §6). on, the operator's: the whole cell, a peer of another
-# cell (the area tier) in about one reply in five (0.001 of libtorrent's numwant 200), and the
-# origin, alone in the network tier (share 1); wide: another cell's peer in about four replies in
-# five; off: no locality, a random sample of the swarm.
+# Policies (services/tracker/README.md §6). on, the operator's: the whole cell and a peer of
+# another cell (the area tier) in about one reply in five (0.001 of libtorrent's numwant 200);
+# wide: another cell's peer in about four replies in five; off: no locality, a random sample of
+# the swarm. In each the origin fills in while a terminal's own supply is short (no seeder yet).
 SWARM_POLICY_ON_ARGS=${SWARM_POLICY_ON_ARGS:---policy-tier-share=1,0.001,1,1}
 SWARM_POLICY_WIDE_ARGS=${SWARM_POLICY_WIDE_ARGS:---policy-tier-share=1,0.004,1,1}
 SWARM_POLICY_OFF_ARGS=${SWARM_POLICY_OFF_ARGS:---policy-locality=false}
-# Flags of the origin stand-in: by default --one-copy-first, the operator origin's strategy (every
-# piece once before any twice); empty for a plain seed; --super-seed for BEP 16 (each piece about
-# once; with cells that hardly meet the swarm can stall: docs/results.md).
-SWARM_ORIGIN_ARGS=${SWARM_ORIGIN_ARGS---one-copy-first}
+# Further flags of p2pims-origin: none by default (--one-copy-first, every piece once before any
+# twice); --one-copy-first=false for a plain seed; add --super-seeding for BEP 16 (each piece
+# about once; with cells that hardly meet the swarm can stall: docs/results.md).
+SWARM_ORIGIN_ARGS=${SWARM_ORIGIN_ARGS-}
 SWARM_ORIGIN_ADDR=10.77.0.2
+SWARM_ORIGIN_ADMIN=$SWARM_ORIGIN_ADDR:9105
 # Piece size of the content in KiB (p2pimsctl content add --piece-kb); empty: libtorrent's choice
 # (64 KiB for 16 MiB).
 SWARM_PIECE_KB=${SWARM_PIECE_KB:-}
@@ -75,20 +78,20 @@ swarm_seeders() {
     python3 -c 'import json, sys; print(json.load(sys.stdin).get("seeders", 0))' 2>/dev/null || echo 0
 }
 
-# swarm_start_origin NS ADDR CONTENT FILE DIR: the operator's origin seeder in namespace NS at ADDR,
-# holding FILE of CONTENT, until swarm_stop_origin; sets SWARM_ORIGIN_PID once the tracker counts
-# it as a seeder. For now a terminal that has the file (subscriber sip:origin@ims.localhost) and
-# stays in its session; its upload is the namespace's shaped link. Its summary goes to
-# DIR/origin.json.
+# swarm_start_origin NS ADDR CONTENT FILE DIR: the operator's origin seeder (p2pims-origin,
+# identity $ORIGIN_SUBJECT, one of rights' operator seeds) in namespace NS at ADDR, its content
+# directory DIR/origin holding FILE, until swarm_stop_origin; sets SWARM_ORIGIN_PID once the
+# tracker counts it as a seeder. It reaches rights and the tracker over gRPC on the hub's address;
+# its upload is the namespace's shaped link. Its log goes to DIR/origin.err.
 swarm_start_origin() {
   local ns=$1 addr=$2 content=$3 file=$4 dir=$5
   mkdir -p "$dir/origin"
   cp "$file" "$dir/origin/"
   # shellcheck disable=SC2086  # SWARM_ORIGIN_ARGS are words
-  ip netns exec "$ns" "$SWARM_UE" fetch "sip:$content@$SIP_DOMAIN" --server "$NETNS_HUB_ADDR:$SIP_PORT" \
-    --bind "$addr" --identity sip:origin@ims.localhost --user origin-impi --password origin-secret \
-    --locality "$(swarm_cell_id 0)" --out "$dir/origin" --seed-seconds 86400 --quiet \
-    --summary "$dir/origin.json" ${SWARM_ORIGIN_ARGS} >"$dir/origin.out" 2>"$dir/origin.err" &
+  ip netns exec "$ns" "$SWARM_ORIGIN" --content-dir "$dir/origin" --subject "$ORIGIN_SUBJECT" \
+    --rights "$NETNS_HUB_ADDR:$RIGHTS_GRPC" --tracker "$NETNS_HUB_ADDR:$TRACKER_GRPC" \
+    --bind "$addr" --port 6881 --locality 001-01 --node-id swarm --rescan-seconds 1 \
+    --admin-listen "$SWARM_ORIGIN_ADMIN" ${SWARM_ORIGIN_ARGS} >"$dir/origin.out" 2>"$dir/origin.err" &
   SWARM_ORIGIN_PID=$!
   local deadline=$((SECONDS + 60))
   until (($(swarm_seeders "$content") >= 1)); do
@@ -100,7 +103,16 @@ swarm_start_origin() {
   done
 }
 
-swarm_stop_origin() { swarm_stop_pids "$SWARM_ORIGIN_PID"; }
+# swarm_stop_origin DIR: keeps the origin's metrics in DIR/origin.metrics, then stops it (SIGTERM:
+# it announces stopped and closes its sessions) within 30 s.
+swarm_stop_origin() {
+  curl -fsS "http://$SWARM_ORIGIN_ADMIN/metrics" >"$1/origin.metrics" 2>/dev/null || true
+  local deadline=$((SECONDS + 30))
+  kill -TERM "$SWARM_ORIGIN_PID" 2>/dev/null || true
+  while kill -0 "$SWARM_ORIGIN_PID" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+  kill -KILL "$SWARM_ORIGIN_PID" 2>/dev/null || true
+  wait "$SWARM_ORIGIN_PID" 2>/dev/null || true
+}
 
 # swarm_stop_pids PID...: SIGUSR2 (hang up once complete: final announce, BYE, summary), then
 # waits up to 30 s for all, SIGKILL for what is left.
@@ -199,7 +211,7 @@ swarm_run_in_namespaces() {
     sleep 0.2
   done
   swarm_stop_pids "${pids[@]}"
-  swarm_stop_origin
+  swarm_stop_origin "$rd"
   ((failed == 0)) || return 1
 
   # Every terminal has the file.
@@ -256,10 +268,12 @@ swarm_figures() {
   SWARM[p2p_bytes]=$((in_cell + cross))
   SWARM[in_cell_bytes]=$in_cell
   SWARM[in_cell_share]=$(swarm_ratio "$in_cell" $((in_cell + cross)))
-  # Payload the origin says it sent (absent once the origin is no terminal).
-  if [[ -s $rd/origin.json ]]; then
-    SWARM[origin_payload_over_f]=$(swarm_ratio "$(swarm_json_field "$rd/origin.json" uploaded)" "$SWARM_FILE_BYTES")
-  fi
+  # Payload the origin says it sent, and the requests for pieces already sent that it refused.
+  local sent
+  sent=$(awk '$1 == "p2pims_origin_uploaded_bytes_total" { printf "%.0f", $2 }' "$rd/origin.metrics")
+  [[ -z $sent ]] || SWARM[origin_payload_over_f]=$(swarm_ratio "$sent" "$SWARM_FILE_BYTES")
+  SWARM[origin_repeats_refused]=$(awk '$1 == "p2pims_origin_repeats_refused_total" { printf "%.0f", $2 }' \
+    "$rd/origin.metrics")
 
   # The tracker's own estimate: bytes peers reported downloading, by the best tier offered.
   local tier total=0
@@ -295,10 +309,11 @@ service_metric_of() {
 }
 
 # Charging consistency: each session's CDR against what its terminal says it moved (within one
-# piece), and incentive credit against uploads.
+# piece), and incentive credit against uploads. The origin's session is the operator's own: no
+# CDR (SWARM[origin_cdrs] counts any).
 swarm_charging() {
   local rd=$1 content=$2 piece=$3 sessions=0 summary
-  for summary in "$rd"/t*.json "$rd"/origin.json; do [[ -s $summary ]] && sessions=$((sessions + 1)); done
+  for summary in "$rd"/t*.json; do [[ -s $summary ]] && sessions=$((sessions + 1)); done
   local deadline=$((SECONDS + 60)) cdrs
   until cdrs=$(suite_psql -tA -c "SELECT count(*) FROM charging.cdr WHERE content_id = '$content'") &&
     ((cdrs >= sessions)); do
@@ -306,16 +321,17 @@ swarm_charging() {
     sleep 0.2
   done
   SWARM[sessions]=$sessions SWARM[cdrs]=$cdrs
+  SWARM[origin_cdrs]=$(suite_psql -tA -c "SELECT count(*) FROM charging.cdr
+      WHERE content_id = '$content' AND served_identity = '$ORIGIN_SUBJECT'")
   suite_psql -tA -F ' ' -c "SELECT served_identity, bytes_down, bytes_up, incentive_minor,
       bytes_up_credited, bytes_up_over_claimed, charge_minor FROM charging.cdr
       WHERE content_id = '$content'" >"$rd/cdrs.txt"
   local name who down up red fail
   : >"$rd/moved.txt"
-  for summary in "$rd"/t*.json "$rd"/origin.json; do
+  for summary in "$rd"/t*.json; do
     [[ -s $summary ]] || continue
     name=$(basename "$summary" .json)
-    who=sip:origin@ims.localhost
-    [[ $name == t* ]] && who="sip:ue${name#t}@ims.localhost"
+    who="sip:ue${name#t}@ims.localhost"
     echo "$who $(swarm_json_field "$summary" downloaded) $(swarm_json_field "$summary" uploaded)" >>"$rd/moved.txt"
   done
   # One line of figures from the two files joined by identity.
@@ -350,9 +366,9 @@ swarm_charging() {
 swarm_json() {
   local prefix=$1 key out=""
   for key in n cells time_s bound_s time_ratio upload_use origin_bytes origin_over_f origin_payload_over_f \
-    p2p_bytes in_cell_bytes in_cell_share tracker_cell_share tracker_cell tracker_area \
+    origin_repeats_refused p2p_bytes in_cell_bytes in_cell_share tracker_cell_share tracker_cell tracker_area \
     tracker_network tracker_elsewhere tracker_origin tracker_none announces_ok announces_denied \
-    announces_bad_request announces_unavailable sessions cdrs cdr_matched \
+    announces_bad_request announces_unavailable sessions cdrs origin_cdrs cdr_matched \
     cdr_max_dev_bytes cdr_beyond_piece piece_bytes cdr_bytes_down moved_bytes_down cdr_bytes_up \
     moved_bytes_up uploaders uploaders_credited non_uploaders non_uploaders_credited \
     incentive_minor bytes_up_credited bytes_up_over_claimed charge_minor metered metered_uploaded; do

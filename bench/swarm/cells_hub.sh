@@ -12,7 +12,8 @@
 # (4000), BENCH_SWARM_CELL_SIZE (10 terminals a cell, at least 2 cells), BENCH_SWARM_POLICIES
 # ("on off"), BENCH_SWARM_WIDE_AT (20: the Ns that also run the "wide" policy),
 # BENCH_SWARM_METERED (0: terminals of each run started --metered, uploading nothing), BENCH_KEEP=1;
-# SWARM_POLICY_*_ARGS and SWARM_ORIGIN_ARGS as in bench/lib/swarm_cells.sh.
+# SWARM_POLICY_*_ARGS and SWARM_ORIGIN_ARGS (p2pims-origin's further flags) as in
+# bench/lib/swarm_cells.sh.
 set -euo pipefail
 # shellcheck source=bench/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
@@ -34,6 +35,7 @@ SWARM_ORIGIN_UP_KBIT=${BENCH_SWARM_ORIGIN_UP_KBIT:-4000}
 SWARM_ORIGIN_DOWN_KBIT=$SWARM_DOWN_KBIT
 SWARM_METERED=${BENCH_SWARM_METERED:-0}
 SWARM_UE=$BENCH_BIN/tools/p2pims-ue/p2pims-ue
+SWARM_ORIGIN=$BENCH_BIN/services/origin/p2pims-origin
 SWARM_CTL=$BENCH_BIN/tools/p2pimsctl/p2pimsctl
 
 load_at_start=$(load1)
@@ -41,8 +43,9 @@ started=$SECONDS
 bench_tmpdir
 SWARM_DIR=$BENCH_TMP/swarm
 mkdir -p "$SWARM_DIR"
-# The terminals reach sip-edge and the tracker's announce endpoints on the hub's address.
-export SUITE_SIP_HOST=$NETNS_HUB_ADDR SUITE_ANNOUNCE_HOST=$NETNS_HUB_ADDR
+# The terminals reach sip-edge and the tracker's announce endpoints on the hub's address, the
+# origin seeder rights' and the tracker's gRPC.
+export SUITE_SIP_HOST=$NETNS_HUB_ADDR SUITE_ANNOUNCE_HOST=$NETNS_HUB_ADDR SUITE_GRPC_HOST=0.0.0.0
 max_n=0
 for n in $NS_LIST; do ((n > max_n)) && max_n=$n; done
 bench_suite_up ""
@@ -81,7 +84,7 @@ printf '"cells_file_mb":%d,"cells_up_kbit":%d,"cells_down_kbit":%d,"cells_origin
   $((SWARM_FILE_BYTES >> 20)) "$SWARM_UP_KBIT" "$SWARM_DOWN_KBIT" "$SWARM_ORIGIN_UP_KBIT"
 printf '"cells_cell_size":%d,"cells_policy_on":"%s","cells_policy_wide":"%s","cells_policy_off":"%s",' \
   "$CELL_SIZE" "$SWARM_POLICY_ON_ARGS" "$SWARM_POLICY_WIDE_ARGS" "$SWARM_POLICY_OFF_ARGS"
-printf '"cells_origin":"p2pims-ue %s",' "$SWARM_ORIGIN_ARGS"
+printf '"cells_origin":"%s",' "$(echo p2pims-origin $SWARM_ORIGIN_ARGS)"
 printf '"time_ratio_max":%s,"time_target_met":%s,' "$time_ratio_max" "$(met "$time_ratio_max" '<=' 1.25)"
 if [[ $origin_n20 != null ]]; then
   printf '"origin_over_f_n20":%s,"origin_target_met":%s,' "$origin_n20" "$(met "$origin_n20" '<=' 2)"

@@ -13,7 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 part=${BENCH_SWARM_PART:-all}
 [[ $part == all || $part == terminal || $part == cells ]] ||
   die "BENCH_SWARM_PART must be all, terminal or cells, not $part"
-bench_build p2pims-rights p2pims-charging p2pims-tracker p2pims-sip-edge p2pims-ue p2pimsctl
+bench_build p2pims-rights p2pims-charging p2pims-tracker p2pims-sip-edge p2pims-origin p2pims-ue p2pimsctl
 
 fields=()
 # run_part SCRIPT: runs one part and keeps the members of the JSON object it prints last.

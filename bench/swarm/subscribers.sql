@@ -1,14 +1,12 @@
 -- Subscribers of the swarm experiments (bench/swarm, tests/e2e/swarm_cells_test.sh): terminals
--- sip:ue<k>@ims.localhost for k = 1..:subscribers, and sip:origin@ims.localhost (the origin
--- seeder while it is a terminal), each with digest credentials as tools/demo/demo.sql gives
--- alice (username <name>-impi, password <name>-secret, realm p2p.localhost) and a prepaid account
+-- sip:ue<k>@ims.localhost for k = 1..:subscribers, each with digest credentials as
+-- tools/demo/demo.sql gives alice (username <name>-impi, password <name>-secret, realm p2p.localhost) and a prepaid account
 -- of 1,000.00 EUR with its opening ledger row. Idempotent.
 --
 --   psql -v subscribers=40 -f bench/swarm/subscribers.sql
 
 CREATE TEMP TABLE swarm_subscriber AS
-SELECT 'ue' || k AS name FROM generate_series(1, :subscribers) AS k
-UNION ALL SELECT 'origin';
+SELECT 'ue' || k AS name FROM generate_series(1, :subscribers) AS k;
 
 INSERT INTO sip.subscriber_credential (username, realm, identity, ha1_md5, ha1_sha256)
 SELECT name || '-impi', 'p2p.localhost', 'sip:' || name || '@ims.localhost',

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A small swarm experiment (bench/swarm part two in little): 8 terminals (p2pims-ue) in 2 cells of
-# network namespaces made by this test, every link shaped with tc tbf, one origin seeder, the real
-# services and PostgreSQL in a hub namespace. Every terminal gets the right file, the origin sends
+# network namespaces made by this test, every link shaped with tc tbf, the operator's origin seeder
+# (p2pims-origin) in a namespace of its own, the real services and PostgreSQL in a hub namespace. Every terminal gets the right file, the origin sends
 # far less than one copy per terminal, more peer-to-peer bytes stay in their cell with the
 # operator's policy than with random selection, the CDRs hold what the terminals moved (within one
 # piece), incentive credit goes to the terminals that uploaded and not to the metered one, which
@@ -33,8 +33,9 @@ if [[ ${1:-} != --in-hub ]]; then
   exit "$rc"
 fi
 
-# In the hub: sip-edge and the tracker's announce endpoints on the bridge, for the terminals.
-export SUITE_SIP_HOST=$NETNS_HUB_ADDR SUITE_ANNOUNCE_HOST=$NETNS_HUB_ADDR
+# In the hub: sip-edge and the tracker's announce endpoints on the bridge, for the terminals;
+# rights' and the tracker's gRPC too, for the origin seeder.
+export SUITE_SIP_HOST=$NETNS_HUB_ADDR SUITE_ANNOUNCE_HOST=$NETNS_HUB_ADDR SUITE_GRPC_HOST=0.0.0.0
 # shellcheck source=tests/lib/harness.sh
 source "$SRC/tests/lib/harness.sh"
 harness_start
@@ -43,6 +44,7 @@ source "$SRC/bench/lib/swarm_cells.sh"
 suite_psql -v subscribers=8 -f "$SRC/bench/swarm/subscribers.sql" >/dev/null
 
 SWARM_UE=$SUITE_BIN/tools/p2pims-ue/p2pims-ue
+SWARM_ORIGIN=$SUITE_BIN/services/origin/p2pims-origin
 SWARM_CTL=$SUITE_BIN/tools/p2pimsctl/p2pimsctl
 SWARM_DIR=$SUITE_DIR/swarm
 SWARM_FILE_BYTES=$((4 * 1024 * 1024))
@@ -72,7 +74,10 @@ check "at least half the peer-to-peer bytes stayed in the cell: ${SWARM[in_cell_
 check "more than with random selection (${random_share}) by 0.1 at least" \
   at_least "$(awk -v a="${SWARM[in_cell_share]:-0}" -v b="$random_share" 'BEGIN { print a - b }')" 0.1
 check "distribution within 4 x the fluid bound: ${SWARM[time_ratio]:-}" at_most "${SWARM[time_ratio]:-99}" 4
-check_eq "one CDR per session (8 terminals and the origin)" "${SWARM[sessions]:-}" "${SWARM[cdr_matched]:-}"
+check_eq "one CDR per terminal's session" "${SWARM[sessions]:-}" "${SWARM[cdr_matched]:-}"
+check_eq "none for the origin seeder's (the operator does not bill itself)" 0 "${SWARM[origin_cdrs]:-}"
+check "the origin refused repeats while some piece had not left it: ${SWARM[origin_repeats_refused]:-}" \
+  at_least "${SWARM[origin_repeats_refused]:-0}" 1
 check_eq "every CDR holds its terminal's bytes within one piece" 0 "${SWARM[cdr_beyond_piece]:-}"
 check "the CDRs add up to what the terminals received (${SWARM[cdr_bytes_down]:-} vs ${SWARM[moved_bytes_down]:-})" \
   at_most "$(awk -v a="${SWARM[cdr_bytes_down]:-0}" -v b="${SWARM[moved_bytes_down]:-1}" 'BEGIN { print (a > b ? a - b : b - a) }')" \

@@ -14,6 +14,10 @@
 #   SUITE_SIP_HOST       address sip-edge's SIP listens on (default 127.0.0.1)
 #   SUITE_ANNOUNCE_HOST  address the tracker's BitTorrent endpoints listen on and announce URLs
 #                        name (default 127.0.0.1)
+#   SUITE_GRPC_HOST      address rights' and the tracker's gRPC listen on (default 127.0.0.1;
+#                        the swarm experiments' hub namespace, whose origin seeder runs in a
+#                        namespace of its own, uses 0.0.0.0: the hub has only loopback and its
+#                        bridge); clients in the suite always use 127.0.0.1
 #   SUITE_TRACKER_ARGS   further tracker flags, e.g. --policy-locality=false (default none)
 #   SUITE_CHARGING_ARGS  further charging flags, e.g. --sweep-interval 2 (default none)
 # The origin seeder is not one of SUITE_SERVICES by default: add it (SUITE_SERVICES+=(origin))
@@ -26,6 +30,7 @@ TRUSTED_CSCF=${TRUSTED_CSCF:-127.0.0.1/32}
 ORIGIN_SUBJECT=${ORIGIN_SUBJECT:-sip:origin@$SIP_DOMAIN}
 SUITE_SIP_HOST=${SUITE_SIP_HOST:-127.0.0.1}
 SUITE_ANNOUNCE_HOST=${SUITE_ANNOUNCE_HOST:-127.0.0.1}
+SUITE_GRPC_HOST=${SUITE_GRPC_HOST:-127.0.0.1}
 
 suite_db() { echo "host=127.0.0.1 port=$PG_PORT dbname=p2pims user=postgres"; }
 
@@ -68,14 +73,14 @@ suite_args() {
   db=$(suite_db)
   case $1 in
     rights)
-      echo --grpc-listen "127.0.0.1:$RIGHTS_GRPC" --admin-listen "127.0.0.1:$RIGHTS_ADMIN" \
+      echo --grpc-listen "$SUITE_GRPC_HOST:$RIGHTS_GRPC" --admin-listen "127.0.0.1:$RIGHTS_ADMIN" \
         --db "'$db'" --signing-key-file "$SUITE_DIR/keys/signing.keys" \
         --operator-seeds "$ORIGIN_SUBJECT" ;;
     charging)
       echo --grpc-listen "127.0.0.1:$CHARGING_GRPC" --admin-listen "127.0.0.1:$CHARGING_ADMIN" \
         --db "'$db'" ${SUITE_CHARGING_ARGS:-} ;;
     tracker)
-      echo --grpc-listen "127.0.0.1:$TRACKER_GRPC" --admin-listen "127.0.0.1:$TRACKER_ADMIN" \
+      echo --grpc-listen "$SUITE_GRPC_HOST:$TRACKER_GRPC" --admin-listen "127.0.0.1:$TRACKER_ADMIN" \
         --db "'$db'" --rights "127.0.0.1:$RIGHTS_GRPC" \
         --announce-host "$SUITE_ANNOUNCE_HOST:$TRACKER_BT" \
         --charging "'${CHARGING_GRPC:+127.0.0.1:$CHARGING_GRPC}'" ${SUITE_TRACKER_ARGS:-} ;;  # none without charging
