@@ -4,9 +4,31 @@
 
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/address.hpp>
+#include <libtorrent/extensions.hpp>
+#include <libtorrent/extensions/smart_ban.hpp>
+#include <libtorrent/extensions/ut_metadata.hpp>
 #include <libtorrent/ip_filter.hpp>
 
+#include <memory>
+
 namespace p2pims::bt {
+namespace {
+
+// Adds one of libtorrent's torrent extensions to every torrent of the session.
+class EveryTorrent final : public lt::plugin {
+ public:
+  using Factory = std::shared_ptr<lt::torrent_plugin> (*)(const lt::torrent_handle&, lt::client_data_t);
+  explicit EveryTorrent(Factory factory) : factory_(factory) {}
+  std::shared_ptr<lt::torrent_plugin> new_torrent(const lt::torrent_handle& torrent,
+                                                  lt::client_data_t data) override {
+    return factory_(torrent, data);
+  }
+
+ private:
+  Factory factory_;
+};
+
+}  // namespace
 
 lt::settings_pack ManagedPeerSettings(const PeerEndpoint& e) {
   lt::settings_pack sp;
@@ -36,7 +58,9 @@ lt::settings_pack ManagedPeerSettings(const PeerEndpoint& e) {
 }
 
 lt::session_params ManagedSessionParams(lt::settings_pack settings) {
-  lt::session_params params(std::move(settings));
+  lt::session_params params(std::move(settings),
+                            {std::make_shared<EveryTorrent>(&lt::create_ut_metadata_plugin),
+                             std::make_shared<EveryTorrent>(&lt::create_smart_ban_plugin)});
   params.disk_io_constructor = KeptOpenDiskIo;
   return params;
 }

@@ -1,6 +1,6 @@
 // What every libtorrent peer the operator runs or ships has in common (the terminal, the origin
-// seeder): it meets only the peers the operator's tracker hands out (no DHT or local discovery),
-// maps no ports, speaks TCP only, and reads and writes files with plain I/O.
+// seeder): it meets only the peers the operator's tracker hands out (no DHT, local discovery or
+// peer exchange), maps no ports, speaks TCP only, and reads and writes files with plain I/O.
 //
 //   lt::settings_pack sp = ManagedPeerSettings({.bind = "10.0.0.2", .port = 6881});
 //   sp.set_int(lt::settings_pack::connections_limit, 200);   // role-specific settings
@@ -25,7 +25,9 @@ lt::settings_pack ManagedPeerSettings(const PeerEndpoint& endpoint);
 
 // Session parameters with plain file I/O instead of libtorrent 2's memory-mapped files (a mapped
 // file counts in the process's resident memory as it is read or written: the whole file, in
-// time), each file kept open (lib/bt/kept_open_disk_io.h).
+// time), each file kept open (lib/bt/kept_open_disk_io.h), and of libtorrent's default extensions
+// only metadata exchange (BEP 9) and smart ban: no peer exchange (ut_pex), which would tell a
+// peer about its neighbours' neighbours, other cells' peers included, past the tracker's policy.
 lt::session_params ManagedSessionParams(lt::settings_pack settings);
 
 // Puts every peer, whatever its address, in libtorrent's global peer class, so that rate limits

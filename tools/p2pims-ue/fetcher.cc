@@ -93,9 +93,6 @@ absl::StatusOr<std::unique_ptr<Fetcher>> Fetcher::Start(const Descriptor& d, Fet
     impl->name = d.name;
   }
   p.trackers = d.announce;
-  // Nor peer exchange: peers telling each other of further peers would undo the operator's choice
-  // of who meets whom (its locality policy).
-  p.flags |= lt::torrent_flags::disable_pex;
   if (options.share_only) p.flags |= lt::torrent_flags::upload_mode;
   if (options.one_copy_first) p.extensions.push_back(bt::OneCopyFirst(std::make_shared<bt::OneCopyStats>()));
   p.save_path = options.out_dir;

@@ -1,5 +1,6 @@
-// p2pims-mktorrent: makes a .torrent (hybrid v1+v2 by default, or v1-only) for a file or
-// directory with libtorrent, for registering test and demo content with p2pimsctl.
+// p2pims-mktorrent: makes a .torrent (hybrid v1+v2 by default, or v1-only; private, BEP 27, as
+// "p2pimsctl content add" makes them) for a file or directory with libtorrent, for registering
+// test and demo content with p2pimsctl.
 //
 //   p2pims-mktorrent [--v1-only] [--tracker URL] PATH OUT.torrent
 #include <cstdio>
@@ -17,7 +18,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: p2pims-mktorrent [--v1-only] [--tracker URL] PATH OUT.torrent\n"
-    "Makes a hybrid (v1+v2) .torrent for PATH, or a v1-only one with --v1-only.\n";
+    "Makes a private (BEP 27) hybrid (v1+v2) .torrent for PATH, or a v1-only one with --v1-only.\n";
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "p2pims-mktorrent: %s\n", message.c_str());
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
     lt::add_files(files, source.string());
     if (files.num_files() == 0) return Fail(source.string() + ": no files");
     lt::create_torrent torrent(files, 0, flags);
+    torrent.set_priv(true);
     if (!tracker.empty()) torrent.add_tracker(tracker);
     torrent.set_creator("p2pims-mktorrent");
     lt::error_code ec;

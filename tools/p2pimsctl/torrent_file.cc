@@ -91,6 +91,7 @@ absl::StatusOr<TorrentSummary> ParseTorrent(std::string_view bencoded) {
       if (!files.pad_file_at(i)) out.size_bytes += files.file_size(i);
     }
     out.name = SanitizeUtf8(info.name());
+    out.private_swarm = info.priv();
     return out;
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("not a valid .torrent: ", e.what()));

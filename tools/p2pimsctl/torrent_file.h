@@ -22,6 +22,9 @@ struct TorrentSummary {
   int64_t size_bytes = 0;
   // The torrent's name (file or top directory), invalid UTF-8 replaced by U+FFFD.
   std::string name;
+  // BEP 27 "private" in the info dictionary: clients take peers from the tracker only (no DHT,
+  // peer exchange or local discovery), so the operator's policy decides who meets whom.
+  bool private_swarm = false;
 };
 
 // Largest .torrent accepted, as libtorrent's default load limit.

@@ -63,6 +63,8 @@ absl::StatusOr<MadeTorrent> MakeTorrent(const std::string& path, const MakeTorre
     const lt::create_flags_t flags =
         options.v1_only ? lt::create_torrent::v1_only : lt::create_flags_t{};
     lt::create_torrent torrent(files, options.piece_bytes, flags);
+    // A managed swarm: peers only from the operator's tracker (BEP 27), in every client.
+    torrent.set_priv(true);
     if (!options.creator.empty()) torrent.set_creator(options.creator.c_str());
 
     MadeTorrent out;

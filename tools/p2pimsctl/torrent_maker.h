@@ -1,6 +1,7 @@
 // Makes the metainfo (.torrent) of a file or directory with libtorrent-rasterbar, as
 // p2pims-mktorrent does: hybrid v1+v2 by default, v1-only on request, libtorrent's automatic
-// piece size. Used by "content add".
+// piece size, marked private (BEP 27: peers come from the operator's tracker only, not from DHT
+// or peer exchange, in any client). Used by "content add".
 //
 //   absl::StatusOr<MadeTorrent> t = MakeTorrent("media/sintel.mkv", {}, [](int64_t d, int64_t t) {
 //     ... progress: d of t bytes hashed ...

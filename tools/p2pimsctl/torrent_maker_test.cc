@@ -26,11 +26,13 @@ class TorrentMakerTest : public TempDirTest {
     return TempDirTest::WriteFile(name, size, 13, 241);
   }
 
-  // The info-hashes libtorrent gives `source` when used directly, as p2pims-mktorrent does.
+  // The info-hashes libtorrent gives `source` when used directly, as p2pims-mktorrent does
+  // (private, BEP 27).
   static lt::info_hash_t Reference(const fs::path& source, lt::create_flags_t flags) {
     lt::file_storage files;
     lt::add_files(files, source.string());
     lt::create_torrent t(files, 0, flags);
+    t.set_priv(true);
     lt::error_code ec;
     lt::set_piece_hashes(t, source.parent_path().string(), ec);
     EXPECT_FALSE(ec) << ec.message();
@@ -53,6 +55,7 @@ TEST_F(TorrentMakerTest, HybridFileHasLibtorrentsHashesAndReportsProgressToTheEn
   EXPECT_EQ(made->summary.info_hash_v2, want.v2.to_string());
   EXPECT_EQ(made->summary.size_bytes, 3 * 1024 * 1024 + 12345);
   EXPECT_EQ(made->summary.name, "movie.bin");
+  EXPECT_TRUE(made->summary.private_swarm) << "peers from the operator's tracker only (BEP 27)";
   EXPECT_EQ(made->hashed_bytes, made->summary.size_bytes);  // one file: no pad files
   EXPECT_GT(made->piece_length, 0);
   ASSERT_EQ(static_cast<int>(calls.size()), made->num_pieces + 1);
