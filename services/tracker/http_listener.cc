@@ -238,10 +238,19 @@ class HttpListener::Worker {
     }
   }
 
-  // Plain requests are checked for their wait (HTTPS: OpenSSL reads, the arrival is not seen).
+  // Arrivals are checked for their wait: a plain request as it is read, an HTTPS connection's
+  // first bytes (its ClientHello) before the handshake, as OpenSSL reads the socket itself.
   bool timed() const {
-    return owner_.options_.max_wait > absl::ZeroDuration() && https_ == nullptr &&
-           owner_.busy_handler_ != nullptr;
+    return owner_.options_.max_wait > absl::ZeroDuration() && owner_.busy_handler_ != nullptr;
+  }
+
+  // Whether what the accepted HTTPS connection `fd` sent first has waited beyond max_wait
+  // (peeked, so OpenSSL still reads it all). Nothing arrived yet: not late.
+  bool LateHello(int fd) {
+    char first;
+    std::optional<timespec> at;
+    return net::ReceiveStamped(fd, &first, 1, MSG_PEEK, &at) == 1 && at &&
+           absl::Now() - absl::TimeFromTimespec(*at) > owner_.options_.max_wait;
   }
 
   // The backlog as what this worker answers in half of max_wait, measured over the last second
@@ -289,6 +298,13 @@ class HttpListener::Worker {
           (void)!read(fd, request, sizeof request);
           (void)!write(fd, owner_.busy_reply_.data(), owner_.busy_reply_.size());
         }
+        close(fd);
+        continue;
+      }
+      if (https_ != nullptr && timed() && LateHello(fd)) {
+        // Too late to be served in time, and the handshake is most of what serving it costs:
+        // closed unread, as over the cap; the client connects again later.
+        https_->CountHandshakeFailure(HandshakeFailure::kLate);
         close(fd);
         continue;
       }

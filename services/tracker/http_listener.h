@@ -55,7 +55,8 @@ struct HttpListenerOptions {
   // one cap (the plain and the HTTPS listener); null: this listener's own.
   std::atomic<int>* shared_open = nullptr;
   // A plain HTTP request read this long after it arrived goes to the busy handler (zero: none
-  // does). Not for HTTPS: OpenSSL reads the socket itself, so the arrival time is not known.
+  // does). An HTTPS connection whose first bytes waited this long is closed before its
+  // handshake (a busy answer would cost the handshake first).
   absl::Duration max_wait = absl::ZeroDuration();
   // Connections each worker's socket queues before the kernel drops new ones (their clients
   // retry, as TCP does). Under overload, what a worker answers within max_wait is all it can

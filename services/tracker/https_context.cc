@@ -32,7 +32,8 @@ metrics::Counter& Failures(metrics::Registry& registry, const char* reason) {
       .Help(
           "HTTPS connections closed before their TLS handshake completed, by reason: "
           "plain_http (a plain HTTP request on the HTTPS port), timeout, closed (the client "
-          "left), protocol (anything else).")
+          "left), protocol (anything else), late (its first bytes waited beyond "
+          "--http-max-wait-ms: closed unread under overload).")
       .Register(registry)
       .Add({{"reason", reason}});
 }
@@ -60,6 +61,7 @@ HttpsContext::HttpsContext(HttpsOptions options, metrics::Registry& registry)
       timeouts_(Failures(registry, "timeout")),
       closed_(Failures(registry, "closed")),
       protocol_(Failures(registry, "protocol")),
+      late_(Failures(registry, "late")),
       reloaded_(Reloads(registry, "ok")),
       reload_failed_(Reloads(registry, "failed")),
       expiry_(metrics::BuildGauge()
@@ -224,6 +226,9 @@ void HttpsContext::CountHandshakeFailure(HandshakeFailure reason) {
       break;
     case HandshakeFailure::kProtocol:
       protocol_.Increment();
+      break;
+    case HandshakeFailure::kLate:
+      late_.Increment();
       break;
   }
 }

@@ -45,6 +45,7 @@ enum class HandshakeFailure {
   kClosed,     // the client went away mid-handshake (also port probes, and clients that
                // distrust the certificate and just close)
   kProtocol,   // anything else: no common version or cipher, an alert, garbage
+  kLate,       // its first bytes waited beyond the listener's max_wait (overload): closed unread
 };
 
 class HttpsContext {
@@ -104,7 +105,7 @@ class HttpsContext {
   std::atomic<int64_t> next_check_ns_{0};                // absl::ToUnixNanos of the next look
 
   metrics::Counter& handshakes_;
-  metrics::Counter &plain_http_, &timeouts_, &closed_, &protocol_;
+  metrics::Counter &plain_http_, &timeouts_, &closed_, &protocol_, &late_;
   metrics::Counter &reloaded_, &reload_failed_;
   metrics::Gauge& expiry_;
 };

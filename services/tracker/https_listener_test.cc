@@ -17,8 +17,11 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "lib/metrics/registry.h"
 #include "services/tracker/http_listener.h"
 #include "services/tracker/https_context.h"
@@ -159,16 +162,57 @@ class HttpsListenerTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  void StartListener(HttpListenerOptions options) {
+  static void Echo(std::string_view line, const PeerAddress&, absl::Time, Rng&, std::string* body) {
+    *body = std::string(line);
+  }
+
+  void StartListener(HttpListenerOptions options, HttpListener::Handler handler = Echo,
+                     HttpListener::Handler busy_handler = nullptr) {
     auto https = HttpsContext::Load({.cert_file = cert_, .key_file = key_}, registry_);
     ASSERT_TRUE(https.ok()) << https.status();
     https_ = std::move(*https);
     options.https = https_.get();
-    listener_ =
-        std::make_unique<HttpListener>([](std::string_view line, const PeerAddress&, absl::Time,
-                                          Rng&, std::string* body) { *body = std::string(line); },
-                                       nullptr, options, &connections_, &busy_);
+    listener_ = std::make_unique<HttpListener>(std::move(handler), std::move(busy_handler),
+                                               options, &connections_, &busy_);
     ASSERT_TRUE(listener_->Start("127.0.0.1:0").ok());
+  }
+
+  // The one worker is held inside the handler of a first request while a second client's
+  // ClientHello arrives and waits `held`; whether that client's handshake then succeeds. Checks
+  // that a fresh client is served afterwards.
+  bool LateHandshakeSucceeds(absl::Duration max_wait, absl::Duration held) {
+    absl::Notification entered, release;
+    StartListener(
+        {.threads = 1, .max_wait = max_wait},
+        [&](std::string_view line, const PeerAddress&, absl::Time, Rng&, std::string* body) {
+          if (line.starts_with("GET /hold")) {
+            entered.Notify();
+            release.WaitForNotification();
+          }
+          *body = std::string(line);
+        },
+        [](std::string_view, const PeerAddress&, absl::Time, Rng&, std::string* body) {
+          *body = "busy";
+        });
+    auto holder = Client();
+    EXPECT_TRUE(holder->Handshake());
+    holder->Send("GET /hold HTTP/1.1\r\n\r\n");
+    entered.WaitForNotification();
+    bool late_ok = false;
+    std::thread late([&] {
+      TlsClient client(client_ctx_, listener_->port());
+      late_ok = client.Handshake();
+      ERR_clear_error();
+    });
+    absl::SleepFor(held);  // the ClientHello waits in the kernel: the wait is what is tested
+    release.Notify();
+    late.join();
+    EXPECT_NE(holder->Receive(1).find("GET /hold"), std::string::npos);
+    auto fresh = Client();
+    EXPECT_TRUE(fresh->Handshake());
+    fresh->Send("GET /fresh HTTP/1.1\r\n\r\n");
+    EXPECT_NE(fresh->Receive(1).find("GET /fresh"), std::string::npos);
+    return late_ok;
   }
 
   std::unique_ptr<TlsClient> Client() {
@@ -319,6 +363,17 @@ TEST_F(HttpsListenerTest, OverTheCapAConnectionIsClosedWithoutAHandshake) {
   EXPECT_EQ(busy_.Value(), 1);
   first->Send("GET /b HTTP/1.1\r\n\r\n");
   EXPECT_NE(first->Receive(1).find("GET /b"), std::string::npos);
+}
+
+TEST_F(HttpsListenerTest, AHelloThatWaitedBeyondTheBoundIsClosedBeforeTheHandshake) {
+  EXPECT_FALSE(LateHandshakeSucceeds(absl::Milliseconds(200), absl::Milliseconds(700)));
+  EXPECT_EQ(Failures("late"), 1);
+  EXPECT_EQ(Counter("p2pims_tracker_https_handshakes_total"), 2) << "the holder and the fresh one";
+}
+
+TEST_F(HttpsListenerTest, WithoutABoundALateHelloIsServed) {
+  EXPECT_TRUE(LateHandshakeSucceeds(absl::ZeroDuration(), absl::Milliseconds(700)));
+  EXPECT_EQ(Failures("late"), 0);
 }
 
 TEST_F(HttpsListenerTest, ARotatedCertificateServesNewConnectionsAndOpenOnesGoOn) {

@@ -54,8 +54,9 @@ int main(int argc, char** argv) {
   rt.flags().Add("http-max-wait-ms", "50",
                  "an HTTP request read longer than this after it arrived (queued behind others "
                  "while the tracker is behind its load) is not served: it gets 'tracker busy; "
-                 "retry later' (retry in 1 minute) at once (ms, 0..60000; 0: served however "
-                 "late; plain HTTP only, not HTTPS)");
+                 "retry later' (retry in 1 minute) at once; an HTTPS connection whose first bytes "
+                 "waited longer is closed before its handshake (ms, 0..60000; 0: served however "
+                 "late)");
   rt.flags().Add("http-listen-backlog", "0",
                  "connections queued for each HTTP worker before the kernel drops new ones "
                  "(their clients retry); 0: net.core.somaxconn");
