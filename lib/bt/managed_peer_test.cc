@@ -12,6 +12,7 @@
 #include <libtorrent/hasher.hpp>
 #include <libtorrent/torrent_flags.hpp>
 #include <libtorrent/torrent_info.hpp>
+#include <libtorrent/torrent_status.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -56,7 +57,16 @@ class ManagedPeerTest : public testing::Test {
     p.save_path = dir_.string();
     p.flags &= ~(lt::torrent_flags::paused | lt::torrent_flags::auto_managed);
     p.flags |= lt::torrent_flags::seed_mode;
-    session.add_torrent(std::move(p));
+    const lt::torrent_handle torrent = session.add_torrent(std::move(p));
+    // Until the torrent seeds, libtorrent turns away connections for it (as for any unknown
+    // info-hash): wait for it, alert by alert.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (torrent.status().state != lt::torrent_status::seeding &&
+           std::chrono::steady_clock::now() < deadline) {
+      session.wait_for_alert(std::chrono::milliseconds(100));
+      std::vector<lt::alert*> drained;
+      session.pop_alerts(&drained);
+    }
     for (int i = 0; i < 1000 && session.listen_port() == 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
