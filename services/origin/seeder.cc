@@ -7,6 +7,7 @@
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -250,7 +251,14 @@ std::string Seeder::ContentOf(const lt::torrent_handle& handle) const {
 }
 
 void Seeder::PumpAlerts(absl::Duration wait) {
-  session_->post_torrent_updates();
+  // Each request is answered by an alert at once: asked on every call, the loop would never
+  // wait, and spun a core (and half of libtorrent's) with nothing to do.
+  const absl::Time now = absl::Now();
+  if (now >= next_status_) {
+    session_->post_torrent_updates();
+    next_status_ = now + absl::Seconds(1);
+  }
+  wait = std::min(wait, next_status_ - now);
   if (session_->wait_for_alert(absl::ToChronoMilliseconds(wait)) == nullptr) return;
   std::vector<lt::alert*> alerts;
   session_->pop_alerts(&alerts);

@@ -60,7 +60,7 @@ class Seeder {
   // Brings the torrents in line with the catalogue and renews tokens that are due.
   void Reconcile(absl::Time now);
   // Waits up to `wait` for libtorrent's alerts and handles them (checks done, tracker refusals,
-  // upload counters).
+  // upload counters). Asks for the torrents' counters once a second.
   void PumpAlerts(absl::Duration wait);
   // Stops announcing (the swarms hear "stopped") and closes every tracker session.
   void Stop();
@@ -105,6 +105,7 @@ class Seeder {
   metrics::Counter& repeats_refused_;
   const std::shared_ptr<bt::OneCopyStats> one_copy_ = std::make_shared<bt::OneCopyStats>();
   int64_t repeats_counted_ = 0;
+  absl::Time next_status_ = absl::InfinitePast();  // when to ask for the torrents' counters
   metrics::Counter& renewals_;
   metrics::Family<metrics::Counter>& failures_;
   metrics::Family<metrics::Counter>& announces_;

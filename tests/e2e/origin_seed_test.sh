@@ -45,6 +45,13 @@ check "feature's bytes do not match: counted, never announced" \
   eventually 20 eval '[[ $(origin_metric p2pims_origin_failures_total reason=\"mismatch\") -ge 1 ]]'
 check_eq "... no seeder for feature" 0 "$(stats feature seeders)"
 check_eq "one torrent seeding" 1 "$(origin_metric p2pims_origin_torrents state=\"seeding\")"
+# Idle, the origin waits for libtorrent's alerts: it once asked for torrent updates on every
+# round and spun a core. Its CPU time (utime + stime, clock ticks) over 3 s of nothing to do.
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$(suite_pid origin)/stat"; }
+before=$(cpu_ticks)
+sleep 3  # the window measured, not a wait for something
+idle=$(($(cpu_ticks) - before))
+check "idle, the origin used at most 10 % of a core over 3 s ($idle of 300 ticks)" test "$idle" -le 30
 
 echo "# alice fetches news: the origin is the only peer"
 rc=0
