@@ -17,7 +17,8 @@ namespace {
 // Adds one of libtorrent's torrent extensions to every torrent of the session.
 class EveryTorrent final : public lt::plugin {
  public:
-  using Factory = std::shared_ptr<lt::torrent_plugin> (*)(const lt::torrent_handle&, lt::client_data_t);
+  using Factory = std::shared_ptr<lt::torrent_plugin> (*)(const lt::torrent_handle&,
+                                                          lt::client_data_t);
   explicit EveryTorrent(Factory factory) : factory_(factory) {}
   std::shared_ptr<lt::torrent_plugin> new_torrent(const lt::torrent_handle& torrent,
                                                   lt::client_data_t data) override {

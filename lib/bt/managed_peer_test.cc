@@ -6,13 +6,6 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <libtorrent/bdecode.hpp>
-#include <libtorrent/bencode.hpp>
-#include <libtorrent/create_torrent.hpp>
-#include <libtorrent/hasher.hpp>
-#include <libtorrent/torrent_flags.hpp>
-#include <libtorrent/torrent_info.hpp>
-#include <libtorrent/torrent_status.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -21,6 +14,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <libtorrent/bdecode.hpp>
+#include <libtorrent/bencode.hpp>
+#include <libtorrent/create_torrent.hpp>
+#include <libtorrent/hasher.hpp>
+#include <libtorrent/torrent_flags.hpp>
+#include <libtorrent/torrent_info.hpp>
+#include <libtorrent/torrent_status.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -90,13 +90,14 @@ class ManagedPeerTest : public testing::Test {
   }
 
   std::optional<std::set<std::string>> Converse(int fd) {
-    std::string hello = "\x13" "BitTorrent protocol";
+    std::string hello = std::string(1, '\x13') + "BitTorrent protocol";
     std::string reserved(8, '\0');
     reserved[5] = 0x10;  // BEP 10
     const lt::sha1_hash ih = info_->info_hashes().v1;
     hello += reserved + std::string(ih.data(), ih.size()) + std::string("-XX0000-") +
              std::string(12, 'p');
-    if (::send(fd, hello.data(), hello.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(hello.size())) {
+    if (::send(fd, hello.data(), hello.size(), MSG_NOSIGNAL) !=
+        static_cast<ssize_t>(hello.size())) {
       return std::nullopt;
     }
     std::string answer;

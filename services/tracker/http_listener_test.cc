@@ -182,6 +182,10 @@ std::string AnswerAfterAWait(absl::Duration max_wait, absl::Duration held) {
       },
       {.threads = 1, .max_wait = max_wait}, &connections);
   EXPECT_TRUE(listener.Start("127.0.0.1:0").ok());
+  // Else the late request may be stamped when read, and look fresh.
+  if (max_wait > absl::ZeroDuration()) {
+    EXPECT_TRUE(KernelTimestampsActive());
+  }
   const int first = ConnectLoopback(listener.port());
   const int second = ConnectLoopback(listener.port());
   const std::string hold = "GET /hold HTTP/1.1\r\n\r\n", late = "GET /late HTTP/1.1\r\n\r\n";

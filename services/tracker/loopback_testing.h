@@ -1,8 +1,9 @@
-// For the tracker's tests only: a TCP connection to a listener on 127.0.0.1, and how many whole
-// HTTP responses a byte stream holds.
+// For the tracker's tests only: a TCP connection to a listener on 127.0.0.1, how many whole
+// HTTP responses a byte stream holds, and a wait for the kernel's receive timestamps.
 //
 //   const int fd = ConnectLoopback(listener.port());   // reads time out after 5 s
 //   ... while (CompleteHttpResponses(in) < 2) read more ...
+//   ASSERT_TRUE(KernelTimestampsActive());   // while a socket asking for them is open
 #pragma once
 
 #include <arpa/inet.h>
@@ -10,7 +11,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <optional>
 #include <string>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "lib/net/receive_timestamp.h"
 
 namespace p2pims::tracker {
 
@@ -38,6 +44,35 @@ inline int CompleteHttpResponses(const std::string& in) {
     if (cl != std::string::npos && in.size() >= at + 4 + std::stoul(in.substr(cl + 16))) ++complete;
   }
   return complete;
+}
+
+// The kernel turns receive timestamps on for the whole system some time after the first socket
+// asks (deferred work); until then a datagram is stamped when read, so it never looks late.
+// Waits until a datagram that sat in a socket comes back stamped at its arrival. Call it while
+// the socket under test (which asked for timestamps) is open: the last one to close turns them
+// off again.
+inline bool KernelTimestampsActive() {
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  const int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof addr;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
+  connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  bool active = false;
+  for (int attempt = 0; attempt < 200 && !active; ++attempt) {
+    (void)!send(fd, "t", 1, 0);
+    absl::SleepFor(absl::Milliseconds(5));
+    char data[8];
+    std::optional<timespec> stamped;
+    if (net::ReceiveStamped(fd, data, sizeof data, 0, &stamped) <= 0) break;
+    active = stamped && absl::Now() - absl::TimeFromTimespec(*stamped) > absl::Milliseconds(2);
+  }
+  close(fd);
+  return active;
 }
 
 }  // namespace p2pims::tracker

@@ -15,36 +15,10 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "lib/net/receive_timestamp.h"
+#include "services/tracker/loopback_testing.h"
 
 namespace p2pims::tracker {
 namespace {
-
-// The kernel turns receive timestamps on for the whole system some time after the first socket
-// asks (deferred work); until then a datagram is stamped when read, so it never looks late.
-// Waits until a datagram that sat in a socket comes back stamped at its arrival.
-bool KernelTimestampsActive() {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  const int on = 1;
-  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof addr;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
-  connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  bool active = false;
-  for (int attempt = 0; attempt < 200 && !active; ++attempt) {
-    (void)!send(fd, "t", 1, 0);
-    absl::SleepFor(absl::Milliseconds(5));
-    char data[8];
-    std::optional<timespec> stamped;
-    if (net::ReceiveStamped(fd, data, sizeof data, 0, &stamped) <= 0) break;
-    active = stamped && absl::Now() - absl::TimeFromTimespec(*stamped) > absl::Milliseconds(2);
-  }
-  close(fd);
-  return active;
-}
 
 class UdpListenerTest : public ::testing::Test {
  protected:
