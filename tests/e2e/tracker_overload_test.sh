@@ -4,10 +4,10 @@
 # (tracker_load --rate). The tracker stays up and ready, answered announces keep a latency
 # bound, goodput does not collapse, memory stays bounded, every announce not answered got
 # "tracker busy" or (UDP) was counted dropped by the tracker, and a normal announce succeeds
-# afterwards.
+# afterwards (at a quarter of the capacity).
 #   UDP: the socket's receive buffer is raised to 8 MiB (where the kernel allows it), so that
 #     without --udp-max-wait-ms (50 ms, the default) queued announces would wait hundreds of
-#     milliseconds.
+#     milliseconds; the tracker gets half a core (where cgroups are writable).
 #   HTTP: each announce on a connection of its own, as many peers announcing once each; the
 #     tracker gets a CPU quota (15 % of a core, where cgroups are writable: root), because
 #     on loopback the client's core does half of the server's TCP work and could not offer three
@@ -129,16 +129,27 @@ overload() {
   # What the overload left queued (HTTP: connections in the listen queue) is answered first.
   [[ $protocol == udp ]] || check "http: the listen queue drained afterwards" \
     eventually 10 eval '(( $(tracker_metric p2pims_tracker_http_listen_queue) == 0 ))'
-  after=$(load "$protocol" --inflight 8 --connections 8 --duration 2 --warmup 0)
-  echo "# $protocol afterwards: $after"
-  check "$protocol: afterwards announces are answered normally" \
-    eval '(( $(get announces "$after") > 0 && $(get failures "$after") == 0 ))'
+  # Afterwards at a quarter of the capacity, open loop, after a second's warm-up: a closed loop
+  # would saturate the tracker again (its queue at the bound). A tracker still overloaded would
+  # answer at about the bound (50 ms) or refuse; a recovered one answers at once. A stall of the
+  # shared machine beyond the bound may shed the few in flight (seen in CI: 8 of 6,009).
+  after=$(load "$protocol" --rate $((${capacity%.*} / 4)) --warmup 1 --duration 2)
+  echo "# $protocol afterwards (open loop, a quarter of capacity): $after"
+  check "$protocol: afterwards announces are answered at once: p50 under 10 ms" \
+    awk -v p="$(get p50_ms "$after")" -v n="$(get announces "$after")" 'BEGIN { exit !(n > 0 && p < 10) }'
+  check "$protocol: afterwards at most 1 % refused or lost, none cut off" \
+    eval '(( 100 * ($(get failures "$after") + $(get lost "$after")) <= $(get offered "$after") && $(get errors "$after") == 0 ))'
   check "$protocol: the tracker is still the same process" kill -0 "$TRACKER_PID"
 }
 
-# An announce the tracker sheds (a stall of the shared machine beyond the bound) is replaced
-# after 100 ms, not the usual second, so that stalls do not hold the loop's places.
+# Half a core (where cgroups are writable), so that the generator can offer three times the
+# tracker's capacity in a Release build too (a whole core answers about 140,000 a second there,
+# more than the generator sends). An announce the tracker sheds (a stall of the shared machine
+# beyond the bound) is replaced after 100 ms, not the usual second, so that stalls do not hold
+# the loop's places.
+cpu_quota "$TRACKER_PID" 50
 overload udp --inflight 64 --lost-after-ms 100
+cpu_quota_release
 
 # 15 %: about 4,000 connections a second in the Debug build, so that three times that (the
 # generator tops out near 17,000 a second on loopback) leaves the generator room.
