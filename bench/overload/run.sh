@@ -9,7 +9,8 @@
 # (every INVITE answered 200 or 503 with Retry-After, set-up p99 under 1 s, served rate not
 # collapsed, memory bounded, one CDR per served session) must pass over TCP; over UDP their
 # outcome is reported ("checks_passed"): see docs/results.md "Overload" for why it fails there.
-# Part tracker (tracker.sh): the tracker's UDP front, then its HTTP front, at three times capacity.
+# Part tracker (tracker.sh): the tracker's UDP front, then its HTTP and HTTPS fronts, at three times
+# capacity.
 #
 # Environment: BENCH_OVERLOAD_PART (all; sip or tracker), BENCH_OVERLOAD_SECONDS (30),
 # BENCH_OVERLOAD_WORKERS (sip-edge's --workers, 32), BENCH_OVERLOAD_INFLIGHT (128).
@@ -56,7 +57,8 @@ if [[ $PART == tracker || $PART == all ]]; then
   if [[ -f $BENCH_SRC/bench/overload/tracker.sh ]]; then
     udp=$(BENCH_TRACKER_PROTOCOL=udp bash "$BENCH_SRC/bench/overload/tracker.sh" | tail -n 1)
     http=$(BENCH_TRACKER_PROTOCOL=http bash "$BENCH_SRC/bench/overload/tracker.sh" | tail -n 1)
-    TRACKER_JSON="{\"udp\":$udp,\"http\":$http}"
+    https=$(BENCH_TRACKER_PROTOCOL=https bash "$BENCH_SRC/bench/overload/tracker.sh" | tail -n 1)
+    TRACKER_JSON="{\"udp\":$udp,\"http\":$http,\"https\":$https}"
   else
     TRACKER_JSON='"not built yet"'
   fi

@@ -6,21 +6,26 @@
 #
 #   bench/overload/tracker.sh                              # UDP; Release build, about 2 minutes
 #   BENCH_TRACKER_PROTOCOL=http bench/overload/tracker.sh  # HTTP, a connection per announce
+#   BENCH_TRACKER_PROTOCOL=https bench/overload/tracker.sh # HTTPS, a full handshake per announce
 #
 # HTTP: each announce on a connection of its own (closed loop for the capacity too), as many
 # peers announcing once each; the JSON adds the latency of the answers taken at the first try
 # (no TCP retransmission: first_try_*), how many needed one, and the listen queue's overflows.
+# HTTPS: the same over TLS (a self-signed certificate made for the run), each connection with a
+# full handshake; the JSON adds the connections closed before the handshake completed, as the
+# generator saw them and as the tracker counted them (a ClientHello that waited too long).
 #
 # The tracker gets one announce thread and one core (taskset), the load generator the other; and,
 # where the cgroup cpu controller is writable (root), the tracker only BENCH_TRACKER_CPU_PERCENT
 # of its core (a CFS quota per 10 ms), so that one core of load generator can offer three times
 # what the tracker answers: unlimited, one tracker core answers about as fast as one generator
 # core can send.
-# Environment: BENCH_TRACKER_PROTOCOL (udp; http), BENCH_SECONDS (20, measured seconds per
-# phase), BENCH_OVERLOAD_FACTOR (3), BENCH_TRACKER_CPU_PERCENT (UDP 35, HTTP 10; 0: no quota: on
-# loopback a TCP client's core does much of the server's TCP work),
-# BENCH_CONNECTIONS (64, HTTP's capacity run),
-# BENCH_PEERS (50000), BENCH_SWARMS (1000), BENCH_INFLIGHT (128, the capacity run: enough to keep one worker busy, few enough to fit the
+# Environment: BENCH_TRACKER_PROTOCOL (udp; http, https), BENCH_SECONDS (20, measured seconds per
+# phase), BENCH_OVERLOAD_FACTOR (3), BENCH_TRACKER_CPU_PERCENT (UDP 35, HTTP 10, HTTPS 40; 0: no
+# quota: on loopback a TCP client's core does much of the server's TCP work; a handshake costs
+# the generator about what it costs the tracker),
+# BENCH_CONNECTIONS (HTTP's capacity run: 64; HTTPS 16, as many handshakes at once as fit the bound),
+# BENCH_PEERS (50000; HTTPS 5000: every run starts with each peer's announce), BENCH_SWARMS (1000), BENCH_INFLIGHT (128, the capacity run: enough to keep one worker busy, few enough to fit the
 # kernel's default receive buffer),
 # BENCH_TRACKER_CPU (0), BENCH_LOAD_CPU (1), BENCH_TRACKER_ARGS (more tracker flags),
 # BENCH_TRACKER (another p2pims-tracker binary), BENCH_KEEP=1, BENCH_JOBS.
@@ -34,17 +39,21 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/cpu_quota.sh"
 
 readonly SECS=${BENCH_SECONDS:-20}
 readonly FACTOR=${BENCH_OVERLOAD_FACTOR:-3}
-readonly PEERS=${BENCH_PEERS:-50000}
+readonly PROTOCOL=${BENCH_TRACKER_PROTOCOL:-udp}
+if [[ $PROTOCOL == https ]]; then
+  readonly PEERS=${BENCH_PEERS:-5000} CONNECTIONS=${BENCH_CONNECTIONS:-16}
+else
+  readonly PEERS=${BENCH_PEERS:-50000} CONNECTIONS=${BENCH_CONNECTIONS:-64}
+fi
 readonly SWARMS=${BENCH_SWARMS:-1000}
 readonly INFLIGHT=${BENCH_INFLIGHT:-128}
 readonly TRACKER_CPU=${BENCH_TRACKER_CPU:-0}
 readonly LOAD_CPU=${BENCH_LOAD_CPU:-1}
-readonly PROTOCOL=${BENCH_TRACKER_PROTOCOL:-udp}
-readonly CONNECTIONS=${BENCH_CONNECTIONS:-64}
 case $PROTOCOL in
   udp) readonly CPU_PERCENT=${BENCH_TRACKER_CPU_PERCENT:-35} ;;
   http) readonly CPU_PERCENT=${BENCH_TRACKER_CPU_PERCENT:-10} ;;
-  *) die "BENCH_TRACKER_PROTOCOL must be udp or http, not $PROTOCOL" ;;
+  https) readonly CPU_PERCENT=${BENCH_TRACKER_CPU_PERCENT:-40} ;;
+  *) die "BENCH_TRACKER_PROTOCOL must be udp, http or https, not $PROTOCOL" ;;
 esac
 ((SECS + 2 <= 60)) || die "BENCH_SECONDS must be at most 58 (a UDP connection id's life)"
 
@@ -62,12 +71,21 @@ tracker_workload_sessions "$LOADGEN" bench_psql "$BENCH_TMP" ovl "$ISSUED_AT" \
 
 TRACKER_PORT=$(bench_free_port)
 TRACKER_ADMIN=$(bench_free_port)
+LOAD_PORT=$TRACKER_PORT
+HTTPS_ARGS=()
+if [[ $PROTOCOL == https ]]; then
+  LOAD_PORT=$(bench_free_port)
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+    -days 1 -keyout "$BENCH_TMP/tls.key" -out "$BENCH_TMP/tls.crt" 2>/dev/null
+  HTTPS_ARGS=(--https-listen "127.0.0.1:$LOAD_PORT" --https-cert-file "$BENCH_TMP/tls.crt"
+    --https-key-file "$BENCH_TMP/tls.key")
+fi
 # shellcheck disable=SC2086  # BENCH_TRACKER_ARGS: several flags
 bench_spawn tracker taskset -c "$TRACKER_CPU" "$TRACKER" --db "$DB" --rights "127.0.0.1:$RIGHTS_GRPC" \
   --announce-listen "127.0.0.1:$TRACKER_PORT" --announce-host "127.0.0.1:$TRACKER_PORT" \
   --announce-threads 1 --grpc-listen "127.0.0.1:$(bench_free_port)" \
   --admin-listen "127.0.0.1:$TRACKER_ADMIN" --charging= --cold-admissions-per-address 0 \
-  --log-level warn ${BENCH_TRACKER_ARGS:-}
+  --log-level warn "${HTTPS_ARGS[@]}" ${BENCH_TRACKER_ARGS:-}
 TRACKER_PID=$SPAWNED_PID
 
 trap 'bench_cleanup; cpu_quota_release' EXIT
@@ -82,7 +100,7 @@ bench_wait_http "http://127.0.0.1:$TRACKER_ADMIN/readyz" 60 "$TRACKER_PID" ||
 load() {
   local name=$1
   shift
-  taskset -c "$LOAD_CPU" "$LOADGEN" "--$PROTOCOL" "127.0.0.1:$TRACKER_PORT" --swarms "$SWARMS" \
+  taskset -c "$LOAD_CPU" "$LOADGEN" "--$PROTOCOL" "127.0.0.1:$LOAD_PORT" --swarms "$SWARMS" \
     --peers "$PEERS" --key-file "$BENCH_TMP/signing.keys" --issued-at "$ISSUED_AT" \
     --session-prefix ovl "$@" 2>"$BENCH_TMP/$name.err" || {
     cat "$BENCH_TMP/$name.err" >&2
@@ -122,6 +140,7 @@ drops0=$(metric p2pims_tracker_udp_dropped_total 'reason="buffer_full"')
 late0=$(metric p2pims_tracker_udp_dropped_total 'reason="too_late"')
 busy0=$(metric p2pims_tracker_announces_total 'result="busy"')
 overflows0=$(metric p2pims_tracker_listen_overflows_total)
+late_hellos0=$(metric p2pims_tracker_https_handshake_failures_total 'reason="late"')
 say "overload: ${FACTOR}x = $rate announces/s offered open loop, ${SECS} s"
 over_run=$(load overload --rate "$rate" --duration "$SECS")
 say "  $over_run"
@@ -131,6 +150,7 @@ drops=$(($(metric p2pims_tracker_udp_dropped_total 'reason="buffer_full"') - dro
 too_late=$(($(metric p2pims_tracker_udp_dropped_total 'reason="too_late"') - late0))
 busy_counted=$(($(metric p2pims_tracker_announces_total 'result="busy"') - busy0))
 overflows=$(($(metric p2pims_tracker_listen_overflows_total) - overflows0))
+late_hellos=$(($(metric p2pims_tracker_https_handshake_failures_total 'reason="late"') - late_hellos0))
 curl -fsS -o /dev/null "http://127.0.0.1:$TRACKER_ADMIN/readyz" || die "the tracker is not ready after the overload"
 # What the overload left queued (HTTP: connections in the listen queue) is answered first.
 for _ in $(seq 50); do
@@ -162,10 +182,14 @@ printf '"rss_kb_before":%s,"rss_kb_after":%s,"rss_growth_kb":%s,' \
 printf '"after_per_s":%s,"after_p50_ms":%s,"after_failures":%s,"after_lost":%s,' \
   "$(json_get announces_per_s "$after_run")" "$(json_get p50_ms "$after_run")" \
   "$(json_get failures "$after_run")" "$(json_get lost "$after_run")"
-if [[ $PROTOCOL == http ]]; then
+if [[ $PROTOCOL != udp ]]; then
   printf '"first_try_p50_ms":%s,"first_try_p99_ms":%s,"retransmitted":%s,"listen_overflows":%s,' \
     "$(json_get first_try_p50_ms "$over_run")" "$(json_get first_try_p99_ms "$over_run")" \
     "$(json_get retransmitted "$over_run")" "$overflows"
+fi
+if [[ $PROTOCOL == https ]]; then
+  printf '"closed_in_handshake":%s,"late_hellos_counted":%s,' \
+    "$(json_get closed_in_handshake "$over_run")" "$late_hellos"
 fi
 printf '"tracker_cpu_limit":"%s","tracker_args":"%s",' "$CPU_LIMIT" "${BENCH_TRACKER_ARGS:-}"
 printf '"client_cores":%s,"factor":%s,"seconds":%s,"peers":%s,"load1_at_start":%s,"load1_at_end":%s}\n' \

@@ -32,17 +32,22 @@
 // ones also apart), lost (no answer within 1 s) or, HTTP, an error (connect failed, closed
 // unanswered); the line adds offered, offered_per_s, busy, p999_ms and max_ms, and for HTTP
 // first_try_p50_ms and first_try_p99_ms (answers whose connection needed no TCP retransmission:
-// the latency the server is answerable for) and retransmitted (answers that needed one):
+// the latency the server is answerable for) and retransmitted (answers that needed one).
+// --https: HTTP over TLS, a full handshake on every connection (the server's worst case); with
+// --rate the line adds closed_in_handshake (connections the server closed before the handshake
+// completed, counted as errors too: how p2pims-tracker sheds a late ClientHello):
 //   tracker_load --udp 127.0.0.1:6969 --key-file signing.keys --rate 150000 --duration 10
 //   tracker_load --http 127.0.0.1:6969 --key-file signing.keys --rate 30000 --duration 10
+//   tracker_load --https 127.0.0.1:6970 --key-file signing.keys --rate 3000 --duration 10
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/ssl.h>
 #include <poll.h>
-#include <sys/resource.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -183,6 +188,9 @@ struct Tally {
   // connection and the request at the first try), and how many did need one, measured window.
   std::vector<uint32_t> first_try_latency_us;
   int64_t retransmitted = 0;
+  // HTTPS: connections the server closed before the TLS handshake completed (counted in errors
+  // too): how p2pims-tracker sheds a ClientHello that waited too long.
+  int64_t closed_in_handshake = 0;
   void Fail(std::string_view what, bool measured) {
     if (measured) ++failures; else ++fill_failures;
     if (measured && what.find("busy") != std::string_view::npos) ++busy;
@@ -198,6 +206,7 @@ struct Shared {
   Clock::time_point measure_from, stop;
   Clock::time_point fill_start, fill_end;
   std::atomic<bool> failed{false};
+  SSL_CTX* tls = nullptr;  // --https: every connection does a full handshake (no resumption)
 };
 
 std::string JsonEscape(std::string_view s) {
@@ -302,6 +311,9 @@ class HttpDriver {
     bool measured = false;                          // sent inside the measured window
     std::chrono::system_clock::time_point sent_at;  // the clock of the kernel's timestamps
     std::optional<std::chrono::system_clock::time_point> arrived;  // the answer's last bytes
+    // --https only:
+    SSL* ssl = nullptr;
+    bool handshaking = false;
   };
 
   // Open loop (--rate): announces leave at the thread's rate whatever comes back, each on a
@@ -463,13 +475,13 @@ class HttpDriver {
       c.connecting = false;
       ev.events = EPOLLIN;
       epoll_ctl(ep_, EPOLL_CTL_ADD, c.fd, &ev);
-      Send(i);
+      Connected(i);
     } else if (errno == EINPROGRESS) {
       c.connecting = true;
       ev.events = EPOLLOUT;
       epoll_ctl(ep_, EPOLL_CTL_ADD, c.fd, &ev);
     } else {
-      ++out_->errors;
+      CountError(i);
       Note(absl::StrCat("connect: ", std::strerror(errno)));
       close(c.fd);
       c.fd = -1;
@@ -479,43 +491,110 @@ class HttpDriver {
     }
   }
 
+  // Open loop: only what was sent inside the measured window counts.
+  void CountError(int i) {
+    if (!open_loop_ || conns_[i].measured) ++out_->errors;
+  }
+
   void Drop(int i) {
     Conn& c = conns_[i];
+    if (c.ssl != nullptr) SSL_free(c.ssl);
+    c.ssl = nullptr;
+    c.handshaking = false;
     epoll_ctl(ep_, EPOLL_CTL_DEL, c.fd, nullptr);
     close(c.fd);
     c.fd = -1;
   }
 
+  void Watch(int i, uint32_t events) {
+    epoll_event ev{};
+    ev.data.u32 = static_cast<uint32_t>(i);
+    ev.events = events;
+    epoll_ctl(ep_, EPOLL_CTL_MOD, conns_[i].fd, &ev);
+  }
+
+  // TCP is connected: the request goes out, after a TLS handshake with --https.
+  void Connected(int i) {
+    Conn& c = conns_[i];
+    if (sh_.tls == nullptr) return Send(i);
+    c.ssl = SSL_new(sh_.tls);
+    SSL_set_fd(c.ssl, c.fd);
+    SSL_set_connect_state(c.ssl);
+    c.handshaking = true;
+    Handshake(i);
+  }
+
+  void Handshake(int i) {
+    Conn& c = conns_[i];
+    const int rc = SSL_do_handshake(c.ssl);
+    if (rc == 1) {
+      c.handshaking = false;
+      Watch(i, EPOLLIN);
+      return Send(i);
+    }
+    const int e = SSL_get_error(c.ssl, rc);
+    if (e == SSL_ERROR_WANT_READ) return Watch(i, EPOLLIN);
+    if (e == SSL_ERROR_WANT_WRITE) return Watch(i, EPOLLIN | EPOLLOUT);
+    if (!open_loop_ || c.measured) ++out_->closed_in_handshake;
+    Resend(i);  // closed (or refused) before the handshake completed
+  }
+
   void Send(int i) {
     Conn& c = conns_[i];
     while (c.sent < c.req.size()) {
-      const ssize_t n = send(c.fd, c.req.data() + c.sent, c.req.size() - c.sent, MSG_NOSIGNAL);
+      const char* data = c.req.data() + c.sent;
+      const size_t size = c.req.size() - c.sent;
+      ssize_t n;
+      bool again;
+      if (c.ssl != nullptr) {
+        n = SSL_write(c.ssl, data, static_cast<int>(size));
+        const int e = n > 0 ? SSL_ERROR_NONE : SSL_get_error(c.ssl, static_cast<int>(n));
+        again = e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ;
+      } else {
+        n = send(c.fd, data, size, MSG_NOSIGNAL);
+        again = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+      }
       if (n > 0) {
         c.sent += static_cast<size_t>(n);
         continue;
       }
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        epoll_event ev{};
-        ev.data.u32 = static_cast<uint32_t>(i);
-        ev.events = EPOLLIN | EPOLLOUT;
-        epoll_ctl(ep_, EPOLL_CTL_MOD, c.fd, &ev);
-        return;
-      }
+      if (again) return Watch(i, EPOLLIN | EPOLLOUT);
       return Resend(i);  // the server closed it
     }
+  }
+
+  // Reads what is there into c.in: the byte count, 0 at EOF or on an error, -1 when nothing
+  // more is there now. Open loop: c.arrived is the kernel's arrival time of what was read (with
+  // TLS, of the first bytes still queued, peeked before the record is decrypted).
+  ssize_t Read(int i, char* buf, size_t size) {
+    Conn& c = conns_[i];
+    std::optional<timespec> at;
+    if (c.ssl == nullptr) {
+      const ssize_t n = p2pims::net::ReceiveStamped(c.fd, buf, size, 0, &at);
+      if (n > 0 && open_loop_) c.arrived = ArrivalOf(at);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return -1;
+      return std::max<ssize_t>(n, 0);
+    }
+    if (open_loop_ && p2pims::net::ReceiveStamped(c.fd, buf, 1, MSG_PEEK, &at) > 0) {
+      c.arrived = ArrivalOf(at);
+    }
+    const int n = SSL_read(c.ssl, buf, static_cast<int>(size));
+    if (n > 0) return n;
+    const int e = SSL_get_error(c.ssl, n);
+    return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? -1 : 0;
   }
 
   // The connection ended before an answer: the same request again on a fresh connection.
   void Resend(int i) {
     Conn& c = conns_[i];
     if (open_loop_) {  // no second try: the schedule goes on
-      ++out_->errors;
+      CountError(i);
       Note(c.in.empty() ? "connection closed without an answer"
                         : "connection closed in the middle of an answer");
       return Settle(i, false);
     }
     if (!c.in.empty()) {
-      ++out_->errors;
+      CountError(i);
       Note("connection closed in the middle of an answer");
     }
     ++out_->retries;
@@ -533,7 +612,7 @@ class HttpDriver {
       socklen_t len = sizeof err;
       getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
       if (err != 0) {
-        ++out_->errors;
+        CountError(i);
         Note(absl::StrCat("connect: ", std::strerror(err)));
         Drop(i);
         if (open_loop_) return Settle(i, false);
@@ -541,32 +620,28 @@ class HttpDriver {
         return Open(i);
       }
       c.connecting = false;
-      epoll_event ev{};
-      ev.data.u32 = static_cast<uint32_t>(i);
-      ev.events = EPOLLIN;
-      epoll_ctl(ep_, EPOLL_CTL_MOD, c.fd, &ev);
-      return Send(i);
+      Watch(i, EPOLLIN);
+      return Connected(i);
     }
+    if (c.handshaking) return Handshake(i);
     if ((events & EPOLLOUT) && c.sent < c.req.size()) {
-      epoll_event ev{};
-      ev.data.u32 = static_cast<uint32_t>(i);
-      ev.events = EPOLLIN;
-      epoll_ctl(ep_, EPOLL_CTL_MOD, c.fd, &ev);
+      Watch(i, EPOLLIN);
       Send(i);
       if (c.fd < 0) return;
     }
     if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR))) return;
     char buf[16384];
     for (;;) {
-      std::optional<timespec> at;
-      const ssize_t n = p2pims::net::ReceiveStamped(c.fd, buf, sizeof buf, 0, &at);
+      const ssize_t n = Read(i, buf, sizeof buf);
       if (n > 0) {
-        if (open_loop_) c.arrived = ArrivalOf(at);
         c.in.append(buf, static_cast<size_t>(n));
-        if (static_cast<size_t>(n) < sizeof buf) break;
+        // Plain: a short read emptied the socket. TLS: a record at a time, each looked at
+        // before the next read (which could find the server's close after a whole answer); the
+        // rest stays in the socket (no read-ahead), so epoll reports it again.
+        if (c.ssl != nullptr || static_cast<size_t>(n) < sizeof buf) break;
         continue;
       }
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      if (n < 0) break;
       // EOF or reset: a server that closes after each answer shows it here first.
       if (c.in.empty() && !c.fresh) closes_ = true;
       return Resend(i);
@@ -588,7 +663,7 @@ class HttpDriver {
       for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       const size_t cl = lower.find("\r\ncontent-length:");
       if (cl == std::string::npos) {
-        ++out_->errors;
+        CountError(i);
         Note("answer without Content-Length");
         Drop(i);
         return StartNext(i);
@@ -1113,6 +1188,9 @@ int main(int argc, char** argv) {
                       "Drives a BitTorrent tracker with HTTP or UDP announces; one JSON line.");
   flags.Add("print-hashes", "0", "print this many info-hashes (hex, one a line) and exit");
   flags.Add("http", "", "host:port of an HTTP tracker");
+  flags.Add("https", "",
+            "host:port of an HTTPS tracker: as --http, each connection with a full TLS "
+            "handshake (no session resumption; the certificate is not checked)");
   flags.Add("udp", "", "host:port of a UDP tracker");
   flags.Add("probe", "false", "UDP: only check that a connect request is answered (exit 3 if not)");
   flags.Add("plain", "false", "no token: /announce, and no BEP 41 URL data (opentracker)");
@@ -1162,7 +1240,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   const bool print_sessions = flags.GetBool("print-sessions").value_or(false);
-  const bool http = !flags.Get("http").empty();
+  const bool https = !flags.Get("https").empty();
+  const bool http = !flags.Get("http").empty() || https;
   if (num("rate") > 0) {
     // HTTP: a connection per announce in flight; UDP: none, but the same limit costs nothing.
     rlimit files{};
@@ -1170,12 +1249,16 @@ int main(int argc, char** argv) {
     files.rlim_cur = files.rlim_max;
     setrlimit(RLIMIT_NOFILE, &files);
   }
-  if (!print_sessions && http == !flags.Get("udp").empty()) {
-    std::cerr << "error: give exactly one of --http and --udp\n";
+  if (!print_sessions &&
+      (http == !flags.Get("udp").empty() || (https && !flags.Get("http").empty()))) {
+    std::cerr << "error: give exactly one of --http, --https and --udp\n";
     return 2;
   }
   sockaddr_in addr{};
-  if (!print_sessions && !ParseHostPort(http ? flags.Get("http") : flags.Get("udp"), &addr)) {
+  const std::string target = https  ? flags.Get("https")
+                             : http ? flags.Get("http")
+                                    : flags.Get("udp");
+  if (!print_sessions && !ParseHostPort(target, &addr)) {
     std::cerr << "error: bad host:port\n";
     return 2;
   }
@@ -1241,6 +1324,13 @@ int main(int argc, char** argv) {
 
   Shared sh;
   sh.w = &w;
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> tls(nullptr, SSL_CTX_free);
+  if (https) {
+    tls.reset(SSL_CTX_new(TLS_client_method()));
+    SSL_CTX_set_verify(tls.get(), SSL_VERIFY_NONE, nullptr);
+    SSL_CTX_set_session_cache_mode(tls.get(), SSL_SESS_CACHE_OFF);
+    sh.tls = tls.get();
+  }
   sh.threads = threads;
   const int64_t rate = num("rate");
   sh.rate_per_thread = static_cast<double>(rate) / threads;
@@ -1296,6 +1386,7 @@ int main(int argc, char** argv) {
     all.first_try_latency_us.insert(all.first_try_latency_us.end(),
                                     t.first_try_latency_us.begin(), t.first_try_latency_us.end());
     all.retransmitted += t.retransmitted;
+    all.closed_in_handshake += t.closed_in_handshake;
   }
   const double fill_s = std::chrono::duration<double>(sh.fill_end - sh.fill_start).count();
   const double per_s = duration > 0 ? static_cast<double>(all.ok) / static_cast<double>(duration) : 0;
@@ -1330,6 +1421,11 @@ int main(int argc, char** argv) {
                     PercentileMs(all.first_try_latency_us, 0.50),
                     PercentileMs(all.first_try_latency_us, 0.99),
                     static_cast<long long>(all.retransmitted));
+    }
+    if (https) {
+      std::snprintf(line + std::strlen(line), sizeof line - std::strlen(line),
+                    "\"closed_in_handshake\":%lld,",
+                    static_cast<long long>(all.closed_in_handshake));
     }
   }
   std::cout << line << "\"answered\":" << all.answered << ",\"client_cores\":"

@@ -43,6 +43,8 @@ constexpr ssize_t kTlsFailed = -2;
 // connections it keeps open still get their turn.
 constexpr int kAcceptBatch = 64;
 constexpr int kMinAdaptiveBacklog = 16;
+// How long an HTTPS handshake in progress keeps the worker from accepting more (max_handshakes).
+constexpr absl::Duration kHandshakePlaceHeld = absl::Seconds(1);
 
 struct Connection {
   int fd = -1;
@@ -64,6 +66,7 @@ struct Connection {
   bool tls_read_wants_write = false;  // SSL_read must write first: wait for EPOLLOUT
   bool tls_write_wants_read = false;  // SSL_write must read first: wait for EPOLLIN
   absl::Time accepted_at;             // the handshake must finish within the idle timeout
+  bool holds_handshake_place = false;  // counted in the worker's handshakes in progress
 };
 
 // What the head says about the request, besides its first line.
@@ -268,6 +271,7 @@ class HttpListener::Worker {
         static_cast<double>(kMinAdaptiveBacklog), static_cast<double>(SOMAXCONN)));
     // Moves of less than a fifth are noise.
     if (std::abs(backlog - backlog_) * 5 > backlog_) SetBacklog(backlog);
+    MaybeResumeAccepts();  // the handshake cap follows the backlog
   }
 
   void SetBacklog(int backlog) {
@@ -276,6 +280,7 @@ class HttpListener::Worker {
 
   void Accept(absl::Time now) {
     for (int accepted = 0; accepted < kAcceptBatch; ++accepted) {
+      if (https_ != nullptr && timed() && handshaking_ >= HandshakeCap()) return PauseAccepts();
       sockaddr_storage from{};
       socklen_t length = sizeof from;
       const int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&from), &length,
@@ -316,7 +321,11 @@ class HttpListener::Worker {
       connections_.emplace(fd, std::move(owned));
       owner_.open_.fetch_add(1, std::memory_order_relaxed);
       if (owner_.connections_ != nullptr) owner_.connections_->Increment();
-      if (https_ != nullptr && !StartTls(c, now)) continue;
+      if (https_ != nullptr) {
+        if (!StartTls(c, now)) continue;
+        c.holds_handshake_place = true;
+        ++handshaking_;
+      }
       // The request is most likely here already (TCP_DEFER_ACCEPT): serve it now, and watch
       // the connection only if it stays open.
       if (Read(c, now) && !c.watched) Watch(c, EPOLLIN | EPOLLRDHUP);
@@ -390,6 +399,7 @@ class HttpListener::Worker {
     if (!c.handshake_done && SSL_is_init_finished(c.ssl)) {
       c.handshake_done = true;
       https_->CountHandshake();
+      LeaveHandshakePlace(c);
     }
     return n > 0 ? n : TlsOutcome(c, n, SSL_ERROR_WANT_READ, &c.tls_read_wants_write);
   }
@@ -541,9 +551,41 @@ class HttpListener::Worker {
     return true;
   }
 
+  // The most handshakes in progress before the worker stops accepting (max_handshakes).
+  int HandshakeCap() const {
+    if (owner_.options_.max_handshakes > 0) return owner_.options_.max_handshakes;
+    const int backlog =
+        owner_.options_.listen_backlog > 0 ? owner_.options_.listen_backlog : backlog_;
+    return std::max(kMinAdaptiveBacklog, backlog);
+  }
+
+  void PauseAccepts() {
+    if (accepts_paused_) return;
+    accepts_paused_ = true;
+    Watch(listen_fd_, 0, EPOLL_CTL_MOD);
+  }
+
+  // The connection's handshake no longer counts (done, failed, or held its place long enough).
+  void LeaveHandshakePlace(Connection& c) {
+    if (!c.holds_handshake_place) return;
+    c.holds_handshake_place = false;
+    --handshaking_;
+    MaybeResumeAccepts();
+  }
+
+  void MaybeResumeAccepts() {
+    if (accepts_paused_ && handshaking_ < HandshakeCap()) {
+      accepts_paused_ = false;
+      Watch(listen_fd_, EPOLLIN, EPOLL_CTL_MOD);
+    }
+  }
+
   void SweepIdle(absl::Time now) {
     std::vector<Connection*> idle;
     for (auto& [fd, c] : connections_) {
+      if (c->holds_handshake_place && now - c->accepted_at > kHandshakePlaceHeld) {
+        LeaveHandshakePlace(*c);
+      }
       // A handshake trickling in byte by byte is bounded from the accept, not the last read.
       if (c->ssl != nullptr && !c->handshake_done &&
           now - c->accepted_at > owner_.options_.idle_timeout) {
@@ -560,6 +602,7 @@ class HttpListener::Worker {
   // Closes the socket; `erase` drops it from the map (not while the destructor iterates it).
   // Returns false (the connection is gone), for Read and Flush to pass on.
   bool Close(Connection& c, bool erase) {
+    LeaveHandshakePlace(c);
     if (c.ssl != nullptr) {
       // close_notify, best effort: tells a client reading to the end that nothing is cut off.
       if (c.handshake_done && !c.tls_broken) SSL_shutdown(c.ssl);
@@ -588,6 +631,10 @@ class HttpListener::Worker {
   absl::Duration busy_;
   uint64_t answered_ = 0;
   int backlog_ = 0;
+  // HTTPS: handshakes in progress that hold a place (max_handshakes), and whether the listen
+  // socket is out of epoll's interest because of them.
+  int handshaking_ = 0;
+  bool accepts_paused_ = false;
   char read_buffer_[kReadChunk];
 };
 

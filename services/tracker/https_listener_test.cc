@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -135,6 +136,81 @@ class TlsClient {
  private:
   const int fd_;
   SSL* const ssl_;
+};
+
+// A client that sends its ClientHello and goes no further until told: a handshake the server
+// holds in progress. Its TLS runs over memory BIOs, so nothing the server sends is read
+// before Finish.
+class HelloOnly {
+ public:
+  HelloOnly(SSL_CTX* ctx, int port)
+      : fd_(ConnectTcp(port)),
+        ssl_(SSL_new(ctx)),
+        in_(BIO_new(BIO_s_mem())),
+        out_(BIO_new(BIO_s_mem())) {
+    SSL_set_bio(ssl_, in_, out_);  // owned by ssl_ from here
+    SSL_set_tlsext_host_name(ssl_, "localhost");
+    SSL_set_connect_state(ssl_);
+    const int n = SSL_do_handshake(ssl_);
+    EXPECT_EQ(SSL_get_error(ssl_, n), SSL_ERROR_WANT_READ);
+    Flush();  // the ClientHello
+  }
+  ~HelloOnly() {
+    SSL_free(ssl_);
+    if (fd_ >= 0) close(fd_);
+  }
+  // Whether the server's first flight (it took the connection and answered the hello) arrives
+  // within `wait`.
+  bool Answered(absl::Duration wait) {
+    pollfd p{.fd = fd_, .events = POLLIN, .revents = 0};
+    return poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(wait))) == 1;
+  }
+  // Completes the handshake and sends one request; the answer ("" when it fails).
+  std::string Finish(const std::string& request) {
+    while (SSL_do_handshake(ssl_) != 1) {
+      Flush();
+      if (!Pump()) return "";
+    }
+    SSL_write(ssl_, request.data(), static_cast<int>(request.size()));
+    Flush();
+    std::string in;
+    char buf[4096];
+    while (CompleteHttpResponses(in) < 1) {
+      const int n = SSL_read(ssl_, buf, sizeof buf);
+      if (n > 0) {
+        in.append(buf, static_cast<size_t>(n));
+      } else if (!Pump()) {
+        break;
+      }
+    }
+    return in;
+  }
+  void Abandon() {
+    close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  // What TLS wrote goes to the socket.
+  void Flush() {
+    char buf[4096];
+    for (int n; (n = BIO_read(out_, buf, sizeof buf)) > 0;) {
+      EXPECT_EQ(write(fd_, buf, static_cast<size_t>(n)), n);
+    }
+  }
+  // What the socket has goes to TLS; false at its end (or the read timeout).
+  bool Pump() {
+    char buf[4096];
+    const ssize_t n = read(fd_, buf, sizeof buf);
+    if (n <= 0) return false;
+    BIO_write(in_, buf, static_cast<int>(n));
+    return true;
+  }
+
+  int fd_;
+  SSL* const ssl_;
+  BIO* const in_;
+  BIO* const out_;
 };
 
 class HttpsListenerTest : public ::testing::Test {
@@ -378,6 +454,34 @@ TEST_F(HttpsListenerTest, AHelloThatWaitedBeyondTheBoundIsClosedBeforeTheHandsha
 TEST_F(HttpsListenerTest, WithoutABoundALateHelloIsServed) {
   EXPECT_TRUE(LateHandshakeSucceeds(absl::ZeroDuration(), absl::Milliseconds(700)));
   EXPECT_EQ(Failures("late"), 0);
+}
+
+// With a bound on the wait, a worker keeps at most max_handshakes in progress: the next
+// connection waits in the listen queue until one ends (here: its client gives up), or has held
+// its place for a second (a stalled client cannot stop the accepts).
+TEST_F(HttpsListenerTest, BeyondTheHandshakeCapANewConnectionWaitsForAPlace) {
+  StartListener({.threads = 1, .max_wait = absl::Seconds(10), .max_handshakes = 1}, Echo, Echo);
+  HelloOnly first(client_ctx_, listener_->port());
+  ASSERT_TRUE(first.Answered(absl::Seconds(5))) << "the first handshake is taken at once";
+  HelloOnly second(client_ctx_, listener_->port());
+  EXPECT_FALSE(second.Answered(absl::Milliseconds(300))) << "no place while the first holds it";
+  first.Abandon();
+  ASSERT_TRUE(second.Answered(absl::Seconds(5))) << "taken once the first's place is free";
+  EXPECT_NE(second.Finish("GET /second HTTP/1.1\r\n\r\n").find("GET /second"), std::string::npos);
+
+  HelloOnly stalled(client_ctx_, listener_->port());
+  ASSERT_TRUE(stalled.Answered(absl::Seconds(5)));
+  HelloOnly third(client_ctx_, listener_->port());
+  EXPECT_TRUE(third.Answered(absl::Seconds(5))) << "the stalled one's place is free after 1 s";
+  EXPECT_NE(third.Finish("GET /third HTTP/1.1\r\n\r\n").find("GET /third"), std::string::npos);
+}
+
+TEST_F(HttpsListenerTest, WithoutTheCapEveryHandshakeIsTakenAtOnce) {
+  StartListener({.threads = 1, .max_wait = absl::Seconds(10), .max_handshakes = 100}, Echo, Echo);
+  HelloOnly first(client_ctx_, listener_->port());
+  ASSERT_TRUE(first.Answered(absl::Seconds(5)));
+  HelloOnly second(client_ctx_, listener_->port());
+  EXPECT_TRUE(second.Answered(absl::Seconds(5)));
 }
 
 TEST_F(HttpsListenerTest, ARotatedCertificateServesNewConnectionsAndOpenOnesGoOn) {
