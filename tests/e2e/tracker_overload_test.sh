@@ -171,24 +171,25 @@ cpu_quota "$TRACKER_PID" 50
 overload udp --inflight 64 --lost-after-ms 100
 cpu_quota_release
 
+# overload_held PERCENT PROTOCOL ARGS...: overload over TCP with the tracker held to PERCENT of
+# its core; skipped where no quota can be set (not root): one generator core cannot offer three
+# times an unlimited tracker over TCP on loopback.
+overload_held() {
+  local percent=$1 protocol=$2
+  shift 2
+  cpu_quota "$TRACKER_PID" "$percent"
+  if [[ $CPU_QUOTA == none ]]; then
+    skip "$protocol overload: no CPU quota for the tracker here (cgroups not writable: not root)"
+  else
+    overload "$protocol" "$@"
+  fi
+  cpu_quota_release
+}
 # 15 %: about 4,000 connections a second in the Debug build, so that three times that (the
 # generator tops out near 17,000 a second on loopback) leaves the generator room.
-cpu_quota "$TRACKER_PID" 15
-if [[ $CPU_QUOTA == none ]]; then
-  skip "http overload: no CPU quota for the tracker here (cgroups not writable: not root)"
-else
-  overload http --connections 64 --connection-close
-fi
-cpu_quota_release
-
+overload_held 15 http --connections 64 --connection-close
 # 40 %: about 1,000 handshakes a second; 16 connections: as many handshakes at once as the
 # tracker completes within the bound.
-cpu_quota "$TRACKER_PID" 40
-if [[ $CPU_QUOTA == none ]]; then
-  skip "https overload: no CPU quota for the tracker here (cgroups not writable: not root)"
-else
-  overload https --connections 16 --connection-close
-fi
-cpu_quota_release
+overload_held 40 https --connections 16 --connection-close
 
 harness_finish
