@@ -68,7 +68,7 @@ struct HttpListenerOptions {
   // HTTPS with max_wait: TLS handshakes a worker keeps in progress at most. Beyond, it accepts
   // nothing more until one ends, so that new connections wait in the listen queue (where a hello
   // that waited beyond max_wait is closed unread) rather than share the worker with every
-  // handshake taken before them, which made the answered ones wait for seconds. A handshake
+  // handshake taken before them, which made the answered ones wait twice the bound. A handshake
   // holds its place for a second at most (a client that stalls mid-handshake, on purpose or
   // not, does not stop the accepts). 0: the worker's adaptive listen_backlog (what it answers in
   // half of max_wait).
