@@ -288,8 +288,8 @@ class HttpDriver {
         Loop([this] { return active_ == 0; });
       }
     }
-    for (auto& c : conns_) {
-      if (c.fd >= 0) close(c.fd);
+    for (size_t i = 0; i < conns_.size(); ++i) {
+      if (conns_[i].fd >= 0) Drop(static_cast<int>(i));  // frees its TLS state too
     }
     close(ep_);
   }
