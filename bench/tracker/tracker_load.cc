@@ -44,6 +44,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/epoll.h>
@@ -526,6 +527,7 @@ class HttpDriver {
 
   void Handshake(int i) {
     Conn& c = conns_[i];
+    ERR_clear_error();  // SSL_get_error reads this thread's queue: only this call's errors
     const int rc = SSL_do_handshake(c.ssl);
     if (rc == 1) {
       c.handshaking = false;
@@ -547,6 +549,7 @@ class HttpDriver {
       ssize_t n;
       bool again;
       if (c.ssl != nullptr) {
+        ERR_clear_error();
         n = SSL_write(c.ssl, data, static_cast<int>(size));
         const int e = n > 0 ? SSL_ERROR_NONE : SSL_get_error(c.ssl, static_cast<int>(n));
         again = e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ;
@@ -578,6 +581,7 @@ class HttpDriver {
     if (open_loop_ && p2pims::net::ReceiveStamped(c.fd, buf, 1, MSG_PEEK, &at) > 0) {
       c.arrived = ArrivalOf(at);
     }
+    ERR_clear_error();
     const int n = SSL_read(c.ssl, buf, static_cast<int>(size));
     if (n > 0) return n;
     const int e = SSL_get_error(c.ssl, n);
