@@ -70,8 +70,8 @@ struct HttpListenerOptions {
   // that waited beyond max_wait is closed unread) rather than share the worker with every
   // handshake taken before them, which made the answered ones wait twice the bound. A handshake
   // holds its place for a second at most (a client that stalls mid-handshake, on purpose or
-  // not, does not stop the accepts). 0: the worker's adaptive listen_backlog (what it answers in
-  // half of max_wait).
+  // not, does not stop the accepts). 0: the worker's listen queue length (listen_backlog, or
+  // the adaptive one: what it answers in half of max_wait), at least 16.
   int max_handshakes = 0;
 };
 

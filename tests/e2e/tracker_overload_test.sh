@@ -50,7 +50,7 @@ if (($(nproc) >= 2)) && taskset -a -p -c 0 "$TRACKER_PID" >/dev/null; then
   PIN_LOAD=(taskset -c 1)
 fi
 # load PROTOCOL ARGS...: one run of the load generator (tokens signed with the suite's rights
-# key) against the tracker's udp or http front; prints its JSON line.
+# key) against the tracker's udp, http or https front; prints its JSON line.
 load() {
   local protocol=$1 port=$TRACKER_BT
   shift
@@ -147,7 +147,7 @@ overload() {
   fi
 
   # What the overload left queued (HTTP: connections in the listen queue) is answered first.
-  [[ $protocol == udp ]] || check "http: the listen queue drained afterwards" \
+  [[ $protocol == udp ]] || check "$protocol: the listen queue drained afterwards" \
     eventually 10 eval '(( $(tracker_metric p2pims_tracker_http_listen_queue) == 0 ))'
   # Afterwards at a quarter of the capacity, open loop, after a second's warm-up: a closed loop
   # would saturate the tracker again (its queue at the bound). A tracker still overloaded would
