@@ -4,8 +4,9 @@
 # how the work that is served keeps its latency bound while the rest is refused.
 #
 # Part sip: tests/e2e/sip_overload_rate_test.sh on the Release build, with sip-edge's default
-# workers (32), 128 sessions in flight for the capacity and a 30 s burst at three times it, once
-# over one TCP connection (as a CSCF keeps one for ISC) and once over UDP. The test's checks
+# workers (32), 128 sessions in flight for the capacity (fewer on a machine too slow for them:
+# see the test) and a 30 s burst at three times it, once over one TCP connection (as a CSCF keeps
+# one for ISC) and once over UDP. The test's checks
 # (every INVITE answered 200 or 503 with Retry-After, set-up p99 under 1 s, served rate not
 # collapsed, memory bounded, one CDR per served session) must pass over TCP; over UDP their
 # outcome is reported ("checks_passed"): see docs/results.md "Overload" for why it fails there.
