@@ -325,6 +325,7 @@ class HttpListener::Worker {
         if (!StartTls(c, now)) continue;
         c.holds_handshake_place = true;
         ++handshaking_;
+        https_->HandshakePlaceTaken();
       }
       // The request is most likely here already (TCP_DEFER_ACCEPT): serve it now, and watch
       // the connection only if it stays open.
@@ -562,6 +563,7 @@ class HttpListener::Worker {
   void PauseAccepts() {
     if (accepts_paused_) return;
     accepts_paused_ = true;
+    https_->CountAcceptPause();
     Watch(listen_fd_, 0, EPOLL_CTL_MOD);
   }
 
@@ -570,6 +572,7 @@ class HttpListener::Worker {
     if (!c.holds_handshake_place) return;
     c.holds_handshake_place = false;
     --handshaking_;
+    https_->HandshakePlaceLeft();
     MaybeResumeAccepts();
   }
 

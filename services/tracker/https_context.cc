@@ -68,7 +68,21 @@ HttpsContext::HttpsContext(HttpsOptions options, metrics::Registry& registry)
                   .Name("p2pims_tracker_https_certificate_expiry_timestamp_seconds")
                   .Help("notAfter of the HTTPS certificate in use (Unix seconds).")
                   .Register(registry)
-                  .Add({})) {}
+                  .Add({})),
+      handshakes_in_progress_(
+          metrics::BuildGauge()
+              .Name("p2pims_tracker_https_handshakes_in_progress")
+              .Help("TLS handshakes in progress that hold a place under the workers' handshake "
+                    "cap (one second at most each); at the cap, new connections wait in the "
+                    "listen queue.")
+              .Register(registry)
+              .Add({})),
+      accept_pauses_(metrics::BuildCounter()
+                         .Name("p2pims_tracker_https_accept_pauses_total")
+                         .Help("Times an HTTPS worker stopped accepting because its handshake "
+                               "places were all taken (the front at its capacity).")
+                         .Register(registry)
+                         .Add({})) {}
 
 HttpsContext::~HttpsContext() {
   absl::MutexLock lock(&mu_);

@@ -74,6 +74,11 @@ class HttpsContext {
 
   void CountHandshake() { handshakes_.Increment(); }
   void CountHandshakeFailure(HandshakeFailure reason);
+  // The listeners' handshake cap (HttpListenerOptions::max_handshakes): places taken and left,
+  // and each time a worker stopped accepting because its places were all taken.
+  void HandshakePlaceTaken() { handshakes_in_progress_.Increment(); }
+  void HandshakePlaceLeft() { handshakes_in_progress_.Decrement(); }
+  void CountAcceptPause() { accept_pauses_.Increment(); }
 
  private:
   struct Stamp {
@@ -108,6 +113,8 @@ class HttpsContext {
   metrics::Counter &plain_http_, &timeouts_, &closed_, &protocol_, &late_;
   metrics::Counter &reloaded_, &reload_failed_;
   metrics::Gauge& expiry_;
+  metrics::Gauge& handshakes_in_progress_;
+  metrics::Counter& accept_pauses_;
 };
 // Thread-safe: NewConnection, MaybeReload and the counters are called from every worker.
 

@@ -306,6 +306,13 @@ class HttpsListenerTest : public ::testing::Test {
     return failed;
   }
 
+  double HandshakesInProgress() {
+    return metrics::BuildGauge()
+        .Name("p2pims_tracker_https_handshakes_in_progress")
+        .Register(registry_)
+        .Add({})
+        .Value();
+  }
   double Counter(const std::string& name, const metrics::Labels& labels = {}) {
     return metrics::BuildCounter().Name(name).Register(registry_).Add(labels).Value();
   }
@@ -465,6 +472,8 @@ TEST_F(HttpsListenerTest, BeyondTheHandshakeCapANewConnectionWaitsForAPlace) {
   ASSERT_TRUE(first.Answered(absl::Seconds(5))) << "the first handshake is taken at once";
   HelloOnly second(client_ctx_, listener_->port());
   EXPECT_FALSE(second.Answered(absl::Milliseconds(300))) << "no place while the first holds it";
+  EXPECT_EQ(HandshakesInProgress(), 1);
+  EXPECT_EQ(Counter("p2pims_tracker_https_accept_pauses_total"), 1);
   first.Abandon();
   ASSERT_TRUE(second.Answered(absl::Seconds(5))) << "taken once the first's place is free";
   EXPECT_NE(second.Finish("GET /second HTTP/1.1\r\n\r\n").find("GET /second"), std::string::npos);
@@ -474,6 +483,7 @@ TEST_F(HttpsListenerTest, BeyondTheHandshakeCapANewConnectionWaitsForAPlace) {
   HelloOnly third(client_ctx_, listener_->port());
   EXPECT_TRUE(third.Answered(absl::Seconds(5))) << "the stalled one's place is free after 1 s";
   EXPECT_NE(third.Finish("GET /third HTTP/1.1\r\n\r\n").find("GET /third"), std::string::npos);
+  EXPECT_EQ(HandshakesInProgress(), 0) << "every place was left: done, abandoned or held 1 s";
 }
 
 TEST_F(HttpsListenerTest, WithoutTheCapEveryHandshakeIsTakenAtOnce) {
