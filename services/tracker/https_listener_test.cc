@@ -244,6 +244,7 @@ class HttpsListenerTest : public ::testing::Test {
 
   void StartListener(HttpListenerOptions options, HttpListener::Handler handler = Echo,
                      HttpListener::Handler busy_handler = nullptr) {
+    listener_.reset();  // before the context it uses
     auto https = HttpsContext::Load({.cert_file = cert_, .key_file = key_}, registry_);
     ASSERT_TRUE(https.ok()) << https.status();
     https_ = std::move(*https);
