@@ -29,7 +29,26 @@ struct OneCopyTorrent {
   uint64_t next_peer = 1;
   std::unordered_map<int, uint64_t> sent_to;  // piece -> the peer it was first sent to
   std::vector<std::weak_ptr<OneCopyPeer>> peers;
+  // Per piece: whether it was ever requested, and whether some peer announced it (HAVE: it is
+  // in the swarm, whoever sent it). Plain seeding waits until every piece was announced: serving
+  // repeats as soon as the last piece is merely requested takes the link from the last first
+  // copies, which the whole swarm is waiting for.
+  static constexpr uint8_t kRequested = 1, kAnnounced = 2;
+  std::vector<uint8_t> state;
+  int requested = 0, announced = 0;  // pieces ever requested; pieces announced
+  int ticks_without_news = 0;        // seconds since the last new announcement
+
+  void Mark(int piece, uint8_t bit) {
+    if (piece < 0 || piece >= static_cast<int>(state.size()) || (state[piece] & bit) != 0) return;
+    state[piece] |= bit;
+    if (bit == kRequested) ++requested;
+    if (bit == kAnnounced) ++announced, ticks_without_news = 0;
+  }
+  bool AllRequested() const { return pieces >= 0 && requested == pieces; }
+  bool AllAnnounced() const { return pieces >= 0 && announced == pieces; }
 };
+
+void ShowEverythingAgain(OneCopyTorrent& t);
 
 class OneCopyPeer final : public lt::peer_plugin {
  public:
@@ -46,13 +65,24 @@ class OneCopyPeer final : public lt::peer_plugin {
   bool on_have(lt::piece_index_t piece) override {
     assigned_.erase(static_cast<int>(piece));  // it arrived: the copy is in the swarm
     hidden_.erase(static_cast<int>(piece));    // it has it: nothing to show again
+    if (!t_->all_sent && KnowPieces()) {
+      t_->Mark(static_cast<int>(piece), OneCopyTorrent::kAnnounced);
+      if (t_->AllAnnounced()) ShowEverythingAgain(*t_);
+    }
     return false;
   }
 
   void on_disconnect(const lt::error_code& ec) override {
     // Pieces it never announced go back to the unsent ones, unless it leaves because it became
-    // a seed (a peer that completes drops its seeds without announcing its last pieces to them).
-    if (ec == lt::errors::upload_upload_connection || t_->all_sent) return;
+    // a seed (a peer that completes drops its seeds without announcing its last pieces to them):
+    // then it has them all.
+    if (t_->all_sent) return;
+    if (ec == lt::errors::upload_upload_connection) {
+      for (int piece : assigned_) t_->Mark(piece, OneCopyTorrent::kAnnounced);
+      assigned_.clear();
+      if (t_->AllAnnounced()) ShowEverythingAgain(*t_);
+      return;
+    }
     for (int piece : assigned_) {
       auto it = t_->sent_to.find(piece);
       if (it == t_->sent_to.end() || it->second != id_) continue;
@@ -68,17 +98,12 @@ class OneCopyPeer final : public lt::peer_plugin {
   }
 
   bool on_request(const lt::peer_request& r) override {
-    if (t_->all_sent || dont_have_id_ < 0 || dont_have_id_ > 255) return false;
-    if (t_->pieces < 0) {
-      auto info = pc_.associated_torrent().torrent_file();
-      if (info == nullptr) return false;
-      t_->pieces = info->num_pieces();
-    }
+    if (t_->all_sent || dont_have_id_ < 0 || dont_have_id_ > 255 || !KnowPieces()) return false;
     const int piece = static_cast<int>(r.piece);
     auto [it, first] = t_->sent_to.emplace(piece, id_);
     if (first || it->second == id_) {  // a piece not sent yet, or the rest of this peer's one
       assigned_.insert(piece);
-      if (static_cast<int>(t_->sent_to.size()) == t_->pieces) ShowEverythingAgain();
+      t_->Mark(piece, OneCopyTorrent::kRequested);
       return false;
     }
     ++t_->stats->repeats_refused;
@@ -89,19 +114,6 @@ class OneCopyPeer final : public lt::peer_plugin {
   }
 
  private:
-  void ShowEverythingAgain() {
-    t_->all_sent = true;
-    ++t_->stats->first_copies;
-    for (const std::weak_ptr<OneCopyPeer>& w : t_->peers) {
-      std::shared_ptr<OneCopyPeer> p = w.lock();
-      if (p == nullptr || p->pc_.is_disconnecting()) continue;
-      for (int piece : p->hidden_) p->Send(kHave, {static_cast<uint32_t>(piece)});
-      p->hidden_.clear();
-    }
-    t_->peers.clear();
-    t_->sent_to.clear();  // plain seeding from now on: nothing more to remember
-  }
-
   // A length-prefixed message: id, then the extended message id when given, then 32-bit
   // big-endian integers.
   void Send(char id, std::initializer_list<uint32_t> ints, int extended = -1) {
@@ -117,6 +129,18 @@ class OneCopyPeer final : public lt::peer_plugin {
     pc_.send_buffer(m, n);
   }
 
+  friend void ShowEverythingAgain(OneCopyTorrent& t);
+
+  // The torrent's piece count, once: false while libtorrent does not know it yet.
+  bool KnowPieces() {
+    if (t_->pieces >= 0) return true;
+    auto info = pc_.associated_torrent().torrent_file();
+    if (info == nullptr) return false;
+    t_->pieces = info->num_pieces();
+    t_->state.assign(t_->pieces, 0);
+    return true;
+  }
+
   lt::peer_connection_handle pc_;
   std::shared_ptr<OneCopyTorrent> t_;
   const uint64_t id_;
@@ -124,6 +148,20 @@ class OneCopyPeer final : public lt::peer_plugin {
   std::unordered_set<int> assigned_;  // pieces first sent to it, not announced by it yet
   std::unordered_set<int> hidden_;    // pieces withdrawn from its view
 };
+
+void ShowEverythingAgain(OneCopyTorrent& t) {
+  t.all_sent = true;
+  ++t.stats->first_copies;
+  for (const std::weak_ptr<OneCopyPeer>& w : t.peers) {
+    std::shared_ptr<OneCopyPeer> p = w.lock();
+    if (p == nullptr || p->pc_.is_disconnecting()) continue;
+    for (int piece : p->hidden_) p->Send(kHave, {static_cast<uint32_t>(piece)});
+    p->hidden_.clear();
+  }
+  t.peers.clear();
+  t.sent_to.clear();  // plain seeding from now on: nothing more to remember
+  t.state = {};
+}
 
 class OneCopyPlugin final : public lt::torrent_plugin {
  public:
@@ -138,6 +176,15 @@ class OneCopyPlugin final : public lt::torrent_plugin {
     std::erase_if(t_->peers, [](const std::weak_ptr<OneCopyPeer>& w) { return w.expired(); });
     t_->peers.push_back(peer);
     return peer;
+  }
+
+  // About once a second. A first receiver that stays connected but never completes its piece
+  // would keep the others refused for good: once every piece was requested, kPatience seconds
+  // without a new announcement start plain seeding anyway.
+  void tick() override {
+    constexpr int kPatience = 10;
+    if (t_->all_sent || !t_->AllRequested()) return;
+    if (++t_->ticks_without_news >= kPatience) ShowEverythingAgain(*t_);
   }
 
  private:

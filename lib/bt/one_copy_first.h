@@ -4,10 +4,14 @@
 // while its link is what the whole swarm waits for. With this extension a request for a piece the
 // seed already sent to another peer is refused (BEP 6 reject) and the piece is withdrawn from
 // that peer's view (BEP 54 lt_donthave), so the peer takes it from the peer that has it and asks
-// the seed for a piece nobody has yet. Once every piece has left the seed, it shows every peer
-// all its pieces again (HAVE) and serves as a plain seed: a piece whose only copy left the swarm
-// stays obtainable. A piece sent to a peer that leaves before it announced the piece (HAVE) goes
-// back to the unsent ones, and is shown again to the peers it was withdrawn from.
+// the seed for a piece nobody has yet. Once some peer has announced every piece (HAVE), the seed
+// shows every peer all its pieces again and serves as a plain seed: a piece whose only copy left
+// the swarm stays obtainable. (Not as soon as the last piece is asked for: repeats would then
+// share the link with the last first copies, which everyone waits for.) Once every piece was
+// asked for, ten seconds without a new announcement start plain seeding anyway, so a peer that
+// never finishes its piece holds nobody up. A piece sent to a peer that leaves before it
+// announced the piece goes back to the unsent ones, and is shown again to the peers it was
+// withdrawn from.
 //
 // Only peers that support lt_donthave (libtorrent-based: the operator's terminals) are treated
 // so; others are served as by a plain seed. The messages are written in plain text: the seed's
@@ -33,7 +37,7 @@ namespace p2pims::bt {
 // Counters over the torrents given the same stats; written on libtorrent's network thread.
 struct OneCopyStats {
   std::atomic<int64_t> repeats_refused{0};  // requests for a piece already sent elsewhere
-  std::atomic<int64_t> first_copies{0};     // torrents whose every piece has left the seed once
+  std::atomic<int64_t> first_copies{0};     // torrents that went on to plain seeding
 };
 
 using TorrentExtension =
