@@ -166,7 +166,7 @@ TEST_F(OneCopyFirstTest, EveryPieceLeavesTheSeedOnceBeforeAnyLeavesTwice) {
 TEST_F(OneCopyFirstTest, APieceWhoseReceiverStallsIsServedAgainAfterAWhile) {
   auto stats = std::make_shared<OneCopyStats>();
   auto seed_session = Session(16 * kPiece, /*plain_text=*/true);
-  lt::torrent_handle seed = Add(*seed_session, "seed", true, stats);
+  Add(*seed_session, "seed", true, stats);
   // The stalled one takes 100 bytes a second: each piece it is sent first stays unfinished for
   // minutes, and nobody else may take it from the seed until the seed stops waiting.
   auto stalled_session = Session(0, false);
