@@ -7,6 +7,7 @@
 #include <libtorrent/torrent_info.hpp>
 
 #include <initializer_list>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -18,6 +19,8 @@ namespace {
 constexpr char kHave = 4;
 constexpr char kRejectRequest = 16;
 constexpr char kExtended = 20;
+// The extension handshake's key a terminal tells its cell with (CellTag).
+constexpr char kCellKey[] = "p2pims_cell";
 
 class OneCopyPeer;
 
@@ -46,9 +49,33 @@ struct OneCopyTorrent {
   }
   bool AllRequested() const { return pieces >= 0 && requested == pieces; }
   bool AllAnnounced() const { return pieces >= 0 && announced == pieces; }
+
+  // The second round, once every piece is in the swarm, when some peers told their cell
+  // (CellTag): a piece goes into each cell once. Per cell, each piece's state: whether a peer of
+  // the cell announced it, and to which peer of the cell the seed sent it in this round.
+  struct Cell {
+    std::vector<uint8_t> has;                // announced by a peer of the cell
+    std::unordered_map<int, uint64_t> sent;  // piece -> the peer of the cell it went to
+  };
+  bool cell_round = false;  // wanted: a second round when peers tell their cell
+  bool per_cell = false;    // in the second round
+  std::unordered_map<std::string, Cell> cells;
+
+  Cell& CellOf(const std::string& name) {
+    Cell& c = cells[name];
+    if (c.has.empty() && pieces > 0) c.has.assign(pieces, 0);
+    return c;
+  }
+  void CellHas(const std::string& name, int piece) {
+    Cell& c = CellOf(name);
+    if (piece < 0 || piece >= static_cast<int>(c.has.size()) || c.has[piece] != 0) return;
+    c.has[piece] = 1;
+    if (per_cell) ticks_without_news = 0;
+  }
 };
 
 void ShowEverythingAgain(OneCopyTorrent& t);
+void ServePlainly(OneCopyTorrent& t);
 
 class OneCopyPeer final : public lt::peer_plugin {
  public:
@@ -59,16 +86,26 @@ class OneCopyPeer final : public lt::peer_plugin {
     if (lt::bdecode_node m = h.dict_find_dict("m")) {
       dont_have_id_ = static_cast<int>(m.dict_find_int_value("lt_donthave", -1));
     }
+    const lt::string_view cell = h.dict_find_string_value(kCellKey);
+    if (!cell.empty() && cell.size() <= 64 && KnowPieces()) {
+      cell_.assign(cell.data(), cell.size());
+      for (int piece : announced_) t_->CellHas(cell_, piece);
+      announced_.clear();
+    }
     return true;
+  }
+
+  bool on_bitfield(const lt::bitfield& bits) override {
+    for (int i = 0; i < bits.size(); ++i) {
+      if (bits.get_bit(i)) Announced(i);
+    }
+    return false;
   }
 
   bool on_have(lt::piece_index_t piece) override {
     assigned_.erase(static_cast<int>(piece));  // it arrived: the copy is in the swarm
     hidden_.erase(static_cast<int>(piece));    // it has it: nothing to show again
-    if (!t_->all_sent && KnowPieces()) {
-      t_->Mark(static_cast<int>(piece), OneCopyTorrent::kAnnounced);
-      if (t_->AllAnnounced()) ShowEverythingAgain(*t_);
-    }
+    Announced(static_cast<int>(piece));
     return false;
   }
 
@@ -78,15 +115,15 @@ class OneCopyPeer final : public lt::peer_plugin {
     // then it has them all.
     if (t_->all_sent) return;
     if (ec == lt::errors::upload_upload_connection) {
-      for (int piece : assigned_) t_->Mark(piece, OneCopyTorrent::kAnnounced);
+      for (int piece : std::vector<int>(assigned_.begin(), assigned_.end())) Announced(piece);
       assigned_.clear();
-      if (t_->AllAnnounced()) ShowEverythingAgain(*t_);
       return;
     }
     for (int piece : assigned_) {
-      auto it = t_->sent_to.find(piece);
-      if (it == t_->sent_to.end() || it->second != id_) continue;
-      t_->sent_to.erase(it);
+      auto& sent = t_->per_cell ? t_->CellOf(cell_).sent : t_->sent_to;
+      auto it = sent.find(piece);
+      if (it == sent.end() || it->second != id_) continue;
+      sent.erase(it);
       // Peers refused it may be the only ones still missing it: show it to them again.
       for (const std::weak_ptr<OneCopyPeer>& w : t_->peers) {
         std::shared_ptr<OneCopyPeer> p = w.lock();
@@ -100,20 +137,53 @@ class OneCopyPeer final : public lt::peer_plugin {
   bool on_request(const lt::peer_request& r) override {
     if (t_->all_sent || dont_have_id_ < 0 || dont_have_id_ > 255 || !KnowPieces()) return false;
     const int piece = static_cast<int>(r.piece);
+    if (t_->per_cell) {
+      if (cell_.empty()) return false;  // a peer that did not say its cell: served plainly
+      OneCopyTorrent::Cell& cell = t_->CellOf(cell_);
+      if (cell.has[piece] == 0) {
+        auto [it, first] = cell.sent.emplace(piece, id_);
+        if (first || it->second == id_) {  // not in its cell yet, or the rest of its own copy
+          if (first) t_->ticks_without_news = 0;
+          assigned_.insert(piece);
+          return false;
+        }
+      }
+      Refuse(r);
+      return true;
+    }
     auto [it, first] = t_->sent_to.emplace(piece, id_);
     if (first || it->second == id_) {  // a piece not sent yet, or the rest of this peer's one
       assigned_.insert(piece);
       t_->Mark(piece, OneCopyTorrent::kRequested);
       return false;
     }
-    ++t_->stats->repeats_refused;
-    if (hidden_.insert(piece).second) Send(kExtended, {static_cast<uint32_t>(piece)}, dont_have_id_);
-    Send(kRejectRequest, {static_cast<uint32_t>(piece), static_cast<uint32_t>(r.start),
-                          static_cast<uint32_t>(r.length)});
+    Refuse(r);
     return true;  // handled: libtorrent does not serve it
   }
 
  private:
+  // A request for a piece that is to come from a peer: refused (BEP 6), and the piece withdrawn
+  // from the peer's view (BEP 54) so that it asks the seed for another.
+  void Refuse(const lt::peer_request& r) {
+    ++t_->stats->repeats_refused;
+    const auto piece = static_cast<uint32_t>(static_cast<int>(r.piece));
+    if (hidden_.insert(static_cast<int>(piece)).second) Send(kExtended, {piece}, dont_have_id_);
+    Send(kRejectRequest, {piece, static_cast<uint32_t>(r.start), static_cast<uint32_t>(r.length)});
+  }
+
+  // A piece this peer has: in the swarm (first round), and in its cell.
+  void Announced(int piece) {
+    if (t_->all_sent || !KnowPieces()) return;
+    if (cell_.empty()) {
+      announced_.push_back(piece);  // its cell may come with its extension handshake
+    } else {
+      t_->CellHas(cell_, piece);
+    }
+    if (t_->per_cell) return;
+    t_->Mark(piece, OneCopyTorrent::kAnnounced);
+    if (t_->AllAnnounced()) ShowEverythingAgain(*t_);
+  }
+
   // A length-prefixed message: id, then the extended message id when given, then 32-bit
   // big-endian integers.
   void Send(char id, std::initializer_list<uint32_t> ints, int extended = -1) {
@@ -130,6 +200,7 @@ class OneCopyPeer final : public lt::peer_plugin {
   }
 
   friend void ShowEverythingAgain(OneCopyTorrent& t);
+  friend void ServePlainly(OneCopyTorrent& t);
 
   // The torrent's piece count, once: false while libtorrent does not know it yet.
   bool KnowPieces() {
@@ -147,27 +218,49 @@ class OneCopyPeer final : public lt::peer_plugin {
   int dont_have_id_ = -1;
   std::unordered_set<int> assigned_;  // pieces first sent to it, not announced by it yet
   std::unordered_set<int> hidden_;    // pieces withdrawn from its view
+  std::string cell_;                  // its cell, as it said in its extension handshake
+  std::vector<int> announced_;        // pieces it announced before it said its cell
 };
 
+// The end of the first round: every peer is shown every piece again; then each cell gets each
+// piece it lacks once (when some peer said its cell), or plain seeding.
 void ShowEverythingAgain(OneCopyTorrent& t) {
-  t.all_sent = true;
   ++t.stats->first_copies;
   for (const std::weak_ptr<OneCopyPeer>& w : t.peers) {
     std::shared_ptr<OneCopyPeer> p = w.lock();
     if (p == nullptr || p->pc_.is_disconnecting()) continue;
     for (int piece : p->hidden_) p->Send(kHave, {static_cast<uint32_t>(piece)});
     p->hidden_.clear();
+    p->assigned_.clear();
   }
-  t.peers.clear();
-  t.sent_to.clear();  // plain seeding from now on: nothing more to remember
+  t.sent_to.clear();
   t.state = {};
+  if (!t.cell_round || t.cells.empty()) {
+    ServePlainly(t);
+  } else {
+    t.per_cell = true;
+    t.ticks_without_news = 0;
+  }
+}
+
+void ServePlainly(OneCopyTorrent& t) {
+  t.all_sent = true;
+  for (const std::weak_ptr<OneCopyPeer>& w : t.peers) {
+    std::shared_ptr<OneCopyPeer> p = w.lock();
+    if (p == nullptr || p->pc_.is_disconnecting()) continue;
+    for (int piece : p->hidden_) p->Send(kHave, {static_cast<uint32_t>(piece)});
+    p->hidden_.clear();
+  }
+  t.peers.clear();  // plain seeding from now on: nothing more to remember
+  t.cells.clear();
 }
 
 class OneCopyPlugin final : public lt::torrent_plugin {
  public:
-  explicit OneCopyPlugin(std::shared_ptr<OneCopyStats> stats)
+  OneCopyPlugin(std::shared_ptr<OneCopyStats> stats, bool per_cell)
       : t_(std::make_shared<OneCopyTorrent>()) {
     t_->stats = std::move(stats);
+    t_->cell_round = per_cell;
   }
   std::shared_ptr<lt::peer_plugin> new_connection(const lt::peer_connection_handle& pc) override {
     if (t_->all_sent) return nullptr;
@@ -183,7 +276,13 @@ class OneCopyPlugin final : public lt::torrent_plugin {
   // without a new announcement start plain seeding anyway.
   void tick() override {
     constexpr int kPatience = 10;
-    if (t_->all_sent || !t_->AllRequested()) return;
+    if (t_->all_sent) return;
+    if (t_->per_cell) {
+      // The second round ends when no cell has taken a new piece for as long.
+      if (++t_->ticks_without_news >= kPatience) ServePlainly(*t_);
+      return;
+    }
+    if (!t_->AllRequested()) return;
     if (++t_->ticks_without_news >= kPatience) ShowEverythingAgain(*t_);
   }
 
@@ -193,14 +292,47 @@ class OneCopyPlugin final : public lt::torrent_plugin {
 
 }  // namespace
 
+namespace {
+
+class CellTagPeer final : public lt::peer_plugin {
+ public:
+  explicit CellTagPeer(std::shared_ptr<const std::string> cell) : cell_(std::move(cell)) {}
+  void add_handshake(lt::entry& h) override { h[kCellKey] = *cell_; }
+
+ private:
+  std::shared_ptr<const std::string> cell_;
+};
+
+class CellTagPlugin final : public lt::torrent_plugin {
+ public:
+  explicit CellTagPlugin(std::shared_ptr<const std::string> cell) : cell_(std::move(cell)) {}
+  std::shared_ptr<lt::peer_plugin> new_connection(const lt::peer_connection_handle&) override {
+    return std::make_shared<CellTagPeer>(cell_);
+  }
+
+ private:
+  std::shared_ptr<const std::string> cell_;
+};
+
+}  // namespace
+
+TorrentExtension CellTag(std::string cell) {
+  auto shared = std::make_shared<const std::string>(std::move(cell));
+  return [shared](const lt::torrent_handle&,
+                  lt::client_data_t) -> std::shared_ptr<lt::torrent_plugin> {
+    return std::make_shared<CellTagPlugin>(shared);
+  };
+}
+
 void OneCopyFirstSettings(lt::settings_pack& settings) {
   settings.set_int(lt::settings_pack::out_enc_policy, lt::settings_pack::pe_disabled);
   settings.set_int(lt::settings_pack::in_enc_policy, lt::settings_pack::pe_disabled);
 }
 
-TorrentExtension OneCopyFirst(std::shared_ptr<OneCopyStats> stats) {
-  return [stats](const lt::torrent_handle&, lt::client_data_t) -> std::shared_ptr<lt::torrent_plugin> {
-    return std::make_shared<OneCopyPlugin>(stats);
+TorrentExtension OneCopyFirst(std::shared_ptr<OneCopyStats> stats, bool per_cell) {
+  return [stats, per_cell](const lt::torrent_handle&,
+                           lt::client_data_t) -> std::shared_ptr<lt::torrent_plugin> {
+    return std::make_shared<OneCopyPlugin>(stats, per_cell);
   };
 }
 

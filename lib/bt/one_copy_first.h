@@ -5,13 +5,22 @@
 // seed already sent to another peer is refused (BEP 6 reject) and the piece is withdrawn from
 // that peer's view (BEP 54 lt_donthave), so the peer takes it from the peer that has it and asks
 // the seed for a piece nobody has yet. Once some peer has announced every piece (HAVE), the seed
-// shows every peer all its pieces again and serves as a plain seed: a piece whose only copy left
-// the swarm stays obtainable. (Not as soon as the last piece is asked for: repeats would then
-// share the link with the last first copies, which everyone waits for.) Once every piece was
-// asked for, ten seconds without a new announcement start plain seeding anyway, so a peer that
-// never finishes its piece holds nobody up. A piece sent to a peer that leaves before it
-// announced the piece goes back to the unsent ones, and is shown again to the peers it was
+// shows every peer all its pieces again. (Not as soon as the last piece is asked for: repeats
+// would then share the link with the last first copies, which everyone waits for.) Once every
+// piece was asked for, ten seconds without a new announcement end this first round anyway, so a
+// peer that never finishes its piece holds nobody up. A piece sent to a peer that leaves before
+// it announced the piece goes back to the unsent ones, and is shown again to the peers it was
 // withdrawn from.
+//
+// Then, when asked for (`per_cell`) and peers told their cell (CellTag, the terminals' half), a
+// second round: a cell whose
+// peers hold few links to other cells must take from the seed what the first round sent
+// elsewhere, and a plain seed would send it to every peer of the cell that asks. Now a request
+// for a piece that a peer of the asker's cell announced, or that the seed already sent into the
+// cell, is refused and withdrawn as above; each cell gets each piece once. Ten seconds in which
+// no cell took a new piece end the round, and the seed serves plainly from then on: a piece
+// whose only copy left the swarm stays obtainable. Without cells the seed serves plainly as
+// soon as the first round ends.
 //
 // Only peers that support lt_donthave (libtorrent-based: the operator's terminals) are treated
 // so; others are served as by a plain seed. The messages are written in plain text: the seed's
@@ -31,6 +40,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 
 namespace p2pims::bt {
 
@@ -43,10 +53,17 @@ struct OneCopyStats {
 using TorrentExtension =
     std::function<std::shared_ptr<lt::torrent_plugin>(const lt::torrent_handle&, lt::client_data_t)>;
 
-TorrentExtension OneCopyFirst(std::shared_ptr<OneCopyStats> stats);
+// `per_cell`: the second round (each cell each piece once) when peers tell their cell; false:
+// plain seeding as soon as the first round ends.
+TorrentExtension OneCopyFirst(std::shared_ptr<OneCopyStats> stats, bool per_cell = false);
 
 // What the session needs for it: no stream encryption (MSE), so that the extension's own
 // messages reach the peer as written.
 void OneCopyFirstSettings(lt::settings_pack& settings);
+
+// The terminals' half: tells every peer the terminal's cell in its extension handshake (BEP 10,
+// key "p2pims_cell"), so that a OneCopyFirst seed sends each cell a piece once in its second
+// round.
+TorrentExtension CellTag(std::string cell);
 
 }  // namespace p2pims::bt

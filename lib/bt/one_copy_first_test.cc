@@ -14,6 +14,7 @@
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -40,6 +41,15 @@ struct Upload {
 
 std::string Endpoint(const lt::tcp::endpoint& e) {
   return e.address().to_string() + ":" + std::to_string(e.port());
+}
+
+// A leecher that stays connected to the seed while every piece it lacks is withdrawn, as the
+// operator's terminal does (libtorrent would drop an upload-only peer it wants nothing from, and
+// not dial it again for a minute).
+void KeepUploadOnlyPeers(lt::session& s) {
+  lt::settings_pack keep;
+  keep.set_bool(lt::settings_pack::close_redundant_connections, false);
+  s.apply_settings(keep);
 }
 
 class OneCopyFirstTest : public testing::Test {
@@ -75,13 +85,15 @@ class OneCopyFirstTest : public testing::Test {
   }
 
   lt::torrent_handle Add(lt::session& s, const std::string& dir, bool seed,
-                         std::shared_ptr<OneCopyStats> stats = nullptr) {
+                         std::shared_ptr<OneCopyStats> stats = nullptr, std::string cell = "",
+                         bool per_cell = false) {
     lt::add_torrent_params p;
     p.ti = info_;
     p.save_path = (dir_ / dir).string();
     p.flags &= ~(lt::torrent_flags::paused | lt::torrent_flags::auto_managed);
     if (seed) p.flags |= lt::torrent_flags::seed_mode;
-    if (stats != nullptr) p.extensions.push_back(OneCopyFirst(stats));
+    if (stats != nullptr) p.extensions.push_back(OneCopyFirst(stats, per_cell));
+    if (!cell.empty()) p.extensions.push_back(CellTag(std::move(cell)));
     return s.add_torrent(std::move(p));
   }
 
@@ -175,11 +187,7 @@ TEST_F(OneCopyFirstTest, APieceWhoseReceiverStallsIsServedAgainAfterAWhile) {
   stalled_session->apply_settings(slow);
   lt::torrent_handle stalled = Add(*stalled_session, "stalled", false);
   auto fast_session = Session(0, false);
-  // Kept connected to the seed while every piece it lacks is withdrawn (libtorrent would drop an
-  // upload-only peer it wants nothing from, and not dial it again for a minute).
-  lt::settings_pack keep;
-  keep.set_bool(lt::settings_pack::close_redundant_connections, false);
-  fast_session->apply_settings(keep);
+  KeepUploadOnlyPeers(*fast_session);
   lt::torrent_handle fast = Add(*fast_session, "fast", false);
   const int seed_port = Port(*seed_session);
   ASSERT_NE(seed_port, 0);
@@ -200,6 +208,86 @@ TEST_F(OneCopyFirstTest, APieceWhoseReceiverStallsIsServedAgainAfterAWhile) {
   EXPECT_FALSE(stalled.status().is_seeding) << "the stalled leecher was not slow: untested";
   EXPECT_EQ(stats->first_copies.load(), 1) << "the seed never went back to plain seeding";
   EXPECT_GT(stats->repeats_refused.load(), 0) << "nothing was held back: untested";
+}
+
+// Two cells of two leechers; the leechers of a cell know each other, no leecher knows one of the
+// other cell, so each cell must take from the seed what the first round sent to the other. With
+// the cells told (CellTag), the seed sends each piece into each cell once: two copies in all,
+// where a plain second round sends a piece to both leechers of the cell that lacks it.
+TEST_F(OneCopyFirstTest, EachCellGetsEachPieceOnceFromTheSeed) {
+  auto stats = std::make_shared<OneCopyStats>();
+  auto seed_session = Session(16 * kPiece, /*plain_text=*/true);
+  lt::torrent_handle seed = Add(*seed_session, "seed", true, stats, "", /*per_cell=*/true);
+  std::vector<std::unique_ptr<lt::session>> sessions;
+  std::vector<lt::torrent_handle> leechers;
+  std::map<std::string, std::string> cell_of;  // a leecher's listening endpoint -> its cell
+  for (int i = 0; i < 4; ++i) {
+    const std::string cell = i < 2 ? "cell-a" : "cell-b";
+    sessions.push_back(Session(0, false));
+    KeepUploadOnlyPeers(*sessions.back());
+    leechers.push_back(Add(*sessions.back(), "leech" + std::to_string(i), false, nullptr, cell));
+    const int port = Port(*sessions.back());
+    ASSERT_NE(port, 0);
+    cell_of["127.0.0.1:" + std::to_string(port)] = cell;
+    // The seed dials each leecher, so that its uploads name the leecher's listening endpoint.
+    seed.connect_peer({lt::make_address_v4("127.0.0.1"), static_cast<uint16_t>(port)});
+  }
+  for (int i : {1, 3}) {
+    leechers[i].connect_peer(
+        {lt::make_address_v4("127.0.0.1"), static_cast<uint16_t>(Port(*sessions[i - 1]))});
+  }
+
+  // (cell, piece) -> the leechers of the cell the seed uploaded the piece to.
+  std::map<std::pair<std::string, int>, std::set<std::string>> into;
+  std::set<std::string> gone;
+  int after_leaving = 0;  // uploads into a cell whose earlier receiver had left the seed
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  auto complete = [&] {
+    for (auto& l : leechers) {
+      if (!l.status().is_seeding) return false;
+    }
+    return true;
+  };
+  while (!complete() && std::chrono::steady_clock::now() < deadline) {
+    seed_session->wait_for_alert(std::chrono::milliseconds(100));
+    std::vector<lt::alert*> alerts;
+    seed_session->pop_alerts(&alerts);
+    for (lt::alert* a : alerts) {
+      if (auto* b = lt::alert_cast<lt::block_uploaded_alert>(a)) {
+        const std::string to = Endpoint(b->endpoint);
+        ASSERT_TRUE(cell_of.contains(to)) << "an upload to " << to << ", not a leecher";
+        std::set<std::string>& receivers = into[{cell_of[to], static_cast<int>(b->piece_index)}];
+        if (!receivers.empty() && !receivers.contains(to) &&
+            std::all_of(receivers.begin(), receivers.end(),
+                        [&](const std::string& r) { return gone.contains(r); })) {
+          ++after_leaving;
+          receivers.clear();
+        }
+        receivers.insert(to);
+      } else if (auto* d = lt::alert_cast<lt::peer_disconnected_alert>(a)) {
+        gone.insert(Endpoint(d->endpoint));
+      }
+    }
+  }
+  ASSERT_TRUE(complete()) << "not every leecher completed within 120 s";
+
+  // Every piece went into each cell, to one leecher of it.
+  for (const char* cell : {"cell-a", "cell-b"}) {
+    int twice = 0, missing = 0;
+    for (int piece = 0; piece < kPieces; ++piece) {
+      auto it = into.find({cell, piece});
+      if (it == into.end()) {
+        ++missing;
+      } else if (it->second.size() > 1) {
+        ++twice;
+      }
+    }
+    EXPECT_EQ(twice, 0) << cell << ": pieces the seed sent to both its leechers";
+    EXPECT_EQ(missing, 0) << cell << ": pieces the seed never sent into it (it has no other source)";
+  }
+  EXPECT_LE(after_leaving, kPieces / 8) << "too many resends after a leecher left the seed";
+  EXPECT_EQ(stats->first_copies.load(), 1) << "the first round did not end";
+  EXPECT_GT(stats->repeats_refused.load(), 0) << "nothing was refused: untested";
 }
 
 }  // namespace

@@ -43,6 +43,10 @@ void AddOriginFlags(p2pims::Flags& flags) {
             "send every piece once before any piece twice: a request for a piece already sent "
             "elsewhere is refused while some piece has not left the origin (peers connect "
             "unencrypted)");
+  flags.Add("cell-round", "false",
+            "with --one-copy-first, after the first copy: each cell gets each piece it lacks "
+            "once (terminals tell their cell), not every peer that asks; less origin upload, "
+            "more traffic between cells");
   flags.Add("admin-listen", "127.0.0.1:9105", "operator endpoints (/metrics, /healthz, /readyz)");
 }
 
@@ -67,9 +71,10 @@ int main(int argc, char** argv) {
   const auto rate = flags.GetInt("upload-rate-limit-kib");
   const auto super_seeding = flags.GetBool("super-seeding");
   const auto one_copy_first = flags.GetBool("one-copy-first");
-  for (const absl::Status& s : {port.status(), rescan.status(), connections.status(),
-                                slots.status(), rate.status(), super_seeding.status(),
-                                one_copy_first.status()}) {
+  const auto cell_round = flags.GetBool("cell-round");
+  for (const absl::Status& s :
+       {port.status(), rescan.status(), connections.status(), slots.status(), rate.status(),
+        super_seeding.status(), one_copy_first.status(), cell_round.status()}) {
     if (!s.ok()) {
       std::cerr << "error: " << s.message() << "\n";
       return 2;
@@ -105,7 +110,8 @@ int main(int argc, char** argv) {
                  .upload_slots = static_cast<int>(*slots),
                  .upload_rate_limit_kib = static_cast<int>(*rate),
                  .super_seeding = *super_seeding,
-                 .one_copy_first = *one_copy_first});
+                 .one_copy_first = *one_copy_first,
+                 .cell_round = *cell_round});
 
   http::Server admin;
   http::AddAdminHandlers(admin, registry, [&seeder] {

@@ -60,8 +60,10 @@ Seeder::Seeder(Catalogue& catalogue, SeedAccess& access, metrics::Registry& regi
                     .Add({})),
       repeats_refused_(metrics::BuildCounter()
                            .Name("p2pims_origin_repeats_refused_total")
-                           .Help("Requests for a piece the origin had already sent to another peer, "
-                                 "refused while some piece had not left it yet (--one-copy-first).")
+                           .Help("Requests for a piece the origin had already sent to another "
+                                 "peer, refused while some piece was not yet announced by a "
+                                 "peer, or already in the asker's cell (--one-copy-first, "
+                                 "--cell-round).")
                            .Register(registry)
                            .Add({})),
       renewals_(metrics::BuildCounter()
@@ -162,7 +164,9 @@ void Seeder::Add(const HeldContent& content) {
   p.flags &= ~(lt::torrent_flags::paused | lt::torrent_flags::auto_managed);
   p.flags |= lt::torrent_flags::upload_mode;
   if (options_.super_seeding) p.flags |= lt::torrent_flags::super_seeding;
-  if (options_.one_copy_first) p.extensions.push_back(bt::OneCopyFirst(one_copy_));
+  if (options_.one_copy_first) {
+    p.extensions.push_back(bt::OneCopyFirst(one_copy_, options_.cell_round));
+  }
   lt::torrent_handle h = session_->add_torrent(std::move(p), ec);
   if (ec) {
     log::Warn("cannot add the torrent", {{"content_id", content.content_id}, {"error", ec.message()}});

@@ -46,6 +46,10 @@ struct SeederOptions {
   // origin's upload per swarm whatever its size, and nobody waits on it. Connections are then
   // unencrypted. Not with super_seeding.
   bool one_copy_first = true;
+  // With one_copy_first, after the first copy: each cell gets each piece it lacks once (peers
+  // tell their cell; lib/bt/one_copy_first.h), where a plain seed serves every peer that asks.
+  // Less origin upload, more traffic between cells.
+  bool cell_round = false;
   // How long content that failed (bytes do not match, rights refused) waits before a new try.
   absl::Duration retry_after = absl::Minutes(10);
 };

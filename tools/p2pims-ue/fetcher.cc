@@ -3,12 +3,14 @@
 #include <filesystem>
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/hasher.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/settings_pack.hpp>
 #include <libtorrent/torrent_handle.hpp>
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "lib/bt/managed_peer.h"
 #include "lib/bt/one_copy_first.h"
@@ -39,6 +41,11 @@ lt::settings_pack Settings(const FetchOptions& o) {
   if (o.receive_buffer_kib > 0) {
     sp.set_int(lt::settings_pack::recv_socket_buffer_size, o.receive_buffer_kib * 1024);
   }
+  // The origin withdraws the pieces a terminal is to take from peers (lib/bt/one_copy_first.h);
+  // libtorrent would then drop it as an upload-only peer it wants nothing from, and not dial it
+  // again for a minute, missing what the origin shows again later. Connections between finished
+  // peers stay open too, idle, until one of them leaves.
+  sp.set_bool(lt::settings_pack::close_redundant_connections, false);
   if (o.one_copy_first) bt::OneCopyFirstSettings(sp);
   if (o.metered) {
     sp.set_int(lt::settings_pack::connections_limit, 8);
@@ -95,6 +102,15 @@ absl::StatusOr<std::unique_ptr<Fetcher>> Fetcher::Start(const Descriptor& d, Fet
   p.trackers = d.announce;
   if (options.share_only) p.flags |= lt::torrent_flags::upload_mode;
   if (options.one_copy_first) p.extensions.push_back(bt::OneCopyFirst(std::make_shared<bt::OneCopyStats>()));
+  if (!options.cell.empty()) {
+    // Peers compare tags, they need not read the cell: its hash with the content's info-hash.
+    const lt::sha1_hash content = p.ti != nullptr ? p.ti->info_hashes().v1 : p.info_hashes.v1;
+    lt::hasher tag(content.data(), static_cast<int>(content.size()));
+    tag.update(options.cell.data(), static_cast<int>(options.cell.size()));
+    const lt::sha1_hash digest = tag.final();
+    p.extensions.push_back(
+        bt::CellTag(absl::BytesToHexString(absl::string_view(digest.data(), digest.size()))));
+  }
   p.save_path = options.out_dir;
   impl->out_dir = options.out_dir;
   impl->super_seed = options.super_seed;

@@ -33,6 +33,9 @@ struct FetchOptions {
   // As the seed of new content (the operator's origin, or a stand-in for it): every piece once
   // before any twice (lib/bt/one_copy_first.h); connections unencrypted.
   bool one_copy_first = false;
+  // The terminal's cell (its --locality), told to peers so that the origin sends each cell a
+  // piece once after its first copy (lib/bt/one_copy_first.h CellTag); empty: not told.
+  std::string cell;
   // `seed`: share what is on disk and fetch nothing (an incomplete copy is an error).
   bool share_only = false;
 };

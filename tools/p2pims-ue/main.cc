@@ -166,6 +166,7 @@ int Fetch(const Flags& flags, std::unique_ptr<SipUa>& owned, const UaConfig& con
   options.metered = flags.GetBool("metered").value_or(false);
   options.super_seed = flags.GetBool("super-seed").value_or(false);
   options.one_copy_first = flags.GetBool("one-copy-first").value_or(false);
+  options.cell = flags.Get("locality");
   options.share_only = share_only;
   auto fetcher = Fetcher::Start(*descriptor, options);
   if (!fetcher.ok()) {
