@@ -18,6 +18,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -104,6 +105,36 @@ class OneCopyFirstTest : public testing::Test {
     return s.listen_port();
   }
 
+  // Pops the seed's alerts until every leecher is a seed or 120 s have passed, and says whether
+  // they all completed. `upload` sees each block the seed uploads (its piece, to whom, and who
+  // had disconnected from the seed by then); `batch` runs after each batch of alerts.
+  using UploadSeen =
+      std::function<void(int piece, const std::string& to, const std::set<std::string>& gone)>;
+  static bool WatchSeed(
+      lt::session& seed, const std::vector<lt::torrent_handle>& leechers, const UploadSeen& upload,
+      const std::function<void()>& batch = [] {}) {
+    std::set<std::string> gone;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    auto complete = [&] {
+      return std::all_of(leechers.begin(), leechers.end(),
+                         [](const lt::torrent_handle& l) { return l.status().is_seeding; });
+    };
+    while (!complete() && std::chrono::steady_clock::now() < deadline) {
+      seed.wait_for_alert(std::chrono::milliseconds(100));
+      std::vector<lt::alert*> alerts;
+      seed.pop_alerts(&alerts);
+      for (lt::alert* a : alerts) {
+        if (auto* b = lt::alert_cast<lt::block_uploaded_alert>(a)) {
+          upload(static_cast<int>(b->piece_index), Endpoint(b->endpoint), gone);
+        } else if (auto* d = lt::alert_cast<lt::peer_disconnected_alert>(a)) {
+          gone.insert(Endpoint(d->endpoint));
+        }
+      }
+      batch();
+    }
+    return complete();
+  }
+
   std::filesystem::path dir_;
   std::shared_ptr<lt::torrent_info> info_;
 };
@@ -129,31 +160,18 @@ TEST_F(OneCopyFirstTest, EveryPieceLeavesTheSeedOnceBeforeAnyLeavesTwice) {
   }
 
   std::vector<Upload> uploads;
-  std::set<std::string> gone;
   // Uploads made while the seed still held back repeats: those popped before a look at the stats
   // that found the first copy not yet out (the seed counts it before it serves any repeat).
   size_t held_back = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  auto complete = [&] {
-    for (auto& l : leechers) {
-      if (!l.status().is_seeding) return false;
-    }
-    return true;
-  };
-  while (!complete() && std::chrono::steady_clock::now() < deadline) {
-    seed_session->wait_for_alert(std::chrono::milliseconds(100));
-    std::vector<lt::alert*> alerts;
-    seed_session->pop_alerts(&alerts);
-    for (lt::alert* a : alerts) {
-      if (auto* b = lt::alert_cast<lt::block_uploaded_alert>(a)) {
-        uploads.push_back({static_cast<int>(b->piece_index), Endpoint(b->endpoint), gone});
-      } else if (auto* d = lt::alert_cast<lt::peer_disconnected_alert>(a)) {
-        gone.insert(Endpoint(d->endpoint));
-      }
-    }
-    if (stats->first_copies.load() == 0) held_back = uploads.size();
-  }
-  ASSERT_TRUE(complete()) << "not every leecher completed within 120 s";
+  const bool complete = WatchSeed(
+      *seed_session, leechers,
+      [&](int piece, const std::string& to, const std::set<std::string>& gone) {
+        uploads.push_back({piece, to, gone});
+      },
+      [&] {
+        if (stats->first_copies.load() == 0) held_back = uploads.size();
+      });
+  ASSERT_TRUE(complete) << "not every leecher completed within 120 s";
 
   // While repeats were held back, each piece went to one peer only, or again after that peer
   // had left (a leecher whose every missing piece is withdrawn drops the seed, and may take
@@ -239,24 +257,16 @@ TEST_F(OneCopyFirstTest, EachCellGetsEachPieceOnceFromTheSeed) {
 
   // (cell, piece) -> the leechers of the cell the seed uploaded the piece to.
   std::map<std::pair<std::string, int>, std::set<std::string>> into;
-  std::set<std::string> gone;
-  int after_leaving = 0;  // uploads into a cell whose earlier receiver had left the seed
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  auto complete = [&] {
-    for (auto& l : leechers) {
-      if (!l.status().is_seeding) return false;
-    }
-    return true;
-  };
-  while (!complete() && std::chrono::steady_clock::now() < deadline) {
-    seed_session->wait_for_alert(std::chrono::milliseconds(100));
-    std::vector<lt::alert*> alerts;
-    seed_session->pop_alerts(&alerts);
-    for (lt::alert* a : alerts) {
-      if (auto* b = lt::alert_cast<lt::block_uploaded_alert>(a)) {
-        const std::string to = Endpoint(b->endpoint);
-        ASSERT_TRUE(cell_of.contains(to)) << "an upload to " << to << ", not a leecher";
-        std::set<std::string>& receivers = into[{cell_of[to], static_cast<int>(b->piece_index)}];
+  int after_leaving = 0;  // uploads into a cell whose earlier receivers had all left the seed
+  std::set<std::string> strangers;
+  const bool complete = WatchSeed(
+      *seed_session, leechers,
+      [&](int piece, const std::string& to, const std::set<std::string>& gone) {
+        if (!cell_of.contains(to)) {
+          strangers.insert(to);
+          return;
+        }
+        std::set<std::string>& receivers = into[{cell_of[to], piece}];
         if (!receivers.empty() && !receivers.contains(to) &&
             std::all_of(receivers.begin(), receivers.end(),
                         [&](const std::string& r) { return gone.contains(r); })) {
@@ -264,12 +274,9 @@ TEST_F(OneCopyFirstTest, EachCellGetsEachPieceOnceFromTheSeed) {
           receivers.clear();
         }
         receivers.insert(to);
-      } else if (auto* d = lt::alert_cast<lt::peer_disconnected_alert>(a)) {
-        gone.insert(Endpoint(d->endpoint));
-      }
-    }
-  }
-  ASSERT_TRUE(complete()) << "not every leecher completed within 120 s";
+      });
+  EXPECT_TRUE(strangers.empty()) << "uploads to endpoints that are no leecher's";
+  ASSERT_TRUE(complete) << "not every leecher completed within 120 s";
 
   // Every piece went into each cell, to one leecher of it.
   for (const char* cell : {"cell-a", "cell-b"}) {
