@@ -87,11 +87,12 @@ class OneCopyPeer final : public lt::peer_plugin {
       dont_have_id_ = static_cast<int>(m.dict_find_int_value("lt_donthave", -1));
     }
     const lt::string_view cell = h.dict_find_string_value(kCellKey);
-    if (!cell.empty() && cell.size() <= 64 && KnowPieces()) {
+    if (t_->cell_round && !cell.empty() && cell.size() <= 64 && KnowPieces()) {
       cell_.assign(cell.data(), cell.size());
       for (int piece : announced_) t_->CellHas(cell_, piece);
-      announced_.clear();
     }
+    handshake_seen_ = true;
+    announced_ = {};
     return true;
   }
 
@@ -174,10 +175,10 @@ class OneCopyPeer final : public lt::peer_plugin {
   // A piece this peer has: in the swarm (first round), and in its cell.
   void Announced(int piece) {
     if (t_->all_sent || !KnowPieces()) return;
-    if (cell_.empty()) {
-      announced_.push_back(piece);  // its cell may come with its extension handshake
-    } else {
+    if (!cell_.empty()) {
       t_->CellHas(cell_, piece);
+    } else if (t_->cell_round && !handshake_seen_) {
+      announced_.push_back(piece);  // its cell may come with its extension handshake
     }
     if (t_->per_cell) return;
     t_->Mark(piece, OneCopyTorrent::kAnnounced);
@@ -219,7 +220,8 @@ class OneCopyPeer final : public lt::peer_plugin {
   std::unordered_set<int> assigned_;  // pieces first sent to it, not announced by it yet
   std::unordered_set<int> hidden_;    // pieces withdrawn from its view
   std::string cell_;                  // its cell, as it said in its extension handshake
-  std::vector<int> announced_;        // pieces it announced before it said its cell
+  std::vector<int> announced_;        // pieces it announced before its extension handshake
+  bool handshake_seen_ = false;
 };
 
 // The end of the first round: every peer is shown every piece again; then each cell gets each
