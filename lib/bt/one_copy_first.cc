@@ -200,8 +200,7 @@ class OneCopyPeer final : public lt::peer_plugin {
     pc_.send_buffer(m, n);
   }
 
-  friend void ShowEverythingAgain(OneCopyTorrent& t);
-  friend void ServePlainly(OneCopyTorrent& t);
+  friend void ShowHidden(OneCopyTorrent& t, bool new_round);
 
   // The torrent's piece count, once: false while libtorrent does not know it yet.
   bool KnowPieces() {
@@ -224,17 +223,23 @@ class OneCopyPeer final : public lt::peer_plugin {
   bool handshake_seen_ = false;
 };
 
-// The end of the first round: every peer is shown every piece again; then each cell gets each
-// piece it lacks once (when some peer said its cell), or plain seeding.
-void ShowEverythingAgain(OneCopyTorrent& t) {
-  ++t.stats->first_copies;
+// Every peer is shown the pieces withdrawn from it again (HAVE); `new_round` forgets what was
+// sent to whom too.
+void ShowHidden(OneCopyTorrent& t, bool new_round) {
   for (const std::weak_ptr<OneCopyPeer>& w : t.peers) {
     std::shared_ptr<OneCopyPeer> p = w.lock();
     if (p == nullptr || p->pc_.is_disconnecting()) continue;
     for (int piece : p->hidden_) p->Send(kHave, {static_cast<uint32_t>(piece)});
     p->hidden_.clear();
-    p->assigned_.clear();
+    if (new_round) p->assigned_.clear();
   }
+}
+
+// The end of the first round: every peer is shown every piece again; then each cell gets each
+// piece it lacks once (when some peer said its cell), or plain seeding.
+void ShowEverythingAgain(OneCopyTorrent& t) {
+  ++t.stats->first_copies;
+  ShowHidden(t, /*new_round=*/true);
   t.sent_to.clear();
   t.state = {};
   if (!t.cell_round || t.cells.empty()) {
@@ -247,12 +252,7 @@ void ShowEverythingAgain(OneCopyTorrent& t) {
 
 void ServePlainly(OneCopyTorrent& t) {
   t.all_sent = true;
-  for (const std::weak_ptr<OneCopyPeer>& w : t.peers) {
-    std::shared_ptr<OneCopyPeer> p = w.lock();
-    if (p == nullptr || p->pc_.is_disconnecting()) continue;
-    for (int piece : p->hidden_) p->Send(kHave, {static_cast<uint32_t>(piece)});
-    p->hidden_.clear();
-  }
+  ShowHidden(t, /*new_round=*/false);
   t.peers.clear();  // plain seeding from now on: nothing more to remember
   t.cells.clear();
 }
@@ -291,10 +291,6 @@ class OneCopyPlugin final : public lt::torrent_plugin {
  private:
   std::shared_ptr<OneCopyTorrent> t_;
 };
-
-}  // namespace
-
-namespace {
 
 class CellTagPeer final : public lt::peer_plugin {
  public:

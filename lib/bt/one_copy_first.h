@@ -13,14 +13,13 @@
 // withdrawn from.
 //
 // Then, when asked for (`per_cell`) and peers told their cell (CellTag, the terminals' half), a
-// second round: a cell whose
-// peers hold few links to other cells must take from the seed what the first round sent
-// elsewhere, and a plain seed would send it to every peer of the cell that asks. Now a request
-// for a piece that a peer of the asker's cell announced, or that the seed already sent into the
-// cell, is refused and withdrawn as above; each cell gets each piece once. Ten seconds in which
-// no cell took a new piece end the round, and the seed serves plainly from then on: a piece
-// whose only copy left the swarm stays obtainable. Without cells the seed serves plainly as
-// soon as the first round ends.
+// second round: a cell whose peers hold few links to other cells must take from the seed what the
+// first round sent elsewhere, and a plain seed would send it to every peer of the cell that asks.
+// Now a request for a piece that a peer of the asker's cell announced, or that the seed already
+// sent into the cell, is refused and withdrawn as above; each cell gets each piece once. Ten
+// seconds in which no cell took a new piece end the round, and the seed serves plainly from then
+// on: a piece whose only copy left the swarm stays obtainable. Without cells the seed serves
+// plainly as soon as the first round ends.
 //
 // Only peers that support lt_donthave (libtorrent-based: the operator's terminals) are treated
 // so; others are served as by a plain seed. The messages are written in plain text: the seed's
@@ -47,7 +46,7 @@ namespace p2pims::bt {
 // Counters over the torrents given the same stats; written on libtorrent's network thread.
 struct OneCopyStats {
   std::atomic<int64_t> repeats_refused{0};  // requests for a piece already sent elsewhere
-  std::atomic<int64_t> first_copies{0};     // torrents that went on to plain seeding
+  std::atomic<int64_t> first_copies{0};     // torrents whose first round ended
 };
 
 using TorrentExtension =
