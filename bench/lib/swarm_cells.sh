@@ -34,6 +34,9 @@ SWARM_POLICY_OFF_ARGS=${SWARM_POLICY_OFF_ARGS:---policy-locality=false}
 # twice); --one-copy-first=false for a plain seed; add --super-seeding for BEP 16 (each piece
 # about once; with cells that hardly meet the swarm can stall: docs/results.md).
 SWARM_ORIGIN_ARGS=${SWARM_ORIGIN_ARGS-}
+# Further flags of every terminal (p2pims-ue fetch): none by default; --cell-guard takes from
+# peers of other cells only what the terminal's cell lacks (docs/terminal.md).
+SWARM_UE_ARGS=${SWARM_UE_ARGS-}
 SWARM_ORIGIN_ADDR=10.77.0.2
 SWARM_ORIGIN_ADMIN=$SWARM_ORIGIN_ADDR:9105
 # Piece size of the content in KiB (p2pimsctl content add --piece-kb); empty: libtorrent's choice
@@ -187,11 +190,12 @@ swarm_run_in_namespaces() {
     cell=$(((k - 1) / per_cell + 1)) host=$(((k - 1) % per_cell + 1))
     metered=false
     ((k >= metered_from)) && metered=true
+    # shellcheck disable=SC2086  # SWARM_UE_ARGS are words
     ip netns exec "$(netns_name "t$k")" "$SWARM_UE" fetch "sip:$content@$SIP_DOMAIN" \
       --server "$NETNS_HUB_ADDR:$SIP_PORT" --bind "10.77.$cell.$host" \
       --identity "sip:ue$k@ims.localhost" --user "ue$k-impi" --password "ue$k-secret" \
       --locality "$(swarm_cell_id "$cell")" --out "$rd/t$k" --seed-seconds 86400 --quiet \
-      --metered="$metered" --summary "$rd/t$k.json" >"$rd/t$k.out" 2>"$rd/t$k.err" &
+      --metered="$metered" --summary "$rd/t$k.json" ${SWARM_UE_ARGS} >"$rd/t$k.out" 2>"$rd/t$k.err" &
     pids+=($!)
   done
   local bound deadline complete failed=0

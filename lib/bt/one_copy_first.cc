@@ -4,7 +4,6 @@
 #include <libtorrent/error_code.hpp>
 #include <libtorrent/peer_connection_handle.hpp>
 #include <libtorrent/peer_request.hpp>
-#include <libtorrent/torrent_info.hpp>
 
 #include <initializer_list>
 #include <string>
@@ -12,15 +11,14 @@
 #include <unordered_set>
 #include <vector>
 
+#include "lib/bt/peer_wire.h"
+
 namespace p2pims::bt {
 namespace {
 
-// BitTorrent message ids (BEP 3, BEP 6, BEP 10).
-constexpr char kHave = 4;
-constexpr char kRejectRequest = 16;
-constexpr char kExtended = 20;
-// The extension handshake's key a terminal tells its cell with (CellTag).
-constexpr char kCellKey[] = "p2pims_cell";
+using wire::kExtended;
+using wire::kHave;
+using wire::kRejectRequest;
 
 class OneCopyPeer;
 
@@ -86,7 +84,7 @@ class OneCopyPeer final : public lt::peer_plugin {
     if (lt::bdecode_node m = h.dict_find_dict("m")) {
       dont_have_id_ = static_cast<int>(m.dict_find_int_value("lt_donthave", -1));
     }
-    const lt::string_view cell = h.dict_find_string_value(kCellKey);
+    const lt::string_view cell = h.dict_find_string_value(wire::kCellKey);
     if (t_->cell_round && !cell.empty() && cell.size() <= 64 && KnowPieces()) {
       cell_.assign(cell.data(), cell.size());
       for (int piece : announced_) t_->CellHas(cell_, piece);
@@ -185,19 +183,8 @@ class OneCopyPeer final : public lt::peer_plugin {
     if (t_->AllAnnounced()) ShowEverythingAgain(*t_);
   }
 
-  // A length-prefixed message: id, then the extended message id when given, then 32-bit
-  // big-endian integers.
   void Send(char id, std::initializer_list<uint32_t> ints, int extended = -1) {
-    char m[24];
-    int n = 4;
-    m[n++] = id;
-    if (extended >= 0) m[n++] = static_cast<char>(extended);
-    for (uint32_t v : ints) {
-      for (int shift = 24; shift >= 0; shift -= 8) m[n++] = static_cast<char>(v >> shift);
-    }
-    const uint32_t length = static_cast<uint32_t>(n - 4);
-    for (int i = 0; i < 4; ++i) m[i] = static_cast<char>(length >> (24 - 8 * i));
-    pc_.send_buffer(m, n);
+    wire::Send(pc_, id, ints, extended);
   }
 
   friend void ShowHidden(OneCopyTorrent& t, bool new_round);
@@ -205,9 +192,8 @@ class OneCopyPeer final : public lt::peer_plugin {
   // The torrent's piece count, once: false while libtorrent does not know it yet.
   bool KnowPieces() {
     if (t_->pieces >= 0) return true;
-    auto info = pc_.associated_torrent().torrent_file();
-    if (info == nullptr) return false;
-    t_->pieces = info->num_pieces();
+    t_->pieces = wire::PieceCount(pc_);
+    if (t_->pieces < 0) return false;
     t_->state.assign(t_->pieces, 0);
     return true;
   }
@@ -292,40 +278,9 @@ class OneCopyPlugin final : public lt::torrent_plugin {
   std::shared_ptr<OneCopyTorrent> t_;
 };
 
-class CellTagPeer final : public lt::peer_plugin {
- public:
-  explicit CellTagPeer(std::shared_ptr<const std::string> cell) : cell_(std::move(cell)) {}
-  void add_handshake(lt::entry& h) override { h[kCellKey] = *cell_; }
-
- private:
-  std::shared_ptr<const std::string> cell_;
-};
-
-class CellTagPlugin final : public lt::torrent_plugin {
- public:
-  explicit CellTagPlugin(std::shared_ptr<const std::string> cell) : cell_(std::move(cell)) {}
-  std::shared_ptr<lt::peer_plugin> new_connection(const lt::peer_connection_handle&) override {
-    return std::make_shared<CellTagPeer>(cell_);
-  }
-
- private:
-  std::shared_ptr<const std::string> cell_;
-};
-
 }  // namespace
 
-TorrentExtension CellTag(std::string cell) {
-  auto shared = std::make_shared<const std::string>(std::move(cell));
-  return [shared](const lt::torrent_handle&,
-                  lt::client_data_t) -> std::shared_ptr<lt::torrent_plugin> {
-    return std::make_shared<CellTagPlugin>(shared);
-  };
-}
-
-void OneCopyFirstSettings(lt::settings_pack& settings) {
-  settings.set_int(lt::settings_pack::out_enc_policy, lt::settings_pack::pe_disabled);
-  settings.set_int(lt::settings_pack::in_enc_policy, lt::settings_pack::pe_disabled);
-}
+void OneCopyFirstSettings(lt::settings_pack& settings) { wire::PlainTextSettings(settings); }
 
 TorrentExtension OneCopyFirst(std::shared_ptr<OneCopyStats> stats, bool per_cell) {
   return [stats, per_cell](const lt::torrent_handle&,

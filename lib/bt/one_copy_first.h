@@ -12,7 +12,7 @@
 // it announced the piece goes back to the unsent ones, and is shown again to the peers it was
 // withdrawn from.
 //
-// Then, when asked for (`per_cell`) and peers told their cell (CellTag, the terminals' half), a
+// Then, when asked for (`per_cell`) and peers told their cell (lib/bt/cell_tag.h, the terminals' half), a
 // second round: a cell whose peers hold few links to other cells must take from the seed what the
 // first round sent elsewhere, and a plain seed would send it to every peer of the cell that asks.
 // Now a request for a piece that a peer of the asker's cell announced, or that the seed already
@@ -59,10 +59,5 @@ TorrentExtension OneCopyFirst(std::shared_ptr<OneCopyStats> stats, bool per_cell
 // What the session needs for it: no stream encryption (MSE), so that the extension's own
 // messages reach the peer as written.
 void OneCopyFirstSettings(lt::settings_pack& settings);
-
-// The terminals' half: tells every peer the terminal's cell in its extension handshake (BEP 10,
-// key "p2pims_cell"), so that a OneCopyFirst seed sends each cell a piece once in its second
-// round.
-TorrentExtension CellTag(std::string cell);
 
 }  // namespace p2pims::bt

@@ -6,18 +6,11 @@
 
 #include <gtest/gtest.h>
 #include <libtorrent/alert_types.hpp>
-#include <libtorrent/bencode.hpp>
-#include <libtorrent/create_torrent.hpp>
-#include <libtorrent/hasher.hpp>
 #include <libtorrent/session.hpp>
-#include <libtorrent/torrent_flags.hpp>
-#include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
@@ -25,7 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "lib/bt/managed_peer.h"
+#include "lib/bt/cell_tag.h"
+#include "lib/bt/loopback_testing.h"
 
 namespace p2pims::bt {
 namespace {
@@ -53,56 +47,20 @@ void KeepUploadOnlyPeers(lt::session& s) {
   s.apply_settings(keep);
 }
 
-class OneCopyFirstTest : public testing::Test {
+class OneCopyFirstTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("p2pims-one-copy-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_ / "seed");
-    std::string data(kPieces * kPiece, '\0');
-    for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 7919) >> 7);
-    std::ofstream(dir_ / "seed" / "file.bin", std::ios::binary) << data;
-    lt::file_storage files;
-    files.add_file("file.bin", static_cast<int64_t>(data.size()));
-    lt::create_torrent maker(files, kPiece, lt::create_torrent::v1_only);
-    for (lt::piece_index_t p(0); p < files.end_piece(); ++p) {
-      maker.set_hash(p, lt::hasher(data.data() + static_cast<int>(p) * kPiece, kPiece).final());
-    }
-    std::vector<char> bencoded;
-    lt::bencode(std::back_inserter(bencoded), maker.generate());
-    info_ = std::make_shared<lt::torrent_info>(bencoded, lt::from_span);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   static std::unique_ptr<lt::session> Session(int upload_limit, bool plain_text) {
-    lt::settings_pack sp = ManagedPeerSettings({.bind = "127.0.0.1"});
-    if (upload_limit > 0) sp.set_int(lt::settings_pack::upload_rate_limit, upload_limit);
-    if (plain_text) OneCopyFirstSettings(sp);
-    sp.set_int(lt::settings_pack::alert_mask,
-               lt::alert_category::upload | lt::alert_category::connect);
-    auto s = std::make_unique<lt::session>(ManagedSessionParams(std::move(sp)));
-    LimitEveryPeer(*s);
-    return s;
+    return testing::LoopbackTorrent::Session(upload_limit, plain_text);
   }
+  static int Port(const lt::session& s) { return testing::LoopbackTorrent::Port(s); }
 
   lt::torrent_handle Add(lt::session& s, const std::string& dir, bool seed,
                          std::shared_ptr<OneCopyStats> stats = nullptr, std::string cell = "",
                          bool per_cell = false) {
-    lt::add_torrent_params p;
-    p.ti = info_;
-    p.save_path = (dir_ / dir).string();
-    p.flags &= ~(lt::torrent_flags::paused | lt::torrent_flags::auto_managed);
-    if (seed) p.flags |= lt::torrent_flags::seed_mode;
-    if (stats != nullptr) p.extensions.push_back(OneCopyFirst(stats, per_cell));
-    if (!cell.empty()) p.extensions.push_back(CellTag(std::move(cell)));
-    return s.add_torrent(std::move(p));
-  }
-
-  static int Port(const lt::session& s) {
-    for (int i = 0; i < 1000 && s.listen_port() == 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return s.listen_port();
+    std::vector<TorrentExtension> extensions;
+    if (stats != nullptr) extensions.push_back(OneCopyFirst(stats, per_cell));
+    if (!cell.empty()) extensions.push_back(CellTag(std::move(cell)));
+    return torrent_.Add(s, dir, seed, extensions);
   }
 
   // Pops the seed's alerts until every leecher is a seed or 120 s have passed, and says whether
@@ -135,8 +93,7 @@ class OneCopyFirstTest : public testing::Test {
     return complete();
   }
 
-  std::filesystem::path dir_;
-  std::shared_ptr<lt::torrent_info> info_;
+  testing::LoopbackTorrent torrent_{"one-copy", kPieces, kPiece};
 };
 
 TEST_F(OneCopyFirstTest, EveryPieceLeavesTheSeedOnceBeforeAnyLeavesTwice) {

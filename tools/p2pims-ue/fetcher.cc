@@ -13,7 +13,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "lib/bt/managed_peer.h"
+#include "lib/bt/cell_tag.h"
 #include "lib/bt/one_copy_first.h"
+#include "lib/bt/peer_wire.h"
 #include "absl/time/clock.h"
 
 namespace p2pims::ue {
@@ -46,7 +48,7 @@ lt::settings_pack Settings(const FetchOptions& o) {
   // again for a minute, missing what the origin shows again later. Connections between finished
   // peers stay open too, idle, until one of them leaves.
   sp.set_bool(lt::settings_pack::close_redundant_connections, false);
-  if (o.one_copy_first) bt::OneCopyFirstSettings(sp);
+  if (o.one_copy_first || (o.cell_guard && !o.cell.empty())) bt::wire::PlainTextSettings(sp);
   if (o.metered) {
     sp.set_int(lt::settings_pack::connections_limit, 8);
     sp.set_int(lt::settings_pack::unchoke_slots_limit, o.upload_cap_kib > 0 ? 2 : 0);
@@ -109,7 +111,8 @@ absl::StatusOr<std::unique_ptr<Fetcher>> Fetcher::Start(const Descriptor& d, Fet
     tag.update(options.cell.data(), static_cast<int>(options.cell.size()));
     const lt::sha1_hash digest = tag.final();
     p.extensions.push_back(
-        bt::CellTag(absl::BytesToHexString(absl::string_view(digest.data(), digest.size()))));
+        bt::CellTag(absl::BytesToHexString(absl::string_view(digest.data(), digest.size())),
+                    {.guard = options.cell_guard}));
   }
   p.save_path = options.out_dir;
   impl->out_dir = options.out_dir;

@@ -34,8 +34,11 @@ struct FetchOptions {
   // before any twice (lib/bt/one_copy_first.h); connections unencrypted.
   bool one_copy_first = false;
   // The terminal's cell (its --locality), told to peers so that the origin sends each cell a
-  // piece once after its first copy (lib/bt/one_copy_first.h CellTag); empty: not told.
+  // piece once after its first copy (lib/bt/cell_tag.h); empty: not told.
   std::string cell;
+  // With `cell`: take from peers of other cells only what the cell lacks (lib/bt/cell_tag.h);
+  // connections unencrypted.
+  bool cell_guard = false;
   // `seed`: share what is on disk and fetch nothing (an incomplete copy is an error).
   bool share_only = false;
 };

@@ -68,6 +68,9 @@ void AddFlags(Flags& flags) {
   flags.Add("one-copy-first", "false",
             "fetch: for the seed of new content (an origin): send every piece once before any "
             "piece twice (peers connect unencrypted)");
+  flags.Add("cell-guard", "false",
+            "fetch: with --locality, take from peers of other cells only the pieces your cell "
+            "lacks (peers with the same flag; connections unencrypted)");
   flags.Add("quiet", "false", "fetch: no progress line");
   flags.Add("summary", "",
             "fetch: write a JSON summary to this file once the content is complete and again at "
@@ -167,6 +170,7 @@ int Fetch(const Flags& flags, std::unique_ptr<SipUa>& owned, const UaConfig& con
   options.super_seed = flags.GetBool("super-seed").value_or(false);
   options.one_copy_first = flags.GetBool("one-copy-first").value_or(false);
   options.cell = flags.Get("locality");
+  options.cell_guard = flags.GetBool("cell-guard").value_or(false);
   options.share_only = share_only;
   auto fetcher = Fetcher::Start(*descriptor, options);
   if (!fetcher.ok()) {
@@ -290,6 +294,10 @@ int Main(int argc, char** argv) {
   }
   if (flags.GetBool("super-seed").value_or(false) && flags.GetBool("one-copy-first").value_or(false)) {
     std::cerr << "p2pims-ue: --super-seed and --one-copy-first exclude each other\n";
+    return kUsage;
+  }
+  if (flags.GetBool("cell-guard").value_or(false) && flags.Get("locality").empty()) {
+    std::cerr << "p2pims-ue: --cell-guard needs --locality (the cell to guard)\n";
     return kUsage;
   }
   if (auto kib = flags.GetInt("receive-buffer-kb");

@@ -1,0 +1,275 @@
+#include "lib/bt/cell_tag.h"
+
+#include <libtorrent/bdecode.hpp>
+#include <libtorrent/peer_connection_handle.hpp>
+#include <libtorrent/peer_request.hpp>
+
+#include <string_view>
+#include <vector>
+
+#include "lib/bt/peer_wire.h"
+
+namespace p2pims::bt {
+namespace {
+
+// The guard's extended message: its name in the handshake's "m" and the id it is sent to us
+// with. Body: a kind byte, then for kReplace a bitfield of the sender's cell's pieces (BEP 3
+// layout), for kGained/kLost 32-bit big-endian piece indices.
+constexpr char kGuardName[] = "p2pims_cell_has";
+constexpr int kGuardId = 61;  // ours; not one libtorrent's own extensions use
+constexpr char kReplace = 0, kGained = 1, kLost = 2;
+
+class GuardPeer;
+
+// One torrent's state; libtorrent calls plugins on its network thread only.
+struct GuardTorrent {
+  std::string cell;
+  bool guard = false;
+  std::shared_ptr<CellGuardStats> stats;
+  int pieces = -1;
+  std::vector<uint16_t> in_cell;  // per piece: connected peers of this cell that announced it
+  std::vector<uint8_t> own;       // per piece: checked here since the start (on_piece_pass)
+  std::vector<std::weak_ptr<GuardPeer>> peers;
+  // Changes of in_cell from 0 and to 0 not yet told to the peers of other cells.
+  std::vector<uint32_t> gained, lost;
+
+  bool Know(const lt::peer_connection_handle& pc) {
+    if (pieces >= 0) return true;
+    pieces = wire::PieceCount(pc);
+    if (pieces < 0) return false;
+    in_cell.assign(pieces, 0);
+    own.assign(pieces, 0);
+    return true;
+  }
+  void Gain(int piece) {
+    if (in_cell[piece]++ == 0) gained.push_back(static_cast<uint32_t>(piece));
+  }
+  void Lose(int piece) {
+    if (in_cell[piece] > 0 && --in_cell[piece] == 0) lost.push_back(static_cast<uint32_t>(piece));
+  }
+  void Tell();  // gained and lost, to every guarding peer of another cell
+};
+
+class GuardPeer final : public lt::peer_plugin {
+ public:
+  GuardPeer(lt::peer_connection_handle pc, std::shared_ptr<GuardTorrent> t)
+      : pc_(std::move(pc)), t_(std::move(t)) {}
+
+  void add_handshake(lt::entry& h) override {
+    h[wire::kCellKey] = t_->cell;
+    if (t_->guard) h["m"][kGuardName] = kGuardId;
+  }
+
+  bool on_extension_handshake(const lt::bdecode_node& h) override {
+    if (!t_->guard) return true;
+    if (lt::bdecode_node m = h.dict_find_dict("m")) {
+      dont_have_id_ = IdOf(m, "lt_donthave");
+      guard_id_ = IdOf(m, kGuardName);
+    }
+    const lt::string_view cell = h.dict_find_string_value(wire::kCellKey);
+    if (cell.empty() || !t_->Know(pc_)) return true;
+    if (std::string_view(cell.data(), cell.size()) == t_->cell) {
+      same_cell_ = true;
+      for (int piece = 0; piece < static_cast<int>(has_.size()); ++piece) {
+        if (has_[piece] != 0) t_->Gain(piece);
+      }
+      t_->Tell();
+    } else {
+      other_cell_ = true;
+      if (guard_id_ > 0) SendCell();
+    }
+    return true;
+  }
+
+  bool on_bitfield(const lt::bitfield& bits) override {
+    if (!Ready()) return false;
+    for (int i = 0; i < bits.size() && i < t_->pieces; ++i) {
+      if (bits.get_bit(i)) Has(i);
+    }
+    t_->Tell();
+    return false;
+  }
+  bool on_have_all() override {
+    if (!Ready()) return false;
+    for (int i = 0; i < t_->pieces; ++i) Has(i);
+    t_->Tell();
+    return false;
+  }
+  bool on_have(lt::piece_index_t piece) override {
+    if (!Ready() || !Valid(static_cast<int>(piece))) return false;
+    Has(static_cast<int>(piece));
+    t_->Tell();
+    return false;
+  }
+  bool on_dont_have(lt::piece_index_t piece) override {
+    const int p = static_cast<int>(piece);
+    if (!Ready() || !Valid(p) || has_[p] == 0) return false;
+    has_[p] = 0;
+    if (same_cell_) t_->Lose(p), t_->Tell();
+    return false;
+  }
+
+  void on_disconnect(const lt::error_code&) override {
+    if (!same_cell_) return;
+    same_cell_ = false;
+    for (int piece = 0; piece < static_cast<int>(has_.size()); ++piece) {
+      if (has_[piece] != 0) t_->Lose(piece);
+    }
+    t_->Tell();
+  }
+
+  // From a guarding peer of another cell: the pieces its cell holds, or what changed.
+  bool on_extended(int length, int msg, lt::span<const char> body) override {
+    if (msg != kGuardId) return false;
+    if (body.size() < length) return true;  // the rest is still coming
+    if (!other_cell_ || body.empty() || !t_->Know(pc_)) return true;
+    withheld_.resize(t_->pieces, 0);
+    const char kind = body[0];
+    const lt::span<const char> rest = body.subspan(1);
+    if (kind == kReplace && rest.size() == (t_->pieces + 7) / 8) {
+      for (int piece = 0; piece < t_->pieces; ++piece) {
+        Withhold(piece, ((rest[piece / 8] >> (7 - piece % 8)) & 1) != 0);
+      }
+    } else if ((kind == kGained || kind == kLost) && rest.size() % 4 == 0) {
+      for (long i = 0; i + 4 <= rest.size(); i += 4) {
+        uint32_t piece = 0;
+        for (long b = 0; b < 4; ++b) piece = piece << 8 | static_cast<uint8_t>(rest[i + b]);
+        if (piece < static_cast<uint32_t>(t_->pieces)) Withhold(static_cast<int>(piece), kind == kGained);
+      }
+    }
+    return true;
+  }
+
+  bool on_request(const lt::peer_request& r) override {
+    const int piece = static_cast<int>(r.piece);
+    if (!Withheld(piece)) return false;
+    if (t_->stats != nullptr) ++t_->stats->refused;
+    Withdraw(piece);
+    wire::Send(pc_, wire::kRejectRequest,
+               {static_cast<uint32_t>(piece), static_cast<uint32_t>(r.start),
+                static_cast<uint32_t>(r.length)});
+    return true;  // handled: libtorrent does not serve it
+  }
+
+  // libtorrent announced a piece it just checked; withdrawn at once if the peer's cell holds it.
+  void sent_have(lt::piece_index_t piece) override {
+    if (Withheld(static_cast<int>(piece))) Withdraw(static_cast<int>(piece));
+  }
+
+ private:
+  friend struct GuardTorrent;
+
+  static int IdOf(const lt::bdecode_node& m, const char* name) {
+    const int64_t id = m.dict_find_int_value(name, -1);
+    return id > 0 && id <= 255 ? static_cast<int>(id) : -1;
+  }
+  bool Ready() {
+    if (!t_->guard || !t_->Know(pc_)) return false;
+    has_.resize(t_->pieces, 0);
+    return true;
+  }
+  bool Valid(int piece) const { return piece >= 0 && piece < t_->pieces; }
+  bool Withheld(int piece) const {
+    return piece >= 0 && piece < static_cast<int>(withheld_.size()) && withheld_[piece] != 0;
+  }
+
+  void Has(int piece) {
+    if (has_[piece] != 0) return;
+    has_[piece] = 1;
+    if (same_cell_) t_->Gain(piece);
+  }
+
+  // The peer's cell holds `piece` (or no longer does): hide it from the peer (or show it again).
+  void Withhold(int piece, bool hold) {
+    withheld_[piece] = hold ? 1 : 0;
+    if (hold && t_->own[piece] != 0) {
+      Withdraw(piece);
+    } else if (!hold && hidden_.size() > static_cast<size_t>(piece) && hidden_[piece] != 0) {
+      hidden_[piece] = 0;
+      wire::Send(pc_, wire::kHave, {static_cast<uint32_t>(piece)});
+    }
+  }
+  void Withdraw(int piece) {
+    if (dont_have_id_ < 0) return;
+    hidden_.resize(t_->pieces, 0);
+    if (hidden_[piece] != 0) return;
+    hidden_[piece] = 1;
+    if (t_->stats != nullptr) ++t_->stats->withdrawn;
+    wire::Send(pc_, wire::kExtended, {static_cast<uint32_t>(piece)}, dont_have_id_);
+  }
+
+  // What this terminal's cell holds, whole (kReplace).
+  void SendCell() {
+    std::string body(1 + (t_->pieces + 7) / 8, '\0');
+    body[0] = kReplace;
+    for (int piece = 0; piece < t_->pieces; ++piece) {
+      if (t_->in_cell[piece] > 0) body[1 + piece / 8] |= static_cast<char>(0x80 >> (piece % 8));
+    }
+    wire::SendExtended(pc_, guard_id_, body);
+  }
+  void SendChanges(char kind, const std::vector<uint32_t>& pieces) {
+    std::string body(1, kind);
+    for (uint32_t piece : pieces) {
+      for (int shift = 24; shift >= 0; shift -= 8) body.push_back(static_cast<char>(piece >> shift));
+    }
+    wire::SendExtended(pc_, guard_id_, body);
+  }
+
+  lt::peer_connection_handle pc_;
+  std::shared_ptr<GuardTorrent> t_;
+  int dont_have_id_ = -1, guard_id_ = -1;
+  bool same_cell_ = false, other_cell_ = false;
+  std::vector<uint8_t> has_;       // pieces it announced
+  std::vector<uint8_t> withheld_;  // pieces its cell holds, as it told us
+  std::vector<uint8_t> hidden_;    // pieces withdrawn from its view
+};
+
+void GuardTorrent::Tell() {
+  if (gained.empty() && lost.empty()) return;
+  for (const std::weak_ptr<GuardPeer>& w : peers) {
+    std::shared_ptr<GuardPeer> p = w.lock();
+    if (p == nullptr || !p->other_cell_ || p->guard_id_ < 0 || p->pc_.is_disconnecting()) continue;
+    if (!gained.empty()) p->SendChanges(kGained, gained);
+    if (!lost.empty()) p->SendChanges(kLost, lost);
+  }
+  gained.clear();
+  lost.clear();
+}
+
+class CellTagPlugin final : public lt::torrent_plugin {
+ public:
+  explicit CellTagPlugin(std::shared_ptr<GuardTorrent> t) : t_(std::move(t)) {}
+
+  std::shared_ptr<lt::peer_plugin> new_connection(const lt::peer_connection_handle& pc) override {
+    auto peer = std::make_shared<GuardPeer>(pc, t_);
+    if (t_->guard) {
+      // Forget peers gone since (their weak pointers expired) before adding one.
+      std::erase_if(t_->peers, [](const std::weak_ptr<GuardPeer>& w) { return w.expired(); });
+      t_->peers.push_back(peer);
+    }
+    return peer;
+  }
+  void on_piece_pass(lt::piece_index_t piece) override {
+    const int p = static_cast<int>(piece);
+    if (p >= 0 && p < static_cast<int>(t_->own.size())) t_->own[p] = 1;
+  }
+
+ private:
+  std::shared_ptr<GuardTorrent> t_;
+};
+
+}  // namespace
+
+TorrentExtension CellTag(std::string cell, CellTagOptions options) {
+  auto shared = std::make_shared<const std::string>(std::move(cell));
+  return [shared, options](const lt::torrent_handle&,
+                           lt::client_data_t) -> std::shared_ptr<lt::torrent_plugin> {
+    auto t = std::make_shared<GuardTorrent>();
+    t->cell = *shared;
+    t->guard = options.guard;
+    t->stats = options.stats;
+    return std::make_shared<CellTagPlugin>(std::move(t));
+  };
+}
+
+}  // namespace p2pims::bt

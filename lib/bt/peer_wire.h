@@ -1,0 +1,36 @@
+// BitTorrent messages a plugin writes itself (lib/bt's extensions): length-prefixed, in plain
+// text, so the session must not encrypt (PlainTextSettings).
+#pragma once
+
+#include <libtorrent/peer_connection_handle.hpp>
+#include <libtorrent/settings_pack.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <string_view>
+
+namespace p2pims::bt::wire {
+
+// Message ids (BEP 3, BEP 6, BEP 10).
+inline constexpr char kHave = 4;
+inline constexpr char kRejectRequest = 16;
+inline constexpr char kExtended = 20;
+
+// The extension handshake's key a terminal tells its cell with (CellTag).
+inline constexpr char kCellKey[] = "p2pims_cell";
+
+// A message: id, then the extended message id when given, then 32-bit big-endian integers.
+void Send(lt::peer_connection_handle& pc, char id, std::initializer_list<uint32_t> ints,
+          int extended = -1);
+
+// An extended message (BEP 10) with the peer's id for it and a body of bytes.
+void SendExtended(lt::peer_connection_handle& pc, int extended, std::string_view body);
+
+// The torrent's piece count; -1 while libtorrent does not know it (no metadata yet). Network
+// thread only.
+int PieceCount(const lt::peer_connection_handle& pc);
+
+// No stream encryption (MSE), so that the plugins' own messages reach peers as written.
+void PlainTextSettings(lt::settings_pack& settings);
+
+}  // namespace p2pims::bt::wire
