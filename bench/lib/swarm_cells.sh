@@ -24,18 +24,19 @@ declare -gA SWARM=()
 SWARM_PRICE_PER_MIB=${SWARM_PRICE_PER_MIB:-10}          # minor units (EUR cents) per MiB down
 SWARM_INCENTIVE_PER_GIB=${SWARM_INCENTIVE_PER_GIB:-5120}  # minor units per GiB up: 5 per MiB
 # Policies (services/tracker/README.md §6). on, the operator's: the whole cell and a peer of
-# another cell (the area tier) in about one reply in five (0.001 of libtorrent's numwant 200);
-# wide: another cell's peer in about four replies in five; off: no locality, a random sample of
-# the swarm. In each the origin fills in while a terminal's own supply is short (no seeder yet).
-SWARM_POLICY_ON_ARGS=${SWARM_POLICY_ON_ARGS:---policy-tier-share=1,0.001,1,1}
-SWARM_POLICY_WIDE_ARGS=${SWARM_POLICY_WIDE_ARGS:---policy-tier-share=1,0.004,1,1}
+# another cell (the area tier) in about four replies in five (0.004 of libtorrent's numwant 200);
+# the terminals take from it only what their cell lacks (p2pims-ue --cell-guard, on by default).
+# wide: four peers of other cells in every reply; off: no locality, a random sample of the swarm.
+# In each the origin fills in while a terminal's own supply is short (no seeder yet).
+SWARM_POLICY_ON_ARGS=${SWARM_POLICY_ON_ARGS:---policy-tier-share=1,0.004,1,1}
+SWARM_POLICY_WIDE_ARGS=${SWARM_POLICY_WIDE_ARGS:---policy-tier-share=1,0.02,1,1}
 SWARM_POLICY_OFF_ARGS=${SWARM_POLICY_OFF_ARGS:---policy-locality=false}
 # Further flags of p2pims-origin: none by default (--one-copy-first, every piece once before any
 # twice); --one-copy-first=false for a plain seed; add --super-seeding for BEP 16 (each piece
 # about once; with cells that hardly meet the swarm can stall: docs/results.md).
 SWARM_ORIGIN_ARGS=${SWARM_ORIGIN_ARGS-}
-# Further flags of every terminal (p2pims-ue fetch): none by default; --cell-guard takes from
-# peers of other cells only what the terminal's cell lacks (docs/terminal.md).
+# Further flags of every terminal (p2pims-ue fetch): none by default; --cell-guard=false lets a
+# terminal take anything from peers of other cells (docs/terminal.md).
 SWARM_UE_ARGS=${SWARM_UE_ARGS-}
 SWARM_ORIGIN_ADDR=10.77.0.2
 SWARM_ORIGIN_ADMIN=$SWARM_ORIGIN_ADDR:9105

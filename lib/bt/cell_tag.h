@@ -11,7 +11,6 @@
 // and, as they change, which it gained and lost. That peer withdraws those pieces from its view
 // (BEP 54 lt_donthave) and refuses requests for them (BEP 6 reject); a piece no peer of the cell
 // holds any more is shown again (HAVE). Peers that are not guarding terminals see no difference.
-// The messages are written in plain text: the session must not encrypt (wire::PlainTextSettings).
 //
 //   p.extensions.push_back(bt::CellTag(tag, {.guard = true}));
 #pragma once

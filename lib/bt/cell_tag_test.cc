@@ -24,7 +24,7 @@ class CellTagTest : public ::testing::Test {
   // A terminal of `cell`; `upload_limit` bytes/s (0: none). Seeds share the one complete copy.
   lt::torrent_handle Terminal(const std::string& cell, const std::string& dir, bool seed,
                               bool guard, int upload_limit = 0) {
-    sessions_.push_back(testing::LoopbackTorrent::Session(upload_limit, /*plain_text=*/true));
+    sessions_.push_back(testing::LoopbackTorrent::Session(upload_limit, /*rc4=*/true));
     lt::settings_pack keep;  // keep peers it wants nothing from, as p2pims-ue does
     keep.set_bool(lt::settings_pack::close_redundant_connections, false);
     sessions_.back()->apply_settings(keep);

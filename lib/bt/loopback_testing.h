@@ -22,7 +22,6 @@
 
 #include "lib/bt/managed_peer.h"
 #include "lib/bt/one_copy_first.h"
-#include "lib/bt/peer_wire.h"
 
 namespace p2pims::bt::testing {
 
@@ -50,12 +49,17 @@ class LoopbackTorrent {
   LoopbackTorrent(const LoopbackTorrent&) = delete;
   LoopbackTorrent& operator=(const LoopbackTorrent&) = delete;
 
-  // A session on 127.0.0.1; `upload_limit` bytes/s (0: none); `plain_text`: no encryption, as
-  // sessions whose plugins write messages need.
-  static std::unique_ptr<lt::session> Session(int upload_limit, bool plain_text) {
+  // A session on 127.0.0.1; `upload_limit` bytes/s (0: none); `rc4`: every connection to or
+  // from it encrypted with RC4 (MSE), through which the plugins' own messages must pass too.
+  static std::unique_ptr<lt::session> Session(int upload_limit, bool rc4 = false) {
     lt::settings_pack sp = ManagedPeerSettings({.bind = "127.0.0.1"});
     if (upload_limit > 0) sp.set_int(lt::settings_pack::upload_rate_limit, upload_limit);
-    if (plain_text) wire::PlainTextSettings(sp);
+    if (rc4) {
+      sp.set_int(lt::settings_pack::out_enc_policy, lt::settings_pack::pe_forced);
+      sp.set_int(lt::settings_pack::in_enc_policy, lt::settings_pack::pe_forced);
+      sp.set_int(lt::settings_pack::allowed_enc_level, lt::settings_pack::pe_rc4);
+      sp.set_bool(lt::settings_pack::prefer_rc4, true);
+    }
     sp.set_int(lt::settings_pack::alert_mask,
                lt::alert_category::upload | lt::alert_category::connect);
     auto s = std::make_unique<lt::session>(ManagedSessionParams(std::move(sp)));

@@ -280,8 +280,6 @@ class OneCopyPlugin final : public lt::torrent_plugin {
 
 }  // namespace
 
-void OneCopyFirstSettings(lt::settings_pack& settings) { wire::PlainTextSettings(settings); }
-
 TorrentExtension OneCopyFirst(std::shared_ptr<OneCopyStats> stats, bool per_cell) {
   return [stats, per_cell](const lt::torrent_handle&,
                            lt::client_data_t) -> std::shared_ptr<lt::torrent_plugin> {

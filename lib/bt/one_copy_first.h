@@ -12,27 +12,24 @@
 // it announced the piece goes back to the unsent ones, and is shown again to the peers it was
 // withdrawn from.
 //
-// Then, when asked for (`per_cell`) and peers told their cell (lib/bt/cell_tag.h, the terminals' half), a
-// second round: a cell whose peers hold few links to other cells must take from the seed what the
-// first round sent elsewhere, and a plain seed would send it to every peer of the cell that asks.
-// Now a request for a piece that a peer of the asker's cell announced, or that the seed already
-// sent into the cell, is refused and withdrawn as above; each cell gets each piece once. Ten
-// seconds in which no cell took a new piece end the round, and the seed serves plainly from then
-// on: a piece whose only copy left the swarm stays obtainable. Without cells the seed serves
+// Then, when asked for (`per_cell`) and peers told their cell (lib/bt/cell_tag.h, the terminals'
+// half), a second round: a cell whose peers hold few links to other cells must take from the seed
+// what the first round sent elsewhere, and a plain seed would send it to every peer of the cell
+// that asks. Now a request for a piece that a peer of the asker's cell announced, or that the seed
+// already sent into the cell, is refused and withdrawn as above; each cell gets each piece once.
+// Ten seconds in which no cell took a new piece end the round, and the seed serves plainly from
+// then on: a piece whose only copy left the swarm stays obtainable. Without cells the seed serves
 // plainly as soon as the first round ends.
 //
 // Only peers that support lt_donthave (libtorrent-based: the operator's terminals) are treated
-// so; others are served as by a plain seed. The messages are written in plain text: the seed's
-// session must not encrypt (OneCopyFirstSettings).
+// so; others are served as by a plain seed.
 //
-//   OneCopyFirstSettings(settings);       // before the session is made
 //   auto stats = std::make_shared<bt::OneCopyStats>();
 //   lt::add_torrent_params p = ...;       // a seed: the complete file
 //   p.extensions.push_back(bt::OneCopyFirst(stats));
 #pragma once
 
 #include <libtorrent/extensions.hpp>
-#include <libtorrent/settings_pack.hpp>
 #include <libtorrent/torrent_handle.hpp>
 
 #include <atomic>
@@ -55,9 +52,5 @@ using TorrentExtension =
 // `per_cell`: the second round (each cell each piece once) when peers tell their cell; false:
 // plain seeding as soon as the first round ends.
 TorrentExtension OneCopyFirst(std::shared_ptr<OneCopyStats> stats, bool per_cell = false);
-
-// What the session needs for it: no stream encryption (MSE), so that the extension's own
-// messages reach the peer as written.
-void OneCopyFirstSettings(lt::settings_pack& settings);
 
 }  // namespace p2pims::bt

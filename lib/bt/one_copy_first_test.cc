@@ -49,8 +49,8 @@ void KeepUploadOnlyPeers(lt::session& s) {
 
 class OneCopyFirstTest : public ::testing::Test {
  protected:
-  static std::unique_ptr<lt::session> Session(int upload_limit, bool plain_text) {
-    return testing::LoopbackTorrent::Session(upload_limit, plain_text);
+  static std::unique_ptr<lt::session> Session(int upload_limit, bool rc4) {
+    return testing::LoopbackTorrent::Session(upload_limit, rc4);
   }
   static int Port(const lt::session& s) { return testing::LoopbackTorrent::Port(s); }
 
@@ -98,7 +98,9 @@ class OneCopyFirstTest : public ::testing::Test {
 
 TEST_F(OneCopyFirstTest, EveryPieceLeavesTheSeedOnceBeforeAnyLeavesTwice) {
   auto stats = std::make_shared<OneCopyStats>();
-  auto seed_session = Session(8 * kPiece, /*plain_text=*/true);  // 8 s for one copy
+  // RC4 on every connection to the seed: its own messages (reject, lt_donthave, HAVE) pass
+  // through libtorrent's encryption.
+  auto seed_session = Session(8 * kPiece, /*rc4=*/true);  // 8 s for one copy
   lt::torrent_handle seed = Add(*seed_session, "seed", true, stats);
   std::vector<std::unique_ptr<lt::session>> sessions;
   std::vector<lt::torrent_handle> leechers;
@@ -152,13 +154,16 @@ TEST_F(OneCopyFirstTest, EveryPieceLeavesTheSeedOnceBeforeAnyLeavesTwice) {
 
 TEST_F(OneCopyFirstTest, APieceWhoseReceiverStallsIsServedAgainAfterAWhile) {
   auto stats = std::make_shared<OneCopyStats>();
-  auto seed_session = Session(16 * kPiece, /*plain_text=*/true);
+  auto seed_session = Session(16 * kPiece, /*rc4=*/false);
   Add(*seed_session, "seed", true, stats);
   // The stalled one takes 100 bytes a second: each piece it is sent first stays unfinished for
   // minutes, and nobody else may take it from the seed until the seed stops waiting.
   auto stalled_session = Session(0, false);
   lt::settings_pack slow;
   slow.set_int(lt::settings_pack::download_rate_limit, 100);
+  // No MSE handshake either: at 100 bytes/s its key exchange alone would take the test's time.
+  slow.set_int(lt::settings_pack::out_enc_policy, lt::settings_pack::pe_disabled);
+  slow.set_int(lt::settings_pack::in_enc_policy, lt::settings_pack::pe_disabled);
   stalled_session->apply_settings(slow);
   lt::torrent_handle stalled = Add(*stalled_session, "stalled", false);
   auto fast_session = Session(0, false);
@@ -191,7 +196,7 @@ TEST_F(OneCopyFirstTest, APieceWhoseReceiverStallsIsServedAgainAfterAWhile) {
 // where a plain second round sends a piece to both leechers of the cell that lacks it.
 TEST_F(OneCopyFirstTest, EachCellGetsEachPieceOnceFromTheSeed) {
   auto stats = std::make_shared<OneCopyStats>();
-  auto seed_session = Session(16 * kPiece, /*plain_text=*/true);
+  auto seed_session = Session(16 * kPiece, /*rc4=*/true);
   lt::torrent_handle seed = Add(*seed_session, "seed", true, stats, "", /*per_cell=*/true);
   std::vector<std::unique_ptr<lt::session>> sessions;
   std::vector<lt::torrent_handle> leechers;

@@ -40,9 +40,4 @@ int PieceCount(const lt::peer_connection_handle& pc) {
   return info == nullptr || !info->is_valid() ? -1 : info->num_pieces();
 }
 
-void PlainTextSettings(lt::settings_pack& settings) {
-  settings.set_int(lt::settings_pack::out_enc_policy, lt::settings_pack::pe_disabled);
-  settings.set_int(lt::settings_pack::in_enc_policy, lt::settings_pack::pe_disabled);
-}
-
 }  // namespace p2pims::bt::wire

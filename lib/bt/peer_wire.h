@@ -1,9 +1,9 @@
-// BitTorrent messages a plugin writes itself (lib/bt's extensions): length-prefixed, in plain
-// text, so the session must not encrypt (PlainTextSettings).
+// BitTorrent messages a plugin writes itself (lib/bt's extensions), length-prefixed. libtorrent
+// encrypts them with the rest of the stream on a connection that negotiated RC4 (MSE), so they
+// need no settings of their own (bt_cell_tag_test forces RC4).
 #pragma once
 
 #include <libtorrent/peer_connection_handle.hpp>
-#include <libtorrent/settings_pack.hpp>
 
 #include <cstdint>
 #include <initializer_list>
@@ -29,8 +29,5 @@ void SendExtended(lt::peer_connection_handle& pc, int extended, std::string_view
 // The torrent's piece count; -1 while libtorrent does not know it (no metadata yet). Network
 // thread only.
 int PieceCount(const lt::peer_connection_handle& pc);
-
-// No stream encryption (MSE), so that the plugins' own messages reach peers as written.
-void PlainTextSettings(lt::settings_pack& settings);
 
 }  // namespace p2pims::bt::wire

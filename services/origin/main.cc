@@ -41,8 +41,7 @@ void AddOriginFlags(p2pims::Flags& flags) {
             "swarm; stalls a lone leecher); not with --one-copy-first");
   flags.Add("one-copy-first", "true",
             "send every piece once before any piece twice: a request for a piece already sent "
-            "elsewhere is refused while some piece has not left the origin (peers connect "
-            "unencrypted)");
+            "elsewhere is refused while some piece has not left the origin");
   flags.Add("cell-round", "false",
             "with --one-copy-first, after the first copy: each cell gets each piece it lacks "
             "once (terminals tell their cell), not every peer that asks; less origin upload, "

@@ -28,7 +28,6 @@ lt::settings_pack Settings(const SeederOptions& o) {
   sp.set_int(lt::settings_pack::active_limit, -1);
   // Upload slots go round the peers, so pieces spread instead of feeding the fastest peer.
   sp.set_int(lt::settings_pack::seed_choking_algorithm, lt::settings_pack::round_robin);
-  if (o.one_copy_first) bt::OneCopyFirstSettings(sp);
   return sp;
 }
 

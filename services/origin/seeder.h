@@ -43,8 +43,7 @@ struct SeederOptions {
   // waits for another peer to report each piece), so it is off by default.
   bool super_seeding = false;
   // Every piece once before any piece twice (lib/bt/one_copy_first.h): close to one copy of the
-  // origin's upload per swarm whatever its size, and nobody waits on it. Connections are then
-  // unencrypted. Not with super_seeding.
+  // origin's upload per swarm whatever its size, and nobody waits on it. Not with super_seeding.
   bool one_copy_first = true;
   // With one_copy_first, after the first copy: each cell gets each piece it lacks once (peers
   // tell their cell; lib/bt/one_copy_first.h), where a plain seed serves every peer that asks.

@@ -12,11 +12,10 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "lib/bt/managed_peer.h"
-#include "lib/bt/cell_tag.h"
-#include "lib/bt/one_copy_first.h"
-#include "lib/bt/peer_wire.h"
 #include "absl/time/clock.h"
+#include "lib/bt/cell_tag.h"
+#include "lib/bt/managed_peer.h"
+#include "lib/bt/one_copy_first.h"
 
 namespace p2pims::ue {
 
@@ -48,7 +47,6 @@ lt::settings_pack Settings(const FetchOptions& o) {
   // again for a minute, missing what the origin shows again later. Connections between finished
   // peers stay open too, idle, until one of them leaves.
   sp.set_bool(lt::settings_pack::close_redundant_connections, false);
-  if (o.one_copy_first || (o.cell_guard && !o.cell.empty())) bt::wire::PlainTextSettings(sp);
   if (o.metered) {
     sp.set_int(lt::settings_pack::connections_limit, 8);
     sp.set_int(lt::settings_pack::unchoke_slots_limit, o.upload_cap_kib > 0 ? 2 : 0);

@@ -31,14 +31,13 @@ struct FetchOptions {
   // whose upload is the swarm's bottleneck (the first copy) sends each piece about once.
   bool super_seed = false;
   // As the seed of new content (the operator's origin, or a stand-in for it): every piece once
-  // before any twice (lib/bt/one_copy_first.h); connections unencrypted.
+  // before any twice (lib/bt/one_copy_first.h).
   bool one_copy_first = false;
   // The terminal's cell (its --locality), told to peers so that the origin sends each cell a
   // piece once after its first copy (lib/bt/cell_tag.h); empty: not told.
   std::string cell;
-  // With `cell`: take from peers of other cells only what the cell lacks (lib/bt/cell_tag.h);
-  // connections unencrypted.
-  bool cell_guard = false;
+  // With `cell`: take from peers of other cells only what the cell lacks (lib/bt/cell_tag.h).
+  bool cell_guard = true;
   // `seed`: share what is on disk and fetch nothing (an incomplete copy is an error).
   bool share_only = false;
 };

@@ -67,10 +67,10 @@ void AddFlags(Flags& flags) {
             "that each piece leaves this terminal about once");
   flags.Add("one-copy-first", "false",
             "fetch: for the seed of new content (an origin): send every piece once before any "
-            "piece twice (peers connect unencrypted)");
-  flags.Add("cell-guard", "false",
+            "piece twice");
+  flags.Add("cell-guard", "true",
             "fetch: with --locality, take from peers of other cells only the pieces your cell "
-            "lacks (peers with the same flag; connections unencrypted)");
+            "lacks (from peers with the same flag)");
   flags.Add("quiet", "false", "fetch: no progress line");
   flags.Add("summary", "",
             "fetch: write a JSON summary to this file once the content is complete and again at "
@@ -116,14 +116,26 @@ int Register(const Flags& flags, SipUa& ua) {
 
 // The --summary file: one JSON object, replaced whole (written aside, then renamed), so a reader
 // polling it never sees half of it. `ended` is absent until the terminal has hung up.
+// Times of the fetch's steps; InfiniteFuture: not reached (yet).
+struct FetchTimes {
+  absl::Time start, answered = absl::InfiniteFuture(), first_byte = absl::InfiniteFuture(),
+                    finished = absl::InfiniteFuture();
+};
+
+int64_t MillisOrZero(absl::Time t) {
+  return t == absl::InfiniteFuture() ? int64_t{0} : absl::ToUnixMillis(t);
+}
+
 void WriteSummary(const std::string& file, const std::string& uri, const FetchStatus& s,
-                  absl::Time start, absl::Time finished, absl::Time ended, int exit_code) {
+                  const FetchTimes& times, absl::Time ended, int exit_code) {
   if (file.empty()) return;
   JsonObject o;
   o.Add("content", uri).Add("size", s.total).Add("complete", s.finished);
-  o.Add("started_ms", absl::ToUnixMillis(start));
-  o.Add("finished_ms",
-        finished == absl::InfiniteFuture() ? int64_t{0} : absl::ToUnixMillis(finished));
+  o.Add("started_ms", absl::ToUnixMillis(times.start));
+  // The session's answer (the descriptor) and the first payload byte from a peer.
+  o.Add("answered_ms", MillisOrZero(times.answered));
+  o.Add("first_byte_ms", MillisOrZero(times.first_byte));
+  o.Add("finished_ms", MillisOrZero(times.finished));
   o.Add("downloaded", s.downloaded).Add("uploaded", s.uploaded);
   o.Add("redundant", s.redundant).Add("failed", s.failed);
   o.Add("tracker_warnings", s.tracker_warnings);
@@ -139,7 +151,8 @@ void WriteSummary(const std::string& file, const std::string& uri, const FetchSt
 // must be whole on disk; sharing lasts until interrupted (or --seed-seconds).
 int Fetch(const Flags& flags, std::unique_ptr<SipUa>& owned, const UaConfig& config,
           const std::string& uri, bool share_only) {
-  const absl::Time start = absl::Now();
+  FetchTimes times{.start = absl::Now()};
+  const absl::Time start = times.start;
   const std::string summary = flags.Get("summary");
   SipAnswer a = owned->Invite(uri);
   if (config.transport == "udp" && WantsTcp(a)) {
@@ -156,6 +169,7 @@ int Fetch(const Flags& flags, std::unique_ptr<SipUa>& owned, const UaConfig& con
   }
   SipUa& ua = *owned;
   if (a.status < 200 || a.status >= 300) return Fail(FromSip(a, uri));
+  times.answered = absl::Now();
   auto descriptor = ParseDescriptor(a.content_type, a.body);
   if (!descriptor.ok()) {
     ua.Bye();
@@ -170,7 +184,7 @@ int Fetch(const Flags& flags, std::unique_ptr<SipUa>& owned, const UaConfig& con
   options.super_seed = flags.GetBool("super-seed").value_or(false);
   options.one_copy_first = flags.GetBool("one-copy-first").value_or(false);
   options.cell = flags.Get("locality");
-  options.cell_guard = flags.GetBool("cell-guard").value_or(false);
+  options.cell_guard = flags.GetBool("cell-guard").value_or(true);
   options.share_only = share_only;
   auto fetcher = Fetcher::Start(*descriptor, options);
   if (!fetcher.ok()) {
@@ -180,7 +194,7 @@ int Fetch(const Flags& flags, std::unique_ptr<SipUa>& owned, const UaConfig& con
   const bool quiet = flags.GetBool("quiet").value_or(false);
   const bool tty = isatty(STDERR_FILENO) == 1;
   absl::Time last_line = start;
-  absl::Time finished_at = absl::InfiniteFuture();
+  absl::Time& finished_at = times.finished;
   const int64_t seed_seconds = flags.GetInt("seed-seconds").value_or(0);
   const absl::Duration seed_for = share_only && seed_seconds == 0 ? absl::InfiniteDuration()
                                                                   : absl::Seconds(seed_seconds);
@@ -194,6 +208,7 @@ int Fetch(const Flags& flags, std::unique_ptr<SipUa>& owned, const UaConfig& con
       (*fetcher)->Reannounce();
     }
     const absl::Time now = absl::Now();
+    if (s.downloaded > 0 && times.first_byte == absl::InfiniteFuture()) times.first_byte = now;
     if (!quiet && (tty || now - last_line >= absl::Seconds(2))) {
       const std::string extra = s.checking ? "checking what is on disk"
                                            : absl::StrCat(s.peers, s.peers == 1 ? " peer" : " peers");
@@ -229,7 +244,7 @@ int Fetch(const Flags& flags, std::unique_ptr<SipUa>& owned, const UaConfig& con
     }
     if (s.finished && finished_at == absl::InfiniteFuture()) {
       finished_at = now;
-      WriteSummary(summary, uri, s, start, finished_at, absl::InfiniteFuture(), 0);
+      WriteSummary(summary, uri, s, times, absl::InfiniteFuture(), 0);
     }
     if (now >= finished_at + seed_for || (g_stop_sharing && s.finished)) break;
   }
@@ -243,7 +258,7 @@ int Fetch(const Flags& flags, std::unique_ptr<SipUa>& owned, const UaConfig& con
   s.tracker_warnings = last.tracker_warnings;
   s.warning = last.warning;
   SipAnswer bye = ua.Bye();
-  WriteSummary(summary, uri, s, start, finished_at, absl::Now(), outcome.code);
+  WriteSummary(summary, uri, s, times, absl::Now(), outcome.code);
   if (outcome.code != kDone) return Fail(outcome);
   if (bye.status < 200 || bye.status >= 300) {
     std::cerr << "p2pims-ue: the BYE was not answered (" << bye.status << "); the network ends "
@@ -294,10 +309,6 @@ int Main(int argc, char** argv) {
   }
   if (flags.GetBool("super-seed").value_or(false) && flags.GetBool("one-copy-first").value_or(false)) {
     std::cerr << "p2pims-ue: --super-seed and --one-copy-first exclude each other\n";
-    return kUsage;
-  }
-  if (flags.GetBool("cell-guard").value_or(false) && flags.Get("locality").empty()) {
-    std::cerr << "p2pims-ue: --cell-guard needs --locality (the cell to guard)\n";
     return kUsage;
   }
   if (auto kib = flags.GetInt("receive-buffer-kb");
