@@ -5,6 +5,7 @@
 #include <libtorrent/peer_request.hpp>
 
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "lib/bt/peer_wire.h"
@@ -14,10 +15,14 @@ namespace {
 
 // The guard's extended message: its name in the handshake's "m" and the id it is sent to us
 // with. Body: a kind byte, then for kReplace a bitfield of the sender's cell's pieces (BEP 3
-// layout), for kGained/kLost 32-bit big-endian piece indices.
+// layout), for the others 32-bit big-endian piece indices. kReplace, kGained and kLost go to
+// peers of other cells; kClaimed to peers of the same cell: pieces the sender has begun to take
+// from another cell, which they then count as held by the cell for kClaimSeconds or until the
+// sender announces them, so that a piece crosses into a cell about once.
 constexpr char kGuardName[] = "p2pims_cell_has";
 constexpr int kGuardId = 61;  // ours; not one libtorrent's own extensions use
-constexpr char kReplace = 0, kGained = 1, kLost = 2;
+constexpr char kReplace = 0, kGained = 1, kLost = 2, kClaimed = 3;
+constexpr int kClaimSeconds = 5;
 
 class GuardPeer;
 
@@ -27,8 +32,13 @@ struct GuardTorrent {
   bool guard = false;
   std::shared_ptr<CellGuardStats> stats;
   int pieces = -1;
-  std::vector<uint16_t> in_cell;  // per piece: connected peers of this cell that announced it
-  std::vector<uint8_t> own;       // per piece: checked here since the start (on_piece_pass)
+  // Per piece: connected peers of this cell that announced it or claimed it (kClaimed).
+  std::vector<uint16_t> in_cell;
+  std::vector<uint8_t> own;  // per piece: checked here since the start (on_piece_pass)
+  // Per piece: the second (`now`) this terminal claimed it from its cell, -1: not claimed.
+  std::vector<int> claimed_at;
+  int now = 0;  // seconds, from tick()
+  std::vector<uint32_t> claims;  // claimed, not yet told to the peers of this cell
   std::vector<std::weak_ptr<GuardPeer>> peers;
   // Changes of in_cell from 0 and to 0 not yet told to the peers of other cells.
   std::vector<uint32_t> gained, lost;
@@ -39,6 +49,7 @@ struct GuardTorrent {
     if (pieces < 0) return false;
     in_cell.assign(pieces, 0);
     own.assign(pieces, 0);
+    claimed_at.assign(pieces, -1);
     return true;
   }
   void Gain(int piece) {
@@ -47,7 +58,7 @@ struct GuardTorrent {
   void Lose(int piece) {
     if (in_cell[piece] > 0 && --in_cell[piece] == 0) lost.push_back(static_cast<uint32_t>(piece));
   }
-  void Tell();  // gained and lost, to every guarding peer of another cell
+  void Tell();  // gained and lost to every guarding peer of another cell; claims to this cell's
 };
 
 class GuardPeer final : public lt::peer_plugin {
@@ -98,6 +109,7 @@ class GuardPeer final : public lt::peer_plugin {
   bool on_have(lt::piece_index_t piece) override {
     if (!Ready() || !Valid(static_cast<int>(piece))) return false;
     Has(static_cast<int>(piece));
+    Unclaim(static_cast<int>(piece));  // held now: the claim has done its work
     t_->Tell();
     return false;
   }
@@ -111,31 +123,70 @@ class GuardPeer final : public lt::peer_plugin {
 
   void on_disconnect(const lt::error_code&) override {
     if (!same_cell_) return;
-    same_cell_ = false;
     for (int piece = 0; piece < static_cast<int>(has_.size()); ++piece) {
       if (has_[piece] != 0) t_->Lose(piece);
     }
+    for (const auto& [piece, at] : claims_) t_->Lose(piece);
+    claims_.clear();
+    same_cell_ = false;
     t_->Tell();
+  }
+
+  // A request to a peer of another cell: the piece is claimed, and the peers of this cell told,
+  // once per kClaimSeconds.
+  void sent_request(const lt::peer_request& r) override {
+    const int piece = static_cast<int>(r.piece);
+    if (!other_cell_ || !Valid(piece)) return;
+    int& at = t_->claimed_at[piece];
+    if (at >= 0 && t_->now - at < kClaimSeconds) return;
+    at = t_->now;
+    t_->claims.push_back(static_cast<uint32_t>(piece));
+    t_->Tell();
+  }
+
+  // Claims older than kClaimSeconds lapse: the piece did not arrive, another may take it.
+  void ExpireClaims() {
+    for (auto it = claims_.begin(); it != claims_.end();) {
+      if (t_->now - it->second < kClaimSeconds) {
+        ++it;
+        continue;
+      }
+      t_->Lose(it->first);
+      it = claims_.erase(it);
+    }
   }
 
   // From a guarding peer of another cell: the pieces its cell holds, or what changed.
   bool on_extended(int length, int msg, lt::span<const char> body) override {
     if (msg != kGuardId) return false;
     if (body.size() < length) return true;  // the rest is still coming
-    if (!other_cell_ || body.empty() || !t_->Know(pc_)) return true;
-    withheld_.resize(t_->pieces, 0);
+    if (body.empty() || !Ready()) return true;
     const char kind = body[0];
     const lt::span<const char> rest = body.subspan(1);
+    std::vector<int> pieces;
+    if (kind != kReplace && rest.size() % 4 == 0) {
+      for (long i = 0; i + 4 <= rest.size(); i += 4) {
+        uint32_t piece = 0;
+        for (long b = 0; b < 4; ++b) piece = piece << 8 | static_cast<uint8_t>(rest[i + b]);
+        if (piece < static_cast<uint32_t>(t_->pieces)) pieces.push_back(static_cast<int>(piece));
+      }
+    }
+    if (same_cell_ && kind == kClaimed) {
+      for (int piece : pieces) {
+        if (has_[piece] != 0 || !claims_.emplace(piece, t_->now).second) continue;
+        t_->Gain(piece);
+      }
+      t_->Tell();
+      return true;
+    }
+    if (!other_cell_) return true;
+    withheld_.resize(t_->pieces, 0);
     if (kind == kReplace && rest.size() == (t_->pieces + 7) / 8) {
       for (int piece = 0; piece < t_->pieces; ++piece) {
         Withhold(piece, ((rest[piece / 8] >> (7 - piece % 8)) & 1) != 0);
       }
-    } else if ((kind == kGained || kind == kLost) && rest.size() % 4 == 0) {
-      for (long i = 0; i + 4 <= rest.size(); i += 4) {
-        uint32_t piece = 0;
-        for (long b = 0; b < 4; ++b) piece = piece << 8 | static_cast<uint8_t>(rest[i + b]);
-        if (piece < static_cast<uint32_t>(t_->pieces)) Withhold(static_cast<int>(piece), kind == kGained);
-      }
+    } else if (kind == kGained || kind == kLost) {
+      for (int piece : pieces) Withhold(piece, kind == kGained);
     }
     return true;
   }
@@ -177,6 +228,9 @@ class GuardPeer final : public lt::peer_plugin {
     if (has_[piece] != 0) return;
     has_[piece] = 1;
     if (same_cell_) t_->Gain(piece);
+  }
+  void Unclaim(int piece) {
+    if (claims_.erase(piece) > 0) t_->Lose(piece);
   }
 
   // The peer's cell holds `piece` (or no longer does): hide it from the peer (or show it again).
@@ -222,18 +276,24 @@ class GuardPeer final : public lt::peer_plugin {
   std::vector<uint8_t> has_;       // pieces it announced
   std::vector<uint8_t> withheld_;  // pieces its cell holds, as it told us
   std::vector<uint8_t> hidden_;    // pieces withdrawn from its view
+  std::unordered_map<int, int> claims_;  // same cell: pieces it claimed -> second of the claim
 };
 
 void GuardTorrent::Tell() {
-  if (gained.empty() && lost.empty()) return;
+  if (gained.empty() && lost.empty() && claims.empty()) return;
   for (const std::weak_ptr<GuardPeer>& w : peers) {
     std::shared_ptr<GuardPeer> p = w.lock();
-    if (p == nullptr || !p->other_cell_ || p->guard_id_ < 0 || p->pc_.is_disconnecting()) continue;
-    if (!gained.empty()) p->SendChanges(kGained, gained);
-    if (!lost.empty()) p->SendChanges(kLost, lost);
+    if (p == nullptr || p->guard_id_ < 0 || p->pc_.is_disconnecting()) continue;
+    if (p->other_cell_) {
+      if (!gained.empty()) p->SendChanges(kGained, gained);
+      if (!lost.empty()) p->SendChanges(kLost, lost);
+    } else if (p->same_cell_ && !claims.empty()) {
+      p->SendChanges(kClaimed, claims);
+    }
   }
   gained.clear();
   lost.clear();
+  claims.clear();
 }
 
 class CellTagPlugin final : public lt::torrent_plugin {
@@ -252,6 +312,13 @@ class CellTagPlugin final : public lt::torrent_plugin {
   void on_piece_pass(lt::piece_index_t piece) override {
     const int p = static_cast<int>(piece);
     if (p >= 0 && p < static_cast<int>(t_->own.size())) t_->own[p] = 1;
+  }
+  void tick() override {
+    ++t_->now;
+    for (const std::weak_ptr<GuardPeer>& w : t_->peers) {
+      if (std::shared_ptr<GuardPeer> p = w.lock()) p->ExpireClaims();
+    }
+    t_->Tell();
   }
 
  private:
