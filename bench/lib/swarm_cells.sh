@@ -27,10 +27,12 @@ SWARM_INCENTIVE_PER_GIB=${SWARM_INCENTIVE_PER_GIB:-5120}  # minor units per GiB 
 # another cell (the area tier) in about four replies in five (0.004 of libtorrent's numwant 200);
 # the terminals take from it only what their cell lacks (p2pims-ue --cell-guard, on by default).
 # wide: four peers of other cells in every reply; off: no locality, a random sample of the swarm.
-# In each the origin fills in while a terminal's own supply is short (no seeder yet).
+# In each the origin fills in while a terminal's own supply is short (no seeder yet). Without
+# the policy the terminals do not guard their cell either: no locality anywhere, the baseline.
 SWARM_POLICY_ON_ARGS=${SWARM_POLICY_ON_ARGS:---policy-tier-share=1,0.004,1,1}
 SWARM_POLICY_WIDE_ARGS=${SWARM_POLICY_WIDE_ARGS:---policy-tier-share=1,0.02,1,1}
 SWARM_POLICY_OFF_ARGS=${SWARM_POLICY_OFF_ARGS:---policy-locality=false}
+SWARM_POLICY_OFF_UE_ARGS=${SWARM_POLICY_OFF_UE_ARGS---cell-guard=false}
 # Further flags of p2pims-origin: none by default (--one-copy-first, every piece once before any
 # twice); --one-copy-first=false for a plain seed; add --super-seeding for BEP 16 (each piece
 # about once; with cells that hardly meet the swarm can stall: docs/results.md).
@@ -142,11 +144,11 @@ swarm_run() {
   ((n % cells == 0)) || { swarm_say "N=$n does not split into $cells cells"; return 1; }
   mkdir -p "$rd/media"
   swarm_say "$label: N=$n in $cells cells of $per_cell, policy $policy, $((SWARM_FILE_BYTES >> 20)) MiB"
-  local args
+  local args ue_args=$SWARM_UE_ARGS
   case $policy in
     on) args=$SWARM_POLICY_ON_ARGS ;;
     wide) args=$SWARM_POLICY_WIDE_ARGS ;;
-    off) args=$SWARM_POLICY_OFF_ARGS ;;
+    off) args=$SWARM_POLICY_OFF_ARGS ue_args+=" $SWARM_POLICY_OFF_UE_ARGS" ;;
     *) swarm_say "unknown policy $policy (on, wide, off)"; return 1 ;;
   esac
   swarm_restart_tracker "$args" || return 1
@@ -191,12 +193,12 @@ swarm_run_in_namespaces() {
     cell=$(((k - 1) / per_cell + 1)) host=$(((k - 1) % per_cell + 1))
     metered=false
     ((k >= metered_from)) && metered=true
-    # shellcheck disable=SC2086  # SWARM_UE_ARGS are words
+    # shellcheck disable=SC2086  # ue_args are words
     ip netns exec "$(netns_name "t$k")" "$SWARM_UE" fetch "sip:$content@$SIP_DOMAIN" \
       --server "$NETNS_HUB_ADDR:$SIP_PORT" --bind "10.77.$cell.$host" \
       --identity "sip:ue$k@ims.localhost" --user "ue$k-impi" --password "ue$k-secret" \
       --locality "$(swarm_cell_id "$cell")" --out "$rd/t$k" --seed-seconds 86400 --quiet \
-      --metered="$metered" --summary "$rd/t$k.json" ${SWARM_UE_ARGS} >"$rd/t$k.out" 2>"$rd/t$k.err" &
+      --metered="$metered" --summary "$rd/t$k.json" ${ue_args} >"$rd/t$k.out" 2>"$rd/t$k.err" &
     pids+=($!)
   done
   local bound deadline complete failed=0
