@@ -78,7 +78,8 @@ class GuardPeer final : public lt::peer_plugin {
       guard_id_ = IdOf(m, kGuardName);
     }
     const lt::string_view cell = h.dict_find_string_value(wire::kCellKey);
-    if (cell.empty() || !t_->Know(pc_)) return true;
+    // A repeated handshake (BEP 10 allows updates) changes nothing: its pieces are counted.
+    if (same_cell_ || other_cell_ || cell.empty() || !t_->Know(pc_)) return true;
     if (std::string_view(cell.data(), cell.size()) == t_->cell) {
       same_cell_ = true;
       for (int piece = 0; piece < static_cast<int>(has_.size()); ++piece) {
