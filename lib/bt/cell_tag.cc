@@ -6,6 +6,7 @@
 
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "lib/bt/peer_wire.h"
@@ -18,7 +19,9 @@ namespace {
 // layout), for the others 32-bit big-endian piece indices. kReplace, kGained and kLost go to
 // peers of other cells; kClaimed to peers of the same cell: pieces the sender has begun to take
 // from another cell, which they then count as held by the cell for kClaimSeconds or until the
-// sender announces them, so that a piece crosses into a cell about once.
+// sender announces them, so that a piece crosses into a cell about once. The sender says it
+// again every kClaimSeconds - 2 while its request is still out (queued behind others at a slow
+// uploader), and no more once the request was refused or the connection closed.
 constexpr char kGuardName[] = "p2pims_cell_has";
 constexpr int kGuardId = 61;  // ours; not one libtorrent's own extensions use
 constexpr char kReplace = 0, kGained = 1, kLost = 2, kClaimed = 3;
@@ -123,6 +126,7 @@ class GuardPeer final : public lt::peer_plugin {
   }
 
   void on_disconnect(const lt::error_code&) override {
+    asked_.clear();
     if (!same_cell_) return;
     for (int piece = 0; piece < static_cast<int>(has_.size()); ++piece) {
       if (has_[piece] != 0) t_->Lose(piece);
@@ -133,17 +137,23 @@ class GuardPeer final : public lt::peer_plugin {
     t_->Tell();
   }
 
-  // A request to a peer of another cell: the piece is claimed, and the peers of this cell told,
-  // once per kClaimSeconds.
+  // A request to a peer of another cell: the piece is claimed, and the peers of this cell told.
   void sent_request(const lt::peer_request& r) override {
     const int piece = static_cast<int>(r.piece);
     if (!other_cell_ || !Valid(piece)) return;
-    int& at = t_->claimed_at[piece];
-    if (at >= 0 && t_->now - at < kClaimSeconds) return;
-    at = t_->now;
-    t_->claims.push_back(static_cast<uint32_t>(piece));
+    asked_.insert(piece);
+    Claim(piece, kClaimSeconds);
     t_->Tell();
   }
+  bool on_reject(const lt::peer_request& r) override {
+    asked_.erase(static_cast<int>(r.piece));
+    return false;
+  }
+  // Pieces still asked of this peer are claimed again before their claims lapse.
+  void RenewClaims() {
+    for (int piece : asked_) Claim(piece, kClaimSeconds - 2);
+  }
+  void Received(int piece) { asked_.erase(piece); }
 
   // Claims older than kClaimSeconds lapse: the piece did not arrive, another may take it.
   void ExpireClaims() {
@@ -174,8 +184,10 @@ class GuardPeer final : public lt::peer_plugin {
     }
     if (same_cell_ && kind == kClaimed) {
       for (int piece : pieces) {
-        if (has_[piece] != 0 || !claims_.emplace(piece, t_->now).second) continue;
-        t_->Gain(piece);
+        if (has_[piece] != 0) continue;
+        auto [it, first] = claims_.emplace(piece, t_->now);
+        it->second = t_->now;  // a renewed claim lasts from now
+        if (first) t_->Gain(piece);
       }
       t_->Tell();
       return true;
@@ -233,6 +245,14 @@ class GuardPeer final : public lt::peer_plugin {
   void Unclaim(int piece) {
     if (claims_.erase(piece) > 0) t_->Lose(piece);
   }
+  // Tells this cell that `piece` is being taken from another cell, unless it was told within
+  // `every` seconds.
+  void Claim(int piece, int every) {
+    int& at = t_->claimed_at[piece];
+    if (at >= 0 && t_->now - at < every) return;
+    at = t_->now;
+    t_->claims.push_back(static_cast<uint32_t>(piece));
+  }
 
   // The peer's cell holds `piece` (or no longer does): hide it from the peer (or show it again).
   void Withhold(int piece, bool hold) {
@@ -278,6 +298,7 @@ class GuardPeer final : public lt::peer_plugin {
   std::vector<uint8_t> withheld_;  // pieces its cell holds, as it told us
   std::vector<uint8_t> hidden_;    // pieces withdrawn from its view
   std::unordered_map<int, int> claims_;  // same cell: pieces it claimed -> second of the claim
+  std::unordered_set<int> asked_;        // other cell: pieces requested of it, still out
 };
 
 void GuardTorrent::Tell() {
@@ -312,12 +333,19 @@ class CellTagPlugin final : public lt::torrent_plugin {
   }
   void on_piece_pass(lt::piece_index_t piece) override {
     const int p = static_cast<int>(piece);
-    if (p >= 0 && p < static_cast<int>(t_->own.size())) t_->own[p] = 1;
+    if (p < 0 || p >= static_cast<int>(t_->own.size())) return;
+    t_->own[p] = 1;
+    for (const std::weak_ptr<GuardPeer>& w : t_->peers) {
+      if (std::shared_ptr<GuardPeer> peer = w.lock()) peer->Received(p);
+    }
   }
   void tick() override {
     ++t_->now;
     for (const std::weak_ptr<GuardPeer>& w : t_->peers) {
-      if (std::shared_ptr<GuardPeer> p = w.lock()) p->ExpireClaims();
+      if (std::shared_ptr<GuardPeer> p = w.lock()) {
+        p->ExpireClaims();
+        p->RenewClaims();
+      }
     }
     t_->Tell();
   }
