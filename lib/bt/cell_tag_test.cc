@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/bt/loopback_testing.h"
+#include "lib/bt/testing/loopback_torrent.h"
 
 namespace p2pims::bt {
 namespace {

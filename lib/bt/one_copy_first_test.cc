@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "lib/bt/cell_tag.h"
-#include "lib/bt/loopback_testing.h"
+#include "lib/bt/testing/loopback_torrent.h"
 
 namespace p2pims::bt {
 namespace {
