@@ -171,3 +171,21 @@ netns_cleanup() {
   mapfile -t rest < <(netns_list)
   netns_delete "${rest[@]}"
 }
+
+# netns_sample_ports OUT: every 0.25 s until killed, one line to OUT: the time (epoch seconds)
+# and, for each of the hub's ports, "ROLE:SENT:RECEIVED", the bytes (Ethernet frames) the node
+# of ROLE sent on its link and received. Run it in the hub namespace (its /sys is the hub's).
+netns_sample_ports() {
+  local out=$1 port line sent received
+  while :; do
+    line=$EPOCHREALTIME
+    for port in /sys/class/net/v*; do
+      # The hub's port receives what the node sends.
+      read -r sent <"$port/statistics/rx_bytes" 2>/dev/null || continue
+      read -r received <"$port/statistics/tx_bytes" 2>/dev/null || continue
+      line+=" ${port##*/v}:$sent:$received"
+    done
+    echo "$line"
+    sleep 0.25
+  done >"$out"
+}

@@ -46,8 +46,12 @@ SWARM_ORIGIN_ADMIN=$SWARM_ORIGIN_ADDR:9105
 # (64 KiB for 16 MiB). 16: a piece is passed on only once whole, so the last pieces the origin
 # sends reach everyone sooner (docs/results.md, finding 6).
 SWARM_PIECE_KB=${SWARM_PIECE_KB-16}
+# 1: every link's byte counters sampled every 0.25 s during the run (RUN/timeline.txt) and, by
+# bench/swarm/timeline.py, a table of where the time went, second by second (RUN/timeline.table).
+SWARM_TIMELINE=${SWARM_TIMELINE:-0}
 
 swarm_say() { echo "swarm: $*" >&2; }
+SWARM_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # swarm_ratio A B: A / B with 3 decimals (0 when B is 0).
 swarm_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print 0; else printf "%.3f\n", a / b }'; }
@@ -188,7 +192,11 @@ swarm_run_in_namespaces() {
 
   # All N terminals at once; each writes its summary when it has every piece and seeds on. The
   # last SWARM_METERED of them are metered (--metered without --upload-cap: they upload nothing).
-  local metered_from=$((n - ${SWARM_METERED:-0} + 1)) metered
+  local metered_from=$((n - ${SWARM_METERED:-0} + 1)) metered sampler=
+  if [[ ${SWARM_TIMELINE:-0} == 1 ]]; then
+    netns_sample_ports "$rd/timeline.txt" &
+    sampler=$!
+  fi
   for ((k = 1; k <= n; k++)); do
     cell=$(((k - 1) / per_cell + 1)) host=$(((k - 1) % per_cell + 1))
     metered=false
@@ -220,6 +228,13 @@ swarm_run_in_namespaces() {
   done
   swarm_stop_pids "${pids[@]}"
   swarm_stop_origin "$rd"
+  if [[ -n $sampler ]]; then
+    kill "$sampler" 2>/dev/null
+    wait "$sampler" 2>/dev/null
+    python3 "$SWARM_LIB_DIR/../swarm/timeline.py" "$rd" "$per_cell" "$SWARM_UP_KBIT" >"$rd/timeline.table" ||
+      swarm_say "$label: no timeline"
+    swarm_say "$label: timeline in $rd/timeline.table"
+  fi
   ((failed == 0)) || return 1
 
   # Every terminal has the file.

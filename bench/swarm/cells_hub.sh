@@ -11,7 +11,8 @@
 # (4000, every terminal's upload), BENCH_SWARM_DOWN_KBIT (16000), BENCH_SWARM_ORIGIN_UP_KBIT
 # (4000), BENCH_SWARM_CELL_SIZE (10 terminals a cell, at least 2 cells), BENCH_SWARM_POLICIES
 # ("on off"), BENCH_SWARM_WIDE_AT (20: the Ns that also run the "wide" policy),
-# BENCH_SWARM_METERED (0: terminals of each run started --metered, uploading nothing), BENCH_KEEP=1;
+# BENCH_SWARM_METERED (0: terminals of each run started --metered, uploading nothing),
+# BENCH_SWARM_TIMELINE (0; 1: each run's timeline.table, kept with BENCH_KEEP=1), BENCH_KEEP=1;
 # SWARM_POLICY_*_ARGS and SWARM_ORIGIN_ARGS (p2pims-origin's further flags) as in
 # bench/lib/swarm_cells.sh.
 set -euo pipefail
@@ -34,6 +35,7 @@ SWARM_DOWN_KBIT=${BENCH_SWARM_DOWN_KBIT:-16000}
 SWARM_ORIGIN_UP_KBIT=${BENCH_SWARM_ORIGIN_UP_KBIT:-4000}
 SWARM_ORIGIN_DOWN_KBIT=$SWARM_DOWN_KBIT
 SWARM_METERED=${BENCH_SWARM_METERED:-0}
+SWARM_TIMELINE=${BENCH_SWARM_TIMELINE:-0}
 SWARM_UE=$BENCH_BIN/tools/p2pims-ue/p2pims-ue
 SWARM_ORIGIN=$BENCH_BIN/services/origin/p2pims-origin
 SWARM_CTL=$BENCH_BIN/tools/p2pimsctl/p2pimsctl
