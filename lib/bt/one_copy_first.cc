@@ -118,19 +118,19 @@ class OneCopyPeer final : public lt::peer_plugin {
       assigned_.clear();
       return;
     }
-    for (int piece : assigned_) {
-      auto& sent = t_->per_cell ? t_->CellOf(cell_).sent : t_->sent_to;
-      auto it = sent.find(piece);
-      if (it == sent.end() || it->second != id_) continue;
-      sent.erase(it);
-      // Peers refused it may be the only ones still missing it: show it to them again.
-      for (const std::weak_ptr<OneCopyPeer>& w : t_->peers) {
-        std::shared_ptr<OneCopyPeer> p = w.lock();
-        if (p == nullptr || p.get() == this || p->pc_.is_disconnecting()) continue;
-        if (p->hidden_.erase(piece) > 0) p->Send(kHave, {static_cast<uint32_t>(piece)});
-      }
-    }
+    for (int piece : assigned_) Free(piece);
     assigned_.clear();
+  }
+
+  // The seed dropped the peer's request unserved (it choked the peer: libtorrent rejects what the
+  // peer still asked), or the peer cancelled it: a piece first sent to it is free again. Kept,
+  // it would stay refused to everyone while this peer waits to be unchoked, and the swarm with it.
+  void sent_reject_request(const lt::peer_request& r) override {
+    if (assigned_.erase(static_cast<int>(r.piece)) > 0) Free(static_cast<int>(r.piece));
+  }
+  bool on_cancel(const lt::peer_request& r) override {
+    if (assigned_.erase(static_cast<int>(r.piece)) > 0) Free(static_cast<int>(r.piece));
+    return false;
   }
 
   bool on_request(const lt::peer_request& r) override {
@@ -181,6 +181,22 @@ class OneCopyPeer final : public lt::peer_plugin {
     if (t_->per_cell) return;
     t_->Mark(piece, OneCopyTorrent::kAnnounced);
     if (t_->AllAnnounced()) ShowEverythingAgain(*t_);
+  }
+
+  // `piece`, first sent to this peer, is not (or no longer) on its way there: the next peer that
+  // asks gets it, and the peers refused it are shown it again, since they may be the only ones
+  // still missing it.
+  void Free(int piece) {
+    if (t_->all_sent) return;
+    auto& sent = t_->per_cell ? t_->CellOf(cell_).sent : t_->sent_to;
+    auto it = sent.find(piece);
+    if (it == sent.end() || it->second != id_) return;
+    sent.erase(it);
+    for (const std::weak_ptr<OneCopyPeer>& w : t_->peers) {
+      std::shared_ptr<OneCopyPeer> p = w.lock();
+      if (p == nullptr || p.get() == this || p->pc_.is_disconnecting()) continue;
+      if (p->hidden_.erase(piece) > 0) p->Send(kHave, {static_cast<uint32_t>(piece)});
+    }
   }
 
   void Send(char id, std::initializer_list<uint32_t> ints, int extended = -1) {
@@ -271,7 +287,10 @@ class OneCopyPlugin final : public lt::torrent_plugin {
       return;
     }
     if (!t_->AllRequested()) return;
-    if (++t_->ticks_without_news >= kPatience) ShowEverythingAgain(*t_);
+    if (++t_->ticks_without_news >= kPatience) {
+      ++t_->stats->rounds_out_of_patience;
+      ShowEverythingAgain(*t_);
+    }
   }
 
  private:

@@ -44,6 +44,9 @@ namespace p2pims::bt {
 struct OneCopyStats {
   std::atomic<int64_t> repeats_refused{0};  // requests for a piece already sent elsewhere
   std::atomic<int64_t> first_copies{0};     // torrents whose first round ended
+  // First rounds ended by waiting: every piece was asked for, but some first receiver announced
+  // nothing for the patience's 10 s.
+  std::atomic<int64_t> rounds_out_of_patience{0};
 };
 
 using TorrentExtension =

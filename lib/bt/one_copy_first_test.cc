@@ -190,6 +190,51 @@ TEST_F(OneCopyFirstTest, APieceWhoseReceiverStallsIsServedAgainAfterAWhile) {
   EXPECT_GT(stats->repeats_refused.load(), 0) << "nothing was held back: untested";
 }
 
+// The seed has one upload slot and passes it round every second. When it chokes the first
+// leecher, libtorrent drops (rejects) what that one still asked; the first leecher then stops
+// downloading (and so is never unchoked again). The pieces it had asked for go to the next
+// leecher at once. Kept for the first one, they were refused to everyone until the seed ran out
+// of patience (10 s without news): the origin choked its peers in turn in the swarm benchmark,
+// and the swarm waited seconds for pieces nobody was sent.
+TEST_F(OneCopyFirstTest, PiecesAskedByAChokedPeerGoToTheNextAtOnce) {
+  auto stats = std::make_shared<OneCopyStats>();
+  auto seed_session = Session(8 * kPiece, /*rc4=*/false);
+  lt::settings_pack turns;
+  turns.set_int(lt::settings_pack::unchoke_slots_limit, 1);
+  turns.set_int(lt::settings_pack::seed_choking_algorithm, lt::settings_pack::round_robin);
+  turns.set_int(lt::settings_pack::unchoke_interval, 1);
+  turns.set_int(lt::settings_pack::optimistic_unchoke_interval, 1);
+  turns.set_int(lt::settings_pack::allowed_fast_set_size, 0);  // nothing asked while choked
+  seed_session->apply_settings(turns);
+  Add(*seed_session, "seed", true, stats);
+  auto first_session = Session(0, false);
+  KeepUploadOnlyPeers(*first_session);
+  lt::torrent_handle first = Add(*first_session, "first", false);
+  auto next_session = Session(0, false);
+  KeepUploadOnlyPeers(*next_session);
+  lt::torrent_handle next = Add(*next_session, "next", false);
+  const int seed_port = Port(*seed_session);
+  ASSERT_NE(seed_port, 0);
+  first.connect_peer(testing::LoopbackTorrent::Loopback(seed_port));
+  ASSERT_TRUE(testing::WaitFor([&] { return first.status().num_pieces >= 2; },
+                               std::chrono::seconds(10)))
+      << "the first leecher got nothing";
+  next.connect_peer(testing::LoopbackTorrent::Loopback(seed_port));
+  auto choked = [&] {
+    std::vector<lt::peer_info> peers;
+    first.get_peer_info(peers);
+    return !peers.empty() && (peers[0].flags & lt::peer_info::choked);
+  };
+  ASSERT_TRUE(testing::WaitFor(choked, std::chrono::seconds(20))) << "the seed never choked it";
+  first.set_flags(lt::torrent_flags::upload_mode);  // it asks for nothing more
+  ASSERT_TRUE(testing::WaitFor([&] { return next.status().is_seeding; }, std::chrono::seconds(60)))
+      << "the next leecher never completed";
+  EXPECT_FALSE(first.status().is_seeding) << "the first leecher completed: untested";
+  EXPECT_EQ(stats->rounds_out_of_patience.load(), 0)
+      << "the seed waited for pieces the choked leecher could no longer take";
+  EXPECT_EQ(stats->first_copies.load(), 1);
+}
+
 // Two cells of two leechers; the leechers of a cell know each other, no leecher knows one of the
 // other cell, so each cell must take from the seed what the first round sent to the other. With
 // the cells told (CellTag), the seed sends each piece into each cell once: two copies in all,

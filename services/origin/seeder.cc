@@ -65,6 +65,13 @@ Seeder::Seeder(Catalogue& catalogue, SeedAccess& access, metrics::Registry& regi
                                  "--cell-round).")
                            .Register(registry)
                            .Add({})),
+      out_of_patience_(metrics::BuildCounter()
+                           .Name("p2pims_origin_first_rounds_out_of_patience_total")
+                           .Help("First rounds (--one-copy-first) that ended by waiting: every "
+                                 "piece was asked for, but a first receiver announced nothing "
+                                 "for 10 s. Each one held the swarm up for that long.")
+                           .Register(registry)
+                           .Add({})),
       renewals_(metrics::BuildCounter()
                     .Name("p2pims_origin_token_renewals_total")
                     .Help("Origin tokens and tracker sessions renewed before expiry or after a "
@@ -302,6 +309,10 @@ void Seeder::PumpAlerts(absl::Duration wait) {
   if (const int64_t refused = one_copy_->repeats_refused.load(); refused > repeats_counted_) {
     repeats_refused_.Increment(static_cast<double>(refused - repeats_counted_));
     repeats_counted_ = refused;
+  }
+  if (const int64_t out = one_copy_->rounds_out_of_patience.load(); out > out_of_patience_counted_) {
+    out_of_patience_.Increment(static_cast<double>(out - out_of_patience_counted_));
+    out_of_patience_counted_ = out;
   }
   RefreshGauges();
 }
