@@ -34,7 +34,7 @@ void AddOriginFlags(p2pims::Flags& flags) {
   flags.Add("node-id", "", "names this seeder in its session ids (default: the host name)");
   flags.Add("rescan-seconds", "30", "seconds between looks at the index and the directory");
   flags.Add("max-connections", "200", "peer connections at most");
-  flags.Add("upload-slots", "16", "peers uploaded to at once");
+  flags.Add("upload-slots", "64", "peers uploaded to at once");
   flags.Add("upload-rate-limit-kib", "0", "KiB/s the origin uploads at most (0: no limit)");
   flags.Add("super-seeding", "false",
             "BEP 16 initial seeding: reveal pieces one at a time (less origin upload in a large "

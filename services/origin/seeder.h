@@ -36,7 +36,7 @@ namespace p2pims::origin {
 struct SeederOptions {
   bt::PeerEndpoint endpoint;
   int max_connections = 200;
-  int upload_slots = 16;          // peers uploaded to at once, per torrent
+  int upload_slots = 64;          // peers uploaded to at once, over all torrents
   int upload_rate_limit_kib = 0;  // KiB/s for the whole origin; 0: no limit
   // BEP 16 initial seeding: pieces are revealed one at a time, each to be passed on by peers
   // before the next, so the origin uploads close to one copy; a lone leecher crawls (libtorrent
