@@ -299,6 +299,8 @@ swarm_figures() {
     "$rd/origin.metrics")
   SWARM[origin_rounds_out_of_patience]=$(awk '$1 == "p2pims_origin_first_rounds_out_of_patience_total" {
     printf "%.0f", $2 }' "$rd/origin.metrics")
+  SWARM[origin_first_copies_reoffered]=$(awk '$1 == "p2pims_origin_first_copies_reoffered_total" {
+    printf "%.0f", $2 }' "$rd/origin.metrics")
 
   # The tracker's own estimate: bytes peers reported downloading, by the best tier offered.
   local tier total=0
@@ -391,7 +393,8 @@ swarm_charging() {
 swarm_json() {
   local prefix=$1 key out=""
   for key in n cells time_s bound_s time_ratio upload_use origin_bytes origin_over_f origin_payload_over_f \
-    origin_repeats_refused origin_rounds_out_of_patience p2p_bytes in_cell_bytes in_cell_share \
+    origin_repeats_refused origin_rounds_out_of_patience origin_first_copies_reoffered p2p_bytes \
+    in_cell_bytes in_cell_share \
     tracker_cell_share tracker_cell tracker_area tracker_network tracker_elsewhere tracker_origin \
     tracker_none announces_ok announces_denied \
     announces_bad_request announces_unavailable sessions cdrs origin_cdrs cdr_matched \

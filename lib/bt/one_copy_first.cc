@@ -29,6 +29,8 @@ struct OneCopyTorrent {
   bool all_sent = false;
   uint64_t next_peer = 1;
   std::unordered_map<int, uint64_t> sent_to;  // piece -> the peer it was first sent to
+  std::unordered_map<int, int> sent_at;       // piece -> the second (`now`) it began to leave
+  int now = 0;                                // seconds, from tick()
   std::vector<std::weak_ptr<OneCopyPeer>> peers;
   // Per piece: whether it was ever requested, and whether some peer announced it (HAVE: it is
   // in the swarm, whoever sent it). Plain seeding waits until every piece was announced: serving
@@ -74,6 +76,7 @@ struct OneCopyTorrent {
 
 void ShowEverythingAgain(OneCopyTorrent& t);
 void ServePlainly(OneCopyTorrent& t);
+void Reoffer(OneCopyTorrent& t, int piece, uint64_t holder);
 
 class OneCopyPeer final : public lt::peer_plugin {
  public:
@@ -127,6 +130,12 @@ class OneCopyPeer final : public lt::peer_plugin {
   // it would stay refused to everyone while this peer waits to be unchoked, and the swarm with it.
   void sent_reject_request(const lt::peer_request& r) override {
     if (assigned_.erase(static_cast<int>(r.piece)) > 0) Free(static_cast<int>(r.piece));
+  }
+  // The first block of a first copy leaves: from now on it should arrive within seconds.
+  void sent_piece(const lt::peer_request& r) override {
+    const int piece = static_cast<int>(r.piece);
+    if (t_->all_sent || t_->per_cell || !assigned_.contains(piece)) return;
+    t_->sent_at.emplace(piece, t_->now);
   }
   bool on_cancel(const lt::peer_request& r) override {
     if (assigned_.erase(static_cast<int>(r.piece)) > 0) Free(static_cast<int>(r.piece));
@@ -192,11 +201,7 @@ class OneCopyPeer final : public lt::peer_plugin {
     auto it = sent.find(piece);
     if (it == sent.end() || it->second != id_) return;
     sent.erase(it);
-    for (const std::weak_ptr<OneCopyPeer>& w : t_->peers) {
-      std::shared_ptr<OneCopyPeer> p = w.lock();
-      if (p == nullptr || p.get() == this || p->pc_.is_disconnecting()) continue;
-      if (p->hidden_.erase(piece) > 0) p->Send(kHave, {static_cast<uint32_t>(piece)});
-    }
+    Reoffer(*t_, piece, id_);
   }
 
   void Send(char id, std::initializer_list<uint32_t> ints, int extended = -1) {
@@ -204,6 +209,7 @@ class OneCopyPeer final : public lt::peer_plugin {
   }
 
   friend void ShowHidden(OneCopyTorrent& t, bool new_round);
+  friend void Reoffer(OneCopyTorrent& t, int piece, uint64_t holder);
 
   // The torrent's piece count, once: false while libtorrent does not know it yet.
   bool KnowPieces() {
@@ -225,6 +231,40 @@ class OneCopyPeer final : public lt::peer_plugin {
   bool handshake_seen_ = false;
 };
 
+// `piece` is shown again (HAVE) to every peer but `holder` it was withdrawn from: they may ask
+// for it now.
+void Reoffer(OneCopyTorrent& t, int piece, uint64_t holder) {
+  for (const std::weak_ptr<OneCopyPeer>& w : t.peers) {
+    std::shared_ptr<OneCopyPeer> p = w.lock();
+    if (p == nullptr || p->id_ == holder || p->pc_.is_disconnecting()) continue;
+    if (p->hidden_.erase(piece) > 0) p->Send(kHave, {static_cast<uint32_t>(piece)});
+  }
+}
+
+// First copies that have not arrived (been announced) kFirstCopyWait seconds after they began
+// to leave go to the next peer that asks: the link to that peer may have stalled (TCP backing
+// off after losses, when every terminal downloads at once), and every peer of the swarm may be
+// waiting for just these pieces. The first receiver may still complete its copy: then the piece
+// left twice.
+void ReofferLateFirstCopies(OneCopyTorrent& t) {
+  constexpr int kFirstCopyWait = 5;
+  for (auto it = t.sent_to.begin(); it != t.sent_to.end();) {
+    const int piece = it->first;
+    const auto at = t.sent_at.find(piece);
+    const bool late = (t.state[piece] & OneCopyTorrent::kAnnounced) == 0 && at != t.sent_at.end() &&
+                      t.now - at->second >= kFirstCopyWait;
+    if (!late) {
+      ++it;
+      continue;
+    }
+    const uint64_t holder = it->second;
+    it = t.sent_to.erase(it);
+    t.sent_at.erase(at);
+    ++t.stats->first_copies_reoffered;
+    Reoffer(t, piece, holder);
+  }
+}
+
 // Every peer is shown the pieces withdrawn from it again (HAVE); `new_round` forgets what was
 // sent to whom too.
 void ShowHidden(OneCopyTorrent& t, bool new_round) {
@@ -243,6 +283,7 @@ void ShowEverythingAgain(OneCopyTorrent& t) {
   ++t.stats->first_copies;
   ShowHidden(t, /*new_round=*/true);
   t.sent_to.clear();
+  t.sent_at.clear();
   t.state = {};
   if (!t.cell_round || t.cells.empty()) {
     ServePlainly(t);
@@ -286,6 +327,8 @@ class OneCopyPlugin final : public lt::torrent_plugin {
       if (++t_->ticks_without_news >= kPatience) ServePlainly(*t_);
       return;
     }
+    ++t_->now;
+    if (t_->pieces > 0) ReofferLateFirstCopies(*t_);
     if (!t_->AllRequested()) return;
     if (++t_->ticks_without_news >= kPatience) {
       ++t_->stats->rounds_out_of_patience;

@@ -47,6 +47,8 @@ struct OneCopyStats {
   // First rounds ended by waiting: every piece was asked for, but some first receiver announced
   // nothing for the patience's 10 s.
   std::atomic<int64_t> rounds_out_of_patience{0};
+  // First copies offered to other peers again, not announced 5 s after they began to leave.
+  std::atomic<int64_t> first_copies_reoffered{0};
 };
 
 using TorrentExtension =

@@ -188,6 +188,10 @@ TEST_F(OneCopyFirstTest, APieceWhoseReceiverStallsIsServedAgainAfterAWhile) {
   EXPECT_FALSE(stalled.status().is_seeding) << "the stalled leecher was not slow: untested";
   EXPECT_EQ(stats->first_copies.load(), 1) << "the seed never went back to plain seeding";
   EXPECT_GT(stats->repeats_refused.load(), 0) << "nothing was held back: untested";
+  // The stalled one's first copies were offered again 5 s after they began to leave, so the
+  // round did not have to wait 10 s without news.
+  EXPECT_GT(stats->first_copies_reoffered.load(), 0) << "no late first copy was offered again";
+  EXPECT_EQ(stats->rounds_out_of_patience.load(), 0) << "the round waited on the stalled peer";
 }
 
 // The seed has one upload slot and passes it round every second. When it chokes the first

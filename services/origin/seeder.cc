@@ -72,6 +72,13 @@ Seeder::Seeder(Catalogue& catalogue, SeedAccess& access, metrics::Registry& regi
                                  "for 10 s. Each one held the swarm up for that long.")
                            .Register(registry)
                            .Add({})),
+      reoffered_(metrics::BuildCounter()
+                     .Name("p2pims_origin_first_copies_reoffered_total")
+                     .Help("First copies (--one-copy-first) offered to other peers again because "
+                           "the peer they went to had not announced them 5 s after they began "
+                           "to leave.")
+                     .Register(registry)
+                     .Add({})),
       renewals_(metrics::BuildCounter()
                     .Name("p2pims_origin_token_renewals_total")
                     .Help("Origin tokens and tracker sessions renewed before expiry or after a "
@@ -313,6 +320,10 @@ void Seeder::PumpAlerts(absl::Duration wait) {
   if (const int64_t out = one_copy_->rounds_out_of_patience.load(); out > out_of_patience_counted_) {
     out_of_patience_.Increment(static_cast<double>(out - out_of_patience_counted_));
     out_of_patience_counted_ = out;
+  }
+  if (const int64_t again = one_copy_->first_copies_reoffered.load(); again > reoffered_counted_) {
+    reoffered_.Increment(static_cast<double>(again - reoffered_counted_));
+    reoffered_counted_ = again;
   }
   RefreshGauges();
 }

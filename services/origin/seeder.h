@@ -107,9 +107,11 @@ class Seeder {
   metrics::Counter& uploaded_;
   metrics::Counter& repeats_refused_;
   metrics::Counter& out_of_patience_;
+  metrics::Counter& reoffered_;
   const std::shared_ptr<bt::OneCopyStats> one_copy_ = std::make_shared<bt::OneCopyStats>();
   int64_t repeats_counted_ = 0;
   int64_t out_of_patience_counted_ = 0;
+  int64_t reoffered_counted_ = 0;
   absl::Time next_status_ = absl::InfinitePast();  // when to ask for the torrents' counters
   metrics::Counter& renewals_;
   metrics::Family<metrics::Counter>& failures_;
