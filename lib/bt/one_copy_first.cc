@@ -134,8 +134,9 @@ class OneCopyPeer final : public lt::peer_plugin {
   // The first block of a first copy leaves: from now on it should arrive within seconds.
   void sent_piece(const lt::peer_request& r) override {
     const int piece = static_cast<int>(r.piece);
-    if (t_->all_sent || t_->per_cell || !assigned_.contains(piece)) return;
-    t_->sent_at.emplace(piece, t_->now);
+    if (t_->all_sent || t_->per_cell) return;
+    const auto it = t_->sent_to.find(piece);
+    if (it != t_->sent_to.end() && it->second == id_) t_->sent_at.emplace(piece, t_->now);
   }
   bool on_cancel(const lt::peer_request& r) override {
     if (assigned_.erase(static_cast<int>(r.piece)) > 0) Free(static_cast<int>(r.piece));
@@ -201,6 +202,7 @@ class OneCopyPeer final : public lt::peer_plugin {
     auto it = sent.find(piece);
     if (it == sent.end() || it->second != id_) return;
     sent.erase(it);
+    t_->sent_at.erase(piece);
     Reoffer(*t_, piece, id_);
   }
 
