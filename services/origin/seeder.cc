@@ -31,6 +31,14 @@ lt::settings_pack Settings(const SeederOptions& o) {
   return sp;
 }
 
+// Adds to `counter` what the plugins' `source` counted since `counted`.
+void CountUp(const std::atomic<int64_t>& source, int64_t& counted, metrics::Counter& counter) {
+  if (const int64_t now = source.load(); now > counted) {
+    counter.Increment(static_cast<double>(now - counted));
+    counted = now;
+  }
+}
+
 }  // namespace
 
 Seeder::Seeder(Catalogue& catalogue, SeedAccess& access, metrics::Registry& registry,
@@ -313,18 +321,9 @@ void Seeder::PumpAlerts(absl::Duration wait) {
       }
     }
   }
-  if (const int64_t refused = one_copy_->repeats_refused.load(); refused > repeats_counted_) {
-    repeats_refused_.Increment(static_cast<double>(refused - repeats_counted_));
-    repeats_counted_ = refused;
-  }
-  if (const int64_t out = one_copy_->rounds_out_of_patience.load(); out > out_of_patience_counted_) {
-    out_of_patience_.Increment(static_cast<double>(out - out_of_patience_counted_));
-    out_of_patience_counted_ = out;
-  }
-  if (const int64_t again = one_copy_->first_copies_reoffered.load(); again > reoffered_counted_) {
-    reoffered_.Increment(static_cast<double>(again - reoffered_counted_));
-    reoffered_counted_ = again;
-  }
+  CountUp(one_copy_->repeats_refused, repeats_counted_, repeats_refused_);
+  CountUp(one_copy_->rounds_out_of_patience, out_of_patience_counted_, out_of_patience_);
+  CountUp(one_copy_->first_copies_reoffered, reoffered_counted_, reoffered_);
   RefreshGauges();
 }
 
