@@ -29,7 +29,7 @@ struct OneCopyTorrent {
   bool all_sent = false;
   uint64_t next_peer = 1;
   std::unordered_map<int, uint64_t> sent_to;  // piece -> the peer it was first sent to
-  std::unordered_map<int, int> sent_at;       // piece -> the second (`now`) it began to leave
+  std::unordered_map<int, int> sent_at;       // piece -> the second (`now`) a block last left
   int now = 0;                                // seconds, from tick()
   std::vector<std::weak_ptr<OneCopyPeer>> peers;
   // Per piece: whether it was ever requested, and whether some peer announced it (HAVE: it is
@@ -131,12 +131,13 @@ class OneCopyPeer final : public lt::peer_plugin {
   void sent_reject_request(const lt::peer_request& r) override {
     if (assigned_.erase(static_cast<int>(r.piece)) > 0) Free(static_cast<int>(r.piece));
   }
-  // The first block of a first copy leaves: from now on it should arrive within seconds.
+  // A block of a first copy leaves: the copy is moving (a large piece to a busy seed's peer
+  // may take minutes, a block at a time).
   void sent_piece(const lt::peer_request& r) override {
     const int piece = static_cast<int>(r.piece);
     if (t_->all_sent || t_->per_cell) return;
     const auto it = t_->sent_to.find(piece);
-    if (it != t_->sent_to.end() && it->second == id_) t_->sent_at.emplace(piece, t_->now);
+    if (it != t_->sent_to.end() && it->second == id_) t_->sent_at[piece] = t_->now;
   }
   bool on_cancel(const lt::peer_request& r) override {
     if (assigned_.erase(static_cast<int>(r.piece)) > 0) Free(static_cast<int>(r.piece));
@@ -243,11 +244,10 @@ void Reoffer(OneCopyTorrent& t, int piece, uint64_t holder) {
   }
 }
 
-// First copies that have not arrived (been announced) kFirstCopyWait seconds after they began
-// to leave go to the next peer that asks: the link to that peer may have stalled (TCP backing
-// off after losses, when every terminal downloads at once), and every peer of the swarm may be
-// waiting for just these pieces. The first receiver may still complete its copy: then the piece
-// left twice.
+// First copies not announced kFirstCopyWait seconds after their last block left go to the next
+// peer that asks: the link to that peer may have stalled (TCP backing off after losses, when
+// every terminal downloads at once), and every peer of the swarm may be waiting for just these
+// pieces. The first receiver may still complete its copy: then the piece left twice.
 void ReofferLateFirstCopies(OneCopyTorrent& t) {
   constexpr int kFirstCopyWait = 5;
   for (auto it = t.sent_to.begin(); it != t.sent_to.end();) {

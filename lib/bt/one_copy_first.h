@@ -47,7 +47,7 @@ struct OneCopyStats {
   // First rounds ended by waiting: every piece was asked for, but some first receiver announced
   // nothing for the patience's 10 s.
   std::atomic<int64_t> rounds_out_of_patience{0};
-  // First copies offered to other peers again, not announced 5 s after they began to leave.
+  // First copies offered to other peers again, not announced 5 s after their last block left.
   std::atomic<int64_t> first_copies_reoffered{0};
 };
 

@@ -194,7 +194,7 @@ TEST_F(OneCopyFirstTest, APieceWhoseReceiverStallsIsServedAgainAfterAWhile) {
                                std::chrono::seconds(20)))
       << "the seed never went back to plain seeding";
   EXPECT_GT(stats->repeats_refused.load(), 0) << "nothing was held back: untested";
-  // The stalled one's first copies were offered again 5 s after they began to leave, so the
+  // The stalled one's first copies were offered again 5 s after their last block left, so the
   // round did not have to wait 10 s without news.
   EXPECT_GT(stats->first_copies_reoffered.load(), 0) << "no late first copy was offered again";
   EXPECT_EQ(stats->rounds_out_of_patience.load(), 0) << "the round waited on the stalled peer";
