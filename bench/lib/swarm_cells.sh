@@ -278,6 +278,7 @@ swarm_figures() {
   local in_cell=0 cross=0 rest=0 a b c
   for ((k = 1; k <= n; k++)); do
     read -r a b c < <(netns_node_bytes "t$k")
+    tc -n "$(netns_name "t$k")" -s class show dev eth0 >"$rd/t$k.tc"  # packets too, for analysis
     in_cell=$((in_cell + a)) cross=$((cross + b)) rest=$((rest + c))
   done
   read -r a b c < <(netns_node_bytes org)
@@ -291,6 +292,14 @@ swarm_figures() {
   SWARM[p2p_bytes]=$((in_cell + cross))
   SWARM[in_cell_bytes]=$in_cell
   SWARM[in_cell_share]=$(swarm_ratio "$in_cell" $((in_cell + cross)))
+  # Payload the guarding terminals sent to other cells, by their own count, and of it what the
+  # receiver's cell already held when it went (a piece crossing into a cell twice).
+  local field
+  for field in sent_across sent_across_held; do
+    SWARM[${field#sent_}_over_f]=$(swarm_ratio "$(for ((k = 1; k <= n; k++)); do
+      swarm_json_field "$rd/t$k.json" "$field"; done | awk '{ s += $1 } END { printf "%d", s }')" \
+      "$SWARM_FILE_BYTES")
+  done
   # Payload the origin says it sent, and the requests for pieces already sent that it refused.
   local sent
   sent=$(awk '$1 == "p2pims_origin_uploaded_bytes_total" { printf "%.0f", $2 }' "$rd/origin.metrics")
@@ -394,7 +403,7 @@ swarm_json() {
   local prefix=$1 key out=""
   for key in n cells time_s bound_s time_ratio upload_use origin_bytes origin_over_f origin_payload_over_f \
     origin_repeats_refused origin_rounds_out_of_patience origin_first_copies_reoffered p2p_bytes \
-    in_cell_bytes in_cell_share \
+    in_cell_bytes in_cell_share across_over_f across_held_over_f \
     tracker_cell_share tracker_cell tracker_area tracker_network tracker_elsewhere tracker_origin \
     tracker_none announces_ok announces_denied \
     announces_bad_request announces_unavailable sessions cdrs origin_cdrs cdr_matched \

@@ -67,7 +67,8 @@ for n in $NS_LIST; do
   for policy in $policies; do
     swarm_run "n$n-$policy" "$n" "$cells" "$policy" || die "run n$n-$policy failed (see $SWARM_DIR)"
     say "n$n-$policy: ${SWARM[time_s]} s (bound ${SWARM[bound_s]}, ratio ${SWARM[time_ratio]})," \
-      "origin ${SWARM[origin_over_f]} F, in cell ${SWARM[in_cell_share]}," \
+      "origin ${SWARM[origin_over_f]} F, in cell ${SWARM[in_cell_share]}" \
+      "(across ${SWARM[across_over_f]} F, of it held ${SWARM[across_held_over_f]} F)," \
       "CDRs beyond a piece ${SWARM[cdr_beyond_piece]}"
     fields+="$(swarm_json "n${n}_${policy}_"),"
     beyond=$((beyond + SWARM[cdr_beyond_piece] + SWARM[sessions] - SWARM[cdr_matched]))

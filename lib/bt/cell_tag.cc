@@ -26,6 +26,7 @@ constexpr char kGuardName[] = "p2pims_cell_has";
 constexpr int kGuardId = 61;  // ours; not one libtorrent's own extensions use
 constexpr char kReplace = 0, kGained = 1, kLost = 2, kClaimed = 3;
 constexpr int kClaimSeconds = 5;
+constexpr int kAskedSeconds = 30;
 
 class GuardPeer;
 
@@ -45,6 +46,29 @@ struct GuardTorrent {
   std::vector<std::weak_ptr<GuardPeer>> peers;
   // Changes of in_cell from 0 and to 0 not yet told to the peers of other cells.
   std::vector<uint32_t> gained, lost;
+  // Per cell tag of a peer of another cell, per piece: which of its peers is taking the piece
+  // from us. While it is, and kClaimSeconds after its last block left, its cell mates are
+  // refused the piece: they are to get it from that peer, who may not have announced it yet
+  // (their claims reach each other late on busy, lossy links; we know at once).
+  struct Into {
+    uint64_t by = 0;     // a GuardPeer's id; 0: nobody
+    int at = 0;          // second of its request, then of its last block
+    bool asked = false;  // blocks of it still to send
+  };
+  std::unordered_map<std::string, std::vector<Into>> into;
+  uint64_t next_peer_id = 1;
+
+  Into& IntoOf(const std::string& cell, int piece) {
+    std::vector<Into>& v = into[cell];
+    v.resize(pieces);
+    return v[piece];
+  }
+  bool Taking(const Into& in, uint64_t other_than) const {
+    // A request libtorrent never answers (it drops some silently) holds the piece no longer
+    // than kAskedSeconds.
+    return in.by != 0 && in.by != other_than &&
+           now - in.at < (in.asked ? kAskedSeconds : kClaimSeconds);
+  }
 
   bool Know(const lt::peer_connection_handle& pc) {
     if (pieces >= 0) return true;
@@ -67,7 +91,7 @@ struct GuardTorrent {
 class GuardPeer final : public lt::peer_plugin {
  public:
   GuardPeer(lt::peer_connection_handle pc, std::shared_ptr<GuardTorrent> t)
-      : pc_(std::move(pc)), t_(std::move(t)) {}
+      : pc_(std::move(pc)), t_(std::move(t)), id_(t_->next_peer_id++) {}
 
   void add_handshake(lt::entry& h) override {
     h[wire::kCellKey] = t_->cell;
@@ -91,6 +115,7 @@ class GuardPeer final : public lt::peer_plugin {
       t_->Tell();
     } else {
       other_cell_ = true;
+      peer_cell_.assign(cell.data(), cell.size());
       if (guard_id_ > 0) SendCell();
     }
     return true;
@@ -127,6 +152,8 @@ class GuardPeer final : public lt::peer_plugin {
 
   void on_disconnect(const lt::error_code&) override {
     asked_.clear();
+    for (const auto& [piece, blocks] : taking_) Taken(piece);
+    taking_.clear();
     if (!same_cell_) return;
     for (int piece = 0; piece < static_cast<int>(has_.size()); ++piece) {
       if (has_[piece] != 0) t_->Lose(piece);
@@ -154,6 +181,40 @@ class GuardPeer final : public lt::peer_plugin {
     for (int piece : asked_) Claim(piece, kClaimSeconds - 2);
   }
   void Received(int piece) { asked_.erase(piece); }
+
+  // A block asked of us was sent, cancelled or refused (choked): once none of the piece is left
+  // to send, its cell mates' wait runs out kClaimSeconds later (time to announce it to them).
+  void Answered(int piece) {
+    auto it = taking_.find(piece);
+    if (it == taking_.end() || --it->second > 0) return;
+    taking_.erase(it);
+    Taken(piece);
+  }
+  void Taken(int piece) {
+    GuardTorrent::Into& into = t_->IntoOf(peer_cell_, piece);
+    if (into.by == id_) into = {.by = id_, .at = t_->now, .asked = false};
+  }
+  bool on_cancel(const lt::peer_request& r) override {
+    if (other_cell_) Answered(static_cast<int>(r.piece));
+    return false;
+  }
+  void sent_reject_request(const lt::peer_request& r) override {
+    if (other_cell_) Answered(static_cast<int>(r.piece));
+  }
+
+  // Pieces refused because a cell mate was taking them: shown again once it no longer is, unless
+  // the cell holds them by now (then they show again when it no longer does, as any withheld).
+  void ShowWhatIsNoLongerOnItsWay() {
+    for (auto it = on_its_way_.begin(); it != on_its_way_.end();) {
+      const int piece = *it;
+      if (t_->Taking(t_->IntoOf(peer_cell_, piece), id_)) {
+        ++it;
+        continue;
+      }
+      if (!Withheld(piece)) Show(piece);
+      it = on_its_way_.erase(it);
+    }
+  }
 
   // Claims older than kClaimSeconds lapse: the piece did not arrive, another may take it.
   void ExpireClaims() {
@@ -206,13 +267,33 @@ class GuardPeer final : public lt::peer_plugin {
 
   bool on_request(const lt::peer_request& r) override {
     const int piece = static_cast<int>(r.piece);
-    if (!Withheld(piece)) return false;
-    if (t_->stats != nullptr) ++t_->stats->refused;
+    if (!other_cell_ || !Valid(piece)) return false;
+    GuardTorrent::Into& into = t_->IntoOf(peer_cell_, piece);
+    const bool held = Withheld(piece);
+    if (!held && !t_->Taking(into, id_)) {
+      into = {.by = id_, .at = t_->now, .asked = true};
+      ++taking_[piece];
+      return false;
+    }
+    if (held) {
+      if (t_->stats != nullptr) ++t_->stats->refused;
+    } else {
+      if (t_->stats != nullptr) ++t_->stats->refused_on_its_way;
+      on_its_way_.insert(piece);
+    }
     Withdraw(piece);
     wire::Send(pc_, wire::kRejectRequest,
                {static_cast<uint32_t>(piece), static_cast<uint32_t>(r.start),
                 static_cast<uint32_t>(r.length)});
     return true;  // handled: libtorrent does not serve it
+  }
+
+  void sent_piece(const lt::peer_request& r) override {
+    if (!other_cell_) return;
+    Answered(static_cast<int>(r.piece));
+    if (t_->stats == nullptr) return;
+    t_->stats->sent_across += r.length;
+    if (Withheld(static_cast<int>(r.piece))) t_->stats->sent_across_held += r.length;
   }
 
   // libtorrent announced a piece it just checked; withdrawn at once if the peer's cell holds it.
@@ -259,10 +340,14 @@ class GuardPeer final : public lt::peer_plugin {
     withheld_[piece] = hold ? 1 : 0;
     if (hold && t_->own[piece] != 0) {
       Withdraw(piece);
-    } else if (!hold && hidden_.size() > static_cast<size_t>(piece) && hidden_[piece] != 0) {
-      hidden_[piece] = 0;
-      wire::Send(pc_, wire::kHave, {static_cast<uint32_t>(piece)});
+    } else if (!hold) {
+      Show(piece);
     }
+  }
+  void Show(int piece) {
+    if (hidden_.size() <= static_cast<size_t>(piece) || hidden_[piece] == 0) return;
+    hidden_[piece] = 0;
+    wire::Send(pc_, wire::kHave, {static_cast<uint32_t>(piece)});
   }
   void Withdraw(int piece) {
     if (dont_have_id_ < 0) return;
@@ -299,6 +384,10 @@ class GuardPeer final : public lt::peer_plugin {
   std::vector<uint8_t> hidden_;    // pieces withdrawn from its view
   std::unordered_map<int, int> claims_;  // same cell: pieces it claimed -> second of the claim
   std::unordered_set<int> asked_;        // other cell: pieces requested of it, still out
+  std::string peer_cell_;                // other cell: its tag
+  std::unordered_set<int> on_its_way_;   // other cell: refused as a cell mate of it took them
+  std::unordered_map<int, int> taking_;  // other cell: its pieces in `into`, blocks still to send
+  uint64_t id_;
 };
 
 void GuardTorrent::Tell() {
@@ -345,6 +434,7 @@ class CellTagPlugin final : public lt::torrent_plugin {
       if (std::shared_ptr<GuardPeer> p = w.lock()) {
         p->ExpireClaims();
         p->RenewClaims();
+        p->ShowWhatIsNoLongerOnItsWay();
       }
     }
     t_->Tell();

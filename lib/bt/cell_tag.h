@@ -10,7 +10,10 @@
 // another cell which pieces its cell holds (what its connected peers of the same cell announced)
 // and, as they change, which it gained and lost. That peer withdraws those pieces from its view
 // (BEP 54 lt_donthave) and refuses requests for them (BEP 6 reject); a piece no peer of the cell
-// holds any more is shown again (HAVE). Peers that are not guarding terminals see no difference.
+// holds any more is shown again (HAVE). A guarding terminal also sends a piece into another cell
+// once while it is on its way: a peer of that cell asking for a piece it is sending to a cell
+// mate of the asker (or sent within 5 s) is refused it the same way, and takes it from that
+// cell mate. Peers that are not guarding terminals see no difference.
 //
 //   p.extensions.push_back(bt::CellTag(tag, {.guard = true}));
 #pragma once
@@ -28,6 +31,13 @@ namespace p2pims::bt {
 struct CellGuardStats {
   std::atomic<int64_t> refused{0};   // requests from another cell for a piece its cell holds
   std::atomic<int64_t> withdrawn{0};  // pieces withdrawn from a peer of another cell (lt_donthave)
+  // Requests from another cell for a piece a cell mate of the asker is taking from us.
+  std::atomic<int64_t> refused_on_its_way{0};
+  // Payload sent to guarding peers of other cells, and of it what went out when that peer's cell
+  // already held the piece (asked for before its cell had it, served after): a piece that
+  // crossed into a cell twice.
+  std::atomic<int64_t> sent_across{0};
+  std::atomic<int64_t> sent_across_held{0};
 };
 
 struct CellTagOptions {

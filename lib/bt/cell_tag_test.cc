@@ -128,6 +128,35 @@ TEST_F(CellTagTest, APieceCrossesIntoTheCellAboutOnce) {
       << "cell A's terminals hardly passed pieces on to each other";
 }
 
+// The same with a2 and a3 not guarding (no claims, nothing told to b1): b1 itself sends each
+// piece into cell A once while a2 or a3 is taking it, and refuses it to the other, who takes it
+// from its cell mate (or from b1 again when it has not 5 s after the last block left). A claim
+// reaches cell mates late when their link is busy or lossy (a swarm's terminals: 0.1 - 0.7 s
+// median); b1 knows at once. Measured: 1.06 - 1.23 copies crossed; 1.39 - 1.58 without the rule.
+TEST_F(CellTagTest, APeerOfAnotherCellSendsAPieceIntoTheCellOnceWhileItIsOnItsWay) {
+  lt::torrent_handle b1 = Terminal("cell-b", "b1", true, true, 16 * kPiece);
+  lt::torrent_handle a2 = Terminal("cell-a", "a2", false, false);
+  lt::torrent_handle a3 = Terminal("cell-a", "a3", false, false);
+  a3.connect_peer(testing::LoopbackTorrent::Loopback(Port(1)));
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        std::vector<lt::peer_info> peers;
+        a3.get_peer_info(peers);
+        return !peers.empty();
+      },
+      std::chrono::seconds(10)))
+      << "a3 never reached a2";
+  a2.connect_peer(testing::LoopbackTorrent::Loopback(Port(0)));
+  a3.connect_peer(testing::LoopbackTorrent::Loopback(Port(0)));
+  ASSERT_TRUE(testing::WaitFor([&] { return a2.status().is_seeding && a3.status().is_seeding; },
+                               std::chrono::seconds(60)))
+      << "cell A did not complete";
+  EXPECT_GT(stats_->refused_on_its_way.load(), 0) << "b1 never refused a piece on its way";
+  EXPECT_LE(b1.status().total_payload_upload, int64_t{kPieces} * kPiece * 13 / 10)
+      << "pieces crossed into cell A twice";
+  EXPECT_EQ(stats_->refused.load(), 0) << "cell A told b1 nothing, so nothing was withheld";
+}
+
 // Without the guard, the peer of the other cell is asked for what the cell holds: the case the
 // guard is for (and a check that the first test's zero is the guard's doing).
 TEST_F(CellTagTest, WithoutTheGuardAPeerOfAnotherCellServesWhatTheCellHolds) {

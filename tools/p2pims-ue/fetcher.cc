@@ -26,6 +26,15 @@ struct Fetcher::Impl {
   std::string error, warning, last_warning;
   int64_t tracker_warnings = 0;
   bool super_seed = false;  // wanted, and not set on the torrent yet
+  std::shared_ptr<bt::CellGuardStats> guard = std::make_shared<bt::CellGuardStats>();
+
+  FetchStatus With(FetchStatus out) const {
+    out.error = error;
+    out.tracker_warnings = tracker_warnings;
+    out.sent_across = guard->sent_across;
+    out.sent_across_held = guard->sent_across_held;
+    return out;
+  }
 };
 
 namespace {
@@ -110,7 +119,7 @@ absl::StatusOr<std::unique_ptr<Fetcher>> Fetcher::Start(const Descriptor& d, Fet
     const lt::sha1_hash digest = tag.final();
     p.extensions.push_back(
         bt::CellTag(absl::BytesToHexString(absl::string_view(digest.data(), digest.size())),
-                    {.guard = options.cell_guard}));
+                    {.guard = options.cell_guard, .stats = impl->guard}));
   }
   p.save_path = options.out_dir;
   impl->out_dir = options.out_dir;
@@ -145,10 +154,8 @@ FetchStatus Fetcher::Poll() {
     }
   }
   const lt::torrent_status s = m.torrent.status();
-  FetchStatus out = FromStatus(s);
-  out.error = m.error;
+  FetchStatus out = m.With(FromStatus(s));
   out.warning = m.warning;
-  out.tracker_warnings = m.tracker_warnings;
   if (s.has_metadata) m.name = s.name;
   if (m.super_seed && s.is_seeding) {
     m.torrent.set_flags(lt::torrent_flags::super_seeding);  // has no effect before it is a seed
@@ -183,10 +190,8 @@ FetchStatus Fetcher::Stop(absl::Duration limit) {
       }
     }
   }
-  FetchStatus out = FromStatus(m.torrent.status());
-  out.error = m.error;
+  FetchStatus out = m.With(FromStatus(m.torrent.status()));
   out.warning = m.last_warning;  // what went wrong last, if anything: for the summary
-  out.tracker_warnings = m.tracker_warnings;
   return out;
 }
 

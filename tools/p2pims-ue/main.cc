@@ -138,6 +138,7 @@ void WriteSummary(const std::string& file, const std::string& uri, const FetchSt
   o.Add("finished_ms", MillisOrZero(times.finished));
   o.Add("downloaded", s.downloaded).Add("uploaded", s.uploaded);
   o.Add("redundant", s.redundant).Add("failed", s.failed);
+  o.Add("sent_across", s.sent_across).Add("sent_across_held", s.sent_across_held);
   o.Add("tracker_warnings", s.tracker_warnings);
   if (!s.warning.empty()) o.Add("last_tracker_warning", s.warning);
   if (ended != absl::InfiniteFuture())
@@ -255,6 +256,8 @@ int Fetch(const Flags& flags, std::unique_ptr<SipUa>& owned, const UaConfig& con
   s.uploaded = last.uploaded;
   s.redundant = last.redundant;
   s.failed = last.failed;
+  s.sent_across = last.sent_across;
+  s.sent_across_held = last.sent_across_held;
   s.tracker_warnings = last.tracker_warnings;
   s.warning = last.warning;
   SipAnswer bye = ua.Bye();
