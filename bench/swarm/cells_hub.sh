@@ -87,7 +87,7 @@ printf '"cells_file_mb":%d,"cells_up_kbit":%d,"cells_down_kbit":%d,"cells_origin
   $((SWARM_FILE_BYTES >> 20)) "$SWARM_UP_KBIT" "$SWARM_DOWN_KBIT" "$SWARM_ORIGIN_UP_KBIT"
 printf '"cells_cell_size":%d,"cells_policy_on":"%s","cells_policy_wide":"%s","cells_policy_off":"%s",' \
   "$CELL_SIZE" "$SWARM_POLICY_ON_ARGS" "$SWARM_POLICY_WIDE_ARGS" "$SWARM_POLICY_OFF_ARGS"
-printf '"cells_origin":"%s",' "$(echo p2pims-origin $SWARM_ORIGIN_ARGS)"
+printf '"cells_origin":"%s",' "p2pims-origin${SWARM_ORIGIN_ARGS:+ $SWARM_ORIGIN_ARGS}"
 printf '"time_ratio_max":%s,"time_target_met":%s,' "$time_ratio_max" "$(met "$time_ratio_max" '<=' 1.25)"
 if [[ $origin_n20 != null ]]; then
   printf '"origin_over_f_n20":%s,"origin_target_met":%s,' "$origin_n20" "$(met "$origin_n20" '<=' 2)"
