@@ -33,9 +33,9 @@ struct CellGuardStats {
   std::atomic<int64_t> withdrawn{0};  // pieces withdrawn from a peer of another cell (lt_donthave)
   // Requests from another cell for a piece a cell mate of the asker is taking from us.
   std::atomic<int64_t> refused_on_its_way{0};
-  // Payload sent to guarding peers of other cells, and of it what went out when that peer's cell
-  // already held the piece (asked for before its cell had it, served after): a piece that
-  // crossed into a cell twice.
+  // Payload a guarding terminal sent to peers of other cells (by their tag), and of it what went
+  // out when that peer's cell already held the piece, as the peer had told it (asked for before
+  // its cell had it, served after): a piece that crossed into a cell twice.
   std::atomic<int64_t> sent_across{0};
   std::atomic<int64_t> sent_across_held{0};
 };

@@ -49,8 +49,8 @@ struct FetchStatus {
   int64_t uploaded = 0;
   int64_t redundant = 0;  // of `downloaded`: blocks that came twice (end game)
   int64_t failed = 0;     // of `downloaded`: pieces that failed their hash check
-  // Of `uploaded`: to guarding peers of other cells, and of that what their cell already held
-  // when it went (lib/bt/cell_tag.h).
+  // Of `uploaded`, with the cell guard on: to peers of other cells, and of that what their cell
+  // already held when it went, as they had told us (lib/bt/cell_tag.h).
   int64_t sent_across = 0;
   int64_t sent_across_held = 0;
   int peers = 0;
