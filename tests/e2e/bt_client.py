@@ -185,36 +185,55 @@ def version(alert):
     return "v1" if alert.version == lt.protocol_version.V1 else "v2"
 
 
-def quit_swarm(s, h, say):
+class Announces:
+    """What the torrent's announces are doing, per tracker URL and info-hash version: how many
+    were sent and not yet answered, and the events (completed, stopped) sent."""
+
+    ANSWERS = (lt.tracker_reply_alert, lt.tracker_error_alert)
+
+    def __init__(self):
+        self.in_flight = {}
+        self.sent = {}
+
+    def see(self, a):
+        if not isinstance(a, (lt.tracker_announce_alert,) + self.ANSWERS):
+            return
+        key = (a.tracker_url(), version(a))
+        if isinstance(a, lt.tracker_announce_alert):
+            self.in_flight[key] = self.in_flight.get(key, 0) + 1
+            event = a.message().rsplit("(", 1)[-1].rstrip(")")
+            self.sent.setdefault(key, set()).add(event)
+        else:
+            self.in_flight[key] = max(0, self.in_flight.get(key, 0) - 1)
+
+    def settled(self, event):
+        # every announcing (URL, version) sent EVENT and nothing it sent is still unanswered
+        return bool(self.sent) and all(event in e for e in self.sent.values()) \
+            and not any(self.in_flight.values())
+
+
+def quit_swarm(s, h, announces, say):
     # Leave as a client does when it quits: announce "stopped", so that the tracker does not keep
-    # a dead peer. libtorrent announces "completed" on finishing and skips the "stopped" of a
-    # pause while that announce is in flight, so wait for its answer first; then pause (which
-    # announces "stopped") and wait for that answer. A few seconds at most each.
-    def wait_for(pred, seconds):
+    # a dead peer. On finishing, libtorrent announces "completed" for each info-hash of the torrent
+    # (a hybrid has two) and skips the "stopped" of a pause for one whose announce is in flight;
+    # that announce, arriving after the other hash's "stopped", would list the peer again as a
+    # seeder. So wait until every "completed" is answered, then pause (which announces
+    # "stopped") and wait for every answer. A few seconds at most each.
+    def wait_for(event, seconds):
         deadline = time.time() + seconds
         while time.time() < deadline:
             for a in s.pop_alerts():
-                if isinstance(a, (lt.tracker_announce_alert, lt.tracker_reply_alert,
-                                  lt.tracker_error_alert)):
-                    say("tracker", a.message()[:200])
-                if pred(a):
-                    return True
+                announces.see(a)
+                if isinstance(a, (lt.tracker_announce_alert,) + Announces.ANSWERS):
+                    say("tracker", version(a), a.message()[:200])
+            if announces.settled(event):
+                return True
             s.wait_for_alert(200)
         return False
 
-    answered = (lt.tracker_reply_alert, lt.tracker_error_alert)
-    wait_for(lambda a: isinstance(a, answered), 5)
+    wait_for("completed", 5)
     h.pause()
-    sent = []
-
-    def stopped_answered(a):
-        if isinstance(a, lt.tracker_announce_alert) and "(stopped)" in a.message():
-            sent.append(a)
-            return False
-        return bool(sent) and isinstance(a, answered)
-
-    ok = wait_for(stopped_answered, 5)
-    say("stopped" if ok else "stopped-not-confirmed")
+    say("stopped" if wait_for("stopped", 5) else "stopped-not-confirmed")
     return 0
 
 
@@ -241,8 +260,10 @@ def peer(mode, args):
 
     say("start", mode, "port", port, "info-hashes", params.ti.info_hashes())
     last_progress = -1
+    announces = Announces()
     while True:
         for a in s.pop_alerts():
+            announces.see(a)
             if isinstance(a, lt.tracker_error_alert):
                 say("tracker-error", version(a), repr(a.failure_reason()), a.error.message(),
                     a.tracker_url())
@@ -273,7 +294,7 @@ def peer(mode, args):
             last_progress = progress
         if mode == "leech" and st.is_seeding:
             say("complete", "downloaded", st.total_payload_download)
-            return quit_swarm(s, h, say)
+            return quit_swarm(s, h, announces, say)
         s.wait_for_alert(500)
 
 
