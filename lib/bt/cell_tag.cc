@@ -34,6 +34,7 @@ class GuardPeer;
 struct GuardTorrent {
   std::string cell;
   bool guard = false;
+  bool serves = true;
   std::shared_ptr<CellGuardStats> stats;
   int pieces = -1;
   // Per piece: connected peers of this cell that announced it or claimed it (kClaimed).
@@ -95,6 +96,7 @@ class GuardPeer final : public lt::peer_plugin {
 
   void add_handshake(lt::entry& h) override {
     h[wire::kCellKey] = t_->cell;
+    if (!t_->serves) h[wire::kServesKey] = 0;
     if (t_->guard) h["m"][kGuardName] = kGuardId;
   }
 
@@ -109,6 +111,8 @@ class GuardPeer final : public lt::peer_plugin {
     if (same_cell_ || other_cell_ || cell.empty() || !t_->Know(pc_)) return true;
     if (std::string_view(cell.data(), cell.size()) == t_->cell) {
       same_cell_ = true;
+      counts_ = h.dict_find_int_value(wire::kServesKey, 1) != 0;
+      if (!counts_) return true;
       for (int piece = 0; piece < static_cast<int>(has_.size()); ++piece) {
         if (has_[piece] != 0) t_->Gain(piece);
       }
@@ -146,7 +150,7 @@ class GuardPeer final : public lt::peer_plugin {
     const int p = static_cast<int>(piece);
     if (!Ready() || !Valid(p) || has_[p] == 0) return false;
     has_[p] = 0;
-    if (same_cell_) t_->Lose(p), t_->Tell();
+    if (same_cell_ && counts_) t_->Lose(p), t_->Tell();
     return false;
   }
 
@@ -154,7 +158,7 @@ class GuardPeer final : public lt::peer_plugin {
     asked_.clear();
     for (const auto& [piece, blocks] : taking_) Taken(piece);
     taking_.clear();
-    if (!same_cell_) return;
+    if (!same_cell_ || !counts_) return;
     for (int piece = 0; piece < static_cast<int>(has_.size()); ++piece) {
       if (has_[piece] != 0) t_->Lose(piece);
     }
@@ -244,6 +248,7 @@ class GuardPeer final : public lt::peer_plugin {
       }
     }
     if (same_cell_ && kind == kClaimed) {
+      if (!counts_) return true;  // it would not pass the piece on
       for (int piece : pieces) {
         if (has_[piece] != 0) continue;
         auto [it, first] = claims_.emplace(piece, t_->now);
@@ -321,7 +326,7 @@ class GuardPeer final : public lt::peer_plugin {
   void Has(int piece) {
     if (has_[piece] != 0) return;
     has_[piece] = 1;
-    if (same_cell_) t_->Gain(piece);
+    if (same_cell_ && counts_) t_->Gain(piece);
   }
   void Unclaim(int piece) {
     if (claims_.erase(piece) > 0) t_->Lose(piece);
@@ -379,6 +384,7 @@ class GuardPeer final : public lt::peer_plugin {
   std::shared_ptr<GuardTorrent> t_;
   int dont_have_id_ = -1, guard_id_ = -1;
   bool same_cell_ = false, other_cell_ = false;
+  bool counts_ = true;  // same cell: what it holds and claims counts as the cell's (it serves)
   std::vector<uint8_t> has_;       // pieces it announced
   std::vector<uint8_t> withheld_;  // pieces its cell holds, as it told us
   std::vector<uint8_t> hidden_;    // pieces withdrawn from its view
@@ -453,6 +459,7 @@ TorrentExtension CellTag(std::string cell, CellTagOptions options) {
     auto t = std::make_shared<GuardTorrent>();
     t->cell = *shared;
     t->guard = options.guard;
+    t->serves = options.serves;
     t->stats = options.stats;
     return std::make_shared<CellTagPlugin>(std::move(t));
   };

@@ -42,6 +42,10 @@ struct CellGuardStats {
 
 struct CellTagOptions {
   bool guard = false;
+  // false: this terminal uploads nothing (p2pims-ue --metered without --upload-cap). It says so in
+  // its handshake, and its cell mates then neither count what it holds as the cell's nor heed
+  // its claims: the other cells would withhold pieces from them that it never passes on.
+  bool serves = true;
   std::shared_ptr<CellGuardStats> stats;  // may be null
 };
 

@@ -18,6 +18,9 @@ inline constexpr char kExtended = 20;
 
 // The extension handshake's key a terminal tells its cell with (CellTag).
 inline constexpr char kCellKey[] = "p2pims_cell";
+// Its key, 0, when the terminal serves nobody (metered, no upload cap): its cell mates do not
+// count what it holds as their cell's.
+inline constexpr char kServesKey[] = "p2pims_serves";
 
 // A message: id, then the extended message id when given, then 32-bit big-endian integers.
 void Send(lt::peer_connection_handle& pc, char id, std::initializer_list<uint32_t> ints,

@@ -61,7 +61,7 @@ lt::settings_pack Settings(const FetchOptions& o) {
     sp.set_int(lt::settings_pack::unchoke_slots_limit, o.upload_cap_kib > 0 ? 2 : 0);
     // Without a cap nothing goes up. With no unchoke slots libtorrent unchokes nobody, but it
     // still serves its allowed-fast pieces (BEP 6) to choked peers: a few pieces each.
-    if (o.upload_cap_kib == 0) sp.set_int(lt::settings_pack::allowed_fast_set_size, 0);
+    if (!o.Uploads()) sp.set_int(lt::settings_pack::allowed_fast_set_size, 0);
     sp.set_int(lt::settings_pack::cache_size_volatile, 16);
     sp.set_int(lt::settings_pack::max_out_request_queue, 100);
   }
@@ -119,7 +119,9 @@ absl::StatusOr<std::unique_ptr<Fetcher>> Fetcher::Start(const Descriptor& d, Fet
     const lt::sha1_hash digest = tag.final();
     p.extensions.push_back(
         bt::CellTag(absl::BytesToHexString(absl::string_view(digest.data(), digest.size())),
-                    {.guard = options.cell_guard, .stats = impl->guard}));
+                    {.guard = options.cell_guard,
+                     .serves = options.Uploads(),
+                     .stats = impl->guard}));
   }
   p.save_path = options.out_dir;
   impl->out_dir = options.out_dir;

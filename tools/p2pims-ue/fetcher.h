@@ -40,6 +40,8 @@ struct FetchOptions {
   bool cell_guard = true;
   // `seed`: share what is on disk and fetch nothing (an incomplete copy is an error).
   bool share_only = false;
+
+  bool Uploads() const { return !metered || upload_cap_kib > 0; }
 };
 
 struct FetchStatus {
