@@ -7,6 +7,7 @@
 #include <libtorrent/peer_info.hpp>
 #include <libtorrent/torrent_status.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -46,7 +47,10 @@ class CellTagTest : public ::testing::Test {
         [&] {
           std::vector<lt::peer_info> peers;
           from.get_peer_info(peers);
-          return !peers.empty();
+          return std::any_of(peers.begin(), peers.end(), [&](const lt::peer_info& p) {
+            return p.ip.port() == to_port && !(p.flags & lt::peer_info::connecting) &&
+                   !(p.flags & lt::peer_info::handshake);
+          });
         },
         std::chrono::seconds(10));
   }
@@ -101,7 +105,9 @@ TEST_F(CellTagTest, WhatACellMateServingNobodyHoldsComesFromAnotherCell) {
   ASSERT_TRUE(Know(a2, Port(0))) << "a2 never saw a1's pieces";
   ASSERT_TRUE(Reach(a2, Port(1))) << "a2 never reached b1";
   ASSERT_TRUE(testing::WaitFor([&] { return a2.status().is_seeding; }, std::chrono::seconds(30)))
-      << "a2 did not complete: b1 withheld what only a1, serving nobody, held";
+      << "a2 did not complete: b1 withheld what only a1, serving nobody, held (a2 has "
+      << a2.status().num_pieces << " pieces, " << a2.status().num_peers << " peers; b1 sent "
+      << b1.status().total_payload_upload << " bytes, refused " << stats_->refused.load() << ")";
   EXPECT_EQ(a1.status().total_payload_upload, 0) << "a1 served: the test proves nothing";
   EXPECT_GE(b1.status().total_payload_upload, int64_t{kPieces} * kPiece);
   EXPECT_EQ(stats_->refused.load(), 0) << "b1 refused pieces to a2";
