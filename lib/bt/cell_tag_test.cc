@@ -40,36 +40,29 @@ class CellTagTest : public ::testing::Test {
   }
   int Port(size_t terminal) const { return testing::LoopbackTorrent::Port(*sessions_[terminal]); }
 
-  // Connects `from` to the terminal at `to_port` and waits until the connection is up.
-  static bool Reach(lt::torrent_handle from, int to_port) {
+  // Connects `from` to the terminal at `to_port` and waits until `ready` holds for that peer.
+  template <typename Ready>
+  static bool Meet(lt::torrent_handle from, int to_port, Ready ready) {
     from.connect_peer(testing::LoopbackTorrent::Loopback(to_port));
     return testing::WaitFor(
         [&] {
           std::vector<lt::peer_info> peers;
           from.get_peer_info(peers);
           return std::any_of(peers.begin(), peers.end(), [&](const lt::peer_info& p) {
-            return p.ip.port() == to_port && !(p.flags & lt::peer_info::connecting) &&
-                   !(p.flags & lt::peer_info::handshake);
+            return p.ip.port() == to_port && ready(p);
           });
         },
         std::chrono::seconds(10));
   }
-
-  // Connects `from` to terminal `to` and waits until `from` has seen what `to` holds.
+  // ... until the connection is up.
+  static bool Reach(lt::torrent_handle from, int to_port) {
+    return Meet(from, to_port, [](const lt::peer_info& p) {
+      return !(p.flags & lt::peer_info::connecting) && !(p.flags & lt::peer_info::handshake);
+    });
+  }
+  // ... until `from` has seen what it holds.
   static bool Know(lt::torrent_handle from, int to_port) {
-    from.connect_peer(testing::LoopbackTorrent::Loopback(to_port));
-    return testing::WaitFor(
-        [&] {
-          std::vector<lt::peer_info> peers;
-          from.get_peer_info(peers);
-          for (const lt::peer_info& p : peers) {
-            if (p.ip.port() == to_port) {
-              return p.pieces.count() > 0;
-            }
-          }
-          return false;
-        },
-        std::chrono::seconds(10));
+    return Meet(from, to_port, [](const lt::peer_info& p) { return p.pieces.count() > 0; });
   }
 
   std::shared_ptr<CellGuardStats> stats_ = std::make_shared<CellGuardStats>();
