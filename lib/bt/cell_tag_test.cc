@@ -185,7 +185,7 @@ TEST_F(CellTagTest, WithoutTheGuardAPeerOfAnotherCellServesWhatTheCellHolds) {
   ASSERT_TRUE(Know(a2, Port(1)));
   ASSERT_TRUE(testing::WaitFor([&] { return a2.status().is_seeding; }, std::chrono::seconds(60)));
   // Usually most of the file: a1 is slow. At least an eighth, not half: the test failed once in
-  // eleven runs with half (its output was lost; a2 meeting b1 late is the likely cause).
+  // thirteen runs with half (its output was lost; a2 meeting b1 late is the likely cause).
   // With the guard b1 sends nothing.
   EXPECT_GT(b1.status().total_payload_upload, int64_t{kPieces} * kPiece / 8);
   EXPECT_EQ(stats_->withdrawn.load(), 0);
