@@ -12,6 +12,7 @@
 namespace p2pims::bt::wire {
 
 // Message ids (BEP 3, BEP 6, BEP 10).
+inline constexpr char kInterested = 2;
 inline constexpr char kHave = 4;
 inline constexpr char kRejectRequest = 16;
 inline constexpr char kExtended = 20;

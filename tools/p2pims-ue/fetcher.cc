@@ -16,6 +16,7 @@
 #include "lib/bt/cell_tag.h"
 #include "lib/bt/managed_peer.h"
 #include "lib/bt/one_copy_first.h"
+#include "lib/bt/prompt_idle.h"
 
 namespace p2pims::ue {
 
@@ -27,12 +28,14 @@ struct Fetcher::Impl {
   int64_t tracker_warnings = 0;
   bool super_seed = false;  // wanted, and not set on the torrent yet
   std::shared_ptr<bt::CellGuardStats> guard = std::make_shared<bt::CellGuardStats>();
+  std::shared_ptr<bt::PromptStats> prompt = std::make_shared<bt::PromptStats>();
 
   FetchStatus With(FetchStatus out) const {
     out.error = error;
     out.tracker_warnings = tracker_warnings;
     out.sent_across = guard->sent_across;
     out.sent_across_held = guard->sent_across_held;
+    out.prompts = prompt->prompts;
     return out;
   }
 };
@@ -111,6 +114,9 @@ absl::StatusOr<std::unique_ptr<Fetcher>> Fetcher::Start(const Descriptor& d, Fet
   p.trackers = d.announce;
   if (options.share_only) p.flags |= lt::torrent_flags::upload_mode;
   if (options.one_copy_first) p.extensions.push_back(bt::OneCopyFirst(std::make_shared<bt::OneCopyStats>()));
+  if (options.prompt_idle_peers && !options.share_only) {
+    p.extensions.push_back(bt::PromptIdlePeers(impl->prompt));
+  }
   if (!options.cell.empty()) {
     // Peers compare tags, they need not read the cell: its hash with the content's info-hash.
     const lt::sha1_hash content = p.ti != nullptr ? p.ti->info_hashes().v1 : p.info_hashes.v1;

@@ -38,6 +38,9 @@ struct FetchOptions {
   std::string cell;
   // With `cell`: take from peers of other cells only what the cell lacks (lib/bt/cell_tag.h).
   bool cell_guard = true;
+  // Ask again at once a peer that libtorrent left idle while it holds what we lack
+  // (lib/bt/prompt_idle.h); false only to measure what it changes.
+  bool prompt_idle_peers = true;
   // `seed`: share what is on disk and fetch nothing (an incomplete copy is an error).
   bool share_only = false;
 
@@ -55,6 +58,7 @@ struct FetchStatus {
   // already held when it went, as they had told us (lib/bt/cell_tag.h).
   int64_t sent_across = 0;
   int64_t sent_across_held = 0;
+  int64_t prompts = 0;  // idle connections prompted to ask again (lib/bt/prompt_idle.h)
   int peers = 0;
   bool checking = false;  // verifying what was already on disk
   bool finished = false;

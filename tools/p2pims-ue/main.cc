@@ -71,6 +71,9 @@ void AddFlags(Flags& flags) {
   flags.Add("cell-guard", "true",
             "fetch: with --locality, take from peers of other cells only the pieces your cell "
             "lacks (from peers with the same flag)");
+  flags.Add("prompt-idle-peers", "true",
+            "fetch: prompt at once a peer connection libtorrent left idle while the peer holds "
+            "pieces you lack (false only to measure what it changes)");
   flags.Add("quiet", "false", "fetch: no progress line");
   flags.Add("summary", "",
             "fetch: write a JSON summary to this file once the content is complete and again at "
@@ -139,6 +142,7 @@ void WriteSummary(const std::string& file, const std::string& uri, const FetchSt
   o.Add("downloaded", s.downloaded).Add("uploaded", s.uploaded);
   o.Add("redundant", s.redundant).Add("failed", s.failed);
   o.Add("sent_across", s.sent_across).Add("sent_across_held", s.sent_across_held);
+  o.Add("prompts", s.prompts);
   o.Add("tracker_warnings", s.tracker_warnings);
   if (!s.warning.empty()) o.Add("last_tracker_warning", s.warning);
   if (ended != absl::InfiniteFuture())
@@ -186,6 +190,7 @@ int Fetch(const Flags& flags, std::unique_ptr<SipUa>& owned, const UaConfig& con
   options.one_copy_first = flags.GetBool("one-copy-first").value_or(false);
   options.cell = flags.Get("locality");
   options.cell_guard = flags.GetBool("cell-guard").value_or(true);
+  options.prompt_idle_peers = flags.GetBool("prompt-idle-peers").value_or(true);
   options.share_only = share_only;
   auto fetcher = Fetcher::Start(*descriptor, options);
   if (!fetcher.ok()) {
@@ -258,6 +263,7 @@ int Fetch(const Flags& flags, std::unique_ptr<SipUa>& owned, const UaConfig& con
   s.failed = last.failed;
   s.sent_across = last.sent_across;
   s.sent_across_held = last.sent_across_held;
+  s.prompts = last.prompts;
   s.tracker_warnings = last.tracker_warnings;
   s.warning = last.warning;
   SipAnswer bye = ua.Bye();

@@ -1,0 +1,38 @@
+// Keeps a downloader asking peers that have what it lacks. libtorrent picks the blocks to ask a
+// peer for only when something happens on that connection: the peer unchokes us, sends a block,
+// refuses a request, or becomes interesting. At a pick where every piece the peer holds that we
+// lack is already asked of someone else (libtorrent's per-peer end game), the connection then
+// asks for nothing until one of those happens or its 5-second end-game retry, however many
+// pieces the peer announces meanwhile (a HAVE from a peer we are already interested in picks
+// nothing) and whatever is freed elsewhere (a refused or withdrawn request re-picks only at the
+// peer that refused it). Swarms fed by a OneCopyFirst origin meet this all the time: early on
+// each piece exists once, most of what a cell mate holds is on its way to us from someone else,
+// and the origin's and the guards' refusals free blocks one connection at a time. Seen as
+// terminals idle for 1.5 - 3.5 s beside unchoked cell mates holding a third of the file they
+// lacked (docs/results.md, finding 12).
+//
+// With this extension such a connection is prompted: when the peer announces a piece, and once
+// a second, if it has unchoked us, we are interested and nothing is asked of it, we say
+// INTERESTED again. libtorrent answers a redundant INTERESTED from a peer it has unchoked with
+// UNCHOKE, and an UNCHOKE makes our side pick at once. Both messages repeat a state both sides
+// already have (BEP 3 allows that); a peer that ignores the repeat loses nothing.
+//
+//   p.extensions.push_back(bt::PromptIdlePeers(stats));
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "lib/bt/one_copy_first.h"
+
+namespace p2pims::bt {
+
+// Written on libtorrent's network thread.
+struct PromptStats {
+  std::atomic<int64_t> prompts{0};  // INTERESTED sent again to an idle connection
+};
+
+TorrentExtension PromptIdlePeers(std::shared_ptr<PromptStats> stats);
+
+}  // namespace p2pims::bt
