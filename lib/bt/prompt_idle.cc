@@ -30,7 +30,8 @@ class PromptPeer final : public lt::peer_plugin {
  private:
   void MaybePrompt() {
     // The cheap checks first: a HAVE may come from every peer for every piece.
-    if (waiting_ || !pc_.is_interesting() || pc_.has_peer_choked() || pc_.is_disconnecting()) return;
+    if (waiting_ || !pc_.is_interesting() || pc_.has_peer_choked() || pc_.is_disconnecting())
+      return;
     lt::peer_info info;
     pc_.get_peer_info(info);
     if (info.download_queue_length > 0) return;  // asking already: the next block picks again
@@ -58,9 +59,10 @@ class PromptPlugin final : public lt::torrent_plugin {
 }  // namespace
 
 TorrentExtension PromptIdlePeers(std::shared_ptr<PromptStats> stats) {
-  return [stats](const lt::torrent_handle&, lt::client_data_t) -> std::shared_ptr<lt::torrent_plugin> {
-    return std::make_shared<PromptPlugin>(stats);
-  };
+  return
+      [stats](const lt::torrent_handle&, lt::client_data_t) -> std::shared_ptr<lt::torrent_plugin> {
+        return std::make_shared<PromptPlugin>(stats);
+      };
 }
 
 }  // namespace p2pims::bt
