@@ -17,12 +17,18 @@
 // UNCHOKE, and an UNCHOKE makes our side pick at once. Both messages repeat a state both sides
 // already have (BEP 3 allows that); a peer that ignores the repeat loses nothing.
 //
+// Told the terminal's cell (the tag CellTag sends), it leaves peers of other cells to libtorrent.
+// A new piece in one cell is announced to every terminal of the other cell with a link to it at
+// once; prompted, several of them asked for it together before their claims (CellTag) reached
+// each other, and more pieces crossed between the cells twice (finding 12).
+//
 //   p.extensions.push_back(bt::PromptIdlePeers(stats));
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "lib/bt/one_copy_first.h"
 
@@ -33,6 +39,8 @@ struct PromptStats {
   std::atomic<int64_t> prompts{0};  // INTERESTED sent again to an idle connection
 };
 
-TorrentExtension PromptIdlePeers(std::shared_ptr<PromptStats> stats);
+// `cell`: the terminal's cell tag as CellTag tells it; peers that tell another one are not
+// prompted (empty: every peer is).
+TorrentExtension PromptIdlePeers(std::shared_ptr<PromptStats> stats, std::string cell = "");
 
 }  // namespace p2pims::bt

@@ -3,7 +3,8 @@
 // pieces and one more. It takes that one, and then is interested, unchoked, and asks for
 // nothing, since all else it could ask for is asked of the seed already. The fast peer then gets a new piece and announces it. With
 // PromptIdlePeers the downloader asks for it and has it at once; without, libtorrent leaves the
-// connection idle until its own retry about 5 s after it last asked.
+// connection idle until its own retry about 5 s after it last asked. Told the terminals' cells,
+// it prompts a cell mate and leaves a peer of another cell alone.
 #include "lib/bt/prompt_idle.h"
 
 #include <gtest/gtest.h>
@@ -17,6 +18,7 @@
 #include <set>
 #include <vector>
 
+#include "lib/bt/cell_tag.h"
 #include "lib/bt/testing/loopback_torrent.h"
 
 namespace p2pims::bt {
@@ -31,15 +33,17 @@ class PromptIdlePeersTest : public ::testing::Test {
  protected:
   // What happened to the new piece the fast peer announced: whether the downloader had it
   // within kSoon.
-  bool NewPieceArrivesSoon(bool prompt) {
+  // `down`, `fast`: the downloader's and the fast peer's extensions.
+  bool NewPieceArrivesSoon(const std::vector<TorrentExtension>& down_extensions,
+                           const std::vector<TorrentExtension>& fast_extensions = {}) {
     auto seed_session = testing::LoopbackTorrent::Session(/*upload_limit=*/1000);
     auto fast_session = testing::LoopbackTorrent::Session(0);
     auto down_session = testing::LoopbackTorrent::Session(0);
     torrent_.Add(*seed_session, "seed", /*seed=*/true);
-    const lt::torrent_handle fast = torrent_.Add(*fast_session, "fast", /*seed=*/false);
-    std::vector<TorrentExtension> extensions;
-    if (prompt) extensions.push_back(PromptIdlePeers(stats_));
-    const lt::torrent_handle down = torrent_.Add(*down_session, "down", /*seed=*/false, extensions);
+    const lt::torrent_handle fast =
+        torrent_.Add(*fast_session, "fast", /*seed=*/false, fast_extensions);
+    const lt::torrent_handle down =
+        torrent_.Add(*down_session, "down", /*seed=*/false, down_extensions);
     const int seed_port = testing::LoopbackTorrent::Port(*seed_session);
     const int fast_port = testing::LoopbackTorrent::Port(*fast_session);
 
@@ -114,13 +118,24 @@ class PromptIdlePeersTest : public ::testing::Test {
 };
 
 TEST_F(PromptIdlePeersTest, APieceAnIdlePeerAnnouncesIsAskedForAtOnce) {
-  EXPECT_TRUE(NewPieceArrivesSoon(/*prompt=*/true));
+  EXPECT_TRUE(NewPieceArrivesSoon({PromptIdlePeers(stats_)}));
   EXPECT_GT(stats_->prompts.load(), 0);
 }
 
 // The case above without the extension: the control that shows the test can tell.
 TEST_F(PromptIdlePeersTest, WithoutItLibtorrentLeavesTheConnectionIdle) {
-  EXPECT_FALSE(NewPieceArrivesSoon(/*prompt=*/false));
+  EXPECT_FALSE(NewPieceArrivesSoon({}));
+}
+
+// With cells: a cell mate is prompted, a peer of another cell is left to libtorrent (the cell
+// guard decides what crosses between cells).
+TEST_F(PromptIdlePeersTest, ACellMateIsPrompted) {
+  EXPECT_TRUE(NewPieceArrivesSoon({PromptIdlePeers(stats_, "cell-a")}, {CellTag("cell-a")}));
+  EXPECT_GT(stats_->prompts.load(), 0);
+}
+
+TEST_F(PromptIdlePeersTest, APeerOfAnotherCellIsNotPrompted) {
+  EXPECT_FALSE(NewPieceArrivesSoon({PromptIdlePeers(stats_, "cell-a")}, {CellTag("cell-b")}));
   EXPECT_EQ(stats_->prompts.load(), 0);
 }
 

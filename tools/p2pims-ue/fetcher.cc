@@ -114,20 +114,21 @@ absl::StatusOr<std::unique_ptr<Fetcher>> Fetcher::Start(const Descriptor& d, Fet
   p.trackers = d.announce;
   if (options.share_only) p.flags |= lt::torrent_flags::upload_mode;
   if (options.one_copy_first) p.extensions.push_back(bt::OneCopyFirst(std::make_shared<bt::OneCopyStats>()));
-  if (options.prompt_idle_peers && !options.share_only) {
-    p.extensions.push_back(bt::PromptIdlePeers(impl->prompt));
-  }
+  std::string tag;  // the cell told to peers: empty without --locality
   if (!options.cell.empty()) {
     // Peers compare tags, they need not read the cell: its hash with the content's info-hash.
     const lt::sha1_hash content = p.ti != nullptr ? p.ti->info_hashes().v1 : p.info_hashes.v1;
-    lt::hasher tag(content.data(), static_cast<int>(content.size()));
-    tag.update(options.cell.data(), static_cast<int>(options.cell.size()));
-    const lt::sha1_hash digest = tag.final();
-    p.extensions.push_back(
-        bt::CellTag(absl::BytesToHexString(absl::string_view(digest.data(), digest.size())),
-                    {.guard = options.cell_guard,
-                     .serves = options.Uploads(),
-                     .stats = impl->guard}));
+    lt::hasher hash(content.data(), static_cast<int>(content.size()));
+    hash.update(options.cell.data(), static_cast<int>(options.cell.size()));
+    const lt::sha1_hash digest = hash.final();
+    tag = absl::BytesToHexString(absl::string_view(digest.data(), digest.size()));
+    p.extensions.push_back(bt::CellTag(tag, {.guard = options.cell_guard,
+                                             .serves = options.Uploads(),
+                                             .stats = impl->guard}));
+  }
+  if (options.prompt_idle_peers && !options.share_only) {
+    // Not across cells: the guard decides what crosses (lib/bt/prompt_idle.h).
+    p.extensions.push_back(bt::PromptIdlePeers(impl->prompt, options.cell_guard ? tag : ""));
   }
   p.save_path = options.out_dir;
   impl->out_dir = options.out_dir;
