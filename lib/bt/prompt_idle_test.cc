@@ -1,10 +1,11 @@
 // Real libtorrent sessions on loopback. A downloader has asked a slow seed for a few pieces (the
 // seed sends 1 KB/s, so none arrives during the test), then meets a fast peer that holds those
 // pieces and one more. It takes that one, and then is interested, unchoked, and asks for
-// nothing, since all else it could ask for is asked of the seed already. The fast peer then gets a new piece and announces it. With
-// PromptIdlePeers the downloader asks for it and has it at once; without, libtorrent leaves the
-// connection idle until its own retry about 5 s after it last asked. Told the terminals' cells,
-// it prompts a cell mate and leaves a peer of another cell alone.
+// nothing, since all else it could ask for is asked of the seed already. The fast peer then gets
+// a new piece and announces it. With PromptIdlePeers the downloader asks for it and has it at
+// once; without, libtorrent leaves the connection idle until its own retry about 5 s after it
+// last asked. Told the terminals' cells, it prompts a cell mate and leaves a peer of another
+// cell alone.
 #include "lib/bt/prompt_idle.h"
 
 #include <gtest/gtest.h>
