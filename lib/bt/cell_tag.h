@@ -13,7 +13,9 @@
 // holds any more is shown again (HAVE). A guarding terminal also sends a piece into another cell
 // once while it is on its way: a peer of that cell asking for a piece it is sending to a cell
 // mate of the asker (or sent within 5 s) is refused it the same way, and takes it from that
-// cell mate. Peers that are not guarding terminals see no difference.
+// cell mate. A terminal that serves nobody says so in its handshake (`p2pims_serves`: 0), and its
+// cell mates count neither what it holds nor its claims as the cell's. Peers that are not
+// guarding terminals see no difference.
 //
 //   p.extensions.push_back(bt::CellTag(tag, {.guard = true}));
 #pragma once

@@ -1,6 +1,8 @@
-// Real libtorrent sessions on loopback: two guarding terminals of cell A, one of cell B. The one
-// of cell B serves a terminal of cell A only what cell A lacks: nothing while another terminal of
-// cell A holds every piece, the rest once that one leaves.
+// Real libtorrent sessions on loopback: guarding terminals of cells A and B. One of cell B serves
+// a terminal of cell A only what cell A lacks: nothing while another terminal of cell A holds
+// every piece, the rest once that one leaves; what a cell mate that serves nobody holds still
+// comes from cell B. A piece crosses into a cell about once, also while it is on its way to a
+// cell mate. Without the guard, cell B serves what cell A holds.
 #include "lib/bt/cell_tag.h"
 
 #include <gtest/gtest.h>

@@ -69,8 +69,8 @@ check "every terminal completes the fetch (policy)" swarm_run cells 8 2 on
 echo "# figures: $(swarm_json "")"
 check_eq "every terminal has the right file" 0 "${SWARM[files_wrong]:-}"
 # The origin uploads at its full rate until the last terminal finishes, so its copies follow the
-# time: 1.5 - 2.0 with random selection, 2.0 - 3.2 with the policy, whose guarded cells stall for
-# a few seconds in a swarm this small and short (docs/results.md, finding 11).
+# time: 1.4 - 2.0 with random selection, 1.8 - 3.2 with the policy, whose links between the cells
+# can sit idle for seconds in a swarm this small and short (docs/results.md, findings 11, 12).
 check "the origin sent at most 4 copies (client-server: 8): ${SWARM[origin_over_f]:-}" \
   at_most "${SWARM[origin_over_f]:-99}" 4
 check "at least half the peer-to-peer bytes stayed in the cell: ${SWARM[in_cell_share]:-}" \

@@ -44,6 +44,7 @@ struct FetchOptions {
   // `seed`: share what is on disk and fetch nothing (an incomplete copy is an error).
   bool share_only = false;
 
+  // Whether it serves peers at all: a metered terminal only with an upload cap.
   bool Uploads() const { return !metered || upload_cap_kib > 0; }
 };
 
