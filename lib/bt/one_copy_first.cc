@@ -1,11 +1,10 @@
 #include "lib/bt/one_copy_first.h"
 
+#include <initializer_list>
 #include <libtorrent/bdecode.hpp>
 #include <libtorrent/error_code.hpp>
 #include <libtorrent/peer_connection_handle.hpp>
 #include <libtorrent/peer_request.hpp>
-
-#include <initializer_list>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -87,10 +86,13 @@ class OneCopyPeer final : public lt::peer_plugin {
     if (lt::bdecode_node m = h.dict_find_dict("m")) {
       dont_have_id_ = static_cast<int>(m.dict_find_int_value("lt_donthave", -1));
     }
+    serves_ = h.dict_find_int_value(wire::kServesKey, 1) != 0;
     const lt::string_view cell = h.dict_find_string_value(wire::kCellKey);
     if (t_->cell_round && !cell.empty() && cell.size() <= 64 && KnowPieces()) {
       cell_.assign(cell.data(), cell.size());
-      for (int piece : announced_) t_->CellHas(cell_, piece);
+      if (serves_) {
+        for (int piece : announced_) t_->CellHas(cell_, piece);
+      }
     }
     handshake_seen_ = true;
     announced_ = {};
@@ -150,7 +152,9 @@ class OneCopyPeer final : public lt::peer_plugin {
     if (t_->per_cell) {
       if (cell_.empty()) return false;  // a peer that did not say its cell: served plainly
       OneCopyTorrent::Cell& cell = t_->CellOf(cell_);
-      if (cell.has[piece] == 0) {
+      if (cell.has[piece] == 0 && !serves_) {
+        if (!cell.sent.contains(piece)) return false;  // served; not the cell's copy (below)
+      } else if (cell.has[piece] == 0) {
         auto [it, first] = cell.sent.emplace(piece, id_);
         if (first || it->second == id_) {  // not in its cell yet, or the rest of its own copy
           if (first) t_->ticks_without_news = 0;
@@ -158,6 +162,13 @@ class OneCopyPeer final : public lt::peer_plugin {
           return false;
         }
       }
+      Refuse(r);
+      return true;
+    }
+    if (!serves_) {
+      // A peer that serves nobody (p2pims-ue --metered without an upload cap) would keep a first
+      // copy from the swarm: it gets a piece not sent yet, and the piece stays unsent.
+      if (!t_->sent_to.contains(piece)) return false;
       Refuse(r);
       return true;
     }
@@ -183,7 +194,7 @@ class OneCopyPeer final : public lt::peer_plugin {
 
   // A piece this peer has: in the swarm (first round), and in its cell.
   void Announced(int piece) {
-    if (t_->all_sent || !KnowPieces()) return;
+    if (t_->all_sent || !serves_ || !KnowPieces()) return;  // from it, nobody gets the piece
     if (!cell_.empty()) {
       t_->CellHas(cell_, piece);
     } else if (t_->cell_round && !handshake_seen_) {
@@ -232,6 +243,7 @@ class OneCopyPeer final : public lt::peer_plugin {
   std::string cell_;                  // its cell, as it said in its extension handshake
   std::vector<int> announced_;        // pieces it announced before its extension handshake
   bool handshake_seen_ = false;
+  bool serves_ = true;  // false: it said it uploads to nobody (wire::kServesKey)
 };
 
 // `piece` is shown again (HAVE) to every peer but `holder` it was withdrawn from: they may ask

@@ -22,7 +22,10 @@
 // plainly as soon as the first round ends.
 //
 // Only peers that support lt_donthave (libtorrent-based: the operator's terminals) are treated
-// so; others are served as by a plain seed.
+// so; others are served as by a plain seed. A peer that says it serves nobody (CellTag's
+// `serves`: p2pims_serves 0 in its extension handshake) gets a piece nobody was sent yet, but
+// that copy does not count: the piece stays unsent for the others, and its announcements end
+// no round.
 //
 //   auto stats = std::make_shared<bt::OneCopyStats>();
 //   lt::add_torrent_params p = ...;       // a seed: the complete file

@@ -1,17 +1,20 @@
 // Real libtorrent sessions on loopback: a rate-limited seed with OneCopyFirst and leechers that
 // know each other. Every upload the seed makes is recorded (block_uploaded_alert): every piece
 // leaves the seed once before any piece leaves it twice; everyone completes, also when the peer
-// a piece first went to never finishes it.
+// a piece first went to never finishes it; what goes to a peer that serves nobody does not count
+// as the piece's copy.
 #include "lib/bt/one_copy_first.h"
 
 #include <gtest/gtest.h>
-#include <libtorrent/alert_types.hpp>
-#include <libtorrent/session.hpp>
-#include <libtorrent/torrent_status.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <libtorrent/alert_types.hpp>
+#include <libtorrent/extensions.hpp>
+#include <libtorrent/session.hpp>
+#include <libtorrent/torrent_status.hpp>
 #include <map>
 #include <set>
 #include <string>
@@ -140,16 +143,16 @@ TEST_F(OneCopyFirstTest, EveryPieceLeavesTheSeedOnceBeforeAnyLeavesTwice) {
     auto [it, first] = first_to.emplace(uploads[i].piece, uploads[i].to);
     if (first || it->second == uploads[i].to) continue;
     EXPECT_TRUE(uploads[i].gone.contains(it->second))
-        << "piece " << uploads[i].piece << " went to " << uploads[i].to << " after "
-        << it->second << ", with " << first_to.size() << " of " << kPieces << " pieces out";
+        << "piece " << uploads[i].piece << " went to " << uploads[i].to << " after " << it->second
+        << ", with " << first_to.size() << " of " << kPieces << " pieces out";
     it->second = uploads[i].to;
   }
   // All of them: the seed serves repeats only once every piece is in the swarm (announced), so
   // the last first copies do not share its link with repeats.
   EXPECT_EQ(first_to.size(), kPieces) << "repeats were served before every piece had left once";
   // The last leecher's last announcements may reach the seed after it completed.
-  EXPECT_TRUE(testing::WaitFor([&] { return stats->first_copies.load() == 1; },
-                               std::chrono::seconds(20)))
+  EXPECT_TRUE(
+      testing::WaitFor([&] { return stats->first_copies.load() == 1; }, std::chrono::seconds(20)))
       << "every piece left the seed (it was the only source), but the first round never ended";
   EXPECT_GT(stats->repeats_refused.load(), 0) << "no request for a piece already sent: untested";
   EXPECT_GE(seed.status().total_payload_upload, int64_t{kPieces} * kPiece);
@@ -190,8 +193,8 @@ TEST_F(OneCopyFirstTest, APieceWhoseReceiverStallsIsServedAgainAfterAWhile) {
   EXPECT_TRUE(fast.status().is_seeding) << "the fast leecher waited on the stalled one's pieces";
   EXPECT_FALSE(stalled.status().is_seeding) << "the stalled leecher was not slow: untested";
   // The seed hears the fast one's last announcements after it completed.
-  EXPECT_TRUE(testing::WaitFor([&] { return stats->first_copies.load() == 1; },
-                               std::chrono::seconds(20)))
+  EXPECT_TRUE(
+      testing::WaitFor([&] { return stats->first_copies.load() == 1; }, std::chrono::seconds(20)))
       << "the seed never went back to plain seeding";
   EXPECT_GT(stats->repeats_refused.load(), 0) << "nothing was held back: untested";
   // The stalled one's first copies were offered again 5 s after their last block left, so the
@@ -226,8 +229,8 @@ TEST_F(OneCopyFirstTest, PiecesAskedByAChokedPeerGoToTheNextAtOnce) {
   const int seed_port = Port(*seed_session);
   ASSERT_NE(seed_port, 0);
   first.connect_peer(testing::LoopbackTorrent::Loopback(seed_port));
-  ASSERT_TRUE(testing::WaitFor([&] { return first.status().num_pieces >= 2; },
-                               std::chrono::seconds(10)))
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return first.status().num_pieces >= 2; }, std::chrono::seconds(10)))
       << "the first leecher got nothing";
   next.connect_peer(testing::LoopbackTorrent::Loopback(seed_port));
   auto choked = [&] {
@@ -240,11 +243,70 @@ TEST_F(OneCopyFirstTest, PiecesAskedByAChokedPeerGoToTheNextAtOnce) {
   ASSERT_TRUE(testing::WaitFor([&] { return next.status().is_seeding; }, std::chrono::seconds(60)))
       << "the next leecher never completed";
   EXPECT_FALSE(first.status().is_seeding) << "the first leecher completed: untested";
-  EXPECT_TRUE(testing::WaitFor([&] { return stats->first_copies.load() == 1; },
-                               std::chrono::seconds(20)))
+  EXPECT_TRUE(
+      testing::WaitFor([&] { return stats->first_copies.load() == 1; }, std::chrono::seconds(20)))
       << "the first round never ended";
   EXPECT_EQ(stats->rounds_out_of_patience.load(), 0)
       << "the seed waited for pieces the choked leecher could no longer take";
+}
+
+// Counts the refusals (BEP 6 reject) a leecher gets from its peers.
+class CountRejects final : public lt::torrent_plugin {
+ public:
+  explicit CountRejects(std::shared_ptr<std::atomic<int>> n) : n_(std::move(n)) {}
+  std::shared_ptr<lt::peer_plugin> new_connection(const lt::peer_connection_handle&) override {
+    struct Peer final : lt::peer_plugin {
+      explicit Peer(std::shared_ptr<std::atomic<int>> n) : n(std::move(n)) {}
+      bool on_reject(const lt::peer_request&) override {
+        ++*n;
+        return false;
+      }
+      std::shared_ptr<std::atomic<int>> n;
+    };
+    return std::make_shared<Peer>(n_);
+  }
+
+ private:
+  std::shared_ptr<std::atomic<int>> n_;
+};
+
+// A leecher that serves nobody (a metered terminal without an upload cap: CellTag with `serves`
+// false, no unchoke slots, no allowed-fast pieces) beside one that serves, both asking the seed
+// from the start. What the seed sends the first is not counted as the piece's copy in the swarm:
+// the second is never refused a piece, since it could not take it from the first.
+TEST_F(OneCopyFirstTest, APieceSentToAPeerThatServesNobodyIsStillUnsent) {
+  auto stats = std::make_shared<OneCopyStats>();
+  auto seed_session = Session(8 * kPiece, /*rc4=*/false);
+  Add(*seed_session, "seed", true, stats);
+  auto mute_session = Session(0, false);
+  lt::settings_pack mute;
+  mute.set_int(lt::settings_pack::unchoke_slots_limit, 0);
+  mute.set_int(lt::settings_pack::allowed_fast_set_size, 0);
+  mute.set_bool(lt::settings_pack::close_redundant_connections, false);
+  mute_session->apply_settings(mute);
+  const lt::torrent_handle mute_leecher =
+      torrent_.Add(*mute_session, "mute", false, {CellTag("cell", {.serves = false})});
+  auto rejects = std::make_shared<std::atomic<int>>(0);
+  auto serving_session = Session(0, false);
+  KeepUploadOnlyPeers(*serving_session);
+  const lt::torrent_handle serving =
+      torrent_.Add(*serving_session, "serving", false,
+                   {CellTag("cell"), [rejects](const lt::torrent_handle&, lt::client_data_t) {
+                      return std::make_shared<CountRejects>(rejects);
+                    }});
+  const int seed_port = Port(*seed_session);
+  ASSERT_NE(seed_port, 0);
+  mute_leecher.connect_peer(testing::LoopbackTorrent::Loopback(seed_port));
+  serving.connect_peer(testing::LoopbackTorrent::Loopback(seed_port));
+  serving.connect_peer(testing::LoopbackTorrent::Loopback(Port(*mute_session)));
+  ASSERT_TRUE(testing::WaitFor(
+      [&] { return serving.status().is_seeding && mute_leecher.status().is_seeding; },
+      std::chrono::seconds(60)))
+      << "the leechers did not complete";
+  EXPECT_GT(mute_leecher.status().total_payload_download, 0);
+  EXPECT_EQ(mute_leecher.status().total_payload_upload, 0) << "it served after all: untested";
+  EXPECT_EQ(rejects->load(), 0) << "the serving leecher was refused pieces only the other held";
+  EXPECT_GT(stats->repeats_refused.load(), 0) << "the one serving nobody was never refused";
 }
 
 // Two cells of two leechers; the leechers of a cell know each other, no leecher knows one of the
@@ -278,22 +340,22 @@ TEST_F(OneCopyFirstTest, EachCellGetsEachPieceOnceFromTheSeed) {
   std::map<std::pair<std::string, int>, std::set<std::string>> into;
   int after_leaving = 0;  // uploads into a cell whose earlier receivers had all left the seed
   std::set<std::string> strangers;
-  const bool complete = WatchSeed(
-      *seed_session, leechers,
-      [&](int piece, const std::string& to, const std::set<std::string>& gone) {
-        if (!cell_of.contains(to)) {
-          strangers.insert(to);
-          return;
-        }
-        std::set<std::string>& receivers = into[{cell_of[to], piece}];
-        if (!receivers.empty() && !receivers.contains(to) &&
-            std::all_of(receivers.begin(), receivers.end(),
-                        [&](const std::string& r) { return gone.contains(r); })) {
-          ++after_leaving;
-          receivers.clear();
-        }
-        receivers.insert(to);
-      });
+  const bool complete =
+      WatchSeed(*seed_session, leechers,
+                [&](int piece, const std::string& to, const std::set<std::string>& gone) {
+                  if (!cell_of.contains(to)) {
+                    strangers.insert(to);
+                    return;
+                  }
+                  std::set<std::string>& receivers = into[{cell_of[to], piece}];
+                  if (!receivers.empty() && !receivers.contains(to) &&
+                      std::all_of(receivers.begin(), receivers.end(),
+                                  [&](const std::string& r) { return gone.contains(r); })) {
+                    ++after_leaving;
+                    receivers.clear();
+                  }
+                  receivers.insert(to);
+                });
   EXPECT_TRUE(strangers.empty()) << "uploads to endpoints that are no leecher's";
   ASSERT_TRUE(complete) << "not every leecher completed within 120 s";
 
@@ -309,7 +371,8 @@ TEST_F(OneCopyFirstTest, EachCellGetsEachPieceOnceFromTheSeed) {
       }
     }
     EXPECT_EQ(twice, 0) << cell << ": pieces the seed sent to both its leechers";
-    EXPECT_EQ(missing, 0) << cell << ": pieces the seed never sent into it (it has no other source)";
+    EXPECT_EQ(missing, 0) << cell
+                          << ": pieces the seed never sent into it (it has no other source)";
   }
   EXPECT_LE(after_leaving, kPieces / 8) << "too many resends after a leecher left the seed";
   EXPECT_EQ(stats->first_copies.load(), 1) << "the first round did not end";
