@@ -1,10 +1,11 @@
 #include "lib/bt/one_copy_first.h"
 
-#include <initializer_list>
 #include <libtorrent/bdecode.hpp>
 #include <libtorrent/error_code.hpp>
 #include <libtorrent/peer_connection_handle.hpp>
 #include <libtorrent/peer_request.hpp>
+
+#include <initializer_list>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>

@@ -6,15 +6,15 @@
 #include "lib/bt/one_copy_first.h"
 
 #include <gtest/gtest.h>
+#include <libtorrent/alert_types.hpp>
+#include <libtorrent/extensions.hpp>
+#include <libtorrent/session.hpp>
+#include <libtorrent/torrent_status.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <libtorrent/alert_types.hpp>
-#include <libtorrent/extensions.hpp>
-#include <libtorrent/session.hpp>
-#include <libtorrent/torrent_status.hpp>
 #include <map>
 #include <set>
 #include <string>

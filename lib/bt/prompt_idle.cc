@@ -4,6 +4,7 @@
 #include <libtorrent/extensions.hpp>
 #include <libtorrent/peer_connection_handle.hpp>
 #include <libtorrent/peer_info.hpp>
+
 #include <string>
 #include <string_view>
 

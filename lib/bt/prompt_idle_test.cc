@@ -9,13 +9,12 @@
 #include "lib/bt/prompt_idle.h"
 
 #include <gtest/gtest.h>
+#include <libtorrent/peer_info.hpp>
+#include <libtorrent/torrent_status.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <fstream>
-#include <iterator>
-#include <libtorrent/peer_info.hpp>
-#include <libtorrent/torrent_status.hpp>
 #include <set>
 #include <vector>
 
