@@ -300,6 +300,9 @@ swarm_figures() {
       swarm_json_field "$rd/t$k.json" "$field"; done | awk '{ s += $1 } END { printf "%d", s }')" \
       "$SWARM_FILE_BYTES")
   done
+  # Idle connections the terminals prompted to ask again (p2pims-ue --prompt-idle-peers).
+  SWARM[prompts]=$(for ((k = 1; k <= n; k++)); do swarm_json_field "$rd/t$k.json" prompts; done |
+    awk '{ s += $1 } END { printf "%d", s }')
   # Payload the origin says it sent, and the requests for pieces already sent that it refused.
   local sent
   sent=$(awk '$1 == "p2pims_origin_uploaded_bytes_total" { printf "%.0f", $2 }' "$rd/origin.metrics")
@@ -403,7 +406,7 @@ swarm_json() {
   local prefix=$1 key out=""
   for key in n cells time_s bound_s time_ratio upload_use origin_bytes origin_over_f origin_payload_over_f \
     origin_repeats_refused origin_rounds_out_of_patience origin_first_copies_reoffered p2p_bytes \
-    in_cell_bytes in_cell_share across_over_f across_held_over_f \
+    in_cell_bytes in_cell_share across_over_f across_held_over_f prompts \
     tracker_cell_share tracker_cell tracker_area tracker_network tracker_elsewhere tracker_origin \
     tracker_none announces_ok announces_denied \
     announces_bad_request announces_unavailable sessions cdrs origin_cdrs cdr_matched \
