@@ -27,7 +27,7 @@ namespace {
 constexpr int kPiece = 16 * 1024;
 constexpr int kPieces = 32;
 // Longer than a prompt's round trip on loopback, well short of libtorrent's own 5 s retry.
-constexpr auto kSoon = std::chrono::seconds(2);
+constexpr auto kSoon = std::chrono::seconds(3);
 
 class PromptIdlePeersTest : public ::testing::Test {
  protected:
