@@ -8,14 +8,15 @@
 // peer that refused it). Swarms fed by a OneCopyFirst origin meet this all the time: early on
 // each piece exists once, most of what a cell mate holds is on its way to us from someone else,
 // and the origin's and the guards' refusals free blocks one connection at a time. Seen as
-// terminals idle for 1.5 - 3.5 s beside unchoked cell mates holding a third of the file they
-// lacked (docs/results.md, finding 12).
+// terminals idle for 1.6 - 3.4 s beside unchoked cell mates holding pieces they lacked
+// (docs/results.md, finding 12).
 //
 // With this extension such a connection is prompted: when the peer announces a piece, and once
 // a second, if it has unchoked us, we are interested and nothing is asked of it, we say
 // INTERESTED again. libtorrent answers a redundant INTERESTED from a peer it has unchoked with
 // UNCHOKE, and an UNCHOKE makes our side pick at once. Both messages repeat a state both sides
-// already have (BEP 3 allows that); a peer that ignores the repeat loses nothing.
+// already have (as that UNCHOKE of libtorrent's does); a peer that ignores the repeat loses
+// nothing.
 //
 // Told the terminal's cell (the tag CellTag sends), it leaves peers of other cells to libtorrent.
 // A new piece in one cell is announced to every terminal of the other cell with a link to it at
